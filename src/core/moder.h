@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* moder.h - the moderation unit's decision: given now and the pending completions, fire an interrupt now or when. */
+#ifndef VFC_CORE_MODER_H
+#define VFC_CORE_MODER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vfcrypt/abi.h"
+
+/* Default wait for a count threshold > 1 with no timeout and no cap. */
+#define VFC_MODER_DEFAULT_TIMEOUT_NS 100000ull
+
+enum vfc_moder_verdict {
+	VFC_MODER_IDLE = 0, /* nothing pending: no interrupt owed */
+	VFC_MODER_FIRE = 1, /* deliver the interrupt now, then call vfc_moder_fired() */
+	VFC_MODER_WAIT = 2, /* an interrupt is owed: call vfc_moder_check() again at *deadline_ns */
+};
+
+/* Caller-owned state of one VF's moderation unit. Pure logic: time comes in
+ * as integer ns from the caller's monotonic clock. */
+struct vfc_moder {
+	struct vfc_moderation cfg;
+	uint64_t gap_ns;          /* 1e9 / cap_hz (rounded up); 0 = no cap */
+	uint64_t last_irq_ns;     /* when the last interrupt fired */
+	bool fired_once;          /* last_irq_ns is meaningful */
+	uint32_t pending;         /* completions posted since the last interrupt */
+	uint64_t first_pending_ns;/* when the oldest of them was posted */
+};
+
+void vfc_moder_init(struct vfc_moder *m, const struct vfc_moderation *cfg);
+/* Change the configuration; pending completions stay pending. */
+void vfc_moder_set(struct vfc_moder *m, const struct vfc_moderation *cfg);
+/* n completions were posted at now_ns. masked: the tenant polls (irq_masked
+ * read after a seq_cst fence that follows publishing the responses): pending
+ * completions are dropped (the poller sees them in the ring) and IDLE is
+ * returned. Otherwise FIRE or WAIT (deadline set). */
+enum vfc_moder_verdict vfc_moder_complete(struct vfc_moder *m, uint64_t now_ns, uint32_t n,
+					  bool masked, uint64_t *deadline_ns);
+/* Re-evaluate at now_ns (a deadline passed, or the mask changed). */
+enum vfc_moder_verdict vfc_moder_check(struct vfc_moder *m, uint64_t now_ns, bool masked,
+				       uint64_t *deadline_ns);
+/* The caller delivered the interrupt at now_ns. */
+void vfc_moder_fired(struct vfc_moder *m, uint64_t now_ns);
+
+#endif

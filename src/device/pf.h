@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* pf.h - the software accelerator's physical function: VFs, engines, keys, policy, counters. */
+#ifndef VFC_DEVICE_PF_H
+#define VFC_DEVICE_PF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "vfcrypt/abi.h"
+
+struct vfc_pf;
+
+struct vfc_pf_config {
+	unsigned n_vfs;        /* 1..VFC_MAX_VFS (default 4) */
+	unsigned n_engines;    /* 1..VFC_MAX_ENGINES (default 1) */
+	unsigned ring_entries; /* power of two, VFC_RING_MIN..VFC_RING_MAX (default 256) */
+	uint64_t pool_size;    /* bytes per VF, multiple of 4096, <= VFC_POOL_MAX (default 16 MiB) */
+	unsigned burst;        /* requests an engine takes from one VF per visit, 1..64 (default 32) */
+	unsigned weights[VFC_MAX_VFS]; /* WRR weight per VF, 0 = 1: bursts per round */
+};
+
+/* Per-VF policy, enforced by the PF on control requests. */
+struct vfc_vf_policy {
+	uint32_t min_cap_hz;   /* 0 = no minimum */
+	uint32_t max_cap_hz;   /* 0 = no maximum. A request for "no cap" (0) gets max_cap_hz when set. */
+	uint32_t max_sessions; /* 0 = unlimited (bounded by the device's table) */
+	uint32_t max_keys;     /* 0 = unlimited */
+};
+
+/* What a tenant needs to map and drive a VF. The fds stay owned by the PF. */
+struct vfc_vf_fds {
+	int mem_fd;      /* memfd of the region: mmap(region_size, PROT_READ|PROT_WRITE, MAP_SHARED) */
+	int doorbell_fd; /* eventfd: the tenant writes 1 when hdr->dev_sleeping is set */
+	int irq_fd;      /* eventfd: the device writes one per interrupt */
+	uint64_t region_size;
+};
+
+void vfc_pf_config_init(struct vfc_pf_config *cfg); /* the defaults above */
+
+/* Create the PF, its VFs and start the engines. NULL + errno on failure. */
+struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg);
+/* Stop the engines, wipe keys, free everything. Accepts NULL. */
+void vfc_pf_free(struct vfc_pf *pf);
+
+unsigned vfc_pf_n_vfs(const struct vfc_pf *pf);
+
+/* Claim a free VF for a tenant (*vf_id = UINT32_MAX: any free one; else that
+ * one). -EBUSY if taken / none free, -EINVAL if out of range. */
+int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t owner_uid);
+/* Release a VF: in-flight work is dropped safely, sessions freed, keys wiped,
+ * rings and moderation reset, counters kept. */
+int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id);
+int vfc_pf_vf_fds(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_fds *out);
+
+/* Handle one control message for a claimed VF. req_len is the number of bytes
+ * available at req (header + data): the PF checks version, type, data_len
+ * against req_len and VFC_CTL_DATA_MAX. Always fills resp (status in
+ * resp->status) and returns resp->status. */
+int vfc_pf_ctl(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_ctl_req *req, size_t req_len,
+	       struct vfc_ctl_resp *resp);
+
+int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol);
+int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *pol);
+/* Authoritative counters (not the tenant-writable mirror). */
+int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *out);
+/* CPU time consumed by the engine threads so far (CLOCK_THREAD_CPUTIME_ID sums). */
+uint64_t vfc_pf_engine_cpu_ns(struct vfc_pf *pf);
+
+#endif
