@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/* engine.c - the PF's engine threads: weighted round robin over the VF rings, bursts, moderation, sleep. */
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/desc.h"
+#include "core/moder.h"
+#include "core/ring.h"
+#include "device/pf_internal.h"
+
+#define VFC__KICK_TAG UINT32_MAX
+/* Sleep used when an interrupt is overdue but its VF is locked by the control
+ * path: poll again shortly instead of spinning. */
+#define VFC__RETRY_NS 20000ull
+
+void vfc__engine_kick(struct vfc__engine *e)
+{
+	uint64_t one = 1;
+
+	/* Can only fail with EAGAIN when the counter is saturated: a wakeup is pending anyway. */
+	if (write(e->kick_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+void vfc__vf_irq(struct vfc__vf *vf, struct vfc__region *r)
+{
+	uint64_t one = 1, irqs;
+
+	/* EAGAIN (counter saturated) means the tenant has interrupts pending anyway. */
+	if (write(r->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return;
+	/* Counters: single writer (the VF lock holder), relaxed; the mirror is informational. */
+	irqs = atomic_fetch_add_explicit(&vf->ctr.irqs, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&r->hdr->counters.irqs, irqs, memory_order_relaxed);
+}
+
+void vfc__vf_moder_apply(struct vfc__vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
+			 uint64_t deadline, uint64_t now)
+{
+	switch (v) {
+	case VFC_MODER_FIRE:
+		vfc__vf_irq(vf, r);
+		vfc_moder_fired(&vf->moder, now);
+		atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
+		break;
+	case VFC_MODER_WAIT:
+		/* A deadline is never 0 in practice (monotonic ns); keep 0 as "none". */
+		atomic_store_explicit(&vf->deadline_ns, deadline ? deadline : 1, memory_order_relaxed);
+		break;
+	default:
+		atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
+		break;
+	}
+}
+
+/* The tenant corrupted its ring indices: stop serving the VF until RESET. [L] */
+static void vfc__vf_fail(struct vfc__vf *vf, struct vfc__region *r)
+{
+	uint64_t resets;
+
+	atomic_store_explicit(&vf->failed, true, memory_order_relaxed);
+	/* Release: the tenant that reads FAILED also sees the responses published before it. */
+	atomic_store_explicit(&r->hdr->state, VFC_VF_FAILED, memory_order_release);
+	atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
+	resets = atomic_fetch_add_explicit(&vf->ctr.resets, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&r->hdr->counters.resets, resets, memory_order_relaxed);
+	atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
+	/* One interrupt so that a tenant blocked on the eventfd wakes and sees the state. */
+	vfc__vf_irq(vf, r);
+}
+
+struct vfc__post {
+	struct vfc__vf *vf;
+	struct vfc__region *r;
+};
+
+/* Completion of one item: write the response, publish it, count, moderate. [L] */
+static void vfc__post_cb(void *arg, struct vfc__item *it, uint64_t now)
+{
+	struct vfc__post *p = arg;
+	struct vfc__vf *vf = p->vf;
+	struct vfc__region *r = p->r;
+	struct vfc_region_hdr *hdr = r->hdr;
+	struct vfc_resp_desc *rd = &r->resp_ring[vfc_ring_slot(vf->resp_tail, vf->pf->cfg.ring_entries)];
+	enum vfc_moder_verdict v;
+	uint64_t dl = 0, x;
+	bool masked;
+
+	rd->cookie = it->d.cookie;
+	rd->status = it->status;
+	rd->out_len = it->out_len;
+	rd->dev_ns = it->dev_ns;
+	rd->rsvd = 0;
+	vf->resp_tail++;
+	/* Release: the slot's contents (and the dst bytes) before the index that publishes them. */
+	vfc_ring_publish(&hdr->resp_tail, vf->resp_tail);
+
+	/* Counters: single writer under the VF lock, relaxed. */
+	x = atomic_fetch_add_explicit(&vf->ctr.ops, 1, memory_order_relaxed) + 1;
+	atomic_store_explicit(&hdr->counters.ops, x, memory_order_relaxed);
+	if (it->status) {
+		x = atomic_fetch_add_explicit(&vf->ctr.errors, 1, memory_order_relaxed) + 1;
+		atomic_store_explicit(&hdr->counters.errors, x, memory_order_relaxed);
+	} else {
+		x = atomic_fetch_add_explicit(&vf->ctr.bytes, vfc_desc_bytes(&it->d), memory_order_relaxed) +
+		    vfc_desc_bytes(&it->d);
+		atomic_store_explicit(&hdr->counters.bytes, x, memory_order_relaxed);
+	}
+	x = atomic_fetch_add_explicit(&vf->ctr.dev_ns, it->dev_ns, memory_order_relaxed) + it->dev_ns;
+	atomic_store_explicit(&hdr->counters.dev_ns, x, memory_order_relaxed);
+
+	/* Dekker with the tenant (ring.h): our resp_tail store, fence, its irq_masked.
+	 * The tenant stores irq_masked = 0, fences and re-reads resp_tail, so
+	 * either we see it unmasked and interrupt, or it sees this response. */
+	vfc_ring_fence();
+	masked = atomic_load_explicit(&hdr->irq_masked, memory_order_relaxed) != 0;
+	v = vfc_moder_complete(&vf->moder, now, 1, masked, &dl);
+	vfc__vf_moder_apply(vf, r, v, dl, now);
+}
+
+/* Take one burst from a VF and run it. Returns the number of requests served. [L] */
+static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc__region *r)
+{
+	const struct vfc_pf_config *cfg = &e->pf->cfg;
+	struct vfc_region_hdr *hdr = r->hdr;
+	uint32_t entries = cfg->ring_entries;
+	uint32_t head = atomic_load_explicit(&vf->req_head, memory_order_relaxed);
+	uint32_t tail, rhead, n, space;
+	struct vfc__post post = { vf, r };
+
+	/* Acquire: the tenant's descriptor writes before its req_tail store are visible. */
+	tail = vfc_ring_load_peer(&hdr->req_tail);
+	/* Acquire: the tenant has finished reading the response slots it freed. */
+	rhead = vfc_ring_load_peer(&hdr->resp_head);
+	if (!vfc_ring_sane(head, tail, entries) || !vfc_ring_sane(rhead, vf->resp_tail, entries)) {
+		vfc__vf_fail(vf, r);
+		return 0;
+	}
+	n = vfc_ring_count(head, tail);
+	space = vfc_ring_free(rhead, vf->resp_tail, entries);
+	if (n > space)
+		n = space;
+	if (n > cfg->burst)
+		n = cfg->burst;
+	if (!n)
+		return 0;
+
+	/* Copy the descriptors out first; only the private copies are looked at (no double fetch). */
+	for (uint32_t i = 0; i < n; i++)
+		memcpy(&e->items[i].d, &r->req_ring[vfc_ring_slot(head + i, entries)], sizeof(e->items[i].d));
+	head += n;
+	atomic_store_explicit(&vf->req_head, head, memory_order_relaxed);
+	/* Release: our reads of the slots happen before the tenant may reuse them. */
+	vfc_ring_publish(&hdr->req_head, head);
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct vfc__item *it = &e->items[i];
+		int st = vfc_desc_validate(&it->d, cfg->pool_size);
+
+		it->s = NULL;
+		if (!st && !(it->d.opcode == VFC_OP_NOP && it->d.session == 0)) {
+			it->s = vfc__session_lookup(&vf->crypto, it->d.session);
+			if (!it->s)
+				st = -ENOENT;
+			else if (!vfc_alg_allows(it->s->alg, it->d.opcode))
+				st = -EOPNOTSUPP;
+		}
+		it->status = st;
+		it->out_len = 0;
+		it->dev_ns = 0;
+	}
+	vfc__backend_run(&e->pf->algs, r->pool, e->items, n, vfc__post_cb, &post);
+	return n;
+}
+
+/* Re-evaluate an owed interrupt whose deadline passed. [L] */
+static void vfc__vf_check_due(struct vfc__vf *vf, struct vfc__region *r, uint64_t now)
+{
+	uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed), ndl = 0;
+	enum vfc_moder_verdict v;
+	bool masked;
+
+	if (!dl || dl > now)
+		return;
+	/* The fence orders our earlier resp_tail stores before this read (see post_cb). */
+	vfc_ring_fence();
+	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
+	v = vfc_moder_check(&vf->moder, now, masked, &ndl);
+	vfc__vf_moder_apply(vf, r, v, ndl, now);
+}
+
+/* Fire the deferred interrupts that are due, on VFs nobody else holds. */
+static void vfc__fire_due(struct vfc__engine *e)
+{
+	struct vfc_pf *pf = e->pf;
+	uint64_t now = vfc__now_ns();
+
+	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
+		struct vfc__vf *vf = &pf->vfs[i];
+		uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed);
+
+		if (!dl || dl > now)
+			continue;
+		/* Busy: the holder checks its deadline before it lets go (see the main loop). */
+		if (pthread_mutex_trylock(&vf->lock))
+			continue;
+		if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+		    !atomic_load_explicit(&vf->failed, memory_order_relaxed))
+			vfc__vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
+		pthread_mutex_unlock(&vf->lock);
+	}
+}
+
+static int vfc__epoll_wait_ns(int epfd, struct epoll_event *evs, int max, const struct timespec *ts)
+{
+	static _Atomic bool no_pwait2;
+	int ms, n;
+
+	if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
+		n = epoll_pwait2(epfd, evs, max, ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		/* Kernels before 5.11: fall back to ms, rounded up (never early by more than a tick). */
+		atomic_store_explicit(&no_pwait2, true, memory_order_relaxed);
+	}
+	if (!ts)
+		ms = -1;
+	else
+		ms = (int)(ts->tv_sec * 1000 + (ts->tv_nsec + 999999) / 1000000);
+	return epoll_wait(epfd, evs, max, ms);
+}
+
+/* No work found in a whole round: announce sleep, re-check, sleep until a doorbell, a kick or a deadline. */
+static void vfc__idle(struct vfc__engine *e)
+{
+	struct vfc_pf *pf = e->pf;
+	unsigned n = pf->cfg.n_vfs;
+	struct vfc__region *regs[VFC_MAX_VFS];
+	struct epoll_event evs[VFC_MAX_VFS + 1];
+	uint64_t now, min_dl = UINT64_MAX;
+	struct timespec ts, *tsp = NULL;
+	bool work = false;
+	int nev;
+
+	for (unsigned i = 0; i < n; i++) {
+		/* Acquire: the region's initialisation is visible. Safe to use until
+		 * our next quiescent point (release waits for it before freeing). */
+		regs[i] = atomic_load_explicit(&pf->vfs[i].reg, memory_order_seq_cst);
+		atomic_store_explicit(&regs[i]->hdr->dev_sleeping, 1, memory_order_relaxed);
+	}
+	/* Dekker (ring.h): dev_sleeping stores before the req_tail re-reads. The
+	 * tenant publishes req_tail, fences, reads dev_sleeping: either it rings
+	 * or we see its request here. */
+	vfc_ring_fence();
+	for (unsigned i = 0; i < n && !work; i++) {
+		struct vfc__vf *vf = &pf->vfs[i];
+
+		if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
+		    atomic_load_explicit(&vf->failed, memory_order_relaxed) ||
+		    atomic_load_explicit(&vf->in_service, memory_order_relaxed))
+			continue; /* a VF being served is re-checked by its server before it sleeps */
+		if (atomic_load_explicit(&regs[i]->hdr->req_tail, memory_order_relaxed) !=
+		    atomic_load_explicit(&vf->req_head, memory_order_relaxed))
+			work = true;
+	}
+	if (work || atomic_load_explicit(&pf->stop, memory_order_relaxed))
+		goto awake;
+
+	now = vfc__now_ns();
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t dl = atomic_load_explicit(&pf->vfs[i].deadline_ns, memory_order_relaxed);
+
+		if (dl && dl < min_dl && !atomic_load_explicit(&pf->vfs[i].in_service, memory_order_relaxed))
+			min_dl = dl;
+	}
+	if (min_dl != UINT64_MAX) {
+		uint64_t wait = min_dl > now ? min_dl - now : VFC__RETRY_NS;
+
+		ts.tv_sec = (time_t)(wait / 1000000000ull);
+		ts.tv_nsec = (long)(wait % 1000000000ull);
+		tsp = &ts;
+	}
+	nev = vfc__epoll_wait_ns(e->epfd, evs, (int)n + 1, tsp);
+	for (int k = 0; k < nev; k++) {
+		uint32_t tag = evs[k].data.u32;
+		uint64_t v;
+		int fd = tag == VFC__KICK_TAG ? e->kick_fd : tag < n ? regs[tag]->doorbell_fd : -1;
+
+		/* Drain (eventfd read resets the counter); EAGAIN: another engine drained it. */
+		if (fd >= 0 && read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			continue;
+	}
+awake:
+	/* Relaxed: a hint. While it is 0 this engine is awake and re-checks every
+	 * ring before it sleeps again. */
+	for (unsigned i = 0; i < n; i++)
+		atomic_store_explicit(&regs[i]->hdr->dev_sleeping, 0, memory_order_relaxed);
+}
+
+void *vfc__engine_main(void *arg)
+{
+	struct vfc__engine *e = arg;
+	struct vfc_pf *pf = e->pf;
+	unsigned n = pf->cfg.n_vfs;
+
+	while (!atomic_load_explicit(&pf->stop, memory_order_acquire)) {
+		bool work = false;
+
+		/* Quiescent point: no region pointer is held across it (seq_cst: pairs
+		 * with the release path's pointer swap and qseq read). */
+		atomic_fetch_add_explicit(&e->qseq, 1, memory_order_seq_cst);
+		for (unsigned k = 0; k < n; k++) {
+			struct vfc__vf *vf = &pf->vfs[(e->idx + k) % n];
+
+			if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
+			    atomic_load_explicit(&vf->failed, memory_order_relaxed))
+				continue;
+			for (unsigned w = 0; w < vf->weight; w++) {
+				unsigned done = 0;
+
+				/* The claim: one engine per VF at a time keeps a session's
+				 * requests in order and the response ring single-producer. */
+				if (pthread_mutex_trylock(&vf->lock))
+					break;
+				atomic_store_explicit(&vf->in_service, true, memory_order_relaxed);
+				if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+				    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
+					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
+
+					done = vfc__serve(e, vf, r);
+					vfc__vf_check_due(vf, r, vfc__now_ns());
+				}
+				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
+				pthread_mutex_unlock(&vf->lock);
+				if (!done)
+					break;
+				work = true;
+			}
+		}
+		vfc__fire_due(e);
+		if (!work)
+			vfc__idle(e);
+	}
+	return NULL;
+}

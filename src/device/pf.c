@@ -1,0 +1,677 @@
+/* SPDX-License-Identifier: MIT */
+/* pf.c - the software accelerator's physical function: VF regions, lifecycle, control messages, policy. */
+#include "device/pf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/moder.h"
+#include "core/ring.h"
+#include "device/pf_internal.h"
+
+#define VFC__PAGE 4096ull
+#define VFC__TIMEOUT_MAX_NS 1000000000ull /* a coalescing timeout never exceeds 1 s */
+#define VFC__KICK_TAG UINT32_MAX
+
+_Static_assert(sizeof(struct vfc_region_hdr) <= VFC__PAGE, "the region header fits its page");
+
+static uint64_t vfc__page_align(uint64_t x)
+{
+	return (x + VFC__PAGE - 1) & ~(VFC__PAGE - 1);
+}
+
+void vfc_pf_config_init(struct vfc_pf_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->n_vfs = 4;
+	cfg->n_engines = 1;
+	cfg->ring_entries = 256;
+	cfg->pool_size = 16ull << 20;
+	cfg->burst = 32;
+}
+
+static int vfc__config_check(const struct vfc_pf_config *c)
+{
+	if (c->n_vfs < 1 || c->n_vfs > VFC_MAX_VFS || c->n_engines < 1 || c->n_engines > VFC_MAX_ENGINES)
+		return -EINVAL;
+	if (c->ring_entries < VFC_RING_MIN || c->ring_entries > VFC_RING_MAX ||
+	    !vfc_ring_entries_ok(c->ring_entries))
+		return -EINVAL;
+	if (c->pool_size == 0 || c->pool_size % VFC__PAGE || c->pool_size > VFC_POOL_MAX)
+		return -EINVAL;
+	if (c->burst < 1 || c->burst > VFC__BURST_MAX)
+		return -EINVAL;
+	return 0;
+}
+
+/* ---- regions ---- */
+
+/* Mirror the authoritative counters into a region header. */
+static void vfc__ctr_mirror(struct vfc__vf *vf, struct vfc__region *r)
+{
+	struct vfc_shm_counters *m = &r->hdr->counters;
+
+	/* Relaxed: informational copies; the authoritative values are private. */
+	atomic_store_explicit(&m->ops, atomic_load_explicit(&vf->ctr.ops, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&m->bytes, atomic_load_explicit(&vf->ctr.bytes, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&m->irqs, atomic_load_explicit(&vf->ctr.irqs, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&m->errors, atomic_load_explicit(&vf->ctr.errors, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&m->resets, atomic_load_explicit(&vf->ctr.resets, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&m->dev_ns, atomic_load_explicit(&vf->ctr.dev_ns, memory_order_relaxed),
+			      memory_order_relaxed);
+	atomic_store_explicit(&m->cap_hz, atomic_load_explicit(&vf->ctr.cap_hz, memory_order_relaxed),
+			      memory_order_relaxed);
+}
+
+static void vfc__region_destroy(struct vfc__region *r)
+{
+	if (!r)
+		return;
+	if (r->base)
+		munmap(r->base, r->size);
+	if (r->mem_fd >= 0)
+		close(r->mem_fd);
+	if (r->doorbell_fd >= 0)
+		close(r->doorbell_fd);
+	if (r->irq_fd >= 0)
+		close(r->irq_fd);
+	free(r);
+}
+
+static struct vfc__region *vfc__region_create(const struct vfc_pf_config *cfg, uint32_t vf_id)
+{
+	uint64_t req_off = VFC__PAGE;
+	uint64_t resp_off = req_off + vfc__page_align((uint64_t)cfg->ring_entries * sizeof(struct vfc_req_desc));
+	uint64_t pool_off = resp_off + vfc__page_align((uint64_t)cfg->ring_entries * sizeof(struct vfc_resp_desc));
+	struct vfc_region_hdr *h;
+	struct vfc__region *r;
+	void *p;
+	int err;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->mem_fd = r->doorbell_fd = r->irq_fd = -1;
+	r->size = pool_off + cfg->pool_size;
+	r->mem_fd = memfd_create("vfc-vf", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (r->mem_fd < 0)
+		goto fail;
+	if (ftruncate(r->mem_fd, (off_t)r->size) < 0)
+		goto fail;
+	/* The tenant gets this fd: a tenant that shrank it would make the device
+	 * fault (SIGBUS) on its own mapping. Seal the size. */
+	if (fcntl(r->mem_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	p = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->mem_fd, 0);
+	if (p == MAP_FAILED)
+		goto fail;
+	r->base = p;
+	r->doorbell_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->doorbell_fd < 0)
+		goto fail;
+	r->irq_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->irq_fd < 0)
+		goto fail;
+
+	h = r->hdr = p;
+	r->req_ring = (struct vfc_req_desc *)(r->base + req_off);
+	r->resp_ring = (struct vfc_resp_desc *)(r->base + resp_off);
+	r->pool = r->base + pool_off;
+	/* A fresh memfd reads as zeros: only the non-zero fields are set. Nobody
+	 * else sees the region before it is published (atomic pointer store). */
+	h->magic = VFC_ABI_MAGIC;
+	h->abi_version = VFC_ABI_VERSION;
+	h->vf_id = vf_id;
+	h->ring_entries = cfg->ring_entries;
+	h->req_desc_size = sizeof(struct vfc_req_desc);
+	h->resp_desc_size = sizeof(struct vfc_resp_desc);
+	h->region_size = r->size;
+	h->req_ring_off = req_off;
+	h->resp_ring_off = resp_off;
+	h->pool_off = pool_off;
+	h->pool_size = cfg->pool_size;
+	atomic_store_explicit(&h->state, VFC_VF_READY, memory_order_relaxed);
+	return r;
+fail:
+	err = errno;
+	vfc__region_destroy(r);
+	errno = err;
+	return NULL;
+}
+
+static int vfc__epoll_add(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* ---- moderation and policy ---- */
+
+static uint32_t vfc__clamp_cap(const struct vfc_vf_policy *pol, uint32_t cap)
+{
+	if (cap == 0 && pol->max_cap_hz)
+		cap = pol->max_cap_hz; /* "no cap" under a maximum is the maximum */
+	if (cap && pol->min_cap_hz && cap < pol->min_cap_hz)
+		cap = pol->min_cap_hz;
+	if (pol->max_cap_hz && cap > pol->max_cap_hz)
+		cap = pol->max_cap_hz;
+	return cap;
+}
+
+/* Apply a moderation request clamped to the VF's policy. [L] */
+static void vfc__moder_apply_cfg(struct vfc__vf *vf, struct vfc__region *r, const struct vfc_moderation *want,
+				 struct vfc_moderation *applied, bool keep_pending)
+{
+	struct vfc_moderation m = *want;
+	enum vfc_moder_verdict v;
+	uint64_t now, dl = 0;
+	bool masked;
+
+	vf->want = *want;
+	m.cap_hz = vfc__clamp_cap(&vf->policy, m.cap_hz);
+	if (m.timeout_ns > VFC__TIMEOUT_MAX_NS)
+		m.timeout_ns = VFC__TIMEOUT_MAX_NS;
+	if (keep_pending) {
+		vfc_moder_set(&vf->moder, &m);
+	} else {
+		vfc_moder_init(&vf->moder, &m);
+		atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
+	}
+	atomic_store_explicit(&vf->ctr.cap_hz, m.cap_hz, memory_order_relaxed);
+	atomic_store_explicit(&r->hdr->counters.cap_hz, m.cap_hz, memory_order_relaxed);
+	if (applied)
+		*applied = m;
+	if (!keep_pending)
+		return;
+	/* Completions may be owed: the new settings can make them due now or at
+	 * another time. Sleeping engines are kicked to see a new deadline. */
+	now = vfc__now_ns();
+	vfc_ring_fence(); /* as in the engine: our resp_tail stores before irq_masked */
+	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
+	v = vfc_moder_check(&vf->moder, now, masked, &dl);
+	vfc__vf_moder_apply(vf, r, v, dl, now);
+	if (v == VFC_MODER_WAIT)
+		for (unsigned i = 0; i < vf->pf->cfg.n_engines; i++)
+			vfc__engine_kick(&vf->pf->engines[i]);
+}
+
+/* Back to an empty, READY ring pair with no interrupt owed. [L] */
+static void vfc__vf_rings_reset(struct vfc__vf *vf, struct vfc__region *r)
+{
+	struct vfc_region_hdr *h = r->hdr;
+
+	atomic_store_explicit(&vf->req_head, 0, memory_order_relaxed);
+	vf->resp_tail = 0;
+	/* Relaxed: the tenant is not using the rings during a reset (documented
+	 * contract of VFC_CTL_RESET); the control reply orders the rest. */
+	atomic_store_explicit(&h->req_tail, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->req_head, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->resp_tail, 0, memory_order_relaxed);
+	atomic_store_explicit(&h->resp_head, 0, memory_order_relaxed);
+	vfc_moder_init(&vf->moder, &vf->moder.cfg);
+	atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
+	atomic_store_explicit(&vf->failed, false, memory_order_relaxed);
+	atomic_store_explicit(&h->state, VFC_VF_READY, memory_order_release);
+}
+
+/* ---- create / free ---- */
+
+static void vfc__engines_stop(struct vfc_pf *pf)
+{
+	atomic_store_explicit(&pf->stop, true, memory_order_release);
+	for (unsigned i = 0; i < pf->cfg.n_engines; i++)
+		if (pf->engines[i].started)
+			vfc__engine_kick(&pf->engines[i]);
+	for (unsigned i = 0; i < pf->cfg.n_engines; i++) {
+		if (pf->engines[i].started)
+			pthread_join(pf->engines[i].thread, NULL);
+		pf->engines[i].started = false;
+	}
+}
+
+void vfc_pf_free(struct vfc_pf *pf)
+{
+	if (!pf)
+		return;
+	if (pf->engines)
+		vfc__engines_stop(pf);
+	if (pf->vfs) {
+		for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
+			struct vfc__vf *vf = &pf->vfs[i];
+
+			vfc__crypto_clear(&vf->crypto); /* wipes the keys */
+			vfc__region_destroy(atomic_load_explicit(&vf->reg, memory_order_relaxed));
+			pthread_mutex_destroy(&vf->lock);
+		}
+		free(pf->vfs);
+	}
+	if (pf->engines) {
+		for (unsigned i = 0; i < pf->cfg.n_engines; i++) {
+			if (pf->engines[i].epfd >= 0)
+				close(pf->engines[i].epfd);
+			if (pf->engines[i].kick_fd >= 0)
+				close(pf->engines[i].kick_fd);
+		}
+		free(pf->engines);
+	}
+	vfc__algs_fini(&pf->algs);
+	pthread_mutex_destroy(&pf->lock);
+	free(pf);
+}
+
+struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
+{
+	struct vfc_moderation none = { 0 };
+	struct vfc_pf *pf;
+	int err;
+
+	err = vfc__config_check(cfg);
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return NULL;
+	pf->cfg = *cfg;
+	pthread_mutex_init(&pf->lock, NULL);
+	err = vfc__algs_init(&pf->algs);
+	if (err)
+		goto fail;
+	err = -ENOMEM;
+	pf->vfs = calloc(cfg->n_vfs, sizeof(*pf->vfs));
+	pf->engines = calloc(cfg->n_engines, sizeof(*pf->engines));
+	if (!pf->vfs || !pf->engines)
+		goto fail;
+	/* Everything free() looks at is valid from here on. */
+	for (unsigned i = 0; i < cfg->n_engines; i++)
+		pf->engines[i].epfd = pf->engines[i].kick_fd = -1;
+	for (unsigned i = 0; i < cfg->n_vfs; i++)
+		pthread_mutex_init(&pf->vfs[i].lock, NULL);
+	for (unsigned i = 0; i < cfg->n_engines; i++) {
+		struct vfc__engine *e = &pf->engines[i];
+
+		e->pf = pf;
+		e->idx = i;
+		e->epfd = epoll_create1(EPOLL_CLOEXEC);
+		e->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (e->epfd < 0 || e->kick_fd < 0) {
+			err = -errno;
+			goto fail;
+		}
+		err = vfc__epoll_add(e->epfd, e->kick_fd, VFC__KICK_TAG);
+		if (err)
+			goto fail;
+	}
+	for (unsigned i = 0; i < cfg->n_vfs; i++) {
+		struct vfc__vf *vf = &pf->vfs[i];
+		struct vfc__region *r;
+
+		vf->pf = pf;
+		vf->id = i;
+		vf->weight = cfg->weights[i] ? cfg->weights[i] : 1;
+		vfc_moder_init(&vf->moder, &none);
+		r = vfc__region_create(cfg, i);
+		if (!r) {
+			err = -errno;
+			goto fail;
+		}
+		atomic_store_explicit(&vf->reg, r, memory_order_release);
+		for (unsigned k = 0; k < cfg->n_engines; k++) {
+			err = vfc__epoll_add(pf->engines[k].epfd, r->doorbell_fd, i);
+			if (err)
+				goto fail;
+		}
+	}
+	for (unsigned i = 0; i < cfg->n_engines; i++) {
+		err = -pthread_create(&pf->engines[i].thread, NULL, vfc__engine_main, &pf->engines[i]);
+		if (err)
+			goto fail;
+		pf->engines[i].started = true;
+	}
+	return pf;
+fail:
+	if (!pf->vfs || !pf->engines) { /* nothing inside was initialised */
+		free(pf->vfs);
+		free(pf->engines);
+		pf->vfs = NULL;
+		pf->engines = NULL;
+	}
+	vfc_pf_free(pf);
+	errno = -err;
+	return NULL;
+}
+
+unsigned vfc_pf_n_vfs(const struct vfc_pf *pf)
+{
+	return pf->cfg.n_vfs;
+}
+
+/* ---- claim / release ---- */
+
+int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t owner_uid)
+{
+	struct vfc_moderation none = { 0 };
+	struct vfc__vf *vf = NULL;
+
+	pthread_mutex_lock(&pf->lock);
+	if (*vf_id == UINT32_MAX) {
+		for (unsigned i = 0; i < pf->cfg.n_vfs && !vf; i++)
+			if (!atomic_load_explicit(&pf->vfs[i].claimed, memory_order_relaxed))
+				vf = &pf->vfs[i];
+	} else if (*vf_id >= pf->cfg.n_vfs) {
+		pthread_mutex_unlock(&pf->lock);
+		return -EINVAL;
+	} else if (!atomic_load_explicit(&pf->vfs[*vf_id].claimed, memory_order_relaxed)) {
+		vf = &pf->vfs[*vf_id];
+	}
+	if (!vf) {
+		pthread_mutex_unlock(&pf->lock);
+		return -EBUSY;
+	}
+	pthread_mutex_lock(&vf->lock);
+	vf->owner_pid = owner_pid;
+	vf->owner_uid = owner_uid;
+	vfc__moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &none, NULL, false);
+	/* Relaxed: engines act on it only under the VF lock, which orders the rest. */
+	atomic_store_explicit(&vf->claimed, true, memory_order_relaxed);
+	pthread_mutex_unlock(&vf->lock);
+	*vf_id = vf->id;
+	pthread_mutex_unlock(&pf->lock);
+	return 0;
+}
+
+/* Wait until every engine has passed a quiescent point (holds no old region pointer). */
+static void vfc__grace(struct vfc_pf *pf)
+{
+	for (unsigned i = 0; i < pf->cfg.n_engines; i++) {
+		struct vfc__engine *e = &pf->engines[i];
+		/* seq_cst: ordered after the pointer swap (see engine_main). */
+		uint64_t s = atomic_load_explicit(&e->qseq, memory_order_seq_cst);
+		struct timespec nap = { 0, 20000 };
+
+		if (!e->started)
+			continue;
+		for (unsigned k = 0; atomic_load_explicit(&e->qseq, memory_order_seq_cst) == s; k++) {
+			if (k % 64 == 0)
+				vfc__engine_kick(e); /* wake it if it sleeps */
+			nanosleep(&nap, NULL);
+		}
+	}
+}
+
+int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
+{
+	struct vfc__region *old, *fresh;
+	struct vfc__vf *vf;
+
+	if (vf_id >= pf->cfg.n_vfs)
+		return -EINVAL;
+	vf = &pf->vfs[vf_id];
+	pthread_mutex_lock(&pf->lock);
+	if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed)) {
+		pthread_mutex_unlock(&pf->lock);
+		return -EINVAL;
+	}
+	/* A fresh region and eventfds for the next tenant: the previous one may
+	 * keep its mapping and fds, and must see nothing of the next. */
+	fresh = vfc__region_create(&pf->cfg, vf_id);
+	if (fresh) {
+		for (unsigned k = 0; k < pf->cfg.n_engines; k++) {
+			if (vfc__epoll_add(pf->engines[k].epfd, fresh->doorbell_fd, vf_id)) {
+				for (unsigned j = 0; j < k; j++)
+					epoll_ctl(pf->engines[j].epfd, EPOLL_CTL_DEL, fresh->doorbell_fd, NULL);
+				vfc__region_destroy(fresh);
+				fresh = NULL;
+				break;
+			}
+		}
+	}
+
+	/* Under the VF lock no engine is inside: in-flight work is dropped here. */
+	pthread_mutex_lock(&vf->lock);
+	atomic_store_explicit(&vf->claimed, false, memory_order_relaxed);
+	vfc__crypto_clear(&vf->crypto);
+	old = atomic_load_explicit(&vf->reg, memory_order_relaxed);
+	if (fresh) {
+		/* seq_cst: pairs with the engines' quiescent-point counter (vfc__grace). */
+		atomic_store_explicit(&vf->reg, fresh, memory_order_seq_cst);
+	} else {
+		/* Could not make a new region: scrub the old one in place instead. */
+		memset(old->pool, 0, pf->cfg.pool_size);
+		memset(old->req_ring, 0, (size_t)((uint8_t *)old->pool - (uint8_t *)old->req_ring));
+		fresh = old;
+		old = NULL;
+	}
+	vfc__vf_rings_reset(vf, fresh);
+	vfc__moder_apply_cfg(vf, fresh, &(struct vfc_moderation){ 0 }, NULL, false);
+	vfc__ctr_mirror(vf, fresh);
+	vf->owner_pid = 0;
+	vf->owner_uid = 0;
+	pthread_mutex_unlock(&vf->lock);
+
+	if (old) {
+		vfc__grace(pf);
+		/* Explicit DEL: closing our fd does not remove it from epoll while the
+		 * tenant still holds a duplicate of it. */
+		for (unsigned k = 0; k < pf->cfg.n_engines; k++)
+			epoll_ctl(pf->engines[k].epfd, EPOLL_CTL_DEL, old->doorbell_fd, NULL);
+		vfc__region_destroy(old);
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return 0;
+}
+
+int vfc_pf_vf_fds(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_fds *out)
+{
+	struct vfc__region *r;
+	int ret = 0;
+
+	if (vf_id >= pf->cfg.n_vfs)
+		return -EINVAL;
+	pthread_mutex_lock(&pf->lock);
+	if (!atomic_load_explicit(&pf->vfs[vf_id].claimed, memory_order_relaxed)) {
+		ret = -EPERM;
+	} else {
+		r = atomic_load_explicit(&pf->vfs[vf_id].reg, memory_order_relaxed);
+		out->mem_fd = r->mem_fd;
+		out->doorbell_fd = r->doorbell_fd;
+		out->irq_fd = r->irq_fd;
+		out->region_size = r->size;
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return ret;
+}
+
+/* ---- control messages ---- */
+
+static void vfc__counters_get(struct vfc__vf *vf, struct vfc_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->ops = atomic_load_explicit(&vf->ctr.ops, memory_order_relaxed);
+	out->bytes = atomic_load_explicit(&vf->ctr.bytes, memory_order_relaxed);
+	out->irqs = atomic_load_explicit(&vf->ctr.irqs, memory_order_relaxed);
+	out->errors = atomic_load_explicit(&vf->ctr.errors, memory_order_relaxed);
+	out->resets = atomic_load_explicit(&vf->ctr.resets, memory_order_relaxed);
+	out->dev_ns = atomic_load_explicit(&vf->ctr.dev_ns, memory_order_relaxed);
+	out->cap_hz = atomic_load_explicit(&vf->ctr.cap_hz, memory_order_relaxed);
+	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ? VFC_VF_FAILED : VFC_VF_READY;
+}
+
+static int vfc__ctl_check(const struct vfc_ctl_req *req, size_t req_len)
+{
+	if (!req || req_len < sizeof(*req))
+		return -EINVAL;
+	if (req->version != VFC_ABI_VERSION)
+		return -EPROTO;
+	if (req->type == 0 || req->type >= VFC_CTL__MAX)
+		return -EOPNOTSUPP;
+	if (req->data_len > VFC_CTL_DATA_MAX)
+		return -EMSGSIZE;
+	if (req_len - sizeof(*req) < req->data_len)
+		return -EINVAL; /* truncated */
+	if (req->rsvd || (req->data_len && req->type != VFC_CTL_KEY_IMPORT))
+		return -EINVAL;
+	return 0;
+}
+
+/* Key parsing (PEM decoding) runs outside the VF lock; only the insertion is locked. */
+static int vfc__ctl_key_import(struct vfc__vf *vf, const struct vfc_ctl_req *req, struct vfc_ctl_resp *resp)
+{
+	struct vfc__key *k;
+	int ret;
+
+	if (req->u.key_import.rsvd || req->data_len == 0)
+		return -EINVAL;
+	ret = vfc__key_parse(req->u.key_import.kind, req->data, req->data_len, &k);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&vf->lock);
+	if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed))
+		ret = -EPERM;
+	else
+		ret = vfc__key_insert(&vf->crypto, k, vf->policy.max_keys, &resp->u.handle);
+	pthread_mutex_unlock(&vf->lock);
+	if (ret)
+		vfc__key_destroy(k);
+	return ret;
+}
+
+int vfc_pf_ctl(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_ctl_req *req, size_t req_len,
+	       struct vfc_ctl_resp *resp)
+{
+	struct vfc_moderation want;
+	struct vfc__region *r;
+	struct vfc__vf *vf;
+	int ret;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->version = VFC_ABI_VERSION;
+	if (req && req_len >= sizeof(*req))
+		resp->type = req->type;
+	ret = vfc__ctl_check(req, req_len);
+	if (ret)
+		goto out;
+	if (vf_id >= pf->cfg.n_vfs) {
+		ret = -EINVAL;
+		goto out;
+	}
+	vf = &pf->vfs[vf_id];
+	if (req->type == VFC_CTL_KEY_IMPORT) {
+		ret = vfc__ctl_key_import(vf, req, resp);
+		goto out;
+	}
+
+	/* Everything else under the VF lock: waits for an engine to finish its
+	 * burst, so no session or key disappears under it. */
+	pthread_mutex_lock(&vf->lock);
+	if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed)) {
+		ret = -EPERM;
+		goto unlock;
+	}
+	r = atomic_load_explicit(&vf->reg, memory_order_relaxed);
+	switch (req->type) {
+	case VFC_CTL_KEY_FREE:
+		ret = vfc__key_free(&vf->crypto, req->u.handle);
+		break;
+	case VFC_CTL_SESSION_CREATE:
+		ret = vfc__session_create(&vf->crypto, &pf->algs, req->u.session_create.alg,
+					  req->u.session_create.key, vf->policy.max_sessions, &resp->u.handle);
+		break;
+	case VFC_CTL_SESSION_FREE:
+		ret = vfc__session_free(&vf->crypto, req->u.handle);
+		break;
+	case VFC_CTL_SET_MODERATION:
+		want = req->u.moderation;
+		vfc__moder_apply_cfg(vf, r, &want, &resp->u.moderation, true);
+		ret = 0;
+		break;
+	case VFC_CTL_RESET:
+		/* Contract: the tenant submits nothing while a reset is in progress. */
+		atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
+		vfc__vf_rings_reset(vf, r);
+		ret = 0;
+		break;
+	case VFC_CTL_GET_COUNTERS:
+		vfc__counters_get(vf, &resp->u.counters);
+		ret = 0;
+		break;
+	default:
+		ret = -EOPNOTSUPP;
+		break;
+	}
+unlock:
+	pthread_mutex_unlock(&vf->lock);
+out:
+	resp->status = ret;
+	return ret;
+}
+
+/* ---- policy and counters ---- */
+
+int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol)
+{
+	struct vfc_moderation want;
+	struct vfc__vf *vf;
+
+	if (vf_id >= pf->cfg.n_vfs || !pol)
+		return -EINVAL;
+	if (pol->min_cap_hz && pol->max_cap_hz && pol->min_cap_hz > pol->max_cap_hz)
+		return -EINVAL;
+	vf = &pf->vfs[vf_id];
+	pthread_mutex_lock(&vf->lock);
+	vf->policy = *pol;
+	/* Re-clamp the moderation in force to the new bounds. */
+	want = vf->want;
+	vfc__moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &want, NULL, true);
+	pthread_mutex_unlock(&vf->lock);
+	return 0;
+}
+
+int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *pol)
+{
+	if (vf_id >= pf->cfg.n_vfs || !pol)
+		return -EINVAL;
+	pthread_mutex_lock(&pf->vfs[vf_id].lock);
+	*pol = pf->vfs[vf_id].policy;
+	pthread_mutex_unlock(&pf->vfs[vf_id].lock);
+	return 0;
+}
+
+int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *out)
+{
+	if (vf_id >= pf->cfg.n_vfs || !out)
+		return -EINVAL;
+	vfc__counters_get(&pf->vfs[vf_id], out);
+	return 0;
+}
+
+uint64_t vfc_pf_engine_cpu_ns(struct vfc_pf *pf)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < pf->cfg.n_engines; i++) {
+		struct timespec ts;
+		clockid_t cid;
+
+		/* Read from outside: the engines pay nothing for it. */
+		if (!pf->engines[i].started || pthread_getcpuclockid(pf->engines[i].thread, &cid) ||
+		    clock_gettime(cid, &ts))
+			continue;
+		sum += (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	}
+	return sum;
+}

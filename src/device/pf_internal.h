@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* pf_internal.h - the PF's private state shared by pf.c (control path) and engine.c (data path). */
+#ifndef VFC_DEVICE_PF_INTERNAL_H
+#define VFC_DEVICE_PF_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/moder.h"
+#include "device/crypto.h"
+#include "device/pf.h"
+
+#define VFC__BURST_MAX 64
+
+/* One incarnation of a VF's shared state: the memfd region and its eventfds.
+ * A release replaces it with a fresh one, so a previous tenant that kept its
+ * mapping or fds sees nothing of the next tenant. */
+struct vfc__region {
+	int mem_fd, doorbell_fd, irq_fd;
+	uint64_t size;
+	uint8_t *base;
+	struct vfc_region_hdr *hdr;
+	struct vfc_req_desc *req_ring;
+	struct vfc_resp_desc *resp_ring;
+	uint8_t *pool;
+};
+
+/* Authoritative counters; one writer at a time (the holder of the VF lock),
+ * read by anyone: relaxed atomics, no ordering needed between them. */
+struct vfc__ctr {
+	_Atomic uint64_t ops, bytes, irqs, errors, resets, dev_ns;
+	_Atomic uint32_t cap_hz;
+};
+
+struct vfc__vf {
+	struct vfc_pf *pf;
+	uint32_t id;
+	unsigned weight;
+
+	/* Engines trylock it and serve the VF while holding it; the control path
+	 * locks it (waiting for the engine to finish its burst). Everything
+	 * marked [L] is protected by it. */
+	pthread_mutex_t lock;
+	/* An engine holds the lock (a hint for the idle check of other engines:
+	 * work on a VF being served is that engine's business). */
+	_Atomic bool in_service;
+	/* Claimed by a tenant; written under pf->lock and the VF lock, read by
+	 * engines as a hint before locking and for real under the lock. */
+	_Atomic bool claimed;
+	/* The current region: swapped by release under the VF lock, the old one
+	 * freed after every engine has passed a quiescent point. */
+	struct vfc__region *_Atomic reg;
+
+	/* [L] private copies of the device-owned indices (the shared ones are tenant-writable). */
+	_Atomic uint32_t req_head; /* relaxed: also read unlocked by the idle check, as a hint */
+	uint32_t resp_tail;
+	_Atomic bool failed;       /* [L] write; relaxed reads as a hint */
+	struct vfc_moder moder;    /* [L] */
+	/* Deadline of an owed interrupt, 0 = none. [L] write; read unlocked by
+	 * engines computing their sleep timeout (relaxed: a stale value only costs
+	 * an early or a spurious wakeup, and the writer kicks sleepers). */
+	_Atomic uint64_t deadline_ns;
+	struct vfc_moderation want;  /* [L] the tenant's last request, before clamping */
+	struct vfc_vf_policy policy; /* [L] */
+	struct vfc__crypto crypto;   /* [L] */
+	struct vfc__ctr ctr;
+
+	pid_t owner_pid; /* pf->lock */
+	uid_t owner_uid;
+};
+
+struct vfc__engine {
+	struct vfc_pf *pf;
+	unsigned idx;
+	pthread_t thread;
+	bool started;
+	int epfd;
+	int kick_fd; /* eventfd in epfd: stop, moderation changes, grace periods */
+	/* Bumped at the top of each loop iteration, where the engine holds no
+	 * region pointer (release: store; waiter: acquire). */
+	_Atomic uint64_t qseq;
+	struct vfc__item items[VFC__BURST_MAX];
+};
+
+struct vfc_pf {
+	struct vfc_pf_config cfg;
+	struct vfc__algs algs;
+	pthread_mutex_t lock; /* claim, release, fds */
+	_Atomic bool stop;
+	struct vfc__vf *vfs;
+	struct vfc__engine *engines;
+};
+
+/* engine.c */
+void vfc__engine_kick(struct vfc__engine *e);
+void *vfc__engine_main(void *arg);
+/* Deliver an interrupt to a VF ([L]). */
+void vfc__vf_irq(struct vfc__vf *vf, struct vfc__region *r);
+/* Apply a moderation verdict: fire now or remember the deadline ([L]). */
+void vfc__vf_moder_apply(struct vfc__vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
+			 uint64_t deadline, uint64_t now);
+
+#endif
