@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/* vf_internal.h - the VF driver's private state (struct vfc_vf), for its modules and the speed monitor. */
+#ifndef VFC_DRIVER_VF_INTERNAL_H
+#define VFC_DRIVER_VF_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/pool.h"
+#include "transport/transport.h"
+#include "vfcrypt/abi.h"
+#include "vfcrypt/vfc.h"
+
+/* Sessions live on a per-VF list so that close can free the leftovers. */
+struct vfc_session {
+	struct vfc_vf *vf;
+	uint32_t handle;
+	enum vfc_alg alg;
+	bool digest_first; /* the next digest update starts a message (FIRST) */
+	struct vfc_session *prev, *next;
+};
+
+/* One request in flight: the cookie sent is gen << 32 | slot. */
+struct vfc_vf_slot {
+	struct vfc_op *op; /* NULL: free */
+	uint32_t gen;
+};
+
+struct vfc_vf {
+	struct vfc_transport *t;
+
+	/* The mapped region; the tenant checked its layout before using it. */
+	void *region;
+	uint64_t region_size;
+	struct vfc_region_hdr *hdr;
+	struct vfc_req_desc *req_ring;
+	struct vfc_resp_desc *resp_ring;
+	uint8_t *pool_base;
+	uint64_t pool_size;
+	uint32_t entries;
+
+	/* Data path, owned by the one thread driving the VF at a time. */
+	uint32_t req_tail;  /* local copy of the index we publish */
+	uint32_t resp_head; /* local copy of the index we publish */
+	uint32_t epoch;     /* hdr->reset_epoch the rings belong to */
+	bool failed;        /* in-flight ops were failed with -EIO; submit refuses until reset */
+	struct vfc_vf_slot *slots; /* entries of them */
+	uint32_t *free_slots;      /* stack of free slot numbers */
+	uint32_t n_free;
+	uint32_t in_flight;
+	enum vfc_irq_mode mode;
+	unsigned spin_us;
+
+	/* Driver counters: written by the data-path thread only, read by stats
+	 * from any thread (relaxed atomics: plain moves on x86, no lock). */
+	_Atomic uint64_t completions;
+	_Atomic uint64_t wakeups;
+	_Atomic uint64_t stale; /* responses whose cookie named no op in flight */
+	_Atomic uint32_t in_flight_pub;
+
+	/* Zero-copy buffers: any thread may allocate. */
+	pthread_mutex_t pool_lock;
+	struct vfc_pool *pool;
+
+	/* Control path: sessions and keys, freed by close if left over. */
+	pthread_mutex_t ctl_lock;
+	struct vfc_session *sessions;
+	uint32_t *keys;
+	size_t n_keys, cap_keys;
+};
+
+/* A single-writer counter bump: a relaxed load and store, no locked instruction. */
+static inline void vfc__count(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+static inline uint64_t vfc__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * SPEED MONITOR HOOK. Called by vfc_poll after it delivered n > 0
+ * completions at now_ns (the completion timestamp). The speed monitor (next
+ * issue) ticks here: it will read vf's counters, feed its controller and ask
+ * the PF for a new cap. Empty and inlined today: it costs nothing.
+ */
+static inline void vfc__monitor_on_completions(struct vfc_vf *vf, uint64_t now_ns, unsigned n)
+{
+	(void)vf;
+	(void)now_ns;
+	(void)n;
+}
+
+/* vf.c: send one control message for this VF (header filled in here). */
+int vfc__ctl(struct vfc_vf *vf, struct vfc_ctl_req *req, size_t req_len, struct vfc_ctl_resp *resp);
+/* io.c: apply the VF's irq mode to hdr->irq_masked. */
+void vfc__irq_apply(struct vfc_vf *vf);
+/* io.c: complete every op in flight with -EIO (the rings are gone). */
+void vfc__fail_in_flight(struct vfc_vf *vf);
+
+#endif

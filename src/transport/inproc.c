@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* inproc.c - the embedded transport: one process-wide PF, shared by every VF opened in this process. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "device/pf.h"
+#include "transport/transport.h"
+
+/*
+ * The embedded device is created by the first open with that open's sizes,
+ * refcounted by open VFs and freed by the last close. g_lock guards g_pf,
+ * g_refs and g_cfg; the PF itself is thread-safe for claim/release/ctl.
+ */
+static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfc_pf *g_pf;
+static unsigned g_refs;
+static struct vfc_pf_config g_cfg;
+
+struct vfc_inproc {
+	struct vfc_transport t; /* first: the driver sees only this */
+	struct vfc_pf *pf;
+};
+
+static struct vfc_inproc *to_inproc(struct vfc_transport *t)
+{
+	return (struct vfc_inproc *)t;
+}
+
+static int inproc_ctl(struct vfc_transport *t, const struct vfc_ctl_req *req, size_t req_len,
+		      struct vfc_ctl_resp *resp)
+{
+	struct vfc_inproc *ip = to_inproc(t);
+
+	/* The same message structs a socket would carry, handed over by a direct call. */
+	return vfc_pf_ctl(ip->pf, t->vf_id, req, req_len, resp);
+}
+
+static uint64_t inproc_device_cpu_ns(struct vfc_transport *t)
+{
+	return vfc_pf_engine_cpu_ns(to_inproc(t)->pf);
+}
+
+static void inproc_put_pf(void)
+{
+	struct vfc_pf *dead = NULL;
+
+	pthread_mutex_lock(&g_lock);
+	if (--g_refs == 0) {
+		dead = g_pf;
+		g_pf = NULL;
+	}
+	pthread_mutex_unlock(&g_lock);
+	/* Stopping engines can take a while: do it outside the lock. A racing
+	 * open creates a fresh PF meanwhile, which is fine (separate memfds). */
+	vfc_pf_free(dead);
+}
+
+static void inproc_close(struct vfc_transport *t)
+{
+	struct vfc_inproc *ip = to_inproc(t);
+
+	/* The fds belong to the PF: they are not ours to close. */
+	vfc_pf_vf_release(ip->pf, t->vf_id);
+	free(ip);
+	inproc_put_pf();
+}
+
+static const struct vfc_transport_ops inproc_ops = {
+	.ctl = inproc_ctl,
+	.device_cpu_ns = inproc_device_cpu_ns,
+	.close = inproc_close,
+};
+
+/* Sizes asked for by opts (0 = default) against the running device's. */
+static int inproc_sizes_ok(const struct vfc_vf_opts *o, const struct vfc_pf_config *c)
+{
+	if (o->n_vfs && o->n_vfs != c->n_vfs)
+		return 0;
+	if (o->n_engines && o->n_engines != c->n_engines)
+		return 0;
+	if (o->ring_entries && o->ring_entries != c->ring_entries)
+		return 0;
+	if (o->pool_size && o->pool_size != c->pool_size)
+		return 0;
+	return 1;
+}
+
+/* Take a reference on the process-wide PF, creating it if needed. */
+static struct vfc_pf *inproc_get_pf(const struct vfc_vf_opts *o)
+{
+	struct vfc_pf_config cfg;
+	struct vfc_pf *pf = NULL;
+	int err = 0;
+
+	pthread_mutex_lock(&g_lock);
+	if (g_pf) {
+		if (!inproc_sizes_ok(o, &g_cfg)) {
+			err = EINVAL;
+			goto out;
+		}
+		pf = g_pf;
+		g_refs++;
+		goto out;
+	}
+	vfc_pf_config_init(&cfg);
+	if (o->n_vfs)
+		cfg.n_vfs = o->n_vfs;
+	if (o->n_engines)
+		cfg.n_engines = o->n_engines;
+	if (o->ring_entries)
+		cfg.ring_entries = o->ring_entries;
+	if (o->pool_size)
+		cfg.pool_size = o->pool_size;
+	pf = vfc_pf_create(&cfg);
+	if (!pf) {
+		err = errno ? errno : ENOMEM;
+		goto out;
+	}
+	g_pf = pf;
+	g_cfg = cfg;
+	g_refs = 1;
+out:
+	pthread_mutex_unlock(&g_lock);
+	if (err)
+		errno = err;
+	return pf;
+}
+
+struct vfc_transport *vfc_transport_inproc_open(const struct vfc_vf_opts *opts)
+{
+	struct vfc_vf_opts defaults;
+	struct vfc_inproc *ip;
+	struct vfc_vf_fds fds;
+	uint32_t id;
+	int err;
+
+	if (!opts) {
+		vfc_vf_opts_init(&defaults);
+		opts = &defaults;
+	}
+	ip = calloc(1, sizeof(*ip));
+	if (!ip)
+		return NULL;
+	ip->pf = inproc_get_pf(opts);
+	if (!ip->pf) {
+		err = errno;
+		goto fail_pf;
+	}
+	if (opts->vf_id >= 0)
+		id = (uint32_t)opts->vf_id;
+	else
+		id = UINT32_MAX; /* any free VF */
+	err = -vfc_pf_vf_claim(ip->pf, &id, getpid(), getuid());
+	if (err)
+		goto fail_claim;
+	err = -vfc_pf_vf_fds(ip->pf, id, &fds);
+	if (err)
+		goto fail_fds;
+	ip->t.ops = &inproc_ops;
+	ip->t.vf_id = id;
+	ip->t.mem_fd = fds.mem_fd;
+	ip->t.doorbell_fd = fds.doorbell_fd;
+	ip->t.irq_fd = fds.irq_fd;
+	ip->t.region_size = fds.region_size;
+	return &ip->t;
+
+fail_fds:
+	vfc_pf_vf_release(ip->pf, id);
+fail_claim:
+	inproc_put_pf();
+fail_pf:
+	free(ip);
+	errno = err;
+	return NULL;
+}
