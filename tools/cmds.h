@@ -15,7 +15,10 @@ struct vfc_global_opts {
 
 /* If argv[*i] is a global option, consume it (and its value), advance *i and
  * return 1; return 0 if it is not one; return -1 after printing an error
- * ("vfc enc: --vfs: expected a number from 1 to 64, got 'x'") on a bad value. */
+ * ("vfc enc: --vfs: expected a number from 1 to 64, got 'x'") on a bad value.
+ * After a 1, *i indexes the last argument consumed (the option or its separate
+ * value): loop with `for (i = 1; i < argc; i++)` and `continue`. Accepts both
+ * `--opt value` and `--opt=value`. */
 int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_global_opts *g);
 /* Help text lines for the global options, for each subcommand's --help. */
 extern const char vfc_global_help[];

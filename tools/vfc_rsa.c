@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: MIT */
+/* vfc_rsa.c - `vfc rsa`: RSA sign/verify (PKCS#1 v1.5, PSS) and OAEP encrypt/decrypt in the device. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/evp.h>
+
+#include "cmds.h"
+#include "util.h"
+
+static const char *const CMD = "rsa";
+
+#define RSA_MAX_BYTES 512 /* RSA-4096 */
+#define OAEP_OVERHEAD 42 /* 2 * SHA-1 length + 2: OpenSSL's default OAEP */
+#define MSG_MAX (1ull << 30) /* largest message for sign/verify (it goes through the pool whole) */
+#define POOL_DEFAULT (16ull << 20)
+
+static void rsa_help(void)
+{
+	printf("Usage: vfc rsa sign    -key PRIV.pem [-pss] [-in FILE] [-out SIG]\n"
+	       "       vfc rsa verify  [-pubin] -key KEY.pem [-pss] [-in FILE] -signature SIG\n"
+	       "       vfc rsa encrypt [-pubin] -key KEY.pem [-in FILE] [-out FILE]\n"
+	       "       vfc rsa decrypt -key PRIV.pem [-in FILE] [-out FILE]\n"
+	       "       (each also takes DEVICE OPTIONS)\n"
+	       "\n"
+	       "RSA with the key imported into the device (2048, 3072 or 4096 bits); the crypto runs\n"
+	       "in the device, the tool only moves bytes. Signatures are over the SHA-256 digest of\n"
+	       "the message, compatible with `openssl dgst -sha256 -sign/-verify` (PKCS#1 v1.5, or PSS\n"
+	       "with MGF1-SHA-256 and a 32-byte salt with -pss). encrypt/decrypt use OAEP with\n"
+	       "OpenSSL's default parameters (SHA-1, MGF1-SHA-1), compatible with `openssl pkeyutl\n"
+	       "-pkeyopt rsa_padding_mode:oaep`. Outputs appear only when complete.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -key FILE         PEM key: a private key (PKCS#1 or PKCS#8), or with -pubin a public\n"
+	       "                    key (SubjectPublicKeyInfo or PKCS#1); verify and encrypt also take\n"
+	       "                    a private key without -pubin and use its public part\n"
+	       "  -pubin            -key is a public key\n"
+	       "  -in FILE          message / plaintext / ciphertext (default: standard input)\n"
+	       "  -out FILE         signature / ciphertext / plaintext (default: standard output)\n"
+	       "  -signature FILE   verify: the signature to check\n"
+	       "  -pss              sign/verify: RSASSA-PSS instead of PKCS#1 v1.5\n"
+	       "  -h, --help        this help\n"
+	       "\n%s"
+	       "\n"
+	       "Exit status: 0 on success; verify prints 'Verified OK' and exits 0, or prints\n"
+	       "'Verification failure' and exits 1; 1 on any other failure; 2 on a bad command line.\n"
+	       "\n"
+	       "Examples:\n"
+	       "  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out priv.pem\n"
+	       "  openssl pkey -in priv.pem -pubout -out pub.pem\n"
+	       "  vfc rsa sign -key priv.pem -in msg.txt -out msg.sig\n"
+	       "  vfc rsa verify -pubin -key pub.pem -in msg.txt -signature msg.sig\n"
+	       "  openssl dgst -sha256 -verify pub.pem -signature msg.sig msg.txt\n"
+	       "  vfc rsa sign -pss -key priv.pem -in msg.txt -out msg.pss\n"
+	       "  vfc rsa encrypt -pubin -key pub.pem -in secret.key -out secret.oaep\n"
+	       "  vfc rsa decrypt -key priv.pem -in secret.oaep -out secret.key\n",
+	       vfc_global_help);
+}
+
+enum rsa_op { OP_SIGN, OP_VERIFY, OP_ENCRYPT, OP_DECRYPT };
+
+struct rsa_args {
+	enum rsa_op op;
+	const char *opname;
+	const char *key, *in, *out, *sig;
+	int pubin, pss;
+};
+
+/* A key read from a PEM file, ready for vfc_key_import. */
+struct rsa_key {
+	enum vfc_key_kind kind;
+	uint8_t *pem;
+	size_t pem_len;
+	int bits;
+};
+
+/* The label of the first "-----BEGIN LABEL-----" line, copied into label. */
+static int pem_label(const char *pem, char *label, size_t cap)
+{
+	const char *b = strstr(pem, "-----BEGIN "), *e;
+
+	if (!b)
+		return -1;
+	b += strlen("-----BEGIN ");
+	e = strstr(b, "-----");
+	if (!e || (size_t)(e - b) >= cap || memchr(b, '\n', (size_t)(e - b)))
+		return -1;
+	memcpy(label, b, (size_t)(e - b));
+	label[e - b] = 0;
+	return 0;
+}
+
+/* Read -key and check it is what the operation needs, with OpenSSL's PEM decoder (only to tell the
+ * user what is wrong: the key itself is imported into the device as PEM). */
+static int load_key(const struct rsa_args *a, struct rsa_key *k)
+{
+	int want_priv = a->op == OP_SIGN || a->op == OP_DECRYPT;
+	const char *want = a->pubin ? "PEM RSA public key" : "PEM RSA private key";
+	OSSL_DECODER_CTX *dctx = NULL;
+	OSSL_ENCODER_CTX *ectx = NULL;
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *p;
+	unsigned char *pub = NULL;
+	uint8_t *buf = NULL;
+	size_t len, plen, pub_len = 0;
+	char label[64];
+	int is_priv, ret;
+
+	ret = vfc_file_read(a->key, 1 << 20, &buf, &len);
+	if (ret == -EFBIG) {
+		vfc_tool_err(CMD, "-key %s: not a %s (larger than 1 MiB)", a->key, want);
+		return -1;
+	} else if (ret < 0) {
+		vfc_tool_err(CMD, "-key %s: %s", a->key, strerror(-ret));
+		return -1;
+	}
+	if (strlen((char *)buf) != len || pem_label((char *)buf, label, sizeof(label)) < 0) {
+		vfc_tool_err(CMD, "-key %s: not a %s (no PEM '-----BEGIN' line)", a->key, want);
+		goto fail;
+	}
+	if (!strcmp(label, "ENCRYPTED PRIVATE KEY") || strstr((char *)buf, "Proc-Type: 4,ENCRYPTED")) {
+		vfc_tool_err(
+			CMD,
+			"-key %s: encrypted private keys are not supported (decrypt it with `openssl pkey`)",
+			a->key);
+		goto fail;
+	}
+	if (!strcmp(label, "PRIVATE KEY") || !strcmp(label, "RSA PRIVATE KEY")) {
+		is_priv = 1;
+	} else if (!strcmp(label, "PUBLIC KEY") || !strcmp(label, "RSA PUBLIC KEY")) {
+		is_priv = 0;
+	} else {
+		vfc_tool_err(CMD, "-key %s: not a %s (PEM '%s')", a->key, want, label);
+		goto fail;
+	}
+	if (a->pubin && is_priv) {
+		vfc_tool_err(CMD, "-key %s: not a PEM RSA public key (it is a private key: drop -pubin)",
+			     a->key);
+		goto fail;
+	}
+	if (!a->pubin && !is_priv) {
+		vfc_tool_err(CMD, "-key %s: not a PEM RSA private key (it is a public key%s)", a->key,
+			     want_priv ? "" : ": add -pubin");
+		goto fail;
+	}
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL,
+					     is_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+	p = buf;
+	plen = len;
+	if (!dctx || !OSSL_DECODER_from_data(dctx, &p, &plen) || !pkey) {
+		vfc_tool_err(CMD, "-key %s: not a %s (unreadable PEM '%s')", a->key, want, label);
+		goto fail;
+	}
+	if (!EVP_PKEY_is_a(pkey, "RSA")) {
+		vfc_tool_err(CMD, "-key %s: not a %s (key type %s)", a->key, want,
+			     EVP_PKEY_get0_type_name(pkey));
+		goto fail;
+	}
+	k->bits = EVP_PKEY_get_bits(pkey);
+	if (is_priv && !want_priv) {
+		/* verify/encrypt with a private key: import only its public part. */
+		ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_PUBLIC_KEY, "PEM", "SubjectPublicKeyInfo",
+						     NULL);
+		if (!ectx || !OSSL_ENCODER_to_data(ectx, &pub, &pub_len)) {
+			vfc_tool_err(CMD, "-key %s: cannot derive the public key (OSSL_ENCODER_to_data)",
+				     a->key);
+			goto fail;
+		}
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		buf = malloc(pub_len + 1);
+		if (!buf) {
+			vfc_tool_err(CMD, "malloc: %s", strerror(ENOMEM));
+			goto fail;
+		}
+		memcpy(buf, pub, pub_len);
+		buf[pub_len] = 0;
+		len = pub_len;
+		is_priv = 0;
+	}
+	k->kind = is_priv ? VFC_KEY_RSA_PRIV_PEM : VFC_KEY_RSA_PUB_PEM;
+	k->pem = buf;
+	k->pem_len = len;
+	OPENSSL_free(pub);
+	OSSL_ENCODER_CTX_free(ectx);
+	OSSL_DECODER_CTX_free(dctx);
+	EVP_PKEY_free(pkey);
+	return 0;
+fail:
+	OPENSSL_free(pub);
+	OSSL_ENCODER_CTX_free(ectx);
+	OSSL_DECODER_CTX_free(dctx);
+	EVP_PKEY_free(pkey);
+	if (buf)
+		OPENSSL_cleanse(buf, len);
+	free(buf);
+	return -1;
+}
+
+/* Returns 0 (go on), -1 (help printed) or an exit status. */
+static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct rsa_args *a)
+{
+	static const char *const ops[] = { "sign", "verify", "encrypt", "decrypt" };
+	int i, r, have_op = 0;
+	const char *v;
+	size_t k;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i];
+
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			rsa_help();
+			return -1;
+		} else if (o[0] != '-') {
+			if (have_op) {
+				vfc_tool_err(CMD, "unexpected argument '%s' (see vfc rsa --help)", o);
+				return VFC_EXIT_USAGE;
+			}
+			for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+				if (!strcmp(o, ops[k]))
+					break;
+			if (k == sizeof(ops) / sizeof(ops[0])) {
+				vfc_tool_err(
+					CMD,
+					"unknown operation '%s': expected sign, verify, encrypt or decrypt",
+					o);
+				return VFC_EXIT_USAGE;
+			}
+			a->op = (enum rsa_op)k;
+			a->opname = ops[k];
+			have_op = 1;
+		} else if (!strcmp(o, "-pubin")) {
+			a->pubin = 1;
+		} else if (!strcmp(o, "-pss")) {
+			a->pss = 1;
+		} else if (!strcmp(o, "-key") || !strcmp(o, "-in") || !strcmp(o, "-out") ||
+			   !strcmp(o, "-signature")) {
+			v = vfc_tool_optval(CMD, argc, argv, &i);
+			if (!v)
+				return VFC_EXIT_USAGE;
+			if (!strcmp(o, "-key"))
+				a->key = v;
+			else if (!strcmp(o, "-in"))
+				a->in = v;
+			else if (!strcmp(o, "-out"))
+				a->out = v;
+			else
+				a->sig = v;
+		} else {
+			r = vfc_global_opt(CMD, argc, argv, &i, g);
+			if (r < 0)
+				return VFC_EXIT_USAGE;
+			if (r == 0)
+				return vfc_tool_unknown_opt(CMD, o);
+		}
+	}
+	if (!have_op) {
+		vfc_tool_err(
+			CMD,
+			"an operation is required: sign, verify, encrypt or decrypt (see vfc rsa --help)");
+		return VFC_EXIT_USAGE;
+	}
+	if (!a->key) {
+		vfc_tool_err(CMD, "%s: -key is required", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op == OP_VERIFY && !a->sig) {
+		vfc_tool_err(CMD, "verify: -signature is required");
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op != OP_VERIFY && a->sig) {
+		vfc_tool_err(CMD, "%s: -signature is only for verify", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op == OP_VERIFY && a->out) {
+		vfc_tool_err(CMD, "verify: -out is not used (the result is printed and is the exit status)");
+		return VFC_EXIT_USAGE;
+	}
+	if (a->pss && (a->op == OP_ENCRYPT || a->op == OP_DECRYPT)) {
+		vfc_tool_err(CMD, "%s: -pss is only for sign and verify", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->pubin && (a->op == OP_SIGN || a->op == OP_DECRYPT)) {
+		vfc_tool_err(CMD, "%s: needs a private key: -pubin does not apply", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Write a result through an all-or-nothing output. */
+static int write_result(const char *path, const void *buf, size_t len)
+{
+	const char *name = path && strcmp(path, "-") ? path : "stdout";
+	struct vfc_out out;
+	int ret;
+
+	ret = vfc_out_open(&out, path);
+	if (ret < 0) {
+		vfc_tool_err(CMD, "%s: cannot create output: %s", name, strerror(-ret));
+		return -1;
+	}
+	ret = vfc_out_write(&out, buf, len);
+	if (ret == 0)
+		ret = vfc_out_commit(&out);
+	vfc_out_abort(&out);
+	if (ret < 0) {
+		vfc_tool_err(CMD, "%s: write: %s", name, strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
+{
+	const char *in_name;
+	struct vfc_session *s = NULL;
+	struct vfc_vf *vf = NULL;
+	struct rsa_key key = { 0 };
+	struct rsa_args a;
+	uint8_t *in = NULL, *sig = NULL;
+	uint8_t out[RSA_MAX_BYTES];
+	size_t in_len = 0, sig_len = 0, out_len, kbytes;
+	uint32_t handle = 0;
+	enum vfc_alg alg;
+	int ret, status = VFC_EXIT_FAIL;
+
+	ret = parse_args(argc, argv, g, &a);
+	if (ret)
+		return ret < 0 ? VFC_EXIT_OK : ret;
+	in_name = a.in && strcmp(a.in, "-") ? a.in : "stdin";
+
+	if (load_key(&a, &key) < 0)
+		goto out;
+	kbytes = ((size_t)key.bits + 7) / 8;
+	if (kbytes > RSA_MAX_BYTES || kbytes < 128) {
+		vfc_tool_err(CMD, "-key %s: RSA-%d keys are not supported (2048, 3072 or 4096 bits)", a.key,
+			     key.bits);
+		goto out;
+	}
+	ret = vfc_file_read(a.in, MSG_MAX, &in, &in_len);
+	if (ret < 0) {
+		vfc_tool_err(CMD, "%s: %s", in_name, ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
+		goto out;
+	}
+	if (a.op == OP_VERIFY) {
+		ret = vfc_file_read(a.sig, 1 << 20, &sig, &sig_len);
+		if (ret < 0) {
+			vfc_tool_err(CMD, "-signature %s: %s", a.sig,
+				     ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+			goto out;
+		}
+	}
+	if (a.op == OP_ENCRYPT && in_len > kbytes - OAEP_OVERHEAD) {
+		vfc_tool_err(CMD,
+			     "encrypt: %s: %zu bytes is too long for OAEP with RSA-%d (at most %zu bytes)",
+			     in_name, in_len, key.bits, kbytes - OAEP_OVERHEAD);
+		goto out;
+	}
+	if (a.op == OP_DECRYPT && in_len != kbytes) {
+		vfc_tool_err(CMD, "decrypt: %s: %zu bytes is not an RSA-%d ciphertext (%zu bytes)", in_name,
+			     in_len, key.bits, kbytes);
+		goto out;
+	}
+	/* The message goes through the VF's buffer pool whole: make the embedded device's pool big
+	 * enough for it (a power of two from the 16 MiB default). */
+	if (in_len + (1u << 20) > (g->vf.pool_size ? g->vf.pool_size : POOL_DEFAULT)) {
+		uint64_t pool = POOL_DEFAULT;
+
+		while (pool < in_len + (1u << 20))
+			pool *= 2;
+		g->vf.pool_size = pool;
+	}
+
+	vf = vfc_tool_vf_open(CMD, g);
+	if (!vf)
+		goto out;
+	ret = vfc_key_import(vf, key.kind, key.pem, key.pem_len, &handle);
+	if (ret < 0) {
+		vfc_tool_err(CMD, "-key %s: vfc_key_import (RSA-%d %s key): %s", a.key, key.bits,
+			     key.kind == VFC_KEY_RSA_PRIV_PEM ? "private" : "public", vfc_strerror(ret));
+		handle = 0;
+		goto out;
+	}
+	if (a.op == OP_ENCRYPT || a.op == OP_DECRYPT)
+		alg = VFC_ALG_RSA_OAEP;
+	else
+		alg = a.pss ? VFC_ALG_RSA_PSS_SHA256 : VFC_ALG_RSA_PKCS1_SHA256;
+	s = vfc_session_create(vf, alg, handle);
+	if (!s) {
+		vfc_tool_err(CMD, "vfc_session_create: %s", vfc_strerror(-errno));
+		goto out;
+	}
+
+	out_len = sizeof(out);
+	switch (a.op) {
+	case OP_SIGN:
+		ret = vfc_sign(s, in, in_len, out, &out_len);
+		if (ret < 0) {
+			vfc_tool_err(CMD, "sign: vfc_sign: %s", vfc_strerror(ret));
+			goto out;
+		}
+		break;
+	case OP_VERIFY:
+		if (sig_len != kbytes) {
+			vfc_tool_err(CMD, "verify: -signature %s: %zu bytes, expected %zu for RSA-%d", a.sig,
+				     sig_len, kbytes, key.bits);
+			ret = -EBADMSG;
+		} else {
+			ret = vfc_verify(s, in, in_len, sig, sig_len);
+		}
+		if (ret == 0) {
+			puts("Verified OK");
+			status = VFC_EXIT_OK;
+		} else if (ret == -EBADMSG) {
+			puts("Verification failure");
+		} else {
+			vfc_tool_err(CMD, "verify: vfc_verify: %s", vfc_strerror(ret));
+		}
+		goto out;
+	case OP_ENCRYPT:
+		ret = vfc_pke_encrypt(s, in, in_len, out, &out_len);
+		if (ret < 0) {
+			vfc_tool_err(CMD, "encrypt: vfc_pke_encrypt: %s", vfc_strerror(ret));
+			goto out;
+		}
+		break;
+	case OP_DECRYPT:
+		ret = vfc_pke_decrypt(s, in, in_len, out, &out_len);
+		if (ret == -EBADMSG) {
+			vfc_tool_err(CMD, "decrypt: bad padding or wrong key (vfc_pke_decrypt: %s)",
+				     vfc_strerror(ret));
+			goto out;
+		} else if (ret < 0) {
+			vfc_tool_err(CMD, "decrypt: vfc_pke_decrypt: %s", vfc_strerror(ret));
+			goto out;
+		}
+		break;
+	}
+	if (write_result(a.out, out, out_len) < 0)
+		goto out;
+	status = VFC_EXIT_OK;
+out:
+	OPENSSL_cleanse(out, sizeof(out));
+	vfc_session_free(s);
+	if (handle)
+		vfc_key_free(vf, handle);
+	vfc_vf_close(vf);
+	if (key.pem)
+		OPENSSL_cleanse(key.pem, key.pem_len);
+	free(key.pem);
+	if (in && a.op == OP_DECRYPT)
+		OPENSSL_cleanse(in, in_len);
+	free(in);
+	free(sig);
+	if (fflush(stdout) == EOF && status == VFC_EXIT_OK) {
+		vfc_tool_err(CMD, "stdout: %s", strerror(errno));
+		status = VFC_EXIT_FAIL;
+	}
+	return status;
+}
