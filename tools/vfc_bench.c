@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "cmds.h"
+#include "core/ctl.h"
 #include "vfcrypt/vfc.h"
 
 #define BENCH_MAX_POINTS 64
@@ -36,8 +37,9 @@ struct bench_cfg {
 	int algo;              /* index in algos[] */
 	uint32_t sizes[BENCH_MAX_POINTS];
 	unsigned n_sizes;
-	int64_t caps[BENCH_MAX_POINTS]; /* -1 = no cap request (device default: none) */
-	unsigned n_caps;
+	char *ctls[BENCH_MAX_POINTS]; /* one column per controller spec ("none", "static:5000", ...) */
+	unsigned n_ctls;
+	unsigned tick_ms;
 	unsigned depth;
 	double seconds;
 	unsigned repeat;
@@ -116,21 +118,23 @@ static int submit_all(struct vfc_vf *vf, struct vfc_op **ops, unsigned n)
 }
 
 static int bench_device_point(struct vfc_vf *vf, struct vfc_session *sess, const struct bench_cfg *cfg,
-			      uint32_t size, int64_t cap, struct bench_result *res)
+			      uint32_t size, const char *ctl, struct bench_result *res)
 {
-	const char *what = "vfc_vf_set_cap";
+	const char *what = "vfc_vf_set_ctl";
+	char err[256];
 	struct bench_run *r = calloc(1, sizeof(*r));
 	void *bufs[BENCH_MAX_DEPTH] = { 0 };
 	struct vfc_vf_stats s0, s1;
 	uint64_t t_start, t_end, t_warm;
-	uint32_t applied = 0;
 	int rc = -ENOMEM;
 
 	if (!r || !(r->lat = calloc(BENCH_LAT_SAMPLES, sizeof(uint64_t))))
 		goto out;
-	rc = vfc_vf_set_cap(vf, cap < 0 ? 0 : (uint32_t)cap, &applied);
-	if (rc < 0)
+	rc = vfc_vf_set_ctl(vf, ctl, cfg->tick_ms, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "vfc bench: --ctl %s: %s\n", ctl, err);
 		goto out;
+	}
 	what = "vfc_buf_alloc";
 	for (unsigned i = 0; i < cfg->depth; i++) {
 		struct vfc_op *op = &r->ops[i];
@@ -202,15 +206,16 @@ static int bench_device_point(struct vfc_vf *vf, struct vfc_session *sess, const
 	res->ops_per_s = (double)(s1.ops - s0.ops) / dt;
 	res->irq_hz = (double)(s1.irqs - s0.irqs) / dt;
 	res->cpu_pct = 100.0 * (double)(s1.tenant_cpu_ns - s0.tenant_cpu_ns) / (dt * 1e9);
-	res->cap_hz = applied;
+	res->cap_hz = s1.cap_hz;
 	res->status = r->first_error;
 	qsort(r->lat, n_lat, sizeof(uint64_t), cmp_u64);
 	res->lat_p50_us = n_lat ? (double)r->lat[n_lat / 2] / 1e3 : 0;
 	res->lat_p99_us = n_lat ? (double)r->lat[n_lat * 99 / 100] / 1e3 : 0;
 	rc = 0;
 out:
-	if (rc < 0)
+	if (rc < 0 && strcmp(what, "vfc_vf_set_ctl"))
 		fprintf(stderr, "vfc bench: %s: %s\n", what, vfc_strerror(rc));
+	vfc_vf_set_ctl(vf, "none", 0, NULL, 0);
 	for (unsigned i = 0; i < BENCH_MAX_DEPTH; i++)
 		vfc_buf_free(vf, bufs[i]);
 	if (r)
@@ -284,8 +289,12 @@ static const char bench_help[] =
 	"  --sizes N,N,...     several sizes (default 512,1024,...,65536)\n"
 	"  --depth Q           requests in flight (default 32, at most 1024)\n"
 	"  --seconds S         measuring time per point (default 3)\n"
-	"  --cap HZ            interrupt cap (0 = none; default none)\n"
-	"  --sweep-caps LIST   run each point under each cap of LIST (e.g. 0,50000,20000,5000);\n"
+	"  --ctl SPEC          interrupt-rate controller (default none); repeat --ctl to\n"
+	"                      compare several: each is a column. SPEC: none, static:HZ,\n"
+	"                      paper[:i0=HZ], dim[:k=v,...], adaptive[:k=v,...] (below)\n"
+	"  --tick MS           speed monitor tick (default 1000, 10..60000)\n"
+	"  --cap HZ            shorthand for --ctl static:HZ (0: none)\n"
+	"  --sweep-caps LIST   one static column per cap of LIST (e.g. 0,50000,20000,5000);\n"
 	"                      0 means no cap\n"
 	"  --repeat N          run the whole sweep N times, interleaved; report median and spread\n"
 	"  --raw               also run raw single-thread OpenSSL EVP in this process\n"
@@ -333,6 +342,16 @@ static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max
 	return rc;
 }
 
+static int add_ctl(struct bench_cfg *cfg, const char *spec)
+{
+	if (cfg->n_ctls == BENCH_MAX_POINTS) {
+		fprintf(stderr, "vfc bench: at most %d controller columns\n", BENCH_MAX_POINTS);
+		return -EINVAL;
+	}
+	cfg->ctls[cfg->n_ctls++] = strdup(spec);
+	return 0;
+}
+
 static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, struct bench_cfg *cfg)
 {
 	int64_t tmp[BENCH_MAX_POINTS];
@@ -341,8 +360,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 	cfg->depth = 32;
 	cfg->seconds = 3;
 	cfg->repeat = 1;
-	cfg->caps[0] = -1;
-	cfg->n_caps = 1;
+
 	for (uint32_t s = 512; s <= 65536; s *= 2)
 		cfg->sizes[cfg->n_sizes++] = s;
 
@@ -358,6 +376,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(bench_help, stdout);
 			fputs(vfc_global_help, stdout);
+			printf("\nControllers:\n%s", vfc_ctl_help_text());
 			return 0;
 		}
 		if (!strcmp(a, "--raw")) {
@@ -398,8 +417,35 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 				return 2;
 			}
 		} else if (!strcmp(a, "--cap") || !strcmp(a, "--sweep-caps")) {
-			if (parse_list(a, v, 0, 10000000, cfg->caps, &cfg->n_caps) < 0)
+			unsigned n;
+
+			if (parse_list(a, v, 0, 10000000, tmp, &n) < 0 ||
+			    (!strcmp(a, "--cap") && n != 1 && fprintf(stderr, "vfc bench: --cap: one value\n")))
 				return 2;
+			for (unsigned k = 0; k < n; k++) {
+				char spec[32];
+
+				snprintf(spec, sizeof(spec), tmp[k] ? "static:%" PRId64 : "none", tmp[k]);
+				if (add_ctl(cfg, spec) < 0)
+					return 2;
+			}
+		} else if (!strcmp(a, "--ctl")) {
+			char err[256];
+			struct vfc_ctl_cfg cc;
+
+			if (vfc_ctl_parse(v, &cc, err, sizeof(err)) < 0) {
+				fprintf(stderr, "vfc bench: --ctl: %s\n", err);
+				return 2;
+			}
+			if (add_ctl(cfg, v) < 0)
+				return 2;
+		} else if (!strcmp(a, "--tick")) {
+			if (parse_u64(v, VFC_TICK_MS_MAX, &u) < 0 || u < VFC_TICK_MS_MIN) {
+				fprintf(stderr, "vfc bench: --tick: expected %d..%d ms, got '%s'\n", VFC_TICK_MS_MIN,
+					VFC_TICK_MS_MAX, v);
+				return 2;
+			}
+			cfg->tick_ms = (unsigned)u;
 		} else if (!strcmp(a, "--repeat")) {
 			if (parse_u64(v, 100, &u) < 0 || u == 0) {
 				fprintf(stderr, "vfc bench: --repeat: expected 1..100, got '%s'\n", v);
@@ -412,6 +458,8 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		}
 		i++;
 	}
+	if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0)
+		return 2;
 	if (algos[cfg->algo].algo != ALGO_SHA256)
 		for (unsigned k = 0; k < cfg->n_sizes; k++)
 			if (cfg->sizes[k] % VFC_AES_BLOCK) {
@@ -422,13 +470,6 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 	return -1;
 }
 
-static void cap_name(int64_t cap, char *buf, size_t len)
-{
-	if (cap <= 0)
-		snprintf(buf, len, "none");
-	else
-		snprintf(buf, len, "%" PRId64, cap);
-}
 
 int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 {
@@ -443,9 +484,11 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 	double *mbps = NULL, *irq = NULL;
 	struct bench_result *last = NULL;
 
-	if (rc >= 0)
-		return rc;
-	n_cols = cfg.n_caps + (cfg.raw ? 1 : 0);
+	if (rc >= 0) {
+		status = rc;
+		goto out;
+	}
+	n_cols = cfg.n_ctls + (cfg.raw ? 1 : 0);
 	n_runs = cfg.repeat;
 	mbps = calloc((size_t)cfg.n_sizes * n_cols * n_runs, sizeof(double));
 	irq = calloc((size_t)cfg.n_sizes * n_cols * n_runs, sizeof(double));
@@ -483,13 +526,12 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 			for (unsigned c = 0; c < n_cols; c++) {
 				struct bench_result res;
 				size_t idx = ((size_t)si * n_cols + c) * n_runs + run;
-				int is_raw = cfg.raw && c == cfg.n_caps;
-				char cn[32];
+				int is_raw = cfg.raw && c == cfg.n_ctls;
 
 				if (is_raw)
 					rc = bench_raw_point(&cfg, cfg.sizes[si], &res);
 				else
-					rc = bench_device_point(vf, sess, &cfg, cfg.sizes[si], cfg.caps[c], &res);
+					rc = bench_device_point(vf, sess, &cfg, cfg.sizes[si], cfg.ctls[c], &res);
 				if (rc < 0)
 					goto out;
 				if (res.status) {
@@ -499,25 +541,28 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 				mbps[idx] = res.mbps;
 				irq[idx] = res.irq_hz;
 				last[(size_t)si * n_cols + c] = res;
-				cap_name(is_raw ? 0 : cfg.caps[c], cn, sizeof(cn));
-				printf("%s in chunks of %u bytes: done. %.2f MB in %.2f secs: %.2f MB/sec, "
-				       "%.0f irq/s, cap %s%s%s\n",
+				printf("%s in chunks of %u bytes: done. %.2f MB in %.2f secs: %.2f MB/sec, ",
 				       algos[cfg.algo].verb, cfg.sizes[si], res.mbps * cfg.seconds, cfg.seconds,
-				       res.mbps, res.irq_hz, is_raw ? "-" : cn, is_raw ? " (raw OpenSSL)" : "",
-				       is_raw || cfg.caps[c] <= 0 ? "" : " Hz");
+				       res.mbps);
+				if (is_raw)
+					printf("raw OpenSSL\n");
+				else if (res.cap_hz)
+					printf("%.0f irq/s, cap %u Hz (%s)\n", res.irq_hz, res.cap_hz, cfg.ctls[c]);
+				else
+					printf("%.0f irq/s, no cap (%s)\n", res.irq_hz, cfg.ctls[c]);
 				fflush(stdout);
 			}
 		}
 	}
 
 	/* Summary: median over repetitions, spread = (max - min) / median. */
-	printf("\n%-8s %-10s %10s %8s %10s %9s %9s%s\n", "size", "cap_hz", "MB/s", "spread", "irq/s",
+	printf("\n%-8s %-16s %8s %10s %8s %10s %9s %9s%s\n", "size", "ctl", "cap_hz", "MB/s", "spread", "irq/s",
 	       "p50_us", "p99_us", cfg.raw ? "  ratio_raw" : "");
 	for (unsigned si = 0; si < cfg.n_sizes; si++) {
 		double raw_med = 0;
 
 		if (cfg.raw) {
-			double *v = &mbps[((size_t)si * n_cols + cfg.n_caps) * n_runs];
+			double *v = &mbps[((size_t)si * n_cols + cfg.n_ctls) * n_runs];
 
 			qsort(v, n_runs, sizeof(double), cmp_double);
 			raw_med = v[n_runs / 2];
@@ -526,16 +571,12 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 			double *v = &mbps[((size_t)si * n_cols + c) * n_runs];
 			double *q = &irq[((size_t)si * n_cols + c) * n_runs];
 			const struct bench_result *lr = &last[(size_t)si * n_cols + c];
-			int is_raw = cfg.raw && c == cfg.n_caps;
-			char cn[32];
+			int is_raw = cfg.raw && c == cfg.n_ctls;
 
 			qsort(v, n_runs, sizeof(double), cmp_double);
 			qsort(q, n_runs, sizeof(double), cmp_double);
-			if (is_raw)
-				snprintf(cn, sizeof(cn), "raw");
-			else
-				cap_name(cfg.caps[c], cn, sizeof(cn));
-			printf("%-8u %-10s %10.1f %7.1f%% %10.0f %9.1f %9.1f", cfg.sizes[si], cn, v[n_runs / 2],
+			printf("%-8u %-16.16s %8u %10.1f %7.1f%% %10.0f %9.1f %9.1f", cfg.sizes[si],
+			       is_raw ? "raw-openssl" : cfg.ctls[c], lr->cap_hz, v[n_runs / 2],
 			       100.0 * (v[n_runs - 1] - v[0]) / v[n_runs / 2], q[n_runs / 2], lr->lat_p50_us,
 			       lr->lat_p99_us);
 			if (cfg.raw)
@@ -552,5 +593,7 @@ out:
 	free(mbps);
 	free(irq);
 	free(last);
+	for (unsigned c = 0; c < cfg.n_ctls; c++)
+		free(cfg.ctls[c]);
 	return status;
 }

@@ -76,6 +76,38 @@ int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out);
  * the rings. Sessions and keys survive. */
 int vfc_vf_reset(struct vfc_vf *vf);
 
+/* ---- speed monitor and interrupt-rate control (the paper's module) ---- */
+
+#define VFC_TICK_MS_DEFAULT 1000 /* the paper's one-second tick */
+#define VFC_TICK_MS_MIN 10
+#define VFC_TICK_MS_MAX 60000
+
+/* One tick of the speed monitor, as handed to a tick callback. */
+struct vfc_tick {
+	uint64_t t_ns, dt_ns;     /* end of the tick (CLOCK_MONOTONIC) and its length */
+	double mbps;              /* payload speed, 10^6 B/s */
+	double ops_per_s, irq_hz;
+	double cpu_frac;          /* tenant CPU time / wall time */
+	double mean_req_bytes;
+	uint32_t depth;           /* deepest queue seen during the tick */
+	uint32_t cap_hz;          /* cap in force during the tick (0 = none) */
+	uint32_t next_cap_hz;     /* cap in force from now on, as the PF applied it */
+	const char *ctl_state;    /* the controller's state word ("settled", "done", ...) */
+};
+typedef void (*vfc_tick_cb)(void *user, const struct vfc_tick *t);
+
+/* Choose the VF's controller: "none", "static:HZ", "paper[:i0=HZ]",
+ * "dim[:key=value,...]", "adaptive[:key=value,...]" (see vfc_ctl_help_text()),
+ * ticking every tick_ms (0: VFC_TICK_MS_DEFAULT). The monitor runs in the
+ * thread that polls or waits on the VF: no extra thread; a blocked waiter
+ * still ticks on time. -EINVAL with a message in err for a bad spec. The
+ * controller's opening cap is applied at once. */
+int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *err, size_t errlen);
+/* Call cb after every tick (NULL: stop). Ticks at the default rate if no controller is set. */
+void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user);
+/* Every controller and its parameters, for --help. */
+const char *vfc_ctl_help_text(void);
+
 /* ---- keys and sessions (control path) ---- */
 
 /* Import a key into the device; *handle names it from now on. */

@@ -120,6 +120,8 @@ int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 	if (i == 0)
 		return 0;
 	set_in_flight(vf, vf->in_flight + i);
+	if (vf->in_flight > vf->mon.max_in_flight)
+		vf->mon.max_in_flight = vf->in_flight; /* the queue depth the monitor reports */
 	vf->req_tail = tail;
 	/* Release: the descriptors above are visible before the device can see the new tail. */
 	vfc_ring_publish(&h->req_tail, tail);
@@ -295,6 +297,10 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		left = deadline - now > (uint64_t)BLOCK_SLICE_NS ? BLOCK_SLICE_NS : (int64_t)(deadline - now);
+		/* A blocked waiter still ticks on time: wake for the monitor's next tick. */
+		if (vf->mon.active && vf->mon.next_tick_ns < now + (uint64_t)left)
+			left = vf->mon.next_tick_ns > now ? (int64_t)(vf->mon.next_tick_ns - now) : 0;
 		irq_block(vf, left);
+		vfc__monitor_on_completions(vf, vfc__now_ns(), 0);
 	}
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/ctl.h"
+#include "core/monitor.h"
 #include "core/pool.h"
 #include "transport/transport.h"
 #include "vfcrypt/abi.h"
@@ -27,6 +29,20 @@ struct vfc_session {
 struct vfc_vf_slot {
 	struct vfc_op *op; /* NULL: free */
 	uint32_t gen;
+};
+
+/* The speed monitor of one VF (monitor.c): ticks from the completion path. */
+struct vfc__vfmon {
+	bool active;            /* a controller other than none, or a tick callback */
+	uint64_t tick_ns;
+	uint64_t next_tick_ns;
+	struct vfc_mon mon;
+	struct vfc_ctl ctl;
+	uint32_t cap;           /* the cap in force, as the PF applied it */
+	uint32_t max_in_flight; /* the deepest queue seen during this tick */
+	uint64_t ticks;
+	vfc_tick_cb cb;
+	void *cb_user;
 };
 
 struct vfc_vf {
@@ -65,6 +81,9 @@ struct vfc_vf {
 	pthread_mutex_t pool_lock;
 	struct vfc_pool *pool;
 
+	/* Speed monitor and controller: data-path thread only. */
+	struct vfc__vfmon mon;
+
 	/* Control path: sessions and keys, freed by close if left over. */
 	pthread_mutex_t ctl_lock;
 	struct vfc_session *sessions;
@@ -86,17 +105,19 @@ static inline uint64_t vfc__now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* monitor.c: take a tick (read counters, feed the controller, apply its cap). */
+void vfc__monitor_tick(struct vfc_vf *vf, uint64_t now_ns);
+
 /*
- * SPEED MONITOR HOOK. Called by vfc_poll after it delivered n > 0
- * completions at now_ns (the completion timestamp). The speed monitor (next
- * issue) ticks here: it will read vf's counters, feed its controller and ask
- * the PF for a new cap. Empty and inlined today: it costs nothing.
+ * The speed monitor's hook, called by vfc_poll after it delivered completions
+ * and by vfc_wait after each block: one predictable branch when no
+ * controller is set, a clock comparison otherwise.
  */
 static inline void vfc__monitor_on_completions(struct vfc_vf *vf, uint64_t now_ns, unsigned n)
 {
-	(void)vf;
-	(void)now_ns;
 	(void)n;
+	if (vf->mon.active && now_ns >= vf->mon.next_tick_ns)
+		vfc__monitor_tick(vf, now_ns);
 }
 
 /* vf.c: send one control message for this VF (header filled in here). */

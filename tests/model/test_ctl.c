@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: MIT */
+/* test_ctl.c - the controllers against synthetic sample streams from a plant model (tests/model/plant.h). */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/ctl.h"
+#include "plant.h"
+
+static void ctl_new(struct vfc_ctl *c, const char *spec, uint32_t initial_cap)
+{
+	struct vfc_ctl_cfg cfg;
+	char err[256];
+
+	if (vfc_ctl_parse(spec, &cfg, err, sizeof(err)) != 0)
+		fail_msg("parse '%s': %s", spec, err);
+	assert_int_equal(vfc_ctl_init(c, &cfg, initial_cap), 0);
+}
+
+/* A hand-made sample. */
+static struct vfc_ctl_sample smp(double mbps, double irq_hz, uint32_t cap)
+{
+	struct vfc_ctl_sample s = { .t_ns = 0, .dt_ns = 100000000ull, .mbps = mbps, .irq_hz = irq_hz,
+				    .mean_req_bytes = 16384, .cap_hz = cap, .depth = 32 };
+
+	s.ops_per_s = mbps * 1e6 / 16384;
+	return s;
+}
+
+/* ---- parsing ---- */
+
+static void expect_err(const char *spec, const char *needle)
+{
+	struct vfc_ctl_cfg cfg;
+	char err[256];
+
+	assert_int_equal(vfc_ctl_parse(spec, &cfg, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, needle))
+		fail_msg("spec '%s': error '%s' does not mention '%s'", spec, err, needle);
+}
+
+static void test_parse(void **state)
+{
+	struct vfc_ctl_cfg cfg, again;
+	char buf[512], err[256];
+	const char *good[] = { "none", "static:5000", "paper", "paper:i0=0", "paper:i0=12000", "dim",
+			       "dim:max=100000,min=500,step=1.5,sig=5,tired=8,rest=3", "adaptive",
+			       "adaptive:band=1.5,probe=0,margin=2,start=3,esc=16,change=30,shift=15,"
+			       "min=200,max=500000,step=1.3" };
+
+	(void)state;
+	assert_int_equal(vfc_ctl_parse("static:5000", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.kind, VFC_CTL_KIND_STATIC);
+	assert_int_equal(cfg.static_hz, 5000);
+	assert_int_equal(vfc_ctl_parse("paper", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.paper_i0_hz, VFC_CTL_PAPER_I0_HZ);
+	assert_int_equal(vfc_ctl_parse("adaptive:band=1.5,probe=7", &cfg, err, sizeof(err)), 0);
+	assert_float_equal(cfg.adaptive.band_pct, 1.5, 0);
+	assert_int_equal(cfg.adaptive.probe, 7);
+	assert_float_equal(cfg.adaptive.margin, 1.5, 0); /* default kept */
+	assert_int_equal(vfc_ctl_parse("dim:sig=5", &cfg, err, sizeof(err)), 0);
+	assert_float_equal(cfg.dim.sig_pct, 5, 0);
+	assert_int_equal(cfg.dim.max_hz, 64000);
+
+	/* Every spec formats to a canonical one that parses back to the same configuration. */
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (vfc_ctl_parse(good[i], &cfg, err, sizeof(err)))
+			fail_msg("'%s': %s", good[i], err);
+		assert_true(vfc_ctl_format(&cfg, buf, sizeof(buf)) > 0);
+		if (vfc_ctl_parse(buf, &again, err, sizeof(err)))
+			fail_msg("'%s' -> '%s': %s", good[i], buf, err);
+		assert_memory_equal(&cfg, &again, sizeof(cfg));
+	}
+	assert_non_null(strstr(vfc_ctl_help, "margin="));
+	assert_non_null(strstr(vfc_ctl_help, "tired="));
+	assert_non_null(strstr(vfc_ctl_help, "i0="));
+}
+
+static void test_parse_errors(void **state)
+{
+	(void)state;
+	expect_err("fast", "unknown controller 'fast'");
+	expect_err("", "unknown controller ''");
+	expect_err("none:1", "none: takes no parameters");
+	expect_err("static", "static:HZ");
+	expect_err("static:", "got ''");
+	expect_err("static:0", "got '0'");
+	expect_err("static:12k", "got '12k'");
+	expect_err("static:-5", "got '-5'");
+	expect_err("paper:i0=fast", "i0: expected an interrupt rate in Hz");
+	expect_err("paper:i1=5", "unknown parameter 'i1'");
+	expect_err("paper:i0", "'i0' has no value");
+	expect_err("dim:min=70000", "min=70000 is above max=64000");
+	expect_err("dim:sig=abc", "sig: expected a percentage");
+	expect_err("dim:step=1", "step: expected a ratio");
+	expect_err("adaptive:bnad=2", "unknown parameter 'bnad' (known: min, max, step, band");
+	expect_err("adaptive:band=x", "band: expected a percentage from 0 to 50, got 'x'");
+	expect_err("adaptive:band=60", "got '60'");
+	expect_err("adaptive:probe=-1", "probe: expected a number of ticks");
+	expect_err("adaptive:band=2,", "empty parameter");
+	expect_err("adaptive:", "empty parameter");
+	expect_err("adaptive:min=1,max=100000000,step=1.05", "more than 64 levels");
+	assert_int_equal(vfc_ctl_parse(NULL, &(struct vfc_ctl_cfg){ 0 }, NULL, 0), -EINVAL);
+}
+
+/* ---- none, static ---- */
+
+static void test_none_static(void **state)
+{
+	struct vfc_ctl c;
+	struct vfc_ctl_sample s = smp(1000, 60000, 0);
+
+	(void)state;
+	ctl_new(&c, "none", 1234);
+	assert_int_equal(vfc_ctl_cap(&c), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(vfc_ctl_step(&c, &s), 0);
+	assert_string_equal(vfc_ctl_name(&c), "none");
+	ctl_new(&c, "static:4321", 0);
+	assert_int_equal(vfc_ctl_cap(&c), 4321);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(vfc_ctl_step(&c, &s), 4321);
+	assert_string_equal(vfc_ctl_name(&c), "static");
+}
+
+/* ---- paper ---- */
+
+static void test_paper_one_shot(void **state)
+{
+	struct vfc_ctl c;
+	struct vfc_ctl_sample s;
+	const double v[] = { 500, 800, 800, 1000 }; /* rising (with one equal tick), best 1000 */
+	const double irq[] = { 2000, 3000, 3500, 4000 };
+
+	(void)state;
+	ctl_new(&c, "paper:i0=6000", 0);
+	assert_int_equal(vfc_ctl_cap(&c), 6000); /* starts at I0 */
+	for (int i = 0; i < 4; i++) {
+		s = smp(v[i], irq[i], 6000);
+		assert_int_equal(vfc_ctl_step(&c, &s), 6000);
+	}
+	assert_int_equal(c.paper.t, 3); /* three improvements: the equal tick is not one */
+	assert_string_equal(vfc_ctl_state(&c), "watching");
+	s = smp(0, 0, 6000);
+	s.ops_per_s = 0; /* an idle tick measures nothing */
+	assert_int_equal(vfc_ctl_step(&c, &s), 6000);
+	s = smp(990, 4100, 6000); /* the first slower tick: cap <- the previous tick's rate */
+	assert_int_equal(vfc_ctl_step(&c, &s), 4000);
+	assert_string_equal(vfc_ctl_state(&c), "done");
+	/* Never again: slower, faster, another workload entirely. */
+	for (int i = 0; i < 50; i++) {
+		s = smp(i % 2 ? 100 : 3000, i % 2 ? 50 : 4000, 4000);
+		s.mean_req_bytes = i < 25 ? 16384 : 1024;
+		assert_int_equal(vfc_ctl_step(&c, &s), 4000);
+	}
+}
+
+static void test_paper_edges(void **state)
+{
+	struct vfc_ctl c;
+	struct vfc_ctl_sample s;
+
+	(void)state;
+	/* i0=0: start uncapped; the one cap is the previous tick's rate. */
+	ctl_new(&c, "paper:i0=0", 0);
+	assert_int_equal(vfc_ctl_cap(&c), 0);
+	s = smp(1000, 63000.4, 0);
+	assert_int_equal(vfc_ctl_step(&c, &s), 0);
+	s = smp(900, 70000, 0);
+	assert_int_equal(vfc_ctl_step(&c, &s), 63000); /* rounded to the nearest Hz */
+
+	/* The adjusted cap must be below the initial one: a previous rate above it changes nothing,
+	 * and the one shot is spent. */
+	ctl_new(&c, "paper", 0);
+	s = smp(1000, 6449.6, 6450);
+	vfc_ctl_step(&c, &s);
+	s = smp(999, 6000, 6450);
+	assert_int_equal(vfc_ctl_step(&c, &s), 6450);
+	assert_string_equal(vfc_ctl_state(&c), "done");
+	s = smp(2000, 3000, 6450);
+	vfc_ctl_step(&c, &s);
+	s = smp(100, 3000, 6450);
+	assert_int_equal(vfc_ctl_step(&c, &s), 6450);
+
+	/* Against the plant: starting uncapped on 16 KiB at depth 32, it ends at a cap equal to the
+	 * interrupt rate of the tick before the first drop, and stays there. */
+	{
+		struct plant p = plant_workload(16, 32, 7);
+		uint32_t cap, changes = 0, last;
+		double prev_irq = 0;
+
+		ctl_new(&c, "paper:i0=0", 0);
+		cap = last = vfc_ctl_cap(&c);
+		for (int t = 0; t < 60; t++) {
+			s = plant_tick(&p, cap);
+			cap = vfc_ctl_step(&c, &s);
+			if (cap != last) {
+				changes++;
+				assert_int_equal(cap, (uint32_t)lround(prev_irq));
+			}
+			last = cap;
+			if (s.ops_per_s > 0)
+				prev_irq = s.irq_hz;
+		}
+		assert_true(changes <= 1);
+	}
+}
+
+/* ---- dim ---- */
+
+static void test_dim_climb_turn_park(void **state)
+{
+	struct vfc_ctl c;
+	struct plant p = plant_workload(16, 32, 11);
+	uint32_t cap, caps[80];
+	int parked_at = -1, turned_at = -1, left_at = -1;
+
+	(void)state;
+	p.noise = 0.0;
+	ctl_new(&c, "dim", 0);
+	cap = vfc_ctl_cap(&c);
+	assert_int_equal(cap, 64000); /* top of the ladder */
+	for (int t = 0; t < 80; t++) {
+		struct vfc_ctl_sample s;
+
+		if (t == 40) /* a new workload: 1 KiB requests, the best cap moves up 10x */
+			p = plant_workload(1, 32, 11), p.noise = 0.0;
+		s = plant_tick(&p, cap);
+		cap = vfc_ctl_step(&c, &s);
+		caps[t] = cap;
+		if (t > 0 && t < 40 && turned_at < 0 && caps[t] > caps[t - 1])
+			turned_at = t;
+		if (t < 40 && parked_at < 0 && !strcmp(vfc_ctl_state(&c), "parked"))
+			parked_at = t;
+		if (t >= 40 && left_at < 0 && !strcmp(vfc_ctl_state(&c), "going"))
+			left_at = t;
+	}
+	/* It climbed down the ladder (less moderation was worse: 64k -> 32k -> ... ), */
+	assert_true(caps[0] < 64000 && caps[1] < caps[0]);
+	/* turned around on a worse step, */
+	assert_true(turned_at > 0);
+	/* parked, and stayed parked with a constant cap until the workload changed, */
+	assert_true(parked_at > turned_at);
+	for (int t = parked_at + 1; t < 40; t++)
+		assert_int_equal(caps[t], caps[parked_at]);
+	/* on a cap within 5% of the best static speed for that workload, */
+	{
+		struct plant q = plant_workload(16, 32, 11);
+
+		assert_true(plant_speed(&q, caps[39]) >= 0.95 * plant_best(&q, NULL));
+	}
+	/* and left parking on the significant change. */
+	assert_true(left_at == 40 || left_at == 41);
+	assert_int_not_equal(caps[79], caps[39]);
+}
+
+static void test_dim_tired(void **state)
+{
+	struct vfc_ctl c;
+	uint32_t cap, tired_cap = 0;
+	int tired_ticks = 0, back = 0, in_tired = 0;
+
+	(void)state;
+	/* Speed, request rate and interrupt rate all the same whatever the cap: no step ever wins. */
+	ctl_new(&c, "dim:tired=3,rest=4,max=64000,min=1000", 0);
+	cap = vfc_ctl_cap(&c);
+	for (int t = 0; t < 30; t++) {
+		struct vfc_ctl_sample s = smp(1000, 500, cap);
+
+		cap = vfc_ctl_step(&c, &s);
+		if (!strcmp(vfc_ctl_state(&c), "tired")) {
+			if (!in_tired)
+				tired_cap = cap;
+			assert_int_equal(cap, tired_cap); /* rests in place */
+			tired_ticks++;
+			in_tired = 1;
+		} else {
+			back |= in_tired; /* and searches again after the rest */
+			in_tired = 0;
+		}
+	}
+	assert_true(tired_ticks >= 4);
+	assert_true(back);
+}
+
+/* ---- adaptive ---- */
+
+static double true_ratio(const struct plant *p, uint32_t cap)
+{
+	return plant_speed(p, cap) / plant_best(p, NULL);
+}
+
+static uint32_t settled_cap(const struct vfc_ctl *c)
+{
+	return c->ad.levels[c->ad.settled];
+}
+
+/* cap >= k x (true request rate at cap) / depth */
+static double cliff_ratio(const struct plant *p, uint32_t cap)
+{
+	return cap / (plant_speed(p, cap) * 1e6 / p->size / p->depth);
+}
+
+static void test_adaptive_settles(void **state)
+{
+	const double kib[] = { 1, 4, 16, 64 };
+	const uint32_t depth[] = { 4, 32 };
+
+	(void)state;
+	for (size_t i = 0; i < 4; i++) {
+		for (size_t j = 0; j < 2; j++) {
+			struct plant p = plant_workload(kib[i], depth[j], 1000 + i * 10 + j);
+			struct vfc_ctl c;
+			uint32_t cap;
+			double sum = 0, r;
+
+			ctl_new(&c, "adaptive", 0); /* from uncapped */
+			cap = vfc_ctl_cap(&c);
+			for (int t = 0; t < 120; t++) {
+				struct vfc_ctl_sample s = plant_tick(&p, cap);
+
+				cap = vfc_ctl_step(&c, &s);
+				if (t >= 60)
+					sum += true_ratio(&p, cap);
+			}
+			r = true_ratio(&p, settled_cap(&c));
+			printf("# adaptive %4.0f KiB depth %2u: settled %u Hz, %.3f of the best static, mean %.3f, "
+			       "cap %.2f x ops/depth\n",
+			       kib[i], depth[j], settled_cap(&c), r, sum / 60, cliff_ratio(&p, settled_cap(&c)));
+			if (r < 0.97 || sum / 60 < 0.97)
+				fail_msg("%g KiB depth %u: settled at %u Hz = %.4f (mean %.4f) of the best", kib[i],
+					 depth[j], settled_cap(&c), r, sum / 60);
+			/* never below the cliff: margin 1.5, less the noise the floor was measured with */
+			if (cliff_ratio(&p, settled_cap(&c)) < 1.4)
+				fail_msg("%g KiB depth %u: settled at %.3f x ops/depth", kib[i], depth[j],
+					 cliff_ratio(&p, settled_cap(&c)));
+		}
+	}
+}
+
+static void test_adaptive_reconverges(void **state)
+{
+	const struct { double kib; uint32_t depth; } seq[] = {
+		{ 16, 32 }, { 4, 32 }, { 4, 4 }, { 64, 4 }, { 64, 32 }, { 16, 32 }, { 1, 32 }, { 16, 4 }, { 16, 32 },
+	};
+	struct vfc_ctl c;
+	uint32_t cap;
+
+	(void)state;
+	ctl_new(&c, "adaptive", 5000);
+	cap = vfc_ctl_cap(&c);
+	for (size_t w = 0; w < sizeof(seq) / sizeof(seq[0]); w++) {
+		struct plant p = plant_workload(seq[w].kib, seq[w].depth, 77 + w);
+
+		for (int t = 0; t < 40; t++) {
+			struct vfc_ctl_sample s = plant_tick(&p, cap);
+			double r, k;
+
+			cap = vfc_ctl_step(&c, &s);
+			/* cap is applied during tick t + 1: from the 5th tick after the change on, until the
+			 * first re-probe (20 settled ticks), every tick runs at >= 0.97 of the best. */
+			if (w == 0 || t + 1 < 5 || t + 1 >= 15)
+				continue;
+			r = true_ratio(&p, cap);
+			k = cliff_ratio(&p, cap);
+			if (r < 0.97 || k < 1.0)
+				fail_msg("%g KiB depth %u, tick %d after the change: cap %u = %.4f of the best, "
+					 "%.2f x ops/depth (state %s)",
+					 seq[w].kib, seq[w].depth, t + 1, cap, r, k, vfc_ctl_state(&c));
+		}
+	}
+	assert_true(c.ad.restarts >= 8);
+}
+
+static void test_adaptive_escapes_cliff(void **state)
+{
+	struct plant p = plant_workload(1, 32, 5);
+	struct vfc_ctl c;
+	uint32_t cap;
+
+	(void)state;
+	ctl_new(&c, "adaptive", 500); /* far below the cliff: 500 x 32 x 1 KiB = 16 MB/s */
+	cap = vfc_ctl_cap(&c);
+	for (int t = 0; t < 5; t++) {
+		struct vfc_ctl_sample s = plant_tick(&p, cap);
+
+		cap = vfc_ctl_step(&c, &s);
+	}
+	assert_true(cliff_ratio(&p, cap) >= 1.5);
+	assert_true(true_ratio(&p, cap) >= 0.9);
+}
+
+static void test_adaptive_prefers_lower_cap(void **state)
+{
+	/* A plateau: any cap from ib up to 1 MHz gives the same speed. The lowest caps of the plateau
+	 * must win, from either end. */
+	const uint32_t starts[] = { 0, 12000 };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		struct plant p = plant_workload(16, 32, 3 + i);
+		struct vfc_ctl c;
+		uint32_t cap;
+
+		p.a_right = 0;
+		ctl_new(&c, "adaptive", starts[i]);
+		cap = vfc_ctl_cap(&c);
+		for (int t = 0; t < 100; t++) {
+			struct vfc_ctl_sample s = plant_tick(&p, cap);
+
+			cap = vfc_ctl_step(&c, &s);
+		}
+		if (settled_cap(&c) > 1.6 * p.ib || true_ratio(&p, settled_cap(&c)) < 0.97)
+			fail_msg("start %u: settled at %u Hz (plateau from %.0f Hz) = %.3f of the best", starts[i],
+				 settled_cap(&c), p.ib, true_ratio(&p, settled_cap(&c)));
+	}
+}
+
+static void test_adaptive_deterministic(void **state)
+{
+	struct vfc_ctl a, b;
+	struct plant p = plant_workload(4, 32, 99);
+	uint32_t cap_a, cap_b;
+
+	(void)state;
+	ctl_new(&a, "adaptive", 0);
+	ctl_new(&b, "adaptive", 0);
+	cap_a = vfc_ctl_cap(&a);
+	cap_b = vfc_ctl_cap(&b);
+	for (int t = 0; t < 200; t++) {
+		struct vfc_ctl_sample s;
+
+		if (t == 100)
+			p = plant_workload(64, 4, 98);
+		s = plant_tick(&p, cap_a);
+		cap_a = vfc_ctl_step(&a, &s);
+		cap_b = vfc_ctl_step(&b, &s);
+		assert_int_equal(cap_a, cap_b);
+	}
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+static void test_adaptive_idle(void **state)
+{
+	struct vfc_ctl c;
+	struct vfc_ctl_sample s = smp(0, 0, 5000);
+	uint32_t cap;
+
+	(void)state;
+	ctl_new(&c, "adaptive", 5000);
+	cap = vfc_ctl_cap(&c);
+	s.ops_per_s = 0;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(vfc_ctl_step(&c, &s), cap);
+	assert_string_equal(vfc_ctl_state(&c), "start");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_none_static),
+		cmocka_unit_test(test_paper_one_shot),
+		cmocka_unit_test(test_paper_edges),
+		cmocka_unit_test(test_dim_climb_turn_park),
+		cmocka_unit_test(test_dim_tired),
+		cmocka_unit_test(test_adaptive_settles),
+		cmocka_unit_test(test_adaptive_reconverges),
+		cmocka_unit_test(test_adaptive_escapes_cliff),
+		cmocka_unit_test(test_adaptive_prefers_lower_cap),
+		cmocka_unit_test(test_adaptive_deterministic),
+		cmocka_unit_test(test_adaptive_idle),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
