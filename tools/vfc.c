@@ -35,6 +35,8 @@ static const struct vfc_cmd cmds[] = {
 	{ "bench", vfc_cmd_bench, "throughput and interrupt rate under an interrupt-moderation controller" },
 	{ "model", vfc_cmd_model,
 	  "the paper's speed model: fit t0/t1, optimum block size and interrupt cap" },
+	{ "sim", vfc_cmd_sim, "discrete-event simulation of an SR-IOV crypto device at fleet scale" },
+	{ "ctl", vfc_cmd_ctl, "administer a vfcd daemon: list VFs, show, set policy, reset" },
 };
 
 /* "vfc CMD: " or, before a command, "vfc: ". */
