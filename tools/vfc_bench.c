@@ -1,55 +1,85 @@
 /* SPDX-License-Identifier: MIT */
-/* vfc_bench.c - `vfc bench`: cryptodev/openssl-speed style throughput of a VF, beside raw OpenSSL. */
+/* vfc_bench.c - `vfc bench`: cryptodev/openssl-speed style throughput of VFs under a controller, beside raw OpenSSL. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "cmds.h"
 #include "core/ctl.h"
+#include "util.h"
 #include "vfcrypt/vfc.h"
 
-#define BENCH_MAX_POINTS 64
+#define BENCH_MAX_LIST 64
 #define BENCH_MAX_DEPTH 1024
+#define BENCH_MAX_TASKS 64
+#define BENCH_MAX_OPS 4096 /* depth x tasks per VF */
 #define BENCH_LAT_SAMPLES 65536
+#define BENCH_SIG_MAX 512
 
-enum bench_algo { ALGO_AES_ENC, ALGO_AES_DEC, ALGO_SHA256 };
+enum bench_kind { K_AES_ENC, K_AES_DEC, K_SHA256, K_RSA_SIGN, K_RSA_VERIFY };
 
-static const struct {
+struct bench_algo {
 	const char *name;
-	enum bench_algo algo;
+	enum bench_kind kind;
+	unsigned rsa_bits;
 	const char *verb;
-} algos[] = {
-	{ "aes-128-cbc", ALGO_AES_ENC, "Encrypting" },
-	{ "aes-128-cbc-dec", ALGO_AES_DEC, "Decrypting" },
-	{ "sha256", ALGO_SHA256, "Hashing" },
 };
+
+static const struct bench_algo algos[] = {
+	{ "aes-128-cbc", K_AES_ENC, 0, "Encrypting" },
+	{ "aes-128-cbc-dec", K_AES_DEC, 0, "Decrypting" },
+	{ "sha256", K_SHA256, 0, "Hashing" },
+	{ "rsa2048-sign", K_RSA_SIGN, 2048, "Signing (rsa2048)" },
+	{ "rsa2048-verify", K_RSA_VERIFY, 2048, "Verifying (rsa2048)" },
+	{ "rsa3072-sign", K_RSA_SIGN, 3072, "Signing (rsa3072)" },
+	{ "rsa3072-verify", K_RSA_VERIFY, 3072, "Verifying (rsa3072)" },
+	{ "rsa4096-sign", K_RSA_SIGN, 4096, "Signing (rsa4096)" },
+	{ "rsa4096-verify", K_RSA_VERIFY, 4096, "Verifying (rsa4096)" },
+};
+#define N_ALGOS (sizeof(algos) / sizeof(algos[0]))
+
+static const uint8_t bench_key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+				       0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
 
 struct bench_cfg {
-	int algo;              /* index in algos[] */
-	uint32_t sizes[BENCH_MAX_POINTS];
+	unsigned algo[BENCH_MAX_LIST], n_algos;
+	uint32_t sizes[BENCH_MAX_LIST];
 	unsigned n_sizes;
-	char *ctls[BENCH_MAX_POINTS]; /* one column per controller spec ("none", "static:5000", ...) */
+	int sizes_set;
+	char *ctls[BENCH_MAX_LIST]; /* one column per controller spec */
 	unsigned n_ctls;
 	unsigned tick_ms;
-	unsigned depth;
-	double seconds;
+	unsigned depth, tasks, vfs;
+	double seconds, warmup;
 	unsigned repeat;
-	int raw;
+	int raw, json, league, quiet;
+	const char *csv, *timeline;
 };
 
-struct bench_result {
-	double mbps, ops_per_s, irq_hz, cpu_pct, lat_p50_us, lat_p99_us;
+/* One measured point (medians over repetitions where repeated). */
+struct bench_point {
+	unsigned algo;
+	uint32_t size;
+	unsigned depth;  /* requests in flight per task */
+	const char *ctl; /* "raw" for raw OpenSSL */
+	double mbps, ops_per_s, irq_hz, cpu_pct, lat_p50_us, lat_p99_us, spread_pct;
+	double task_mbps_min, task_mbps_max; /* per task, tasks > 1 */
 	uint32_t cap_hz;
-	int status; /* first error seen, 0 if none */
+	double ratio_raw; /* 0: no raw baseline */
+	double ratio_oracle; /* league only */
+	int raw;
 };
 
 static uint64_t now_ns(void)
@@ -74,28 +104,227 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* ---- the device run ---- */
+/* ---- RSA keys: made once per run, in the device as PEM, in-process as EVP_PKEY ---- */
 
-struct bench_run {
-	struct vfc_op ops[BENCH_MAX_DEPTH];
-	struct vfc_op *done[BENCH_MAX_DEPTH];
-	unsigned n_done;
-	int first_error;
-	uint64_t *lat;      /* latency samples (ns), ring of BENCH_LAT_SAMPLES */
-	uint64_t n_lat;
-	int measuring;
+struct bench_rsa {
+	unsigned bits;
+	EVP_PKEY *pkey;
+	char *pem;
+	size_t pem_len;
 };
 
-static void bench_done_cb(struct vfc_op *op, int status, uint32_t out_len)
+static struct bench_rsa rsa_keys[3];
+
+static struct bench_rsa *bench_rsa_get(unsigned bits, int quiet)
 {
-	struct bench_run *r = op->user;
+	struct bench_rsa *k = &rsa_keys[bits == 2048 ? 0 : bits == 3072 ? 1 : 2];
+	BIO *bio;
+	char *p;
+	long n;
+
+	if (k->pkey)
+		return k;
+	if (!quiet)
+		fprintf(stderr, "vfc bench: generating an RSA-%u key...\n", bits);
+	k->pkey = EVP_RSA_gen(bits);
+	bio = BIO_new(BIO_s_mem());
+	if (!k->pkey || !bio || !PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL)) {
+		BIO_free(bio);
+		return NULL;
+	}
+	n = BIO_get_mem_data(bio, &p);
+	k->pem = malloc((size_t)n);
+	if (k->pem) {
+		memcpy(k->pem, p, (size_t)n);
+		k->pem_len = (size_t)n;
+	}
+	BIO_free(bio);
+	k->bits = bits;
+	return k->pem ? k : NULL;
+}
+
+static void bench_rsa_free_all(void)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		EVP_PKEY_free(rsa_keys[i].pkey);
+		free(rsa_keys[i].pem);
+		memset(&rsa_keys[i], 0, sizeof(rsa_keys[i]));
+	}
+}
+
+/* SHA-256 + PKCS#1 v1.5 signature of msg, in-process (verify points need one). */
+static int rsa_sign_raw(EVP_PKEY *pkey, const void *msg, size_t len, uint8_t *sig, size_t *sig_len)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+		 EVP_DigestSign(c, sig, sig_len, msg, len) == 1;
+
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -EIO;
+}
+
+static int rsa_verify_raw(EVP_PKEY *pkey, const void *msg, size_t len, const uint8_t *sig, size_t sig_len)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestVerifyInit(c, NULL, EVP_sha256(), NULL, pkey) == 1 &&
+		 EVP_DigestVerify(c, sig, sig_len, msg, len) == 1;
+
+	EVP_MD_CTX_free(c);
+	return ok ? 0 : -EIO;
+}
+
+/* ---- a tenant: one thread, one VF, `tasks` streams of `depth` requests ---- */
+
+struct bench_worker {
+	unsigned id;
+	const struct bench_cfg *cfg;
+	struct vfc_vf *vf;
+	/* per point */
+	unsigned algo;
+	uint32_t size;
+	const char *ctl;
+	struct vfc_session *sess;
+	uint32_t key;
+	struct vfc_op ops[BENCH_MAX_OPS];
+	void *bufs[BENCH_MAX_OPS];
+	struct vfc_op *done[BENCH_MAX_OPS];
+	unsigned n_ops, n_done;
+	int first_error;
+	int measuring;
+	uint64_t *lat, n_lat;
+	uint64_t task_bytes[BENCH_MAX_TASKS];
+	uint64_t t_warm_end, t_end; /* absolute CLOCK_MONOTONIC */
+	struct vfc_vf_stats s0, s1;
+	int rc;
+	const char *what;
+	FILE *timeline;
+	pthread_mutex_t *timeline_lock;
+	pthread_t thread;
+};
+
+static void worker_done_cb(struct vfc_op *op, int status, uint32_t out_len)
+{
+	struct bench_worker *w = op->user;
 
 	(void)out_len;
-	if (status != 0 && r->first_error == 0)
-		r->first_error = status;
-	if (r->measuring)
-		r->lat[r->n_lat++ % BENCH_LAT_SAMPLES] = op->complete_ns - op->submit_ns;
-	r->done[r->n_done++] = op;
+	if (status != 0 && w->first_error == 0)
+		w->first_error = status;
+	if (w->measuring) {
+		w->lat[w->n_lat++ % BENCH_LAT_SAMPLES] = op->complete_ns - op->submit_ns;
+		if (status == 0)
+			w->task_bytes[(size_t)(op - w->ops) / w->cfg->depth] += op->src_len;
+	}
+	w->done[w->n_done++] = op;
+}
+
+static void worker_tick_cb(void *user, const struct vfc_tick *t)
+{
+	struct bench_worker *w = user;
+
+	if (!w->timeline)
+		return;
+	pthread_mutex_lock(w->timeline_lock);
+	fprintf(w->timeline, "%.3f,%u,%s,%u,%s,%u,%u,%.2f,%.0f,%.0f,%u,%s\n", (double)t->t_ns / 1e9, w->id,
+		algos[w->algo].name, w->size, w->ctl, t->cap_hz, t->next_cap_hz, t->mbps, t->irq_hz,
+		t->ops_per_s, t->depth, t->ctl_state ? t->ctl_state : "");
+	pthread_mutex_unlock(w->timeline_lock);
+}
+
+static void worker_release_point(struct bench_worker *w)
+{
+	for (unsigned i = 0; i < BENCH_MAX_OPS; i++) {
+		vfc_buf_free(w->vf, w->bufs[i]);
+		w->bufs[i] = NULL;
+	}
+	vfc_session_free(w->sess);
+	w->sess = NULL;
+	if (w->key)
+		vfc_key_free(w->vf, w->key);
+	w->key = 0;
+}
+
+/* Keys, session, buffers and ops for one point. */
+static int worker_setup_point(struct bench_worker *w)
+{
+	const struct bench_algo *a = &algos[w->algo];
+	const struct bench_cfg *cfg = w->cfg;
+	uint8_t sig[BENCH_SIG_MAX];
+	size_t sig_len = sizeof(sig);
+	struct bench_rsa *rk = NULL;
+	int rc;
+
+	w->what = "vfc_key_import";
+	if (a->kind == K_AES_ENC || a->kind == K_AES_DEC) {
+		rc = vfc_key_import(w->vf, VFC_KEY_AES128, bench_key, sizeof(bench_key), &w->key);
+		if (rc < 0)
+			return rc;
+		w->sess = vfc_session_create(w->vf, VFC_ALG_AES128_CBC, w->key);
+	} else if (a->kind == K_SHA256) {
+		w->sess = vfc_session_create(w->vf, VFC_ALG_SHA256, 0);
+	} else {
+		rk = bench_rsa_get(a->rsa_bits, 1);
+		if (!rk)
+			return -ENOMEM;
+		rc = vfc_key_import(w->vf, VFC_KEY_RSA_PRIV_PEM, rk->pem, rk->pem_len, &w->key);
+		if (rc < 0)
+			return rc;
+		w->sess = vfc_session_create(w->vf, VFC_ALG_RSA_PKCS1_SHA256, w->key);
+	}
+	w->what = "vfc_session_create";
+	if (!w->sess)
+		return -errno;
+
+	w->n_ops = cfg->depth * cfg->tasks;
+	w->what = "vfc_buf_alloc";
+	for (unsigned i = 0; i < w->n_ops; i++) {
+		struct vfc_op *op = &w->ops[i];
+		uint32_t extra = a->kind == K_SHA256 ? VFC_SHA256_LEN : rk ? BENCH_SIG_MAX : 0;
+		uint8_t *b = vfc_buf_alloc(w->vf, (size_t)w->size + extra);
+
+		if (!b)
+			return -errno;
+		w->bufs[i] = b;
+		memset(b, (int)(i * 7 + 1), w->size);
+		memset(op, 0, sizeof(*op));
+		op->sess = w->sess;
+		op->src = b;
+		op->src_len = w->size;
+		op->cb = worker_done_cb;
+		op->user = w;
+		switch (a->kind) {
+		case K_AES_ENC:
+		case K_AES_DEC:
+			op->opcode = a->kind == K_AES_ENC ? VFC_OP_CIPHER_ENC : VFC_OP_CIPHER_DEC;
+			op->dst = b; /* in place: zero-copy, one buffer per request */
+			op->dst_len = w->size;
+			break;
+		case K_SHA256:
+			op->opcode = VFC_OP_HASH;
+			op->flags = VFC_REQ_F_ALL;
+			op->dst = b + w->size;
+			op->dst_len = VFC_SHA256_LEN;
+			break;
+		case K_RSA_SIGN:
+			op->opcode = VFC_OP_SIGN;
+			op->dst = b + w->size;
+			op->dst_len = BENCH_SIG_MAX;
+			break;
+		case K_RSA_VERIFY:
+			/* Every verify request checks the same message and signature. */
+			memset(b, 1, w->size);
+			w->what = "signing the verify message";
+			if (i == 0 && rsa_sign_raw(rk->pkey, b, w->size, sig, &sig_len) < 0)
+				return -EIO;
+			memcpy(b + w->size, sig, sig_len);
+			op->opcode = VFC_OP_VERIFY;
+			op->aux = b + w->size;
+			op->aux_len = (uint32_t)sig_len;
+			break;
+		}
+		w->done[i] = op;
+	}
+	w->n_done = w->n_ops;
+	return 0;
 }
 
 static int submit_all(struct vfc_vf *vf, struct vfc_op **ops, unsigned n)
@@ -117,157 +346,207 @@ static int submit_all(struct vfc_vf *vf, struct vfc_op **ops, unsigned n)
 	return 0;
 }
 
-static int bench_device_point(struct vfc_vf *vf, struct vfc_session *sess, const struct bench_cfg *cfg,
-			      uint32_t size, const char *ctl, struct bench_result *res)
+static void *worker_run(void *arg)
 {
-	const char *what = "vfc_vf_set_ctl";
+	struct bench_worker *w = arg;
 	char err[256];
-	struct bench_run *r = calloc(1, sizeof(*r));
-	void *bufs[BENCH_MAX_DEPTH] = { 0 };
-	struct vfc_vf_stats s0, s1;
-	uint64_t t_start, t_end, t_warm;
-	int rc = -ENOMEM;
+	int rc;
 
-	if (!r || !(r->lat = calloc(BENCH_LAT_SAMPLES, sizeof(uint64_t))))
+	w->first_error = 0;
+	w->n_lat = 0;
+	w->measuring = 0;
+	memset(w->task_bytes, 0, sizeof(w->task_bytes));
+	rc = worker_setup_point(w);
+	if (rc < 0)
 		goto out;
-	rc = vfc_vf_set_ctl(vf, ctl, cfg->tick_ms, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "vfc bench: --ctl %s: %s\n", ctl, err);
+	w->what = "vfc_vf_set_ctl";
+	vfc_vf_set_tick_cb(w->vf, w->timeline ? worker_tick_cb : NULL, w);
+	rc = vfc_vf_set_ctl(w->vf, w->ctl, w->cfg->tick_ms, err, sizeof(err));
+	if (rc < 0)
 		goto out;
-	}
-	what = "vfc_buf_alloc";
-	for (unsigned i = 0; i < cfg->depth; i++) {
-		struct vfc_op *op = &r->ops[i];
-		int sha = algos[cfg->algo].algo == ALGO_SHA256;
-
-		bufs[i] = vfc_buf_alloc(vf, size + (sha ? VFC_SHA256_LEN : 0));
-		if (!bufs[i]) {
-			rc = -errno;
-			goto out;
-		}
-		memset(bufs[i], (int)i, size);
-		op->sess = sess;
-		op->src = bufs[i];
-		op->src_len = size;
-		op->dst = sha ? (uint8_t *)bufs[i] + size : bufs[i]; /* cipher in place */
-		op->dst_len = sha ? VFC_SHA256_LEN : size;
-		op->opcode = sha ? VFC_OP_HASH
-				 : algos[cfg->algo].algo == ALGO_AES_ENC ? VFC_OP_CIPHER_ENC : VFC_OP_CIPHER_DEC;
-		op->flags = sha ? VFC_REQ_F_ALL : 0;
-		op->cb = bench_done_cb;
-		op->user = r;
-		r->done[i] = op;
-	}
-	r->n_done = cfg->depth;
-
-	/* Warm up for a tenth of the run (at most 0.3 s), then measure. */
-	what = "vfc_submit_burst";
-	t_warm = now_ns() + (uint64_t)(fmin(cfg->seconds / 10, 0.3) * 1e9);
-	t_start = 0;
-	t_end = UINT64_MAX;
 	for (;;) {
-		unsigned n = r->n_done;
+		unsigned n = w->n_done;
 		uint64_t t;
 
-		r->n_done = 0;
-		rc = submit_all(vf, r->done, n);
+		w->n_done = 0;
+		w->what = "vfc_submit_burst";
+		rc = submit_all(w->vf, w->done, n);
 		if (rc < 0)
 			goto out;
-		rc = vfc_wait(vf, 1, 1000000000ll);
-		if (rc < 0 && rc != -ETIMEDOUT) {
-			what = "vfc_wait";
+		w->what = "vfc_wait";
+		rc = vfc_wait(w->vf, 1, 1000000000ll);
+		if (rc < 0 && rc != -ETIMEDOUT)
 			goto out;
-		}
 		t = now_ns();
-		if (!t_start && t >= t_warm) {
-			vfc_vf_stats(vf, &s0);
-			t_start = s0.now_ns;
-			t_end = t_start + (uint64_t)(cfg->seconds * 1e9);
-			r->measuring = 1;
-		} else if (t >= t_end) {
+		if (!w->measuring && t >= w->t_warm_end && t < w->t_end) {
+			vfc_vf_stats(w->vf, &w->s0);
+			w->measuring = 1;
+		} else if (t >= w->t_end) {
 			break;
 		}
 	}
-	vfc_vf_stats(vf, &s1);
-	r->measuring = 0;
-	/* Drain what is still in flight so the next point starts clean. */
-	while (s1.in_flight && vfc_wait(vf, s1.in_flight, 2000000000ll) >= 0) {
-		struct vfc_vf_stats s;
-
-		vfc_vf_stats(vf, &s);
-		if (!s.in_flight)
-			break;
-	}
-
-	double dt = (double)(s1.now_ns - s0.now_ns) / 1e9;
-	uint64_t n_lat = r->n_lat < BENCH_LAT_SAMPLES ? r->n_lat : BENCH_LAT_SAMPLES;
-
-	res->mbps = (double)(s1.bytes - s0.bytes) / dt / 1e6;
-	res->ops_per_s = (double)(s1.ops - s0.ops) / dt;
-	res->irq_hz = (double)(s1.irqs - s0.irqs) / dt;
-	res->cpu_pct = 100.0 * (double)(s1.tenant_cpu_ns - s0.tenant_cpu_ns) / (dt * 1e9);
-	res->cap_hz = s1.cap_hz;
-	res->status = r->first_error;
-	qsort(r->lat, n_lat, sizeof(uint64_t), cmp_u64);
-	res->lat_p50_us = n_lat ? (double)r->lat[n_lat / 2] / 1e3 : 0;
-	res->lat_p99_us = n_lat ? (double)r->lat[n_lat * 99 / 100] / 1e3 : 0;
+	vfc_vf_stats(w->vf, &w->s1);
+	w->measuring = 0;
 	rc = 0;
 out:
-	if (rc < 0 && strcmp(what, "vfc_vf_set_ctl"))
-		fprintf(stderr, "vfc bench: %s: %s\n", what, vfc_strerror(rc));
-	vfc_vf_set_ctl(vf, "none", 0, NULL, 0);
-	for (unsigned i = 0; i < BENCH_MAX_DEPTH; i++)
-		vfc_buf_free(vf, bufs[i]);
-	if (r)
-		free(r->lat);
-	free(r);
+	/* Drain what is still in flight so the next point starts clean. */
+	for (int k = 0; k < 100; k++) {
+		struct vfc_vf_stats s;
+
+		vfc_vf_stats(w->vf, &s);
+		if (!s.in_flight || vfc_wait(w->vf, s.in_flight, 100000000ll) < 0)
+			break;
+	}
+	vfc_vf_set_tick_cb(w->vf, NULL, NULL);
+	vfc_vf_set_ctl(w->vf, "none", 0, NULL, 0);
+	worker_release_point(w);
+	w->rc = rc;
+	return NULL;
+}
+
+/* Run one device point on every worker at once. */
+static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *cfg, unsigned algo, uint32_t size,
+			      const char *ctl, struct bench_point *p)
+{
+	uint64_t t0 = now_ns(), bytes = 0, ops = 0, irqs = 0, cpu = 0, n_lat = 0;
+	uint64_t *lat = NULL;
+	double dt = 0, tmin = HUGE_VAL, tmax = 0;
+	int rc = 0;
+
+	for (unsigned v = 0; v < cfg->vfs; v++) {
+		struct bench_worker *w = &ws[v];
+
+		w->algo = algo;
+		w->size = size;
+		w->ctl = ctl;
+		w->t_warm_end = t0 + (uint64_t)(cfg->warmup * 1e9);
+		w->t_end = w->t_warm_end + (uint64_t)(cfg->seconds * 1e9);
+		if (pthread_create(&w->thread, NULL, worker_run, w) != 0) {
+			fprintf(stderr, "vfc bench: pthread_create: %s\n", strerror(errno));
+			return -EAGAIN;
+		}
+	}
+	for (unsigned v = 0; v < cfg->vfs; v++)
+		pthread_join(ws[v].thread, NULL);
+
+	for (unsigned v = 0; v < cfg->vfs; v++) {
+		struct bench_worker *w = &ws[v];
+
+		if (w->rc < 0) {
+			fprintf(stderr, "vfc bench: VF %u: %s: %s\n", vfc_vf_id(w->vf), w->what, vfc_strerror(w->rc));
+			return w->rc;
+		}
+		if (w->first_error) {
+			fprintf(stderr, "vfc bench: VF %u: a request failed: %s\n", vfc_vf_id(w->vf),
+				vfc_strerror(w->first_error));
+			return w->first_error;
+		}
+	}
+	lat = malloc(sizeof(uint64_t) * BENCH_LAT_SAMPLES * cfg->vfs);
+	if (!lat)
+		return -ENOMEM;
+	for (unsigned v = 0; v < cfg->vfs; v++) {
+		struct bench_worker *w = &ws[v];
+		double wdt = (double)(w->s1.now_ns - w->s0.now_ns) / 1e9;
+		uint64_t nl = w->n_lat < BENCH_LAT_SAMPLES ? w->n_lat : BENCH_LAT_SAMPLES;
+
+		bytes += w->s1.bytes - w->s0.bytes;
+		ops += w->s1.ops - w->s0.ops;
+		irqs += w->s1.irqs - w->s0.irqs;
+		cpu += w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns;
+		dt = wdt > dt ? wdt : dt;
+		memcpy(lat + n_lat, w->lat, nl * sizeof(uint64_t));
+		n_lat += nl;
+		for (unsigned t = 0; t < cfg->tasks; t++) {
+			double m = (double)w->task_bytes[t] / wdt / 1e6;
+
+			tmin = m < tmin ? m : tmin;
+			tmax = m > tmax ? m : tmax;
+		}
+		p->cap_hz = w->s1.cap_hz;
+	}
+	if (dt <= 0) {
+		free(lat);
+		fprintf(stderr, "vfc bench: no measurement window (a wait took longer than the run)\n");
+		return -ETIMEDOUT;
+	}
+	p->mbps = (double)bytes / dt / 1e6;
+	p->ops_per_s = (double)ops / dt;
+	p->irq_hz = (double)irqs / dt;
+	/* Tenant CPU is process-wide: the VFs share it, count it once. */
+	p->cpu_pct = 100.0 * (double)(ws[0].s1.tenant_cpu_ns - ws[0].s0.tenant_cpu_ns) / (dt * 1e9);
+	(void)cpu;
+	p->task_mbps_min = tmin;
+	p->task_mbps_max = tmax;
+	qsort(lat, n_lat, sizeof(uint64_t), cmp_u64);
+	p->lat_p50_us = n_lat ? (double)lat[n_lat / 2] / 1e3 : 0;
+	p->lat_p99_us = n_lat ? (double)lat[n_lat * 99 / 100] / 1e3 : 0;
+	free(lat);
 	return rc;
 }
 
 /* ---- raw OpenSSL, same process, no device ---- */
 
-static int bench_raw_point(const struct bench_cfg *cfg, uint32_t size, struct bench_result *res)
+static int bench_raw_point(const struct bench_cfg *cfg, unsigned algo, uint32_t size, struct bench_point *p)
 {
-	static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
-					 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
-	uint8_t iv[16] = { 0 }, md[EVP_MAX_MD_SIZE];
-	enum bench_algo a = algos[cfg->algo].algo;
+	const struct bench_algo *a = &algos[algo];
+	uint8_t iv[16] = { 0 }, md[EVP_MAX_MD_SIZE], sig[BENCH_SIG_MAX];
+	size_t sig_len = sizeof(sig);
 	EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	uint8_t *buf = malloc(size);
+	struct bench_rsa *rk = NULL;
+	uint8_t *buf = malloc(size ? size : 1);
 	uint64_t t0, t, ops = 0;
 	int outl, rc = -ENOMEM;
 
 	if (!cctx || !mctx || !buf)
 		goto out;
-	memset(buf, 0x5a, size);
+	memset(buf, 1, size);
 	rc = -EIO;
-	if (!EVP_CipherInit_ex(cctx, EVP_aes_128_cbc(), NULL, key, iv, a == ALGO_AES_ENC))
+	if (a->rsa_bits) {
+		rk = bench_rsa_get(a->rsa_bits, cfg->quiet);
+		if (!rk || rsa_sign_raw(rk->pkey, buf, size, sig, &sig_len) < 0)
+			goto out;
+	}
+	if (!EVP_CipherInit_ex(cctx, EVP_aes_128_cbc(), NULL, bench_key, iv, a->kind == K_AES_ENC))
 		goto out;
 	EVP_CIPHER_CTX_set_padding(cctx, 0);
 	t0 = now_ns();
 	do {
-		for (int k = 0; k < 16; k++, ops++) {
+		for (int k = 0; k < (a->rsa_bits ? 1 : 16); k++, ops++) {
 			unsigned mdl;
+			size_t sl = sizeof(sig);
 
-			if (a == ALGO_SHA256) {
-				if (!EVP_DigestInit_ex(mctx, EVP_sha256(), NULL) ||
-				    !EVP_DigestUpdate(mctx, buf, size) || !EVP_DigestFinal_ex(mctx, md, &mdl))
+			switch (a->kind) {
+			case K_AES_ENC:
+			case K_AES_DEC:
+				if (!EVP_CipherInit_ex(cctx, NULL, NULL, NULL, iv, -1) ||
+				    !EVP_CipherUpdate(cctx, buf, &outl, buf, (int)size))
 					goto out;
-			} else if (!EVP_CipherInit_ex(cctx, NULL, NULL, NULL, iv, -1) ||
-				   !EVP_CipherUpdate(cctx, buf, &outl, buf, (int)size)) {
-				goto out;
+				break;
+			case K_SHA256:
+				if (!EVP_DigestInit_ex(mctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(mctx, buf, size) ||
+				    !EVP_DigestFinal_ex(mctx, md, &mdl))
+					goto out;
+				break;
+			case K_RSA_SIGN:
+				if (rsa_sign_raw(rk->pkey, buf, size, sig, &sl) < 0)
+					goto out;
+				break;
+			case K_RSA_VERIFY:
+				if (rsa_verify_raw(rk->pkey, buf, size, sig, sig_len) < 0)
+					goto out;
+				break;
 			}
 		}
 		t = now_ns();
 	} while ((double)(t - t0) < cfg->seconds * 1e9);
-	memset(res, 0, sizeof(*res));
-	res->mbps = (double)ops * size / ((double)(t - t0) / 1e3);
-	res->ops_per_s = (double)ops / ((double)(t - t0) / 1e9);
+	p->mbps = (double)ops * size / ((double)(t - t0) / 1e3);
+	p->ops_per_s = (double)ops / ((double)(t - t0) / 1e9);
 	rc = 0;
 out:
 	if (rc < 0)
-		fprintf(stderr, "vfc bench: raw OpenSSL %s: %s\n", algos[cfg->algo].name,
+		fprintf(stderr, "vfc bench: raw OpenSSL %s: %s\n", a->name,
 			rc == -ENOMEM ? "out of memory" : "EVP call failed");
 	EVP_CIPHER_CTX_free(cctx);
 	EVP_MD_CTX_free(mctx);
@@ -280,24 +559,48 @@ out:
 static const char bench_help[] =
 	"Usage: vfc bench [options]\n"
 	"\n"
-	"Measure the throughput of one VF of the device with requests of a fixed size\n"
-	"kept in flight (cryptodev's tests/speed, openssl speed), beside raw OpenSSL.\n"
+	"Measure the speed and the interrupt rate of the device's VFs with requests of a\n"
+	"fixed size kept in flight (cryptodev's tests/speed, openssl speed), under an\n"
+	"interrupt-rate controller, beside raw OpenSSL in the same process.\n"
 	"\n"
-	"Options:\n"
-	"  --algo NAME         aes-128-cbc (default), aes-128-cbc-dec or sha256\n"
-	"  --size N            request size in bytes (AES: a multiple of 16)\n"
-	"  --sizes N,N,...     several sizes (default 512,1024,...,65536)\n"
-	"  --depth Q           requests in flight (default 32, at most 1024)\n"
+	"Workload:\n"
+	"  --algo LIST         comma-separated: aes-128-cbc (default), aes-128-cbc-dec, sha256,\n"
+	"                      rsa2048-sign, rsa2048-verify, rsa3072-sign, rsa3072-verify,\n"
+	"                      rsa4096-sign, rsa4096-verify (RSA: SHA-256 + PKCS#1 v1.5 of the\n"
+	"                      request's bytes)\n"
+	"  --size N, --sizes LIST\n"
+	"                      request sizes in bytes (default 512,1024,...,65536; AES: multiples\n"
+	"                      of 16; RSA: the bytes hashed and signed)\n"
 	"  --seconds S         measuring time per point (default 3)\n"
-	"  --ctl SPEC          interrupt-rate controller (default none); repeat --ctl to\n"
-	"                      compare several: each is a column. SPEC: none, static:HZ,\n"
-	"                      paper[:i0=HZ], dim[:k=v,...], adaptive[:k=v,...] (below)\n"
+	"  --warmup S          time before measuring, for the controller to settle (default 0.3)\n"
+	"  --depth Q           requests in flight per task (default 32; 1 = synchronous)\n"
+	"  --tasks N           tasks sharing one VF, like N jobs in one VM (default 1). The\n"
+	"                      tasks are streams driven by the VF's one thread (the VM's vCPU)\n"
+	"  --vfs N             tenants, each a thread on its own VF (default 1)\n"
+	"\n"
+	"Interrupt control:\n"
+	"  --ctl SPEC          controller (default none); repeat --ctl to compare several:\n"
+	"                      each is a column. SPEC as below\n"
 	"  --tick MS           speed monitor tick (default 1000, 10..60000)\n"
 	"  --cap HZ            shorthand for --ctl static:HZ (0: none)\n"
-	"  --sweep-caps LIST   one static column per cap of LIST (e.g. 0,50000,20000,5000);\n"
-	"                      0 means no cap\n"
-	"  --repeat N          run the whole sweep N times, interleaved; report median and spread\n"
-	"  --raw               also run raw single-thread OpenSSL EVP in this process\n"
+	"  --sweep-caps LIST   one static column per cap of LIST (0 = no cap)\n"
+	"\n"
+	"Output:\n"
+	"  --raw               also run raw single-thread OpenSSL in this process; every\n"
+	"                      table then shows the ratio to it\n"
+	"  --repeat N          run everything N times, interleaved; report the median and\n"
+	"                      the spread ((max - min) / median)\n"
+	"  --csv FILE          one row per point: algo,block_bytes,depth,tasks,vfs,ctl,seconds,\n"
+	"                      mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,\n"
+	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle\n"
+	"  --timeline FILE     one row per VF per monitor tick: t_s,vf,algo,block_bytes,ctl,\n"
+	"                      cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"
+	"  --json              print the points as one JSON object instead of the tables\n"
+	"  --league            the controller league: {aes-128-cbc, sha256} x {1,4,16,64 KiB}\n"
+	"                      x depth {4,32} x {none, paper, dim, adaptive}, each divided by\n"
+	"                      the best static cap of a sweep of its cell (the oracle).\n"
+	"                      --seconds, --warmup and --tick apply (defaults 2, 3, 100)\n"
+	"  -q, --quiet         no progress on stderr\n"
 	"  -h, --help          this text\n"
 	"\n";
 
@@ -306,7 +609,7 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	char *end;
 	unsigned long long v;
 
-	if (!s || !*s || *s == '-')
+	if (!s || !*s || *s == '-' || *s == '+')
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -316,23 +619,22 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max, int64_t *out,
-		      unsigned *n)
+static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out, unsigned *n)
 {
 	char *copy = strdup(s), *save = NULL, *tok;
 	int rc = 0;
 
 	*n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
-		if (*n == BENCH_MAX_POINTS || parse_u64(tok, max, &v) < 0 || v < min) {
+		if (*n == BENCH_MAX_LIST || parse_u64(tok, max, &v) < 0 || v < min) {
 			fprintf(stderr, "vfc bench: %s: bad value '%s' (expected %" PRIu64 "..%" PRIu64
-				", at most %d values)\n", opt, tok, min, max, BENCH_MAX_POINTS);
+				", at most %d values)\n", opt, tok, min, max, BENCH_MAX_LIST);
 			rc = -EINVAL;
 			break;
 		}
-		out[(*n)++] = (int64_t)v;
+		out[(*n)++] = v;
 	}
 	if (!rc && *n == 0) {
 		fprintf(stderr, "vfc bench: %s: empty list\n", opt);
@@ -344,255 +646,597 @@ static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max
 
 static int add_ctl(struct bench_cfg *cfg, const char *spec)
 {
-	if (cfg->n_ctls == BENCH_MAX_POINTS) {
-		fprintf(stderr, "vfc bench: at most %d controller columns\n", BENCH_MAX_POINTS);
+	char err[256];
+	struct vfc_ctl_cfg cc;
+
+	if (vfc_ctl_parse(spec, &cc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vfc bench: --ctl: %s\n", err);
+		return -EINVAL;
+	}
+	if (cfg->n_ctls == BENCH_MAX_LIST) {
+		fprintf(stderr, "vfc bench: at most %d controller columns\n", BENCH_MAX_LIST);
 		return -EINVAL;
 	}
 	cfg->ctls[cfg->n_ctls++] = strdup(spec);
+	return cfg->ctls[cfg->n_ctls - 1] ? 0 : -ENOMEM;
+}
+
+static int add_caps(struct bench_cfg *cfg, const uint64_t *caps, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		char spec[32];
+
+		snprintf(spec, sizeof(spec), caps[k] ? "static:%" PRIu64 : "none", caps[k]);
+		if (add_ctl(cfg, spec) < 0)
+			return -EINVAL;
+	}
 	return 0;
 }
 
+static int parse_algos(struct bench_cfg *cfg, const char *v)
+{
+	char *copy = strdup(v), *save = NULL, *tok;
+	int rc = 0;
+
+	cfg->n_algos = 0;
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		unsigned k;
+
+		for (k = 0; k < N_ALGOS && strcmp(tok, algos[k].name); k++)
+			;
+		if (k == N_ALGOS) {
+			fprintf(stderr, "vfc bench: --algo: unknown algorithm '%s' (known: aes-128-cbc, "
+				"aes-128-cbc-dec, sha256, rsa{2048,3072,4096}-{sign,verify})\n", tok);
+			rc = -EINVAL;
+		} else if (cfg->n_algos == BENCH_MAX_LIST) {
+			rc = -EINVAL;
+		} else {
+			cfg->algo[cfg->n_algos++] = k;
+		}
+	}
+	if (!rc && !cfg->n_algos) {
+		fprintf(stderr, "vfc bench: --algo: empty list\n");
+		rc = -EINVAL;
+	}
+	free(copy);
+	return rc;
+}
+
+static int parse_seconds(const char *opt, const char *v, double min, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || !(*out >= min && *out <= 3600)) {
+		fprintf(stderr, "vfc bench: %s: expected a number of seconds from %g to 3600, got '%s'\n", opt, min, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Returns -1 to go on, else the exit status. */
 static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, struct bench_cfg *cfg)
 {
-	int64_t tmp[BENCH_MAX_POINTS];
+	uint64_t tmp[BENCH_MAX_LIST], u;
+	int seconds_set = 0, warmup_set = 0, tick_set = 0;
+	unsigned n;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->depth = 32;
+	cfg->tasks = 1;
+	cfg->vfs = 1;
 	cfg->seconds = 3;
+	cfg->warmup = 0.3;
 	cfg->repeat = 1;
-
+	cfg->algo[0] = 0;
+	cfg->n_algos = 1;
 	for (uint32_t s = 512; s <= 65536; s *= 2)
 		cfg->sizes[cfg->n_sizes++] = s;
 
 	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		uint64_t u;
-		int grc = vfc_global_opt("bench", argc, argv, &i, g);
+		const char *a = argv[i], *v;
+		char *eq = NULL;
+		char opt[64];
+		int grc;
 
-		if (grc < 0)
-			return 2;
-		if (grc > 0)
-			continue;
+		/* --vfs means tenants here (each on its own VF): not the global option. */
+		if (strcmp(a, "--vfs") && strncmp(a, "--vfs=", 6)) {
+			grc = vfc_global_opt("bench", argc, argv, &i, g);
+			if (grc < 0)
+				return VFC_EXIT_USAGE;
+			if (grc > 0)
+				continue;
+		}
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(bench_help, stdout);
 			fputs(vfc_global_help, stdout);
 			printf("\nControllers:\n%s", vfc_ctl_help_text());
-			return 0;
+			return VFC_EXIT_OK;
 		}
-		if (!strcmp(a, "--raw")) {
-			cfg->raw = 1;
+		if (!strcmp(a, "--raw") || !strcmp(a, "--json") || !strcmp(a, "--league") || !strcmp(a, "--quiet") ||
+		    !strcmp(a, "-q")) {
+			int *flag = a[2] == 'r' ? &cfg->raw : a[2] == 'j' ? &cfg->json : a[2] == 'l' ? &cfg->league
+											       : &cfg->quiet;
+			*flag = 1;
 			continue;
 		}
-		if (!v) {
-			fprintf(stderr, "vfc bench: %s: missing value (see vfc bench --help)\n", a);
-			return 2;
+		/* --opt=value or --opt value */
+		if (!strncmp(a, "--", 2) && (eq = strchr(a, '=')) && (size_t)(eq - a) < sizeof(opt)) {
+			memcpy(opt, a, (size_t)(eq - a));
+			opt[eq - a] = '\0';
+			a = opt;
+			v = eq + 1;
+		} else {
+			if (strncmp(a, "-", 1) || !strcmp(a, "-"))
+				return vfc_tool_unknown_opt("bench", a);
+			v = vfc_tool_optval("bench", argc, argv, &i);
+			if (!v)
+				return VFC_EXIT_USAGE;
 		}
 		if (!strcmp(a, "--algo")) {
-			cfg->algo = -1;
-			for (unsigned k = 0; k < sizeof(algos) / sizeof(algos[0]); k++)
-				if (!strcmp(v, algos[k].name))
-					cfg->algo = (int)k;
-			if (cfg->algo < 0) {
-				fprintf(stderr, "vfc bench: --algo: unknown algorithm '%s' "
-					"(aes-128-cbc, aes-128-cbc-dec, sha256)\n", v);
-				return 2;
-			}
+			if (parse_algos(cfg, v) < 0)
+				return VFC_EXIT_USAGE;
 		} else if (!strcmp(a, "--size") || !strcmp(a, "--sizes")) {
 			if (parse_list(a, v, 1, 1u << 24, tmp, &cfg->n_sizes) < 0)
-				return 2;
+				return VFC_EXIT_USAGE;
 			for (unsigned k = 0; k < cfg->n_sizes; k++)
 				cfg->sizes[k] = (uint32_t)tmp[k];
-		} else if (!strcmp(a, "--depth")) {
-			if (parse_u64(v, BENCH_MAX_DEPTH, &u) < 0 || u == 0) {
-				fprintf(stderr, "vfc bench: --depth: expected 1..%d, got '%s'\n", BENCH_MAX_DEPTH, v);
-				return 2;
+			cfg->sizes_set = 1;
+		} else if (!strcmp(a, "--depth") || !strcmp(a, "--tasks") || !strcmp(a, "--vfs")) {
+			uint64_t max = a[2] == 'd' ? BENCH_MAX_DEPTH : a[2] == 't' ? BENCH_MAX_TASKS : VFC_MAX_VFS;
+
+			if (parse_u64(v, max, &u) < 0 || u == 0) {
+				fprintf(stderr, "vfc bench: %s: expected a whole number from 1 to %" PRIu64 ", got '%s'\n",
+					a, max, v);
+				return VFC_EXIT_USAGE;
 			}
-			cfg->depth = (unsigned)u;
+			*(a[2] == 'd' ? &cfg->depth : a[2] == 't' ? &cfg->tasks : &cfg->vfs) = (unsigned)u;
 		} else if (!strcmp(a, "--seconds")) {
-			char *end;
-
-			cfg->seconds = strtod(v, &end);
-			if (*end || !(cfg->seconds >= 0.01 && cfg->seconds <= 3600)) {
-				fprintf(stderr, "vfc bench: --seconds: expected 0.01..3600, got '%s'\n", v);
-				return 2;
-			}
+			if (parse_seconds(a, v, 0.01, &cfg->seconds) < 0)
+				return VFC_EXIT_USAGE;
+			seconds_set = 1;
+		} else if (!strcmp(a, "--warmup")) {
+			if (parse_seconds(a, v, 0, &cfg->warmup) < 0)
+				return VFC_EXIT_USAGE;
+			warmup_set = 1;
 		} else if (!strcmp(a, "--cap") || !strcmp(a, "--sweep-caps")) {
-			unsigned n;
-
-			if (parse_list(a, v, 0, 10000000, tmp, &n) < 0 ||
-			    (!strcmp(a, "--cap") && n != 1 && fprintf(stderr, "vfc bench: --cap: one value\n")))
-				return 2;
-			for (unsigned k = 0; k < n; k++) {
-				char spec[32];
-
-				snprintf(spec, sizeof(spec), tmp[k] ? "static:%" PRId64 : "none", tmp[k]);
-				if (add_ctl(cfg, spec) < 0)
-					return 2;
+			if (parse_list(a, v, 0, VFC_CTL_MAX_HZ, tmp, &n) < 0)
+				return VFC_EXIT_USAGE;
+			if (!strcmp(a, "--cap") && n != 1) {
+				fprintf(stderr, "vfc bench: --cap: one value (use --sweep-caps for several)\n");
+				return VFC_EXIT_USAGE;
 			}
+			if (add_caps(cfg, tmp, n) < 0)
+				return VFC_EXIT_USAGE;
 		} else if (!strcmp(a, "--ctl")) {
-			char err[256];
-			struct vfc_ctl_cfg cc;
-
-			if (vfc_ctl_parse(v, &cc, err, sizeof(err)) < 0) {
-				fprintf(stderr, "vfc bench: --ctl: %s\n", err);
-				return 2;
-			}
 			if (add_ctl(cfg, v) < 0)
-				return 2;
+				return VFC_EXIT_USAGE;
 		} else if (!strcmp(a, "--tick")) {
 			if (parse_u64(v, VFC_TICK_MS_MAX, &u) < 0 || u < VFC_TICK_MS_MIN) {
 				fprintf(stderr, "vfc bench: --tick: expected %d..%d ms, got '%s'\n", VFC_TICK_MS_MIN,
 					VFC_TICK_MS_MAX, v);
-				return 2;
+				return VFC_EXIT_USAGE;
 			}
 			cfg->tick_ms = (unsigned)u;
+			tick_set = 1;
 		} else if (!strcmp(a, "--repeat")) {
 			if (parse_u64(v, 100, &u) < 0 || u == 0) {
 				fprintf(stderr, "vfc bench: --repeat: expected 1..100, got '%s'\n", v);
-				return 2;
+				return VFC_EXIT_USAGE;
 			}
 			cfg->repeat = (unsigned)u;
+		} else if (!strcmp(a, "--csv")) {
+			cfg->csv = v;
+		} else if (!strcmp(a, "--timeline")) {
+			cfg->timeline = v;
 		} else {
-			fprintf(stderr, "vfc bench: unknown option '%s' (see vfc bench --help)\n", a);
-			return 2;
+			return vfc_tool_unknown_opt("bench", a);
 		}
-		i++;
 	}
-	if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0)
-		return 2;
-	if (algos[cfg->algo].algo != ALGO_SHA256)
+	if (cfg->depth * cfg->tasks > BENCH_MAX_OPS) {
+		fprintf(stderr, "vfc bench: --depth x --tasks = %u: at most %d requests per VF\n",
+			cfg->depth * cfg->tasks, BENCH_MAX_OPS);
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->league) {
+		if (!seconds_set)
+			cfg->seconds = 2;
+		if (!warmup_set)
+			cfg->warmup = 3;
+		if (!tick_set)
+			cfg->tick_ms = 100;
+	} else if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0) {
+		return VFC_EXIT_FAIL;
+	}
+	for (unsigned ai = 0; ai < cfg->n_algos; ai++)
 		for (unsigned k = 0; k < cfg->n_sizes; k++)
-			if (cfg->sizes[k] % VFC_AES_BLOCK) {
+			if (algos[cfg->algo[ai]].kind <= K_AES_DEC && cfg->sizes[k] % VFC_AES_BLOCK) {
 				fprintf(stderr, "vfc bench: --size: %u is not a multiple of 16 (AES-CBC)\n",
 					cfg->sizes[k]);
-				return 2;
+				return VFC_EXIT_USAGE;
 			}
 	return -1;
 }
 
+/* ---- output ---- */
+
+static void print_point_line(const struct bench_cfg *cfg, const struct bench_point *p)
+{
+	const struct bench_algo *a = &algos[p->algo];
+
+	if (a->rsa_bits)
+		printf("%s %u-byte messages: done. %.0f ops in %.2f secs: %.1f ops/sec, %.2f MB/sec, ", a->verb,
+		       p->size, p->ops_per_s * cfg->seconds, cfg->seconds, p->ops_per_s, p->mbps);
+	else
+		printf("%s in chunks of %u bytes: done. %.2f MB in %.2f secs: %.2f MB/sec, ", a->verb, p->size,
+		       p->mbps * cfg->seconds, cfg->seconds, p->mbps);
+	if (p->raw)
+		printf("raw OpenSSL\n");
+	else if (p->cap_hz)
+		printf("%.0f irq/s, cap %u Hz (%s)\n", p->irq_hz, p->cap_hz, p->ctl);
+	else
+		printf("%.0f irq/s, no cap (%s)\n", p->irq_hz, p->ctl);
+	fflush(stdout);
+}
+
+static void print_table(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n)
+{
+	int tasks = cfg->tasks > 1;
+
+	printf("\n%-15s %7s %-16s %8s %10s %10s %7s %9s %8s %8s", "algo", "bytes", "ctl", "cap_hz", "MB/s",
+	       "ops/s", "spread", "irq/s", "p50_us", "p99_us");
+	if (tasks)
+		printf(" %11s", "task_MB/s");
+	printf("%s\n", cfg->raw ? "  ratio_raw" : "");
+	for (size_t i = 0; i < n; i++) {
+		const struct bench_point *p = &pts[i];
+
+		printf("%-15s %7u %-16.16s %8u %10.1f %10.1f %6.1f%% %9.0f %8.1f %8.1f", algos[p->algo].name, p->size,
+		       p->raw ? "raw-openssl" : p->ctl, p->cap_hz, p->mbps, p->ops_per_s, p->spread_pct, p->irq_hz,
+		       p->lat_p50_us, p->lat_p99_us);
+		if (tasks)
+			printf(" %5.0f-%-5.0f", p->raw ? 0 : p->task_mbps_min, p->raw ? 0 : p->task_mbps_max);
+		if (cfg->raw)
+			printf("  %9.3f", p->ratio_raw);
+		printf("\n");
+	}
+}
+
+static int write_csv(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n)
+{
+	struct vfc_out o = { 0 };
+	char line[1024];
+	int rc = vfc_out_open(&o, cfg->csv);
+
+	if (rc < 0) {
+		fprintf(stderr, "vfc bench: --csv %s: %s\n", cfg->csv, strerror(-rc));
+		return rc;
+	}
+	snprintf(line, sizeof(line), "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
+				     "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
+				     "task_mbps_max,ratio_oracle\n");
+	rc = vfc_out_write(&o, line, strlen(line));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct bench_point *p = &pts[i];
+		int len = snprintf(line, sizeof(line),
+				   "%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f\n",
+				   algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
+				   p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, cfg->seconds, p->mbps, p->ops_per_s,
+				   p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
+				   p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle);
+
+		rc = vfc_out_write(&o, line, (size_t)len);
+	}
+	if (rc == 0)
+		rc = vfc_out_commit(&o);
+	else
+		vfc_out_abort(&o);
+	if (rc < 0)
+		fprintf(stderr, "vfc bench: --csv %s: %s\n", cfg->csv, strerror(-rc));
+	return rc;
+}
+
+static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
+{
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f}",
+			 "algo", algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
+			 (json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
+			 (json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", cfg->seconds,
+			 "mbps", p->mbps, "ops_per_s", p->ops_per_s, "irq_hz", p->irq_hz, "cap_hz",
+			 (json_int_t)p->cap_hz, "tenant_cpu_pct", p->cpu_pct, "lat_p50_us", p->lat_p50_us,
+			 "lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,
+			 "ratio_oracle", p->ratio_oracle);
+}
+
+/* ---- the runs ---- */
+
+struct bench_ctx {
+	struct bench_cfg *cfg;
+	struct bench_worker *ws;
+	FILE *timeline;
+	pthread_mutex_t timeline_lock;
+	unsigned done, total;
+};
+
+static void progress(struct bench_ctx *x, unsigned algo, uint32_t size, const char *ctl)
+{
+	if (x->cfg->quiet || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r\033[K[%u/%u] %s %u B %s ...", x->done + 1, x->total, algos[algo].name, size,
+		ctl ? ctl : "raw OpenSSL");
+	if (x->done + 1 == x->total)
+		fprintf(stderr, "\r\033[K");
+}
+
+/* Run a list of points `repeat` times interleaved, fill medians. */
+static int run_points(struct bench_ctx *x, struct bench_point *pts, size_t n, int print_lines)
+{
+	struct bench_cfg *cfg = x->cfg;
+	unsigned R = cfg->repeat;
+	double *mb = calloc(n * R, sizeof(double)), *ir = calloc(n * R, sizeof(double));
+	double *op = calloc(n * R, sizeof(double));
+	int rc = 0;
+
+	if (!mb || !ir || !op) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (unsigned r = 0; r < R; r++) {
+		for (size_t i = 0; i < n; i++) {
+			struct bench_point res = pts[i];
+
+			progress(x, pts[i].algo, pts[i].size, pts[i].raw ? NULL : pts[i].ctl);
+			if (pts[i].raw)
+				rc = bench_raw_point(cfg, pts[i].algo, pts[i].size, &res);
+			else
+				rc = bench_device_point(x->ws, cfg, pts[i].algo, pts[i].size, pts[i].ctl, &res);
+			x->done++;
+			if (rc < 0)
+				goto out;
+			mb[i * R + r] = res.mbps;
+			ir[i * R + r] = res.irq_hz;
+			op[i * R + r] = res.ops_per_s;
+			pts[i] = res;
+			if (print_lines && !cfg->json)
+				print_point_line(cfg, &res);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		qsort(mb + i * R, R, sizeof(double), cmp_double);
+		qsort(ir + i * R, R, sizeof(double), cmp_double);
+		qsort(op + i * R, R, sizeof(double), cmp_double);
+		pts[i].mbps = mb[i * R + R / 2];
+		pts[i].irq_hz = ir[i * R + R / 2];
+		pts[i].ops_per_s = op[i * R + R / 2];
+		pts[i].spread_pct = pts[i].mbps > 0 ? 100.0 * (mb[i * R + R - 1] - mb[i * R]) / pts[i].mbps : 0;
+	}
+out:
+	free(mb);
+	free(ir);
+	free(op);
+	return rc;
+}
+
+/* The ordinary run: algos x sizes x (ctl columns + raw). */
+static int run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
+{
+	struct bench_cfg *cfg = x->cfg;
+	unsigned cols = cfg->n_ctls + (cfg->raw ? 1 : 0);
+	size_t n = (size_t)cfg->n_algos * cfg->n_sizes * cols, i = 0;
+	struct bench_point *pts = calloc(n, sizeof(*pts));
+	int rc;
+
+	if (!pts)
+		return -ENOMEM;
+	for (unsigned a = 0; a < cfg->n_algos; a++)
+		for (unsigned s = 0; s < cfg->n_sizes; s++)
+			for (unsigned c = 0; c < cols; c++, i++) {
+				pts[i].algo = cfg->algo[a];
+				pts[i].size = cfg->sizes[s];
+				pts[i].raw = c == cfg->n_ctls;
+				pts[i].depth = cfg->depth;
+				pts[i].ctl = pts[i].raw ? "raw" : cfg->ctls[c];
+			}
+	x->total = (unsigned)n * cfg->repeat;
+	rc = run_points(x, pts, n, 1);
+	if (rc == 0 && cfg->raw)
+		for (i = 0; i < n; i += cols)
+			for (unsigned c = 0; c < cols; c++)
+				pts[i + c].ratio_raw = pts[i + cols - 1].mbps > 0 ? pts[i + c].mbps / pts[i + cols - 1].mbps
+										 : 0;
+	*out = pts;
+	*n_out = n;
+	return rc;
+}
+
+static const unsigned league_caps[] = { 1000, 2000, 5000, 10000, 20000, 50000, 100000 };
+static const char *const league_ctls[] = { "none", "paper", "dim", "adaptive" };
+#define N_LCAPS (sizeof(league_caps) / sizeof(league_caps[0]))
+#define N_LCTLS (sizeof(league_ctls) / sizeof(league_ctls[0]))
+
+/* The league: per cell, a static sweep (the oracle) and the controllers. */
+static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
+{
+	static const unsigned l_algos[] = { 0, 2 }; /* aes-128-cbc, sha256 */
+	static const uint32_t l_sizes[] = { 1024, 4096, 16384, 65536 };
+	static const unsigned l_depths[] = { 4, 32 };
+	struct bench_cfg *cfg = x->cfg;
+	const unsigned per_cell = N_LCAPS + N_LCTLS;
+	size_t n_cells = 2 * 4 * 2, n = n_cells * per_cell;
+	struct bench_point *pts = calloc(n, sizeof(*pts));
+	char (*specs)[32] = calloc(N_LCAPS, sizeof(*specs));
+	double sum[N_LCTLS] = { 0 }, min[N_LCTLS], irq_per_gb[N_LCTLS] = { 0 };
+	int rc = 0;
+
+	if (!pts || !specs) {
+		free(pts);
+		free(specs);
+		return -ENOMEM;
+	}
+	for (unsigned k = 0; k < N_LCAPS; k++)
+		snprintf(specs[k], sizeof(specs[k]), "static:%u", league_caps[k]);
+	for (unsigned k = 0; k < N_LCTLS; k++)
+		min[k] = HUGE_VAL;
+	x->total = (unsigned)n * cfg->repeat;
+	if (!cfg->json)
+		printf("League: each cell's speed divided by the best static cap of {1,2,5,10,20,50,100} kHz\n"
+		       "(warm-up %.1f s, measured %.1f s, tick %u ms, repeat %u)\n\n"
+		       "%-12s %6s %5s %9s %9s | %8s %8s %8s %8s\n",
+		       cfg->warmup, cfg->seconds, cfg->tick_ms, cfg->repeat, "algo", "bytes", "depth", "oracle",
+		       "MB/s", "none", "paper", "dim", "adaptive");
+	for (size_t cell = 0; cell < n_cells; cell++) {
+		struct bench_point *c = &pts[cell * per_cell];
+		unsigned best = 0;
+
+		cfg->depth = l_depths[cell % 2];
+		for (unsigned k = 0; k < per_cell; k++) {
+			c[k].algo = l_algos[cell / 8];
+			c[k].size = l_sizes[(cell / 2) % 4];
+			c[k].ctl = k < N_LCAPS ? specs[k] : league_ctls[k - N_LCAPS];
+			c[k].depth = cfg->depth;
+		}
+		rc = run_points(x, c, per_cell, 0);
+		if (rc < 0)
+			break;
+		for (unsigned k = 1; k < N_LCAPS; k++)
+			if (c[k].mbps > c[best].mbps)
+				best = k;
+		for (unsigned k = 0; k < per_cell; k++)
+			c[k].ratio_oracle = c[best].mbps > 0 ? c[k].mbps / c[best].mbps : 0;
+		for (unsigned k = 0; k < N_LCTLS; k++) {
+			const struct bench_point *p = &c[N_LCAPS + k];
+
+			sum[k] += p->ratio_oracle;
+			min[k] = p->ratio_oracle < min[k] ? p->ratio_oracle : min[k];
+			irq_per_gb[k] += p->mbps > 0 ? p->irq_hz / (p->mbps / 1e3) / (double)n_cells : 0;
+		}
+		if (!cfg->json) {
+			printf("%-12s %6u %5u %9s %9.1f |", algos[c[0].algo].name, c[0].size, cfg->depth, c[best].ctl,
+			       c[best].mbps);
+			for (unsigned k = 0; k < N_LCTLS; k++)
+				printf(" %8.3f", c[N_LCAPS + k].ratio_oracle);
+			printf("\n");
+			fflush(stdout);
+		}
+	}
+	if (rc == 0 && !cfg->json) {
+		printf("%-12s %6s %5s %9s %9s |", "mean", "", "", "", "");
+		for (unsigned k = 0; k < N_LCTLS; k++)
+			printf(" %8.3f", sum[k] / (double)n_cells);
+		printf("\n%-12s %6s %5s %9s %9s |", "min", "", "", "", "");
+		for (unsigned k = 0; k < N_LCTLS; k++)
+			printf(" %8.3f", min[k]);
+		printf("\n%-12s %6s %5s %9s %9s |", "irq per GB", "", "", "", "");
+		for (unsigned k = 0; k < N_LCTLS; k++)
+			printf(" %8.0f", irq_per_gb[k]);
+		printf("\n");
+	}
+	*out = pts;
+	*n_out = n;
+	free(specs);
+	return rc;
+}
 
 int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 {
-	static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
-					 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
 	struct bench_cfg cfg;
-	struct vfc_vf *vf = NULL;
-	struct vfc_session *sess = NULL;
-	uint32_t key_handle = 0;
-	int rc = parse_bench_args(argc, argv, g, &cfg), status = 1;
-	unsigned n_cols, n_runs;
-	double *mbps = NULL, *irq = NULL;
-	struct bench_result *last = NULL;
+	struct bench_ctx x = { .cfg = &cfg };
+	struct bench_worker *ws = NULL;
+	struct bench_point *pts = NULL;
+	size_t n_pts = 0;
+	int rc, status = VFC_EXIT_FAIL;
+	unsigned opened = 0;
 
+	rc = parse_bench_args(argc, argv, g, &cfg);
 	if (rc >= 0) {
 		status = rc;
 		goto out;
 	}
-	n_cols = cfg.n_ctls + (cfg.raw ? 1 : 0);
-	n_runs = cfg.repeat;
-	mbps = calloc((size_t)cfg.n_sizes * n_cols * n_runs, sizeof(double));
-	irq = calloc((size_t)cfg.n_sizes * n_cols * n_runs, sizeof(double));
-	last = calloc((size_t)cfg.n_sizes * n_cols, sizeof(*last));
-	if (!mbps || !irq || !last) {
+	if (g->vf.n_vfs < cfg.vfs)
+		g->vf.n_vfs = cfg.vfs;
+	/* Buffers for depth x tasks requests of the largest size, twice over for headroom. */
+	{
+		uint64_t need = 0;
+
+		for (unsigned k = 0; k < cfg.n_sizes; k++) {
+			uint64_t b = ((uint64_t)cfg.sizes[k] + BENCH_SIG_MAX + 4095) / 4096 * 4096;
+			uint64_t depth = cfg.league ? 32 : cfg.depth;
+
+			need = b * depth * cfg.tasks > need ? b * depth * cfg.tasks : need;
+		}
+		if (cfg.league)
+			need = 32 * (65536 + 4096);
+		need = need * 2 + (1u << 20);
+		if (need > VFC_POOL_MAX) {
+			fprintf(stderr, "vfc bench: sizes x depth x tasks need %" PRIu64 " MiB of buffers: too many\n",
+				need >> 20);
+			status = VFC_EXIT_USAGE;
+			goto out;
+		}
+		if (need > g->vf.pool_size)
+			g->vf.pool_size = (need + 4095) / 4096 * 4096;
+	}
+	ws = calloc(cfg.vfs, sizeof(*ws));
+	if (!ws) {
 		fprintf(stderr, "vfc bench: out of memory\n");
 		goto out;
 	}
-
-	vf = vfc_vf_open(g->device, &g->vf);
-	if (!vf) {
-		fprintf(stderr, "vfc bench: vfc_vf_open %s: %s\n", g->device ? g->device : "embedded",
-			vfc_strerror(-errno));
-		goto out;
-	}
-	if (algos[cfg.algo].algo == ALGO_SHA256) {
-		sess = vfc_session_create(vf, VFC_ALG_SHA256, 0);
-	} else {
-		rc = vfc_key_import(vf, VFC_KEY_AES128, key, sizeof(key), &key_handle);
-		if (rc < 0) {
-			fprintf(stderr, "vfc bench: vfc_key_import: %s\n", vfc_strerror(rc));
+	x.ws = ws;
+	pthread_mutex_init(&x.timeline_lock, NULL);
+	if (cfg.timeline) {
+		x.timeline = fopen(cfg.timeline, "w");
+		if (!x.timeline) {
+			fprintf(stderr, "vfc bench: --timeline %s: %s\n", cfg.timeline, strerror(errno));
 			goto out;
 		}
-		sess = vfc_session_create(vf, VFC_ALG_AES128_CBC, key_handle);
+		fprintf(x.timeline, "t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n");
 	}
-	if (!sess) {
-		fprintf(stderr, "vfc bench: vfc_session_create: %s\n", vfc_strerror(-errno));
+	for (unsigned v = 0; v < cfg.vfs; v++, opened++) {
+		ws[v].id = v;
+		ws[v].cfg = &cfg;
+		ws[v].timeline = x.timeline;
+		ws[v].timeline_lock = &x.timeline_lock;
+		ws[v].lat = calloc(BENCH_LAT_SAMPLES, sizeof(uint64_t));
+		ws[v].vf = ws[v].lat ? vfc_tool_vf_open("bench", g) : NULL;
+		if (!ws[v].vf)
+			goto out;
+	}
+	/* RSA keys before the clock starts. */
+	for (unsigned a = 0; a < cfg.n_algos; a++)
+		if (algos[cfg.algo[a]].rsa_bits && !bench_rsa_get(algos[cfg.algo[a]].rsa_bits, cfg.quiet)) {
+			fprintf(stderr, "vfc bench: RSA-%u key generation failed\n", algos[cfg.algo[a]].rsa_bits);
+			goto out;
+		}
+
+	rc = cfg.league ? run_league(&x, &pts, &n_pts) : run_grid(&x, &pts, &n_pts);
+	if (rc < 0)
 		goto out;
+	if (cfg.json) {
+		json_t *arr = json_array(), *root;
+
+		for (size_t i = 0; i < n_pts; i++)
+			json_array_append_new(arr, point_json(&cfg, &pts[i]));
+		root = json_pack("{s:s, s:o}", "command", cfg.league ? "league" : "bench", "points", arr);
+		json_dumpf(root, stdout, JSON_INDENT(1));
+		printf("\n");
+		json_decref(root);
+	} else if (!cfg.league) {
+		print_table(&cfg, pts, n_pts);
 	}
-
-	/* Interleave: every repetition runs every point once, so drift of the
-	 * machine spreads over all columns alike. */
-	for (unsigned run = 0; run < n_runs; run++) {
-		for (unsigned si = 0; si < cfg.n_sizes; si++) {
-			for (unsigned c = 0; c < n_cols; c++) {
-				struct bench_result res;
-				size_t idx = ((size_t)si * n_cols + c) * n_runs + run;
-				int is_raw = cfg.raw && c == cfg.n_ctls;
-
-				if (is_raw)
-					rc = bench_raw_point(&cfg, cfg.sizes[si], &res);
-				else
-					rc = bench_device_point(vf, sess, &cfg, cfg.sizes[si], cfg.ctls[c], &res);
-				if (rc < 0)
-					goto out;
-				if (res.status) {
-					fprintf(stderr, "vfc bench: a request failed: %s\n", vfc_strerror(res.status));
-					goto out;
-				}
-				mbps[idx] = res.mbps;
-				irq[idx] = res.irq_hz;
-				last[(size_t)si * n_cols + c] = res;
-				printf("%s in chunks of %u bytes: done. %.2f MB in %.2f secs: %.2f MB/sec, ",
-				       algos[cfg.algo].verb, cfg.sizes[si], res.mbps * cfg.seconds, cfg.seconds,
-				       res.mbps);
-				if (is_raw)
-					printf("raw OpenSSL\n");
-				else if (res.cap_hz)
-					printf("%.0f irq/s, cap %u Hz (%s)\n", res.irq_hz, res.cap_hz, cfg.ctls[c]);
-				else
-					printf("%.0f irq/s, no cap (%s)\n", res.irq_hz, cfg.ctls[c]);
-				fflush(stdout);
-			}
-		}
-	}
-
-	/* Summary: median over repetitions, spread = (max - min) / median. */
-	printf("\n%-8s %-16s %8s %10s %8s %10s %9s %9s%s\n", "size", "ctl", "cap_hz", "MB/s", "spread", "irq/s",
-	       "p50_us", "p99_us", cfg.raw ? "  ratio_raw" : "");
-	for (unsigned si = 0; si < cfg.n_sizes; si++) {
-		double raw_med = 0;
-
-		if (cfg.raw) {
-			double *v = &mbps[((size_t)si * n_cols + cfg.n_ctls) * n_runs];
-
-			qsort(v, n_runs, sizeof(double), cmp_double);
-			raw_med = v[n_runs / 2];
-		}
-		for (unsigned c = 0; c < n_cols; c++) {
-			double *v = &mbps[((size_t)si * n_cols + c) * n_runs];
-			double *q = &irq[((size_t)si * n_cols + c) * n_runs];
-			const struct bench_result *lr = &last[(size_t)si * n_cols + c];
-			int is_raw = cfg.raw && c == cfg.n_ctls;
-
-			qsort(v, n_runs, sizeof(double), cmp_double);
-			qsort(q, n_runs, sizeof(double), cmp_double);
-			printf("%-8u %-16.16s %8u %10.1f %7.1f%% %10.0f %9.1f %9.1f", cfg.sizes[si],
-			       is_raw ? "raw-openssl" : cfg.ctls[c], lr->cap_hz, v[n_runs / 2],
-			       100.0 * (v[n_runs - 1] - v[0]) / v[n_runs / 2], q[n_runs / 2], lr->lat_p50_us,
-			       lr->lat_p99_us);
-			if (cfg.raw)
-				printf("  %9.3f", v[n_runs / 2] / raw_med);
-			printf("\n");
-		}
-	}
-	status = 0;
+	if (cfg.csv && write_csv(&cfg, pts, n_pts) < 0)
+		goto out;
+	status = VFC_EXIT_OK;
 out:
-	vfc_session_free(sess);
-	if (key_handle)
-		vfc_key_free(vf, key_handle);
-	vfc_vf_close(vf);
-	free(mbps);
-	free(irq);
-	free(last);
+	if (x.timeline)
+		fclose(x.timeline);
+	for (unsigned v = 0; v < opened; v++) {
+		vfc_vf_close(ws[v].vf);
+		free(ws[v].lat);
+	}
+	free(ws);
+	free(pts);
+	bench_rsa_free_all();
 	for (unsigned c = 0; c < cfg.n_ctls; c++)
 		free(cfg.ctls[c]);
 	return status;
