@@ -47,6 +47,11 @@ enum vfc_opcode {
 #define VFC_REQ_F_FIRST 0x1u /* HASH: start a new message in the session */
 #define VFC_REQ_F_LAST 0x2u  /* HASH: finish the message, write the digest */
 #define VFC_REQ_F_ALL (VFC_REQ_F_FIRST | VFC_REQ_F_LAST)
+/* CIPHER_*: continue the CBC chain where this session's previous successful
+ * request of the same direction ended (the IV field is ignored): how the
+ * driver partitions a large request into pieces submitted together. Without
+ * such a predecessor: -EPROTO. */
+#define VFC_REQ_F_CHAIN 0x4u
 
 /* A request descriptor: written by the tenant, copied out by the device before
  * it is looked at (no double fetch). Offsets and lengths are relative to the

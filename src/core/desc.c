@@ -73,7 +73,7 @@ static int vfc__check_lengths(const struct vfc_req_desc *d)
 int vfc_desc_validate(const struct vfc_req_desc *d, uint64_t pool_size)
 {
 	bool cipher = d->opcode == VFC_OP_CIPHER_ENC || d->opcode == VFC_OP_CIPHER_DEC;
-	uint32_t flags_ok = d->opcode == VFC_OP_HASH ? VFC_REQ_F_ALL : 0u;
+	uint32_t flags_ok = d->opcode == VFC_OP_HASH ? VFC_REQ_F_ALL : cipher ? VFC_REQ_F_CHAIN : 0u;
 	int ret;
 
 	if (d->opcode >= VFC_OP__MAX)

@@ -19,12 +19,12 @@
  *  -EMSGSIZE    dst too small for the result
  * Length rules per opcode:
  *  NOP: any; lengths may be 0.
- *  CIPHER_ENC/DEC: src_len > 0, src_len % 16 == 0, dst_len >= src_len; aux 0/0; flags 0.
+ *  CIPHER_ENC/DEC: src_len > 0, src_len % 16 == 0, dst_len >= src_len; aux 0/0; flags 0 or CHAIN.
  *  HASH: src_len may be 0; with LAST, dst_len >= 32; aux 0/0.
  *  SIGN: src_len may be 0; dst_len > 0 (the modulus size is checked by the device: -EMSGSIZE).
  *  VERIFY: aux_len > 0 (the signature); dst may be 0/0.
  *  PKE_ENC/PKE_DEC: src_len > 0, dst_len > 0.
- * Flags other than on HASH must be 0. A buffer of length 0 is not checked for
+ * Flags: FIRST/LAST on HASH, CHAIN on CIPHER_*, none elsewhere. A buffer of length 0 is not checked for
  * its offset.
  */
 int vfc_desc_validate(const struct vfc_req_desc *d, uint64_t pool_size);

@@ -332,11 +332,21 @@ static int vfc__do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__ite
 	uint32_t left = d->src_len;
 	int outl;
 
-	/* Same cipher and key: only the IV changes. Padding is set again because a
-	 * re-init may restore the provider's default. */
-	if (!EVP_CipherInit_ex2(ctx, NULL, NULL, d->iv, enc ? 1 : 0, NULL))
-		return -EIO;
-	EVP_CIPHER_CTX_set_padding(ctx, 0);
+	bool *chain = enc ? &s->chain_enc : &s->chain_dec;
+
+	if (d->flags & VFC_REQ_F_CHAIN) {
+		/* Continue the CBC state the previous request left in the context. */
+		if (!*chain)
+			return -EPROTO;
+	} else {
+		/* Same cipher and key: only the IV changes. Padding is set again
+		 * because a re-init may restore the provider's default. */
+		if (!EVP_CipherInit_ex2(ctx, NULL, NULL, d->iv, enc ? 1 : 0, NULL))
+			return -EIO;
+		EVP_CIPHER_CTX_set_padding(ctx, 0);
+	}
+	/* Invalid until this request succeeds: a failed piece breaks the chain. */
+	*chain = false;
 	while (left) {
 		uint32_t chunk = left > VFC__CHUNK ? VFC__CHUNK : left;
 
@@ -347,6 +357,7 @@ static int vfc__do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__ite
 		dst += chunk;
 		left -= chunk;
 	}
+	*chain = true;
 	it->out_len = d->src_len;
 	return 0;
 }

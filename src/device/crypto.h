@@ -43,6 +43,7 @@ struct vfc__session {
 	struct vfc__key *key;  /* NULL for SHA256 */
 	EVP_CIPHER_CTX *enc;   /* AES: keyed once at create, re-IV'd per request */
 	EVP_CIPHER_CTX *dec;
+	bool chain_enc, chain_dec; /* the context ends a successful request: VFC_REQ_F_CHAIN may continue it */
 	EVP_MD_CTX *md;        /* SHA256 message state, or RSA sign/verify */
 	bool hashing;          /* SHA256: a message is in progress */
 	EVP_PKEY_CTX *pctx;    /* OAEP */

@@ -97,8 +97,10 @@ static void test_common_fields(void **state)
 		d.rsvd = 1ull << 63;
 		assert_int_equal(vfc_desc_validate(&d, POOL), -EINVAL);
 
-		/* Unknown flag bits, on every opcode. */
+		/* Unknown flag bits, on every opcode (CHAIN is known on CIPHER_*). */
 		for (unsigned int bit = 2; bit < 16; bit++) {
+			if ((1u << bit) == VFC_REQ_F_CHAIN && (op == VFC_OP_CIPHER_ENC || op == VFC_OP_CIPHER_DEC))
+				continue;
 			d = good(op);
 			d.flags = (uint16_t)(d.flags | (1u << bit));
 			assert_int_equal(vfc_desc_validate(&d, POOL), -EINVAL);
@@ -111,6 +113,11 @@ static void test_common_fields(void **state)
 			d.flags = VFC_REQ_F_LAST;
 			assert_int_equal(vfc_desc_validate(&d, POOL), -EINVAL);
 		}
+		/* CHAIN only on CIPHER_*. */
+		d = good(op);
+		d.flags = VFC_REQ_F_CHAIN;
+		assert_int_equal(vfc_desc_validate(&d, POOL),
+				 op == VFC_OP_CIPHER_ENC || op == VFC_OP_CIPHER_DEC ? 0 : -EINVAL);
 		/* The IV is reserved outside CIPHER_*. */
 		if (op != VFC_OP_CIPHER_ENC && op != VFC_OP_CIPHER_DEC) {
 			d = good(op);

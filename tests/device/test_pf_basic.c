@@ -134,6 +134,52 @@ static void test_aes_kat(void **state)
 	assert_memory_equal(v->pool + SRC, vfc_kat_aes128_cbc_ct + 16, 48);
 }
 
+/* VFC_REQ_F_CHAIN: F.2.1/F.2.2 in four one-block pieces pushed together give the one-shot result. */
+static void test_aes_chain(void **state)
+{
+	struct fix *f = *state;
+	struct pfh_vf *v = &f->v;
+	struct vfc_req_desc d[4];
+	struct vfc_resp_desc r;
+	uint8_t zero_iv[16] = { 0 };
+	uint32_t s = aes_session(v, vfc_kat_aes128_key, NULL);
+
+	/* No predecessor in this direction yet: the chain cannot continue. */
+	d[0] = cipher_desc(VFC_OP_CIPHER_DEC, s, SRC, DST, 16, zero_iv);
+	d[0].flags = VFC_REQ_F_CHAIN;
+	r = pfh_run(v, &d[0]);
+	assert_int_equal(r.status, -EPROTO);
+
+	for (int dir = 0; dir < 2; dir++) {
+		uint16_t op = dir == 0 ? VFC_OP_CIPHER_ENC : VFC_OP_CIPHER_DEC;
+		const uint8_t *in = dir == 0 ? vfc_kat_aes128_cbc_pt : vfc_kat_aes128_cbc_ct;
+		const uint8_t *want = dir == 0 ? vfc_kat_aes128_cbc_ct : vfc_kat_aes128_cbc_pt;
+
+		memcpy(v->pool + SRC, in, 64);
+		memset(v->pool + DST, 0, 64);
+		for (int i = 0; i < 4; i++) {
+			/* Pieces after the first carry a wrong IV: CHAIN must ignore it. */
+			d[i] = cipher_desc(op, s, SRC + 16 * i, DST + 16 * i, 16, i ? zero_iv : vfc_kat_aes128_cbc_iv);
+			d[i].flags = i ? VFC_REQ_F_CHAIN : 0;
+		}
+		pfh_push_n(v, d, 4);
+		for (int i = 0; i < 4; i++) {
+			assert_true(pfh_pop(v, &r, 5000));
+			assert_int_equal(r.status, 0);
+		}
+		assert_memory_equal(v->pool + DST, want, 64);
+	}
+	/* A request refused by validation never reaches the context: the chain continues after it. */
+	d[0] = cipher_desc(VFC_OP_CIPHER_ENC, s, SRC, DST, 16, zero_iv);
+	d[0].dst_len = 8; /* too small: -EMSGSIZE before the device runs it */
+	r = pfh_run(v, &d[0]);
+	assert_int_not_equal(r.status, 0);
+	d[0] = cipher_desc(VFC_OP_CIPHER_ENC, s, SRC, SRC, 16, zero_iv);
+	d[0].flags = VFC_REQ_F_CHAIN;
+	r = pfh_run(v, &d[0]);
+	assert_int_equal(r.status, 0);
+}
+
 static void test_aes_vs_evp(void **state)
 {
 	struct fix *f = *state;
@@ -565,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_create_args),
 		cmocka_unit_test_setup_teardown(test_nop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aes_kat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aes_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aes_vs_evp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sha256, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_desc, setup, teardown),
