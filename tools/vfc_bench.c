@@ -73,6 +73,7 @@ struct bench_point {
 	unsigned algo;
 	uint32_t size;
 	unsigned depth;  /* requests in flight per task */
+	double warmup;   /* seconds before measuring; 0: --warmup */
 	const char *ctl; /* "raw" for raw OpenSSL */
 	double mbps, ops_per_s, irq_hz, cpu_pct, lat_p50_us, lat_p99_us, spread_pct;
 	double task_mbps_min, task_mbps_max; /* per task, tasks > 1 */
@@ -408,6 +409,7 @@ out:
 static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *cfg, unsigned algo, uint32_t size,
 			      const char *ctl, struct bench_point *p)
 {
+	double warmup = p->warmup > 0 ? p->warmup : cfg->warmup;
 	uint64_t t0 = now_ns(), bytes = 0, ops = 0, irqs = 0, cpu = 0, n_lat = 0;
 	uint64_t *lat = NULL;
 	double dt = 0, tmin = HUGE_VAL, tmax = 0;
@@ -419,7 +421,7 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 		w->algo = algo;
 		w->size = size;
 		w->ctl = ctl;
-		w->t_warm_end = t0 + (uint64_t)(cfg->warmup * 1e9);
+		w->t_warm_end = t0 + (uint64_t)(warmup * 1e9);
 		w->t_end = w->t_warm_end + (uint64_t)(cfg->seconds * 1e9);
 		if (pthread_create(&w->thread, NULL, worker_run, w) != 0) {
 			fprintf(stderr, "vfc bench: pthread_create: %s\n", strerror(errno));
@@ -1050,7 +1052,9 @@ static int run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out
 	return rc;
 }
 
-static const unsigned league_caps[] = { 1000, 2000, 5000, 10000, 20000, 50000, 100000 };
+/* The oracle's sweep: static caps from 1 kHz to 200 kHz, and no cap (0). */
+static const unsigned league_caps[] = { 1000, 2000, 3000, 5000, 7000, 10000, 15000, 20000,
+					30000, 50000, 70000, 100000, 150000, 200000, 0 };
 static const char *const league_ctls[] = { "none", "paper", "dim", "adaptive" };
 #define N_LCAPS (sizeof(league_caps) / sizeof(league_caps[0]))
 #define N_LCTLS (sizeof(league_ctls) / sizeof(league_ctls[0]))
@@ -1075,14 +1079,16 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		return -ENOMEM;
 	}
 	for (unsigned k = 0; k < N_LCAPS; k++)
-		snprintf(specs[k], sizeof(specs[k]), "static:%u", league_caps[k]);
+		snprintf(specs[k], sizeof(specs[k]), league_caps[k] ? "static:%u" : "none", league_caps[k]);
 	for (unsigned k = 0; k < N_LCTLS; k++)
 		min[k] = HUGE_VAL;
 	x->total = (unsigned)n * cfg->repeat;
 	if (!cfg->json)
-		printf("League: each cell's speed divided by the best static cap of {1,2,5,10,20,50,100} kHz\n"
-		       "(warm-up %.1f s, measured %.1f s, tick %u ms, repeat %u)\n\n"
-		       "%-12s %6s %5s %9s %9s | %8s %8s %8s %8s\n",
+		printf("League: each cell's speed divided by the best static setting of a sweep of\n"
+		       "{1,2,3,5,7,10,15,20,30,50,70,100,150,200} kHz and no cap (the oracle)\n"
+		       "(controllers: warm-up %.1f s, measured %.1f s, tick %u ms; static points: warm-up 0.3 s; "
+		       "repeat %u)\n\n"
+		       "%-12s %6s %5s %13s %9s | %8s %8s %8s %8s\n",
 		       cfg->warmup, cfg->seconds, cfg->tick_ms, cfg->repeat, "algo", "bytes", "depth", "oracle",
 		       "MB/s", "none", "paper", "dim", "adaptive");
 	for (size_t cell = 0; cell < n_cells; cell++) {
@@ -1095,6 +1101,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			c[k].size = l_sizes[(cell / 2) % 4];
 			c[k].ctl = k < N_LCAPS ? specs[k] : league_ctls[k - N_LCAPS];
 			c[k].depth = cfg->depth;
+			c[k].warmup = k < N_LCAPS ? 0.3 : cfg->warmup; /* a static cap needs no settling */
 		}
 		rc = run_points(x, c, per_cell, 0);
 		if (rc < 0)
@@ -1112,7 +1119,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			irq_per_gb[k] += p->mbps > 0 ? p->irq_hz / (p->mbps / 1e3) / (double)n_cells : 0;
 		}
 		if (!cfg->json) {
-			printf("%-12s %6u %5u %9s %9.1f |", algos[c[0].algo].name, c[0].size, cfg->depth, c[best].ctl,
+			printf("%-12s %6u %5u %13s %9.1f |", algos[c[0].algo].name, c[0].size, cfg->depth, c[best].ctl,
 			       c[best].mbps);
 			for (unsigned k = 0; k < N_LCTLS; k++)
 				printf(" %8.3f", c[N_LCAPS + k].ratio_oracle);
@@ -1121,13 +1128,13 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		}
 	}
 	if (rc == 0 && !cfg->json) {
-		printf("%-12s %6s %5s %9s %9s |", "mean", "", "", "", "");
+		printf("%-12s %6s %5s %13s %9s |", "mean", "", "", "", "");
 		for (unsigned k = 0; k < N_LCTLS; k++)
 			printf(" %8.3f", sum[k] / (double)n_cells);
-		printf("\n%-12s %6s %5s %9s %9s |", "min", "", "", "", "");
+		printf("\n%-12s %6s %5s %13s %9s |", "min", "", "", "", "");
 		for (unsigned k = 0; k < N_LCTLS; k++)
 			printf(" %8.3f", min[k]);
-		printf("\n%-12s %6s %5s %9s %9s |", "irq per GB", "", "", "", "");
+		printf("\n%-12s %6s %5s %13s %9s |", "irq per GB", "", "", "", "");
 		for (unsigned k = 0; k < N_LCTLS; k++)
 			printf(" %8.0f", irq_per_gb[k]);
 		printf("\n");

@@ -30,7 +30,8 @@ static const char fit_help[] =
 	"usage: vfc model fit FILE.csv [--json] [--tol PCT]\n"
 	"\n"
 	"FILE.csv has a header line naming at least the columns block_bytes, irq_hz and\n"
-	"speed_mbps (any order; other columns are ignored; blank lines and lines starting\n"
+	"speed_mbps (or mbps, as vfc bench --csv writes it; rows whose ctl is raw are\n"
+	"skipped; any order; other columns are ignored; blank lines and lines starting\n"
 	"with # are skipped) and at least 3 data rows.\n"
 	"Prints t0 and t1 (least squares on B/(1024 V) = I t0 + (B/1024) t1, relative\n"
 	"residuals), R^2 of predicted against measured speed, and the measured peak:\n"
@@ -138,7 +139,7 @@ static int read_csv(const char *cmd, const char *path, struct vfc_model_point **
 	char *line = NULL, *fields[MAX_FIELDS];
 	size_t cap = 0, n = 0, alloc = 0;
 	struct vfc_model_point *pts = NULL;
-	int col[NCOLS] = { -1, -1, -1 }, lineno = 0, header = 0, need = 0;
+	int col[NCOLS] = { -1, -1, -1 }, lineno = 0, header = 0, need = 0, col_ctl = -1;
 
 	if (!f) {
 		vfc_tool_err(cmd, "%s: %s", path, strerror(errno));
@@ -155,8 +156,13 @@ static int read_csv(const char *cmd, const char *path, struct vfc_model_point **
 		if (!header) {
 			for (int k = 0; k < NCOLS; k++) {
 				for (int j = 0; j < nf; j++)
-					if (!strcasecmp(fields[j], col_names[k]))
+					if (!strcasecmp(fields[j], col_names[k]) ||
+					    /* vfc bench --csv names the speed `mbps` */
+					    (k == COL_V && col[k] < 0 && !strcasecmp(fields[j], "mbps")))
 						col[k] = j;
+				for (int j = 0; j < nf; j++)
+					if (!strcasecmp(fields[j], "ctl"))
+						col_ctl = j;
 				if (col[k] < 0) {
 					vfc_tool_err(cmd, "%s:%d: missing column '%s' (the header needs block_bytes, "
 						     "irq_hz and speed_mbps)", path, lineno, col_names[k]);
@@ -173,6 +179,9 @@ static int read_csv(const char *cmd, const char *path, struct vfc_model_point **
 				     need);
 			goto fail;
 		}
+		/* vfc bench's raw OpenSSL rows measure no device: not part of the model. */
+		if (col_ctl >= 0 && col_ctl < nf && !strcmp(fields[col_ctl], "raw"))
+			continue;
 		if (n == alloc) {
 			struct vfc_model_point *np;
 
