@@ -1,14 +1,352 @@
 /* SPDX-License-Identifier: MIT */
-/* vfc_sim.c - `vfc sim` (placeholder until its issue lands). */
+/* vfc_sim.c - `vfc sim`: run a simulator scenario (src/sim), the static-cap oracle, and `vfc sim calibrate`. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "cmds.h"
+#include "sim/sim.h"
+#include "util.h"
+
+#define SIM_MAX_CAPS 64
+#define SIM_MAX_WIN 256
+
+static const char sim_help[] =
+	"usage: vfc sim SCENARIO.json [--json] [--csv FILE] [--oracle CAPS] [--no-timing] [--quiet]\n"
+	"       vfc sim calibrate FILE.csv [--out PROFILE.json] [--json]\n"
+	"\n"
+	"A deterministic discrete-event simulation of an SR-IOV crypto device: a PF with\n"
+	"E engines serving VFs round robin, each VF with the moderation unit and a\n"
+	"controller of vfcrypt's core, each tenant a VM with c vCPUs that pays per\n"
+	"request and per interrupt. Same scenario and seed: the same output, byte for byte.\n"
+	"Scenario keys, profiles and the model: docs/sim.md. A minimal scenario:\n"
+	"  {\"profile\": \"dh895xcc-paper\", \"seed\": 1, \"duration_s\": 600, \"tick_ms\": 1000,\n"
+	"   \"groups\": [{\"vfs\": 8, \"ctl\": \"adaptive\",\n"
+	"     \"phases\": [{\"at_s\": 0, \"algo\": \"aes-128-cbc\", \"block_bytes\": 16384, \"depth\": 32},\n"
+	"                {\"at_s\": 300, \"block_bytes\": 1024}]}]}\n"
+	"\n"
+	"  --json          one JSON object: total_mbps, irq_hz, events, wall_s, events_per_s,\n"
+	"                  submitted/completed/in_flight/dropped and a vfs array (id, group, ctl,\n"
+	"                  mbps, ops_per_s, irq_hz, cap_hz_final, cpu_frac, ...); with --oracle\n"
+	"                  also oracle_total_mbps and oracle_windows\n"
+	"  --csv FILE      one row per VF per tick: t_s,vf,group,ctl,cap_hz,mbps,irq_hz,\n"
+	"                  ops_per_s,cpu_frac (cap_hz: the cap in force during the tick)\n"
+	"  --oracle CAPS   replay the scenario once per static cap of the comma-separated\n"
+	"                  list (0 = no cap) for every VF, keep the best cap of each phase\n"
+	"                  window, report the sum (oracle_total_mbps)\n"
+	"  --no-timing     print wall_s and events_per_s as 0 (byte-identical reruns)\n"
+	"  --quiet         no progress line (it is shown only when stderr is a terminal)\n"
+	"\n"
+	"vfc sim calibrate FILE.csv fits a \"local\" profile to `vfc bench --csv` rows\n"
+	"(columns algo, block_bytes, depth, ctl, mbps, irq_hz, cap_hz; others ignored), then\n"
+	"simulates every row and prints the relative error. --out writes the profile; use it\n"
+	"with {\"profile\": \"local\", \"profile_file\": \"PROFILE.json\", ...}.\n"
+	"\n"
+	"Exit status: 0 ok, 1 the run failed, 2 bad usage or a bad scenario (the message\n"
+	"names the key: \"groups[0].phases[1].at_s: phases out of order ...\").\n";
+
+static int is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+/* --opt VALUE or --opt=VALUE. */
+static const char *opt_value(const char *cmd, const char *name, int argc, char **argv, int *i)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n])
+		return NULL;
+	return vfc_tool_optval(cmd, argc, argv, i);
+}
+
+struct progress {
+	double start, last;
+};
+
+static double wall(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void progress_cb(void *arg, uint64_t sim_ns, uint64_t end_ns, uint64_t events)
+{
+	struct progress *p = arg;
+	double now = wall();
+
+	if (now - p->last < 0.25)
+		return;
+	p->last = now;
+	fprintf(stderr, "\rvfc sim: %5.1f%% (%.0f of %.0f s simulated), %.1f M events/s   ",
+		100.0 * (double)sim_ns / (double)end_ns, sim_ns / 1e9, end_ns / 1e9,
+		events / (now - p->start) / 1e6);
+}
+
+static int parse_caps(const char *s, uint32_t *caps, size_t *n)
+{
+	char *end;
+
+	*n = 0;
+	while (*s) {
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (end == s || errno || v > 100000000ull || (*end && *end != ','))
+			return -1;
+		if (*n == SIM_MAX_CAPS)
+			return -1;
+		caps[(*n)++] = (uint32_t)v;
+		s = *end ? end + 1 : end;
+	}
+	return *n ? 0 : -1;
+}
+
+static void print_text(const struct vfc_sim_scenario *sc, const struct vfc_sim_result *r, bool timing)
+{
+	printf("profile %s, %u VFs in %u group(s), %u engines, %.0f s simulated (seed %llu)\n", sc->prof.name,
+	       sc->nvfs, sc->ngroups, sc->engines, sc->duration_ns / 1e9, (unsigned long long)sc->seed);
+	printf("total %.1f MB/s, %.0f ops/s, %.0f irq/s\n", r->total_mbps, r->total_ops, r->irq_hz);
+	if (timing)
+		printf("%llu events in %.2f s wall: %.1f M events/s\n", (unsigned long long)r->events, r->wall_s,
+		       r->wall_s > 0 ? r->events / r->wall_s / 1e6 : 0);
+	else
+		printf("%llu events\n", (unsigned long long)r->events);
+	printf("\n%-6s %-6s %-20s %12s %12s %12s %10s\n", "group", "vfs", "ctl", "MB/s/VF", "irq/s/VF",
+	       "cap_final", "cpu%");
+	for (uint32_t g = 0, first = 0; g < sc->ngroups; first += sc->groups[g].vfs, g++) {
+		double mb = 0, irq = 0, cpu = 0, dur = sc->duration_ns / 1e9;
+		uint32_t cmin = UINT32_MAX, cmax = 0;
+		char caps[48];
+
+		for (uint32_t k = first; k < first + sc->groups[g].vfs; k++) {
+			mb += r->vfs[k].bytes / dur / 1e6;
+			irq += r->vfs[k].irqs / dur;
+			cpu += r->vfs[k].cpu_ns / 1e9 / dur;
+			cmin = r->vfs[k].cap_hz_final < cmin ? r->vfs[k].cap_hz_final : cmin;
+			cmax = r->vfs[k].cap_hz_final > cmax ? r->vfs[k].cap_hz_final : cmax;
+		}
+		if (cmin == cmax)
+			snprintf(caps, sizeof(caps), "%u", cmin);
+		else
+			snprintf(caps, sizeof(caps), "%u..%u", cmin, cmax);
+		printf("%-6u %-6u %-20.20s %12.1f %12.0f %12s %9.1f%%\n", g, sc->groups[g].vfs, sc->groups[g].ctl_spec,
+		       mb / sc->groups[g].vfs, irq / sc->groups[g].vfs, caps, 100 * cpu / sc->groups[g].vfs);
+	}
+}
+
+static int cmd_calibrate(int argc, char **argv)
+{
+	const char *cmd = "sim calibrate", *csv = NULL, *out = NULL;
+	struct vfc_sim_profile p;
+	double maxerr = 0;
+	bool json = false;
+	char err[512];
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+
+		if (is_help(argv[i])) {
+			fputs(sim_help, stdout);
+			return VFC_EXIT_OK;
+		}
+		if ((v = opt_value(cmd, "--out", argc, argv, &i))) {
+			out = v;
+		} else if (!strncmp(argv[i], "--out", 5) && (!argv[i][5] || argv[i][5] == '=')) {
+			return VFC_EXIT_USAGE; /* missing value: reported */
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return vfc_tool_unknown_opt(cmd, argv[i]);
+		} else if (csv) {
+			vfc_tool_err(cmd, "one CSV file only, got '%s' and '%s'", csv, argv[i]);
+			return VFC_EXIT_USAGE;
+		} else {
+			csv = argv[i];
+		}
+	}
+	if (!csv) {
+		vfc_tool_err(cmd, "missing FILE.csv (see vfc sim --help)");
+		return VFC_EXIT_USAGE;
+	}
+	rc = vfc_sim_calibrate(csv, &p, json ? NULL : stdout, &maxerr, err, sizeof(err));
+	if (rc < 0) {
+		vfc_tool_err(cmd, "%s", err);
+		return VFC_EXIT_USAGE;
+	}
+	if (out || json) {
+		json_t *j = vfc_sim_profile_json(&p);
+		char *s;
+		struct vfc_out o = { 0 };
+
+		json_object_set_new(j, "fit", json_pack("{s:s, s:f}", "csv", csv, "max_err_pct", maxerr));
+		s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(8));
+		json_decref(j);
+		if (!s) {
+			vfc_tool_err(cmd, "out of memory");
+			return VFC_EXIT_FAIL;
+		}
+		rc = vfc_out_open(&o, out);
+		if (!rc)
+			rc = vfc_out_write(&o, s, strlen(s));
+		if (!rc)
+			rc = vfc_out_write(&o, "\n", 1);
+		if (!rc)
+			rc = vfc_out_commit(&o);
+		else
+			vfc_out_abort(&o);
+		free(s);
+		if (rc) {
+			vfc_tool_err(cmd, "%s: %s", out ? out : "stdout", strerror(-rc));
+			return VFC_EXIT_FAIL;
+		}
+	}
+	return VFC_EXIT_OK;
+}
 
 int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
 {
-	(void)argc;
-	(void)argv;
+	const char *cmd = "sim", *path = NULL, *csv = NULL;
+	bool json = false, timing = true, quiet = false;
+	uint32_t caps[SIM_MAX_CAPS];
+	size_t ncaps = 0;
+	struct vfc_sim_scenario sc;
+	struct vfc_sim_result res;
+	struct vfc_sim_opts opts = { 0 };
+	struct vfc_out co = { 0 };
+	struct progress pr;
+	char err[1024];
+	int rc, status = VFC_EXIT_OK;
+
 	(void)g;
-	fprintf(stderr, "vfc sim: not yet implemented\n");
-	return 2;
+	if (argc > 1 && !strcmp(argv[1], "calibrate"))
+		return cmd_calibrate(argc - 1, argv + 1);
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+
+		if (is_help(argv[i])) {
+			fputs(sim_help, stdout);
+			return VFC_EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (!strcmp(argv[i], "--no-timing")) {
+			timing = false;
+		} else if (!strcmp(argv[i], "--quiet")) {
+			quiet = true;
+		} else if (!strncmp(argv[i], "--csv", 5) && (!argv[i][5] || argv[i][5] == '=')) {
+			if (!(v = opt_value(cmd, "--csv", argc, argv, &i)))
+				return VFC_EXIT_USAGE;
+			csv = v;
+		} else if (!strncmp(argv[i], "--oracle", 8) && (!argv[i][8] || argv[i][8] == '=')) {
+			if (!(v = opt_value(cmd, "--oracle", argc, argv, &i)))
+				return VFC_EXIT_USAGE;
+			if (parse_caps(v, caps, &ncaps) < 0) {
+				vfc_tool_err(cmd, "--oracle: expected a comma-separated list of 1 to %d caps in Hz "
+					     "(0 .. 100000000, 0 = no cap), got '%s'", SIM_MAX_CAPS, v);
+				return VFC_EXIT_USAGE;
+			}
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return vfc_tool_unknown_opt(cmd, argv[i]);
+		} else if (path) {
+			vfc_tool_err(cmd, "one scenario only, got '%s' and '%s'", path, argv[i]);
+			return VFC_EXIT_USAGE;
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path) {
+		vfc_tool_err(cmd, "missing SCENARIO.json (see vfc sim --help)");
+		return VFC_EXIT_USAGE;
+	}
+	if (vfc_sim_scenario_load(path, &sc, err, sizeof(err)) < 0) {
+		vfc_tool_err(cmd, "%s", err);
+		return VFC_EXIT_USAGE;
+	}
+	if (csv) {
+		rc = vfc_out_open(&co, csv);
+		if (rc < 0) {
+			vfc_tool_err(cmd, "--csv %s: %s", csv, strerror(-rc));
+			vfc_sim_scenario_fini(&sc);
+			return VFC_EXIT_FAIL;
+		}
+		fputs("t_s,vf,group,ctl,cap_hz,mbps,irq_hz,ops_per_s,cpu_frac\n", co.f);
+		opts.csv = co.f;
+	}
+	if (!quiet && isatty(STDERR_FILENO)) {
+		pr.start = pr.last = wall();
+		opts.progress_cb = progress_cb;
+		opts.progress_arg = &pr;
+	}
+	rc = vfc_sim_run(&sc, &opts, &res);
+	if (opts.progress_cb)
+		fprintf(stderr, "\r%72s\r", "");
+	if (rc < 0) {
+		vfc_tool_err(cmd, "vfc_sim_run: %s", strerror(-rc));
+		vfc_out_abort(&co);
+		vfc_sim_scenario_fini(&sc);
+		return VFC_EXIT_FAIL;
+	}
+	if (csv && (rc = vfc_out_commit(&co)) < 0) {
+		vfc_tool_err(cmd, "--csv %s: %s", csv, strerror(-rc));
+		status = VFC_EXIT_FAIL;
+	}
+	double oracle = 0;
+	uint32_t best[SIM_MAX_WIN], nwin = 0;
+
+	if (ncaps) {
+		rc = vfc_sim_oracle(&sc, caps, ncaps, &oracle, best, SIM_MAX_WIN, &nwin);
+		if (rc < 0) {
+			vfc_tool_err(cmd, "oracle: %s", strerror(-rc));
+			status = VFC_EXIT_FAIL;
+			ncaps = 0;
+		}
+	}
+	if (json) {
+		json_t *j = vfc_sim_result_json(&sc, &res, timing);
+		char *s;
+
+		if (ncaps) {
+			json_t *w = json_array();
+
+			for (uint32_t k = 0; k < nwin && k < SIM_MAX_WIN && k < res.nwin; k++)
+				json_array_append_new(w, json_pack("{s:f, s:i}", "at_s", res.win_start_ns[k] / 1e9,
+								   "best_cap_hz", (json_int_t)best[k]));
+			json_object_set_new(j, "oracle_total_mbps", json_real(round(oracle * 1e3) / 1e3));
+			json_object_set_new(j, "oracle_windows", w);
+		}
+		s = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
+		json_decref(j);
+		if (!s) {
+			vfc_tool_err(cmd, "out of memory");
+			status = VFC_EXIT_FAIL;
+		} else {
+			puts(s);
+			free(s);
+		}
+	} else {
+		print_text(&sc, &res, timing);
+		if (ncaps) {
+			printf("\noracle (best static cap per phase window): %.1f MB/s (%.1f%% of it achieved)\n",
+			       oracle, oracle > 0 ? 100 * res.total_mbps / oracle : 0);
+			for (uint32_t k = 0; k < nwin && k < SIM_MAX_WIN && k < res.nwin; k++)
+				printf("  from %8.1f s: best cap %u Hz\n", res.win_start_ns[k] / 1e9, best[k]);
+		}
+	}
+	vfc_sim_result_fini(&res);
+	vfc_sim_scenario_fini(&sc);
+	return status;
 }

@@ -1,0 +1,948 @@
+/* SPDX-License-Identifier: MIT */
+/* sim.c - the discrete-event loop: engines, moderation units, tenant vCPUs, controllers, phases. */
+#include "sim/sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/moder.h"
+#include "core/monitor.h"
+
+/*
+ * Events live in one binary min-heap keyed by time. Ties are broken by the
+ * heap's own (deterministic) order: the same scenario replays the same
+ * sequence of pushes and pops, so the result is reproducible without a
+ * sequence number. Stale timer events are recognised and skipped (lazy
+ * cancellation) rather than removed.
+ */
+enum ev_kind {
+	EV_ENGINE = 1, /* an engine finished a segment: b = engine */
+	EV_CPU,        /* a tenant vCPU core finished a job: b = vf, a.sub = core */
+	EV_MODER,      /* a moderation deadline: b = vf */
+	EV_ARRIVAL,    /* an open-loop arrival: b = vf */
+	EV_TICK,       /* the controllers' tick */
+	EV_PHASE,      /* a group's phase starts: b = group, sub = phase index */
+	EV_END,
+};
+
+struct ev {
+	uint64_t t;
+	uint32_t kind_sub; /* kind in the low 8 bits, sub above */
+	uint32_t id;
+};
+
+struct heap {
+	struct ev *v;
+	size_t n, cap;
+};
+
+struct req {
+	uint32_t id;    /* per VF, wraps: only sums of ids are checked */
+	uint32_t bytes;
+	uint8_t algo;
+};
+
+enum job_kind { JOB_ISR = 1, JOB_REAP, JOB_SUBMIT };
+
+struct core_job {
+	uint8_t kind;
+	uint32_t n;      /* requests to hand to the device when the job ends */
+	uint64_t end_at; /* may move later than the pushed event: an interrupt preempted the job */
+};
+
+/* The hot per-VF state. */
+struct vf {
+	struct req *q;                /* device queue (FIFO ring) */
+	uint32_t qmask, qhead, qtail;
+	uint32_t in_service;
+	bool in_ready;
+	bool open;                    /* open loop (arrivals) or closed loop */
+	uint8_t algo;
+	uint32_t bytes;               /* current phase's request size */
+	uint32_t depth;               /* closed loop: target population */
+	uint32_t depth_max;
+	uint32_t max_queue;
+	double rate;                  /* open loop: arrivals per second */
+	uint32_t population;          /* requests owned by the tenant, wherever they are */
+	uint32_t done_unreaped;       /* completed, waiting for a handler */
+	bool reap_pending;            /* an interrupt was taken: the driver owes a reap (and resubmission) */
+	uint32_t sub_pending;         /* requests waiting for a submit job */
+	uint32_t cores, cores_busy;
+	struct core_job *jobs;        /* [cores] */
+	struct vfc_moder moder;
+	uint64_t timer_at;            /* armed moderation deadline (0: none) */
+	uint64_t arrival_at;          /* the pending arrival event (0: none) */
+	uint64_t rng;
+	uint32_t next_id, group;
+	/* counters */
+	uint64_t submitted, completed, dropped, bytes_done, irqs, cpu_ns, id_sum;
+	double req_cost_ns, irq_cost_ns; /* the current phase's tenant costs, cached */
+};
+
+struct engine {
+	uint32_t vf;
+	uint32_t segs_left;
+	uint64_t seg_ns;
+	struct req r;
+	bool busy;
+};
+
+struct sim {
+	const struct vfc_sim_scenario *sc;
+	const struct vfc_sim_opts *o;
+	struct heap h;
+	struct vf *vfs;
+	struct vfc_ctl *ctl;            /* cold: [nvfs] */
+	struct vfc_mon_counters *mprev; /* cold: [nvfs] */
+	struct core_job *jobs;
+	struct req *reqs;
+	struct engine *eng;
+	uint32_t *free_eng, nfree;
+	uint32_t *ready, rmask, rhead, rtail;
+	uint64_t irq_debt_ns;           /* engine time owed for timer-fired interrupts */
+	uint64_t now, events;
+	uint64_t *win_start, *win_bytes;
+	uint32_t nwin, win;
+	uint64_t next_progress;
+};
+
+/* ---- PRNG: splitmix64, one stream per VF ---- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1). */
+static double rng_unit(uint64_t *s)
+{
+	return ((double)(splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+/* ---- heap ---- */
+
+static int heap_push(struct heap *h, uint64_t t, uint32_t kind, uint32_t sub, uint32_t id)
+{
+	size_t i;
+	struct ev e = { t, kind | (sub << 8), id };
+
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? h->cap * 2 : 1024;
+		struct ev *nv = realloc(h->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		h->v = nv;
+		h->cap = nc;
+	}
+	i = h->n++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (h->v[p].t <= t)
+			break;
+		h->v[i] = h->v[p];
+		i = p;
+	}
+	h->v[i] = e;
+	return 0;
+}
+
+static struct ev heap_pop(struct heap *h)
+{
+	struct ev top = h->v[0], last = h->v[--h->n];
+	size_t i = 0, n = h->n;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && h->v[c + 1].t < h->v[c].t)
+			c++;
+		if (h->v[c].t >= last.t)
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (n)
+		h->v[i] = last;
+	return top;
+}
+
+/* ---- costs ---- */
+
+static const struct vfc_sim_algo_prof *algo_prof(const struct sim *s, unsigned algo)
+{
+	return &s->sc->prof.algo[algo];
+}
+
+static void vf_costs(struct sim *s, struct vf *v)
+{
+	const struct vfc_sim_algo_prof *a = algo_prof(s, v->algo);
+	const struct vfc_sim_profile *p = &s->sc->prof;
+	double kib = v->bytes / 1024.0;
+
+	v->req_cost_ns = a->req_ns + a->copy_ns_per_kib * kib;
+	v->irq_cost_ns = p->t0_ns + p->evict_ns_per_kib * kib;
+}
+
+static uint64_t ns_round(double x)
+{
+	return x <= 0 ? 0 : (uint64_t)(x + 0.5);
+}
+
+/* ---- the device ---- */
+
+static int dispatch(struct sim *s);
+
+static void ready_push(struct sim *s, uint32_t vfi)
+{
+	s->ready[s->rtail++ & s->rmask] = vfi;
+	s->vfs[vfi].in_ready = true;
+}
+
+/* Hand n requests of the VF's current kind to its device queue. */
+static int device_submit(struct sim *s, uint32_t vfi, uint32_t n)
+{
+	struct vf *v = &s->vfs[vfi];
+
+	for (uint32_t k = 0; k < n; k++) {
+		struct req *r = &v->q[v->qtail++ & v->qmask];
+
+		r->id = v->next_id++;
+		r->bytes = v->bytes;
+		r->algo = v->algo;
+	}
+	v->submitted += n;
+	if (n && !v->in_ready)
+		ready_push(s, vfi);
+	return dispatch(s);
+}
+
+static int engine_start(struct sim *s, uint32_t e, uint64_t extra_ns)
+{
+	struct engine *g = &s->eng[e];
+	uint32_t vfi = s->ready[s->rhead++ & s->rmask];
+	struct vf *v = &s->vfs[vfi];
+	const struct vfc_sim_algo_prof *a;
+	double svc;
+	uint32_t nseg;
+
+	g->r = v->q[v->qhead++ & v->qmask];
+	g->vf = vfi;
+	g->busy = true;
+	v->in_service++;
+	/* Round robin: a VF with more queued requests goes to the back of the line. */
+	if (v->qtail != v->qhead)
+		s->ready[s->rtail++ & s->rmask] = vfi;
+	else
+		v->in_ready = false;
+	a = algo_prof(s, g->r.algo);
+	svc = a->engine_ns + a->engine_ns_per_kib * (g->r.bytes / 1024.0);
+	if (s->sc->prof.jitter > 0)
+		svc *= 1.0 + s->sc->prof.jitter * (2.0 * rng_unit(&v->rng) - 1.0);
+	nseg = a->seg_bytes ? (g->r.bytes + a->seg_bytes - 1) / a->seg_bytes : 1;
+	if (!nseg)
+		nseg = 1;
+	g->segs_left = nseg;
+	g->seg_ns = ns_round(svc / nseg);
+	if (!g->seg_ns)
+		g->seg_ns = 1;
+	extra_ns += s->irq_debt_ns;
+	s->irq_debt_ns = 0;
+	return heap_push(&s->h, s->now + g->seg_ns + extra_ns, EV_ENGINE, 0, e);
+}
+
+static int dispatch(struct sim *s)
+{
+	while (s->nfree && s->rhead != s->rtail) {
+		int rc = engine_start(s, s->free_eng[--s->nfree], 0);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- the tenant ---- */
+
+static int cpu_kick(struct sim *s, uint32_t vfi);
+
+/*
+ * The moderation unit let an interrupt through. Its cost (VM exit, handler,
+ * the refill of what it evicted) preempts whatever the tenant's IRQ core
+ * (core 0) is doing: the running job ends that much later. The handler then
+ * leaves a reap (and, closed loop, resubmission) to the driver's thread,
+ * which runs as a job when a core is free; several interrupts before it runs
+ * leave a single reap.
+ */
+static int irq_deliver(struct sim *s, uint32_t vfi)
+{
+	struct vf *v = &s->vfs[vfi];
+	struct core_job *j = &v->jobs[0];
+	uint64_t cost = ns_round(v->irq_cost_ns);
+
+	vfc_moder_fired(&v->moder, s->now);
+	v->irqs++;
+	v->cpu_ns += cost;
+	v->reap_pending = true;
+	if (j->kind) {
+		j->end_at += cost; /* the pushed event finds end_at moved and re-pushes itself */
+		return 0;
+	}
+	j->kind = JOB_ISR;
+	j->n = 0;
+	j->end_at = s->now + cost;
+	v->cores_busy++;
+	return heap_push(&s->h, j->end_at, EV_CPU, 0, vfi);
+}
+
+static int moder_verdict(struct sim *s, uint32_t vfi, enum vfc_moder_verdict vd, uint64_t dl, bool *fired)
+{
+	struct vf *v = &s->vfs[vfi];
+
+	*fired = false;
+	if (vd == VFC_MODER_FIRE) {
+		int rc = irq_deliver(s, vfi);
+
+		*fired = true;
+		return rc ? rc : cpu_kick(s, vfi);
+	}
+	if (vd == VFC_MODER_WAIT && (!v->timer_at || dl < v->timer_at)) {
+		v->timer_at = dl;
+		return heap_push(&s->h, dl, EV_MODER, 0, vfi);
+	}
+	return 0;
+}
+
+/* Start jobs on free cores: reaps first (they hold completed requests), then submissions. */
+static int cpu_kick(struct sim *s, uint32_t vfi)
+{
+	struct vf *v = &s->vfs[vfi];
+
+	if (v->reap_pending && !v->done_unreaped)
+		v->reap_pending = false; /* a segment's interrupt, or already reaped: nothing to do */
+	while (v->cores_busy < v->cores && (v->reap_pending || v->sub_pending)) {
+		struct core_job *j = NULL;
+		uint32_t c;
+		double cost = 0;
+
+		for (c = 0; c < v->cores; c++) {
+			if (!v->jobs[c].kind) {
+				j = &v->jobs[c];
+				break;
+			}
+		}
+		if (v->reap_pending) {
+			uint32_t k = v->done_unreaped, resub = 0;
+
+			v->reap_pending = false;
+			v->done_unreaped = 0;
+			if (v->open) {
+				v->population -= k;
+			} else {
+				uint32_t excess = v->population > v->depth ? v->population - v->depth : 0;
+				uint32_t retire = excess < k ? excess : k;
+
+				v->population -= retire;
+				resub = k - retire;
+				cost = resub * v->req_cost_ns;
+			}
+			j->kind = JOB_REAP;
+			j->n = resub;
+		} else {
+			j->kind = JOB_SUBMIT;
+			j->n = v->sub_pending;
+			v->sub_pending = 0;
+			cost = j->n * v->req_cost_ns;
+		}
+		v->cores_busy++;
+		v->cpu_ns += ns_round(cost);
+		j->end_at = s->now + ns_round(cost);
+		int rc = heap_push(&s->h, j->end_at, EV_CPU, c, vfi);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int on_cpu(struct sim *s, uint32_t vfi, uint32_t c, uint64_t t)
+{
+	struct vf *v = &s->vfs[vfi];
+	struct core_job *j = &v->jobs[c];
+	uint32_t n = j->n;
+	int rc;
+
+	if (j->end_at != t)
+		return heap_push(&s->h, j->end_at, EV_CPU, c, vfi); /* preempted by interrupts: later */
+	j->kind = 0;
+	v->cores_busy--;
+	rc = n ? device_submit(s, vfi, n) : 0;
+	return rc ? rc : cpu_kick(s, vfi);
+}
+
+static int on_engine(struct sim *s, uint32_t e)
+{
+	struct engine *g = &s->eng[e];
+	uint32_t vfi = g->vf;
+	struct vf *v = &s->vfs[vfi];
+	uint64_t dl = 0;
+	enum vfc_moder_verdict vd;
+	bool fired;
+	int rc;
+
+	if (--g->segs_left == 0) {
+		v->in_service--;
+		v->completed++;
+		v->bytes_done += g->r.bytes;
+		v->id_sum += g->r.id;
+		v->done_unreaped++;
+		s->win_bytes[s->win] += g->r.bytes;
+	}
+	vd = vfc_moder_complete(&v->moder, s->now, 1, false, &dl);
+	rc = moder_verdict(s, vfi, vd, dl, &fired);
+	if (rc)
+		return rc;
+	/* The engine that raised the interrupt pays for raising it (software devices). */
+	uint64_t extra = fired ? ns_round(s->sc->prof.engine_irq_ns) : 0;
+
+	if (g->segs_left)
+		return heap_push(&s->h, s->now + g->seg_ns + extra, EV_ENGINE, 0, e);
+	g->busy = false;
+	if (s->rhead != s->rtail)
+		return engine_start(s, e, extra);
+	s->free_eng[s->nfree++] = e;
+	s->irq_debt_ns += extra;
+	return 0;
+}
+
+static int on_moder(struct sim *s, uint32_t vfi, uint64_t t)
+{
+	struct vf *v = &s->vfs[vfi];
+	uint64_t dl = 0;
+	enum vfc_moder_verdict vd;
+	bool fired;
+	int rc;
+
+	if (v->timer_at != t)
+		return 0; /* stale: superseded by an earlier deadline that already ran */
+	v->timer_at = 0;
+	vd = vfc_moder_check(&v->moder, s->now, false, &dl);
+	rc = moder_verdict(s, vfi, vd, dl, &fired);
+	if (fired)
+		s->irq_debt_ns += ns_round(s->sc->prof.engine_irq_ns);
+	return rc;
+}
+
+static int arrival_schedule(struct sim *s, uint32_t vfi)
+{
+	struct vf *v = &s->vfs[vfi];
+	double gap = -log(rng_unit(&v->rng)) / v->rate * 1e9;
+	uint64_t t = s->now + ns_round(gap);
+
+	if (t <= s->now)
+		t = s->now + 1;
+	v->arrival_at = t;
+	return heap_push(&s->h, t, EV_ARRIVAL, 0, vfi);
+}
+
+static int on_arrival(struct sim *s, uint32_t vfi, uint64_t t)
+{
+	struct vf *v = &s->vfs[vfi];
+
+	if (!v->open || v->arrival_at != t)
+		return 0; /* the phase changed to closed loop, or a newer rate rescheduled it */
+	if (v->population >= v->max_queue) {
+		v->dropped++;
+	} else {
+		v->population++;
+		v->sub_pending++;
+		int rc = cpu_kick(s, vfi);
+
+		if (rc)
+			return rc;
+	}
+	return arrival_schedule(s, vfi);
+}
+
+/* Apply a phase to one VF (phases are fully resolved by the parser). */
+static int vf_phase(struct sim *s, uint32_t vfi, const struct vfc_sim_phase *ph)
+{
+	struct vf *v = &s->vfs[vfi];
+	bool was_open = v->open;
+
+	v->algo = (uint8_t)ph->algo;
+	v->bytes = ph->block_bytes;
+	vf_costs(s, v);
+	if (ph->rate_ops > 0) {
+		double old = v->rate;
+
+		v->open = true;
+		v->depth = 0;
+		v->rate = ph->rate_ops;
+		if (!was_open || old != v->rate || !v->arrival_at)
+			return arrival_schedule(s, vfi);
+		return 0;
+	}
+	v->open = false;
+	v->rate = 0;
+	v->arrival_at = 0;
+	v->depth = ph->depth;
+	if (v->depth > v->depth_max)
+		v->depth_max = v->depth;
+	if (v->population < v->depth) {
+		uint32_t add = v->depth - v->population;
+
+		v->population += add;
+		v->sub_pending += add;
+		return cpu_kick(s, vfi);
+	}
+	return 0; /* a smaller depth: the excess retires as it completes */
+}
+
+static int on_phase(struct sim *s, uint32_t g, uint32_t pi)
+{
+	uint32_t first = 0;
+
+	for (uint32_t i = 0; i < g; i++)
+		first += s->sc->groups[i].vfs;
+	while (s->win + 1 < s->nwin && s->win_start[s->win + 1] <= s->now)
+		s->win++;
+	for (uint32_t k = 0; k < s->sc->groups[g].vfs; k++) {
+		int rc = vf_phase(s, first + k, &s->sc->groups[g].phases[pi]);
+
+		if (rc)
+			return rc;
+	}
+	if (pi + 1 < s->sc->groups[g].nphases)
+		return heap_push(&s->h, s->sc->groups[g].phases[pi + 1].at_ns, EV_PHASE, pi + 1, g);
+	return 0;
+}
+
+static void vf_counters(const struct sim *s, const struct vf *v, struct vfc_mon_counters *c)
+{
+	c->t_ns = s->now;
+	c->bytes = v->bytes_done;
+	c->ops = v->completed;
+	c->irqs = v->irqs;
+	c->cpu_ns = v->cpu_ns;
+}
+
+static int on_tick(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		struct vf *v = &s->vfs[i];
+		struct vfc_mon_counters cur;
+		struct vfc_ctl_sample smp;
+		uint32_t cap = v->moder.cfg.cap_hz, ncap;
+
+		vf_counters(s, v, &cur);
+		if (vfc_mon_sample(&s->mprev[i], &cur, cap, v->open ? v->population : v->depth, &smp) < 0)
+			continue;
+		s->mprev[i] = cur;
+		ncap = vfc_ctl_step(&s->ctl[i], &smp);
+		if (s->o->csv)
+			fprintf(s->o->csv, "%.3f,%u,%u,%s,%u,%.3f,%.1f,%.1f,%.4f\n", s->now / 1e9, i, v->group,
+				vfc_ctl_name(&s->ctl[i]), cap, smp.mbps, smp.irq_hz, smp.ops_per_s, smp.cpu_frac);
+		if (ncap != cap) {
+			struct vfc_moderation m = v->moder.cfg;
+			uint64_t dl = 0;
+			bool fired;
+			int rc;
+
+			m.cap_hz = ncap;
+			vfc_moder_set(&v->moder, &m);
+			/* A new cap moves the deadline of what is pending, either way. */
+			rc = moder_verdict(s, i, vfc_moder_check(&v->moder, s->now, false, &dl), dl, &fired);
+			if (fired)
+				s->irq_debt_ns += ns_round(s->sc->prof.engine_irq_ns);
+			if (rc)
+				return rc;
+		}
+	}
+	if (s->now + s->sc->tick_ns < s->sc->duration_ns)
+		return heap_push(&s->h, s->now + s->sc->tick_ns, EV_TICK, 0, 0);
+	return 0;
+}
+
+/* ---- set-up ---- */
+
+static uint32_t pow2_at_least(uint32_t x)
+{
+	uint32_t p = 1;
+
+	while (p < x)
+		p <<= 1;
+	return p;
+}
+
+static void sim_free(struct sim *s)
+{
+	free(s->h.v);
+	free(s->vfs);
+	free(s->ctl);
+	free(s->mprev);
+	free(s->jobs);
+	free(s->reqs);
+	free(s->eng);
+	free(s->free_eng);
+	free(s->ready);
+}
+
+static int build_windows(struct sim *s)
+{
+	const struct vfc_sim_scenario *sc = s->sc;
+	size_t n = 0, cap = 1;
+
+	for (uint32_t g = 0; g < sc->ngroups; g++)
+		cap += sc->groups[g].nphases;
+	s->win_start = calloc(cap, sizeof(uint64_t));
+	s->win_bytes = calloc(cap, sizeof(uint64_t));
+	if (!s->win_start || !s->win_bytes)
+		return -ENOMEM;
+	s->win_start[n++] = 0;
+	for (uint32_t g = 0; g < sc->ngroups; g++) {
+		for (uint32_t p = 0; p < sc->groups[g].nphases; p++) {
+			uint64_t t = sc->groups[g].phases[p].at_ns;
+			size_t i;
+
+			if (t >= sc->duration_ns)
+				continue;
+			for (i = 0; i < n && s->win_start[i] != t; i++)
+				;
+			if (i == n)
+				s->win_start[n++] = t;
+		}
+	}
+	/* insertion sort: a handful of boundaries */
+	for (size_t i = 1; i < n; i++) {
+		uint64_t x = s->win_start[i];
+		size_t j = i;
+
+		for (; j > 0 && s->win_start[j - 1] > x; j--)
+			s->win_start[j] = s->win_start[j - 1];
+		s->win_start[j] = x;
+	}
+	s->nwin = (uint32_t)n;
+	return 0;
+}
+
+static int sim_init(struct sim *s)
+{
+	const struct vfc_sim_scenario *sc = s->sc;
+	size_t nq = 0, njobs = 0;
+	uint32_t vfi = 0;
+
+	s->vfs = calloc(sc->nvfs, sizeof(*s->vfs));
+	s->ctl = calloc(sc->nvfs, sizeof(*s->ctl));
+	s->mprev = calloc(sc->nvfs, sizeof(*s->mprev));
+	s->eng = calloc(sc->engines, sizeof(*s->eng));
+	s->free_eng = calloc(sc->engines, sizeof(uint32_t));
+	s->rmask = pow2_at_least(sc->nvfs) - 1;
+	s->ready = calloc((size_t)s->rmask + 1, sizeof(uint32_t));
+	if (!s->vfs || !s->ctl || !s->mprev || !s->eng || !s->free_eng || !s->ready)
+		return -ENOMEM;
+	/* Queue capacity: the largest closed-loop depth, or max_queue if any phase is open loop. */
+	for (uint32_t g = 0; g < sc->ngroups; g++) {
+		const struct vfc_sim_group *gr = &sc->groups[g];
+		uint32_t qcap = 1;
+
+		for (uint32_t p = 0; p < gr->nphases; p++) {
+			uint32_t need = gr->phases[p].rate_ops > 0 ? gr->max_queue : gr->phases[p].depth;
+
+			if (need > qcap)
+				qcap = need;
+		}
+		qcap = pow2_at_least(qcap);
+		for (uint32_t k = 0; k < gr->vfs; k++, vfi++) {
+			s->vfs[vfi].qmask = qcap - 1;
+			s->vfs[vfi].cores = gr->vcpus;
+			s->vfs[vfi].group = g;
+			s->vfs[vfi].max_queue = gr->max_queue;
+			nq += qcap;
+			njobs += gr->vcpus;
+		}
+	}
+	s->reqs = calloc(nq, sizeof(struct req));
+	s->jobs = calloc(njobs, sizeof(struct core_job));
+	if (!s->reqs || !s->jobs)
+		return -ENOMEM;
+	nq = njobs = 0;
+	vfi = 0;
+	for (uint32_t g = 0; g < sc->ngroups; g++) {
+		const struct vfc_sim_group *gr = &sc->groups[g];
+		const struct vfc_ctl_cfg *cc = s->o->override_ctl ? &s->o->override : &gr->ctl;
+
+		for (uint32_t k = 0; k < gr->vfs; k++, vfi++) {
+			struct vf *v = &s->vfs[vfi];
+			struct vfc_moderation m = { 0, sc->prof.coalesce_count, sc->prof.coalesce_timeout_ns };
+			uint64_t seed = sc->seed ^ (0xd1b54a32d192ed03ull * (vfi + 1));
+			int rc;
+
+			v->q = s->reqs + nq;
+			nq += (size_t)v->qmask + 1;
+			v->jobs = s->jobs + njobs;
+			njobs += v->cores;
+			v->rng = splitmix64(&seed);
+			rc = vfc_ctl_init(&s->ctl[vfi], cc, 0);
+			if (rc)
+				return rc;
+			m.cap_hz = vfc_ctl_cap(&s->ctl[vfi]);
+			vfc_moder_init(&v->moder, &m);
+		}
+	}
+	for (uint32_t e = 0; e < sc->engines; e++)
+		s->free_eng[s->nfree++] = sc->engines - 1 - e;
+	return build_windows(s);
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int sim_loop(struct sim *s)
+{
+	const struct vfc_sim_scenario *sc = s->sc;
+	uint64_t end = sc->duration_ns;
+	uint64_t pstep = end / 200 ? end / 200 : 1;
+	int rc = 0;
+
+	for (uint32_t g = 0; g < sc->ngroups && !rc; g++)
+		rc = heap_push(&s->h, 0, EV_PHASE, 0, g);
+	if (!rc && sc->tick_ns < end)
+		rc = heap_push(&s->h, sc->tick_ns, EV_TICK, 0, 0);
+	if (!rc)
+		rc = heap_push(&s->h, end, EV_END, 0, 0);
+	s->next_progress = pstep;
+	while (!rc && s->h.n) {
+		struct ev e = heap_pop(&s->h);
+
+		s->now = e.t;
+		s->events++;
+		switch (e.kind_sub & 0xff) {
+		case EV_ENGINE:
+			rc = on_engine(s, e.id);
+			break;
+		case EV_CPU:
+			rc = on_cpu(s, e.id, e.kind_sub >> 8, e.t);
+			break;
+		case EV_MODER:
+			rc = on_moder(s, e.id, e.t);
+			break;
+		case EV_ARRIVAL:
+			rc = on_arrival(s, e.id, e.t);
+			break;
+		case EV_TICK:
+			rc = on_tick(s);
+			if (s->o->progress_cb && s->now >= s->next_progress) {
+				s->o->progress_cb(s->o->progress_arg, s->now, end, s->events);
+				s->next_progress = s->now + pstep;
+			}
+			break;
+		case EV_PHASE:
+			rc = on_phase(s, e.id, e.kind_sub >> 8);
+			break;
+		case EV_END:
+			return 0;
+		}
+	}
+	return rc;
+}
+
+int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res)
+{
+	static const struct vfc_sim_opts no_opts;
+	struct sim s;
+	double t0 = wall_now(), dur;
+	uint64_t bytes = 0, ops = 0, irqs = 0;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	memset(res, 0, sizeof(*res));
+	s.sc = sc;
+	s.o = opts ? opts : &no_opts;
+	rc = sim_init(&s);
+	if (!rc)
+		rc = sim_loop(&s);
+	if (rc)
+		goto fail;
+	res->vfs = calloc(sc->nvfs, sizeof(*res->vfs));
+	if (!res->vfs) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	res->nvfs = sc->nvfs;
+	for (uint32_t i = 0; i < sc->nvfs; i++) {
+		const struct vf *v = &s.vfs[i];
+		struct vfc_sim_vf_result *r = &res->vfs[i];
+
+		r->id = i;
+		r->group = v->group;
+		r->submitted = v->submitted;
+		r->completed = v->completed;
+		r->in_flight = (uint64_t)(v->qtail - v->qhead) + v->in_service;
+		r->dropped = v->dropped;
+		r->bytes = v->bytes_done;
+		r->irqs = v->irqs;
+		r->cpu_ns = v->cpu_ns;
+		r->id_sum = v->id_sum;
+		r->cap_hz_final = v->moder.cfg.cap_hz;
+		r->depth_max = v->depth_max;
+		for (uint32_t k = v->qhead; k != v->qtail; k++)
+			r->id_sum_in_flight += v->q[k & v->qmask].id;
+		bytes += v->bytes_done;
+		ops += v->completed;
+		irqs += v->irqs;
+	}
+	for (uint32_t e = 0; e < sc->engines; e++)
+		if (s.eng[e].busy)
+			res->vfs[s.eng[e].vf].id_sum_in_flight += s.eng[e].r.id;
+	dur = sc->duration_ns / 1e9;
+	res->events = s.events;
+	res->total_mbps = bytes / dur / 1e6;
+	res->total_ops = ops / dur;
+	res->irq_hz = irqs / dur;
+	res->nwin = s.nwin;
+	res->win_start_ns = s.win_start;
+	res->win_bytes = s.win_bytes;
+	s.win_start = s.win_bytes = NULL;
+	res->wall_s = wall_now() - t0;
+	sim_free(&s);
+	return 0;
+fail:
+	free(s.win_start);
+	free(s.win_bytes);
+	sim_free(&s);
+	vfc_sim_result_fini(res);
+	return rc;
+}
+
+void vfc_sim_result_fini(struct vfc_sim_result *res)
+{
+	if (!res)
+		return;
+	free(res->vfs);
+	free(res->win_start_ns);
+	free(res->win_bytes);
+	memset(res, 0, sizeof(*res));
+}
+
+static json_t *jreal(double x, double scale)
+{
+	return json_real(round(x * scale) / scale);
+}
+
+json_t *vfc_sim_result_json(const struct vfc_sim_scenario *sc, const struct vfc_sim_result *res, bool timing)
+{
+	json_t *o = json_object(), *arr = json_array();
+	double dur = sc->duration_ns / 1e9;
+	uint64_t sub = 0, done = 0, infl = 0, drop = 0;
+
+	if (!o || !arr) {
+		json_decref(o);
+		json_decref(arr);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < res->nvfs; i++) {
+		const struct vfc_sim_vf_result *r = &res->vfs[i];
+		const struct vfc_sim_group *g = &sc->groups[r->group];
+		json_t *v = json_object();
+
+		json_object_set_new(v, "id", json_integer(r->id));
+		json_object_set_new(v, "group", json_integer(r->group));
+		json_object_set_new(v, "ctl", json_string(vfc_ctl_kind_name(g->ctl.kind)));
+		json_object_set_new(v, "mbps", jreal(r->bytes / dur / 1e6, 1e3));
+		json_object_set_new(v, "ops_per_s", jreal(r->completed / dur, 1e1));
+		json_object_set_new(v, "irq_hz", jreal(r->irqs / dur, 1e1));
+		json_object_set_new(v, "cap_hz_final", json_integer(r->cap_hz_final));
+		json_object_set_new(v, "cpu_frac", jreal(r->cpu_ns / 1e9 / dur, 1e4));
+		json_object_set_new(v, "submitted", json_integer((json_int_t)r->submitted));
+		json_object_set_new(v, "completed", json_integer((json_int_t)r->completed));
+		json_object_set_new(v, "in_flight", json_integer((json_int_t)r->in_flight));
+		json_object_set_new(v, "dropped", json_integer((json_int_t)r->dropped));
+		json_array_append_new(arr, v);
+		sub += r->submitted;
+		done += r->completed;
+		infl += r->in_flight;
+		drop += r->dropped;
+	}
+	json_object_set_new(o, "profile", json_string(sc->prof.name));
+	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));
+	json_object_set_new(o, "duration_s", jreal(dur, 1e6));
+	json_object_set_new(o, "engines", json_integer(sc->engines));
+	json_object_set_new(o, "nvfs", json_integer(sc->nvfs));
+	json_object_set_new(o, "total_mbps", jreal(res->total_mbps, 1e3));
+	json_object_set_new(o, "total_ops_per_s", jreal(res->total_ops, 1e1));
+	json_object_set_new(o, "irq_hz", jreal(res->irq_hz, 1e1));
+	json_object_set_new(o, "submitted", json_integer((json_int_t)sub));
+	json_object_set_new(o, "completed", json_integer((json_int_t)done));
+	json_object_set_new(o, "in_flight", json_integer((json_int_t)infl));
+	json_object_set_new(o, "dropped", json_integer((json_int_t)drop));
+	json_object_set_new(o, "events", json_integer((json_int_t)res->events));
+	json_object_set_new(o, "wall_s", jreal(timing ? res->wall_s : 0, 1e3));
+	json_object_set_new(o, "events_per_s",
+			    jreal(timing && res->wall_s > 0 ? res->events / res->wall_s : 0, 1));
+	json_object_set_new(o, "vfs", arr);
+	return o;
+}
+
+int vfc_sim_oracle(const struct vfc_sim_scenario *sc, const uint32_t *caps, size_t ncaps, double *oracle_mbps,
+		   uint32_t *best_cap, uint32_t nwin_max, uint32_t *nwin)
+{
+	uint64_t *best = NULL;
+	uint32_t nw = 0;
+	double total = 0;
+
+	for (size_t c = 0; c < ncaps; c++) {
+		struct vfc_sim_opts o = { 0 };
+		struct vfc_sim_result r;
+		int rc;
+
+		if (caps[c])
+			vfc_ctl_cfg_default(&o.override, VFC_CTL_KIND_STATIC), o.override.static_hz = caps[c];
+		else
+			vfc_ctl_cfg_default(&o.override, VFC_CTL_KIND_NONE);
+		o.override_ctl = true;
+		rc = vfc_sim_run(sc, &o, &r);
+		if (rc) {
+			free(best);
+			return rc;
+		}
+		if (!best) {
+			nw = r.nwin;
+			best = calloc(nw, sizeof(uint64_t));
+			if (!best) {
+				vfc_sim_result_fini(&r);
+				return -ENOMEM;
+			}
+		}
+		for (uint32_t w = 0; w < nw; w++) {
+			if (c == 0 || r.win_bytes[w] > best[w]) {
+				best[w] = r.win_bytes[w];
+				if (best_cap && w < nwin_max)
+					best_cap[w] = caps[c];
+			}
+		}
+		vfc_sim_result_fini(&r);
+	}
+	for (uint32_t w = 0; w < nw; w++)
+		total += (double)best[w];
+	free(best);
+	*oracle_mbps = total / (sc->duration_ns / 1e9) / 1e6;
+	if (nwin)
+		*nwin = nw;
+	return 0;
+}
