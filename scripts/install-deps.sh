@@ -3,7 +3,12 @@
 # install-deps.sh - install the Debian/Ubuntu packages vfcrypt needs to build, test and plot; quiet when none is missing.
 set -euo pipefail
 
-pkgs=(libssl-dev libcmocka-dev cmake ninja-build pkg-config gcc openssl gnuplot-nox libjansson-dev)
+pkgs=(libssl-dev libcmocka-dev cmake ninja-build pkg-config gcc openssl gnuplot-nox libjansson-dev
+	libinih-dev libmicrohttpd-dev)
+# --fuzz: also clang and libFuzzer's runtime, for `make fuzz-smoke`.
+if [ "${1:-}" = "--fuzz" ]; then
+	pkgs+=(clang libclang-rt-dev)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: not a Debian-like system (no dpkg-query); install the equivalents of:" >&2

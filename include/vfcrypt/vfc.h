@@ -66,7 +66,7 @@ struct vfc_vf_stats {
 	uint64_t tenant_cpu_ns;  /* CPU time of this process not spent in embedded-device engines */
 	uint64_t now_ns;         /* CLOCK_MONOTONIC when the snapshot was taken */
 	uint32_t cap_hz;         /* cap in force */
-	uint32_t in_flight;      /* submitted, not yet completed */
+	uint32_t in_flight;      /* requests (ring slots) submitted, not yet completed */
 	uint32_t state;          /* enum vfc_vf_state */
 };
 int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out);
@@ -107,6 +107,14 @@ int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *
 void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user);
 /* Every controller and its parameters, for --help. */
 const char *vfc_ctl_help_text(void);
+
+/* Partitioning (the paper's section 3.2): split every CIPHER_* or HASH request
+ * larger than b0_bytes into ceil(B / B0) balanced pieces, submitted together
+ * (CBC chained in the device with VFC_REQ_F_CHAIN, SHA-256 state carried in
+ * the session); the op still completes once, with the result of the unsplit
+ * request. 0 turns it off (the default). Each piece takes a ring slot: the
+ * stats' in_flight counts pieces. -EINVAL for 0 < b0_bytes < 16. */
+int vfc_vf_set_partition(struct vfc_vf *vf, uint32_t b0_bytes);
 
 /* ---- keys and sessions (control path) ---- */
 

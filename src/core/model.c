@@ -142,26 +142,29 @@ uint64_t vfc_model_pieces(uint64_t b, uint64_t b0, uint32_t align)
 	return b / a + (b % a != 0); /* ceil(B / B0) */
 }
 
+uint64_t vfc_model_piece_size(uint64_t b, uint64_t n, uint32_t align, uint64_t i)
+{
+	/* Balanced pieces: units of align bytes spread over n pieces (the first ones get one unit more),
+	 * the last piece trimmed to the exact B. Each is <= B0 rounded down, since
+	 * ceil(units / n) <= B0 / align by the choice of n. */
+	uint64_t units = b / align + (b % align != 0);
+	uint64_t size = (units / n + (i < units % n)) * align;
+
+	if (i == n - 1)
+		size -= units * align - b; /* the trim: the sizes sum to b */
+	return size;
+}
+
 int vfc_model_partition(uint64_t b, uint64_t b0, uint32_t align, uint64_t *sizes, size_t max, size_t *count)
 {
 	uint64_t n = vfc_model_pieces(b, b0, align);
-	uint64_t units, base, extra, sum = 0;
 
 	if (!n || !count)
 		return -EINVAL;
 	*count = (size_t)n;
 	if (n > max || !sizes)
 		return -ENOSPC;
-	/* Balanced pieces: units of align bytes spread over n pieces (the first ones get one unit more),
-	 * the last piece trimmed to the exact B. Each is <= B0 rounded down, since
-	 * ceil(units / n) <= B0 / align by the choice of n. */
-	units = b / align + (b % align != 0);
-	base = units / n;
-	extra = units % n;
-	for (uint64_t i = 0; i < n; i++) {
-		sizes[i] = (base + (i < extra)) * align;
-		sum += sizes[i];
-	}
-	sizes[n - 1] -= sum - b;
+	for (uint64_t i = 0; i < n; i++)
+		sizes[i] = vfc_model_piece_size(b, n, align, i);
 	return 0;
 }

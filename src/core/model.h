@@ -74,6 +74,8 @@ int vfc_model_peak(const struct vfc_model_point *pts, size_t n, double tol, stru
  * align.
  */
 uint64_t vfc_model_pieces(uint64_t b, uint64_t b0, uint32_t align);
+/* The size of piece i of the n = vfc_model_pieces(b, b0, align) pieces (i < n). */
+uint64_t vfc_model_piece_size(uint64_t b, uint64_t n, uint32_t align, uint64_t i);
 /* Fill sizes[0..count) and set *count. Returns 0, -EINVAL (b == 0, b0 == 0, align == 0), or -ENOSPC
  * when max < the number of pieces (*count then says how many are needed). */
 int vfc_model_partition(uint64_t b, uint64_t b0, uint32_t align, uint64_t *sizes, size_t max, size_t *count);

@@ -659,19 +659,28 @@ int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *o
 	return 0;
 }
 
+unsigned vfc_pf_n_engines(const struct vfc_pf *pf)
+{
+	return pf->cfg.n_engines;
+}
+
+uint64_t vfc_pf_engine_cpu_ns_one(struct vfc_pf *pf, unsigned idx)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	/* Read from outside: the engines pay nothing for it. */
+	if (idx >= pf->cfg.n_engines || !pf->engines[idx].started ||
+	    pthread_getcpuclockid(pf->engines[idx].thread, &cid) || clock_gettime(cid, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t vfc_pf_engine_cpu_ns(struct vfc_pf *pf)
 {
 	uint64_t sum = 0;
 
-	for (unsigned i = 0; i < pf->cfg.n_engines; i++) {
-		struct timespec ts;
-		clockid_t cid;
-
-		/* Read from outside: the engines pay nothing for it. */
-		if (!pf->engines[i].started || pthread_getcpuclockid(pf->engines[i].thread, &cid) ||
-		    clock_gettime(cid, &ts))
-			continue;
-		sum += (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	}
+	for (unsigned i = 0; i < pf->cfg.n_engines; i++)
+		sum += vfc_pf_engine_cpu_ns_one(pf, i);
 	return sum;
 }

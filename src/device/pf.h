@@ -66,5 +66,8 @@ int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *p
 int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *out);
 /* CPU time consumed by the engine threads so far (CLOCK_THREAD_CPUTIME_ID sums). */
 uint64_t vfc_pf_engine_cpu_ns(struct vfc_pf *pf);
+unsigned vfc_pf_n_engines(const struct vfc_pf *pf);
+/* CPU time of one engine thread (its busy time: an idle engine sleeps); 0 if idx is out of range. */
+uint64_t vfc_pf_engine_cpu_ns_one(struct vfc_pf *pf, unsigned idx);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/model.h"
 #include "core/ring.h"
 #include "driver/vf_internal.h"
 
@@ -72,15 +73,86 @@ int vfc_vf_set_irq_mode(struct vfc_vf *vf, enum vfc_irq_mode mode, unsigned spin
 	return 0;
 }
 
+int vfc_vf_set_partition(struct vfc_vf *vf, uint32_t b0_bytes)
+{
+	if (b0_bytes != 0 && b0_bytes < VFC_AES_BLOCK)
+		return -EINVAL;
+	vf->part_b0 = b0_bytes;
+	return 0;
+}
+
+/* How many pieces op is sent as: the paper's ceil(B / B0) when partitioning
+ * is on and the op can be split (CIPHER_* chains its pieces with
+ * VFC_REQ_F_CHAIN, HASH carries its state; the buffers must be valid, else the
+ * op goes whole and gets the device's -EINVAL), 1 otherwise. */
+static uint32_t op_pieces(const struct vfc_vf *vf, const struct vfc_op *op, uint32_t *align)
+{
+	bool cipher = op->opcode == VFC_OP_CIPHER_ENC || op->opcode == VFC_OP_CIPHER_DEC;
+	uint64_t n;
+
+	if (!vf->part_b0 || op->src_len <= vf->part_b0 || !(cipher || op->opcode == VFC_OP_HASH) ||
+	    buf_off(vf, op->src, op->src_len) == UINT32_MAX || buf_off(vf, op->dst, op->dst_len) == UINT32_MAX ||
+	    (cipher && (op->dst_len < op->src_len || op->src_len % VFC_AES_BLOCK)))
+		return 1;
+	*align = cipher ? VFC_AES_BLOCK : 64; /* whole cipher blocks; whole SHA-256 blocks */
+	n = vfc_model_pieces(op->src_len, vf->part_b0, *align);
+	return n > vf->entries ? 1 : (uint32_t)n;
+}
+
+/* Write the descriptor of piece i of n of op (n == 1: the op whole). */
+static void piece_desc(struct vfc_vf *vf, const struct vfc_op *op, uint32_t i, uint32_t n, uint32_t align,
+		       uint32_t *off, struct vfc_req_desc *d)
+{
+	bool last = i == n - 1;
+
+	d->opcode = op->opcode;
+	/* A session of another VF means nothing here: a handle the PF never issues. */
+	d->session = !op->sess ? 0 : op->sess->vf == vf ? op->sess->handle : UINT32_MAX;
+	if (n == 1) {
+		d->flags = op->flags;
+		d->src_len = op->src_len;
+		d->src_off = buf_off(vf, op->src, op->src_len);
+		d->dst_len = op->dst_len;
+		d->dst_off = buf_off(vf, op->dst, op->dst_len);
+		d->aux_len = op->aux_len;
+		d->aux_off = buf_off(vf, op->aux, op->aux_len);
+		if (op->opcode == VFC_OP_CIPHER_ENC || op->opcode == VFC_OP_CIPHER_DEC)
+			memcpy(d->iv, op->iv, sizeof(d->iv));
+		return;
+	}
+	d->src_len = (uint32_t)vfc_model_piece_size(op->src_len, n, align, i);
+	d->src_off = buf_off(vf, op->src, op->src_len) + *off;
+	if (op->opcode == VFC_OP_HASH) {
+		/* The session carries the state: FIRST on the first piece, LAST and
+		 * the digest's place on the last, as the op asked. */
+		d->flags = (uint16_t)(op->flags & ((i == 0 ? VFC_REQ_F_FIRST : 0) | (last ? VFC_REQ_F_LAST : 0)));
+		if (last) {
+			d->dst_len = op->dst_len;
+			d->dst_off = buf_off(vf, op->dst, op->dst_len);
+		}
+	} else {
+		/* CBC: the first piece starts from the op's IV (or its own CHAIN), the
+		 * others continue the chain in the device, in ring order. */
+		d->flags = i == 0 ? op->flags : VFC_REQ_F_CHAIN;
+		if (i == 0)
+			memcpy(d->iv, op->iv, sizeof(d->iv));
+		d->dst_len = d->src_len;
+		d->dst_off = buf_off(vf, op->dst, op->dst_len) + *off;
+	}
+	*off += d->src_len;
+}
+
 int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 {
 	struct vfc_region_hdr *h = vf->hdr;
 	struct vfc_req_desc d;
 	struct vfc_op *op;
-	uint32_t tail = vf->req_tail, slot;
+	uint32_t tail = vf->req_tail, slot, used = 0;
 	uint64_t now;
 	unsigned i;
 
+	if (vf->t->gone)
+		return vf->t->gone; /* the daemon serving the VF is gone: reopen */
 	if (vf->failed || vf_broken(vf))
 		return -EIO;
 	if (n == 0)
@@ -88,38 +160,40 @@ int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 	if (!ops || !ops[0])
 		return -EINVAL;
 	now = vfc__now_ns();
-	/* At most `entries` ops in flight: then neither ring can overflow. */
-	for (i = 0; i < n && vf->n_free; i++) {
+	/* At most `entries` requests (ring slots) in flight: then neither ring
+	 * can overflow; and no more than the PF's policy allows (max_in_flight,
+	 * 0 = no limit). A partitioned op takes one slot per piece, all or none. */
+	for (i = 0; i < n; i++) {
+		uint32_t pieces, align = 1, off = 0;
+
 		op = ops[i];
 		if (!op)
 			break;
-		slot = vf->free_slots[--vf->n_free];
-		vf->slots[slot].gen++;
-		vf->slots[slot].op = op;
-		memset(&d, 0, sizeof(d));
-		d.cookie = (uint64_t)vf->slots[slot].gen << 32 | slot;
-		d.opcode = op->opcode;
-		d.flags = op->flags;
-		/* A session of another VF means nothing here: a handle the PF never issues. */
-		d.session = !op->sess ? 0 : op->sess->vf == vf ? op->sess->handle : UINT32_MAX;
-		d.src_len = op->src_len;
-		d.src_off = buf_off(vf, op->src, op->src_len);
-		d.dst_len = op->dst_len;
-		d.dst_off = buf_off(vf, op->dst, op->dst_len);
-		d.aux_len = op->aux_len;
-		d.aux_off = buf_off(vf, op->aux, op->aux_len);
-		if (op->opcode == VFC_OP_CIPHER_ENC || op->opcode == VFC_OP_CIPHER_DEC)
-			memcpy(d.iv, op->iv, sizeof(d.iv));
+		pieces = op_pieces(vf, op, &align);
+		if (pieces > vf->n_free)
+			break;
+		if (vf->t->max_in_flight && vf->in_flight + used + pieces > vf->t->max_in_flight)
+			break;
 		op->status = 0;
 		op->out_len = 0;
 		op->submit_ns = now;
 		op->complete_ns = 0;
-		vf->req_ring[vfc_ring_slot(tail, vf->entries)] = d;
-		tail++;
+		for (uint32_t k = 0; k < pieces; k++) {
+			slot = vf->free_slots[--vf->n_free];
+			vf->slots[slot].gen++;
+			vf->slots[slot].op = op;
+			vf->slots[slot].mid = k + 1 < pieces;
+			memset(&d, 0, sizeof(d));
+			d.cookie = (uint64_t)vf->slots[slot].gen << 32 | slot;
+			piece_desc(vf, op, k, pieces, align, &off, &d);
+			vf->req_ring[vfc_ring_slot(tail, vf->entries)] = d;
+			tail++;
+		}
+		used += pieces;
 	}
 	if (i == 0)
 		return 0;
-	set_in_flight(vf, vf->in_flight + i);
+	set_in_flight(vf, vf->in_flight + used);
 	if (vf->in_flight > vf->mon.max_in_flight)
 		vf->mon.max_in_flight = vf->in_flight; /* the queue depth the monitor reports */
 	vf->req_tail = tail;
@@ -169,8 +243,14 @@ void vfc__fail_in_flight(struct vfc_vf *vf)
 	/* First, so that callbacks resubmitting get -EIO. */
 	vf->failed = true;
 	for (slot = 0; slot < vf->entries && vf->in_flight; slot++) {
+		bool mid = vf->slots[slot].mid;
+
 		if (!vf->slots[slot].op)
 			continue;
+		if (mid) {
+			slot_take(vf, slot); /* a partitioned op completes once, by its last piece */
+			continue;
+		}
 		op_done(vf, slot_take(vf, slot), -EIO, 0, now);
 		n++;
 	}
@@ -223,7 +303,21 @@ int vfc_poll(struct vfc_vf *vf, unsigned max)
 				vfc__count(&vf->stale, 1); /* stale or unknown: ignored */
 				continue;
 			}
-			op_done(vf, slot_take(vf, slot), r[k].status, r[k].out_len, now);
+			if (vf->slots[slot].mid) {
+				/* A piece before the last: keep its first error and its output. */
+				struct vfc_op *op = slot_take(vf, slot);
+
+				if (r[k].status && !op->status)
+					op->status = r[k].status;
+				op->out_len += r[k].out_len;
+				continue;
+			}
+			{
+				struct vfc_op *op = slot_take(vf, slot);
+				int st = op->status ? op->status : r[k].status;
+
+				op_done(vf, op, st, st ? 0 : op->out_len + r[k].out_len, now);
+			}
 			done++;
 		}
 		if (done > before)
@@ -256,13 +350,42 @@ static void irq_block(struct vfc_vf *vf, int64_t ns)
 	}
 }
 
+/* The transport says the device is gone (the daemon hung up): nothing in
+ * flight will ever complete. Complete it all with that error, once. Returns
+ * what vfc_wait returns: the number delivered by this call (done so far plus
+ * these), or the error when there was none. */
+static int device_gone(struct vfc_vf *vf, int err, unsigned done)
+{
+	uint64_t now = vfc__now_ns();
+	unsigned n = 0;
+	uint32_t slot;
+
+	for (slot = 0; slot < vf->entries && vf->in_flight; slot++) {
+		if (!vf->slots[slot].op)
+			continue;
+		op_done(vf, slot_take(vf, slot), err, 0, now);
+		n++;
+	}
+	return n + done ? (int)(n + done) : err;
+}
+
+/* Poll the transport's liveness (a system call for a socket): before blocking. */
+static int transport_gone(struct vfc_vf *vf)
+{
+	if (vf->t->gone)
+		return vf->t->gone;
+	return vf->t->ops->alive ? vf->t->ops->alive(vf->t) : 0;
+}
+
 int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 {
-	uint64_t start = vfc__now_ns(), now = start, deadline, spin_end;
+	uint64_t start = vfc__now_ns(), now = start, deadline, spin_end, alive_at;
 	unsigned done = 0, i;
 	int64_t left;
+	int gone;
 
 	deadline = timeout_ns < 0 ? UINT64_MAX : start + (uint64_t)timeout_ns;
+	alive_at = start + BLOCK_SLICE_NS;
 	if (vf->mode != VFC_IRQ_INTERRUPT) {
 		/* Spin with interrupts masked (NAPI style): relaxed, see vfc__irq_apply. */
 		atomic_store_explicit(&vf->hdr->irq_masked, 1, memory_order_relaxed);
@@ -277,6 +400,13 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 				now = vfc__now_ns();
 				if (now >= spin_end)
 					break;
+				if (now >= alive_at) {
+					/* A spinner checks the device is there as often as a blocked waiter. */
+					alive_at = now + BLOCK_SLICE_NS;
+					gone = transport_gone(vf);
+					if (gone)
+						return device_gone(vf, gone, done);
+				}
 			}
 			cpu_relax();
 		}
@@ -300,6 +430,14 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 		/* A blocked waiter still ticks on time: wake for the monitor's next tick. */
 		if (vf->mon.active && vf->mon.next_tick_ns < now + (uint64_t)left)
 			left = vf->mon.next_tick_ns > now ? (int64_t)(vf->mon.next_tick_ns - now) : 0;
+		if (now >= alive_at) {
+			/* Once a slice: is the device still there? (Not on every
+			 * wakeup: a socket transport pays a system call.) */
+			alive_at = now + BLOCK_SLICE_NS;
+			gone = transport_gone(vf);
+			if (gone)
+				return device_gone(vf, gone, done);
+		}
 		irq_block(vf, left);
 		vfc__monitor_on_completions(vf, vfc__now_ns(), 0);
 	}

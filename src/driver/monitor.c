@@ -28,6 +28,16 @@ int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *
 	rc = vfc_ctl_parse(spec ? spec : "none", &cfg, err, errlen);
 	if (rc < 0)
 		return rc;
+	/* A daemon's policy may allow only some controllers: it is told first. */
+	if (vf->t->ops->note_ctl) {
+		rc = vf->t->ops->note_ctl(vf->t, spec ? spec : "none");
+		if (rc < 0) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: %s", spec ? spec : "none",
+					 rc == -EPERM ? "not allowed by the PF's policy" : vfc_strerror(rc));
+			return rc;
+		}
+	}
 	vfc_vf_stats(vf, &st);
 	rc = vfc_ctl_init(&m->ctl, &cfg, st.cap_hz);
 	if (rc < 0) {

@@ -77,6 +77,19 @@ static void gather(uint8_t *dst, size_t n, const uint8_t **a, size_t *alen, cons
  * read before the current one is written out, so out may alias the input
  * even when it runs ahead of it by a few held bytes (streaming).
  */
+/* Bytes per request: SYNC_CHUNK, or less when partitioning is on, so that one
+ * request's pieces fit in half the ring (a multiple of 64: whole cipher and
+ * SHA-256 blocks). */
+static size_t sync_chunk(const struct vfc_vf *vf)
+{
+	size_t c = SYNC_CHUNK;
+
+	if (vf->part_b0 && (size_t)vf->part_b0 * (vf->entries / 2) < c)
+		c = (size_t)vf->part_b0 * (vf->entries / 2);
+	c &= ~(size_t)63;
+	return c < 64 ? 64 : c;
+}
+
 static int cipher_run(struct vfc_session *s, int enc, uint8_t iv[VFC_AES_BLOCK], const uint8_t *a,
 		      size_t alen, const uint8_t *b, size_t blen, uint8_t *out)
 {
@@ -88,7 +101,7 @@ static int cipher_run(struct vfc_session *s, int enc, uint8_t iv[VFC_AES_BLOCK],
 
 	if (total == 0)
 		return 0;
-	want = total < SYNC_CHUNK ? total : SYNC_CHUNK;
+	want = total < sync_chunk(vf) ? total : sync_chunk(vf);
 	buf[0] = bounce_alloc(vf, want, 16, &cap);
 	if (!buf[0])
 		return -ENOMEM;
@@ -275,7 +288,7 @@ static int digest_run(struct vfc_session *s, bool first, const uint8_t *in, size
 
 	if (len == 0 && !out)
 		return 0;
-	want = len < SYNC_CHUNK ? len : SYNC_CHUNK;
+	want = len < sync_chunk(vf) ? len : sync_chunk(vf);
 	want = (want + 63) & ~(size_t)63;
 	buf = bounce_alloc(vf, want + VFC_SHA256_LEN, 64 + VFC_SHA256_LEN, &cap);
 	if (!buf)

@@ -29,6 +29,7 @@ struct vfc_session {
 struct vfc_vf_slot {
 	struct vfc_op *op; /* NULL: free */
 	uint32_t gen;
+	bool mid;          /* a piece of a partitioned op other than its last: completes nothing */
 };
 
 /* The speed monitor of one VF (monitor.c): ticks from the completion path. */
@@ -69,6 +70,7 @@ struct vfc_vf {
 	uint32_t in_flight;
 	enum vfc_irq_mode mode;
 	unsigned spin_us;
+	uint32_t part_b0;   /* partition requests larger than this (0: off); see vfc_vf_set_partition */
 
 	/* Driver counters: written by the data-path thread only, read by stats
 	 * from any thread (relaxed atomics: plain moves on x86, no lock). */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* transport.c - pick the transport for a device string ("embedded" today, "unix:PATH" with the daemon). */
+/* transport.c - pick the transport for a device string ("embedded" or "unix:PATH" for vfcd). */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -10,7 +10,13 @@ struct vfc_transport *vfc_transport_open(const char *device, const struct vfc_vf
 {
 	if (device == NULL || device[0] == '\0' || strcmp(device, "embedded") == 0)
 		return vfc_transport_inproc_open(opts);
-	/* "unix:PATH" arrives with vfcd; anything else is unknown. */
+	if (strncmp(device, "unix:", 5) == 0) {
+		if (device[5] == '\0') {
+			errno = EINVAL;
+			return NULL;
+		}
+		return vfc_transport_unix_open(device + 5, opts);
+	}
 	errno = EPROTONOSUPPORT;
 	return NULL;
 }

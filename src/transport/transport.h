@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* transport.h - how a VF reaches its tenant: the embedded in-process device today, the vfcd socket later. */
+/* transport.h - how a VF reaches its tenant: the embedded in-process device or the vfcd socket. */
 #ifndef VFC_TRANSPORT_TRANSPORT_H
 #define VFC_TRANSPORT_TRANSPORT_H
 
@@ -19,6 +19,13 @@ struct vfc_transport_ops {
 	uint64_t (*device_cpu_ns)(struct vfc_transport *t);
 	/* Release the VF and the transport. */
 	void (*close)(struct vfc_transport *t);
+	/* 0 while the device is reachable, else a negative errno (-ESHUTDOWN)
+	 * which is also stored in t->gone. May make a non-blocking system call:
+	 * the data path calls it only before blocking. NULL: always reachable. */
+	int (*alive)(struct vfc_transport *t);
+	/* Tell the device which controller the tenant runs (the PF's policy may
+	 * allow only some: -EPERM). NULL: nothing to tell. */
+	int (*note_ctl)(struct vfc_transport *t, const char *spec);
 };
 
 struct vfc_transport {
@@ -26,14 +33,24 @@ struct vfc_transport {
 	uint32_t vf_id;
 	int mem_fd, doorbell_fd, irq_fd; /* owned by the transport (closed by close if it dup'ed them) */
 	uint64_t region_size;
+	/* 0, or a negative errno once the transport found the device gone (the
+	 * daemon hung up): the data path refuses new work with it. Written by the
+	 * thread that drives the VF (alive) or by ctl; a plain int read by the
+	 * same thread. */
+	int gone;
+	uint32_t max_in_flight; /* the PF's policy: requests in flight at most (0: the ring size) */
 };
 
-/* Open a VF on `device` (NULL/""/"embedded": the in-process device; "unix:PATH"
- * later). NULL + errno: EPROTONOSUPPORT for an unknown scheme, EBUSY when no VF
- * is free, EINVAL for options that conflict with the running embedded device. */
+/* Open a VF on `device` (NULL/""/"embedded": the in-process device; "unix:PATH":
+ * the vfcd daemon listening there). NULL + errno: EPROTONOSUPPORT for an
+ * unknown scheme, EBUSY when no VF is free, EINVAL for options that conflict
+ * with the running embedded device, EACCES when the daemon's policy refuses,
+ * ENOENT/ECONNREFUSED when no daemon listens. */
 struct vfc_transport *vfc_transport_open(const char *device, const struct vfc_vf_opts *opts);
 
 /* The embedded transport (inproc.c). */
 struct vfc_transport *vfc_transport_inproc_open(const struct vfc_vf_opts *opts);
+/* The vfcd socket transport (unix.c). */
+struct vfc_transport *vfc_transport_unix_open(const char *path, const struct vfc_vf_opts *opts);
 
 #endif

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* metrics.c - vfcd's Prometheus endpoint (text format 0.0.4) served by libmicrohttpd. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_Result_compat;
+#else
+typedef enum MHD_Result MHD_Result_compat;
+#endif
+
+struct vfcd_metrics {
+	struct vfcd *d;
+	struct MHD_Daemon *mhd;
+	unsigned port;
+};
+
+struct buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = 1;
+			return;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return;
+		}
+		char *q = realloc(b->p, b->cap * 2 + (size_t)n);
+
+		if (!q) {
+			b->oom = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+static void family(struct buf *b, const char *name, const char *type, const char *help)
+{
+	put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Label values: escape backslash, quote and newline (the text format's rule). */
+static void label_escape(char *out, size_t cap, const char *in)
+{
+	size_t o = 0;
+
+	for (; *in && o + 3 < cap; in++) {
+		if (*in == '\\' || *in == '"') {
+			out[o++] = '\\';
+			out[o++] = *in;
+		} else if (*in == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *in;
+		}
+	}
+	out[o] = '\0';
+}
+
+char *vfcd_metrics_text(struct vfcd *d, size_t *len)
+{
+	static const char *const states[] = { "free", "attached", "failed" };
+	unsigned n = vfcd__n_vfs(d), ne = vfc_pf_n_engines(vfcd__pf(d));
+	struct vfcd_vf_info *info = calloc(n, sizeof(*info));
+	struct buf b = { .cap = 16384 };
+	char esc[2 * VFCD_CTL_NAME_MAX + 1];
+	unsigned i;
+
+	b.p = malloc(b.cap);
+	if (!info || !b.p) {
+		free(info);
+		free(b.p);
+		return NULL;
+	}
+	b.p[0] = '\0';
+	for (i = 0; i < n; i++)
+		vfcd__vf_info(d, i, &info[i]);
+
+	family(&b, "vfcd_vf_bytes_total", "counter", "Payload bytes of requests completed with status 0.");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_bytes_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.bytes);
+	family(&b, "vfcd_vf_ops_total", "counter", "Requests completed (any status).");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_ops_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.ops);
+	family(&b, "vfcd_vf_interrupts_total", "counter", "Interrupts delivered (eventfd writes).");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_interrupts_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.irqs);
+	family(&b, "vfcd_vf_errors_total", "counter", "Requests completed with an error status.");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_errors_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.errors);
+	family(&b, "vfcd_vf_resets_total", "counter", "VF resets (corrupted rings, tenant or admin reset).");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_resets_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.resets);
+	family(&b, "vfcd_vf_device_seconds_total", "counter", "Engine time spent on the VF's requests.");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_device_seconds_total{vf=\"%u\"} %.9f\n", i, (double)info[i].ctr.dev_ns / 1e9);
+	family(&b, "vfcd_vf_cap_hz", "gauge", "Interrupt cap in force (0 = none).");
+	for (i = 0; i < n; i++)
+		put(&b, "vfcd_vf_cap_hz{vf=\"%u\"} %u\n", i, info[i].ctr.cap_hz);
+	family(&b, "vfcd_vf_state", "gauge", "1 for the VF's state (free, attached, failed).");
+	for (i = 0; i < n; i++)
+		for (unsigned s = 0; s < 3; s++)
+			put(&b, "vfcd_vf_state{vf=\"%u\",state=\"%s\"} %d\n", i, states[s], info[i].state == s);
+	family(&b, "vfcd_vf_controller_info", "gauge", "The controller the VF's tenant runs (1).");
+	for (i = 0; i < n; i++) {
+		if (info[i].state == VFCD_VF_FREE)
+			continue;
+		label_escape(esc, sizeof(esc), info[i].controller[0] ? info[i].controller : "unknown");
+		put(&b, "vfcd_vf_controller_info{vf=\"%u\",controller=\"%s\",uid=\"%u\",pid=\"%d\"} 1\n", i, esc,
+		    info[i].owner_uid, info[i].owner_pid);
+	}
+	family(&b, "vfcd_engine_busy_seconds_total", "counter", "CPU time of the engine thread (idle engines sleep).");
+	for (i = 0; i < ne; i++)
+		put(&b, "vfcd_engine_busy_seconds_total{engine=\"%u\"} %.9f\n", i,
+		    (double)vfc_pf_engine_cpu_ns_one(vfcd__pf(d), i) / 1e9);
+	free(info);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+static MHD_Result_compat handler(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				 const char *version, const char *upload_data, size_t *upload_data_size,
+				 void **con_cls)
+{
+	static const char not_found[] = "not found: try /metrics\n";
+	struct vfcd_metrics *m = cls;
+	struct MHD_Response *resp;
+	MHD_Result_compat ret;
+	unsigned code = MHD_HTTP_OK;
+	size_t len = 0;
+	char *text;
+
+	(void)version;
+	(void)upload_data;
+	(void)con_cls;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+		return MHD_NO;
+	*upload_data_size = 0;
+	if (strcmp(url, "/metrics")) {
+		code = MHD_HTTP_NOT_FOUND;
+		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1, (void *)not_found,
+						       MHD_RESPMEM_PERSISTENT);
+	} else {
+		text = vfcd_metrics_text(m->d, &len);
+		if (!text)
+			return MHD_NO;
+		resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(text);
+	}
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	ret = MHD_queue_response(conn, code, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+struct vfcd_metrics *vfcd_metrics_start(struct vfcd *d, const char *addr)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const union MHD_DaemonInfo *di;
+	struct vfcd_metrics *m;
+	char host[64];
+	const char *colon = strrchr(addr, ':');
+	unsigned long port;
+	char *end;
+
+	if (!colon || (size_t)(colon - addr) >= sizeof(host)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (!colon[1] || *end || errno || port > 65535) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	if (inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa.sin_addr) != 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sa.sin_port = htons((uint16_t)port);
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->d = d;
+	/* One internal thread: scrapes are rare and cheap. */
+	m->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handler, m,
+				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, 16u,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
+	if (!m->mhd) {
+		free(m);
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	di = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	m->port = di ? di->port : (unsigned)port;
+	return m;
+}
+
+unsigned vfcd_metrics_bound_port(const struct vfcd_metrics *m)
+{
+	return m->port;
+}
+
+void vfcd_metrics_stop(struct vfcd_metrics *m)
+{
+	if (!m)
+		return;
+	MHD_stop_daemon(m->mhd);
+	free(m);
+}

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/* test_bench.c - `vfc bench`: CSV schema, option errors, a run of each algorithm, byte counts that agree. */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#ifndef VFC_BIN
+#error "VFC_BIN (the path of the vfc binary) must be defined by the build"
+#endif
+
+/* Short runs: no warm-up, 50 ms measured, no progress. */
+#define SHORT "--seconds 0.05 --warmup 0 -q"
+
+#define CSV_HEADER                                                                                             \
+	"algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us," \
+	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle"
+#define N_COLS 19
+#define MAX_ROWS 32
+
+enum col {
+	C_ALGO,
+	C_BLOCK,
+	C_DEPTH,
+	C_TASKS,
+	C_VFS,
+	C_CTL,
+	C_SECONDS,
+	C_MBPS,
+	C_OPS,
+	C_IRQ,
+	C_CAP,
+	C_CPU,
+	C_P50,
+	C_P99,
+	C_RATIO_RAW,
+	C_SPREAD,
+	C_TMIN,
+	C_TMAX,
+	C_RATIO_ORACLE
+};
+
+struct row {
+	char algo[32], ctl[64];
+	double v[N_COLS]; /* numeric columns; the text ones are 0 */
+};
+
+static char dir[256];
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	int n, st;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	assert_true(n > 0 && (size_t)n < sizeof(cmd));
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st)) {
+		print_error("command did not exit normally: %s\n", cmd);
+		return -1;
+	}
+	return WEXITSTATUS(st);
+}
+
+static const char *P(const char *name)
+{
+	static char bufs[8][512];
+	static unsigned k;
+	char *b = bufs[k++ % 8];
+
+	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
+	return b;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		print_error("%s: %s\n", path, strerror(errno));
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = 0;
+	fclose(f);
+	return buf;
+}
+
+static void assert_file_contains(const char *path, const char *needle)
+{
+	char *s = slurp(path);
+	int found = strstr(s, needle) != NULL;
+
+	if (!found)
+		print_error("%s does not contain '%s'; it has:\n%s\n", path, needle, s);
+	free(s);
+	assert_true(found);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Parse vfc bench's CSV: the header must be exactly CSV_HEADER, every row N_COLS fields, the numeric ones
+ * numbers. Returns the number of rows. */
+static unsigned read_csv(const char *path, struct row *rows, unsigned max)
+{
+	char *text = slurp(path), *save = NULL, *line;
+	unsigned n = 0;
+
+	line = strtok_r(text, "\n", &save);
+	assert_non_null(line);
+	assert_string_equal(line, CSV_HEADER);
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		struct row *r = &rows[n];
+		char *fsave = NULL, *f;
+		unsigned c = 0;
+
+		assert_true(n < max);
+		memset(r, 0, sizeof(*r));
+		/* no empty fields in this schema, so strtok's merging of separators cannot hide one */
+		assert_null(strstr(line, ",,"));
+		for (f = strtok_r(line, ",", &fsave); f; f = strtok_r(NULL, ",", &fsave), c++) {
+			char *end;
+
+			assert_true(c < N_COLS);
+			if (c == C_ALGO) {
+				snprintf(r->algo, sizeof(r->algo), "%s", f);
+			} else if (c == C_CTL) {
+				snprintf(r->ctl, sizeof(r->ctl), "%s", f);
+			} else {
+				r->v[c] = strtod(f, &end);
+				if (*end || end == f || !isfinite(r->v[c]))
+					print_error("%s: row %u column %u: '%s' is not a number\n", path,
+						    n + 1, c, f);
+				assert_true(*end == '\0' && end != f && isfinite(r->v[c]));
+			}
+		}
+		if (c != N_COLS)
+			print_error("%s: row %u has %u fields, not %d\n", path, n + 1, c, N_COLS);
+		assert_int_equal(c, N_COLS);
+		n++;
+	}
+	free(text);
+	return n;
+}
+
+/* |a - b| <= abs_tol + rel_tol * max(|a|, |b|), printing both on failure. */
+static void assert_near(const char *what, double a, double b, double rel_tol, double abs_tol)
+{
+	double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+
+	if (!(fabs(a - b) <= abs_tol + rel_tol * m)) {
+		print_error("%s: %.6g and %.6g differ by more than %.3g%% + %.3g\n", what, a, b,
+			    rel_tol * 100, abs_tol);
+		fail();
+	}
+}
+
+/* What holds for every measured row. */
+static void assert_sane_row(const struct row *r)
+{
+	int raw = !strcmp(r->ctl, "raw");
+
+	assert_true(r->v[C_BLOCK] >= 1);
+	assert_true(r->v[C_MBPS] > 0);
+	assert_true(r->v[C_OPS] > 0);
+	assert_true(r->v[C_SECONDS] > 0);
+	/* speed = ops x size: the bytes counted are ops of exactly block_bytes each */
+	assert_near("ops_per_s x block_bytes vs mbps x 1e6", r->v[C_OPS] * r->v[C_BLOCK], r->v[C_MBPS] * 1e6,
+		    0.005, 1e3 + r->v[C_BLOCK]);
+	assert_true(r->v[C_SPREAD] >= 0);
+	if (raw) {
+		assert_int_equal((int)r->v[C_DEPTH], 0);
+		assert_int_equal((int)r->v[C_VFS], 0);
+		assert_true(r->v[C_IRQ] == 0);
+	} else {
+		assert_true(r->v[C_DEPTH] >= 1);
+		assert_true(r->v[C_VFS] >= 1);
+		assert_true(r->v[C_TASKS] >= 1);
+		assert_true(r->v[C_IRQ] > 0); /* interrupt mode: the tenant blocked on the eventfd */
+		assert_true(r->v[C_CPU] >= 0);
+		assert_true(r->v[C_P50] > 0);
+		assert_true(r->v[C_P50] <= r->v[C_P99]);
+		assert_true(r->v[C_TMIN] > 0);
+		assert_true(r->v[C_TMIN] <= r->v[C_TMAX]);
+	}
+}
+
+static int group_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/vfc-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		print_error("mkdtemp %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (dir[0])
+		run("rm -rf '%s'", dir);
+	return 0;
+}
+
+/* The header, one row per (size, controller column), columns in the order given, raw last. */
+static void test_csv_schema(void **state)
+{
+	static const unsigned sizes[] = { 1024, 4096 };
+	static const char *const ctls[] = { "none", "static:20000", "raw" };
+	struct row rows[MAX_ROWS];
+	unsigned n, i = 0;
+
+	(void)state;
+	unlink(P("s.csv"));
+	assert_int_equal(
+		run(VFC_BIN
+		    " bench --algo aes-128-cbc --sizes 1024,4096 --ctl none --ctl static:20000 --raw " SHORT
+		    " --csv '%s' > '%s'",
+		    P("s.csv"), P("out")),
+		0);
+	n = read_csv(P("s.csv"), rows, MAX_ROWS);
+	assert_int_equal(n, 6);
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned c = 0; c < 3; c++, i++) {
+			const struct row *r = &rows[i];
+
+			assert_string_equal(r->algo, "aes-128-cbc");
+			assert_int_equal((unsigned)r->v[C_BLOCK], sizes[s]);
+			assert_string_equal(r->ctl, ctls[c]);
+			assert_near("seconds", r->v[C_SECONDS], 0.05, 0, 1e-9);
+			assert_sane_row(r);
+			if (c < 2) {
+				assert_int_equal((int)r->v[C_DEPTH], 32);
+				assert_int_equal((int)r->v[C_TASKS], 1);
+				assert_int_equal((int)r->v[C_VFS], 1);
+			}
+			/* the ratio to raw OpenSSL is this row's speed over the raw row's */
+			assert_near("ratio_raw", r->v[C_RATIO_RAW], r->v[C_MBPS] / rows[s * 3 + 2].v[C_MBPS],
+				    0.002, 2e-4);
+			assert_true(r->v[C_RATIO_ORACLE] == 0); /* league only */
+		}
+	/* no cap without control; the static cap in force, and never exceeded (the device's minimum gap
+	 * between two interrupts: at most one more than the window allows) */
+	assert_int_equal((int)rows[0].v[C_CAP], 0);
+	assert_int_equal((int)rows[1].v[C_CAP], 20000);
+	assert_int_equal((int)rows[4].v[C_CAP], 20000);
+	assert_true(rows[1].v[C_IRQ] <= 20000 * 1.02 + 1 / 0.05);
+	assert_true(rows[4].v[C_IRQ] <= 20000 * 1.02 + 1 / 0.05);
+	/* the table on stdout names the same points */
+	assert_file_contains(P("out"), "raw-openssl");
+	assert_file_contains(P("out"), "static:20000");
+}
+
+/* Each bad option: exit status 2, a message naming the option, nothing written. */
+static void test_option_errors(void **state)
+{
+	static const struct {
+		const char *args, *msg;
+	} bad[] = {
+		{ "--algo nope", "vfc bench: --algo: unknown algorithm 'nope'" },
+		{ "--algo sha256,nope", "--algo: unknown algorithm 'nope'" },
+		{ "--algo ''", "--algo: empty list" },
+		{ "--size 0", "vfc bench: --size: bad value '0'" },
+		{ "--sizes 1024,0", "--sizes: bad value '0'" },
+		{ "--sizes 1024,x", "--sizes: bad value 'x'" },
+		{ "--size 17", "--size: 17 is not a multiple of 16 (AES-CBC)" },
+		{ "--algo aes-128-cbc-dec --size 4100", "--size: 4100 is not a multiple of 16" },
+		{ "--depth -1", "vfc bench: --depth: expected a whole number from 1 to 1024, got '-1'" },
+		{ "--depth=-1", "--depth: expected a whole number from 1 to 1024, got '-1'" },
+		{ "--depth 0", "--depth: expected a whole number" },
+		{ "--tasks 0", "--tasks: expected a whole number" },
+		{ "--vfs 65", "--vfs: expected a whole number from 1 to 64" },
+		{ "--ctl bogus", "vfc bench: --ctl: unknown controller 'bogus'" },
+		{ "--seconds 0", "--seconds: expected a number of seconds" },
+		{ "--seconds abc", "--seconds: expected a number of seconds" },
+		{ "--warmup -1", "--warmup: expected a number of seconds" },
+		{ "--tick 5", "--tick: expected 10..60000 ms, got '5'" },
+		{ "--depth 1024 --tasks 8", "--depth x --tasks = 8192" },
+		{ "--frobnicate 1", "vfc bench: unknown option '--frobnicate' (see vfc bench --help)" },
+		{ "--algo", "--algo: missing value" },
+	};
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		int rc;
+
+		unlink(P("e.csv"));
+		/* the bad option last, so that a missing value is missing */
+		rc = run(VFC_BIN " bench " SHORT " --csv '%s' %s > '%s' 2> '%s'", P("e.csv"), bad[k].args,
+			 P("out"), P("err"));
+		if (rc != 2)
+			print_error("vfc bench %s: exit status %d, expected 2\n", bad[k].args, rc);
+		assert_int_equal(rc, 2);
+		assert_file_contains(P("err"), bad[k].msg);
+		assert_false(exists(P("e.csv")));
+	}
+	/* SHA-256 and RSA take any size, 17 bytes included */
+	assert_int_equal(run(VFC_BIN " bench --algo sha256 --size 17 " SHORT " > /dev/null"), 0);
+	/* --help is not an error */
+	assert_int_equal(run(VFC_BIN " bench --help > '%s'", P("out")), 0);
+	assert_file_contains(P("out"), "Usage: vfc bench");
+	assert_file_contains(P("out"), "--csv FILE");
+}
+
+/* A short real run of each algorithm: it succeeds and measures something. */
+static void test_each_algorithm(void **state)
+{
+	static const struct {
+		const char *algo;
+		unsigned size;
+	} a[] = {
+		{ "aes-128-cbc", 4096 }, { "aes-128-cbc-dec", 4096 }, { "sha256", 1000 },
+		{ "rsa2048-sign", 256 }, { "rsa2048-verify", 256 },
+	};
+	struct row rows[MAX_ROWS];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(a) / sizeof(a[0]); k++) {
+		int rc;
+
+		unlink(P("a.csv"));
+		rc = run(VFC_BIN " bench --algo %s --size %u " SHORT " --csv '%s' > '%s' 2>&1", a[k].algo,
+			 a[k].size, P("a.csv"), P("out"));
+		if (rc != 0) {
+			char *o = slurp(P("out"));
+
+			print_error("vfc bench --algo %s: exit status %d:\n%s\n", a[k].algo, rc, o);
+			free(o);
+		}
+		assert_int_equal(rc, 0);
+		assert_int_equal(read_csv(P("a.csv"), rows, MAX_ROWS), 1);
+		assert_string_equal(rows[0].algo, a[k].algo);
+		assert_int_equal((unsigned)rows[0].v[C_BLOCK], a[k].size);
+		assert_string_equal(rows[0].ctl, "none");
+		assert_sane_row(&rows[0]);
+	}
+	/* the JSON form carries the same point */
+	assert_int_equal(run(VFC_BIN " bench --algo sha256 --size 1000 --json " SHORT " > '%s'", P("out")),
+			 0);
+	assert_file_contains(P("out"), "\"command\": \"bench\"");
+	assert_file_contains(P("out"), "\"algo\": \"sha256\"");
+	assert_file_contains(P("out"), "\"block_bytes\": 1000");
+}
+
+/*
+ * The bytes processed, counted three ways: raw OpenSSL's loop and the device's counters each give
+ * ops x size = speed; and the tenant's own count of the bytes its completions carried (task_mbps) agrees
+ * with the device's counter (mbps), which is independent of it. With two tasks, the two tasks' bytes add
+ * up to the device's. The windows differ by at most what is in flight at each end: depth x tasks
+ * requests.
+ */
+static void test_raw_and_device_agree(void **state)
+{
+	struct row rows[MAX_ROWS];
+	const double size = 4096, depth = 8;
+	double slack_mbps;
+
+	(void)state;
+	unlink(P("r.csv"));
+	assert_int_equal(run(VFC_BIN
+			     " bench --algo aes-128-cbc --size 4096 --depth 8 --raw --seconds 0.2 --warmup 0 "
+			     "-q --csv '%s' > /dev/null",
+			     P("r.csv")),
+			 0);
+	assert_int_equal(read_csv(P("r.csv"), rows, MAX_ROWS), 2);
+	assert_string_equal(rows[0].ctl, "none");
+	assert_string_equal(rows[1].ctl, "raw");
+	assert_sane_row(&rows[0]);
+	assert_sane_row(&rows[1]);
+	assert_near("raw ratio_raw", rows[1].v[C_RATIO_RAW], 1, 0, 1e-4);
+	assert_near("device ratio_raw", rows[0].v[C_RATIO_RAW], rows[0].v[C_MBPS] / rows[1].v[C_MBPS], 0.002,
+		    2e-4);
+	/* tenant's completed bytes vs the device's byte counter, over ~0.2 s */
+	slack_mbps = 2 * depth * size / 0.2 / 1e6;
+	assert_near("tenant task_mbps vs device mbps", rows[0].v[C_TMIN], rows[0].v[C_MBPS], 0.02,
+		    slack_mbps);
+	assert_near("task_mbps_min vs max (one task)", rows[0].v[C_TMIN], rows[0].v[C_TMAX], 0, 1e-3);
+
+	unlink(P("r.csv"));
+	assert_int_equal(run(VFC_BIN
+			     " bench --algo sha256 --size 4096 --depth 8 --tasks 2 --seconds 0.2 --warmup 0 "
+			     "-q --csv '%s' > /dev/null",
+			     P("r.csv")),
+			 0);
+	assert_int_equal(read_csv(P("r.csv"), rows, MAX_ROWS), 1);
+	assert_sane_row(&rows[0]);
+	assert_int_equal((int)rows[0].v[C_TASKS], 2);
+	assert_near("task 1 + task 2 vs device mbps", rows[0].v[C_TMIN] + rows[0].v[C_TMAX],
+		    rows[0].v[C_MBPS], 0.02, 2 * slack_mbps);
+}
+
+/* Failures after the run: an unwritable --csv is exit status 1 and names the file. */
+static void test_csv_unwritable(void **state)
+{
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --size 4096 " SHORT " --csv '%s' > /dev/null 2> '%s'",
+			     P("nodir/x.csv"), P("err")),
+			 1);
+	assert_file_contains(P("err"), "vfc bench: --csv ");
+	assert_file_contains(P("err"), "nodir/x.csv: No such file or directory");
+}
+
+/* The timeline: a header and one row per monitor tick. */
+static void test_timeline(void **state)
+{
+	char *t;
+	unsigned lines = 0;
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --size 4096 --tick 10 --ctl paper --seconds 0.1 --warmup 0 -q "
+				     "--timeline '%s' > /dev/null",
+			     P("t.csv")),
+			 0);
+	t = slurp(P("t.csv"));
+	assert_memory_equal(
+		t, "t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n",
+		strlen("t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"));
+	for (char *p = t; *p; p++)
+		lines += *p == '\n';
+	free(t);
+	assert_true(lines >= 3); /* the header and ticks of a 100 ms run at 10 ms */
+	assert_file_contains(P("t.csv"), ",aes-128-cbc,4096,paper,");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_schema),     cmocka_unit_test(test_option_errors),
+		cmocka_unit_test(test_each_algorithm), cmocka_unit_test(test_raw_and_device_agree),
+		cmocka_unit_test(test_csv_unwritable), cmocka_unit_test(test_timeline),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
