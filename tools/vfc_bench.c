@@ -74,6 +74,7 @@ struct bench_point {
 	uint32_t size;
 	unsigned depth;  /* requests in flight per task */
 	double warmup;   /* seconds before measuring; 0: --warmup */
+	double secs;     /* the measuring window as it was */
 	const char *ctl; /* "raw" for raw OpenSSL */
 	double mbps, ops_per_s, irq_hz, cpu_pct, lat_p50_us, lat_p99_us, spread_pct;
 	double task_mbps_min, task_mbps_max; /* per task, tasks > 1 */
@@ -472,6 +473,7 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 		fprintf(stderr, "vfc bench: no measurement window (a wait took longer than the run)\n");
 		return -ETIMEDOUT;
 	}
+	p->secs = dt;
 	p->mbps = (double)bytes / dt / 1e6;
 	p->ops_per_s = (double)ops / dt;
 	p->irq_hz = (double)irqs / dt;
@@ -543,6 +545,7 @@ static int bench_raw_point(const struct bench_cfg *cfg, unsigned algo, uint32_t 
 		}
 		t = now_ns();
 	} while ((double)(t - t0) < cfg->seconds * 1e9);
+	p->secs = (double)(t - t0) / 1e9;
 	p->mbps = (double)ops * size / ((double)(t - t0) / 1e3);
 	p->ops_per_s = (double)ops / ((double)(t - t0) / 1e9);
 	rc = 0;
@@ -770,7 +773,15 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			a = opt;
 			v = eq + 1;
 		} else {
-			if (strncmp(a, "-", 1) || !strcmp(a, "-"))
+			static const char *const valued[] = { "--algo", "--size", "--sizes", "--depth", "--tasks",
+							      "--vfs", "--seconds", "--warmup", "--cap",
+							      "--sweep-caps", "--ctl", "--tick", "--repeat",
+							      "--csv", "--timeline" };
+			size_t k;
+
+			for (k = 0; k < sizeof(valued) / sizeof(valued[0]) && strcmp(a, valued[k]); k++)
+				;
+			if (k == sizeof(valued) / sizeof(valued[0]))
 				return vfc_tool_unknown_opt("bench", a);
 			v = vfc_tool_optval("bench", argc, argv, &i);
 			if (!v)
@@ -863,16 +874,16 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 
 /* ---- output ---- */
 
-static void print_point_line(const struct bench_cfg *cfg, const struct bench_point *p)
+static void print_point_line(const struct bench_point *p)
 {
 	const struct bench_algo *a = &algos[p->algo];
 
 	if (a->rsa_bits)
 		printf("%s %u-byte messages: done. %.0f ops in %.2f secs: %.1f ops/sec, %.2f MB/sec, ", a->verb,
-		       p->size, p->ops_per_s * cfg->seconds, cfg->seconds, p->ops_per_s, p->mbps);
+		       p->size, p->ops_per_s * p->secs, p->secs, p->ops_per_s, p->mbps);
 	else
 		printf("%s in chunks of %u bytes: done. %.2f MB in %.2f secs: %.2f MB/sec, ", a->verb, p->size,
-		       p->mbps * cfg->seconds, cfg->seconds, p->mbps);
+		       p->mbps * p->secs, p->secs, p->mbps);
 	if (p->raw)
 		printf("raw OpenSSL\n");
 	else if (p->cap_hz)
@@ -905,35 +916,32 @@ static void print_table(const struct bench_cfg *cfg, const struct bench_point *p
 	}
 }
 
-static int write_csv(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n)
+/* Write the points to the CSV output opened before the run (so that a bad path
+ * fails at once, not after the measurements), and make it visible. */
+static int write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct bench_point *pts, size_t n)
 {
-	struct vfc_out o = { 0 };
 	char line[1024];
-	int rc = vfc_out_open(&o, cfg->csv);
+	int rc;
 
-	if (rc < 0) {
-		fprintf(stderr, "vfc bench: --csv %s: %s\n", cfg->csv, strerror(-rc));
-		return rc;
-	}
 	snprintf(line, sizeof(line), "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
 				     "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
 				     "task_mbps_max,ratio_oracle\n");
-	rc = vfc_out_write(&o, line, strlen(line));
+	rc = vfc_out_write(o, line, strlen(line));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct bench_point *p = &pts[i];
 		int len = snprintf(line, sizeof(line),
 				   "%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f\n",
 				   algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
-				   p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, cfg->seconds, p->mbps, p->ops_per_s,
+				   p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, p->secs, p->mbps, p->ops_per_s,
 				   p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
 				   p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle);
 
-		rc = vfc_out_write(&o, line, (size_t)len);
+		rc = vfc_out_write(o, line, (size_t)len);
 	}
 	if (rc == 0)
-		rc = vfc_out_commit(&o);
+		rc = vfc_out_commit(o);
 	else
-		vfc_out_abort(&o);
+		vfc_out_abort(o);
 	if (rc < 0)
 		fprintf(stderr, "vfc bench: --csv %s: %s\n", cfg->csv, strerror(-rc));
 	return rc;
@@ -944,7 +952,7 @@ static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point 
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f}",
 			 "algo", algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
 			 (json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
-			 (json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", cfg->seconds,
+			 (json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", p->secs,
 			 "mbps", p->mbps, "ops_per_s", p->ops_per_s, "irq_hz", p->irq_hz, "cap_hz",
 			 (json_int_t)p->cap_hz, "tenant_cpu_pct", p->cpu_pct, "lat_p50_us", p->lat_p50_us,
 			 "lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,
@@ -971,52 +979,49 @@ static void progress(struct bench_ctx *x, unsigned algo, uint32_t size, const ch
 		fprintf(stderr, "\r\033[K");
 }
 
-/* Run a list of points `repeat` times interleaved, fill medians. */
+static int cmp_point_mbps(const void *a, const void *b)
+{
+	return cmp_double(&((const struct bench_point *)a)->mbps, &((const struct bench_point *)b)->mbps);
+}
+
+/* Run a list of points `repeat` times interleaved. Each point then reports
+ * its median run whole (every field from that one run, so they agree with
+ * each other) and the spread of the speed over the runs. */
 static int run_points(struct bench_ctx *x, struct bench_point *pts, size_t n, int print_lines)
 {
 	struct bench_cfg *cfg = x->cfg;
 	unsigned R = cfg->repeat;
-	double *mb = calloc(n * R, sizeof(double)), *ir = calloc(n * R, sizeof(double));
-	double *op = calloc(n * R, sizeof(double));
+	struct bench_point *runs = calloc(n * R, sizeof(*runs));
 	int rc = 0;
 
-	if (!mb || !ir || !op) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!runs)
+		return -ENOMEM;
 	for (unsigned r = 0; r < R; r++) {
 		for (size_t i = 0; i < n; i++) {
-			struct bench_point res = pts[i];
+			struct bench_point *res = &runs[i * R + r];
 
+			*res = pts[i];
 			progress(x, pts[i].algo, pts[i].size, pts[i].raw ? NULL : pts[i].ctl);
 			if (pts[i].raw)
-				rc = bench_raw_point(cfg, pts[i].algo, pts[i].size, &res);
+				rc = bench_raw_point(cfg, pts[i].algo, pts[i].size, res);
 			else
-				rc = bench_device_point(x->ws, cfg, pts[i].algo, pts[i].size, pts[i].ctl, &res);
+				rc = bench_device_point(x->ws, cfg, pts[i].algo, pts[i].size, pts[i].ctl, res);
 			x->done++;
 			if (rc < 0)
 				goto out;
-			mb[i * R + r] = res.mbps;
-			ir[i * R + r] = res.irq_hz;
-			op[i * R + r] = res.ops_per_s;
-			pts[i] = res;
 			if (print_lines && !cfg->json)
-				print_point_line(cfg, &res);
+				print_point_line(res);
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		qsort(mb + i * R, R, sizeof(double), cmp_double);
-		qsort(ir + i * R, R, sizeof(double), cmp_double);
-		qsort(op + i * R, R, sizeof(double), cmp_double);
-		pts[i].mbps = mb[i * R + R / 2];
-		pts[i].irq_hz = ir[i * R + R / 2];
-		pts[i].ops_per_s = op[i * R + R / 2];
-		pts[i].spread_pct = pts[i].mbps > 0 ? 100.0 * (mb[i * R + R - 1] - mb[i * R]) / pts[i].mbps : 0;
+		struct bench_point *v = &runs[i * R];
+
+		qsort(v, R, sizeof(*v), cmp_point_mbps);
+		pts[i] = v[R / 2];
+		pts[i].spread_pct = pts[i].mbps > 0 ? 100.0 * (v[R - 1].mbps - v[0].mbps) / pts[i].mbps : 0;
 	}
 out:
-	free(mb);
-	free(ir);
-	free(op);
+	free(runs);
 	return rc;
 }
 
@@ -1152,6 +1157,7 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 	struct bench_worker *ws = NULL;
 	struct bench_point *pts = NULL;
 	size_t n_pts = 0;
+	struct vfc_out csv_out = { 0 };
 	int rc, status = VFC_EXIT_FAIL;
 	unsigned opened = 0;
 
@@ -1159,6 +1165,13 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 	if (rc >= 0) {
 		status = rc;
 		goto out;
+	}
+	if (cfg.csv) {
+		rc = vfc_out_open(&csv_out, cfg.csv);
+		if (rc < 0) {
+			fprintf(stderr, "vfc bench: --csv %s: %s\n", cfg.csv, strerror(-rc));
+			goto out;
+		}
 	}
 	if (g->vf.n_vfs < cfg.vfs)
 		g->vf.n_vfs = cfg.vfs;
@@ -1231,10 +1244,11 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 	} else if (!cfg.league) {
 		print_table(&cfg, pts, n_pts);
 	}
-	if (cfg.csv && write_csv(&cfg, pts, n_pts) < 0)
+	if (cfg.csv && write_csv(&cfg, &csv_out, pts, n_pts) < 0)
 		goto out;
 	status = VFC_EXIT_OK;
 out:
+	vfc_out_abort(&csv_out); /* nothing after a commit; a half-run leaves no file */
 	if (x.timeline)
 		fclose(x.timeline);
 	for (unsigned v = 0; v < opened; v++) {
