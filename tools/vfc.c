@@ -16,6 +16,7 @@
 const char vfc_global_help[] =
 	"Device options (every command that uses the device):\n"
 	"  --device SPEC        device to open: 'embedded' (default: an in-process device)\n"
+	"                       or 'unix:PATH' (a vfcd daemon listening on PATH)\n"
 	"  --vfs N              virtual functions of the embedded device, 1..64 (default 4)\n"
 	"  --engines N          engine threads of the embedded device, 1..16 (default 1)\n"
 	"  --irq-mode MODE      completion: interrupt (default), poll, or hybrid[:SPIN_US]\n"
