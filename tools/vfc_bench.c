@@ -604,7 +604,7 @@ static const char bench_help[] =
 	"  --league            the controller league: {aes-128-cbc, sha256} x {1,4,16,64 KiB}\n"
 	"                      x depth {4,32} x {none, paper, dim, adaptive}, each divided by\n"
 	"                      the best static cap of a sweep of its cell (the oracle).\n"
-	"                      --seconds, --warmup and --tick apply (defaults 2, 3, 100)\n"
+	"                      --seconds, --warmup and --tick apply (defaults 2, 4.5, 100)\n"
 	"  -q, --quiet         no progress on stderr\n"
 	"  -h, --help          this text\n"
 	"\n";
@@ -856,7 +856,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		if (!seconds_set)
 			cfg->seconds = 2;
 		if (!warmup_set)
-			cfg->warmup = 3;
+			cfg->warmup = 4.5;
 		if (!tick_set)
 			cfg->tick_ms = 100;
 	} else if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0) {

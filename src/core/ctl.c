@@ -531,11 +531,13 @@ enum vfc__ad_state {
 	AD_SETTLED,
 	AD_PROBE_DOWN,    /* re-probe: one level down */
 	AD_PROBE_UP,      /* re-probe: one level up */
+	AD_TOPCHECK,      /* after the descent: is the top of the ladder (no moderation) better? */
 };
 
 #define AD_EWMA_N 16        /* level means: running average over 16 samples, then EWMA 1/16 */
 #define AD_GUARD_SLACK 1.1  /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8   /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
+#define AD_TOPCHECK_AFTER 20 /* settled ticks before the look at the top, if re-probes are off */
 
 static void ad_record(struct vfc_ctl *ctl, uint32_t k, double v)
 {
@@ -706,6 +708,7 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.shifts = 0;
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
+	ctl->ad.topchecked = false;
 	ad_record(ctl, lvl, s->mbps);
 
 	target = a->start * fl;
@@ -801,6 +804,16 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		ad_after_start(ctl);
 		break;
 	}
+	case AD_TOPCHECK:
+		if (ad_better(ctl, lvl, ctl->ad.s0)) {
+			/* The top wins: bisect between the old level (now known worse) and it. */
+			ctl->ad.lo = ctl->ad.s0;
+			ctl->ad.upchecked = true;
+			ad_bisect(ctl);
+		} else {
+			ad_settle(ctl, ctl->ad.s0);
+		}
+		break;
 	case AD_UPCHECK:
 		if (ad_better(ctl, lvl, ctl->ad.s0) && lvl + 1 < ctl->ad.nlevels) {
 			ctl->ad.ix = lvl + 1;
@@ -826,9 +839,24 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ad_settle(ctl, ad_lowest_good(ctl, fl)); /* the floor rose past us */
 			break;
 		}
-		if (!a->probe || ++ctl->ad.since < a->probe)
+		if (++ctl->ad.since < (a->probe ? a->probe : AD_TOPCHECK_AFTER))
 			break;
 		ctl->ad.since = 0;
+		/* Where interrupts are cheap next to a starving queue (shallow queues, small
+		 * requests), speed keeps rising slowly all the way up, in steps too small to beat
+		 * the band one level at a time. The first re-probe of a search looks at the top
+		 * once: if it is better, the answer lies between here and the top, and bisection
+		 * finds it. */
+		if (!ctl->ad.topchecked && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 &&
+		    !ctl->ad.mem[ctl->ad.nlevels - 1].n) {
+			ctl->ad.topchecked = true;
+			ctl->ad.s0 = ctl->ad.settled;
+			ctl->ad.ix = ctl->ad.nlevels - 1;
+			ctl->ad.state = AD_TOPCHECK;
+			break;
+		}
+		if (!a->probe)
+			break;
 		if (ctl->ad.settled > fl) {
 			ctl->ad.ix = ctl->ad.settled - 1;
 			ctl->ad.state = AD_PROBE_DOWN;
@@ -946,7 +974,7 @@ const char *vfc_ctl_state(const struct vfc_ctl *ctl)
 {
 	static const char *const dim_states[] = { "going", "parked", "tired" };
 	static const char *const ad_states[] = { "start",   "measure", "upcheck",    "climb",
-						 "descend", "settled", "probe-down", "probe-up" };
+						 "descend", "settled", "probe-down", "probe-up", "topcheck" };
 
 	switch (ctl->cfg.kind) {
 	case VFC_CTL_KIND_NONE:
@@ -957,7 +985,7 @@ const char *vfc_ctl_state(const struct vfc_ctl *ctl)
 	case VFC_CTL_KIND_DIM:
 		return ctl->dim.state >= 0 && ctl->dim.state < 3 ? dim_states[ctl->dim.state] : "?";
 	case VFC_CTL_KIND_ADAPTIVE:
-		return ctl->ad.state >= 0 && ctl->ad.state < 8 ? ad_states[ctl->ad.state] : "?";
+		return ctl->ad.state >= 0 && ctl->ad.state < 9 ? ad_states[ctl->ad.state] : "?";
 	}
 	return "?";
 }

@@ -100,6 +100,7 @@ struct vfc_ctl {
 			uint32_t s0;          /* the search's start level */
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
+			bool topchecked;      /* this search looked at the top of the ladder */
 			int state;            /* enum vfc__ad_state in ctl.c */
 			uint32_t since;       /* ticks settled since the last probe */
 			uint32_t shifts;      /* consecutive shifted samples at the settled level */

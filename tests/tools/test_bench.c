@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "cli_test.h"
+
 #ifndef VFC_BIN
 #error "VFC_BIN (the path of the vfc binary) must be defined by the build"
 #endif
@@ -55,81 +57,11 @@ struct row {
 	double v[N_COLS]; /* numeric columns; the text ones are 0 */
 };
 
-static char dir[256];
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int n, st;
-
-	va_start(ap, fmt);
-	n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	assert_true(n > 0 && (size_t)n < sizeof(cmd));
-	st = system(cmd);
-	if (st == -1 || !WIFEXITED(st)) {
-		print_error("command did not exit normally: %s\n", cmd);
-		return -1;
-	}
-	return WEXITSTATUS(st);
-}
-
-static const char *P(const char *name)
-{
-	static char bufs[8][512];
-	static unsigned k;
-	char *b = bufs[k++ % 8];
-
-	snprintf(b, sizeof(bufs[0]), "%s/%s", dir, name);
-	return b;
-}
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		print_error("%s: %s\n", path, strerror(errno));
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = 0;
-	fclose(f);
-	return buf;
-}
-
-static void assert_file_contains(const char *path, const char *needle)
-{
-	char *s = slurp(path);
-	int found = strstr(s, needle) != NULL;
-
-	if (!found)
-		print_error("%s does not contain '%s'; it has:\n%s\n", path, needle, s);
-	free(s);
-	assert_true(found);
-}
-
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
 /* Parse vfc bench's CSV: the header must be exactly CSV_HEADER, every row N_COLS fields, the numeric ones
  * numbers. Returns the number of rows. */
 static unsigned read_csv(const char *path, struct row *rows, unsigned max)
 {
-	char *text = slurp(path), *save = NULL, *line;
+	char *text = (char *)slurp(path, NULL), *save = NULL, *line;
 	unsigned n = 0;
 
 	line = strtok_r(text, "\n", &save);
@@ -352,7 +284,7 @@ static void test_each_algorithm(void **state)
 		rc = run(VFC_BIN " bench --algo %s --size %u " SHORT " --csv '%s' > '%s' 2>&1", a[k].algo,
 			 a[k].size, P("a.csv"), P("out"));
 		if (rc != 0) {
-			char *o = slurp(P("out"));
+			char *o = (char *)slurp(P("out"), NULL);
 
 			print_error("vfc bench --algo %s: exit status %d:\n%s\n", a[k].algo, rc, o);
 			free(o);
@@ -441,7 +373,7 @@ static void test_timeline(void **state)
 				     "--timeline '%s' > /dev/null",
 			     P("t.csv")),
 			 0);
-	t = slurp(P("t.csv"));
+	t = (char *)slurp(P("t.csv"), NULL);
 	assert_memory_equal(
 		t, "t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n",
 		strlen("t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"));
