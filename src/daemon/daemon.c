@@ -124,7 +124,11 @@ void vfcd__vf_info(struct vfcd *d, uint32_t i, struct vfcd_vf_info *info)
 /* Apply a policy to the PF and the table. */
 static int vf_set_policy(struct vfcd *d, uint32_t i, const struct vfcd_policy *p)
 {
-	int rc = vfc_pf_set_policy(d->pf, i, &p->pf);
+	struct vfc_vf_policy pf = p->pf;
+	int rc;
+
+	pf.max_in_flight = p->max_in_flight; /* the PF enforces it too, not only the tenant's driver */
+	rc = vfc_pf_set_policy(d->pf, i, &pf);
 
 	if (rc)
 		return rc;

@@ -129,7 +129,7 @@ static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc
 	struct vfc_region_hdr *hdr = r->hdr;
 	uint32_t entries = cfg->ring_entries;
 	uint32_t head = atomic_load_explicit(&vf->req_head, memory_order_relaxed);
-	uint32_t tail, rhead, n, space;
+	uint32_t tail, rhead, n, space, unconsumed;
 	struct vfc__post post = { vf, r };
 
 	/* Acquire: the tenant's descriptor writes before its req_tail store are visible. */
@@ -142,6 +142,7 @@ static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc
 	}
 	n = vfc_ring_count(head, tail);
 	space = vfc_ring_free(rhead, vf->resp_tail, entries);
+	unconsumed = vfc_ring_count(rhead, vf->resp_tail);
 	if (n > space)
 		n = space;
 	if (n > cfg->burst)
@@ -161,6 +162,11 @@ static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc
 		struct vfc__item *it = &e->items[i];
 		int st = vfc_desc_validate(&it->d, cfg->pool_size);
 
+		/* Policy: what the tenant has outstanding when this request is taken is the
+		 * responses it has not consumed plus the requests before this one in the
+		 * burst (their responses come first). Beyond the limit: -EBUSY, not run. */
+		if (!st && vf->policy.max_in_flight && unconsumed + i >= vf->policy.max_in_flight)
+			st = -EBUSY;
 		it->s = NULL;
 		if (!st && !(it->d.opcode == VFC_OP_NOP && it->d.session == 0)) {
 			it->s = vfc__session_lookup(&vf->crypto, it->d.session);

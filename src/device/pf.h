@@ -26,6 +26,10 @@ struct vfc_vf_policy {
 	uint32_t max_cap_hz;   /* 0 = no maximum. A request for "no cap" (0) gets max_cap_hz when set. */
 	uint32_t max_sessions; /* 0 = unlimited (bounded by the device's table) */
 	uint32_t max_keys;     /* 0 = unlimited */
+	/* Requests a tenant may have outstanding (queued, or answered and not yet
+	 * consumed); those beyond it are answered -EBUSY without being run. 0 = the
+	 * ring size. A driver that keeps to it never sees the error. */
+	uint32_t max_in_flight;
 };
 
 /* What a tenant needs to map and drive a VF. The fds stay owned by the PF. */

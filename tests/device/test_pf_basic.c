@@ -417,6 +417,42 @@ static void test_ctl_validation(void **state)
 	assert_int_equal(vfc_pf_ctl(f->pf, 99, &m.req, sizeof(m.req), &resp), -EINVAL);
 }
 
+/* max_in_flight: what a tenant has outstanding beyond it is answered -EBUSY, each exactly once. */
+static void test_policy_in_flight(void **state)
+{
+	struct fix *f = *state;
+	struct pfh_vf *v = &f->v;
+	struct vfc_vf_policy pol = { .max_in_flight = 4 };
+	struct vfc_req_desc d[8];
+	struct vfc_resp_desc r;
+	int ok = 0, busy = 0;
+
+	assert_int_equal(vfc_pf_set_policy(f->pf, v->id, &pol), 0);
+	for (int i = 0; i < 8; i++) {
+		d[i] = pfh_desc(VFC_OP_NOP, 0, 0, 0, 0, 0);
+		d[i].cookie = (uint64_t)i;
+	}
+	/* Eight at once, none consumed: the first four run, the last four are refused. */
+	pfh_push_n(v, d, 8);
+	for (int i = 0; i < 8; i++) {
+		assert_true(pfh_pop(v, &r, 5000));
+		assert_int_equal(r.cookie, (uint64_t)i);
+		assert_int_equal(r.status, i < 4 ? 0 : -EBUSY);
+		ok += r.status == 0;
+		busy += r.status == -EBUSY;
+	}
+	assert_int_equal(ok, 4);
+	assert_int_equal(busy, 4);
+	/* A tenant that keeps to the limit never sees it. */
+	for (int round = 0; round < 3; round++) {
+		pfh_push_n(v, d, 4);
+		for (int i = 0; i < 4; i++) {
+			assert_true(pfh_pop(v, &r, 5000));
+			assert_int_equal(r.status, 0);
+		}
+	}
+}
+
 static void test_policy(void **state)
 {
 	struct fix *f = *state;
@@ -617,6 +653,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_desc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ctl_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_release, setup, teardown),
 	};
