@@ -20,11 +20,13 @@
  * capped row, each row divided by its left side (relative residuals, as in
  * core/model.c). Rows near the cliff (mbps >= 0.8 cap depth B) measure the
  * cap, not the device, and are left out of the fit; every row is used in
- * the validation, which simulates it with its own controller.
+ * the validation, which simulates it with its own controller. With raw rows
+ * the engine's costs come from them instead (fit_raw), and the timer's
+ * lateness and the tenant's wake-up from a search (fit_latencies).
  */
 
 #define CAL_MAX_ROWS 4096
-#define CAL_MAX_UNK (2 * VFC_SIM_ALGO__MAX + 1)
+#define CAL_MAX_UNK (2 * VFC_SIM_ALGO__MAX + 2)
 
 struct cal_row {
 	int algo;
@@ -33,6 +35,7 @@ struct cal_row {
 	double seconds, mbps, irq_hz;
 	uint32_t cap;
 	unsigned line;
+	bool raw;       /* a `raw` row: OpenSSL in the bench process, no device */
 };
 
 static int cal_err(char *err, size_t errlen, const char *fmt, const char *path, unsigned line, const char *what)
@@ -74,6 +77,7 @@ static int read_rows(const char *path, struct cal_row **out, size_t *n, char *er
 	int col[C__N];
 	char line[4096], *f[64];
 	unsigned ln = 0;
+	size_t ndev = 0;
 	bool have_header = false;
 	struct cal_row *rows;
 	FILE *fp = fopen(path, "r");
@@ -128,8 +132,10 @@ static int read_rows(const char *path, struct cal_row **out, size_t *n, char *er
 			free(rows);
 			return cal_err(err, errlen, "%s:%u: %s", path, ln, "too few columns");
 		}
-		if (!strcmp(f[col[C_CTL]], "raw") || x[C_MBPS] <= 0 || x[C_BLOCK] < 1 || x[C_DEPTH] < 1)
-			continue; /* raw OpenSSL rows and empty points say nothing about the device */
+		bool raw = !strcmp(f[col[C_CTL]], "raw");
+
+		if (x[C_MBPS] <= 0 || x[C_BLOCK] < 1 || (!raw && x[C_DEPTH] < 1))
+			continue; /* empty points say nothing */
 		if (*n == CAL_MAX_ROWS) {
 			fclose(fp);
 			free(rows);
@@ -151,13 +157,15 @@ static int read_rows(const char *path, struct cal_row **out, size_t *n, char *er
 		r->irq_hz = x[C_IRQ];
 		r->cap = (uint32_t)x[C_CAP];
 		r->line = ln;
+		r->raw = raw;
+		ndev += !raw;
 	}
 	fclose(fp);
 	if (!have_header) {
 		free(rows);
 		return cal_err(err, errlen, "%s:%u: %s", path, ln, "no header line");
 	}
-	if (*n < 3) {
+	if (ndev < 3) {
 		free(rows);
 		return cal_err(err, errlen, "%s:%u: %s", path, ln, "fewer than 3 device rows");
 	}
@@ -221,35 +229,148 @@ static bool fit_row(const struct cal_row *r)
 	return r->mbps < 0.8 * bound;
 }
 
-/* Least squares; with_w false fixes w = 0 (the rows do not determine it). */
-static int fit(const struct cal_row *rows, size_t n, uint32_t engines, const int *ix, int nunk, bool with_w,
-	       double *x)
+/*
+ * Least squares over the fit rows. Unknowns: a, k per algorithm, then the
+ * shared w0 (per interrupt) and w1 (per interrupt per KiB); use_w0/use_w1
+ * false fixes that one at 0 (the rows do not determine it, or it came out
+ * negative).
+ */
+static int fit(const struct cal_row *rows, size_t n, uint32_t engines, const int *ix, int nalg, bool use_w0,
+	       bool use_w1, double *x)
 {
-	double A[CAL_MAX_UNK * CAL_MAX_UNK] = { 0 }, b[CAL_MAX_UNK] = { 0 };
-	int m = with_w ? nunk : nunk - 1;
+	double A[CAL_MAX_UNK * CAL_MAX_UNK] = { 0 }, b[CAL_MAX_UNK] = { 0 }, xs[CAL_MAX_UNK] = { 0 };
+	int col[CAL_MAX_UNK], m = 0, nunk = 2 * nalg + 2;
 
+	for (int c = 0; c < nunk; c++)
+		if (c < 2 * nalg || (c == 2 * nalg && use_w0) || (c == 2 * nalg + 1 && use_w1))
+			col[m++] = c;
 	for (size_t i = 0; i < n; i++) {
 		const struct cal_row *r = &rows[i];
-		double R = r->mbps * 1e6 / r->block, y = engines / R, row[CAL_MAX_UNK] = { 0 };
+		double R = r->mbps * 1e6 / r->block, y = engines / R, full[CAL_MAX_UNK] = { 0 }, row[CAL_MAX_UNK];
 
 		if (!fit_row(r))
 			continue;
-		row[ix[r->algo] * 2] = 1 / y;
-		row[ix[r->algo] * 2 + 1] = r->block / 1024.0 / y;
-		if (with_w)
-			row[nunk - 1] = r->irq_hz / R / y;
+		full[ix[r->algo] * 2] = 1 / y;
+		full[ix[r->algo] * 2 + 1] = r->block / 1024.0 / y;
+		full[2 * nalg] = r->irq_hz / R / y;
+		full[2 * nalg + 1] = r->irq_hz / R * (r->block / 1024.0) / y;
+		for (int p = 0; p < m; p++)
+			row[p] = full[col[p]];
 		for (int p = 0; p < m; p++) {
 			for (int q = 0; q < m; q++)
 				A[p * m + q] += row[p] * row[q];
 			b[p] += row[p]; /* y / y */
 		}
 	}
-	if (!with_w)
-		x[nunk - 1] = 0;
-	return solve(A, b, x, m);
+	int rc = solve(A, b, xs, m);
+
+	for (int c = 0; c < nunk; c++)
+		x[c] = 0;
+	for (int p = 0; p < m; p++)
+		x[col[p]] = xs[p];
+	return rc;
 }
 
-static double simulate_row(const struct vfc_sim_profile *p, const struct cal_row *r, int *rc)
+/*
+ * With `raw` rows (OpenSSL in the bench process: the engine's crypto alone)
+ * at two block sizes or more for every algorithm, a and k come from them,
+ * and w0, w1 from the uncapped rows only (every completion raises an
+ * interrupt there, and the engine is the bottleneck): capped rows with
+ * small requests are bound by the tenant's turnaround, not by the engine,
+ * and would charge their idle engine time to a. Returns -EDOM (x untouched)
+ * when the rows do not allow it.
+ */
+static int fit_raw(const struct cal_row *rows, size_t n, const int *ix, int nalg, bool *use_w1, double *x)
+{
+	double ak[2 * VFC_SIM_ALGO__MAX] = { 0 }, w[2] = { 0 };
+	size_t nnone = 0;
+
+	for (int a = 0; a < VFC_SIM_ALGO__MAX; a++) {
+		double A[4] = { 0 }, b[2] = { 0 }, xs[2];
+		uint32_t b0 = 0;
+		bool two = false;
+
+		if (ix[a] < 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const struct cal_row *r = &rows[i];
+			double y = r->block / (r->mbps * 1e6), row[2];
+
+			if (!r->raw || r->algo != a)
+				continue;
+			if (b0 && r->block != b0)
+				two = true;
+			b0 = r->block;
+			row[0] = 1 / y;
+			row[1] = r->block / 1024.0 / y;
+			for (int p = 0; p < 2; p++) {
+				for (int q = 0; q < 2; q++)
+					A[p * 2 + q] += row[p] * row[q];
+				b[p] += row[p];
+			}
+		}
+		if (!two || solve(A, b, xs, 2) || xs[1] <= 0)
+			return -EDOM;
+		ak[ix[a] * 2] = fmax(0, xs[0]);
+		ak[ix[a] * 2 + 1] = xs[1];
+	}
+	/*
+	 * Pass 0: w0, w1 over the uncapped rows, crypto at the raw speed. Pass 1
+	 * adds the engine's own cost per request d (its queue and bookkeeping,
+	 * shared by the algorithms: it goes into each a) and the static rows pass
+	 * 0 predicts engine-bound (busy >= 90%).
+	 */
+	double dreq = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		int m0 = pass ? 1 : 0, m = m0 + (*use_w1 ? 2 : 1);
+		double A[9] = { 0 }, b[3] = { 0 }, xs[3];
+
+		nnone = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct cal_row *r = &rows[i];
+			double R = r->mbps * 1e6 / r->block, y = 1 / R, q = r->irq_hz / R, kib = r->block / 1024.0;
+			double crypto = ak[ix[r->algo] * 2] + ak[ix[r->algo] * 2 + 1] * kib;
+			double full[3] = { 1 / y, q / y, q * kib / y }, row[3];
+
+			if (r->raw || !fit_row(r) || r->irq_hz <= 0)
+				continue;
+			if (strcmp(r->ctl, "none") &&
+			    (!pass || R * (crypto + dreq + (w[0] + w[1] * kib) * q) < 0.9))
+				continue;
+			nnone++;
+			for (int c = 0; c < m; c++)
+				row[c] = full[c + 1 - m0];
+			for (int c = 0; c < m; c++) {
+				for (int d = 0; d < m; d++)
+					A[c * m + d] += row[c] * row[d];
+				b[c] += row[c] * (1 - crypto / y);
+			}
+		}
+		if (nnone < (size_t)m || solve(A, b, xs, m))
+			return pass ? 0 : -EDOM;
+		if ((m - m0 == 2 && xs[m0 + 1] < 0) || xs[m0] < 0 || (pass && xs[0] < 0)) {
+			if (pass)
+				break; /* keep pass 0 */
+			if (m - m0 == 2) {
+				*use_w1 = false;
+				pass--;
+				continue;
+			}
+			return -EDOM;
+		}
+		dreq = pass ? xs[0] : 0;
+		w[0] = xs[m0];
+		w[1] = m - m0 == 2 ? xs[m0 + 1] : 0;
+	}
+	for (int c = 0; c < 2 * nalg; c++)
+		x[c] = ak[c] + (c % 2 ? 0 : dreq);
+	x[2 * nalg] = w[0];
+	x[2 * nalg + 1] = w[1];
+	return 0;
+}
+
+static double simulate_row(const struct vfc_sim_profile *p, const struct cal_row *r, double max_s, int *rc)
 {
 	struct vfc_sim_scenario sc = { 0 };
 	struct vfc_sim_group g = { 0 };
@@ -262,7 +383,7 @@ static double simulate_row(const struct vfc_sim_profile *p, const struct cal_row
 		return 0;
 	sc.prof = *p;
 	sc.seed = 1;
-	sc.duration_ns = (uint64_t)(fmin(fmax(r->seconds, 0.5), 5) * 1e9);
+	sc.duration_ns = (uint64_t)(fmin(fmax(r->seconds, 0.5), max_s) * 1e9);
 	sc.tick_ns = 100000000ull; /* bench's default tick */
 	sc.engines = p->engines;
 	sc.ngroups = 1;
@@ -284,15 +405,85 @@ static double simulate_row(const struct vfc_sim_profile *p, const struct cal_row
 	return mbps;
 }
 
+/* Mean |relative error| of the capped device rows (0.5 s each); -ENOMEM or 0 in *rc. */
+static double capped_error(const struct vfc_sim_profile *p, const struct cal_row *rows, size_t n, int *rc)
+{
+	double sum = 0;
+	size_t k = 0;
+
+	*rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct cal_row *r = &rows[i];
+		double sim;
+
+		if (r->raw || !r->cap)
+			continue;
+		sim = simulate_row(p, r, 0.5, rc);
+		if (*rc == -ENOMEM)
+			return 0;
+		if (*rc) {
+			*rc = 0;
+			continue;
+		}
+		sum += fabs(sim - r->mbps) / r->mbps;
+		k++;
+	}
+	return k ? sum / (double)k : 0;
+}
+
+/*
+ * The latencies the linear fit cannot see: how late a moderation deadline
+ * fires (timer_late_ns) and how long the tenant takes to wake after an
+ * interrupt (wake_ns). Near the cap x depth cliff the engine idles through
+ * both. A 1-D grid search each (timer, then wake, then the timer refined),
+ * minimising the mean error of the capped rows; without capped rows both
+ * stay 0. Deterministic: fixed grids, ties keep the smaller value.
+ */
+static int fit_latencies(struct vfc_sim_profile *p, const struct cal_row *rows, size_t n)
+{
+	double best, e;
+	bool capped = false;
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		capped |= !rows[i].raw && rows[i].cap;
+	if (!capped)
+		return 0;
+	best = capped_error(p, rows, n, &rc);
+	if (rc)
+		return rc;
+	/* timer on a 10 us grid, wake on a 10 us grid, timer refined to 2.5 us */
+	for (int round = 0; round < 3; round++) {
+		double *v = round == 1 ? &p->wake_ns : &p->timer_late_ns, keep = *v;
+		double step = round == 2 ? 2500 : 10000, lo = round == 2 ? fmax(0, keep - 7500) : 0;
+		double hi = round == 2 ? keep + 7500 : round == 1 ? 100000 : 150000;
+
+		for (double t = lo; t <= hi; t += step) {
+			if (t == keep)
+				continue;
+			*v = t;
+			e = capped_error(p, rows, n, &rc);
+			if (rc)
+				return rc;
+			if (e < best - 1e-9 || (e <= best + 1e-9 && t < keep)) {
+				best = e;
+				keep = t;
+			}
+		}
+		*v = keep;
+	}
+	return 0;
+}
+
 int vfc_sim_calibrate(const char *csv_path, struct vfc_sim_profile *p, FILE *report, double *max_err_pct,
 		      char *err, size_t errlen)
 {
 	struct cal_row *rows = NULL;
-	size_t n = 0, nfit = 0;
+	size_t n = 0, nfit = 0, ndev = 0;
 	int ix[VFC_SIM_ALGO__MAX], nalg = 0, rc;
 	double x[CAL_MAX_UNK];
 	double worst = 0, sum = 0;
-	bool with_w = true;
+	bool with_w = true, with_w1 = true, with_raw;
 
 	rc = read_rows(csv_path, &rows, &n, err, errlen);
 	if (rc)
@@ -300,9 +491,12 @@ int vfc_sim_calibrate(const char *csv_path, struct vfc_sim_profile *p, FILE *rep
 	for (int a = 0; a < VFC_SIM_ALGO__MAX; a++)
 		ix[a] = -1;
 	for (size_t i = 0; i < n; i++) {
+		if (rows[i].raw)
+			continue;
 		if (ix[rows[i].algo] < 0)
 			ix[rows[i].algo] = nalg++;
 		nfit += fit_row(&rows[i]);
+		ndev++;
 	}
 	if (nfit < (size_t)(2 * nalg)) {
 		free(rows);
@@ -310,24 +504,33 @@ int vfc_sim_calibrate(const char *csv_path, struct vfc_sim_profile *p, FILE *rep
 			       "too few uncapped or statically capped rows away from the cliff to fit "
 			       "(need 2 block sizes per algorithm)");
 	}
-	rc = fit(rows, n, 1, ix, 2 * nalg + 1, true, x);
+	/* Interrupts cannot make the engine faster: drop a negative interrupt term and refit. */
+	rc = fit(rows, n, 1, ix, nalg, true, true, x);
+	if (rc == 0 && x[2 * nalg + 1] < 0)
+		rc = -EDOM;
+	if (rc) {
+		with_w1 = false;
+		rc = fit(rows, n, 1, ix, nalg, true, false, x);
+	}
 	if (rc == 0 && x[2 * nalg] < 0)
-		rc = -EDOM; /* interrupts cannot make the engine faster: refit without them */
+		rc = -EDOM;
 	if (rc) {
 		with_w = false;
-		rc = fit(rows, n, 1, ix, 2 * nalg + 1, false, x);
+		rc = fit(rows, n, 1, ix, nalg, false, false, x);
 	}
 	if (rc) {
 		free(rows);
 		return cal_err(err, errlen, "%s:%u: %s", csv_path, 0,
 			       "the rows do not determine the fit (one block size per algorithm?)");
 	}
+	with_raw = fit_raw(rows, n, ix, nalg, &with_w1, x) == 0;
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "local");
 	p->engines = 1;
 	p->vcpus = 1;
 	p->t0_ns = 1000;     /* the tenant thread's wake-up: not the bottleneck on the software device */
 	p->engine_irq_ns = fmax(0, x[2 * nalg] * 1e9);
+	p->engine_irq_ns_per_kib = fmax(0, x[2 * nalg + 1] * 1e9);
 	p->jitter = 0.02;
 	for (int a = 0; a < VFC_SIM_ALGO__MAX; a++) {
 		if (ix[a] < 0)
@@ -339,10 +542,21 @@ int vfc_sim_calibrate(const char *csv_path, struct vfc_sim_profile *p, FILE *rep
 			p->algo[a].engine_ns = 1;
 		p->algo[a].req_ns = 300; /* submit + reap of a zero-copy pool buffer */
 	}
+	rc = fit_latencies(p, rows, n);
+	if (rc) {
+		free(rows);
+		return cal_err(err, errlen, "%s:%u: %s", csv_path, 0, "out of memory");
+	}
 	if (report) {
-		fprintf(report, "fit over %zu of %zu rows (uncapped or static, away from the cliff)%s\n", nfit, n,
-			with_w ? "" : "; interrupt cost not determined: 0");
-		fprintf(report, "engine cost per interrupt: %.0f ns\n", p->engine_irq_ns);
+		if (with_raw)
+			fprintf(report, "engine crypto cost from the raw rows, interrupt cost from the uncapped rows\n");
+		else
+			fprintf(report, "fit over %zu of %zu rows (uncapped or static, away from the cliff)%s\n", nfit,
+				ndev, with_w ? "" : "; interrupt cost not determined: 0");
+		fprintf(report, "engine cost per interrupt: %.0f ns + %.1f ns/KiB%s\n", p->engine_irq_ns,
+			p->engine_irq_ns_per_kib, with_w1 ? "" : " (per-KiB term not determined: 0)");
+		fprintf(report, "moderation timer late by %.0f ns, tenant wake-up %.0f ns\n", p->timer_late_ns,
+			p->wake_ns);
 		for (int a = 0; a < VFC_SIM_ALGO__MAX; a++)
 			if (p->algo[a].present)
 				fprintf(report, "%-16s engine %.0f ns + %.1f ns/KiB (%.0f MB/s at 64 KiB)\n",
@@ -353,7 +567,11 @@ int vfc_sim_calibrate(const char *csv_path, struct vfc_sim_profile *p, FILE *rep
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct cal_row *r = &rows[i];
-		double sim = simulate_row(p, r, &rc), e;
+		double sim, e;
+
+		if (r->raw)
+			continue;
+		sim = simulate_row(p, r, 5, &rc);
 
 		if (rc == -ENOMEM) {
 			free(rows);
@@ -374,8 +592,8 @@ int vfc_sim_calibrate(const char *csv_path, struct vfc_sim_profile *p, FILE *rep
 				vfc_sim_algo_name(r->algo), r->block, r->depth, r->vfs, r->ctl, r->mbps, sim, e);
 	}
 	if (report)
-		fprintf(report, "\nvalidation: mean |error| %.1f%%, max %.1f%% over %zu rows\n", sum / (double)n,
-			worst, n);
+		fprintf(report, "\nvalidation: mean |error| %.1f%%, max %.1f%% over %zu rows\n", sum / (double)ndev,
+			worst, ndev);
 	if (max_err_pct)
 		*max_err_pct = worst;
 	free(rows);

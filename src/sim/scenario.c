@@ -200,7 +200,8 @@ static int get_str(json_t *obj, const char *where, const char *key, bool require
 int vfc_sim_profile_from_json(json_t *obj, const char *where, struct vfc_sim_profile *p, char *err, size_t errlen)
 {
 	static const char *const known[] = { "name", "engines", "vcpus", "t0_ns", "evict_ns_per_kib",
-					     "engine_irq_ns", "coalesce_count", "coalesce_timeout_ns", "jitter",
+					     "engine_irq_ns", "engine_irq_ns_per_kib", "wake_ns", "timer_late_ns",
+					     "coalesce_count", "coalesce_timeout_ns", "jitter",
 					     "algos", "comment", "fit", NULL };
 	static const char *const aknown[] = { "engine_ns", "engine_ns_per_kib", "req_ns", "copy_ns_per_kib",
 					      "seg_bytes", NULL };
@@ -228,6 +229,13 @@ int vfc_sim_profile_from_json(json_t *obj, const char *where, struct vfc_sim_pro
 		rc = get_num(obj, where, "evict_ns_per_kib", false, 0, 1e12, &p->evict_ns_per_kib, NULL, err, errlen);
 	if (!rc)
 		rc = get_num(obj, where, "engine_irq_ns", false, 0, 1e12, &p->engine_irq_ns, NULL, err, errlen);
+	if (!rc)
+		rc = get_num(obj, where, "engine_irq_ns_per_kib", false, 0, 1e12, &p->engine_irq_ns_per_kib, NULL, err,
+			     errlen);
+	if (!rc)
+		rc = get_num(obj, where, "wake_ns", false, 0, 1e12, &p->wake_ns, NULL, err, errlen);
+	if (!rc)
+		rc = get_num(obj, where, "timer_late_ns", false, 0, 1e12, &p->timer_late_ns, NULL, err, errlen);
 	u = 0;
 	if (!rc && !(rc = get_int(obj, where, "coalesce_count", false, 0, 1e9, &u, NULL, err, errlen)))
 		p->coalesce_count = (uint32_t)u;
@@ -288,6 +296,9 @@ json_t *vfc_sim_profile_json(const struct vfc_sim_profile *p)
 	json_object_set_new(o, "t0_ns", json_real(p->t0_ns));
 	json_object_set_new(o, "evict_ns_per_kib", json_real(p->evict_ns_per_kib));
 	json_object_set_new(o, "engine_irq_ns", json_real(p->engine_irq_ns));
+	json_object_set_new(o, "engine_irq_ns_per_kib", json_real(p->engine_irq_ns_per_kib));
+	json_object_set_new(o, "wake_ns", json_real(p->wake_ns));
+	json_object_set_new(o, "timer_late_ns", json_real(p->timer_late_ns));
 	json_object_set_new(o, "coalesce_count", json_integer(p->coalesce_count));
 	json_object_set_new(o, "coalesce_timeout_ns", json_integer((json_int_t)p->coalesce_timeout_ns));
 	json_object_set_new(o, "jitter", json_real(p->jitter));

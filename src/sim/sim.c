@@ -25,6 +25,7 @@ enum ev_kind {
 	EV_ARRIVAL,    /* an open-loop arrival: b = vf */
 	EV_TICK,       /* the controllers' tick */
 	EV_PHASE,      /* a group's phase starts: b = group, sub = phase index */
+	EV_WAKE,       /* the tenant woke up after an interrupt: b = vf */
 	EV_END,
 };
 
@@ -75,6 +76,7 @@ struct vf {
 	struct vfc_moder moder;
 	uint64_t timer_at;            /* armed moderation deadline (0: none) */
 	uint64_t arrival_at;          /* the pending arrival event (0: none) */
+	bool wake_pending;            /* an interrupt was taken, the reap waits for the tenant to wake */
 	uint64_t rng;
 	uint32_t next_id, group;
 	/* counters */
@@ -199,6 +201,14 @@ static uint64_t ns_round(double x)
 	return x <= 0 ? 0 : (uint64_t)(x + 0.5);
 }
 
+/* Engine time to raise one interrupt for a VF (software devices: the eventfd write and the cache refill). */
+static uint64_t engine_irq_cost(const struct sim *s, const struct vf *v)
+{
+	const struct vfc_sim_profile *p = &s->sc->prof;
+
+	return ns_round(p->engine_irq_ns + p->engine_irq_ns_per_kib * (v->bytes / 1024.0));
+}
+
 /* ---- the device ---- */
 
 static int dispatch(struct sim *s);
@@ -293,7 +303,18 @@ static int irq_deliver(struct sim *s, uint32_t vfi)
 	vfc_moder_fired(&v->moder, s->now);
 	v->irqs++;
 	v->cpu_ns += cost;
-	v->reap_pending = true;
+	if (s->sc->prof.wake_ns > 0) {
+		/* The reap starts once the tenant thread is awake (latency, not CPU time). */
+		if (!v->wake_pending) {
+			int rc = heap_push(&s->h, s->now + ns_round(s->sc->prof.wake_ns), EV_WAKE, 0, vfi);
+
+			if (rc)
+				return rc;
+			v->wake_pending = true;
+		}
+	} else {
+		v->reap_pending = true;
+	}
 	if (j->kind) {
 		j->end_at += cost; /* the pushed event finds end_at moved and re-pushes itself */
 		return 0;
@@ -316,9 +337,12 @@ static int moder_verdict(struct sim *s, uint32_t vfi, enum vfc_moder_verdict vd,
 		*fired = true;
 		return rc ? rc : cpu_kick(s, vfi);
 	}
-	if (vd == VFC_MODER_WAIT && (!v->timer_at || dl < v->timer_at)) {
-		v->timer_at = dl;
-		return heap_push(&s->h, dl, EV_MODER, 0, vfi);
+	if (vd == VFC_MODER_WAIT) {
+		dl += ns_round(s->sc->prof.timer_late_ns); /* the timer fires late: slack and wake-up */
+		if (!v->timer_at || dl < v->timer_at) {
+			v->timer_at = dl;
+			return heap_push(&s->h, dl, EV_MODER, 0, vfi);
+		}
 	}
 	return 0;
 }
@@ -413,7 +437,7 @@ static int on_engine(struct sim *s, uint32_t e)
 	if (rc)
 		return rc;
 	/* The engine that raised the interrupt pays for raising it (software devices). */
-	uint64_t extra = fired ? ns_round(s->sc->prof.engine_irq_ns) : 0;
+	uint64_t extra = fired ? engine_irq_cost(s, v) : 0;
 
 	if (g->segs_left)
 		return heap_push(&s->h, s->now + g->seg_ns + extra, EV_ENGINE, 0, e);
@@ -439,8 +463,17 @@ static int on_moder(struct sim *s, uint32_t vfi, uint64_t t)
 	vd = vfc_moder_check(&v->moder, s->now, false, &dl);
 	rc = moder_verdict(s, vfi, vd, dl, &fired);
 	if (fired)
-		s->irq_debt_ns += ns_round(s->sc->prof.engine_irq_ns);
+		s->irq_debt_ns += engine_irq_cost(s, v);
 	return rc;
+}
+
+static int on_wake(struct sim *s, uint32_t vfi)
+{
+	struct vf *v = &s->vfs[vfi];
+
+	v->wake_pending = false;
+	v->reap_pending = true;
+	return cpu_kick(s, vfi);
 }
 
 static int arrival_schedule(struct sim *s, uint32_t vfi)
@@ -564,7 +597,7 @@ static int on_tick(struct sim *s)
 			/* A new cap moves the deadline of what is pending, either way. */
 			rc = moder_verdict(s, i, vfc_moder_check(&v->moder, s->now, false, &dl), dl, &fired);
 			if (fired)
-				s->irq_debt_ns += ns_round(s->sc->prof.engine_irq_ns);
+				s->irq_debt_ns += engine_irq_cost(s, v);
 			if (rc)
 				return rc;
 		}
@@ -754,6 +787,9 @@ static int sim_loop(struct sim *s)
 			break;
 		case EV_PHASE:
 			rc = on_phase(s, e.id, e.kind_sub >> 8);
+			break;
+		case EV_WAKE:
+			rc = on_wake(s, e.id);
 			break;
 		case EV_END:
 			return 0;

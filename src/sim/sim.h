@@ -20,7 +20,8 @@
  * (src/core/ctl.c) fed one sample per tick; each VF's tenant is a VM with c
  * vCPUs that pays t0 (+ an eviction term) per interrupt and a per-request
  * submit/copy cost, and (closed loop) resubmits a completed request only
- * after the handler that reaped it ran. Integer ns time, no allocation in
+ * after the handler that reaped it ran (and, with wake_ns, after it woke);
+ * moderation deadlines may fire late (timer_late_ns). Integer ns time, no allocation in
  * the event loop, the same scenario and seed always give the same result.
  */
 
@@ -54,6 +55,9 @@ struct vfc_sim_profile {
 	double t0_ns;                /* tenant CPU per interrupt (VM exit + handler) */
 	double evict_ns_per_kib;     /* tenant CPU per interrupt per KiB of the current request size (cache refill) */
 	double engine_irq_ns;        /* engine time per interrupt it raises (software devices: the eventfd write) */
+	double engine_irq_ns_per_kib;/* and per KiB of the VF's current request size (cache refill; 0: none) */
+	double wake_ns;              /* latency (not CPU time) from an interrupt to the tenant's reap (0: none) */
+	double timer_late_ns;        /* a moderation deadline fires this late (timer slack + wake-up; 0: on time) */
 	uint32_t coalesce_count;     /* the moderation unit's count threshold (0: none) */
 	uint64_t coalesce_timeout_ns;/* and its timeout (0: none) */
 	double jitter;               /* engine service time is scaled by 1 + jitter x U(-1, 1) */

@@ -234,6 +234,47 @@ static void test_cap_helps(void **state)
 		fail_msg("64 KiB: static:2000 gives %.1f MB/s, none %.1f", capped, none);
 }
 
+/* The profile's latencies: a late moderation timer and a slow tenant wake-up idle the engine. */
+static double latency_point(const char *ctl, double wake_ns, double late_ns)
+{
+	char text[1024];
+	struct vfc_sim_scenario sc;
+	struct vfc_sim_result r;
+	double mbps;
+
+	snprintf(text, sizeof(text),
+		 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"wake_ns\": %.0f, \"timer_late_ns\": %.0f, "
+		 "\"algos\": {\"aes-128-cbc\": {\"engine_ns\": 1000, \"engine_ns_per_kib\": 700, \"req_ns\": 300}}}, "
+		 "\"duration_s\": 2, \"groups\": [{\"vfs\": 1, \"ctl\": \"%s\", \"phases\": [{\"algo\": "
+		 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": 32}]}]}",
+		 wake_ns, late_ns, ctl);
+	must_load(text, &sc);
+	assert_int_equal(vfc_sim_run(&sc, NULL, &r), 0);
+	mbps = r.total_mbps;
+	vfc_sim_result_fini(&r);
+	vfc_sim_scenario_fini(&sc);
+	return mbps;
+}
+
+static void test_latencies(void **state)
+{
+	double base, late, wake;
+
+	(void)state;
+	/* 10 kHz x 32 x 1 KiB: the cap's bound; 40 us late: one interrupt each 140 us */
+	base = latency_point("static:10000", 0, 0);
+	late = latency_point("static:10000", 0, 40000);
+	near("cliff, timer on time", base, 327.68, 0.02);
+	near("cliff, timer 40 us late", late, 327.68 * 100 / 140, 0.05);
+	/* no cap, 200 us wake-up: at most 32 requests per wake-up */
+	base = latency_point("none", 0, 0);
+	wake = latency_point("none", 200000, 0);
+	if (wake > 32 * 1024 / 200e-6 / 1e6 || wake > 0.5 * base)
+		fail_msg("a 200 us wake-up gives %.1f MB/s (without: %.1f)", wake, base);
+	/* and 0 (the default) is the old behaviour: the timer's lateness does not touch uncapped runs */
+	assert_true(latency_point("none", 0, 40000) == base);
+}
+
 static void expect_error(const char *text, const char *key, const char *reason)
 {
 	struct vfc_sim_scenario sc;
@@ -327,7 +368,7 @@ int main(void)
 		cmocka_unit_test(test_determinism),     cmocka_unit_test(test_closed_loop_bound),
 		cmocka_unit_test(test_conservation),    cmocka_unit_test(test_paper_calibration),
 		cmocka_unit_test(test_cap_helps),       cmocka_unit_test(test_scenario_errors),
-		cmocka_unit_test(test_fairness),
+		cmocka_unit_test(test_fairness),        cmocka_unit_test(test_latencies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

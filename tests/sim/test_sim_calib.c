@@ -120,6 +120,61 @@ static void test_fit_synthetic(void **state)
 		fail_msg("validation: max error %.1f%%", maxerr);
 }
 
+/*
+ * A device like the real one: the engine pays a per-request cost beyond the
+ * crypto, an interrupt cost growing with the request size, and the
+ * moderation timer fires late. With raw rows (the crypto alone) at every
+ * size, calibrate finds the per-interrupt costs and the timer's lateness,
+ * and every row is within 10%.
+ */
+static void test_fit_raw_latency(void **state)
+{
+	static const char *const ctls[] = { "none", "static:50000", "static:20000", "static:10000", "static:5000",
+					    "static:2000" };
+	static const uint32_t sizes[] = { 1024, 2048, 4096, 8192, 16384, 65536 };
+	char csv[] = "/tmp/vfc-sim-calib-raw-XXXXXX";
+	struct vfc_sim_profile p, t;
+	double maxerr = -1;
+	char err[512] = "";
+	int fd = mkstemp(csv);
+	FILE *f, *devnull = fopen("/dev/null", "w");
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	true_profile(&t);
+	t.algo[VFC_SIM_SHA256].present = false;
+	t.engine_irq_ns = 1500;
+	t.engine_irq_ns_per_kib = 100;
+	t.timer_late_ns = 40000;
+	t.algo[VFC_SIM_AES_ENC].engine_ns = 600; /* 100 ns of crypto + 500 ns of the device's own */
+	fprintf(f, "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz\n");
+	for (size_t s = 0; s < 6; s++) {
+		double raw = sizes[s] / (100 + 700 * (sizes[s] / 1024.0)) * 1e3;
+
+		fprintf(f, "aes-128-cbc,%u,0,1,0,raw,1.00,%.3f,%.1f,0.0,0\n", sizes[s], raw, raw * 1e6 / sizes[s]);
+		for (size_t c = 0; c < 6; c++) {
+			double irq, mbps = sim_point(&t, VFC_SIM_AES_ENC, sizes[s], ctls[c], &irq);
+			unsigned cap = c ? (unsigned)atoi(ctls[c] + 7) : 0;
+
+			fprintf(f, "aes-128-cbc,%u,32,1,1,%s,1.00,%.3f,%.1f,%.1f,%u\n", sizes[s], ctls[c], mbps,
+				mbps * 1e6 / sizes[s], irq, cap);
+		}
+	}
+	fclose(f);
+	if (vfc_sim_calibrate(csv, &p, devnull, &maxerr, err, sizeof(err)) < 0)
+		fail_msg("calibrate: %s", err);
+	fclose(devnull);
+	unlink(csv);
+	near("aes engine_ns_per_kib", p.algo[VFC_SIM_AES_ENC].engine_ns_per_kib, 700, 0.05);
+	near("engine_irq_ns", p.engine_irq_ns, 1500, 0.25);
+	near("engine_irq_ns_per_kib", p.engine_irq_ns_per_kib, 100, 0.25);
+	near("timer_late_ns", p.timer_late_ns, 40000, 0.15);
+	if (maxerr > 10)
+		fail_msg("validation: max error %.1f%%", maxerr);
+}
+
 /* A profile written as JSON is read back by a scenario ("local" + profile_file) to the same run. */
 static void test_profile_file(void **state)
 {
@@ -136,6 +191,9 @@ static void test_profile_file(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	true_profile(&p);
+	p.engine_irq_ns_per_kib = 50; /* the newer keys round-trip too */
+	p.wake_ns = 5000;
+	p.timer_late_ns = 20000;
 	j = vfc_sim_profile_json(&p);
 	assert_int_equal(json_dump_file(j, path, JSON_REAL_PRECISION(17)), 0);
 	json_decref(j);
@@ -193,6 +251,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fit_synthetic),
+		cmocka_unit_test(test_fit_raw_latency),
 		cmocka_unit_test(test_profile_file),
 		cmocka_unit_test(test_bad_csv),
 	};
