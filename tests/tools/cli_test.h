@@ -93,4 +93,13 @@ static int exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* cmocka group teardown: remove the temporary directory. */
+static int group_teardown(void **state)
+{
+	(void)state;
+	if (dir[0])
+		run("rm -rf '%s'", dir);
+	return 0;
+}
+
 #endif

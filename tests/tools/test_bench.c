@@ -156,14 +156,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (dir[0])
-		run("rm -rf '%s'", dir);
-	return 0;
-}
-
 /* The header, one row per (size, controller column), columns in the order given, raw last. */
 static void test_csv_schema(void **state)
 {

@@ -106,14 +106,6 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
-{
-	(void)state;
-	if (dir[0])
-		run("rm -rf '%s'", dir);
-	return 0;
-}
-
 /* ---- vfc enc ---- */
 
 static const size_t enc_sizes[] = { 0, 1, 15, 16, 17, 4095, 65536, (1u << 20) + 3 };
