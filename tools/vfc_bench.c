@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "os/clock.h"
 #include "cmds.h"
 #include "core/ctl.h"
 #include "util.h"
@@ -83,14 +84,6 @@ struct bench_point {
 	double ratio_oracle; /* league only */
 	int raw;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -379,7 +372,7 @@ static void *worker_run(void *arg)
 		rc = vfc_wait(w->vf, 1, 1000000000ll);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			goto out;
-		t = now_ns();
+		t = vfc_now_ns();
 		if (!w->measuring && t >= w->t_warm_end && t < w->t_end) {
 			vfc_vf_stats(w->vf, &w->s0);
 			w->measuring = 1;
@@ -411,7 +404,7 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 			      const char *ctl, struct bench_point *p)
 {
 	double warmup = p->warmup > 0 ? p->warmup : cfg->warmup;
-	uint64_t t0 = now_ns(), bytes = 0, ops = 0, irqs = 0, cpu = 0, n_lat = 0;
+	uint64_t t0 = vfc_now_ns(), bytes = 0, ops = 0, irqs = 0, cpu = 0, n_lat = 0;
 	uint64_t *lat = NULL;
 	double dt = 0, tmin = HUGE_VAL, tmax = 0;
 	int rc = 0;
@@ -515,7 +508,7 @@ static int bench_raw_point(const struct bench_cfg *cfg, unsigned algo, uint32_t 
 	if (!EVP_CipherInit_ex(cctx, EVP_aes_128_cbc(), NULL, bench_key, iv, a->kind == K_AES_ENC))
 		goto out;
 	EVP_CIPHER_CTX_set_padding(cctx, 0);
-	t0 = now_ns();
+	t0 = vfc_now_ns();
 	do {
 		for (int k = 0; k < (a->rsa_bits ? 1 : 16); k++, ops++) {
 			unsigned mdl;
@@ -543,7 +536,7 @@ static int bench_raw_point(const struct bench_cfg *cfg, unsigned algo, uint32_t 
 				break;
 			}
 		}
-		t = now_ns();
+		t = vfc_now_ns();
 	} while ((double)(t - t0) < cfg->seconds * 1e9);
 	p->secs = (double)(t - t0) / 1e9;
 	p->mbps = (double)ops * size / ((double)(t - t0) / 1e3);

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "os/clock.h"
 #include "cmds.h"
 #include "sim/sim.h"
 #include "util.h"
@@ -76,10 +77,7 @@ struct progress {
 
 static double wall(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	return (double)vfc_now_ns() / 1e9;
 }
 
 static void progress_cb(void *arg, uint64_t sim_ns, uint64_t end_ns, uint64_t events)

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "os/clock.h"
 #include "daemon/daemon.h"
 
 #define TAG_LISTEN ((void *)1)
@@ -69,14 +70,6 @@ struct vfcd {
 	} rx;
 	struct vfcd_reply tx;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 unsigned vfcd__n_vfs(const struct vfcd *d)
 {
@@ -302,7 +295,7 @@ static void do_hello(struct vfcd *d, struct vfcd_client *c, const struct vfcd_he
 	d->vfs[id].gid = c->gid;
 	d->vfs[id].controller[0] = '\0';
 	vfc_pf_vf_counters(d->pf, id, &d->vfs[id].prev);
-	d->vfs[id].prev_ns = now_ns();
+	d->vfs[id].prev_ns = vfc_now_ns();
 	rep->max_in_flight = d->vfs[id].pol.max_in_flight;
 	pthread_mutex_unlock(&d->lock);
 	rep->status = 0;
@@ -395,7 +388,7 @@ static void do_info(struct vfcd *d, uint16_t rtype, struct vfcd_reply *r)
 	in->ring_entries = d->cfg.pf.ring_entries;
 	in->pool_size = d->cfg.pf.pool_size;
 	in->metrics_port = vfcd_metrics_port(d);
-	in->uptime_ns = now_ns() - d->start_ns;
+	in->uptime_ns = vfc_now_ns() - d->start_ns;
 	for (unsigned i = 0; i < d->cfg.pf.n_engines && i < VFC_MAX_ENGINES; i++)
 		in->engine_cpu_ns[i] = vfc_pf_engine_cpu_ns_one(d->pf, i);
 }
@@ -580,7 +573,7 @@ static void accept_all(struct vfcd *d)
 /* Once a second: rates for list and metrics; note VFs the device failed. */
 static void sample(struct vfcd *d)
 {
-	uint64_t t = now_ns();
+	uint64_t t = vfc_now_ns();
 
 	for (unsigned i = 0; i < d->cfg.pf.n_vfs; i++) {
 		struct vfcd_vf *v = &d->vfs[i];
@@ -701,7 +694,7 @@ struct vfcd *vfcd_create(const struct vfcd_config *cfg)
 		return NULL;
 	d->cfg = *cfg;
 	d->lfd = d->epfd = d->sigfd = d->tfd = -1;
-	d->start_ns = now_ns();
+	d->start_ns = vfc_now_ns();
 	pthread_mutex_init(&d->lock, NULL);
 	if (cfg->socket_path[0]) {
 		snprintf(d->sock_path, sizeof(d->sock_path), "%s", cfg->socket_path);
@@ -781,7 +774,7 @@ int vfcd_run(struct vfcd *d)
 		if (d->stopping) {
 			unsigned left = in_flight(d);
 
-			if (left == 0 || now_ns() >= drain_end) {
+			if (left == 0 || vfc_now_ns() >= drain_end) {
 				if (left)
 					vfcd_log(VFCD_LOG_WARN, "drain timeout: %u requests still in flight are dropped",
 						 left);
@@ -814,7 +807,7 @@ int vfcd_run(struct vfcd *d)
 						 "exiting", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT", in_flight(d),
 						 d->cfg.drain_ms);
 					d->stopping = 1;
-					drain_end = now_ns() + (uint64_t)d->cfg.drain_ms * 1000000ull;
+					drain_end = vfc_now_ns() + (uint64_t)d->cfg.drain_ms * 1000000ull;
 					/* No new tenants: the socket goes now. */
 					epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
 					close(d->lfd);

@@ -16,14 +16,6 @@
 #define VFC__GEN_MAX (UINT32_MAX >> VFC__SLOT_BITS)
 #define VFC__CHUNK (1u << 30) /* EVP lengths are int: feed at most 1 GiB per call */
 
-uint64_t vfc__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int vfc__algs_init(struct vfc__algs *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -530,7 +522,7 @@ void vfc__backend_run(const struct vfc__algs *a, uint8_t *pool, struct vfc__item
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct vfc__item *it = &items[i];
-		uint64_t t0 = vfc__now_ns(), t1;
+		uint64_t t0 = vfc_now_ns(), t1;
 
 		if (it->status == 0) {
 			it->status = vfc__run_one(a, pool, it);
@@ -542,7 +534,7 @@ void vfc__backend_run(const struct vfc__algs *a, uint8_t *pool, struct vfc__item
 		} else {
 			it->out_len = 0;
 		}
-		t1 = vfc__now_ns();
+		t1 = vfc_now_ns();
 		it->dev_ns = t1 - t0;
 		cb(arg, it, t1);
 	}

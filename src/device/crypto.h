@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "os/clock.h"
 #include "vfcrypt/abi.h"
 
 /*
@@ -102,6 +103,5 @@ typedef void (*vfc__done_cb)(void *arg, struct vfc__item *it, uint64_t now_ns);
 void vfc__backend_run(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *items, unsigned n,
 		      vfc__done_cb cb, void *arg);
 
-uint64_t vfc__now_ns(void);
 
 #endif

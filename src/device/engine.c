@@ -203,7 +203,7 @@ static void vfc__vf_check_due(struct vfc__vf *vf, struct vfc__region *r, uint64_
 static void vfc__fire_due(struct vfc__engine *e)
 {
 	struct vfc_pf *pf = e->pf;
-	uint64_t now = vfc__now_ns();
+	uint64_t now = vfc_now_ns();
 
 	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
 		struct vfc__vf *vf = &pf->vfs[i];
@@ -276,7 +276,7 @@ static void vfc__idle(struct vfc__engine *e)
 	if (work || atomic_load_explicit(&pf->stop, memory_order_relaxed))
 		goto awake;
 
-	now = vfc__now_ns();
+	now = vfc_now_ns();
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t dl = atomic_load_explicit(&pf->vfs[i].deadline_ns, memory_order_relaxed);
 
@@ -338,7 +338,7 @@ void *vfc__engine_main(void *arg)
 					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
 					done = vfc__serve(e, vf, r);
-					vfc__vf_check_due(vf, r, vfc__now_ns());
+					vfc__vf_check_due(vf, r, vfc_now_ns());
 				}
 				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
 				pthread_mutex_unlock(&vf->lock);

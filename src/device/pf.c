@@ -198,7 +198,7 @@ static void vfc__moder_apply_cfg(struct vfc__vf *vf, struct vfc__region *r, cons
 		return;
 	/* Completions may be owed: the new settings can make them due now or at
 	 * another time. Sleeping engines are kicked to see a new deadline. */
-	now = vfc__now_ns();
+	now = vfc_now_ns();
 	vfc_ring_fence(); /* as in the engine: our resp_tail stores before irq_masked */
 	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
 	v = vfc_moder_check(&vf->moder, now, masked, &dl);

@@ -159,7 +159,7 @@ int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 		return 0;
 	if (!ops || !ops[0])
 		return -EINVAL;
-	now = vfc__now_ns();
+	now = vfc_now_ns();
 	/* At most `entries` requests (ring slots) in flight: then neither ring
 	 * can overflow; and no more than the PF's policy allows (max_in_flight,
 	 * 0 = no limit). A partitioned op takes one slot per piece, all or none. */
@@ -236,7 +236,7 @@ static struct vfc_op *slot_take(struct vfc_vf *vf, uint32_t slot)
 
 void vfc__fail_in_flight(struct vfc_vf *vf)
 {
-	uint64_t now = vfc__now_ns();
+	uint64_t now = vfc_now_ns();
 	unsigned n = 0;
 	uint32_t slot;
 
@@ -294,7 +294,7 @@ int vfc_poll(struct vfc_vf *vf, unsigned max)
 		/* Release, before any callback runs (callbacks usually resubmit): the
 		 * slots were copied out above and may be reused by the device. */
 		vfc_ring_publish(&h->resp_head, vf->resp_head);
-		now = vfc__now_ns();
+		now = vfc_now_ns();
 		before = done;
 		for (k = 0; k < n; k++) {
 			slot = (uint32_t)r[k].cookie;
@@ -356,7 +356,7 @@ static void irq_block(struct vfc_vf *vf, int64_t ns)
  * these), or the error when there was none. */
 static int device_gone(struct vfc_vf *vf, int err, unsigned done)
 {
-	uint64_t now = vfc__now_ns();
+	uint64_t now = vfc_now_ns();
 	unsigned n = 0;
 	uint32_t slot;
 
@@ -379,7 +379,7 @@ static int transport_gone(struct vfc_vf *vf)
 
 int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 {
-	uint64_t start = vfc__now_ns(), now = start, deadline, spin_end, alive_at;
+	uint64_t start = vfc_now_ns(), now = start, deadline, spin_end, alive_at;
 	unsigned done = 0, i;
 	int64_t left;
 	int gone;
@@ -397,7 +397,7 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 			if (done >= min || vf->in_flight == 0)
 				return (int)done;
 			if (i % SPIN_CLOCK_EVERY == 0) {
-				now = vfc__now_ns();
+				now = vfc_now_ns();
 				if (now >= spin_end)
 					break;
 				if (now >= alive_at) {
@@ -423,7 +423,7 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 		done += (unsigned)vfc_poll(vf, 0);
 		if (done >= min || vf->in_flight == 0)
 			return (int)done;
-		now = vfc__now_ns();
+		now = vfc_now_ns();
 		if (now >= deadline)
 			return -ETIMEDOUT;
 		left = deadline - now > (uint64_t)BLOCK_SLICE_NS ? BLOCK_SLICE_NS : (int64_t)(deadline - now);
@@ -439,6 +439,6 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 				return device_gone(vf, gone, done);
 		}
 		irq_block(vf, left);
-		vfc__monitor_on_completions(vf, vfc__now_ns(), 0);
+		vfc__monitor_on_completions(vf, vfc_now_ns(), 0);
 	}
 }

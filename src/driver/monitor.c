@@ -59,7 +59,7 @@ int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *
 	m->ticks = 0;
 	/* Prime the reference reading now, so the first tick measures a full interval. */
 	m->active = cfg.kind != VFC_CTL_KIND_NONE || m->cb;
-	m->next_tick_ns = vfc__now_ns();
+	m->next_tick_ns = vfc_now_ns();
 	if (m->active)
 		vfc__monitor_tick(vf, m->next_tick_ns);
 	return 0;
@@ -76,7 +76,7 @@ void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user)
 		/* A callback without a controller: tick at the default rate. */
 		m->tick_ns = (uint64_t)VFC_TICK_MS_DEFAULT * 1000000ull;
 		vfc_mon_init(&m->mon, m->tick_ns);
-		m->next_tick_ns = vfc__now_ns();
+		m->next_tick_ns = vfc_now_ns();
 		vfc__monitor_tick(vf, m->next_tick_ns);
 	}
 }

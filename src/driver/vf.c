@@ -243,7 +243,7 @@ int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out)
 	cpu = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	dev = vf->t->ops->device_cpu_ns ? vf->t->ops->device_cpu_ns(vf->t) : 0;
 	out->tenant_cpu_ns = cpu > dev ? cpu - dev : 0;
-	out->now_ns = vfc__now_ns();
+	out->now_ns = vfc_now_ns();
 	return 0;
 }
 

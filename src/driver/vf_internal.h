@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "os/clock.h"
 #include "core/ctl.h"
 #include "core/monitor.h"
 #include "core/pool.h"
@@ -97,14 +98,6 @@ struct vfc_vf {
 static inline void vfc__count(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
-}
-
-static inline uint64_t vfc__now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* monitor.c: take a tick (read counters, feed the controller, apply its cap). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sim.c - the discrete-event loop: engines, moderation units, tenant vCPUs, controllers, phases. */
+#include "os/clock.h"
 #include "sim/sim.h"
 
 #include <errno.h>
@@ -740,10 +741,7 @@ static int sim_init(struct sim *s)
 
 static double wall_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	return (double)vfc_now_ns() / 1e9;
 }
 
 static int sim_loop(struct sim *s)

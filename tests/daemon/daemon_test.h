@@ -23,6 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "os/clock.h"
 #include "transport/wire.h"
 #include "vfcrypt/vfc.h"
 
@@ -34,14 +35,6 @@ struct t_daemon {
 	char log[128];
 	pid_t pid;
 };
-
-static inline uint64_t t_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static inline void t_sleep_ms(unsigned ms)
 {
@@ -84,7 +77,7 @@ static inline void t_daemon_start_in(struct t_daemon *d, const char *const *extr
 		_exit(127);
 	}
 	t_cur_pid = d->pid;
-	for (end = t_now_ns() + 5000000000ull; t_now_ns() < end; t_sleep_ms(10)) {
+	for (end = vfc_now_ns() + 5000000000ull; vfc_now_ns() < end; t_sleep_ms(10)) {
 		fd = vfc__wire_connect(d->sock);
 		if (fd >= 0) {
 			close(fd);
@@ -199,14 +192,14 @@ static inline void t_show(const struct t_daemon *d, uint32_t vf, struct vfcd_vf_
 static inline int t_wait_state(const struct t_daemon *d, uint32_t vf, uint32_t state, unsigned ms)
 {
 	struct vfcd_vf_info in;
-	uint64_t end = t_now_ns() + (uint64_t)ms * 1000000ull;
+	uint64_t end = vfc_now_ns() + (uint64_t)ms * 1000000ull;
 
 	do {
 		t_show(d, vf, &in);
 		if (in.state == state)
 			return 1;
 		t_sleep_ms(10);
-	} while (t_now_ns() < end);
+	} while (vfc_now_ns() < end);
 	return 0;
 }
 

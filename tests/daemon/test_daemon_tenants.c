@@ -20,7 +20,7 @@ static void worker(const struct t_daemon *d, int fd, unsigned ms)
 	id = vfc_vf_id(vf);
 	if (write(fd, &id, sizeof(id)) != sizeof(id))
 		_exit(11);
-	for (end = t_now_ns() + (uint64_t)ms * 1000000ull; t_now_ns() < end; n++)
+	for (end = vfc_now_ns() + (uint64_t)ms * 1000000ull; vfc_now_ns() < end; n++)
 		if (t_vf_aes_check(vf, 64 << 10))
 			_exit(12);
 	vfc_vf_close(vf);
@@ -283,11 +283,11 @@ static void hostile(const struct t_daemon *d, int fd)
 	atomic_store_explicit(&vf->hdr->req_tail, tail + 16 + 100000, memory_order_release);
 	if (write(vf->t->doorbell_fd, &one, sizeof(one)) != sizeof(one))
 		_exit(34);
-	for (end = t_now_ns() + 3000000000ull;; t_sleep_ms(5)) {
+	for (end = vfc_now_ns() + 3000000000ull;; t_sleep_ms(5)) {
 		vfc_vf_stats(vf, &st);
 		if (st.state == VFC_VF_FAILED)
 			break;
-		if (t_now_ns() > end)
+		if (vfc_now_ns() > end)
 			_exit(35);
 	}
 	/* Our own calls fail with -EIO until we reset; then all is well again. */

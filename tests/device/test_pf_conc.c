@@ -15,17 +15,10 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "os/clock.h"
 #include "aes_cbc_kat.h"
 #include "pfh.h"
 #include "sha256_kat.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* Block on the interrupt eventfd up to timeout_ms; returns the interrupts read (0 = none came). */
 static uint64_t wait_irq(struct pfh_vf *v, int timeout_ms)
@@ -204,8 +197,8 @@ static void test_moderation_cap(void **state)
 	assert_int_equal(vfc_pf_vf_counters(pf, 0, &c0), 0);
 
 	/* A stream of NOPs at depth 32 for ~0.3 s, completions polled. */
-	t0 = now_ns();
-	while (now_ns() - t0 < 300000000ull) {
+	t0 = vfc_now_ns();
+	while (vfc_now_ns() - t0 < 300000000ull) {
 		unsigned n = 32 - inflight;
 
 		for (unsigned i = 0; i < n; i++)
@@ -225,7 +218,7 @@ static void test_moderation_cap(void **state)
 	while (wait_irq(&v, 20) != 0)
 		;
 	assert_int_equal(vfc_pf_vf_counters(pf, 0, &c1), 0);
-	t1 = now_ns();
+	t1 = vfc_now_ns();
 	irqs = c1.irqs - c0.irqs;
 	print_message("cap 1000 Hz: %llu ops, %llu interrupts in %.3f s\n", (unsigned long long)(c1.ops - c0.ops),
 		      (unsigned long long)irqs, (double)(t1 - t0) / 1e9);
@@ -243,17 +236,17 @@ static void test_moderation_cap(void **state)
 	d[0] = pfh_desc(VFC_OP_NOP, 0, 0, 0, 0, 0);
 	pfh_push(&v, &d[0]);
 	assert_int_equal(wait_irq(&v, 5000), 1);
-	t_irq = now_ns();
+	t_irq = vfc_now_ns();
 	assert_true(pfh_pop(&v, &r, 1000));
 	d[1] = pfh_desc(VFC_OP_NOP, 0, 0, 0, 0, 0);
 	pfh_push(&v, &d[1]);
 	assert_true(pfh_pop(&v, &r, 1000));
 	assert_int_equal(r.cookie, d[1].cookie);
-	if (now_ns() - t_irq < 50000000ull) /* certainly inside the 100 ms gap */
+	if (vfc_now_ns() - t_irq < 50000000ull) /* certainly inside the 100 ms gap */
 		assert_int_equal(wait_irq(&v, 0), 0);
 	/* The engine sleeps meanwhile; the deadline still fires. */
 	assert_int_equal(wait_irq(&v, 2000), 1);
-	assert_true(now_ns() - t_irq >= 90000000ull);
+	assert_true(vfc_now_ns() - t_irq >= 90000000ull);
 
 	/* Masked (the tenant polls): no interrupts at all. */
 	m.cap_hz = 0;

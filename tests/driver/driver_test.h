@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "os/clock.h"
 #include "vfcrypt/vfc.h"
 
 /* Sanitizer builds run far slower: tests scale their big loops down. */
@@ -67,14 +68,6 @@ static inline void *t_malloc(size_t n)
 	return p;
 }
 
-static inline uint64_t t_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* AES-128-CBC by EVP directly; pad selects PKCS#7. Returns the output length. */
 static inline size_t ref_aes(int enc, int pad, const uint8_t key[16], const uint8_t iv[16], const void *in,
 			     size_t len, void *out)
@@ -103,11 +96,11 @@ static inline void ref_sha256(const void *in, size_t len, uint8_t out[32])
  * (the device publishes a response before it bumps its counters). */
 static inline void t_stats_settled(struct vfc_vf *vf, uint64_t ops, struct vfc_vf_stats *st)
 {
-	uint64_t end = t_now_ns() + 2000000000ull;
+	uint64_t end = vfc_now_ns() + 2000000000ull;
 
 	do
 		assert_int_equal(vfc_vf_stats(vf, st), 0);
-	while (st->ops < ops && t_now_ns() < end);
+	while (st->ops < ops && vfc_now_ns() < end);
 }
 
 static inline struct vfc_session *t_aes_session(struct vfc_vf *vf, const uint8_t key[16])

@@ -24,7 +24,7 @@ static unsigned nop_load(struct vfc_vf *vf, unsigned depth, uint64_t run_ns, uns
 	struct ctr_op *o = calloc(depth, sizeof(*o));
 	struct vfc_op **ops = calloc(depth, sizeof(*ops));
 	unsigned completed = 0, submitted = 0, i, n;
-	uint64_t end = t_now_ns() + run_ns;
+	uint64_t end = vfc_now_ns() + run_ns;
 	int k;
 
 	assert_non_null(o);
@@ -35,7 +35,7 @@ static unsigned nop_load(struct vfc_vf *vf, unsigned depth, uint64_t run_ns, uns
 		o[i].completed = &completed;
 	}
 	for (;;) {
-		if (run_ns ? t_now_ns() >= end : submitted >= n_ops)
+		if (run_ns ? vfc_now_ns() >= end : submitted >= n_ops)
 			break;
 		/* Refill: every op not in flight goes again (ops are reused once completed). */
 		n = 0;
