@@ -404,10 +404,9 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 			      const char *ctl, struct bench_point *p)
 {
 	double warmup = p->warmup > 0 ? p->warmup : cfg->warmup;
-	uint64_t t0 = vfc_now_ns(), bytes = 0, ops = 0, irqs = 0, cpu = 0, n_lat = 0;
+	uint64_t t0 = vfc_now_ns(), bytes = 0, ops = 0, irqs = 0, n_lat = 0;
 	uint64_t *lat = NULL;
 	double dt = 0, tmin = HUGE_VAL, tmax = 0;
-	int rc = 0;
 
 	for (unsigned v = 0; v < cfg->vfs; v++) {
 		struct bench_worker *w = &ws[v];
@@ -449,7 +448,6 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 		bytes += w->s1.bytes - w->s0.bytes;
 		ops += w->s1.ops - w->s0.ops;
 		irqs += w->s1.irqs - w->s0.irqs;
-		cpu += w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns;
 		dt = wdt > dt ? wdt : dt;
 		memcpy(lat + n_lat, w->lat, nl * sizeof(uint64_t));
 		n_lat += nl;
@@ -472,14 +470,13 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 	p->irq_hz = (double)irqs / dt;
 	/* Tenant CPU is process-wide: the VFs share it, count it once. */
 	p->cpu_pct = 100.0 * (double)(ws[0].s1.tenant_cpu_ns - ws[0].s0.tenant_cpu_ns) / (dt * 1e9);
-	(void)cpu;
 	p->task_mbps_min = tmin;
 	p->task_mbps_max = tmax;
 	qsort(lat, n_lat, sizeof(uint64_t), cmp_u64);
 	p->lat_p50_us = n_lat ? (double)lat[n_lat / 2] / 1e3 : 0;
 	p->lat_p99_us = n_lat ? (double)lat[n_lat * 99 / 100] / 1e3 : 0;
 	free(lat);
-	return rc;
+	return 0;
 }
 
 /* ---- raw OpenSSL, same process, no device ---- */

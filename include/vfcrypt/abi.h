@@ -18,7 +18,12 @@
 #define VFC_POOL_MAX (1ull << 31) /* pool offsets are 32-bit */
 #define VFC_AES_BLOCK 16
 #define VFC_SHA256_LEN 32
-#define VFC_CTL_DATA_MAX 16384 /* largest variable payload of a control message (a PEM key) */
+#define VFC_CTL_DATA_MAX 16384
+/* The device's default sizes (the PF's config and the driver's open options share them). */
+#define VFC_DEFAULT_VFS 4
+#define VFC_DEFAULT_ENGINES 1
+#define VFC_DEFAULT_RING_ENTRIES 256
+#define VFC_DEFAULT_POOL_SIZE (16ull << 20) /* largest variable payload of a control message (a PEM key) */
 
 /* Session algorithms. */
 enum vfc_alg {

@@ -5,6 +5,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,27 @@ static void label_escape(char *out, size_t cap, const char *in)
 	out[o] = '\0';
 }
 
+/* The per-VF counters, each a Prometheus counter family. */
+struct metric_counter {
+	const char *name, *help;
+	size_t off;   /* of a uint64_t in struct vfc_counters */
+	double scale; /* 0: print the integer; else print value x scale (ns -> s) */
+};
+
+static const struct metric_counter counters[] = {
+	{ "vfcd_vf_bytes_total", "Payload bytes of requests completed with status 0.",
+	  offsetof(struct vfc_counters, bytes), 0 },
+	{ "vfcd_vf_ops_total", "Requests completed (any status).", offsetof(struct vfc_counters, ops), 0 },
+	{ "vfcd_vf_interrupts_total", "Interrupts delivered (eventfd writes).", offsetof(struct vfc_counters, irqs),
+	  0 },
+	{ "vfcd_vf_errors_total", "Requests completed with an error status.", offsetof(struct vfc_counters, errors),
+	  0 },
+	{ "vfcd_vf_resets_total", "VF resets (corrupted rings, tenant or admin reset).",
+	  offsetof(struct vfc_counters, resets), 0 },
+	{ "vfcd_vf_device_seconds_total", "Engine time spent on the VF's requests.",
+	  offsetof(struct vfc_counters, dev_ns), 1e-9 },
+};
+
 char *vfcd_metrics_text(struct vfcd *d, size_t *len)
 {
 	static const char *const states[] = { "free", "attached", "failed" };
@@ -103,24 +125,19 @@ char *vfcd_metrics_text(struct vfcd *d, size_t *len)
 	for (i = 0; i < n; i++)
 		vfcd__vf_info(d, i, &info[i]);
 
-	family(&b, "vfcd_vf_bytes_total", "counter", "Payload bytes of requests completed with status 0.");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_bytes_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.bytes);
-	family(&b, "vfcd_vf_ops_total", "counter", "Requests completed (any status).");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_ops_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.ops);
-	family(&b, "vfcd_vf_interrupts_total", "counter", "Interrupts delivered (eventfd writes).");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_interrupts_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.irqs);
-	family(&b, "vfcd_vf_errors_total", "counter", "Requests completed with an error status.");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_errors_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.errors);
-	family(&b, "vfcd_vf_resets_total", "counter", "VF resets (corrupted rings, tenant or admin reset).");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_resets_total{vf=\"%u\"} %llu\n", i, (unsigned long long)info[i].ctr.resets);
-	family(&b, "vfcd_vf_device_seconds_total", "counter", "Engine time spent on the VF's requests.");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_device_seconds_total{vf=\"%u\"} %.9f\n", i, (double)info[i].ctr.dev_ns / 1e9);
+	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
+		const struct metric_counter *c = &counters[k];
+
+		family(&b, c->name, "counter", c->help);
+		for (i = 0; i < n; i++) {
+			uint64_t v = *(const uint64_t *)((const char *)&info[i].ctr + c->off);
+
+			if (c->scale)
+				put(&b, "%s{vf=\"%u\"} %.9f\n", c->name, i, (double)v * c->scale);
+			else
+				put(&b, "%s{vf=\"%u\"} %llu\n", c->name, i, (unsigned long long)v);
+		}
+	}
 	family(&b, "vfcd_vf_cap_hz", "gauge", "Interrupt cap in force (0 = none).");
 	for (i = 0; i < n; i++)
 		put(&b, "vfcd_vf_cap_hz{vf=\"%u\"} %u\n", i, info[i].ctr.cap_hz);

@@ -30,10 +30,10 @@ static uint64_t vfc__page_align(uint64_t x)
 void vfc_pf_config_init(struct vfc_pf_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->n_vfs = 4;
-	cfg->n_engines = 1;
-	cfg->ring_entries = 256;
-	cfg->pool_size = 16ull << 20;
+	cfg->n_vfs = VFC_DEFAULT_VFS;
+	cfg->n_engines = VFC_DEFAULT_ENGINES;
+	cfg->ring_entries = VFC_DEFAULT_RING_ENTRIES;
+	cfg->pool_size = VFC_DEFAULT_POOL_SIZE;
 	cfg->burst = 32;
 }
 

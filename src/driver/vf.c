@@ -14,10 +14,10 @@
 void vfc_vf_opts_init(struct vfc_vf_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->n_vfs = 4;
-	o->n_engines = 1;
-	o->ring_entries = 256;
-	o->pool_size = 16ull << 20;
+	o->n_vfs = VFC_DEFAULT_VFS;
+	o->n_engines = VFC_DEFAULT_ENGINES;
+	o->ring_entries = VFC_DEFAULT_RING_ENTRIES;
+	o->pool_size = VFC_DEFAULT_POOL_SIZE;
 	o->irq_mode = VFC_IRQ_INTERRUPT;
 	o->spin_us = VFC_DEFAULT_SPIN_US;
 	o->vf_id = -1;
