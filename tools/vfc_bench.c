@@ -54,11 +54,25 @@ static const struct bench_algo algos[] = {
 static const uint8_t bench_key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
 				       0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
 
+/* The oracle's sweep: static caps from 1 kHz to 200 kHz, and no cap (0). */
+static const unsigned league_caps[] = { 1000, 2000, 3000, 5000, 7000, 10000, 15000, 20000,
+					30000, 50000, 70000, 100000, 150000, 200000, 0 };
+static const char *const league_ctls[] = { "none", "paper", "dim", "adaptive" };
+#define N_LCAPS (sizeof(league_caps) / sizeof(league_caps[0]))
+#define N_LCTLS (sizeof(league_ctls) / sizeof(league_ctls[0]))
+#define LEAGUE_MAX_POINTS (N_LCAPS + BENCH_MAX_LIST)
+#define LEAGUE_LEAD_NS 20000000ull /* a slot's first 20 ms refill the queue: not measured */
+
+/* The league's default cells: {aes-128-cbc, sha256} x {1, 4, 16, 64 KiB} x depth {4, 32}. */
+static const unsigned league_algos[] = { 0, 2 };
+static const uint32_t league_sizes[] = { 1024, 4096, 16384, 65536 };
+static const unsigned league_depths[] = { 4, 32 };
+
 struct bench_cfg {
 	unsigned algo[BENCH_MAX_LIST], n_algos;
 	uint32_t sizes[BENCH_MAX_LIST];
 	unsigned n_sizes;
-	int sizes_set;
+	int sizes_set, algos_set, depth_set, caps_set;
 	char *ctls[BENCH_MAX_LIST]; /* one column per controller spec */
 	unsigned n_ctls;
 	unsigned tick_ms;
@@ -341,9 +355,9 @@ static int submit_all(struct vfc_vf *vf, struct vfc_op **ops, unsigned n)
 	return 0;
 }
 
-static void *worker_run(void *arg)
+/* Keys, session, buffers, tick callback and controller: a tenant ready to run. */
+static int worker_begin(struct bench_worker *w)
 {
-	struct bench_worker *w = arg;
 	char err[256];
 	int rc;
 
@@ -353,12 +367,20 @@ static void *worker_run(void *arg)
 	memset(w->task_bytes, 0, sizeof(w->task_bytes));
 	rc = worker_setup_point(w);
 	if (rc < 0)
-		goto out;
+		return rc;
 	w->what = "vfc_vf_set_ctl";
 	vfc_vf_set_tick_cb(w->vf, w->timeline ? worker_tick_cb : NULL, w);
-	rc = vfc_vf_set_ctl(w->vf, w->ctl, w->cfg->tick_ms, err, sizeof(err));
-	if (rc < 0)
-		goto out;
+	return vfc_vf_set_ctl(w->vf, w->ctl, w->cfg->tick_ms, err, sizeof(err));
+}
+
+/* Keep the queues full until t_end, measuring (s0 .. s1) from the first
+ * wake-up after t_warm_end. Returns 1 if it measured a window, 0 if not (a
+ * wait outlasted it, or t_warm_end == t_end: a warm-up), or a negative errno. */
+static int worker_window(struct bench_worker *w, uint64_t t_warm_end, uint64_t t_end)
+{
+	int rc, measured;
+
+	w->measuring = 0;
 	for (;;) {
 		unsigned n = w->n_done;
 		uint64_t t;
@@ -367,24 +389,30 @@ static void *worker_run(void *arg)
 		w->what = "vfc_submit_burst";
 		rc = submit_all(w->vf, w->done, n);
 		if (rc < 0)
-			goto out;
+			return rc;
 		w->what = "vfc_wait";
 		rc = vfc_wait(w->vf, 1, 1000000000ll);
 		if (rc < 0 && rc != -ETIMEDOUT)
-			goto out;
+			return rc;
 		t = vfc_now_ns();
-		if (!w->measuring && t >= w->t_warm_end && t < w->t_end) {
+		if (!w->measuring && t >= t_warm_end && t < t_end) {
 			vfc_vf_stats(w->vf, &w->s0);
 			w->measuring = 1;
-		} else if (t >= w->t_end) {
+		} else if (t >= t_end) {
 			break;
 		}
 	}
 	vfc_vf_stats(w->vf, &w->s1);
+	measured = w->measuring;
+	if (!measured)
+		w->s0 = w->s1; /* an empty window */
 	w->measuring = 0;
-	rc = 0;
-out:
-	/* Drain what is still in flight so the next point starts clean. */
+	return measured;
+}
+
+/* Wait for what is still in flight, so that the next window or point starts clean. */
+static void worker_drain(struct bench_worker *w)
+{
 	for (int k = 0; k < 100; k++) {
 		struct vfc_vf_stats s;
 
@@ -392,11 +420,49 @@ out:
 		if (!s.in_flight || vfc_wait(w->vf, s.in_flight, 100000000ll) < 0)
 			break;
 	}
+}
+
+static void worker_end(struct bench_worker *w)
+{
+	worker_drain(w);
 	vfc_vf_set_tick_cb(w->vf, NULL, NULL);
 	vfc_vf_set_ctl(w->vf, "none", 0, NULL, 0);
 	worker_release_point(w);
-	w->rc = rc;
+}
+
+/* A worker's failure, named (0 if none). */
+static int worker_check(const struct bench_worker *w)
+{
+	if (w->rc < 0) {
+		fprintf(stderr, "vfc bench: VF %u: %s: %s\n", vfc_vf_id(w->vf), w->what, vfc_strerror(w->rc));
+		return w->rc;
+	}
+	if (w->first_error) {
+		fprintf(stderr, "vfc bench: VF %u: a request failed: %s\n", vfc_vf_id(w->vf),
+			vfc_strerror(w->first_error));
+		return w->first_error;
+	}
+	return 0;
+}
+
+static void *worker_run(void *arg)
+{
+	struct bench_worker *w = arg;
+	int rc = worker_begin(w);
+
+	if (rc == 0)
+		rc = worker_window(w, w->t_warm_end, w->t_end);
+	worker_end(w);
+	w->rc = rc < 0 ? rc : 0;
 	return NULL;
+}
+
+/* Median and 99th percentile of n latency samples (sorted in place), in us. */
+static void lat_percentiles(uint64_t *lat, uint64_t n, struct bench_point *p)
+{
+	qsort(lat, n, sizeof(uint64_t), cmp_u64);
+	p->lat_p50_us = n ? (double)lat[n / 2] / 1e3 : 0;
+	p->lat_p99_us = n ? (double)lat[n * 99 / 100] / 1e3 : 0;
 }
 
 /* Run one device point on every worker at once. */
@@ -425,17 +491,10 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 		pthread_join(ws[v].thread, NULL);
 
 	for (unsigned v = 0; v < cfg->vfs; v++) {
-		struct bench_worker *w = &ws[v];
+		int rc = worker_check(&ws[v]);
 
-		if (w->rc < 0) {
-			fprintf(stderr, "vfc bench: VF %u: %s: %s\n", vfc_vf_id(w->vf), w->what, vfc_strerror(w->rc));
-			return w->rc;
-		}
-		if (w->first_error) {
-			fprintf(stderr, "vfc bench: VF %u: a request failed: %s\n", vfc_vf_id(w->vf),
-				vfc_strerror(w->first_error));
-			return w->first_error;
-		}
+		if (rc < 0)
+			return rc;
 	}
 	lat = malloc(sizeof(uint64_t) * BENCH_LAT_SAMPLES * cfg->vfs);
 	if (!lat)
@@ -472,9 +531,7 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 	p->cpu_pct = 100.0 * (double)(ws[0].s1.tenant_cpu_ns - ws[0].s0.tenant_cpu_ns) / (dt * 1e9);
 	p->task_mbps_min = tmin;
 	p->task_mbps_max = tmax;
-	qsort(lat, n_lat, sizeof(uint64_t), cmp_u64);
-	p->lat_p50_us = n_lat ? (double)lat[n_lat / 2] / 1e3 : 0;
-	p->lat_p99_us = n_lat ? (double)lat[n_lat * 99 / 100] / 1e3 : 0;
+	lat_percentiles(lat, n_lat, p);
 	free(lat);
 	return 0;
 }
@@ -714,7 +771,7 @@ static int parse_seconds(const char *opt, const char *v, double min, double *out
 static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, struct bench_cfg *cfg)
 {
 	uint64_t tmp[BENCH_MAX_LIST], u;
-	int seconds_set = 0, warmup_set = 0, tick_set = 0;
+	int seconds_set = 0, warmup_set = 0, tick_set = 0, repeat_set = 0;
 	unsigned n;
 
 	memset(cfg, 0, sizeof(*cfg));
@@ -780,6 +837,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		if (!strcmp(a, "--algo")) {
 			if (parse_algos(cfg, v) < 0)
 				return VFC_EXIT_USAGE;
+			cfg->algos_set = 1;
 		} else if (!strcmp(a, "--size") || !strcmp(a, "--sizes")) {
 			if (parse_list(a, v, 1, 1u << 24, tmp, &cfg->n_sizes) < 0)
 				return VFC_EXIT_USAGE;
@@ -795,6 +853,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 				return VFC_EXIT_USAGE;
 			}
 			*(a[2] == 'd' ? &cfg->depth : a[2] == 't' ? &cfg->tasks : &cfg->vfs) = (unsigned)u;
+			cfg->depth_set |= a[2] == 'd';
 		} else if (!strcmp(a, "--seconds")) {
 			if (parse_seconds(a, v, 0.01, &cfg->seconds) < 0)
 				return VFC_EXIT_USAGE;
@@ -812,6 +871,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			}
 			if (add_caps(cfg, tmp, n) < 0)
 				return VFC_EXIT_USAGE;
+			cfg->caps_set = 1;
 		} else if (!strcmp(a, "--ctl")) {
 			if (add_ctl(cfg, v) < 0)
 				return VFC_EXIT_USAGE;
@@ -829,6 +889,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 				return VFC_EXIT_USAGE;
 			}
 			cfg->repeat = (unsigned)u;
+			repeat_set = 1;
 		} else if (!strcmp(a, "--csv")) {
 			cfg->csv = v;
 		} else if (!strcmp(a, "--timeline")) {
@@ -843,8 +904,33 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		return VFC_EXIT_USAGE;
 	}
 	if (cfg->league) {
+		if (cfg->vfs > 1 || cfg->tasks > 1) {
+			fprintf(stderr, "vfc bench: --league runs one tenant with one task per point: "
+					"--vfs and --tasks do not apply\n");
+			return VFC_EXIT_USAGE;
+		}
+		if (cfg->caps_set) {
+			fprintf(stderr, "vfc bench: --league sweeps its own static caps (the oracle): "
+					"--cap and --sweep-caps do not apply\n");
+			return VFC_EXIT_USAGE;
+		}
+		if (cfg->n_ctls + N_LCAPS > VFC_MAX_VFS) {
+			fprintf(stderr, "vfc bench: --league: at most %u controllers (a VF per point)\n",
+				VFC_MAX_VFS - (unsigned)N_LCAPS);
+			return VFC_EXIT_USAGE;
+		}
+		if (!cfg->algos_set) {
+			cfg->n_algos = sizeof(league_algos) / sizeof(league_algos[0]);
+			memcpy(cfg->algo, league_algos, sizeof(league_algos));
+		}
+		if (!cfg->sizes_set) {
+			cfg->n_sizes = sizeof(league_sizes) / sizeof(league_sizes[0]);
+			memcpy(cfg->sizes, league_sizes, sizeof(league_sizes));
+		}
 		if (!seconds_set)
-			cfg->seconds = 2;
+			cfg->seconds = 2.4;
+		if (!repeat_set)
+			cfg->repeat = 8;
 		if (!warmup_set)
 			cfg->warmup = 4.5;
 		if (!tick_set)
@@ -1047,58 +1133,172 @@ static int run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out
 	return rc;
 }
 
-/* The oracle's sweep: static caps from 1 kHz to 200 kHz, and no cap (0). */
-static const unsigned league_caps[] = { 1000, 2000, 3000, 5000, 7000, 10000, 15000, 20000,
-					30000, 50000, 70000, 100000, 150000, 200000, 0 };
-static const char *const league_ctls[] = { "none", "paper", "dim", "adaptive" };
-#define N_LCAPS (sizeof(league_caps) / sizeof(league_caps[0]))
-#define N_LCTLS (sizeof(league_ctls) / sizeof(league_ctls[0]))
+/* The league's points per cell: the oracle's statics, then the controllers. */
+static unsigned league_points(const struct bench_cfg *cfg)
+{
+	return (unsigned)N_LCAPS + (cfg->n_ctls ? cfg->n_ctls : (unsigned)N_LCTLS);
+}
 
-/* The league: per cell, a static sweep (the oracle) and the controllers. */
+/* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed. */
+static void league_order(unsigned *order, unsigned n, uint64_t seed)
+{
+	uint64_t r = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	for (unsigned i = 0; i < n; i++)
+		order[i] = i;
+	for (unsigned i = n - 1; i > 0; i--) {
+		unsigned j, t;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		j = (unsigned)(r % (i + 1));
+		t = order[i];
+		order[i] = order[j];
+		order[j] = t;
+	}
+}
+
+/* One league cell. Every point has its own VF (x->ws[k]) and keeps its
+ * controller running from slot to slot. After one warm-up turn each, R rounds
+ * run every point for one slot of seconds / R, in a fresh order each round, so
+ * that all the points of a cell meet the same slow and fast phases of a shared
+ * machine (on this VM one point alone varies by 20 to 40% over seconds with
+ * small requests). On resuming, a controller's tick restarts: the pause is not
+ * a sample. A point reports its totals over its slots, and the spread of its
+ * slot speeds. */
+static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
+{
+	struct bench_cfg *cfg = x->cfg;
+	unsigned R = cfg->repeat, begun = 0, order[LEAGUE_MAX_POINTS];
+	uint64_t slot_ns = (uint64_t)(cfg->seconds / R * 1e9);
+	struct {
+		uint64_t bytes, ops, irqs, ns, cpu_ns;
+	} acc[LEAGUE_MAX_POINTS];
+	double *slot_mbps = calloc((size_t)n * R, sizeof(double));
+	int rc = slot_mbps ? 0 : -ENOMEM, bad = -1;
+
+	memset(acc, 0, sizeof(acc));
+	for (unsigned k = 0; k < n && rc >= 0; k++, begun++) {
+		struct bench_worker *w = &x->ws[k];
+		uint64_t t;
+
+		w->algo = c[k].algo;
+		w->size = c[k].size;
+		w->ctl = c[k].ctl;
+		w->rc = worker_begin(w);
+		if (w->rc == 0) {
+			t = vfc_now_ns() + (uint64_t)(c[k].warmup * 1e9);
+			w->rc = worker_window(w, t, t); /* 0: a warm-up measures nothing */
+			worker_drain(w);
+		}
+		if (w->rc < 0 || w->first_error) {
+			bad = (int)k;
+			rc = -1;
+		}
+	}
+	for (unsigned r = 0; r < R && rc >= 0; r++) {
+		league_order(order, n, r + 1);
+		for (unsigned i = 0; i < n && rc >= 0; i++) {
+			unsigned k = order[i];
+			struct bench_worker *w = &x->ws[k];
+			uint64_t t = vfc_now_ns() + LEAGUE_LEAD_NS, dt;
+
+			progress(x, c[k].algo, c[k].size, c[k].ctl);
+			vfc_vf_restart_tick(w->vf);
+			rc = worker_window(w, t, t + slot_ns);
+			worker_drain(w);
+			x->done++;
+			if (rc == 0)
+				w->what = "a slot (a wait outlasted it)";
+			w->rc = rc == 0 ? -ETIMEDOUT : rc < 0 ? rc : 0;
+			if (w->rc < 0 || w->first_error) {
+				bad = (int)k;
+				rc = -1;
+				break;
+			}
+			dt = w->s1.now_ns - w->s0.now_ns;
+			acc[k].bytes += w->s1.bytes - w->s0.bytes;
+			acc[k].ops += w->s1.ops - w->s0.ops;
+			acc[k].irqs += w->s1.irqs - w->s0.irqs;
+			acc[k].cpu_ns += w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns;
+			acc[k].ns += dt;
+			slot_mbps[k * R + r] = dt ? (double)(w->s1.bytes - w->s0.bytes) / (double)dt * 1e3 : 0;
+			c[k].cap_hz = w->s1.cap_hz;
+		}
+	}
+	if (bad >= 0)
+		rc = worker_check(&x->ws[bad]);
+	for (unsigned k = 0; k < begun; k++)
+		worker_end(&x->ws[k]);
+	for (unsigned k = 0; k < n && rc >= 0; k++) {
+		struct bench_point *p = &c[k];
+		double *v = &slot_mbps[k * R], secs = (double)acc[k].ns / 1e9;
+
+		p->secs = secs;
+		p->mbps = (double)acc[k].bytes / secs / 1e6;
+		p->ops_per_s = (double)acc[k].ops / secs;
+		p->irq_hz = (double)acc[k].irqs / secs;
+		p->cpu_pct = 100.0 * (double)acc[k].cpu_ns / (double)acc[k].ns;
+		p->task_mbps_min = p->task_mbps_max = p->mbps;
+		qsort(v, R, sizeof(double), cmp_double);
+		p->spread_pct = v[R / 2] > 0 ? 100.0 * (v[R - 1] - v[0]) / v[R / 2] : 0;
+		lat_percentiles(x->ws[k].lat, x->ws[k].n_lat < BENCH_LAT_SAMPLES ? x->ws[k].n_lat : BENCH_LAT_SAMPLES,
+				p);
+	}
+	free(slot_mbps);
+	return rc < 0 ? rc : 0;
+}
+
+/* The league: per cell, a static sweep (the oracle) and the controllers, interleaved in slots. */
 static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 {
-	static const unsigned l_algos[] = { 0, 2 }; /* aes-128-cbc, sha256 */
-	static const uint32_t l_sizes[] = { 1024, 4096, 16384, 65536 };
-	static const unsigned l_depths[] = { 4, 32 };
 	struct bench_cfg *cfg = x->cfg;
-	const unsigned per_cell = N_LCAPS + N_LCTLS;
-	size_t n_cells = 2 * 4 * 2, n = n_cells * per_cell;
+	const unsigned *l_depths = cfg->depth_set ? &cfg->depth : league_depths;
+	unsigned n_algos = cfg->n_algos, n_sizes = cfg->n_sizes;
+	unsigned n_depths = cfg->depth_set ? 1 : 2, n_ctls = cfg->n_ctls ? cfg->n_ctls : (unsigned)N_LCTLS;
+	const unsigned per_cell = league_points(cfg);
+	size_t n_cells = (size_t)n_algos * n_sizes * n_depths, n = n_cells * per_cell;
 	struct bench_point *pts = calloc(n, sizeof(*pts));
-	char (*specs)[32] = calloc(N_LCAPS, sizeof(*specs));
-	double sum[N_LCTLS] = { 0 }, min[N_LCTLS], irq_per_gb[N_LCTLS] = { 0 };
+	static char specs[N_LCAPS][32]; /* the points name them: they outlive this call (CSV, JSON) */
+	double sum[BENCH_MAX_LIST] = { 0 }, min[BENCH_MAX_LIST], irq_per_gb[BENCH_MAX_LIST] = { 0 };
+	unsigned depths[2];
 	int rc = 0;
 
-	if (!pts || !specs) {
-		free(pts);
-		free(specs);
+	if (!pts)
 		return -ENOMEM;
-	}
+	memcpy(depths, l_depths, n_depths * sizeof(unsigned));
 	for (unsigned k = 0; k < N_LCAPS; k++)
 		snprintf(specs[k], sizeof(specs[k]), league_caps[k] ? "static:%u" : "none", league_caps[k]);
-	for (unsigned k = 0; k < N_LCTLS; k++)
+	for (unsigned k = 0; k < n_ctls; k++)
 		min[k] = HUGE_VAL;
 	x->total = (unsigned)n * cfg->repeat;
-	if (!cfg->json)
+	if (!cfg->json) {
 		printf("League: each cell's speed divided by the best static setting of a sweep of\n"
-		       "{1,2,3,5,7,10,15,20,30,50,70,100,150,200} kHz and no cap (the oracle)\n"
-		       "(controllers: warm-up %.1f s, measured %.1f s, tick %u ms; static points: warm-up 0.3 s; "
-		       "repeat %u)\n\n"
-		       "%-12s %6s %5s %13s %9s | %8s %8s %8s %8s\n",
-		       cfg->warmup, cfg->seconds, cfg->tick_ms, cfg->repeat, "algo", "bytes", "depth", "oracle",
-		       "MB/s", "none", "paper", "dim", "adaptive");
+		       "{1,2,3,5,7,10,15,20,30,50,70,100,150,200} kHz and no cap (the oracle).\n"
+		       "Every point runs %u slots of %.2f s, interleaved with the cell's other points;\n"
+		       "warm-up: controllers %.1f s, static points %.1f s; tick %u ms\n\n"
+		       "%-12s %6s %5s %13s %9s |",
+		       cfg->repeat, cfg->seconds / cfg->repeat, cfg->warmup, cfg->warmup < 0.3 ? cfg->warmup : 0.3,
+		       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s");
+		for (unsigned k = 0; k < n_ctls; k++)
+			printf(" %8.8s", cfg->n_ctls ? cfg->ctls[k] : league_ctls[k]);
+		printf("\n");
+	}
 	for (size_t cell = 0; cell < n_cells; cell++) {
 		struct bench_point *c = &pts[cell * per_cell];
 		unsigned best = 0;
 
-		cfg->depth = l_depths[cell % 2];
+		cfg->depth = depths[cell % n_depths];
 		for (unsigned k = 0; k < per_cell; k++) {
-			c[k].algo = l_algos[cell / 8];
-			c[k].size = l_sizes[(cell / 2) % 4];
-			c[k].ctl = k < N_LCAPS ? specs[k] : league_ctls[k - N_LCAPS];
+			c[k].algo = cfg->algo[cell / n_depths / n_sizes];
+			c[k].size = cfg->sizes[(cell / n_depths) % n_sizes];
+			c[k].ctl = k < N_LCAPS ? specs[k] : cfg->n_ctls ? cfg->ctls[k - N_LCAPS] : league_ctls[k - N_LCAPS];
 			c[k].depth = cfg->depth;
-			c[k].warmup = k < N_LCAPS ? 0.3 : cfg->warmup; /* a static cap needs no settling */
+			/* a static cap needs no settling */
+			c[k].warmup = k < N_LCAPS && cfg->warmup > 0.3 ? 0.3 : cfg->warmup;
 		}
-		rc = run_points(x, c, per_cell, 0);
+		rc = league_cell(x, c, per_cell);
 		if (rc < 0)
 			break;
 		for (unsigned k = 1; k < N_LCAPS; k++)
@@ -1106,7 +1306,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 				best = k;
 		for (unsigned k = 0; k < per_cell; k++)
 			c[k].ratio_oracle = c[best].mbps > 0 ? c[k].mbps / c[best].mbps : 0;
-		for (unsigned k = 0; k < N_LCTLS; k++) {
+		for (unsigned k = 0; k < n_ctls; k++) {
 			const struct bench_point *p = &c[N_LCAPS + k];
 
 			sum[k] += p->ratio_oracle;
@@ -1116,27 +1316,25 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		if (!cfg->json) {
 			printf("%-12s %6u %5u %13s %9.1f |", algos[c[0].algo].name, c[0].size, cfg->depth, c[best].ctl,
 			       c[best].mbps);
-			for (unsigned k = 0; k < N_LCTLS; k++)
+			for (unsigned k = 0; k < n_ctls; k++)
 				printf(" %8.3f", c[N_LCAPS + k].ratio_oracle);
 			printf("\n");
 			fflush(stdout);
 		}
 	}
 	if (rc == 0 && !cfg->json) {
-		printf("%-12s %6s %5s %13s %9s |", "mean", "", "", "", "");
-		for (unsigned k = 0; k < N_LCTLS; k++)
-			printf(" %8.3f", sum[k] / (double)n_cells);
-		printf("\n%-12s %6s %5s %13s %9s |", "min", "", "", "", "");
-		for (unsigned k = 0; k < N_LCTLS; k++)
-			printf(" %8.3f", min[k]);
-		printf("\n%-12s %6s %5s %13s %9s |", "irq per GB", "", "", "", "");
-		for (unsigned k = 0; k < N_LCTLS; k++)
-			printf(" %8.0f", irq_per_gb[k]);
-		printf("\n");
+		const char *label[] = { "mean", "min", "irq per GB" };
+
+		for (unsigned row = 0; row < 3; row++) {
+			printf("%-12s %6s %5s %13s %9s |", label[row], "", "", "", "");
+			for (unsigned k = 0; k < n_ctls; k++)
+				printf(row == 2 ? " %8.0f" : " %8.3f",
+				       row == 0 ? sum[k] / (double)n_cells : row == 1 ? min[k] : irq_per_gb[k]);
+			printf("\n");
+		}
 	}
 	*out = pts;
 	*n_out = n;
-	free(specs);
 	return rc;
 }
 
@@ -1149,7 +1347,7 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 	size_t n_pts = 0;
 	struct vfc_out csv_out = { 0 };
 	int rc, status = VFC_EXIT_FAIL;
-	unsigned opened = 0;
+	unsigned opened = 0, n_workers;
 
 	rc = parse_bench_args(argc, argv, g, &cfg);
 	if (rc >= 0) {
@@ -1163,20 +1361,19 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 			goto out;
 		}
 	}
-	if (g->vf.n_vfs < cfg.vfs)
-		g->vf.n_vfs = cfg.vfs;
+	n_workers = cfg.league ? league_points(&cfg) : cfg.vfs; /* the league: a VF per point of a cell */
+	if (g->vf.n_vfs < n_workers)
+		g->vf.n_vfs = n_workers;
 	/* Buffers for depth x tasks requests of the largest size, twice over for headroom. */
 	{
 		uint64_t need = 0;
 
 		for (unsigned k = 0; k < cfg.n_sizes; k++) {
 			uint64_t b = ((uint64_t)cfg.sizes[k] + BENCH_SIG_MAX + 4095) / 4096 * 4096;
-			uint64_t depth = cfg.league ? 32 : cfg.depth;
+			uint64_t depth = cfg.league && !cfg.depth_set ? 32 : cfg.depth;
 
 			need = b * depth * cfg.tasks > need ? b * depth * cfg.tasks : need;
 		}
-		if (cfg.league)
-			need = 32 * (65536 + 4096);
 		need = need * 2 + (1u << 20);
 		if (need > VFC_POOL_MAX) {
 			fprintf(stderr, "vfc bench: sizes x depth x tasks need %" PRIu64 " MiB of buffers: too many\n",
@@ -1187,7 +1384,7 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 		if (need > g->vf.pool_size)
 			g->vf.pool_size = (need + 4095) / 4096 * 4096;
 	}
-	ws = calloc(cfg.vfs, sizeof(*ws));
+	ws = calloc(n_workers, sizeof(*ws));
 	if (!ws) {
 		fprintf(stderr, "vfc bench: out of memory\n");
 		goto out;
@@ -1202,7 +1399,7 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 		}
 		fprintf(x.timeline, "t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n");
 	}
-	for (unsigned v = 0; v < cfg.vfs; v++, opened++) {
+	for (unsigned v = 0; v < n_workers; v++, opened++) {
 		ws[v].id = v;
 		ws[v].cfg = &cfg;
 		ws[v].timeline = x.timeline;

@@ -36,6 +36,7 @@ struct vfc_vf_opts {
 	unsigned n_engines;    /* default 1 */
 	unsigned ring_entries; /* default 256 */
 	uint64_t pool_size;    /* default 16 MiB */
+	unsigned engine_spin_us; /* idle engines poll this long before sleeping, default 100 (the creator's counts) */
 	/* This VF. */
 	enum vfc_irq_mode irq_mode; /* default VFC_IRQ_INTERRUPT */
 	unsigned spin_us;           /* hybrid spin budget, default 50 */
@@ -105,6 +106,11 @@ typedef void (*vfc_tick_cb)(void *user, const struct vfc_tick *t);
 int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *err, size_t errlen);
 /* Call cb after every tick (NULL: stop). Ticks at the default rate if no controller is set. */
 void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user);
+/* Drop the monitor's unfinished tick and start a fresh one now, keeping the
+ * controller, its state and the cap. For a tenant resuming traffic after a
+ * pause: the idle interval says nothing of the cap and would read as a
+ * collapse of speed. No-op when nothing ticks. */
+void vfc_vf_restart_tick(struct vfc_vf *vf);
 /* Every controller and its parameters, for --help. */
 const char *vfc_ctl_help_text(void);
 

@@ -81,6 +81,18 @@ void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user)
 	}
 }
 
+void vfc_vf_restart_tick(struct vfc_vf *vf)
+{
+	struct vfc__vfmon *m = &vf->mon;
+
+	if (!m->active)
+		return;
+	vfc_mon_reset(&m->mon); /* the next reading only primes the reference */
+	m->max_in_flight = vf->in_flight;
+	m->next_tick_ns = vfc_now_ns();
+	vfc__monitor_tick(vf, m->next_tick_ns);
+}
+
 const char *vfc_ctl_help_text(void)
 {
 	return vfc_ctl_help;

@@ -160,6 +160,88 @@ static void test_cap_rate_hybrid(void **state)
 	capped_run(VFC_IRQ_HYBRID);
 }
 
+/* ---- the speed monitor, ticking from the completion path ---- */
+
+struct tick_log {
+	unsigned n;
+	uint64_t max_dt_ns;
+	uint32_t caps[64], next_caps[64];
+	double ops[64];
+};
+
+static void log_tick(void *user, const struct vfc_tick *t)
+{
+	struct tick_log *l = user;
+
+	if (l->n < 64) {
+		l->caps[l->n] = t->cap_hz;
+		l->next_caps[l->n] = t->next_cap_hz;
+		l->ops[l->n] = t->ops_per_s;
+	}
+	l->n++;
+	l->max_dt_ns = t->dt_ns > l->max_dt_ns ? t->dt_ns : l->max_dt_ns;
+}
+
+/* A static controller: its cap is applied at once, every tick reports it, and a bad spec is named. */
+static void test_monitor_ticks_static(void **state)
+{
+	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
+	struct tick_log l = { 0 };
+	struct vfc_vf_stats st;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(vfc_vf_set_ctl(vf, "static:bad", 50, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "static"));
+	assert_int_equal(vfc_vf_set_ctl(vf, "none", 5, err, sizeof(err)), -EINVAL); /* tick below 10 ms */
+	vfc_vf_set_tick_cb(vf, log_tick, &l);
+	assert_int_equal(vfc_vf_set_ctl(vf, "static:20000", 50, err, sizeof(err)), 0);
+	assert_int_equal(vfc_vf_stats(vf, &st), 0);
+	assert_int_equal(st.cap_hz, 20000);
+	assert_true(nop_load(vf, 8, 400000000ull, 0) > 0);
+	assert_true(l.n >= 3); /* 400 ms of 50 ms ticks, however slow the machine */
+	for (unsigned i = 0; i < l.n && i < 64; i++) {
+		assert_int_equal(l.caps[i], 20000);
+		assert_int_equal(l.next_caps[i], 20000);
+		assert_true(l.ops[i] > 0);
+	}
+	vfc_vf_set_tick_cb(vf, NULL, NULL);
+	vfc_vf_close(vf);
+}
+
+/* A pause in traffic lands in one long tick, unless the tenant restarts the tick on resuming. */
+static void pause_and_resume(int restart, struct tick_log *l)
+{
+	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
+
+	vfc_vf_set_tick_cb(vf, log_tick, l);
+	assert_int_equal(vfc_vf_set_ctl(vf, "static:20000", 50, NULL, 0), 0);
+	assert_true(nop_load(vf, 8, 200000000ull, 0) > 0);
+	usleep(400000); /* idle: nobody polls or waits, nothing ticks */
+	if (restart)
+		vfc_vf_restart_tick(vf);
+	assert_true(nop_load(vf, 8, 200000000ull, 0) > 0);
+	vfc_vf_set_tick_cb(vf, NULL, NULL);
+	vfc_vf_close(vf);
+}
+
+static void test_monitor_restart_tick(void **state)
+{
+	struct tick_log plain = { 0 }, restarted = { 0 };
+	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
+
+	(void)state;
+	vfc_vf_restart_tick(vf); /* nothing ticks yet: a no-op */
+	vfc_vf_close(vf);
+	pause_and_resume(0, &plain);
+	assert_true(plain.max_dt_ns >= 400000000ull);
+	pause_and_resume(1, &restarted);
+	assert_true(restarted.n >= 2);
+	if (restarted.max_dt_ns >= 400000000ull)
+		fail_msg("a tick of %.0f ms spans the pause after vfc_vf_restart_tick",
+			 (double)restarted.max_dt_ns / 1e6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +249,8 @@ int main(void)
 		cmocka_unit_test(test_irq_counts_move),
 		cmocka_unit_test(test_cap_rate_interrupt),
 		cmocka_unit_test(test_cap_rate_hybrid),
+		cmocka_unit_test(test_monitor_ticks_static),
+		cmocka_unit_test(test_monitor_restart_tick),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
