@@ -19,6 +19,8 @@ const char vfc_global_help[] =
 	"                       or 'unix:PATH' (a vfcd daemon listening on PATH)\n"
 	"  --vfs N              virtual functions of the embedded device, 1..64 (default 4)\n"
 	"  --engines N          engine threads of the embedded device, 1..16 (default 1)\n"
+	"  --engine-spin US     an idle engine of the embedded device polls its rings this\n"
+	"                       long before it sleeps, 0..10000 (default 100)\n"
 	"  --irq-mode MODE      completion: interrupt (default), poll, or hybrid[:SPIN_US]\n"
 	"                       (spin SPIN_US microseconds, default 50, then block)\n"
 	"  Values may also be given as --opt=VALUE.\n";
@@ -97,7 +99,7 @@ static int parse_irq_mode(const char *s, struct vfc_vf_opts *vf)
  */
 int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_global_opts *g)
 {
-	static const char *const names[] = { "--device", "--vfs", "--engines", "--irq-mode" };
+	static const char *const names[] = { "--device", "--vfs", "--engines", "--irq-mode", "--engine-spin" };
 	const char *arg = argv[*i], *val = NULL, *eq;
 	size_t k, n;
 	unsigned long v;
@@ -137,6 +139,14 @@ int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_gl
 			return -1;
 		}
 		g->vf.n_engines = (unsigned)v;
+		break;
+	case 4:
+		if (parse_uint(val, 0, VFC_ENGINE_SPIN_MAX_US, &v) < 0) {
+			gerr(cmd, "--engine-spin: expected microseconds from 0 to %d, got '%s'",
+			     VFC_ENGINE_SPIN_MAX_US, val);
+			return -1;
+		}
+		g->vf.engine_spin_us = (unsigned)v;
 		break;
 	default:
 		if (parse_irq_mode(val, &g->vf) < 0) {

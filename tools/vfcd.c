@@ -28,6 +28,8 @@ static void usage(FILE *f)
 		"  --socket-mode MODE   octal mode of the socket (default 0660)\n"
 		"  --vfs N              virtual functions, 1..64 (default 4)\n"
 		"  --engines N          engine threads, 1..16 (default 1)\n"
+		"  --engine-spin US     an idle engine polls the rings this long before it sleeps,\n"
+		"                       0..10000 (default 100)\n"
 		"  --ring-entries N     ring size per VF, a power of two (default 256)\n"
 		"  --pool-size BYTES    buffer pool per VF, K/M/G suffix (default 16M)\n"
 		"  --policy VF:KEY=VALUE[,KEY=VALUE...]\n"
@@ -239,6 +241,13 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.pf.n_engines = (unsigned)v;
+		} else if (!strcmp(name, "--engine-spin")) {
+			if (parse_ul(val, VFC_ENGINE_SPIN_MAX_US, &v)) {
+				fprintf(stderr, "vfcd: --engine-spin: expected 0..%d us, got '%s'\n",
+					VFC_ENGINE_SPIN_MAX_US, val);
+				return 2;
+			}
+			cfg.pf.spin_us = (unsigned)v;
 		} else if (!strcmp(name, "--ring-entries")) {
 			if (parse_ul(val, VFC_RING_MAX, &v)) {
 				fprintf(stderr, "vfcd: --ring-entries: bad value '%s'\n", val);

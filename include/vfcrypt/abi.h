@@ -23,7 +23,11 @@
 #define VFC_DEFAULT_VFS 4
 #define VFC_DEFAULT_ENGINES 1
 #define VFC_DEFAULT_RING_ENTRIES 256
-#define VFC_DEFAULT_POOL_SIZE (16ull << 20) /* largest variable payload of a control message (a PEM key) */
+#define VFC_DEFAULT_POOL_SIZE (16ull << 20)
+/* An idle engine polls its rings this long before it sleeps (hardware never
+ * sleeps: a doorbell to a sleeping thread is a cross-CPU wake-up). */
+#define VFC_DEFAULT_ENGINE_SPIN_US 100
+#define VFC_ENGINE_SPIN_MAX_US 10000 /* largest variable payload of a control message (a PEM key) */
 
 /* Session algorithms. */
 enum vfc_alg {

@@ -286,6 +286,11 @@ static int ini_device(struct ini_ctx *x, const char *name, const char *value)
 		if (parse_u64(value, VFC_POOL_MAX, 1, &v))
 			return set_err(x->err, x->errlen, -EINVAL, "pool_size: bad value '%s'", value);
 		pf->pool_size = v;
+	} else if (!strcmp(name, "engine_spin_us")) {
+		if (parse_u64(value, VFC_ENGINE_SPIN_MAX_US, 0, &v))
+			return set_err(x->err, x->errlen, -EINVAL, "engine_spin_us: expected 0..%d, got '%s'",
+				       VFC_ENGINE_SPIN_MAX_US, value);
+		pf->spin_us = (unsigned)v;
 	} else if (!strcmp(name, "burst")) {
 		if (parse_u64(value, 64, 0, &v))
 			return set_err(x->err, x->errlen, -EINVAL, "burst: bad value '%s'", value);

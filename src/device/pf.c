@@ -35,6 +35,7 @@ void vfc_pf_config_init(struct vfc_pf_config *cfg)
 	cfg->ring_entries = VFC_DEFAULT_RING_ENTRIES;
 	cfg->pool_size = VFC_DEFAULT_POOL_SIZE;
 	cfg->burst = 32;
+	cfg->spin_us = VFC_DEFAULT_ENGINE_SPIN_US;
 }
 
 static int vfc__config_check(const struct vfc_pf_config *c)
@@ -47,6 +48,8 @@ static int vfc__config_check(const struct vfc_pf_config *c)
 	if (c->pool_size == 0 || c->pool_size % VFC__PAGE || c->pool_size > VFC_POOL_MAX)
 		return -EINVAL;
 	if (c->burst < 1 || c->burst > VFC__BURST_MAX)
+		return -EINVAL;
+	if (c->spin_us > VFC_ENGINE_SPIN_MAX_US)
 		return -EINVAL;
 	return 0;
 }

@@ -17,6 +17,10 @@ struct vfc_pf_config {
 	unsigned ring_entries; /* power of two, VFC_RING_MIN..VFC_RING_MAX (default 256) */
 	uint64_t pool_size;    /* bytes per VF, multiple of 4096, <= VFC_POOL_MAX (default 16 MiB) */
 	unsigned burst;        /* requests an engine takes from one VF per visit, 1..64 (default 32) */
+	/* An engine that finds no work keeps polling the rings this long before
+	 * it sleeps, 0..VFC_ENGINE_SPIN_MAX_US (default VFC_DEFAULT_ENGINE_SPIN_US):
+	 * a doorbell then finds it awake, as a hardware engine always is. */
+	unsigned spin_us;
 	unsigned weights[VFC_MAX_VFS]; /* WRR weight per VF, 0 = 1: bursts per round */
 };
 
@@ -71,7 +75,7 @@ int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *o
 /* CPU time consumed by the engine threads so far (CLOCK_THREAD_CPUTIME_ID sums). */
 uint64_t vfc_pf_engine_cpu_ns(struct vfc_pf *pf);
 unsigned vfc_pf_n_engines(const struct vfc_pf *pf);
-/* CPU time of one engine thread (its busy time: an idle engine sleeps); 0 if idx is out of range. */
+/* CPU time of one engine thread (busy, and its spin before sleeping); 0 if idx is out of range. */
 uint64_t vfc_pf_engine_cpu_ns_one(struct vfc_pf *pf, unsigned idx);
 
 #endif

@@ -8,22 +8,12 @@
 
 #include "core/model.h"
 #include "core/ring.h"
+#include "os/cpu.h"
 #include "driver/vf_internal.h"
 
 #define POLL_CHUNK 32                   /* responses copied out per round (on the stack: reentrant) */
 #define BLOCK_SLICE_NS 10000000ll       /* a blocked waiter re-checks the VF state this often */
 #define SPIN_CLOCK_EVERY 16             /* spin rounds between clock reads */
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	atomic_signal_fence(memory_order_seq_cst);
-#endif
-}
 
 static void set_in_flight(struct vfc_vf *vf, uint32_t n)
 {
@@ -408,7 +398,7 @@ int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns)
 						return device_gone(vf, gone, done);
 				}
 			}
-			cpu_relax();
+			vfc_cpu_relax();
 		}
 		if (vf->mode == VFC_IRQ_POLL)
 			return -ETIMEDOUT;

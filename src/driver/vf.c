@@ -18,6 +18,7 @@ void vfc_vf_opts_init(struct vfc_vf_opts *o)
 	o->n_engines = VFC_DEFAULT_ENGINES;
 	o->ring_entries = VFC_DEFAULT_RING_ENTRIES;
 	o->pool_size = VFC_DEFAULT_POOL_SIZE;
+	o->engine_spin_us = VFC_DEFAULT_ENGINE_SPIN_US;
 	o->irq_mode = VFC_IRQ_INTERRUPT;
 	o->spin_us = VFC_DEFAULT_SPIN_US;
 	o->vf_id = -1;

@@ -114,6 +114,7 @@ static struct vfc_pf *inproc_get_pf(const struct vfc_vf_opts *o)
 		cfg.ring_entries = o->ring_entries;
 	if (o->pool_size)
 		cfg.pool_size = o->pool_size;
+	cfg.spin_us = o->engine_spin_us;
 	pf = vfc_pf_create(&cfg);
 	if (!pf) {
 		err = errno ? errno : ENOMEM;

@@ -638,13 +638,61 @@ static void test_create_args(void **state)
 	vfc_pf_config_init(&cfg);
 	cfg.burst = 0;
 	assert_null(vfc_pf_create(&cfg));
+	vfc_pf_config_init(&cfg);
+	assert_int_equal(cfg.spin_us, VFC_DEFAULT_ENGINE_SPIN_US);
+	cfg.spin_us = VFC_ENGINE_SPIN_MAX_US + 1;
+	assert_null(vfc_pf_create(&cfg));
 	vfc_pf_free(NULL);
+}
+
+/* 200 NOPs one after the other: how many found the engine asleep (a doorbell to ring). */
+static unsigned sequential_sleeps(unsigned spin_us)
+{
+	struct vfc_pf_config cfg;
+	struct pfh_vf v;
+	struct vfc_pf *pf;
+	unsigned asleep = 0;
+
+	vfc_pf_config_init(&cfg);
+	cfg.n_vfs = 1;
+	cfg.ring_entries = 64;
+	cfg.pool_size = 1u << 20;
+	cfg.spin_us = spin_us;
+	pf = vfc_pf_create(&cfg);
+	assert_non_null(pf);
+	pfh_open(pf, UINT32_MAX, &v);
+	for (unsigned i = 0; i < 200; i++) {
+		asleep += atomic_load(&v.hdr->dev_sleeping) != 0;
+		assert_int_equal(pfh_run(&v, &(struct vfc_req_desc){ .cookie = i }).status, 0);
+	}
+	/* However long it spins, an idle engine goes to sleep in the end. */
+	for (int k = 0; k < 500 && !atomic_load(&v.hdr->dev_sleeping); k++)
+		usleep(2000);
+	assert_true(atomic_load(&v.hdr->dev_sleeping));
+	assert_int_equal(pfh_run(&v, &(struct vfc_req_desc){ .cookie = 1000 }).status, 0); /* the doorbell wakes it */
+	pfh_close(&v);
+	vfc_pf_free(pf);
+	return asleep;
+}
+
+/* An idle engine polls for spin_us before it sleeps: back-to-back requests find
+ * it awake (no doorbell); with no spin it sleeps after every one. */
+static void test_engine_spin(void **state)
+{
+	unsigned no_spin, spin;
+
+	(void)state;
+	no_spin = sequential_sleeps(0);
+	spin = sequential_sleeps(VFC_ENGINE_SPIN_MAX_US);
+	if (spin * 2 >= no_spin)
+		fail_msg("the engine slept before %u of 200 requests with a 10 ms spin, %u with none", spin, no_spin);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create_args),
+		cmocka_unit_test(test_engine_spin),
 		cmocka_unit_test_setup_teardown(test_nop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aes_kat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aes_chain, setup, teardown),
