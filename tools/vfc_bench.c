@@ -62,6 +62,8 @@ static const char *const league_ctls[] = { "none", "paper", "dim", "adaptive" };
 #define N_LCTLS (sizeof(league_ctls) / sizeof(league_ctls[0]))
 #define LEAGUE_MAX_POINTS (N_LCAPS + BENCH_MAX_LIST)
 #define LEAGUE_LEAD_NS 20000000ull /* a slot's first 20 ms refill the queue: not measured */
+#define LEAGUE_RACE_AFTER 3 /* rounds before static points can drop out of the race */
+#define LEAGUE_RACE_KEEP 0.8 /* a static point below 0.8 x the best static so far drops out */
 
 /* The league's default cells: {aes-128-cbc, sha256} x {1, 4, 16, 64 KiB} x depth {4, 32}. */
 static const unsigned league_algos[] = { 0, 2 };
@@ -650,8 +652,12 @@ static const char bench_help[] =
 	"  --json              print the points as one JSON object instead of the tables\n"
 	"  --league            the controller league: {aes-128-cbc, sha256} x {1,4,16,64 KiB}\n"
 	"                      x depth {4,32} x {none, paper, dim, adaptive}, each divided by\n"
-	"                      the best static cap of a sweep of its cell (the oracle).\n"
-	"                      --seconds, --warmup and --tick apply (defaults 2, 4.5, 100)\n"
+	"                      the best static cap of a sweep of its cell (the oracle). A VF\n"
+	"                      per point; a cell's points take turns in --repeat slots of\n"
+	"                      --seconds / --repeat each (defaults 10 x 0.3 s), controllers\n"
+	"                      keep running across them. --algo, --sizes, --depth and --ctl\n"
+	"                      narrow the cells and the columns; --warmup (4.5) and --tick\n"
+	"                      (100) apply\n"
 	"  -q, --quiet         no progress on stderr\n"
 	"  -h, --help          this text\n"
 	"\n";
@@ -928,9 +934,9 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			memcpy(cfg->sizes, league_sizes, sizeof(league_sizes));
 		}
 		if (!seconds_set)
-			cfg->seconds = 2.4;
+			cfg->seconds = 3;
 		if (!repeat_set)
-			cfg->repeat = 8;
+			cfg->repeat = 10;
 		if (!warmup_set)
 			cfg->warmup = 4.5;
 		if (!tick_set)
@@ -1159,15 +1165,19 @@ static void league_order(unsigned *order, unsigned n, uint64_t seed)
 	}
 }
 
-/* One league cell. Every point has its own VF (x->ws[k]) and keeps its
+/* One league cell: points [0, n_static) are the oracle's static caps, the
+ * rest controllers. Every point has its own VF (x->ws[k]) and keeps its
  * controller running from slot to slot. After one warm-up turn each, R rounds
  * run every point for one slot of seconds / R, in a fresh order each round, so
  * that all the points of a cell meet the same slow and fast phases of a shared
  * machine (on this VM one point alone varies by 20 to 40% over seconds with
- * small requests). On resuming, a controller's tick restarts: the pause is not
- * a sample. A point reports its totals over its slots, and the spread of its
- * slot speeds. */
-static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
+ * small requests: the tenant's wake-up latency switches between two modes).
+ * A race spends the time where it decides something: from round
+ * LEAGUE_RACE_AFTER on, a static point below LEAGUE_RACE_KEEP x the best
+ * static so far cannot be the oracle and stops running. On resuming, a
+ * controller's tick restarts: the pause is not a sample. A point reports its
+ * totals over its slots, and the spread of its slot speeds. */
+static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, unsigned n_static)
 {
 	struct bench_cfg *cfg = x->cfg;
 	unsigned R = cfg->repeat, begun = 0, order[LEAGUE_MAX_POINTS];
@@ -1176,9 +1186,15 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
 		uint64_t bytes, ops, irqs, ns, cpu_ns;
 	} acc[LEAGUE_MAX_POINTS];
 	double *slot_mbps = calloc((size_t)n * R, sizeof(double));
+	unsigned slots[LEAGUE_MAX_POINTS];
+	bool racing[LEAGUE_MAX_POINTS];
 	int rc = slot_mbps ? 0 : -ENOMEM, bad = -1;
 
 	memset(acc, 0, sizeof(acc));
+	for (unsigned k = 0; k < n; k++) {
+		racing[k] = true;
+		slots[k] = 0;
+	}
 	for (unsigned k = 0; k < n && rc >= 0; k++, begun++) {
 		struct bench_worker *w = &x->ws[k];
 		uint64_t t;
@@ -1198,12 +1214,18 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
 		}
 	}
 	for (unsigned r = 0; r < R && rc >= 0; r++) {
+		double best = 0;
+
 		league_order(order, n, r + 1);
 		for (unsigned i = 0; i < n && rc >= 0; i++) {
 			unsigned k = order[i];
 			struct bench_worker *w = &x->ws[k];
 			uint64_t t = vfc_now_ns() + LEAGUE_LEAD_NS, dt;
 
+			if (!racing[k]) {
+				x->done++;
+				continue;
+			}
 			progress(x, c[k].algo, c[k].size, c[k].ctl);
 			vfc_vf_restart_tick(w->vf);
 			rc = worker_window(w, t, t + slot_ns);
@@ -1223,9 +1245,17 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
 			acc[k].irqs += w->s1.irqs - w->s0.irqs;
 			acc[k].cpu_ns += w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns;
 			acc[k].ns += dt;
-			slot_mbps[k * R + r] = dt ? (double)(w->s1.bytes - w->s0.bytes) / (double)dt * 1e3 : 0;
+			slot_mbps[k * R + slots[k]++] = dt ? (double)(w->s1.bytes - w->s0.bytes) / (double)dt * 1e3 : 0;
 			c[k].cap_hz = w->s1.cap_hz;
 		}
+		if (rc < 0 || r + 1 < LEAGUE_RACE_AFTER)
+			continue;
+		for (unsigned k = 0; k < n_static; k++)
+			if (racing[k] && (double)acc[k].bytes / (double)acc[k].ns > best)
+				best = (double)acc[k].bytes / (double)acc[k].ns;
+		for (unsigned k = 0; k < n_static; k++)
+			if (racing[k] && (double)acc[k].bytes / (double)acc[k].ns < LEAGUE_RACE_KEEP * best)
+				racing[k] = false;
 	}
 	if (bad >= 0)
 		rc = worker_check(&x->ws[bad]);
@@ -1234,6 +1264,7 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
 	for (unsigned k = 0; k < n && rc >= 0; k++) {
 		struct bench_point *p = &c[k];
 		double *v = &slot_mbps[k * R], secs = (double)acc[k].ns / 1e9;
+		unsigned m = slots[k];
 
 		p->secs = secs;
 		p->mbps = (double)acc[k].bytes / secs / 1e6;
@@ -1241,8 +1272,8 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n)
 		p->irq_hz = (double)acc[k].irqs / secs;
 		p->cpu_pct = 100.0 * (double)acc[k].cpu_ns / (double)acc[k].ns;
 		p->task_mbps_min = p->task_mbps_max = p->mbps;
-		qsort(v, R, sizeof(double), cmp_double);
-		p->spread_pct = v[R / 2] > 0 ? 100.0 * (v[R - 1] - v[0]) / v[R / 2] : 0;
+		qsort(v, m, sizeof(double), cmp_double);
+		p->spread_pct = v[m / 2] > 0 ? 100.0 * (v[m - 1] - v[0]) / v[m / 2] : 0;
 		lat_percentiles(x->ws[k].lat, x->ws[k].n_lat < BENCH_LAT_SAMPLES ? x->ws[k].n_lat : BENCH_LAT_SAMPLES,
 				p);
 	}
@@ -1276,10 +1307,11 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	if (!cfg->json) {
 		printf("League: each cell's speed divided by the best static setting of a sweep of\n"
 		       "{1,2,3,5,7,10,15,20,30,50,70,100,150,200} kHz and no cap (the oracle).\n"
-		       "Every point runs %u slots of %.2f s, interleaved with the cell's other points;\n"
+		       "Every point runs up to %u slots of %.2f s, interleaved with the cell's other points\n"
+		       "(a static point below %.1f x the best static after %u rounds drops out);\n"
 		       "warm-up: controllers %.1f s, static points %.1f s; tick %u ms\n\n"
 		       "%-12s %6s %5s %13s %9s |",
-		       cfg->repeat, cfg->seconds / cfg->repeat, cfg->warmup, cfg->warmup < 0.3 ? cfg->warmup : 0.3,
+		       cfg->repeat, cfg->seconds / cfg->repeat, LEAGUE_RACE_KEEP, LEAGUE_RACE_AFTER, cfg->warmup, cfg->warmup < 0.3 ? cfg->warmup : 0.3,
 		       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s");
 		for (unsigned k = 0; k < n_ctls; k++)
 			printf(" %8.8s", cfg->n_ctls ? cfg->ctls[k] : league_ctls[k]);
@@ -1298,7 +1330,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			/* a static cap needs no settling */
 			c[k].warmup = k < N_LCAPS && cfg->warmup > 0.3 ? 0.3 : cfg->warmup;
 		}
-		rc = league_cell(x, c, per_cell);
+		rc = league_cell(x, c, per_cell, N_LCAPS);
 		if (rc < 0)
 			break;
 		for (unsigned k = 1; k < N_LCAPS; k++)

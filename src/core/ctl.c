@@ -539,6 +539,10 @@ enum vfc__ad_state {
 #define AD_BOUND_FRAC 0.8   /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
 #define AD_TOPCHECK_AFTER 20 /* settled ticks before the look at the top, if re-probes are off */
 
+#define AD_DUEL_TICKS 6   /* the top check: settled and top alternate, S T T S S T */
+#define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
+#define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
+
 static void ad_record(struct vfc_ctl *ctl, uint32_t k, double v)
 {
 	struct vfc__ad_level *l = &ctl->ad.mem[k];
@@ -546,6 +550,46 @@ static void ad_record(struct vfc_ctl *ctl, uint32_t k, double v)
 	if (l->n < UINT32_MAX)
 		l->n++;
 	l->mean += (v - l->mean) / (double)(l->n < AD_EWMA_N ? l->n : AD_EWMA_N);
+}
+
+/* The machine's noise: consecutive samples at one level differ by this fraction on average. It
+ * survives restarts (it belongs to the machine, not to a search). */
+static void ad_note_noise(struct vfc_ctl *ctl, uint32_t lvl, double v)
+{
+	if (ctl->ad.have_prev && ctl->ad.prev_lvl == lvl && ctl->ad.prev_mbps + v > 0) {
+		double d = 2.0 * fabs(v - ctl->ad.prev_mbps) / (ctl->ad.prev_mbps + v);
+
+		if (ctl->ad.noise_n < UINT32_MAX)
+			ctl->ad.noise_n++;
+		ctl->ad.noise += (d - ctl->ad.noise) /
+				 (double)(ctl->ad.noise_n < AD_EWMA_N ? ctl->ad.noise_n : AD_EWMA_N);
+	}
+	ctl->ad.prev_mbps = v;
+	ctl->ad.prev_lvl = lvl;
+	ctl->ad.have_prev = true;
+}
+
+/* What a duel must win by: the band, and a difference that noise makes once in a hundred duels
+ * (z = 2.5 on the mean of AD_DUEL_TICKS / 2 paired differences; the standard deviation of one
+ * difference is sqrt(pi / 2) = 1.25 times its mean absolute value). */
+static double ad_duel_margin(const struct vfc_ctl *ctl)
+{
+	double m = ctl->cfg.adaptive.band_pct / 100.0;
+	double z = ctl->ad.noise_n >= AD_NOISE_MIN_N ? 2.5 * 1.25 * ctl->ad.noise / sqrt(AD_DUEL_TICKS / 2) : 0;
+
+	return z > m ? z : m;
+}
+
+/* Is sample v at the settled level a shift, not noise? Beyond shift_pct of the level's mean, and
+ * beyond AD_SHIFT_NOISE x the noise between consecutive samples: on a machine whose speed wanders
+ * by 20% from one tick to the next, a 10% step says nothing. */
+static bool ad_shifted(const struct vfc_ctl *ctl, const struct vfc__ad_level *l, double v)
+{
+	double lim = ctl->cfg.adaptive.shift_pct / 100.0;
+
+	if (ctl->ad.noise_n >= AD_NOISE_MIN_N && AD_SHIFT_NOISE * ctl->ad.noise > lim)
+		lim = AD_SHIFT_NOISE * ctl->ad.noise;
+	return fabs(v - l->mean) > lim * l->mean;
 }
 
 /* The best level mean. A level measured once counts with a discount of half the band: one lucky sample
@@ -709,6 +753,7 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
 	ctl->ad.topchecked = false;
+	ctl->ad.duel_skip = false;
 	ad_record(ctl, lvl, s->mbps);
 
 	target = a->start * fl;
@@ -749,13 +794,18 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 {
 	const struct vfc_ctl_adaptive_cfg *a = &ctl->cfg.adaptive;
 	uint32_t lvl, fl;
+	bool changed;
 	int st;
 
 	if (sample_idle(s))
 		return ctl->cap;
 	lvl = s->cap_hz ? nearest_level(ctl->ad.levels, ctl->ad.nlevels, s->cap_hz) : ctl->ad.nlevels - 1;
-
-	if (ctl->ad.state == AD_START || ad_workload_changed(ctl, s)) {
+	changed = ctl->ad.state == AD_START || ad_workload_changed(ctl, s);
+	if (changed)
+		ctl->ad.have_prev = false; /* no noise pair across workloads */
+	ad_note_noise(ctl, lvl, s->mbps);
+	if (changed) {
+		ctl->ad.top_won = false;
 		ad_restart(ctl, s, lvl);
 		goto out;
 	}
@@ -775,9 +825,17 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 	if (st == AD_SETTLED) {
 		struct vfc__ad_level *l = &ctl->ad.mem[lvl];
 
-		if (l->n >= 3 && fabs(s->mbps - l->mean) * 100.0 > a->shift_pct * l->mean) {
+		if (l->n >= 3 && ad_shifted(ctl, l, s->mbps)) {
 			if (++ctl->ad.shifts >= 2) {
-				ad_restart(ctl, s, lvl); /* the same cap gives another speed: things changed */
+				/* The same cap gives another speed: things changed. Where the top
+				 * won its duel on this workload, start again from the top. */
+				bool top = ctl->ad.top_won;
+
+				ad_restart(ctl, s, lvl);
+				if (top) {
+					ctl->ad.top_won = ctl->ad.topchecked = true;
+					ad_settle(ctl, ctl->ad.nlevels - 1);
+				}
 				goto out;
 			}
 			goto out; /* keep a suspicious sample out of the mean until confirmed */
@@ -804,16 +862,31 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		ad_after_start(ctl);
 		break;
 	}
-	case AD_TOPCHECK:
-		if (ad_better(ctl, lvl, ctl->ad.s0)) {
-			/* The top wins: bisect between the old level (now known worse) and it. */
-			ctl->ad.lo = ctl->ad.s0;
-			ctl->ad.upchecked = true;
-			ad_bisect(ctl);
+	case AD_TOPCHECK: {
+		/* A duel, settled level against top, in the order T S S T T S: neighbouring ticks see
+		 * the same phase of the machine, and the pattern cancels a steady drift. */
+		static const bool duel_top[AD_DUEL_TICKS] = { true, false, false, true, true, false };
+		uint32_t top = ctl->ad.nlevels - 1;
+		double win = 1.0 + ad_duel_margin(ctl);
+
+		ctl->ad.duel_sum[lvl == top] += s->mbps;
+		if (++ctl->ad.duel < AD_DUEL_TICKS) {
+			ctl->ad.ix = duel_top[ctl->ad.duel] ? top : ctl->ad.s0;
+			break;
+		}
+		if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win) {
+			/* The top wins: settle there; the averaged re-probes walk down from it if a
+			 * lower level is really as good. */
+			ctl->ad.upchecked = ctl->ad.topchecked = ctl->ad.top_won = true;
+			ad_settle(ctl, top);
 		} else {
+			/* The settled level wins clearly, or nothing is clear: then again later. */
+			ctl->ad.topchecked = ctl->ad.duel_sum[0] > ctl->ad.duel_sum[1] * win;
+			ctl->ad.duel_skip = !ctl->ad.topchecked;
 			ad_settle(ctl, ctl->ad.s0);
 		}
 		break;
+	}
 	case AD_UPCHECK:
 		if (ad_better(ctl, lvl, ctl->ad.s0) && lvl + 1 < ctl->ad.nlevels) {
 			ctl->ad.ix = lvl + 1;
@@ -844,17 +917,17 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		ctl->ad.since = 0;
 		/* Where interrupts are cheap next to a starving queue (shallow queues, small
 		 * requests), speed keeps rising slowly all the way up, in steps too small to beat
-		 * the band one level at a time. The first re-probe of a search looks at the top
-		 * once: if it is better, the answer lies between here and the top, and bisection
-		 * finds it. */
-		if (!ctl->ad.topchecked && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 &&
-		    !ctl->ad.mem[ctl->ad.nlevels - 1].n) {
-			ctl->ad.topchecked = true;
+		 * the band one level at a time. The first re-probe of a search duels with the top
+		 * of the ladder; an undecided duel is fought again every other re-probe. */
+		if (!ctl->ad.topchecked && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 && !ctl->ad.duel_skip) {
 			ctl->ad.s0 = ctl->ad.settled;
 			ctl->ad.ix = ctl->ad.nlevels - 1;
+			ctl->ad.duel = 0;
+			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;
 			ctl->ad.state = AD_TOPCHECK;
 			break;
 		}
+		ctl->ad.duel_skip = false;
 		if (!a->probe)
 			break;
 		if (ctl->ad.settled > fl) {

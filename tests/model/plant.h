@@ -27,6 +27,10 @@ struct plant {
 	double size, vpk, ib, a_left, a_right;
 	uint32_t depth;
 	double noise;  /* relative amplitude of the uniform noise, e.g. 0.03 */
+	/* A machine that wanders: every phase_ticks ticks the speed switches between
+	 * full and (1 - phase) x full, as a shared VM's does (0: steady). */
+	double phase;
+	uint32_t phase_ticks, tick;
 	uint64_t rng;  /* xorshift64 state (deterministic) */
 	uint64_t t_ns;
 };
@@ -75,7 +79,8 @@ static inline double plant_rand(struct plant *p) /* uniform in [-1, 1] */
 static inline struct vfc_ctl_sample plant_tick(struct plant *p, uint32_t cap)
 {
 	struct vfc_ctl_sample s = { 0 };
-	double v = plant_speed(p, cap) * (1.0 + p->noise * plant_rand(p));
+	double slow = p->phase_ticks && (p->tick++ / p->phase_ticks) % 2 ? 1.0 - p->phase : 1.0;
+	double v = plant_speed(p, cap) * slow * (1.0 + p->noise * plant_rand(p));
 	double ops = v * 1e6 / p->size;
 
 	p->t_ns += 100000000ull;
