@@ -656,7 +656,7 @@ static const char bench_help[] =
 	"                      per point; a cell's points take turns in --repeat slots of\n"
 	"                      --seconds / --repeat each (defaults 10 x 0.3 s), controllers\n"
 	"                      keep running across them. --algo, --sizes, --depth and --ctl\n"
-	"                      narrow the cells and the columns; --warmup (4.5) and --tick\n"
+	"                      narrow the cells and the columns; --warmup (8) and --tick\n"
 	"                      (100) apply\n"
 	"  -q, --quiet         no progress on stderr\n"
 	"  -h, --help          this text\n"
@@ -938,7 +938,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		if (!repeat_set)
 			cfg->repeat = 10;
 		if (!warmup_set)
-			cfg->warmup = 4.5;
+			cfg->warmup = 8;
 		if (!tick_set)
 			cfg->tick_ms = 100;
 	} else if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0) {

@@ -539,7 +539,8 @@ enum vfc__ad_state {
 #define AD_BOUND_FRAC 0.8   /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
 #define AD_TOPCHECK_AFTER 20 /* settled ticks before the look at the top, if re-probes are off */
 
-#define AD_DUEL_TICKS 6   /* the top check: settled and top alternate, S T T S S T */
+#define AD_DUEL_TICKS 6   /* a duel: challenger and settled level alternate, C S S C C S */
+#define AD_DUEL_JUMP 5    /* the challenger: 5 levels up (x 3.05 with step 1.25), or the top */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
 
@@ -805,7 +806,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		ctl->ad.have_prev = false; /* no noise pair across workloads */
 	ad_note_noise(ctl, lvl, s->mbps);
 	if (changed) {
-		ctl->ad.top_won = false;
+		ctl->ad.won = false;
 		ad_restart(ctl, s, lvl);
 		goto out;
 	}
@@ -827,14 +828,15 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 
 		if (l->n >= 3 && ad_shifted(ctl, l, s->mbps)) {
 			if (++ctl->ad.shifts >= 2) {
-				/* The same cap gives another speed: things changed. Where the top
-				 * won its duel on this workload, start again from the top. */
-				bool top = ctl->ad.top_won;
+				/* The same cap gives another speed: things changed. Where a duel
+				 * was won on this workload, start again from its winner. */
+				bool won = ctl->ad.won;
 
 				ad_restart(ctl, s, lvl);
-				if (top) {
-					ctl->ad.top_won = ctl->ad.topchecked = true;
-					ad_settle(ctl, ctl->ad.nlevels - 1);
+				if (won) {
+					ctl->ad.won = true;
+					ctl->ad.topchecked = ctl->ad.won_lvl + 1 >= ctl->ad.nlevels;
+					ad_settle(ctl, ctl->ad.won_lvl);
 				}
 				goto out;
 			}
@@ -863,22 +865,25 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		break;
 	}
 	case AD_TOPCHECK: {
-		/* A duel, settled level against top, in the order T S S T T S: neighbouring ticks see
-		 * the same phase of the machine, and the pattern cancels a steady drift. */
-		static const bool duel_top[AD_DUEL_TICKS] = { true, false, false, true, true, false };
-		uint32_t top = ctl->ad.nlevels - 1;
+		/* A duel, settled level against the challenger, in the order C S S C C S: neighbouring
+		 * ticks see the same phase of the machine, and the pattern cancels a steady drift. */
+		static const bool duel_up[AD_DUEL_TICKS] = { true, false, false, true, true, false };
+		uint32_t up = ctl->ad.duel_lvl;
 		double win = 1.0 + ad_duel_margin(ctl);
 
-		ctl->ad.duel_sum[lvl == top] += s->mbps;
+		ctl->ad.duel_sum[lvl == up] += s->mbps;
 		if (++ctl->ad.duel < AD_DUEL_TICKS) {
-			ctl->ad.ix = duel_top[ctl->ad.duel] ? top : ctl->ad.s0;
+			ctl->ad.ix = duel_up[ctl->ad.duel] ? up : ctl->ad.s0;
 			break;
 		}
 		if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win) {
-			/* The top wins: settle there; the averaged re-probes walk down from it if a
-			 * lower level is really as good. */
-			ctl->ad.upchecked = ctl->ad.topchecked = ctl->ad.top_won = true;
-			ad_settle(ctl, top);
+			/* The challenger wins: settle there (and duel further up at the next re-probe,
+			 * unless it is the top); the averaged re-probes walk down from it if a lower
+			 * level is really as good. */
+			ctl->ad.upchecked = ctl->ad.won = true;
+			ctl->ad.won_lvl = up;
+			ctl->ad.topchecked = up + 1 >= ctl->ad.nlevels;
+			ad_settle(ctl, up);
 		} else {
 			/* The settled level wins clearly, or nothing is clear: then again later. */
 			ctl->ad.topchecked = ctl->ad.duel_sum[0] > ctl->ad.duel_sum[1] * win;
@@ -916,12 +921,16 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			break;
 		ctl->ad.since = 0;
 		/* Where interrupts are cheap next to a starving queue (shallow queues, small
-		 * requests), speed keeps rising slowly all the way up, in steps too small to beat
-		 * the band one level at a time. The first re-probe of a search duels with the top
-		 * of the ladder; an undecided duel is fought again every other re-probe. */
+		 * requests), speed keeps rising slowly far up, in steps too small to beat the band
+		 * one level at a time. The first re-probe of a search duels with a level 3 x higher
+		 * (or the top); a won duel is followed by another one further up, an undecided one
+		 * is fought again every other re-probe. */
 		if (!ctl->ad.topchecked && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 && !ctl->ad.duel_skip) {
 			ctl->ad.s0 = ctl->ad.settled;
-			ctl->ad.ix = ctl->ad.nlevels - 1;
+			ctl->ad.duel_lvl = ctl->ad.settled + AD_DUEL_JUMP < ctl->ad.nlevels
+						   ? ctl->ad.settled + AD_DUEL_JUMP
+						   : ctl->ad.nlevels - 1;
+			ctl->ad.ix = ctl->ad.duel_lvl;
 			ctl->ad.duel = 0;
 			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;
 			ctl->ad.state = AD_TOPCHECK;

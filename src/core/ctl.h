@@ -100,16 +100,18 @@ struct vfc_ctl {
 			uint32_t s0;          /* the search's start level */
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
-			bool topchecked;      /* this search's duel with the top of the ladder was decided */
+			bool topchecked;      /* this search's duels upwards are over (lost, or won at the top) */
 			bool duel_skip;       /* the last duel was undecided: a plain re-probe first, then again */
-			bool top_won;         /* the top won its duel, and the workload has not changed since */
+			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
+			uint32_t won_lvl;
+			uint32_t duel_lvl;    /* the challenger: AD_DUEL_JUMP levels above the settled one, or the top */
 			double noise;         /* mean |change| / speed between consecutive samples at one level */
 			uint32_t noise_n;     /* pairs behind it (a running mean, then an EWMA past 16) */
 			double prev_mbps;     /* the previous sample, at level prev_lvl */
 			uint32_t prev_lvl;
 			bool have_prev;
-			uint32_t duel;        /* top check: samples taken so far */
-			double duel_sum[2];   /* top check: speed sums at [0] the settled level, [1] the top */
+			uint32_t duel;        /* duel: samples taken so far */
+			double duel_sum[2];   /* duel: speed sums at [0] the settled level, [1] the challenger */
 			int state;            /* enum vfc__ad_state in ctl.c */
 			uint32_t since;       /* ticks settled since the last probe */
 			uint32_t shifts;      /* consecutive shifted samples at the settled level */
