@@ -101,10 +101,11 @@ struct vfc_ctl {
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
 			bool topchecked;      /* this search's duels upwards are over (lost, or won at the top) */
+			bool top_lost;        /* the top lost its duel: challengers are AD_DUEL_JUMP levels up */
 			bool duel_skip;       /* the last duel was undecided: a plain re-probe first, then again */
 			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
 			uint32_t won_lvl;
-			uint32_t duel_lvl;    /* the challenger: AD_DUEL_JUMP levels above the settled one, or the top */
+			uint32_t duel_lvl;    /* the challenger: the top, then AD_DUEL_JUMP levels above the settled one */
 			double noise;         /* mean |change| / speed between consecutive samples at one level */
 			uint32_t noise_n;     /* pairs behind it (a running mean, then an EWMA past 16) */
 			double prev_mbps;     /* the previous sample, at level prev_lvl */
