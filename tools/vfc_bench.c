@@ -1293,7 +1293,8 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	struct bench_point *pts = calloc(n, sizeof(*pts));
 	static char specs[N_LCAPS][32]; /* the points name them: they outlive this call (CSV, JSON) */
 	double sum[BENCH_MAX_LIST] = { 0 }, min[BENCH_MAX_LIST], irq_per_gb[BENCH_MAX_LIST] = { 0 };
-	unsigned depths[2];
+	double aa_sum = 0, aa_max = 0; /* the A/A test: the none column against the sweep's own none point */
+	unsigned depths[2], aa_col = UINT_MAX;
 	int rc = 0;
 
 	if (!pts)
@@ -1301,8 +1302,11 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	memcpy(depths, l_depths, n_depths * sizeof(unsigned));
 	for (unsigned k = 0; k < N_LCAPS; k++)
 		snprintf(specs[k], sizeof(specs[k]), league_caps[k] ? "static:%u" : "none", league_caps[k]);
-	for (unsigned k = 0; k < n_ctls; k++)
+	for (unsigned k = 0; k < n_ctls; k++) {
 		min[k] = HUGE_VAL;
+		if (!strcmp(cfg->n_ctls ? cfg->ctls[k] : league_ctls[k], "none"))
+			aa_col = k;
+	}
 	x->total = (unsigned)n * cfg->repeat;
 	if (!cfg->json) {
 		printf("League: each cell's speed divided by the best static setting of a sweep of\n"
@@ -1345,6 +1349,12 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			min[k] = p->ratio_oracle < min[k] ? p->ratio_oracle : min[k];
 			irq_per_gb[k] += p->mbps > 0 ? p->irq_hz / (p->mbps / 1e3) / (double)n_cells : 0;
 		}
+		if (aa_col != UINT_MAX && c[N_LCAPS - 1].mbps > 0) { /* league_caps ends with 0: none */
+			double d = fabs(c[N_LCAPS + aa_col].mbps / c[N_LCAPS - 1].mbps - 1.0);
+
+			aa_sum += d;
+			aa_max = d > aa_max ? d : aa_max;
+		}
 		if (!cfg->json) {
 			printf("%-12s %6u %5u %13s %9.1f |", algos[c[0].algo].name, c[0].size, cfg->depth, c[best].ctl,
 			       c[best].mbps);
@@ -1364,6 +1374,11 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 				       row == 0 ? sum[k] / (double)n_cells : row == 1 ? min[k] : irq_per_gb[k]);
 			printf("\n");
 		}
+		if (aa_col != UINT_MAX)
+			printf("\nThe noise floor (an A/A test): the none column against the sweep's own none point,\n"
+			       "the same setting measured twice in the same rounds, differs by %.1f%% on average and\n"
+			       "by %.1f%% at most\n",
+			       100.0 * aa_sum / (double)n_cells, 100.0 * aa_max);
 	}
 	*out = pts;
 	*n_out = n;

@@ -231,6 +231,8 @@ static void test_option_errors(void **state)
 		{ "--tick 5", "--tick: expected 10..60000 ms, got '5'" },
 		{ "--depth 1024 --tasks 8", "--depth x --tasks = 8192" },
 		{ "--frobnicate 1", "vfc bench: unknown option '--frobnicate' (see vfc bench --help)" },
+		{ "--league --vfs 2", "--league runs one tenant with one task per point" },
+		{ "--league --cap 5000", "--league sweeps its own static caps" },
 		{ "--algo", "--algo: missing value" },
 	};
 
@@ -254,6 +256,41 @@ static void test_option_errors(void **state)
 	assert_int_equal(run(VFC_BIN " bench --help > '%s'", P("out")), 0);
 	assert_file_contains(P("out"), "Usage: vfc bench");
 	assert_file_contains(P("out"), "--csv FILE");
+}
+
+/* A one-cell league: the 15 static points of the oracle's sweep, then the controller columns asked
+ * for; the oracle is the fastest static point (ratio 1, every static <= 1); every point ran. */
+static void test_league_cell(void **state)
+{
+	struct row rows[MAX_ROWS];
+	unsigned n, best = 0;
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --league --algo sha256 --size 4096 --depth 8 --ctl adaptive --ctl none"
+				     " --seconds 0.2 --repeat 2 --warmup 0.1 -q --csv '%s' > '%s'",
+			     P("l.csv"), P("out")),
+			 0);
+	n = read_csv(P("l.csv"), rows, MAX_ROWS);
+	assert_int_equal(n, 15 + 2);
+	for (unsigned i = 0; i < n; i++) {
+		assert_string_equal(rows[i].algo, "sha256");
+		assert_int_equal((unsigned)rows[i].v[C_BLOCK], 4096);
+		assert_int_equal((int)rows[i].v[C_DEPTH], 8);
+		assert_true(rows[i].v[C_MBPS] > 0);
+		assert_true(rows[i].v[C_SECONDS] > 0);
+		if (i < 15) {
+			assert_true(rows[i].v[C_RATIO_ORACLE] <= 1.0 + 1e-9);
+			best = rows[i].v[C_RATIO_ORACLE] > rows[best].v[C_RATIO_ORACLE] ? i : best;
+		}
+	}
+	assert_near("oracle", rows[best].v[C_RATIO_ORACLE], 1.0, 0, 1e-4);
+	assert_string_equal(rows[0].ctl, "static:1000");
+	assert_string_equal(rows[14].ctl, "none");
+	assert_string_equal(rows[15].ctl, "adaptive");
+	assert_string_equal(rows[16].ctl, "none");
+	/* the controllers ran both slots of 0.1 s */
+	assert_true(rows[15].v[C_SECONDS] >= 0.15 && rows[15].v[C_SECONDS] <= 0.3);
+	assert_file_contains(P("out"), "The noise floor (an A/A test)");
 }
 
 /* A short real run of each algorithm: it succeeds and measures something. */
@@ -382,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_csv_schema),     cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_each_algorithm), cmocka_unit_test(test_raw_and_device_agree),
 		cmocka_unit_test(test_csv_unwritable), cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_league_cell),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
