@@ -531,13 +531,13 @@ enum vfc__ad_state {
 	AD_SETTLED,
 	AD_PROBE_DOWN,    /* re-probe: one level down */
 	AD_PROBE_UP,      /* re-probe: one level up */
-	AD_TOPCHECK,      /* after the descent: is the top of the ladder (no moderation) better? */
+	AD_DUEL,          /* settled: is a higher level (the top, or 5 levels up) better? */
 };
 
 #define AD_EWMA_N 16        /* level means: running average over 16 samples, then EWMA 1/16 */
 #define AD_GUARD_SLACK 1.1  /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8   /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
-#define AD_TOPCHECK_AFTER 20 /* settled ticks before the look at the top, if re-probes are off */
+#define AD_DUEL_AFTER 20 /* settled ticks before the first duel upwards, if re-probes are off */
 
 #define AD_DUEL_TICKS 6   /* a duel: challenger and settled level alternate, C S S C C S */
 #define AD_DUEL_JUMP 5    /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
@@ -753,7 +753,7 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.shifts = 0;
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
-	ctl->ad.topchecked = false;
+	ctl->ad.duels_over = false;
 	ctl->ad.top_lost = false;
 	ctl->ad.duel_skip = false;
 	ad_record(ctl, lvl, s->mbps);
@@ -841,7 +841,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 				ad_restart(ctl, s, lvl);
 				if (won) {
 					ctl->ad.won = true;
-					ctl->ad.topchecked = ctl->ad.won_lvl + 1 >= ctl->ad.nlevels;
+					ctl->ad.duels_over = ctl->ad.won_lvl + 1 >= ctl->ad.nlevels;
 					ad_settle(ctl, ctl->ad.won_lvl);
 				}
 				goto out;
@@ -870,7 +870,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		ad_after_start(ctl);
 		break;
 	}
-	case AD_TOPCHECK: {
+	case AD_DUEL: {
 		/* A duel, settled level against the challenger, in the order C S S C C S: neighbouring
 		 * ticks see the same phase of the machine, and the pattern cancels a steady drift. */
 		static const bool duel_up[AD_DUEL_TICKS] = { true, false, false, true, true, false };
@@ -888,12 +888,12 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			 * really as good. */
 			ctl->ad.upchecked = ctl->ad.won = true;
 			ctl->ad.won_lvl = up;
-			ctl->ad.topchecked = up + 1 >= ctl->ad.nlevels;
+			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, up);
 		} else if (ctl->ad.duel_sum[0] > ctl->ad.duel_sum[1] * win) {
 			/* The settled level wins clearly: against the top, the next re-probe tries a
 			 * level AD_DUEL_JUMP up (a peak may lie in between); against that, it is over. */
-			ctl->ad.topchecked = up + 1 < ctl->ad.nlevels;
+			ctl->ad.duels_over = up + 1 < ctl->ad.nlevels;
 			ctl->ad.top_lost = true;
 			ad_settle(ctl, ctl->ad.s0);
 		} else {
@@ -927,7 +927,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ad_settle(ctl, ad_lowest_good(ctl, fl)); /* the floor rose past us */
 			break;
 		}
-		if (++ctl->ad.since < (a->probe ? a->probe : AD_TOPCHECK_AFTER))
+		if (++ctl->ad.since < (a->probe ? a->probe : AD_DUEL_AFTER))
 			break;
 		ctl->ad.since = 0;
 		/* Where interrupts are cheap next to a starving queue (shallow queues, small
@@ -936,14 +936,14 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		 * top loses, the next with a level 3 x higher, and after a win again further up;
 		 * an undecided duel is fought again every other re-probe. */
 		if (ctl->ad.top_lost && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
-			ctl->ad.topchecked = true; /* the top lost, and nothing else lies that far up */
-		if (!ctl->ad.topchecked && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 && !ctl->ad.duel_skip) {
+			ctl->ad.duels_over = true; /* the top lost, and nothing else lies that far up */
+		if (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 && !ctl->ad.duel_skip) {
 			ctl->ad.s0 = ctl->ad.settled;
 			ctl->ad.duel_lvl = ctl->ad.top_lost ? ctl->ad.settled + AD_DUEL_JUMP : ctl->ad.nlevels - 1;
 			ctl->ad.ix = ctl->ad.duel_lvl;
 			ctl->ad.duel = 0;
 			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;
-			ctl->ad.state = AD_TOPCHECK;
+			ctl->ad.state = AD_DUEL;
 			break;
 		}
 		ctl->ad.duel_skip = false;
@@ -1066,7 +1066,7 @@ const char *vfc_ctl_state(const struct vfc_ctl *ctl)
 {
 	static const char *const dim_states[] = { "going", "parked", "tired" };
 	static const char *const ad_states[] = { "start",   "measure", "upcheck",    "climb",
-						 "descend", "settled", "probe-down", "probe-up", "topcheck" };
+						 "descend", "settled", "probe-down", "probe-up", "duel" };
 
 	switch (ctl->cfg.kind) {
 	case VFC_CTL_KIND_NONE:
