@@ -201,6 +201,7 @@ int vfc_sim_profile_from_json(json_t *obj, const char *where, struct vfc_sim_pro
 {
 	static const char *const known[] = { "name", "engines", "vcpus", "t0_ns", "evict_ns_per_kib",
 					     "engine_irq_ns", "engine_irq_ns_per_kib", "wake_ns", "timer_late_ns",
+					     "engine_wake_ns", "engine_spin_ns", "engine_irq_wake_ns",
 					     "coalesce_count", "coalesce_timeout_ns", "jitter",
 					     "algos", "comment", "fit", NULL };
 	static const char *const aknown[] = { "engine_ns", "engine_ns_per_kib", "req_ns", "copy_ns_per_kib",
@@ -236,6 +237,13 @@ int vfc_sim_profile_from_json(json_t *obj, const char *where, struct vfc_sim_pro
 		rc = get_num(obj, where, "wake_ns", false, 0, 1e12, &p->wake_ns, NULL, err, errlen);
 	if (!rc)
 		rc = get_num(obj, where, "timer_late_ns", false, 0, 1e12, &p->timer_late_ns, NULL, err, errlen);
+	if (!rc)
+		rc = get_num(obj, where, "engine_wake_ns", false, 0, 1e12, &p->engine_wake_ns, NULL, err, errlen);
+	if (!rc)
+		rc = get_num(obj, where, "engine_irq_wake_ns", false, 0, 1e12, &p->engine_irq_wake_ns, NULL, err,
+			     errlen);
+	if (!rc)
+		rc = get_num(obj, where, "engine_spin_ns", false, 0, 1e12, &p->engine_spin_ns, NULL, err, errlen);
 	u = 0;
 	if (!rc && !(rc = get_int(obj, where, "coalesce_count", false, 0, 1e9, &u, NULL, err, errlen)))
 		p->coalesce_count = (uint32_t)u;
@@ -299,6 +307,9 @@ json_t *vfc_sim_profile_json(const struct vfc_sim_profile *p)
 	json_object_set_new(o, "engine_irq_ns_per_kib", json_real(p->engine_irq_ns_per_kib));
 	json_object_set_new(o, "wake_ns", json_real(p->wake_ns));
 	json_object_set_new(o, "timer_late_ns", json_real(p->timer_late_ns));
+	json_object_set_new(o, "engine_wake_ns", json_real(p->engine_wake_ns));
+	json_object_set_new(o, "engine_spin_ns", json_real(p->engine_spin_ns));
+	json_object_set_new(o, "engine_irq_wake_ns", json_real(p->engine_irq_wake_ns));
 	json_object_set_new(o, "coalesce_count", json_integer(p->coalesce_count));
 	json_object_set_new(o, "coalesce_timeout_ns", json_integer((json_int_t)p->coalesce_timeout_ns));
 	json_object_set_new(o, "jitter", json_real(p->jitter));

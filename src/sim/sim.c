@@ -13,7 +13,7 @@
 #include "core/monitor.h"
 
 /*
- * Events live in one binary min-heap keyed by time. Ties are broken by the
+ * Events live in one radix heap keyed by time. Ties are broken by the
  * heap's own (deterministic) order: the same scenario replays the same
  * sequence of pushes and pops, so the result is reproducible without a
  * sequence number. Stale timer events are recognised and skipped (lazy
@@ -36,9 +36,16 @@ struct ev {
 	uint32_t id;
 };
 
-struct heap {
+struct bucket {
 	struct ev *v;
-	size_t n, cap;
+	uint32_t n, cap;
+};
+
+struct heap {
+	struct bucket b[65]; /* b[k]: events whose time differs from last in bit k-1 at the highest */
+	uint64_t last;       /* the time of the last event taken (times never go below it) */
+	uint64_t mask;       /* bit k-1 set: b[k] is not empty (k >= 1) */
+	size_t n;
 };
 
 struct req {
@@ -57,8 +64,15 @@ struct core_job {
 
 /* The hot per-VF state. */
 struct vf {
-	struct req *q;                /* device queue (FIFO ring) */
-	uint32_t qmask, qhead, qtail;
+	/*
+	 * The device queue: requests head_id .. next_id - 1 (ids are consecutive),
+	 * no per-request storage. Their kinds are runs: ks[kshead .. kstail - 1],
+	 * each the first id of a run of one size and algorithm (a new run at a
+	 * phase change while requests of the old kind are queued: at most one per phase).
+	 */
+	struct req *ks;
+	uint32_t ksmask, kshead, kstail;
+	uint32_t head_id;
 	uint32_t in_service;
 	bool in_ready;
 	bool open;                    /* open loop (arrivals) or closed loop */
@@ -76,19 +90,27 @@ struct vf {
 	struct core_job *jobs;        /* [cores] */
 	struct vfc_moder moder;
 	uint64_t timer_at;            /* armed moderation deadline (0: none) */
+	bool timer_woken;             /* timer_at is the late wake-up of a deadline that found the device idle */
 	uint64_t arrival_at;          /* the pending arrival event (0: none) */
 	bool wake_pending;            /* an interrupt was taken, the reap waits for the tenant to wake */
 	uint64_t rng;
 	uint32_t next_id, group;
 	/* counters */
 	uint64_t submitted, completed, dropped, bytes_done, irqs, cpu_ns, id_sum;
-	double req_cost_ns, irq_cost_ns; /* the current phase's tenant costs, cached */
+	double req_cost_ns;           /* the current phase's costs, cached (vf_costs) */
+	uint64_t irq_cost_ns;         /* tenant CPU per interrupt */
+	uint64_t eng_irq_ns;          /* engine time per interrupt raised */
+	double svc_ns;                /* engine time per request of the current kind, before jitter */
+	uint32_t nseg;                /* completions per request of the current kind */
+	double gap_ns;                /* open loop: mean arrival gap */
 };
 
 struct engine {
 	uint32_t vf;
 	uint32_t segs_left;
 	uint64_t seg_ns;
+	uint64_t at;       /* when the current segment ends (busy) */
+	uint64_t idle_at;  /* when it last ran out of work, or woke on a timer (idle: it polls until + spin) */
 	struct req r;
 	bool busy;
 };
@@ -101,11 +123,15 @@ struct sim {
 	struct vfc_ctl *ctl;            /* cold: [nvfs] */
 	struct vfc_mon_counters *mprev; /* cold: [nvfs] */
 	struct core_job *jobs;
-	struct req *reqs;
+	struct req *kinds;
 	struct engine *eng;
 	uint32_t *free_eng, nfree;
 	uint32_t *ready, rmask, rhead, rtail;
 	uint64_t irq_debt_ns;           /* engine time owed for timer-fired interrupts */
+	uint64_t engine_wake_ns;        /* the profile's, rounded */
+	uint64_t spin_ns;               /* the profile's engine_spin_ns, rounded */
+	uint64_t irq_wake_ns;           /* the profile's engine_irq_wake_ns, rounded */
+	uint64_t irq_wake_debt_ns;      /* set by irq_deliver, taken by its caller (engine_irq_cost) */
 	uint64_t now, events;
 	uint64_t *win_start, *win_bytes;
 	uint32_t nwin, win;
@@ -129,55 +155,98 @@ static double rng_unit(uint64_t *s)
 	return ((double)(splitmix64(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-/* ---- heap ---- */
+/* ---- the event queue ---- */
 
-static int heap_push(struct heap *h, uint64_t t, uint32_t kind, uint32_t sub, uint32_t id)
+/*
+ * A radix heap (Ahuja, Mehlhorn, Orlin, Tarjan 1990): the simulation clock
+ * never goes back, so an event is filed in bucket k = the position of the
+ * highest bit in which its time differs from the last time taken (0: equal).
+ * A push is a clz and an append; a pop takes from b[0], or first refiles
+ * the lowest non-empty bucket around its smallest time (each event moves
+ * down a few times over its life). Here it beat a binary and a 4-ary heap
+ * (whose cost was mostly mispredicted comparisons): 17 -> 21 M events/s on
+ * the fleet benchmark. Ties: b[0] is a
+ * stack, refiling keeps array order: deterministic.
+ */
+static int bucket_grow(struct bucket *b)
 {
-	size_t i;
-	struct ev e = { t, kind | (sub << 8), id };
+	uint32_t nc = b->cap ? b->cap * 2 : 64;
+	struct ev *nv = realloc(b->v, nc * sizeof(*nv));
 
-	if (h->n == h->cap) {
-		size_t nc = h->cap ? h->cap * 2 : 1024;
-		struct ev *nv = realloc(h->v, nc * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		h->v = nv;
-		h->cap = nc;
-	}
-	i = h->n++;
-	while (i > 0) {
-		size_t p = (i - 1) / 2;
-
-		if (h->v[p].t <= t)
-			break;
-		h->v[i] = h->v[p];
-		i = p;
-	}
-	h->v[i] = e;
+	if (!nv)
+		return -ENOMEM;
+	b->v = nv;
+	b->cap = nc;
 	return 0;
 }
 
-static struct ev heap_pop(struct heap *h)
+static inline unsigned heap_bucket(const struct heap *h, uint64_t t)
 {
-	struct ev top = h->v[0], last = h->v[--h->n];
-	size_t i = 0, n = h->n;
+	return t == h->last ? 0 : 64 - (unsigned)__builtin_clzll(t ^ h->last);
+}
 
-	for (;;) {
-		size_t c = 2 * i + 1;
+static int heap_push(struct heap *h, uint64_t t, uint32_t kind, uint32_t sub, uint32_t id)
+{
+	unsigned k;
+	struct bucket *b;
 
-		if (c >= n)
-			break;
-		if (c + 1 < n && h->v[c + 1].t < h->v[c].t)
-			c++;
-		if (h->v[c].t >= last.t)
-			break;
-		h->v[i] = h->v[c];
-		i = c;
+	if (t < h->last)
+		t = h->last; /* never earlier than now (not reached: handlers schedule at now or later) */
+	k = heap_bucket(h, t);
+	b = &h->b[k];
+	if (b->n == b->cap && bucket_grow(b))
+		return -ENOMEM;
+	b->v[b->n++] = (struct ev){ t, kind | (sub << 8), id };
+	if (k)
+		h->mask |= 1ull << (k - 1);
+	h->n++;
+	return 0;
+}
+
+/* The earliest event (h->n > 0). Returns -ENOMEM if refiling needed memory it could not get. */
+static int heap_pop(struct heap *h, struct ev *out)
+{
+	struct bucket *b0 = &h->b[0];
+
+	if (!b0->n) {
+		unsigned k = (unsigned)__builtin_ctzll(h->mask) + 1;
+		struct bucket *b = &h->b[k];
+		uint64_t min = UINT64_MAX;
+
+		h->mask &= ~(1ull << (k - 1));
+		if (b->n == 1) {
+			/* the common case: one event, the next one */
+			h->last = b->v[0].t;
+			b->n = 0;
+			*out = b->v[0];
+			h->n--;
+			return 0;
+		}
+		for (uint32_t i = 0; i < b->n; i++)
+			if (b->v[i].t < min)
+				min = b->v[i].t;
+		h->last = min;
+		for (uint32_t i = 0; i < b->n; i++) {
+			unsigned j = heap_bucket(h, b->v[i].t); /* < k */
+			struct bucket *d = &h->b[j];
+
+			if (d->n == d->cap && bucket_grow(d))
+				return -ENOMEM;
+			d->v[d->n++] = b->v[i];
+			if (j)
+				h->mask |= 1ull << (j - 1);
+		}
+		b->n = 0;
 	}
-	if (n)
-		h->v[i] = last;
-	return top;
+	*out = b0->v[--b0->n];
+	h->n--;
+	return 0;
+}
+
+static void heap_free(struct heap *h)
+{
+	for (unsigned k = 0; k < 65; k++)
+		free(h->b[k].v);
 }
 
 /* ---- costs ---- */
@@ -187,6 +256,11 @@ static const struct vfc_sim_algo_prof *algo_prof(const struct sim *s, unsigned a
 	return &s->sc->prof.algo[algo];
 }
 
+static uint64_t ns_round(double x)
+{
+	return x <= 0 ? 0 : (uint64_t)(x + 0.5);
+}
+
 static void vf_costs(struct sim *s, struct vf *v)
 {
 	const struct vfc_sim_algo_prof *a = algo_prof(s, v->algo);
@@ -194,20 +268,20 @@ static void vf_costs(struct sim *s, struct vf *v)
 	double kib = v->bytes / 1024.0;
 
 	v->req_cost_ns = a->req_ns + a->copy_ns_per_kib * kib;
-	v->irq_cost_ns = p->t0_ns + p->evict_ns_per_kib * kib;
+	v->irq_cost_ns = ns_round(p->t0_ns + p->evict_ns_per_kib * kib);
+	/* Engine time to raise one interrupt (software devices: the eventfd write and the cache refill). */
+	v->eng_irq_ns = ns_round(p->engine_irq_ns + p->engine_irq_ns_per_kib * kib);
+	v->svc_ns = a->engine_ns + a->engine_ns_per_kib * kib;
+	v->nseg = a->seg_bytes ? (v->bytes + a->seg_bytes - 1) / a->seg_bytes : 1;
 }
 
-static uint64_t ns_round(double x)
+/* Engine time for the interrupt just delivered (irq_deliver noted whether it woke the tenant). */
+static uint64_t engine_irq_cost(struct sim *s, const struct vf *v)
 {
-	return x <= 0 ? 0 : (uint64_t)(x + 0.5);
-}
+	uint64_t c = v->eng_irq_ns + s->irq_wake_debt_ns;
 
-/* Engine time to raise one interrupt for a VF (software devices: the eventfd write and the cache refill). */
-static uint64_t engine_irq_cost(const struct sim *s, const struct vf *v)
-{
-	const struct vfc_sim_profile *p = &s->sc->prof;
-
-	return ns_round(p->engine_irq_ns + p->engine_irq_ns_per_kib * (v->bytes / 1024.0));
+	s->irq_wake_debt_ns = 0;
+	return c;
 }
 
 /* ---- the device ---- */
@@ -225,13 +299,19 @@ static int device_submit(struct sim *s, uint32_t vfi, uint32_t n)
 {
 	struct vf *v = &s->vfs[vfi];
 
-	for (uint32_t k = 0; k < n; k++) {
-		struct req *r = &v->q[v->qtail++ & v->qmask];
+	if (!n)
+		return 0;
+	if (v->head_id == v->next_id) {
+		v->kshead = v->kstail = 0; /* empty queue: one run of the current kind */
+	} else {
+		const struct req *last = &v->ks[(v->kstail - 1) & v->ksmask];
 
-		r->id = v->next_id++;
-		r->bytes = v->bytes;
-		r->algo = v->algo;
+		if (last->bytes == v->bytes && last->algo == v->algo)
+			goto same;
 	}
+	v->ks[v->kstail++ & v->ksmask] = (struct req){ v->next_id, v->bytes, v->algo };
+same:
+	v->next_id += n;
 	v->submitted += n;
 	if (n && !v->in_ready)
 		ready_push(s, vfi);
@@ -247,35 +327,62 @@ static int engine_start(struct sim *s, uint32_t e, uint64_t extra_ns)
 	double svc;
 	uint32_t nseg;
 
-	g->r = v->q[v->qhead++ & v->qmask];
+	/* The next run starts here: the head moves on to it. */
+	if (v->kstail - v->kshead > 1 && v->ks[(v->kshead + 1) & v->ksmask].id == v->head_id)
+		v->kshead++;
+	g->r = v->ks[v->kshead & v->ksmask];
+	g->r.id = v->head_id++;
 	g->vf = vfi;
 	g->busy = true;
 	v->in_service++;
 	/* Round robin: a VF with more queued requests goes to the back of the line. */
-	if (v->qtail != v->qhead)
+	if (v->next_id != v->head_id)
 		s->ready[s->rtail++ & s->rmask] = vfi;
 	else
 		v->in_ready = false;
-	a = algo_prof(s, g->r.algo);
-	svc = a->engine_ns + a->engine_ns_per_kib * (g->r.bytes / 1024.0);
+	if (g->r.algo == v->algo && g->r.bytes == v->bytes) {
+		svc = v->svc_ns; /* the common case: a request of the VF's current kind */
+		nseg = v->nseg;
+	} else {
+		/* queued before a phase change */
+		a = algo_prof(s, g->r.algo);
+		svc = a->engine_ns + a->engine_ns_per_kib * (g->r.bytes / 1024.0);
+		nseg = a->seg_bytes ? (g->r.bytes + a->seg_bytes - 1) / a->seg_bytes : 1;
+	}
 	if (s->sc->prof.jitter > 0)
 		svc *= 1.0 + s->sc->prof.jitter * (2.0 * rng_unit(&v->rng) - 1.0);
-	nseg = a->seg_bytes ? (g->r.bytes + a->seg_bytes - 1) / a->seg_bytes : 1;
 	if (!nseg)
 		nseg = 1;
 	g->segs_left = nseg;
-	g->seg_ns = ns_round(svc / nseg);
+	g->seg_ns = ns_round(nseg == 1 ? svc : svc / nseg);
 	if (!g->seg_ns)
 		g->seg_ns = 1;
 	extra_ns += s->irq_debt_ns;
 	s->irq_debt_ns = 0;
-	return heap_push(&s->h, s->now + g->seg_ns + extra_ns, EV_ENGINE, 0, e);
+	g->at = s->now + g->seg_ns + extra_ns;
+	return heap_push(&s->h, g->at, EV_ENGINE, 0, e);
+}
+
+/*
+ * An idle engine polls its rings (awake) for spin_ns after its last work,
+ * then sleeps. Compared when something happens, not scheduled: no event.
+ */
+static bool engine_awake(const struct sim *s, uint32_t e)
+{
+	return s->now - s->eng[e].idle_at < s->spin_ns;
 }
 
 static int dispatch(struct sim *s)
 {
 	while (s->nfree && s->rhead != s->rtail) {
-		int rc = engine_start(s, s->free_eng[--s->nfree], 0);
+		/*
+		 * The free engines are a stack: the top one ran out of work last, so
+		 * it is the one most likely still polling. A polling engine sees the
+		 * request at once; a sleeping one is woken by the doorbell,
+		 * engine_wake_ns later (a software device's thread in epoll).
+		 */
+		uint32_t e = s->free_eng[--s->nfree];
+		int rc = engine_start(s, e, engine_awake(s, e) ? 0 : s->engine_wake_ns);
 
 		if (rc)
 			return rc;
@@ -299,15 +406,27 @@ static int irq_deliver(struct sim *s, uint32_t vfi)
 {
 	struct vf *v = &s->vfs[vfi];
 	struct core_job *j = &v->jobs[0];
-	uint64_t cost = ns_round(v->irq_cost_ns);
+	uint64_t cost = v->irq_cost_ns;
 
+	/*
+	 * A tenant with nothing running and no wake-up under way sleeps on its
+	 * eventfd: the write that wakes it costs the engine more (the wake-up's
+	 * IPI is the waker's); one that finds it running or waking does not.
+	 */
+	if (!v->cores_busy && !v->wake_pending)
+		s->irq_wake_debt_ns += s->irq_wake_ns;
 	vfc_moder_fired(&v->moder, s->now);
 	v->irqs++;
 	v->cpu_ns += cost;
 	if (s->sc->prof.wake_ns > 0) {
 		/* The reap starts once the tenant thread is awake (latency, not CPU time). */
 		if (!v->wake_pending) {
-			int rc = heap_push(&s->h, s->now + ns_round(s->sc->prof.wake_ns), EV_WAKE, 0, vfi);
+			/*
+			 * A scheduler's wake-up latency varies: exponential, mean
+			 * wake_ns, from the VF's own stream (deterministic).
+			 */
+			double w = -log(rng_unit(&v->rng)) * s->sc->prof.wake_ns;
+			int rc = heap_push(&s->h, s->now + ns_round(w), EV_WAKE, 0, vfi);
 
 			if (rc)
 				return rc;
@@ -339,9 +458,9 @@ static int moder_verdict(struct sim *s, uint32_t vfi, enum vfc_moder_verdict vd,
 		return rc ? rc : cpu_kick(s, vfi);
 	}
 	if (vd == VFC_MODER_WAIT) {
-		dl += ns_round(s->sc->prof.timer_late_ns); /* the timer fires late: slack and wake-up */
 		if (!v->timer_at || dl < v->timer_at) {
 			v->timer_at = dl;
+			v->timer_woken = false;
 			return heap_push(&s->h, dl, EV_MODER, 0, vfi);
 		}
 	}
@@ -355,6 +474,12 @@ static int cpu_kick(struct sim *s, uint32_t vfi)
 
 	if (v->reap_pending && !v->done_unreaped)
 		v->reap_pending = false; /* a segment's interrupt, or already reaped: nothing to do */
+	if (v->reap_pending && v->open && v->cores_busy < v->cores) {
+		/* Open loop: the reap resubmits nothing and costs nothing: done now, no job, no event. */
+		v->population -= v->done_unreaped;
+		v->done_unreaped = 0;
+		v->reap_pending = false;
+	}
 	while (v->cores_busy < v->cores && (v->reap_pending || v->sub_pending)) {
 		struct core_job *j = NULL;
 		uint32_t c;
@@ -440,11 +565,14 @@ static int on_engine(struct sim *s, uint32_t e)
 	/* The engine that raised the interrupt pays for raising it (software devices). */
 	uint64_t extra = fired ? engine_irq_cost(s, v) : 0;
 
-	if (g->segs_left)
-		return heap_push(&s->h, s->now + g->seg_ns + extra, EV_ENGINE, 0, e);
+	if (g->segs_left) {
+		g->at = s->now + g->seg_ns + extra;
+		return heap_push(&s->h, g->at, EV_ENGINE, 0, e);
+	}
 	g->busy = false;
 	if (s->rhead != s->rtail)
 		return engine_start(s, e, extra);
+	g->idle_at = s->now; /* out of work: it polls for spin_ns from here */
 	s->free_eng[s->nfree++] = e;
 	s->irq_debt_ns += extra;
 	return 0;
@@ -460,7 +588,35 @@ static int on_moder(struct sim *s, uint32_t vfi, uint64_t t)
 
 	if (v->timer_at != t)
 		return 0; /* stale: superseded by an earlier deadline that already ran */
+	if (s->sc->prof.timer_late_ns > 0 && !v->timer_woken) {
+		/*
+		 * A software device: an engine polling its rings (idle for less
+		 * than spin_ns) fires due deadlines every round: on time. A busy
+		 * engine looks at them when it finishes its current request. When
+		 * every engine sleeps, the deadline is the epoll timeout, and fires
+		 * timer_late_ns late (timer slack + wake-up).
+		 */
+		uint64_t at = UINT64_MAX;
+
+		for (uint32_t k = 0; k < s->nfree && at != s->now; k++)
+			if (engine_awake(s, s->free_eng[k]))
+				at = s->now;
+		for (uint32_t e = 0; e < s->sc->engines && at != s->now; e++)
+			if (s->eng[e].busy && s->eng[e].at < at)
+				at = s->eng[e].at;
+		if (at == UINT64_MAX)
+			at = s->now + ns_round(s->sc->prof.timer_late_ns);
+		if (at > s->now) {
+			v->timer_at = at;
+			v->timer_woken = true;
+			return heap_push(&s->h, at, EV_MODER, 0, vfi);
+		}
+	} else if (v->timer_woken && s->nfree == s->sc->engines) {
+		/* The late timer woke the top engine: back from epoll, it polls again for spin_ns. */
+		s->eng[s->free_eng[s->nfree - 1]].idle_at = s->now;
+	}
 	v->timer_at = 0;
+	v->timer_woken = false;
 	vd = vfc_moder_check(&v->moder, s->now, false, &dl);
 	rc = moder_verdict(s, vfi, vd, dl, &fired);
 	if (fired)
@@ -480,7 +636,7 @@ static int on_wake(struct sim *s, uint32_t vfi)
 static int arrival_schedule(struct sim *s, uint32_t vfi)
 {
 	struct vf *v = &s->vfs[vfi];
-	double gap = -log(rng_unit(&v->rng)) / v->rate * 1e9;
+	double gap = -log(rng_unit(&v->rng)) * v->gap_ns;
 	uint64_t t = s->now + ns_round(gap);
 
 	if (t <= s->now)
@@ -523,6 +679,7 @@ static int vf_phase(struct sim *s, uint32_t vfi, const struct vfc_sim_phase *ph)
 		v->open = true;
 		v->depth = 0;
 		v->rate = ph->rate_ops;
+		v->gap_ns = 1e9 / v->rate;
 		if (!was_open || old != v->rate || !v->arrival_at)
 			return arrival_schedule(s, vfi);
 		return 0;
@@ -621,12 +778,12 @@ static uint32_t pow2_at_least(uint32_t x)
 
 static void sim_free(struct sim *s)
 {
-	free(s->h.v);
+	heap_free(&s->h);
 	free(s->vfs);
 	free(s->ctl);
 	free(s->mprev);
 	free(s->jobs);
-	free(s->reqs);
+	free(s->kinds);
 	free(s->eng);
 	free(s->free_eng);
 	free(s->ready);
@@ -685,20 +842,13 @@ static int sim_init(struct sim *s)
 	s->ready = calloc((size_t)s->rmask + 1, sizeof(uint32_t));
 	if (!s->vfs || !s->ctl || !s->mprev || !s->eng || !s->free_eng || !s->ready)
 		return -ENOMEM;
-	/* Queue capacity: the largest closed-loop depth, or max_queue if any phase is open loop. */
+	/* Runs of one kind in a queue: one per phase at most, and the current one. */
 	for (uint32_t g = 0; g < sc->ngroups; g++) {
 		const struct vfc_sim_group *gr = &sc->groups[g];
-		uint32_t qcap = 1;
+		uint32_t qcap = pow2_at_least(gr->nphases + 1);
 
-		for (uint32_t p = 0; p < gr->nphases; p++) {
-			uint32_t need = gr->phases[p].rate_ops > 0 ? gr->max_queue : gr->phases[p].depth;
-
-			if (need > qcap)
-				qcap = need;
-		}
-		qcap = pow2_at_least(qcap);
 		for (uint32_t k = 0; k < gr->vfs; k++, vfi++) {
-			s->vfs[vfi].qmask = qcap - 1;
+			s->vfs[vfi].ksmask = qcap - 1;
 			s->vfs[vfi].cores = gr->vcpus;
 			s->vfs[vfi].group = g;
 			s->vfs[vfi].max_queue = gr->max_queue;
@@ -706,9 +856,9 @@ static int sim_init(struct sim *s)
 			njobs += gr->vcpus;
 		}
 	}
-	s->reqs = calloc(nq, sizeof(struct req));
+	s->kinds = calloc(nq, sizeof(struct req));
 	s->jobs = calloc(njobs, sizeof(struct core_job));
-	if (!s->reqs || !s->jobs)
+	if (!s->kinds || !s->jobs)
 		return -ENOMEM;
 	nq = njobs = 0;
 	vfi = 0;
@@ -722,8 +872,8 @@ static int sim_init(struct sim *s)
 			uint64_t seed = sc->seed ^ (0xd1b54a32d192ed03ull * (vfi + 1));
 			int rc;
 
-			v->q = s->reqs + nq;
-			nq += (size_t)v->qmask + 1;
+			v->ks = s->kinds + nq;
+			nq += (size_t)v->ksmask + 1;
 			v->jobs = s->jobs + njobs;
 			njobs += v->cores;
 			v->rng = splitmix64(&seed);
@@ -759,8 +909,11 @@ static int sim_loop(struct sim *s)
 		rc = heap_push(&s->h, end, EV_END, 0, 0);
 	s->next_progress = pstep;
 	while (!rc && s->h.n) {
-		struct ev e = heap_pop(&s->h);
+		struct ev e;
 
+		rc = heap_pop(&s->h, &e);
+		if (rc)
+			break;
 		s->now = e.t;
 		s->events++;
 		switch (e.kind_sub & 0xff) {
@@ -808,6 +961,9 @@ int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *op
 	memset(res, 0, sizeof(*res));
 	s.sc = sc;
 	s.o = opts ? opts : &no_opts;
+	s.engine_wake_ns = ns_round(sc->prof.engine_wake_ns);
+	s.spin_ns = ns_round(sc->prof.engine_spin_ns);
+	s.irq_wake_ns = ns_round(sc->prof.engine_irq_wake_ns);
 	rc = sim_init(&s);
 	if (!rc)
 		rc = sim_loop(&s);
@@ -827,7 +983,7 @@ int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *op
 		r->group = v->group;
 		r->submitted = v->submitted;
 		r->completed = v->completed;
-		r->in_flight = (uint64_t)(v->qtail - v->qhead) + v->in_service;
+		r->in_flight = (uint64_t)(v->next_id - v->head_id) + v->in_service;
 		r->dropped = v->dropped;
 		r->bytes = v->bytes_done;
 		r->irqs = v->irqs;
@@ -835,8 +991,8 @@ int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *op
 		r->id_sum = v->id_sum;
 		r->cap_hz_final = v->moder.cfg.cap_hz;
 		r->depth_max = v->depth_max;
-		for (uint32_t k = v->qhead; k != v->qtail; k++)
-			r->id_sum_in_flight += v->q[k & v->qmask].id;
+		for (uint32_t k = v->head_id; k != v->next_id; k++)
+			r->id_sum_in_flight += k;
 		bytes += v->bytes_done;
 		ops += v->completed;
 		irqs += v->irqs;

@@ -21,7 +21,9 @@
  * vCPUs that pays t0 (+ an eviction term) per interrupt and a per-request
  * submit/copy cost, and (closed loop) resubmits a completed request only
  * after the handler that reaped it ran (and, with wake_ns, after it woke);
- * moderation deadlines may fire late (timer_late_ns). Integer ns time, no allocation in
+ * moderation deadlines may fire late (timer_late_ns) and a doorbell may find the
+ * engine asleep (engine_wake_ns), both only once the engine has been out of
+ * work for engine_spin_ns (it polls until then). Integer ns time, no allocation in
  * the event loop, the same scenario and seed always give the same result.
  */
 
@@ -56,8 +58,11 @@ struct vfc_sim_profile {
 	double evict_ns_per_kib;     /* tenant CPU per interrupt per KiB of the current request size (cache refill) */
 	double engine_irq_ns;        /* engine time per interrupt it raises (software devices: the eventfd write) */
 	double engine_irq_ns_per_kib;/* and per KiB of the VF's current request size (cache refill; 0: none) */
-	double wake_ns;              /* latency (not CPU time) from an interrupt to the tenant's reap (0: none) */
-	double timer_late_ns;        /* a moderation deadline fires this late (timer slack + wake-up; 0: on time) */
+	double engine_irq_wake_ns;   /* and more when it wakes an idle tenant (eventfd write to a sleeping reader) */
+	double wake_ns;              /* mean latency (exponential; not CPU time) from an interrupt to the reap (0: none) */
+	double timer_late_ns;        /* a deadline that finds every engine idle fires this late (timer slack + wake-up) */
+	double engine_wake_ns;       /* a sleeping engine starts a request this late (doorbell wake-up; 0: at once) */
+	double engine_spin_ns;       /* an engine out of work polls this long before it sleeps (0: sleeps at once) */
 	uint32_t coalesce_count;     /* the moderation unit's count threshold (0: none) */
 	uint64_t coalesce_timeout_ns;/* and its timeout (0: none) */
 	double jitter;               /* engine service time is scaled by 1 + jitter x U(-1, 1) */

@@ -256,6 +256,29 @@ static double latency_point(const char *ctl, double wake_ns, double late_ns)
 	return mbps;
 }
 
+/* VF 0 at the 10 kHz cliff (1 KiB, depth 4: done long before each deadline) while VF 1 keeps the engine busy. */
+static double busy_engine_point(double late_ns)
+{
+	char text[1024];
+	struct vfc_sim_scenario sc;
+	struct vfc_sim_result r;
+	double mbps;
+
+	snprintf(text, sizeof(text),
+		 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"timer_late_ns\": %.0f, "
+		 "\"algos\": {\"aes-128-cbc\": {\"engine_ns\": 1000, \"engine_ns_per_kib\": 700, \"req_ns\": 300}}}, "
+		 "\"duration_s\": 2, \"groups\": [{\"vfs\": 1, \"ctl\": \"static:10000\", \"phases\": [{\"algo\": "
+		 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": 4}]}, {\"vfs\": 1, \"phases\": [{\"algo\": "
+		 "\"aes-128-cbc\", \"block_bytes\": 4096, \"depth\": 32}]}]}",
+		 late_ns);
+	must_load(text, &sc);
+	assert_int_equal(vfc_sim_run(&sc, NULL, &r), 0);
+	mbps = r.vfs[0].bytes / 2.0 / 1e6;
+	vfc_sim_result_fini(&r);
+	vfc_sim_scenario_fini(&sc);
+	return mbps;
+}
+
 static void test_latencies(void **state)
 {
 	double base, late, wake;
@@ -266,6 +289,10 @@ static void test_latencies(void **state)
 	late = latency_point("static:10000", 0, 40000);
 	near("cliff, timer on time", base, 327.68, 0.02);
 	near("cliff, timer 40 us late", late, 327.68 * 100 / 140, 0.05);
+	/* A second VF keeps the engine busy: it looks at the deadline after its current request, late timer or not */
+	base = busy_engine_point(0);
+	late = busy_engine_point(40000);
+	near("busy engine, timer 40 us late", late, base, 0.02);
 	/* no cap, 200 us wake-up: at most 32 requests per wake-up */
 	base = latency_point("none", 0, 0);
 	wake = latency_point("none", 200000, 0);
@@ -273,6 +300,82 @@ static void test_latencies(void **state)
 		fail_msg("a 200 us wake-up gives %.1f MB/s (without: %.1f)", wake, base);
 	/* and 0 (the default) is the old behaviour: the timer's lateness does not touch uncapped runs */
 	assert_true(latency_point("none", 0, 40000) == base);
+}
+
+/*
+ * A sleeping engine's wake-up (engine_wake_ns), known answers: one request in
+ * flight, no cap; a cycle is the engine's wake-up, 1.7 us of service, 1 us
+ * of interrupt and 0.3 us of resubmission: 1024 B per 3 us + W.
+ */
+static void test_engine_wake(void **state)
+{
+	static const double wake[] = { 0, 10000 };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		char text[1024];
+		struct vfc_sim_scenario sc;
+		struct vfc_sim_result r;
+
+		snprintf(text, sizeof(text),
+			 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"engine_wake_ns\": %.0f, "
+			 "\"algos\": {\"aes-128-cbc\": {\"engine_ns\": 1000, \"engine_ns_per_kib\": 700, \"req_ns\": 300}}}, "
+			 "\"duration_s\": 1, \"groups\": [{\"vfs\": 1, \"phases\": [{\"algo\": "
+			 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": 1}]}]}",
+			 wake[i]);
+		must_load(text, &sc);
+		assert_int_equal(vfc_sim_run(&sc, NULL, &r), 0);
+		near("depth 1, engine wake-up", r.total_mbps, 1024 / (3000 + wake[i]) * 1e3, 0.01);
+		vfc_sim_result_fini(&r);
+		vfc_sim_scenario_fini(&sc);
+	}
+}
+
+/* One VF, 1 KiB, no jitter: the run's MB/s under a profile with the given spin, wake-up and timer lateness. */
+static double spin_point(const char *ctl, uint32_t depth, double spin_ns, double wake_ns, double late_ns)
+{
+	char text[1024];
+	struct vfc_sim_scenario sc;
+	struct vfc_sim_result r;
+	double mbps;
+
+	snprintf(text, sizeof(text),
+		 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"engine_spin_ns\": %.0f, \"engine_wake_ns\": %.0f, "
+		 "\"timer_late_ns\": %.0f, "
+		 "\"algos\": {\"aes-128-cbc\": {\"engine_ns\": 1000, \"engine_ns_per_kib\": 700, \"req_ns\": 300}}}, "
+		 "\"duration_s\": 1, \"groups\": [{\"vfs\": 1, \"ctl\": \"%s\", \"phases\": [{\"algo\": "
+		 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": %u}]}]}",
+		 spin_ns, wake_ns, late_ns, ctl, depth);
+	must_load(text, &sc);
+	assert_int_equal(vfc_sim_run(&sc, NULL, &r), 0);
+	mbps = r.total_mbps;
+	vfc_sim_result_fini(&r);
+	vfc_sim_scenario_fini(&sc);
+	return mbps;
+}
+
+/*
+ * The engine's idle spin (engine_spin_ns), known answers. Depth 1, no cap:
+ * the engine is idle 1.3 us per cycle (1 us interrupt + 0.3 us resubmission)
+ * before the next doorbell. Spinning 2 us, it is still awake: 1024 B per
+ * 3 us, no wake-up; spinning 1 us, it sleeps and pays the 10 us wake-up on
+ * every request. With a cap: 32 requests take 54.4 us, so a 10 kHz deadline
+ * (100 us) comes within a 100 us spin (on time: the cap's bound) while a
+ * 2 kHz one (500 us) finds the engine asleep and fires 40 us late.
+ */
+static void test_engine_spin(void **state)
+{
+	(void)state;
+	near("depth 1, spin 2 us > 1.3 us idle: no wake-up", spin_point("none", 1, 2000, 10000, 0), 1024 / 3000.0 * 1e3,
+	     0.01);
+	near("depth 1, spin 1 us < 1.3 us idle: wake-up", spin_point("none", 1, 1000, 10000, 0),
+	     1024 / 13000.0 * 1e3, 0.01);
+	near("depth 1, spin 0: wake-up", spin_point("none", 1, 0, 10000, 0), 1024 / 13000.0 * 1e3, 0.01);
+	near("10 kHz, deadline within the spin: on time", spin_point("static:10000", 32, 100000, 0, 40000), 327.68,
+	     0.02);
+	near("10 kHz, no spin: 40 us late", spin_point("static:10000", 32, 0, 0, 40000), 327.68 * 100 / 140, 0.05);
+	near("2 kHz, deadline after the spin: 40 us late", spin_point("static:2000", 32, 100000, 0, 40000),
+	     32 * 1024 / 540e-6 / 1e6, 0.03);
 }
 
 static void expect_error(const char *text, const char *key, const char *reason)
@@ -369,6 +472,8 @@ int main(void)
 		cmocka_unit_test(test_conservation),    cmocka_unit_test(test_paper_calibration),
 		cmocka_unit_test(test_cap_helps),       cmocka_unit_test(test_scenario_errors),
 		cmocka_unit_test(test_fairness),        cmocka_unit_test(test_latencies),
+		cmocka_unit_test(test_engine_wake),
+		cmocka_unit_test(test_engine_spin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

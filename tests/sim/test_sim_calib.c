@@ -122,10 +122,11 @@ static void test_fit_synthetic(void **state)
 
 /*
  * A device like the real one: the engine pays a per-request cost beyond the
- * crypto, an interrupt cost growing with the request size, and the
- * moderation timer fires late. With raw rows (the crypto alone) at every
- * size, calibrate finds the per-interrupt costs and the timer's lateness,
- * and every row is within 10%.
+ * crypto, an interrupt cost growing with the request size, it polls 100 us
+ * before it sleeps, the moderation timer fires late when it sleeps, and a
+ * sleeping engine takes a while to wake on a doorbell. With raw rows (the
+ * crypto alone) at every size, calibrate finds the per-interrupt costs and
+ * the timer's lateness, and every row is within 10%.
  */
 static void test_fit_raw_latency(void **state)
 {
@@ -148,6 +149,8 @@ static void test_fit_raw_latency(void **state)
 	t.engine_irq_ns = 1500;
 	t.engine_irq_ns_per_kib = 100;
 	t.timer_late_ns = 40000;
+	t.engine_wake_ns = 8000;
+	t.engine_spin_ns = 100000; /* the device's default spin, which calibrate assumes */
 	t.algo[VFC_SIM_AES_ENC].engine_ns = 600; /* 100 ns of crypto + 500 ns of the device's own */
 	fprintf(f, "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz\n");
 	for (size_t s = 0; s < 6; s++) {
@@ -171,6 +174,12 @@ static void test_fit_raw_latency(void **state)
 	near("engine_irq_ns", p.engine_irq_ns, 1500, 0.25);
 	near("engine_irq_ns_per_kib", p.engine_irq_ns_per_kib, 100, 0.25);
 	near("timer_late_ns", p.timer_late_ns, 40000, 0.15);
+	/*
+	 * No check of engine_wake_ns: with the 100 us spin no row of this grid
+	 * rings a sleeping engine's doorbell (a late timer wakes the engine,
+	 * which is still polling when the tenant resubmits), so the rows do not
+	 * determine it; test_sim's test_engine_spin checks the mechanism.
+	 */
 	if (maxerr > 10)
 		fail_msg("validation: max error %.1f%%", maxerr);
 }
@@ -194,6 +203,8 @@ static void test_profile_file(void **state)
 	p.engine_irq_ns_per_kib = 50; /* the newer keys round-trip too */
 	p.wake_ns = 5000;
 	p.timer_late_ns = 20000;
+	p.engine_wake_ns = 3000;
+	p.engine_spin_ns = 50000;
 	j = vfc_sim_profile_json(&p);
 	assert_int_equal(json_dump_file(j, path, JSON_REAL_PRECISION(17)), 0);
 	json_decref(j);
