@@ -754,7 +754,7 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
 	ctl->ad.duels_over = false;
-	ctl->ad.top_lost = false;
+	ctl->ad.top_tried = false;
 	ctl->ad.duel_skip = false;
 	ad_record(ctl, lvl, s->mbps);
 
@@ -894,10 +894,13 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			/* The settled level wins clearly: against the top, the next re-probe tries a
 			 * level AD_DUEL_JUMP up (a peak may lie in between); against that, it is over. */
 			ctl->ad.duels_over = up + 1 < ctl->ad.nlevels;
-			ctl->ad.top_lost = true;
+			ctl->ad.top_tried = true;
 			ad_settle(ctl, ctl->ad.s0);
 		} else {
-			ctl->ad.duel_skip = true; /* nothing is clear: again after the next re-probe */
+			/* Nothing is clear: again after the next re-probe; after the top, with a level
+			 * AD_DUEL_JUMP up (a top as good as here leaves room for a peak in between). */
+			ctl->ad.duel_skip = true;
+			ctl->ad.top_tried |= up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, ctl->ad.s0);
 		}
 		break;
@@ -935,11 +938,11 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		 * one level at a time. The first re-probe of a search duels with the top; if the
 		 * top loses, the next with a level 3 x higher, and after a win again further up;
 		 * an undecided duel is fought again every other re-probe. */
-		if (ctl->ad.top_lost && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
+		if (ctl->ad.top_tried && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
 			ctl->ad.duels_over = true; /* the top lost, and nothing else lies that far up */
 		if (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 && !ctl->ad.duel_skip) {
 			ctl->ad.s0 = ctl->ad.settled;
-			ctl->ad.duel_lvl = ctl->ad.top_lost ? ctl->ad.settled + AD_DUEL_JUMP : ctl->ad.nlevels - 1;
+			ctl->ad.duel_lvl = ctl->ad.top_tried ? ctl->ad.settled + AD_DUEL_JUMP : ctl->ad.nlevels - 1;
 			ctl->ad.ix = ctl->ad.duel_lvl;
 			ctl->ad.duel = 0;
 			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;

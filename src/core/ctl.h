@@ -101,7 +101,7 @@ struct vfc_ctl {
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
-			bool top_lost;        /* the top lost its duel: challengers are AD_DUEL_JUMP levels up */
+			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */
 			bool duel_skip;       /* the last duel was undecided: a plain re-probe first, then again */
 			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
 			uint32_t won_lvl;
