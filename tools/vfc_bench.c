@@ -1315,7 +1315,8 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		       "(a static point below %.1f x the best static after %u rounds drops out);\n"
 		       "warm-up: controllers %.1f s, static points %.1f s; tick %u ms\n\n"
 		       "%-12s %6s %5s %13s %9s |",
-		       cfg->repeat, cfg->seconds / cfg->repeat, LEAGUE_RACE_KEEP, LEAGUE_RACE_AFTER, cfg->warmup, cfg->warmup < 0.3 ? cfg->warmup : 0.3,
+		       cfg->repeat, cfg->seconds / cfg->repeat, LEAGUE_RACE_KEEP, LEAGUE_RACE_AFTER, cfg->warmup,
+		       cfg->warmup < 0.3 ? cfg->warmup : 0.3,
 		       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s");
 		for (unsigned k = 0; k < n_ctls; k++)
 			printf(" %8.8s", cfg->n_ctls ? cfg->ctls[k] : league_ctls[k]);

@@ -234,8 +234,10 @@ static void test_cap_helps(void **state)
 		fail_msg("64 KiB: static:2000 gives %.1f MB/s, none %.1f", capped, none);
 }
 
-/* The profile's latencies: a late moderation timer and a slow tenant wake-up idle the engine. */
-static double latency_point(const char *ctl, double wake_ns, double late_ns)
+/* One VF of 1 KiB requests under a profile with the given latencies (0: none): the tenant's wake-up,
+ * the engine's idle spin and its wake-up, and the moderation timer's lateness. The run's MB/s. */
+static double latency_point(const char *ctl, uint32_t depth, double duration_s, double wake_ns,
+			    double spin_ns, double engine_wake_ns, double late_ns)
 {
 	char text[1024];
 	struct vfc_sim_scenario sc;
@@ -243,11 +245,12 @@ static double latency_point(const char *ctl, double wake_ns, double late_ns)
 	double mbps;
 
 	snprintf(text, sizeof(text),
-		 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"wake_ns\": %.0f, \"timer_late_ns\": %.0f, "
+		 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"wake_ns\": %.0f, \"engine_spin_ns\": %.0f, "
+		 "\"engine_wake_ns\": %.0f, \"timer_late_ns\": %.0f, "
 		 "\"algos\": {\"aes-128-cbc\": {\"engine_ns\": 1000, \"engine_ns_per_kib\": 700, \"req_ns\": 300}}}, "
-		 "\"duration_s\": 2, \"groups\": [{\"vfs\": 1, \"ctl\": \"%s\", \"phases\": [{\"algo\": "
-		 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": 32}]}]}",
-		 wake_ns, late_ns, ctl);
+		 "\"duration_s\": %g, \"groups\": [{\"vfs\": 1, \"ctl\": \"%s\", \"phases\": [{\"algo\": "
+		 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": %u}]}]}",
+		 wake_ns, spin_ns, engine_wake_ns, late_ns, duration_s, ctl, depth);
 	must_load(text, &sc);
 	assert_int_equal(vfc_sim_run(&sc, NULL, &r), 0);
 	mbps = r.total_mbps;
@@ -285,8 +288,8 @@ static void test_latencies(void **state)
 
 	(void)state;
 	/* 10 kHz x 32 x 1 KiB: the cap's bound; 40 us late: one interrupt each 140 us */
-	base = latency_point("static:10000", 0, 0);
-	late = latency_point("static:10000", 0, 40000);
+	base = latency_point("static:10000", 32, 2, 0, 0, 0, 0);
+	late = latency_point("static:10000", 32, 2, 0, 0, 0, 40000);
 	near("cliff, timer on time", base, 327.68, 0.02);
 	near("cliff, timer 40 us late", late, 327.68 * 100 / 140, 0.05);
 	/* A second VF keeps the engine busy: it looks at the deadline after its current request, late timer or not */
@@ -294,12 +297,12 @@ static void test_latencies(void **state)
 	late = busy_engine_point(40000);
 	near("busy engine, timer 40 us late", late, base, 0.02);
 	/* no cap, 200 us wake-up: at most 32 requests per wake-up */
-	base = latency_point("none", 0, 0);
-	wake = latency_point("none", 200000, 0);
+	base = latency_point("none", 32, 2, 0, 0, 0, 0);
+	wake = latency_point("none", 32, 2, 200000, 0, 0, 0);
 	if (wake > 32 * 1024 / 200e-6 / 1e6 || wake > 0.5 * base)
 		fail_msg("a 200 us wake-up gives %.1f MB/s (without: %.1f)", wake, base);
 	/* and 0 (the default) is the old behaviour: the timer's lateness does not touch uncapped runs */
-	assert_true(latency_point("none", 0, 40000) == base);
+	assert_true(latency_point("none", 32, 2, 0, 0, 0, 40000) == base);
 }
 
 /*
@@ -331,28 +334,6 @@ static void test_engine_wake(void **state)
 	}
 }
 
-/* One VF, 1 KiB, no jitter: the run's MB/s under a profile with the given spin, wake-up and timer lateness. */
-static double spin_point(const char *ctl, uint32_t depth, double spin_ns, double wake_ns, double late_ns)
-{
-	char text[1024];
-	struct vfc_sim_scenario sc;
-	struct vfc_sim_result r;
-	double mbps;
-
-	snprintf(text, sizeof(text),
-		 "{\"profile\": {\"engines\": 1, \"t0_ns\": 1000, \"engine_spin_ns\": %.0f, \"engine_wake_ns\": %.0f, "
-		 "\"timer_late_ns\": %.0f, "
-		 "\"algos\": {\"aes-128-cbc\": {\"engine_ns\": 1000, \"engine_ns_per_kib\": 700, \"req_ns\": 300}}}, "
-		 "\"duration_s\": 1, \"groups\": [{\"vfs\": 1, \"ctl\": \"%s\", \"phases\": [{\"algo\": "
-		 "\"aes-128-cbc\", \"block_bytes\": 1024, \"depth\": %u}]}]}",
-		 spin_ns, wake_ns, late_ns, ctl, depth);
-	must_load(text, &sc);
-	assert_int_equal(vfc_sim_run(&sc, NULL, &r), 0);
-	mbps = r.total_mbps;
-	vfc_sim_result_fini(&r);
-	vfc_sim_scenario_fini(&sc);
-	return mbps;
-}
 
 /*
  * The engine's idle spin (engine_spin_ns), known answers. Depth 1, no cap:
@@ -366,15 +347,16 @@ static double spin_point(const char *ctl, uint32_t depth, double spin_ns, double
 static void test_engine_spin(void **state)
 {
 	(void)state;
-	near("depth 1, spin 2 us > 1.3 us idle: no wake-up", spin_point("none", 1, 2000, 10000, 0), 1024 / 3000.0 * 1e3,
-	     0.01);
-	near("depth 1, spin 1 us < 1.3 us idle: wake-up", spin_point("none", 1, 1000, 10000, 0),
+	near("depth 1, spin 2 us > 1.3 us idle: no wake-up", latency_point("none", 1, 1, 0, 2000, 10000, 0),
+	     1024 / 3000.0 * 1e3, 0.01);
+	near("depth 1, spin 1 us < 1.3 us idle: wake-up", latency_point("none", 1, 1, 0, 1000, 10000, 0),
 	     1024 / 13000.0 * 1e3, 0.01);
-	near("depth 1, spin 0: wake-up", spin_point("none", 1, 0, 10000, 0), 1024 / 13000.0 * 1e3, 0.01);
-	near("10 kHz, deadline within the spin: on time", spin_point("static:10000", 32, 100000, 0, 40000), 327.68,
-	     0.02);
-	near("10 kHz, no spin: 40 us late", spin_point("static:10000", 32, 0, 0, 40000), 327.68 * 100 / 140, 0.05);
-	near("2 kHz, deadline after the spin: 40 us late", spin_point("static:2000", 32, 100000, 0, 40000),
+	near("depth 1, spin 0: wake-up", latency_point("none", 1, 1, 0, 0, 10000, 0), 1024 / 13000.0 * 1e3, 0.01);
+	near("10 kHz, deadline within the spin: on time", latency_point("static:10000", 32, 1, 0, 100000, 0, 40000),
+	     327.68, 0.02);
+	near("10 kHz, no spin: 40 us late", latency_point("static:10000", 32, 1, 0, 0, 0, 40000),
+	     327.68 * 100 / 140, 0.05);
+	near("2 kHz, deadline after the spin: 40 us late", latency_point("static:2000", 32, 1, 0, 100000, 0, 40000),
 	     32 * 1024 / 540e-6 / 1e6, 0.03);
 }
 
