@@ -933,6 +933,10 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			cfg->n_sizes = sizeof(league_sizes) / sizeof(league_sizes[0]);
 			memcpy(cfg->sizes, league_sizes, sizeof(league_sizes));
 		}
+		if (cfg->n_ctls == 0) /* the default columns */
+			for (unsigned k = 0; k < N_LCTLS; k++)
+				if (add_ctl(cfg, league_ctls[k]) < 0)
+					return VFC_EXIT_FAIL;
 		if (!seconds_set)
 			cfg->seconds = 3;
 		if (!repeat_set)
@@ -1142,7 +1146,7 @@ static int run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out
 /* The league's points per cell: the oracle's statics, then the controllers. */
 static unsigned league_points(const struct bench_cfg *cfg)
 {
-	return (unsigned)N_LCAPS + (cfg->n_ctls ? cfg->n_ctls : (unsigned)N_LCTLS);
+	return (unsigned)N_LCAPS + cfg->n_ctls;
 }
 
 /* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed. */
@@ -1287,7 +1291,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	struct bench_cfg *cfg = x->cfg;
 	const unsigned *l_depths = cfg->depth_set ? &cfg->depth : league_depths;
 	unsigned n_algos = cfg->n_algos, n_sizes = cfg->n_sizes;
-	unsigned n_depths = cfg->depth_set ? 1 : 2, n_ctls = cfg->n_ctls ? cfg->n_ctls : (unsigned)N_LCTLS;
+	unsigned n_depths = cfg->depth_set ? 1 : 2, n_ctls = cfg->n_ctls;
 	const unsigned per_cell = league_points(cfg);
 	size_t n_cells = (size_t)n_algos * n_sizes * n_depths, n = n_cells * per_cell;
 	struct bench_point *pts = calloc(n, sizeof(*pts));
@@ -1304,7 +1308,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		snprintf(specs[k], sizeof(specs[k]), league_caps[k] ? "static:%u" : "none", league_caps[k]);
 	for (unsigned k = 0; k < n_ctls; k++) {
 		min[k] = HUGE_VAL;
-		if (!strcmp(cfg->n_ctls ? cfg->ctls[k] : league_ctls[k], "none"))
+		if (!strcmp(cfg->ctls[k], "none"))
 			aa_col = k;
 	}
 	x->total = (unsigned)n * cfg->repeat;
@@ -1319,7 +1323,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		       cfg->warmup < 0.3 ? cfg->warmup : 0.3,
 		       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s");
 		for (unsigned k = 0; k < n_ctls; k++)
-			printf(" %8.8s", cfg->n_ctls ? cfg->ctls[k] : league_ctls[k]);
+			printf(" %8.8s", cfg->ctls[k]);
 		printf("\n");
 	}
 	for (size_t cell = 0; cell < n_cells; cell++) {
@@ -1330,7 +1334,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		for (unsigned k = 0; k < per_cell; k++) {
 			c[k].algo = cfg->algo[cell / n_depths / n_sizes];
 			c[k].size = cfg->sizes[(cell / n_depths) % n_sizes];
-			c[k].ctl = k < N_LCAPS ? specs[k] : cfg->n_ctls ? cfg->ctls[k - N_LCAPS] : league_ctls[k - N_LCAPS];
+			c[k].ctl = k < N_LCAPS ? specs[k] : cfg->ctls[k - N_LCAPS];
 			c[k].depth = cfg->depth;
 			/* a static cap needs no settling */
 			c[k].warmup = k < N_LCAPS && cfg->warmup > 0.3 ? 0.3 : cfg->warmup;

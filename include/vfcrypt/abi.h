@@ -18,7 +18,7 @@
 #define VFC_POOL_MAX (1ull << 31) /* pool offsets are 32-bit */
 #define VFC_AES_BLOCK 16
 #define VFC_SHA256_LEN 32
-#define VFC_CTL_DATA_MAX 16384
+#define VFC_CTL_DATA_MAX 16384 /* largest variable payload of a control message (a PEM key) */
 /* The device's default sizes (the PF's config and the driver's open options share them). */
 #define VFC_DEFAULT_VFS 4
 #define VFC_DEFAULT_ENGINES 1
@@ -27,7 +27,7 @@
 /* An idle engine polls its rings this long before it sleeps (hardware never
  * sleeps: a doorbell to a sleeping thread is a cross-CPU wake-up). */
 #define VFC_DEFAULT_ENGINE_SPIN_US 100
-#define VFC_ENGINE_SPIN_MAX_US 10000 /* largest variable payload of a control message (a PEM key) */
+#define VFC_ENGINE_SPIN_MAX_US 10000
 
 /* Session algorithms. */
 enum vfc_alg {

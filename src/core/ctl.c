@@ -936,7 +936,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		/* Where interrupts are cheap next to a starving queue (shallow queues, small
 		 * requests), speed keeps rising slowly far up, in steps too small to beat the band
 		 * one level at a time. The first re-probe of a search duels with the top; if the
-		 * top loses, the next with a level 3 x higher, and after a win again further up;
+		 * top does not win, the next with a level 3 x higher, and after a win further up;
 		 * an undecided duel is fought again every other re-probe. */
 		if (ctl->ad.top_tried && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
 			ctl->ad.duels_over = true; /* the top lost, and nothing else lies that far up */
