@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmds.h"
 #include "daemon/daemon.h"
@@ -36,19 +35,6 @@ static void help(FILE *f)
 		"Examples:\n"
 		"  vfc ctl --device unix:/run/vfcd/vfcd.sock list\n"
 		"  vfc ctl policy 3 max_cap_hz=20000 uid=1000 controller=adaptive,paper\n");
-}
-
-/* One admin exchange. Returns the body length or a negative errno. */
-static ssize_t call(const char *path, uint16_t type, const void *body, size_t len, void *reply, size_t cap)
-{
-	int fd = vfc__wire_connect(path);
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	n = vfc__wire_call(fd, type, 1, body, len, reply, cap, NULL, NULL);
-	close(fd);
-	return n;
 }
 
 static json_t *policy_json(const struct vfcd_policy *p)
@@ -219,7 +205,7 @@ int vfc_cmd_ctl(int argc, char **argv, struct vfc_global_opts *g)
 	if (!strcmp(sub, "list") || !strcmp(sub, "info")) {
 		int is_list = sub[0] == 'l';
 
-		n = call(path, is_list ? VFCD_MSG_LIST : VFCD_MSG_INFO, NULL, 0, rx->buf, sizeof(rx->buf));
+		n = vfc__wire_call_once(path, is_list ? VFCD_MSG_LIST : VFCD_MSG_INFO, NULL, 0, rx->buf, sizeof(rx->buf));
 		if (n < 0)
 			goto fail_call;
 		if (is_list) {
@@ -266,7 +252,7 @@ int vfc_cmd_ctl(int argc, char **argv, struct vfc_global_opts *g)
 			goto out;
 		}
 		ref = (struct vfcd_vf_ref){ .vf_id = vf };
-		n = call(path, sub[0] == 's' ? VFCD_MSG_SHOW : VFCD_MSG_RESET, &ref, sizeof(ref), rx->buf,
+		n = vfc__wire_call_once(path, sub[0] == 's' ? VFCD_MSG_SHOW : VFCD_MSG_RESET, &ref, sizeof(ref), rx->buf,
 			 sizeof(rx->buf));
 		if (n < 0)
 			goto fail_call;
@@ -310,7 +296,7 @@ int vfc_cmd_ctl(int argc, char **argv, struct vfc_global_opts *g)
 				goto out;
 			}
 		}
-		n = call(path, VFCD_MSG_POLICY, &pm, sizeof(pm), rx->buf, sizeof(rx->buf));
+		n = vfc__wire_call_once(path, VFCD_MSG_POLICY, &pm, sizeof(pm), rx->buf, sizeof(rx->buf));
 		if (n < 0)
 			goto fail_call;
 		if (st->status)

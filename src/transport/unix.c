@@ -166,6 +166,19 @@ fail:
 	return rc;
 }
 
+ssize_t vfc__wire_call_once(const char *path, uint16_t type, const void *body, size_t body_len, void *reply,
+			    size_t cap)
+{
+	int fd = vfc__wire_connect(path);
+	ssize_t n;
+
+	if (fd < 0)
+		return fd;
+	n = vfc__wire_call(fd, type, 1, body, body_len, reply, cap, NULL, NULL);
+	close(fd);
+	return n;
+}
+
 /* ---- the transport ---- */
 
 struct vfc_unix {

@@ -163,5 +163,9 @@ ssize_t vfc__wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned *nfds);
  * the body length of the answer, or a negative errno. */
 ssize_t vfc__wire_call(int fd, uint16_t type, uint32_t seq, const void *body, size_t body_len, void *reply,
 		       size_t cap, int *fds, unsigned *nfds);
+/* vfc__wire_call on a connection of its own to path, closed after the answer
+ * (an admin exchange: vfc ctl, tests). Returns as vfc__wire_call. */
+ssize_t vfc__wire_call_once(const char *path, uint16_t type, const void *body, size_t body_len, void *reply,
+			    size_t cap);
 
 #endif

@@ -161,14 +161,7 @@ static inline int t_log_has(const struct t_daemon *d, const char *s)
 static inline ssize_t t_admin(const struct t_daemon *d, uint16_t type, const void *body, size_t len, void *reply,
 			      size_t cap)
 {
-	int fd = vfc__wire_connect(d->sock);
-	ssize_t n;
-
-	if (fd < 0)
-		return fd;
-	n = vfc__wire_call(fd, type, 7, body, len, reply, cap, NULL, NULL);
-	close(fd);
-	return n;
+	return vfc__wire_call_once(d->sock, type, body, len, reply, cap);
 }
 
 /* VF info through SHOW. */
