@@ -97,7 +97,8 @@ struct bench_point {
 	double task_mbps_min, task_mbps_max; /* per task, tasks > 1 */
 	uint32_t cap_hz;
 	double ratio_raw; /* 0: no raw baseline */
-	double ratio_oracle; /* league only */
+	double ratio_oracle;    /* league only: speed / the oracle's (the best static's mean) */
+	double ratio_oracle_cv; /* league only: speed / the cross-validated oracle's (league_oracle_cv) */
 	int raw;
 };
 
@@ -646,7 +647,8 @@ static const char bench_help[] =
 	"                      the spread ((max - min) / median)\n"
 	"  --csv FILE          one row per point: algo,block_bytes,depth,tasks,vfs,ctl,seconds,\n"
 	"                      mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,\n"
-	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle\n"
+	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,\n"
+	"                      ratio_oracle_cv\n"
 	"  --timeline FILE     one row per VF per monitor tick: t_s,vf,algo,block_bytes,ctl,\n"
 	"                      cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"
 	"  --json              print the points as one JSON object instead of the tables\n"
@@ -1011,16 +1013,17 @@ static int write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struc
 
 	snprintf(line, sizeof(line), "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
 				     "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
-				     "task_mbps_max,ratio_oracle\n");
+				     "task_mbps_max,ratio_oracle,ratio_oracle_cv\n");
 	rc = vfc_out_write(o, line, strlen(line));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct bench_point *p = &pts[i];
 		int len = snprintf(line, sizeof(line),
-				   "%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f\n",
+				   "%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f\n",
 				   algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
 				   p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, p->secs, p->mbps, p->ops_per_s,
 				   p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
-				   p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle);
+				   p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle,
+				   p->ratio_oracle_cv);
 
 		rc = vfc_out_write(o, line, (size_t)len);
 	}
@@ -1035,14 +1038,14 @@ static int write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struc
 
 static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
 {
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f}",
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
 			 "algo", algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
 			 (json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
 			 (json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", p->secs,
 			 "mbps", p->mbps, "ops_per_s", p->ops_per_s, "irq_hz", p->irq_hz, "cap_hz",
 			 (json_int_t)p->cap_hz, "tenant_cpu_pct", p->cpu_pct, "lat_p50_us", p->lat_p50_us,
 			 "lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,
-			 "ratio_oracle", p->ratio_oracle);
+			 "ratio_oracle", p->ratio_oracle, "ratio_oracle_cv", p->ratio_oracle_cv);
 }
 
 /* ---- the runs ---- */
@@ -1169,6 +1172,39 @@ static void league_order(unsigned *order, unsigned n, uint64_t seed)
 	}
 }
 
+/* The oracle's speed without the winner's curse. The best of a dozen noisy means is biased up: among
+ * caps of nearly equal speed, the luckiest wins, and a controller that finds the best cap exactly
+ * would score below 1. So the static point with the best mean over the even rounds is measured on
+ * the odd rounds, and the other way round, and the two held-out speeds averaged (two-fold cross-
+ * validation). slot_mbps[k * R + j] is static point k's speed in round j (every point runs once a
+ * round until it drops out, after LEAGUE_RACE_AFTER rounds at least). 0: fewer than two rounds. */
+static double league_oracle_cv(const double *slot_mbps, const unsigned *slots, unsigned R, unsigned n_static)
+{
+	double est = 0;
+
+	for (unsigned par = 0; par < 2; par++) {
+		double best = -1, held = 0;
+
+		for (unsigned k = 0; k < n_static; k++) {
+			double sum[2] = { 0, 0 };
+			unsigned cnt[2] = { 0, 0 };
+
+			for (unsigned j = 0; j < slots[k]; j++) {
+				sum[j % 2 != par] += slot_mbps[k * R + j];
+				cnt[j % 2 != par]++;
+			}
+			if (cnt[0] && cnt[1] && sum[0] / cnt[0] > best) {
+				best = sum[0] / cnt[0];
+				held = sum[1] / cnt[1];
+			}
+		}
+		if (best < 0)
+			return 0;
+		est += held / 2;
+	}
+	return est;
+}
+
 /* One league cell: points [0, n_static) are the oracle's static caps, the
  * rest controllers. Every point has its own VF (x->ws[k]) and keeps its
  * controller running from slot to slot. After one warm-up turn each, R rounds
@@ -1180,8 +1216,9 @@ static void league_order(unsigned *order, unsigned n, uint64_t seed)
  * LEAGUE_RACE_AFTER on, a static point below LEAGUE_RACE_KEEP x the best
  * static so far cannot be the oracle and stops running. On resuming, a
  * controller's tick restarts: the pause is not a sample. A point reports its
- * totals over its slots, and the spread of its slot speeds. */
-static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, unsigned n_static)
+ * totals over its slots, and the spread of its slot speeds; *oracle_cv is the
+ * cross-validated oracle's speed (league_oracle_cv). */
+static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, unsigned n_static, double *oracle_cv)
 {
 	struct bench_cfg *cfg = x->cfg;
 	unsigned R = cfg->repeat, begun = 0, order[LEAGUE_MAX_POINTS];
@@ -1265,6 +1302,7 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 		rc = worker_check(&x->ws[bad]);
 	for (unsigned k = 0; k < begun; k++)
 		worker_end(&x->ws[k]);
+	*oracle_cv = rc >= 0 ? league_oracle_cv(slot_mbps, slots, R, n_static) : 0;
 	for (unsigned k = 0; k < n && rc >= 0; k++) {
 		struct bench_point *p = &c[k];
 		double *v = &slot_mbps[k * R], secs = (double)acc[k].ns / 1e9;
@@ -1296,7 +1334,11 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	size_t n_cells = (size_t)n_algos * n_sizes * n_depths, n = n_cells * per_cell;
 	struct bench_point *pts = calloc(n, sizeof(*pts));
 	static char specs[N_LCAPS][32]; /* the points name them: they outlive this call (CSV, JSON) */
-	double sum[BENCH_MAX_LIST] = { 0 }, min[BENCH_MAX_LIST], irq_per_gb[BENCH_MAX_LIST] = { 0 };
+	/* per controller column: ratios to the oracle [0] and to the cross-validated oracle [1] */
+	struct {
+		double sum[2], min[2], irq_per_gb;
+		unsigned n97[2];
+	} col[BENCH_MAX_LIST];
 	double aa_sum = 0, aa_max = 0; /* the A/A test: the none column against the sweep's own none point */
 	unsigned depths[2], aa_col = UINT_MAX;
 	int rc = 0;
@@ -1306,8 +1348,9 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	memcpy(depths, l_depths, n_depths * sizeof(unsigned));
 	for (unsigned k = 0; k < N_LCAPS; k++)
 		snprintf(specs[k], sizeof(specs[k]), league_caps[k] ? "static:%u" : "none", league_caps[k]);
+	memset(col, 0, sizeof(col));
 	for (unsigned k = 0; k < n_ctls; k++) {
-		min[k] = HUGE_VAL;
+		col[k].min[0] = col[k].min[1] = HUGE_VAL;
 		if (!strcmp(cfg->ctls[k], "none"))
 			aa_col = k;
 	}
@@ -1318,10 +1361,10 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		       "Every point runs up to %u slots of %.2f s, interleaved with the cell's other points\n"
 		       "(a static point below %.1f x the best static after %u rounds drops out);\n"
 		       "warm-up: controllers %.1f s, static points %.1f s; tick %u ms\n\n"
-		       "%-12s %6s %5s %13s %9s |",
+		       "%-12s %6s %5s %13s %9s %7s |",
 		       cfg->repeat, cfg->seconds / cfg->repeat, LEAGUE_RACE_KEEP, LEAGUE_RACE_AFTER, cfg->warmup,
 		       cfg->warmup < 0.3 ? cfg->warmup : 0.3,
-		       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s");
+		       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s", "cv MB/s");
 		for (unsigned k = 0; k < n_ctls; k++)
 			printf(" %8.8s", cfg->ctls[k]);
 		printf("\n");
@@ -1329,6 +1372,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	for (size_t cell = 0; cell < n_cells; cell++) {
 		struct bench_point *c = &pts[cell * per_cell];
 		unsigned best = 0;
+		double cv = 0;
 
 		cfg->depth = depths[cell % n_depths];
 		for (unsigned k = 0; k < per_cell; k++) {
@@ -1339,20 +1383,26 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			/* a static cap needs no settling */
 			c[k].warmup = k < N_LCAPS && cfg->warmup > 0.3 ? 0.3 : cfg->warmup;
 		}
-		rc = league_cell(x, c, per_cell, N_LCAPS);
+		rc = league_cell(x, c, per_cell, N_LCAPS, &cv);
 		if (rc < 0)
 			break;
 		for (unsigned k = 1; k < N_LCAPS; k++)
 			if (c[k].mbps > c[best].mbps)
 				best = k;
-		for (unsigned k = 0; k < per_cell; k++)
+		for (unsigned k = 0; k < per_cell; k++) {
 			c[k].ratio_oracle = c[best].mbps > 0 ? c[k].mbps / c[best].mbps : 0;
+			c[k].ratio_oracle_cv = cv > 0 ? c[k].mbps / cv : 0;
+		}
 		for (unsigned k = 0; k < n_ctls; k++) {
 			const struct bench_point *p = &c[N_LCAPS + k];
+			const double r[2] = { p->ratio_oracle, p->ratio_oracle_cv };
 
-			sum[k] += p->ratio_oracle;
-			min[k] = p->ratio_oracle < min[k] ? p->ratio_oracle : min[k];
-			irq_per_gb[k] += p->mbps > 0 ? p->irq_hz / (p->mbps / 1e3) / (double)n_cells : 0;
+			for (unsigned v = 0; v < 2; v++) {
+				col[k].sum[v] += r[v];
+				col[k].min[v] = r[v] < col[k].min[v] ? r[v] : col[k].min[v];
+				col[k].n97[v] += r[v] >= 0.97;
+			}
+			col[k].irq_per_gb += p->mbps > 0 ? p->irq_hz / (p->mbps / 1e3) / (double)n_cells : 0;
 		}
 		if (aa_col != UINT_MAX && c[N_LCAPS - 1].mbps > 0) { /* league_caps ends with 0: none */
 			double d = fabs(c[N_LCAPS + aa_col].mbps / c[N_LCAPS - 1].mbps - 1.0);
@@ -1361,8 +1411,8 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			aa_max = d > aa_max ? d : aa_max;
 		}
 		if (!cfg->json) {
-			printf("%-12s %6u %5u %13s %9.1f |", algos[c[0].algo].name, c[0].size, cfg->depth, c[best].ctl,
-			       c[best].mbps);
+			printf("%-12s %6u %5u %13s %9.1f %7.1f |", algos[c[0].algo].name, c[0].size, cfg->depth,
+			       c[best].ctl, c[best].mbps, cv);
 			for (unsigned k = 0; k < n_ctls; k++)
 				printf(" %8.3f", c[N_LCAPS + k].ratio_oracle);
 			printf("\n");
@@ -1370,15 +1420,34 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		}
 	}
 	if (rc == 0 && !cfg->json) {
-		const char *label[] = { "mean", "min", "irq per GB" };
+		static const char *const label[] = { "mean", "min", "cells >= 0.97", "mean (cv)", "min (cv)",
+						     "cells >= 0.97 (cv)", "irq per GB" };
 
-		for (unsigned row = 0; row < 3; row++) {
-			printf("%-12s %6s %5s %13s %9s |", label[row], "", "", "", "");
-			for (unsigned k = 0; k < n_ctls; k++)
-				printf(row == 2 ? " %8.0f" : " %8.3f",
-				       row == 0 ? sum[k] / (double)n_cells : row == 1 ? min[k] : irq_per_gb[k]);
+		for (unsigned row = 0; row < sizeof(label) / sizeof(label[0]); row++) {
+			unsigned v = row >= 3 && row < 6;
+
+			printf("%-37s %7s |", label[row], "");
+			for (unsigned k = 0; k < n_ctls; k++) {
+				switch (row % 3) {
+				case 0:
+					if (row == 6)
+						printf(" %8.0f", col[k].irq_per_gb);
+					else
+						printf(" %8.3f", col[k].sum[v] / (double)n_cells);
+					break;
+				case 1:
+					printf(" %8.3f", col[k].min[v]);
+					break;
+				default:
+					printf(" %8u", col[k].n97[v]);
+				}
+			}
 			printf("\n");
 		}
+		printf("\n(cv) divides by the cross-validated oracle (cv MB/s): the static cap with the best mean\n"
+		       "over the even rounds measured on the odd ones, and the other way round, averaged. The\n"
+		       "best of many noisy means is biased up by the noise (the luckiest of equal caps wins);\n"
+		       "the held-out speed is not.\n");
 		if (aa_col != UINT_MAX)
 			printf("\nThe noise floor (an A/A test): the none column against the sweep's own none point,\n"
 			       "the same setting measured twice in the same rounds, differs by %.1f%% on average and\n"

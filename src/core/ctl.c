@@ -537,9 +537,11 @@ enum vfc__ad_state {
 #define AD_EWMA_N 16        /* level means: running average over 16 samples, then EWMA 1/16 */
 #define AD_GUARD_SLACK 1.1  /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8   /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
-#define AD_DUEL_AFTER 20 /* settled ticks before the first duel upwards, if re-probes are off */
+#define AD_DUEL_AFTER 20 /* settled ticks between later duels upwards, if re-probes are off */
 
-#define AD_DUEL_TICKS 6   /* a duel: challenger and settled level alternate, C S S C C S */
+#define AD_DUEL_TICKS 6   /* a duel round: challenger and settled level alternate, C S S C C S */
+#define AD_DUEL_ROUNDS 4  /* an undecided duel goes on for up to 4 rounds, then the means decide */
+#define AD_DUEL_FIRST 12  /* settled ticks before a search's first duel (the later ones: at re-probes) */
 #define AD_DUEL_JUMP 5    /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
@@ -570,13 +572,14 @@ static void ad_note_noise(struct vfc_ctl *ctl, uint32_t lvl, double v)
 	ctl->ad.have_prev = true;
 }
 
-/* What a duel must win by: the band, and a difference that noise makes once in a hundred duels
- * (z = 2.5 on the mean of AD_DUEL_TICKS / 2 paired differences; the standard deviation of one
- * difference is sqrt(pi / 2) = 1.25 times its mean absolute value). */
-static double ad_duel_margin(const struct vfc_ctl *ctl)
+/* What a duel must win by after `rounds` rounds: the band, and a difference that noise makes once in a
+ * hundred duels (z = 2.5 on the mean of rounds x AD_DUEL_TICKS / 2 paired differences; the standard
+ * deviation of one difference is sqrt(pi / 2) = 1.25 times its mean absolute value). */
+static double ad_duel_margin(const struct vfc_ctl *ctl, uint32_t rounds)
 {
 	double m = ctl->cfg.adaptive.band_pct / 100.0;
-	double z = ctl->ad.noise_n >= AD_NOISE_MIN_N ? 2.5 * 1.25 * ctl->ad.noise / sqrt(AD_DUEL_TICKS / 2) : 0;
+	double pairs = (double)rounds * (AD_DUEL_TICKS / 2);
+	double z = ctl->ad.noise_n >= AD_NOISE_MIN_N ? 2.5 * 1.25 * ctl->ad.noise / sqrt(pairs) : 0;
 
 	return z > m ? z : m;
 }
@@ -755,7 +758,6 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.upchecked = false;
 	ctl->ad.duels_over = false;
 	ctl->ad.top_tried = false;
-	ctl->ad.duel_skip = false;
 	ad_record(ctl, lvl, s->mbps);
 
 	target = a->start * fl;
@@ -871,16 +873,30 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		break;
 	}
 	case AD_DUEL: {
-		/* A duel, settled level against the challenger, in the order C S S C C S: neighbouring
+		/* A duel, settled level against the challenger, in rounds ordered C S S C C S: neighbouring
 		 * ticks see the same phase of the machine, and the pattern cancels a steady drift. */
 		static const bool duel_up[AD_DUEL_TICKS] = { true, false, false, true, true, false };
 		uint32_t up = ctl->ad.duel_lvl;
-		double win = 1.0 + ad_duel_margin(ctl);
+		double win;
 
 		ctl->ad.duel_sum[lvl == up] += s->mbps;
 		if (++ctl->ad.duel < AD_DUEL_TICKS) {
 			ctl->ad.ix = duel_up[ctl->ad.duel] ? up : ctl->ad.s0;
 			break;
+		}
+		ctl->ad.duel_round++;
+		win = 1.0 + ad_duel_margin(ctl, ctl->ad.duel_round);
+		if (ctl->ad.duel_sum[1] <= ctl->ad.duel_sum[0] * win && ctl->ad.duel_sum[0] <= ctl->ad.duel_sum[1] * win) {
+			if (ctl->ad.duel_round < AD_DUEL_ROUNDS) {
+				/* Undecided: another round, on the same sums (the margin shrinks with the
+				 * square root of the pairs). */
+				ctl->ad.duel = 0;
+				ctl->ad.ix = up;
+				break;
+			}
+			/* Still undecided after AD_DUEL_ROUNDS: the means decide, by the band alone (their
+			 * error is now a third of one tick's noise; within the band, fewer interrupts). */
+			win = 1.0 + ctl->cfg.adaptive.band_pct / 100.0;
 		}
 		if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win) {
 			/* The challenger wins: settle there (and, below the top, duel further up at the
@@ -890,17 +906,11 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ctl->ad.won_lvl = up;
 			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, up);
-		} else if (ctl->ad.duel_sum[0] > ctl->ad.duel_sum[1] * win) {
-			/* The settled level wins clearly: against the top, the next re-probe tries a
-			 * level AD_DUEL_JUMP up (a peak may lie in between); against that, it is over. */
+		} else {
+			/* The settled level holds: against the top, the next re-probe tries a level
+			 * AD_DUEL_JUMP up (a peak may lie in between); against that, it is over. */
 			ctl->ad.duels_over = up + 1 < ctl->ad.nlevels;
 			ctl->ad.top_tried = true;
-			ad_settle(ctl, ctl->ad.s0);
-		} else {
-			/* Nothing is clear: again after the next re-probe; after the top, with a level
-			 * AD_DUEL_JUMP up (a top as good as here leaves room for a peak in between). */
-			ctl->ad.duel_skip = true;
-			ctl->ad.top_tried |= up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, ctl->ad.s0);
 		}
 		break;
@@ -930,26 +940,27 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ad_settle(ctl, ad_lowest_good(ctl, fl)); /* the floor rose past us */
 			break;
 		}
-		if (++ctl->ad.since < (a->probe ? a->probe : AD_DUEL_AFTER))
+		/* A search's first duel comes early (AD_DUEL_FIRST settled ticks), the others at the
+		 * re-probes (every probe ticks, AD_DUEL_AFTER if re-probes are off). */
+		if (++ctl->ad.since < (!ctl->ad.top_tried && !ctl->ad.won && !ctl->ad.duels_over ? AD_DUEL_FIRST
+				       : a->probe ? a->probe : AD_DUEL_AFTER))
 			break;
 		ctl->ad.since = 0;
 		/* Where interrupts are cheap next to a starving queue (shallow queues, small
 		 * requests), speed keeps rising slowly far up, in steps too small to beat the band
-		 * one level at a time. The first re-probe of a search duels with the top; if the
-		 * top does not win, the next with a level 3 x higher, and after a win further up;
-		 * an undecided duel is fought again every other re-probe. */
+		 * one level at a time. The first duel of a search is with the top; if the top does
+		 * not win, the next with a level 3 x higher, and after a win further up. */
 		if (ctl->ad.top_tried && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
 			ctl->ad.duels_over = true; /* the top lost, and nothing else lies that far up */
-		if (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1 && !ctl->ad.duel_skip) {
+		if (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1) {
 			ctl->ad.s0 = ctl->ad.settled;
 			ctl->ad.duel_lvl = ctl->ad.top_tried ? ctl->ad.settled + AD_DUEL_JUMP : ctl->ad.nlevels - 1;
 			ctl->ad.ix = ctl->ad.duel_lvl;
-			ctl->ad.duel = 0;
+			ctl->ad.duel = ctl->ad.duel_round = 0;
 			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;
 			ctl->ad.state = AD_DUEL;
 			break;
 		}
-		ctl->ad.duel_skip = false;
 		if (!a->probe)
 			break;
 		if (ctl->ad.settled > fl) {

@@ -102,7 +102,6 @@ struct vfc_ctl {
 			bool upchecked;       /* this search looked one level above its candidate */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
 			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */
-			bool duel_skip;       /* the last duel was undecided: a plain re-probe first, then again */
 			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
 			uint32_t won_lvl;
 			uint32_t duel_lvl;    /* the challenger: the top, then AD_DUEL_JUMP levels above the settled one */
@@ -111,7 +110,8 @@ struct vfc_ctl {
 			double prev_mbps;     /* the previous sample, at level prev_lvl */
 			uint32_t prev_lvl;
 			bool have_prev;
-			uint32_t duel;        /* duel: samples taken so far */
+			uint32_t duel;        /* duel: samples taken so far in this round */
+			uint32_t duel_round;  /* duel: rounds of AD_DUEL_TICKS fought so far (undecided ones go on) */
 			double duel_sum[2];   /* duel: speed sums at [0] the settled level, [1] the challenger */
 			int state;            /* enum vfc__ad_state in ctl.c */
 			uint32_t since;       /* ticks settled since the last probe */

@@ -348,10 +348,11 @@ static void test_adaptive_settles(void **state)
 /* A shallow queue of small requests on a wandering machine: speed rises slowly all the way to the
  * top of the ladder (waking the tenant is cheap next to letting its queue run dry), tick-to-tick
  * noise is +-10% and the machine slows by 20% every other 15 ticks. The duels upwards (ticks
- * interleaved with the settled level) find the top, and the machine's phases seldom read as shifts.
- * Over 20 seeds: 17 reach 0.97 (mean over ticks 100..199; the others 0.92 to 0.94), with 16
- * restarts in all; a shift test blind to the noise (10% on two ticks) restarted 140 times and
- * reached 0.97 in none. */
+ * interleaved with the settled level, going on for up to 4 rounds while undecided) find the top, and
+ * the machine's phases seldom read as shifts. Over 20 seeds: all 20 reach 0.99 (mean over ticks
+ * 100..199), with 20 restarts in all. Session 2's one-round duels reached 0.97 in 17 (the others
+ * 0.92 to 0.94); a shift test blind to the noise (10% on two ticks) restarted 140 times and reached
+ * 0.97 in none. */
 static void test_adaptive_shallow_top(void **state)
 {
 	unsigned good = 0, restarts = 0;
@@ -380,8 +381,8 @@ static void test_adaptive_shallow_top(void **state)
 		good += sum / 100 >= 0.97;
 		restarts += c.ad.restarts - r0;
 	}
-	if (good < 15 || restarts > 30)
-		fail_msg("%u of 20 seeds reach 0.97, %u restarts in ticks 100..199 (want >= 15, <= 30)", good, restarts);
+	if (good < 18 || restarts > 30)
+		fail_msg("%u of 20 seeds reach 0.97, %u restarts in ticks 100..199 (want >= 18, <= 30)", good, restarts);
 }
 
 static void test_adaptive_reconverges(void **state)
@@ -404,7 +405,7 @@ static void test_adaptive_reconverges(void **state)
 
 			cap = vfc_ctl_step(&c, &s);
 			/* cap is applied during tick t + 1: from the 5th tick after the change on, until the
-			 * first re-probe (20 settled ticks), every tick runs at >= 0.97 of the best. */
+			 * first duel (12 settled ticks), every tick runs at >= 0.97 of the best. */
 			if (w == 0 || t + 1 < 5 || t + 1 >= 15)
 				continue;
 			r = true_ratio(&p, cap);

@@ -26,8 +26,8 @@
 
 #define CSV_HEADER                                                                                             \
 	"algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us," \
-	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle"
-#define N_COLS 19
+	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv"
+#define N_COLS 20
 #define MAX_ROWS 32
 
 enum col {
@@ -49,7 +49,8 @@ enum col {
 	C_SPREAD,
 	C_TMIN,
 	C_TMAX,
-	C_RATIO_ORACLE
+	C_RATIO_ORACLE,
+	C_RATIO_ORACLE_CV
 };
 
 struct row {
@@ -259,11 +260,13 @@ static void test_option_errors(void **state)
 }
 
 /* A one-cell league: the 15 static points of the oracle's sweep, then the controller columns asked
- * for; the oracle is the fastest static point (ratio 1, every static <= 1); every point ran. */
+ * for; the oracle is the fastest static point (ratio 1, every static <= 1); every point ran; every
+ * point's speed over its ratio to the cross-validated oracle is one and the same speed. */
 static void test_league_cell(void **state)
 {
 	struct row rows[MAX_ROWS];
 	unsigned n, best = 0;
+	double cv = 0;
 
 	(void)state;
 	assert_int_equal(run(VFC_BIN " bench --league --algo sha256 --size 4096 --depth 8 --ctl adaptive --ctl none"
@@ -282,7 +285,16 @@ static void test_league_cell(void **state)
 			assert_true(rows[i].v[C_RATIO_ORACLE] <= 1.0 + 1e-9);
 			best = rows[i].v[C_RATIO_ORACLE] > rows[best].v[C_RATIO_ORACLE] ? i : best;
 		}
+		assert_true(rows[i].v[C_RATIO_ORACLE_CV] > 0); /* two rounds: both folds have a round */
+		if (rows[i].v[C_RATIO_ORACLE_CV] >= 0.3) {    /* 4 decimals: precise enough from 0.3 up */
+			double o = rows[i].v[C_MBPS] / rows[i].v[C_RATIO_ORACLE_CV];
+
+			if (cv == 0)
+				cv = o;
+			assert_near("cross-validated oracle", o, cv, 0, 1e-3 * cv);
+		}
 	}
+	assert_true(cv > 0);
 	assert_near("oracle", rows[best].v[C_RATIO_ORACLE], 1.0, 0, 1e-4);
 	assert_string_equal(rows[0].ctl, "static:1000");
 	assert_string_equal(rows[14].ctl, "none");
@@ -291,6 +303,7 @@ static void test_league_cell(void **state)
 	/* the controllers ran both slots of 0.1 s */
 	assert_true(rows[15].v[C_SECONDS] >= 0.15 && rows[15].v[C_SECONDS] <= 0.3);
 	assert_file_contains(P("out"), "The noise floor (an A/A test)");
+	assert_file_contains(P("out"), "cells >= 0.97 (cv)");
 }
 
 /* A short real run of each algorithm: it succeeds and measures something. */
