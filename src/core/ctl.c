@@ -541,7 +541,8 @@ enum vfc__ad_state {
 
 #define AD_DUEL_TICKS 6   /* a duel round: challenger and settled level alternate, C S S C C S */
 #define AD_DUEL_ROUNDS 4  /* an undecided duel goes on for up to 4 rounds, then the means decide */
-#define AD_DUEL_FIRST 12  /* settled ticks before a search's first duel (the later ones: at re-probes) */
+#define AD_DUEL_FIRST 12  /* settled ticks before a search's first duel, with the top */
+#define AD_DUEL_NEXT 3    /* settled ticks before the duel AD_DUEL_JUMP levels up, once the top lost */
 #define AD_DUEL_JUMP 5    /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
@@ -690,6 +691,17 @@ static uint32_t ad_pick(const struct vfc_ctl *ctl, uint32_t from)
 	    ad_best_level(ctl) > cand)
 		cand++;
 	return cand;
+}
+
+/* Settled ticks before the next duel upwards (or re-probe): a search's first duel, with the top,
+ * after AD_DUEL_FIRST; once the top lost, the duel AD_DUEL_JUMP levels up after AD_DUEL_NEXT (the
+ * settled level was just measured in the duel); after a won duel, the next one further up at the
+ * re-probes (every probe ticks, AD_DUEL_AFTER if re-probes are off). */
+static uint32_t ad_duel_wait(const struct vfc_ctl *ctl)
+{
+	if (!ctl->ad.won && !ctl->ad.duels_over)
+		return ctl->ad.top_tried ? AD_DUEL_NEXT : AD_DUEL_FIRST;
+	return ctl->cfg.adaptive.probe ? ctl->cfg.adaptive.probe : AD_DUEL_AFTER;
 }
 
 static void ad_settle(struct vfc_ctl *ctl, uint32_t k)
@@ -940,10 +952,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ad_settle(ctl, ad_lowest_good(ctl, fl)); /* the floor rose past us */
 			break;
 		}
-		/* A search's first duel comes early (AD_DUEL_FIRST settled ticks), the others at the
-		 * re-probes (every probe ticks, AD_DUEL_AFTER if re-probes are off). */
-		if (++ctl->ad.since < (!ctl->ad.top_tried && !ctl->ad.won && !ctl->ad.duels_over ? AD_DUEL_FIRST
-				       : a->probe ? a->probe : AD_DUEL_AFTER))
+		if (++ctl->ad.since < ad_duel_wait(ctl))
 			break;
 		ctl->ad.since = 0;
 		/* Where interrupts are cheap next to a starving queue (shallow queues, small
