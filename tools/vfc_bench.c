@@ -1038,7 +1038,8 @@ static int write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struc
 
 static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
 {
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, s:f}",
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, "
+			 "s:f}",
 			 "algo", algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
 			 (json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
 			 (json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", p->secs,
@@ -1218,7 +1219,8 @@ static double league_oracle_cv(const double *slot_mbps, const unsigned *slots, u
  * controller's tick restarts: the pause is not a sample. A point reports its
  * totals over its slots, and the spread of its slot speeds; *oracle_cv is the
  * cross-validated oracle's speed (league_oracle_cv). */
-static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, unsigned n_static, double *oracle_cv)
+static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, unsigned n_static,
+		       double *oracle_cv)
 {
 	struct bench_cfg *cfg = x->cfg;
 	unsigned R = cfg->repeat, begun = 0, order[LEAGUE_MAX_POINTS];

@@ -898,7 +898,8 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		}
 		ctl->ad.duel_round++;
 		win = 1.0 + ad_duel_margin(ctl, ctl->ad.duel_round);
-		if (ctl->ad.duel_sum[1] <= ctl->ad.duel_sum[0] * win && ctl->ad.duel_sum[0] <= ctl->ad.duel_sum[1] * win) {
+		if (ctl->ad.duel_sum[1] <= ctl->ad.duel_sum[0] * win &&
+		    ctl->ad.duel_sum[0] <= ctl->ad.duel_sum[1] * win) {
 			if (ctl->ad.duel_round < AD_DUEL_ROUNDS) {
 				/* Undecided: another round, on the same sums (the margin shrinks with the
 				 * square root of the pairs). */
@@ -919,8 +920,8 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, up);
 		} else {
-			/* The settled level holds: against the top, the next re-probe tries a level
-			 * AD_DUEL_JUMP up (a peak may lie in between); against that, it is over. */
+			/* The settled level holds: against the top, a duel with a level AD_DUEL_JUMP up
+			 * follows (a peak may lie in between; ad_duel_wait); against that, it is over. */
 			ctl->ad.duels_over = up + 1 < ctl->ad.nlevels;
 			ctl->ad.top_tried = true;
 			ad_settle(ctl, ctl->ad.s0);
