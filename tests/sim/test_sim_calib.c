@@ -121,6 +121,45 @@ static void test_fit_synthetic(void **state)
 }
 
 /*
+ * Calibrate on AES rows made by the known profile t: for every size, a raw row
+ * (100 ns + 700 ns/KiB of crypto) and one simulated row per controller, each
+ * `secs` long; *p gets the fitted profile, *maxerr the validation's worst row.
+ */
+static void calibrate_aes_grid(const struct vfc_sim_profile *t, const char *const *ctls, size_t nctl,
+			       const uint32_t *sizes, size_t nsize, const char *secs, struct vfc_sim_profile *p,
+			       double *maxerr)
+{
+	char csv[] = "/tmp/vfc-sim-calib-grid-XXXXXX";
+	char err[512] = "";
+	int fd = mkstemp(csv);
+	FILE *f, *devnull = fopen("/dev/null", "w");
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_non_null(devnull);
+	fprintf(f, "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz\n");
+	for (size_t s = 0; s < nsize; s++) {
+		double raw = sizes[s] / (100 + 700 * (sizes[s] / 1024.0)) * 1e3;
+
+		fprintf(f, "aes-128-cbc,%u,0,1,0,raw,1.00,%.3f,%.1f,0.0,0\n", sizes[s], raw, raw * 1e6 / sizes[s]);
+		for (size_t c = 0; c < nctl; c++) {
+			double irq, mbps = sim_point(t, VFC_SIM_AES_ENC, sizes[s], ctls[c], &irq);
+			unsigned cap = strncmp(ctls[c], "static:", 7) ? 0 : (unsigned)atoi(ctls[c] + 7);
+
+			fprintf(f, "aes-128-cbc,%u,32,1,1,%s,%s,%.3f,%.1f,%.1f,%u\n", sizes[s], ctls[c], secs, mbps,
+				mbps * 1e6 / sizes[s], irq, cap);
+		}
+	}
+	fclose(f);
+	*maxerr = -1;
+	if (vfc_sim_calibrate(csv, p, devnull, maxerr, err, sizeof(err)) < 0)
+		fail_msg("calibrate: %s", err);
+	fclose(devnull);
+	unlink(csv);
+}
+
+/*
  * A device like the real one: the engine pays a per-request cost beyond the
  * crypto, an interrupt cost growing with the request size, it polls 100 us
  * before it sleeps, the moderation timer fires late when it sleeps, and a
@@ -133,17 +172,10 @@ static void test_fit_raw_latency(void **state)
 	static const char *const ctls[] = { "none", "static:50000", "static:20000", "static:10000", "static:5000",
 					    "static:2000" };
 	static const uint32_t sizes[] = { 1024, 2048, 4096, 8192, 16384, 65536 };
-	char csv[] = "/tmp/vfc-sim-calib-raw-XXXXXX";
 	struct vfc_sim_profile p, t;
-	double maxerr = -1;
-	char err[512] = "";
-	int fd = mkstemp(csv);
-	FILE *f, *devnull = fopen("/dev/null", "w");
+	double maxerr;
 
 	(void)state;
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
 	true_profile(&t);
 	t.algo[VFC_SIM_SHA256].present = false;
 	t.engine_irq_ns = 1500;
@@ -152,24 +184,7 @@ static void test_fit_raw_latency(void **state)
 	t.engine_wake_ns = 8000;
 	t.engine_spin_ns = 100000; /* the device's default spin, which calibrate assumes */
 	t.algo[VFC_SIM_AES_ENC].engine_ns = 600; /* 100 ns of crypto + 500 ns of the device's own */
-	fprintf(f, "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz\n");
-	for (size_t s = 0; s < 6; s++) {
-		double raw = sizes[s] / (100 + 700 * (sizes[s] / 1024.0)) * 1e3;
-
-		fprintf(f, "aes-128-cbc,%u,0,1,0,raw,1.00,%.3f,%.1f,0.0,0\n", sizes[s], raw, raw * 1e6 / sizes[s]);
-		for (size_t c = 0; c < 6; c++) {
-			double irq, mbps = sim_point(&t, VFC_SIM_AES_ENC, sizes[s], ctls[c], &irq);
-			unsigned cap = c ? (unsigned)atoi(ctls[c] + 7) : 0;
-
-			fprintf(f, "aes-128-cbc,%u,32,1,1,%s,1.00,%.3f,%.1f,%.1f,%u\n", sizes[s], ctls[c], mbps,
-				mbps * 1e6 / sizes[s], irq, cap);
-		}
-	}
-	fclose(f);
-	if (vfc_sim_calibrate(csv, &p, devnull, &maxerr, err, sizeof(err)) < 0)
-		fail_msg("calibrate: %s", err);
-	fclose(devnull);
-	unlink(csv);
+	calibrate_aes_grid(&t, ctls, 6, sizes, 6, "1.00", &p, &maxerr);
 	near("aes engine_ns_per_kib", p.algo[VFC_SIM_AES_ENC].engine_ns_per_kib, 700, 0.05);
 	near("engine_irq_ns", p.engine_irq_ns, 1500, 0.25);
 	near("engine_irq_ns_per_kib", p.engine_irq_ns_per_kib, 100, 0.25);
@@ -201,17 +216,10 @@ static void test_fit_irq_wake(void **state)
 {
 	static const char *const ctls[] = { "none", "static:50000", "static:10000", "static:2000" };
 	static const uint32_t sizes[] = { 1024, 4096, 16384, 65536 };
-	char csv[] = "/tmp/vfc-sim-calib-wake-XXXXXX";
 	struct vfc_sim_profile p, t;
-	double maxerr = -1;
-	char err[512] = "";
-	int fd = mkstemp(csv);
-	FILE *f, *devnull = fopen("/dev/null", "w");
+	double maxerr;
 
 	(void)state;
-	assert_true(fd >= 0);
-	f = fdopen(fd, "w");
-	assert_non_null(f);
 	true_profile(&t);
 	t.algo[VFC_SIM_SHA256].present = false;
 	t.engine_irq_ns = 600;
@@ -221,24 +229,7 @@ static void test_fit_irq_wake(void **state)
 	t.timer_late_ns = 60000;
 	t.engine_spin_ns = 100000;
 	t.algo[VFC_SIM_AES_ENC].engine_ns = 400; /* 100 ns of crypto + 300 ns of the device's own */
-	fprintf(f, "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz\n");
-	for (size_t s = 0; s < 4; s++) {
-		double raw = sizes[s] / (100 + 700 * (sizes[s] / 1024.0)) * 1e3;
-
-		fprintf(f, "aes-128-cbc,%u,0,1,0,raw,1.00,%.3f,%.1f,0.0,0\n", sizes[s], raw, raw * 1e6 / sizes[s]);
-		for (size_t c = 0; c < 4; c++) {
-			double irq, mbps = sim_point(&t, VFC_SIM_AES_ENC, sizes[s], ctls[c], &irq);
-			unsigned cap = c ? (unsigned)atoi(ctls[c] + 7) : 0;
-
-			fprintf(f, "aes-128-cbc,%u,32,1,1,%s,0.50,%.3f,%.1f,%.1f,%u\n", sizes[s], ctls[c], mbps,
-				mbps * 1e6 / sizes[s], irq, cap);
-		}
-	}
-	fclose(f);
-	if (vfc_sim_calibrate(csv, &p, devnull, &maxerr, err, sizeof(err)) < 0)
-		fail_msg("calibrate: %s", err);
-	fclose(devnull);
-	unlink(csv);
+	calibrate_aes_grid(&t, ctls, 4, sizes, 4, "0.50", &p, &maxerr);
 	near("engine time of an interrupt that wakes the tenant at 64 KiB",
 	     p.engine_irq_ns + 64 * p.engine_irq_ns_per_kib + p.engine_irq_wake_ns, 600 + 64 * 40 + 3000, 0.10);
 	if (maxerr > 4)
