@@ -544,6 +544,7 @@ enum vfc__ad_state {
 #define AD_DUEL_FIRST 12  /* settled ticks before a search's first duel, with the top */
 #define AD_DUEL_NEXT 3    /* settled ticks before the duel AD_DUEL_JUMP levels up, once the top lost */
 #define AD_DUEL_JUMP 5    /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
+#define AD_DUEL_BACK 2    /* after a win AD_DUEL_JUMP up: a duel with the level 2 below the winner */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
 
@@ -699,6 +700,8 @@ static uint32_t ad_pick(const struct vfc_ctl *ctl, uint32_t from)
  * re-probes (every probe ticks, AD_DUEL_AFTER if re-probes are off). */
 static uint32_t ad_duel_wait(const struct vfc_ctl *ctl)
 {
+	if (ctl->ad.refine)
+		return AD_DUEL_NEXT;
 	if (!ctl->ad.won && !ctl->ad.duels_over)
 		return ctl->ad.top_tried ? AD_DUEL_NEXT : AD_DUEL_FIRST;
 	return ctl->cfg.adaptive.probe ? ctl->cfg.adaptive.probe : AD_DUEL_AFTER;
@@ -770,6 +773,7 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.upchecked = false;
 	ctl->ad.duels_over = false;
 	ctl->ad.top_tried = false;
+	ctl->ad.refine = false;
 	ad_record(ctl, lvl, s->mbps);
 
 	target = a->start * fl;
@@ -888,7 +892,8 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		/* A duel, settled level against the challenger, in rounds ordered C S S C C S: neighbouring
 		 * ticks see the same phase of the machine, and the pattern cancels a steady drift. */
 		static const bool duel_up[AD_DUEL_TICKS] = { true, false, false, true, true, false };
-		uint32_t up = ctl->ad.duel_lvl;
+		uint32_t up = ctl->ad.duel_lvl; /* the challenger, above the settled level or, refining, below */
+		bool down = up < ctl->ad.s0;
 		double win;
 
 		ctl->ad.duel_sum[lvl == up] += s->mbps;
@@ -908,17 +913,25 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 				break;
 			}
 			/* Still undecided after AD_DUEL_ROUNDS: the means decide, by the band alone (their
-			 * error is now a third of one tick's noise; within the band, fewer interrupts). */
+			 * error is now a third of one tick's noise); within the band, the lower cap (fewer
+			 * interrupts): a challenger above must beat the band, one below must not lose by it. */
 			win = 1.0 + ctl->cfg.adaptive.band_pct / 100.0;
+			if (down)
+				win = 1.0 / win;
 		}
 		if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win) {
-			/* The challenger wins: settle there (and, below the top, duel further up at the
-			 * next re-probe); the averaged re-probes walk down from it if a lower level is
-			 * really as good. */
+			/* The challenger wins: settle there. Won AD_DUEL_JUMP up, the peak may lie in
+			 * between: a duel downwards, midway, follows (ad_duel_wait). Below the top, duels
+			 * go on further up at the re-probes; the averaged re-probes walk down from a winner
+			 * if a lower level is really as good. */
+			ctl->ad.refine = !down && ctl->ad.top_tried && up + 1 < ctl->ad.nlevels;
 			ctl->ad.upchecked = ctl->ad.won = true;
 			ctl->ad.won_lvl = up;
 			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, up);
+		} else if (down) {
+			/* The winner of the duel upwards holds against the level below it. */
+			ad_settle(ctl, ctl->ad.s0);
 		} else {
 			/* The settled level holds: against the top, a duel with a level AD_DUEL_JUMP up
 			 * follows (a peak may lie in between; ad_duel_wait); against that, it is over. */
@@ -962,9 +975,17 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		 * not win, the next with a level 3 x higher, and after a win further up. */
 		if (ctl->ad.top_tried && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
 			ctl->ad.duels_over = true; /* the top lost, and nothing else lies that far up */
-		if (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1) {
+		/* Refining: midway between a duel's winner AD_DUEL_JUMP up and the level it beat. */
+		if (ctl->ad.refine && (ctl->ad.settled < fl + AD_DUEL_BACK))
+			ctl->ad.refine = false;
+		if (ctl->ad.refine || (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1)) {
 			ctl->ad.s0 = ctl->ad.settled;
-			ctl->ad.duel_lvl = ctl->ad.top_tried ? ctl->ad.settled + AD_DUEL_JUMP : ctl->ad.nlevels - 1;
+			if (ctl->ad.refine)
+				ctl->ad.duel_lvl = ctl->ad.settled - AD_DUEL_BACK;
+			else
+				ctl->ad.duel_lvl = ctl->ad.top_tried ? ctl->ad.settled + AD_DUEL_JUMP
+								     : ctl->ad.nlevels - 1;
+			ctl->ad.refine = false;
 			ctl->ad.ix = ctl->ad.duel_lvl;
 			ctl->ad.duel = ctl->ad.duel_round = 0;
 			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;

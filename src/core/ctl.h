@@ -102,6 +102,7 @@ struct vfc_ctl {
 			bool upchecked;       /* this search looked one level above its candidate */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
 			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */
+			bool refine;          /* a duel AD_DUEL_JUMP up was won: next, a duel downwards, midway */
 			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
 			uint32_t won_lvl;
 			uint32_t duel_lvl;    /* the challenger: the top, then AD_DUEL_JUMP levels above the settled one */
