@@ -345,6 +345,27 @@ static void test_adaptive_settles(void **state)
 	}
 }
 
+/* Run adaptive (default parameters, from no cap) on plant p for 200 ticks: the mean ratio to the best
+ * static cap over ticks 100..199; *r0 = the restarts before tick 100. */
+static double run_adaptive(struct plant *p, struct vfc_ctl *c, uint32_t *r0)
+{
+	uint32_t cap;
+	double sum = 0;
+
+	ctl_new(c, "adaptive", 0);
+	cap = vfc_ctl_cap(c);
+	for (int t = 0; t < 200; t++) {
+		struct vfc_ctl_sample s = plant_tick(p, cap);
+
+		cap = vfc_ctl_step(c, &s);
+		if (t == 99)
+			*r0 = c->ad.restarts;
+		if (t >= 100)
+			sum += true_ratio(p, cap);
+	}
+	return sum / 100;
+}
+
 /* A shallow queue of small requests on a wandering machine: speed rises slowly all the way to the
  * top of the ladder (waking the tenant is cheap next to letting its queue run dry), tick-to-tick
  * noise is +-10% and the machine slows by 20% every other 15 ticks. The duels upwards (ticks
@@ -362,23 +383,12 @@ static void test_adaptive_shallow_top(void **state)
 		struct plant p = { .size = 1024, .depth = 4, .vpk = 300, .ib = 1e6, .a_left = 0.087,
 				   .a_right = 0.03, .noise = 0.10, .phase = 0.2, .phase_ticks = 15, .rng = seed };
 		struct vfc_ctl c;
-		uint32_t cap, r0 = 0;
-		double sum = 0;
+		uint32_t r0;
+		double r = run_adaptive(&p, &c, &r0);
 
-		ctl_new(&c, "adaptive", 0);
-		cap = vfc_ctl_cap(&c);
-		for (int t = 0; t < 200; t++) {
-			struct vfc_ctl_sample s = plant_tick(&p, cap);
-
-			cap = vfc_ctl_step(&c, &s);
-			if (t == 99)
-				r0 = c.ad.restarts;
-			if (t >= 100)
-				sum += true_ratio(&p, cap);
-		}
 		printf("# shallow, seed %2llu: settled at %u Hz, mean %.3f of the best, %u restarts\n",
-		       (unsigned long long)seed, settled_cap(&c), sum / 100, c.ad.restarts - r0);
-		good += sum / 100 >= 0.97;
+		       (unsigned long long)seed, settled_cap(&c), r, c.ad.restarts - r0);
+		good += r >= 0.97;
 		restarts += c.ad.restarts - r0;
 	}
 	if (good < 18 || restarts > 30)
@@ -399,21 +409,12 @@ static void test_adaptive_refines_jump(void **state)
 		struct plant p = { .size = 1024, .depth = 32, .vpk = 1100, .ib = 150000, .a_left = 0.5,
 				   .a_right = 0.3, .noise = 0.10, .rng = seed };
 		struct vfc_ctl c;
-		uint32_t cap;
-		double sum = 0;
+		uint32_t r0;
+		double r = run_adaptive(&p, &c, &r0);
 
-		ctl_new(&c, "adaptive", 0);
-		cap = vfc_ctl_cap(&c);
-		for (int t = 0; t < 200; t++) {
-			struct vfc_ctl_sample s = plant_tick(&p, cap);
-
-			cap = vfc_ctl_step(&c, &s);
-			if (t >= 100)
-				sum += true_ratio(&p, cap);
-		}
 		printf("# refine, seed %2llu: settled at %u Hz, mean %.3f of the best\n", (unsigned long long)seed,
-		       settled_cap(&c), sum / 100);
-		good += sum / 100 >= 0.97;
+		       settled_cap(&c), r);
+		good += r >= 0.97;
 	}
 	if (good < 19)
 		fail_msg("%u of 20 seeds reach 0.97 (want >= 19)", good);
