@@ -226,7 +226,7 @@ int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out)
 {
 	struct vfc_shm_counters *c = &vf->hdr->counters;
 	struct timespec ts;
-	uint64_t cpu, dev;
+	uint64_t cpu, dev, t, hw;
 
 	/* Relaxed loads: the mirror is a set of independent monotonic counters. */
 	memset(out, 0, sizeof(*out));
@@ -243,7 +243,17 @@ int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out)
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	cpu = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	dev = vf->t->ops->device_cpu_ns ? vf->t->ops->device_cpu_ns(vf->t) : 0;
-	out->tenant_cpu_ns = cpu > dev ? cpu - dev : 0;
+	/* The process's CPU time and the engines' are read one after the other: engines that run in
+	 * between make the difference step back by what they did in the gap. The counter is
+	 * cumulative (the monitor takes deltas of it), so it never goes back: a high-water mark, raised
+	 * by compare-and-swap since stats may be read from several threads. Relaxed: an independent
+	 * counter, ordered with nothing else. */
+	t = cpu > dev ? cpu - dev : 0;
+	hw = atomic_load_explicit(&vf->tenant_cpu_hw, memory_order_relaxed);
+	while (t > hw && !atomic_compare_exchange_weak_explicit(&vf->tenant_cpu_hw, &hw, t, memory_order_relaxed,
+								 memory_order_relaxed))
+		;
+	out->tenant_cpu_ns = t > hw ? t : hw;
 	out->now_ns = vfc_now_ns();
 	return 0;
 }

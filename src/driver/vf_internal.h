@@ -79,6 +79,8 @@ struct vfc_vf {
 	_Atomic uint64_t wakeups;
 	_Atomic uint64_t stale; /* responses whose cookie named no op in flight */
 	_Atomic uint32_t in_flight_pub;
+	/* The highest tenant CPU time stats has reported (any thread; see vfc_vf_stats). */
+	_Atomic uint64_t tenant_cpu_hw;
 
 	/* Zero-copy buffers: any thread may allocate. */
 	pthread_mutex_t pool_lock;

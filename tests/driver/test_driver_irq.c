@@ -86,6 +86,29 @@ static void test_cap_applies(void **state)
 	vfc_vf_close(vf);
 }
 
+/* Tenant CPU time is this process's CPU time less the engines', read one after the other; an engine
+ * that runs (or spins) between the two reads made the difference step back, and the monitor, which
+ * takes deltas of a cumulative counter, read that as a wrap. It must never go back. */
+static void test_tenant_cpu_monotonic(void **state)
+{
+	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
+	struct vfc_vf_stats st;
+	uint64_t prev = 0;
+
+	(void)state;
+	for (int i = 0; i < 300; i++) {
+		assert_int_equal(nop_load(vf, 8, 0, 16), 16);
+		for (int k = 0; k < 4; k++) { /* the engines spin 100 us after the work: read meanwhile */
+			assert_int_equal(vfc_vf_stats(vf, &st), 0);
+			if (st.tenant_cpu_ns < prev)
+				fail_msg("read %d.%d: tenant CPU went back from %llu to %llu ns", i, k,
+					 (unsigned long long)prev, (unsigned long long)st.tenant_cpu_ns);
+			prev = st.tenant_cpu_ns;
+		}
+	}
+	vfc_vf_close(vf);
+}
+
 static void test_irq_counts_move(void **state)
 {
 	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
@@ -247,6 +270,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cap_applies),
 		cmocka_unit_test(test_irq_counts_move),
+		cmocka_unit_test(test_tenant_cpu_monotonic),
 		cmocka_unit_test(test_cap_rate_interrupt),
 		cmocka_unit_test(test_cap_rate_hybrid),
 		cmocka_unit_test(test_monitor_ticks_static),
