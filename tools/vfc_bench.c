@@ -1422,30 +1422,25 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 		}
 	}
 	if (rc == 0 && !cfg->json) {
-		static const char *const label[] = { "mean", "min", "cells >= 0.97", "mean (cv)", "min (cv)",
-						     "cells >= 0.97 (cv)", "irq per GB" };
+		/* mean, min and cells at 0.97 against the oracle, then against the cross-validated one */
+		for (unsigned v = 0; v < 2; v++) {
+			const char *sfx = v ? " (cv)" : "";
 
-		for (unsigned row = 0; row < sizeof(label) / sizeof(label[0]); row++) {
-			unsigned v = row >= 3 && row < 6;
-
-			printf("%-37s %7s |", label[row], "");
-			for (unsigned k = 0; k < n_ctls; k++) {
-				switch (row % 3) {
-				case 0:
-					if (row == 6)
-						printf(" %8.0f", col[k].irq_per_gb);
-					else
-						printf(" %8.3f", col[k].sum[v] / (double)n_cells);
-					break;
-				case 1:
-					printf(" %8.3f", col[k].min[v]);
-					break;
-				default:
-					printf(" %8u", col[k].n97[v]);
-				}
-			}
+			printf("mean%-33s %7s |", sfx, "");
+			for (unsigned k = 0; k < n_ctls; k++)
+				printf(" %8.3f", col[k].sum[v] / (double)n_cells);
+			printf("\nmin%-34s %7s |", sfx, "");
+			for (unsigned k = 0; k < n_ctls; k++)
+				printf(" %8.3f", col[k].min[v]);
+			printf("\ncells >= 0.97%-24s %7s |", sfx, "");
+			for (unsigned k = 0; k < n_ctls; k++)
+				printf(" %8u", col[k].n97[v]);
 			printf("\n");
 		}
+		printf("%-37s %7s |", "irq per GB", "");
+		for (unsigned k = 0; k < n_ctls; k++)
+			printf(" %8.0f", col[k].irq_per_gb);
+		printf("\n");
 		printf("\n(cv) divides by the cross-validated oracle (cv MB/s): the static cap with the best mean\n"
 		       "over the even rounds measured on the odd ones, and the other way round, averaged. The\n"
 		       "best of many noisy means is biased up by the noise (the luckiest of equal caps wins);\n"

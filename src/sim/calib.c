@@ -585,11 +585,12 @@ static int fit_joint(struct vfc_sim_profile *p, const struct cal_row *rows, size
 		/* A term the linear fit found undetermined or negative stays 0 (step 0: not searched). */
 		{ &p->engine_irq_ns, with_w ? fmax(250, p->engine_irq_ns / 4) : 0, 0 },
 		{ &p->engine_irq_ns_per_kib, with_w1 ? fmax(25, p->engine_irq_ns_per_kib / 4) : 0, 0 },
-		{ &p->engine_irq_wake_ns, 1000, 0 },
+		{ gr[3].v, gr[3].step, 0 },
 		{ &c.d, 100, dmin },
-		{ &p->timer_late_ns, 15000, 0 },
-		{ &p->engine_wake_ns, 4000, 0 },
-		{ &p->wake_ns, 6000, 0 },
+		/* the latencies start from their grid's step */
+		{ gr[0].v, gr[0].step, 0 },
+		{ gr[1].v, gr[1].step, 0 },
+		{ gr[2].v, gr[2].step, 0 },
 	};
 	const int nax = (int)(sizeof(ax) / sizeof(ax[0]));
 
