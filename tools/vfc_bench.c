@@ -386,15 +386,19 @@ static int worker_window(struct bench_worker *w, uint64_t t_warm_end, uint64_t t
 	w->measuring = 0;
 	for (;;) {
 		unsigned n = w->n_done;
-		uint64_t t;
+		uint64_t t, edge;
 
 		w->n_done = 0;
 		w->what = "vfc_submit_burst";
 		rc = submit_all(w->vf, w->done, n);
 		if (rc < 0)
 			return rc;
+		/* Wake at the window's edges at the latest, so that it starts and ends on time
+		 * however long a wait for one completion takes (a low cap, a busy machine). */
+		t = vfc_now_ns();
+		edge = w->measuring || t >= t_warm_end ? t_end : t_warm_end;
 		w->what = "vfc_wait";
-		rc = vfc_wait(w->vf, 1, 1000000000ll);
+		rc = vfc_wait(w->vf, 1, edge <= t ? 0 : edge - t < 1000000000ull ? (int64_t)(edge - t) : 1000000000ll);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			return rc;
 		t = vfc_now_ns();

@@ -547,6 +547,7 @@ enum vfc__ad_state {
 #define AD_DUEL_BACK 2    /* after a win AD_DUEL_JUMP up: a duel with the level 2 below the winner */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
+#define AD_PROBE_PAIRS 3   /* re-probes below: pairs before a move down (or giving up on it) */
 
 static void ad_record(struct vfc_ctl *ctl, uint32_t k, double v)
 {
@@ -574,14 +575,19 @@ static void ad_note_noise(struct vfc_ctl *ctl, uint32_t lvl, double v)
 	ctl->ad.have_prev = true;
 }
 
-/* What a duel must win by after `rounds` rounds: the band, and a difference that noise makes once in a
- * hundred duels (z = 2.5 on the mean of rounds x AD_DUEL_TICKS / 2 paired differences; the standard
- * deviation of one difference is sqrt(pi / 2) = 1.25 times its mean absolute value). */
-static double ad_duel_margin(const struct vfc_ctl *ctl, uint32_t rounds)
+/* A difference of the mean of `pairs` paired relative differences that noise makes once in a hundred
+ * comparisons: z = 2.5 standard errors; the standard deviation of one difference is sqrt(pi / 2) =
+ * 1.25 times its mean absolute value (the machine's noise). */
+static double ad_noise_z(const struct vfc_ctl *ctl, uint32_t pairs)
 {
-	double m = ctl->cfg.adaptive.band_pct / 100.0;
-	double pairs = (double)rounds * (AD_DUEL_TICKS / 2);
-	double z = ctl->ad.noise_n >= AD_NOISE_MIN_N ? 2.5 * 1.25 * ctl->ad.noise / sqrt(pairs) : 0;
+	return ctl->ad.noise_n >= AD_NOISE_MIN_N ? 2.5 * 1.25 * ctl->ad.noise / sqrt((double)pairs) : 0;
+}
+
+/* What a level must win by over `pairs` paired samples (a duel's, or re-probes'): the band, and
+ * what noise makes (ad_noise_z). */
+static double ad_margin(const struct vfc_ctl *ctl, uint32_t pairs)
+{
+	double m = ctl->cfg.adaptive.band_pct / 100.0, z = ad_noise_z(ctl, pairs);
 
 	return z > m ? z : m;
 }
@@ -628,17 +634,12 @@ static uint32_t ad_best_level(const struct vfc_ctl *ctl)
 	return k;
 }
 
-/* Is level k's mean within band_pct of the best? */
-static bool ad_within(const struct vfc_ctl *ctl, uint32_t k, double band_pct)
+/* Is level k's mean within the band of the best? */
+static bool ad_good(const struct vfc_ctl *ctl, uint32_t k)
 {
 	const struct vfc__ad_level *l = &ctl->ad.mem[k];
 
-	return l->n && l->mean >= ad_best(ctl) * (1.0 - band_pct / 100.0);
-}
-
-static bool ad_good(const struct vfc_ctl *ctl, uint32_t k)
-{
-	return ad_within(ctl, k, ctl->cfg.adaptive.band_pct);
+	return l->n && l->mean >= ad_best(ctl) * (1.0 - ctl->cfg.adaptive.band_pct / 100.0);
 }
 
 static bool ad_better(const struct vfc_ctl *ctl, uint32_t hi, uint32_t lo)
@@ -707,6 +708,15 @@ static uint32_t ad_duel_wait(const struct vfc_ctl *ctl)
 	return ctl->cfg.adaptive.probe ? ctl->cfg.adaptive.probe : AD_DUEL_AFTER;
 }
 
+/* Forget the re-probes' evidence: it belongs to one settled level. */
+static void ad_probes_reset(struct vfc_ctl *ctl)
+{
+	ctl->ad.probe_dir = 0;
+	ctl->ad.probe_up_next = ctl->ad.down_off = false;
+	ctl->ad.pair_sum[0] = ctl->ad.pair_sum[1] = 0;
+	ctl->ad.pair_n[0] = ctl->ad.pair_n[1] = 0;
+}
+
 static void ad_settle(struct vfc_ctl *ctl, uint32_t k)
 {
 	ctl->ad.settled = k;
@@ -714,6 +724,43 @@ static void ad_settle(struct vfc_ctl *ctl, uint32_t k)
 	ctl->ad.state = AD_SETTLED;
 	ctl->ad.since = 0;
 	ctl->ad.shifts = 0;
+	ad_probes_reset(ctl);
+}
+
+/* A re-probe's sample p, a level below or above the settled one, is paired with the settled level's
+ * samples just before and after it (v): both meet the same phase of the machine, where a level's mean
+ * may come from another (on the device, a probe upwards taken as a slow phase ended beat a mean
+ * that the phase had pulled down, and the controller moved to a worse cap). The paired relative
+ * differences add up over the probes of one settlement. Moves: to a level whose mean beats the band
+ * and the noise margin (ad_margin); and down (fewer interrupts at equal speed), after AD_PROBE_PAIRS
+ * pairs at least, if their mean is within half the band and, beyond noise, within the band: on a
+ * noisy machine a few lucky pairs must not walk the cap down a slope. A level below that is, beyond
+ * noise, worse by more than the band is not probed again: near the cliff, each probe there costs
+ * much. Returns true if it moved. */
+static bool ad_probe_pair(struct vfc_ctl *ctl, double v, uint32_t fl)
+{
+	double half = ctl->cfg.adaptive.band_pct / 200.0, ref = (ctl->ad.pre_mbps + v) / 2, mean;
+	unsigned up = ctl->ad.probe_dir > 0;
+	uint32_t n;
+
+	ctl->ad.probe_dir = 0;
+	if (!(ref > 0))
+		return false;
+	ctl->ad.pair_sum[up] += ctl->ad.probe_mbps / ref - 1.0;
+	n = ++ctl->ad.pair_n[up];
+	mean = ctl->ad.pair_sum[up] / n;
+	if (up ? ctl->ad.settled + 1 >= ctl->ad.nlevels : ctl->ad.settled <= fl)
+		return false;
+	if (mean > ad_margin(ctl, n) ||
+	    (!up && n >= AD_PROBE_PAIRS && mean >= -half && mean - ad_noise_z(ctl, n) >= -2 * half)) {
+		ad_settle(ctl, up ? ctl->ad.settled + 1 : ctl->ad.settled - 1);
+		return true;
+	}
+	if (up || n < AD_PROBE_PAIRS)
+		return false;
+	if (mean + ad_noise_z(ctl, n) < -2 * half)
+		ctl->ad.down_off = true;
+	return false;
 }
 
 /* The search found cand: check once, at the end, whether the level above is better (the start point may
@@ -771,9 +818,8 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
 	ctl->ad.shifts = 0;
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
-	ctl->ad.duels_over = false;
-	ctl->ad.top_tried = false;
-	ctl->ad.refine = false;
+	ctl->ad.refine = 0;
+	ad_probes_reset(ctl);
 	ad_record(ctl, lvl, s->mbps);
 
 	target = a->start * fl;
@@ -830,7 +876,11 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		ctl->ad.have_prev = false; /* no noise pair across workloads */
 	ad_note_noise(ctl, lvl, s->mbps);
 	if (changed) {
-		ctl->ad.won = false;
+		/* A new workload: its duels are still to be fought. A restart on the same workload (the
+		 * cliff guard, a shift) keeps what they found: a machine 10% slower or faster does not
+		 * make a cap 3 x higher better, and on a VM whose phases read as shifts, fighting them
+		 * again each time cost more than they ever found. */
+		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
 		ad_restart(ctl, s, lvl);
 		goto out;
 	}
@@ -854,11 +904,8 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			if (++ctl->ad.shifts >= 2) {
 				/* The same cap gives another speed: things changed. Where a duel
 				 * was won on this workload, start again from its winner. */
-				bool won = ctl->ad.won;
-
 				ad_restart(ctl, s, lvl);
-				if (won) {
-					ctl->ad.won = true;
+				if (ctl->ad.won) {
 					ctl->ad.duels_over = ctl->ad.won_lvl + 1 >= ctl->ad.nlevels;
 					ad_settle(ctl, ctl->ad.won_lvl);
 				}
@@ -902,7 +949,7 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			break;
 		}
 		ctl->ad.duel_round++;
-		win = 1.0 + ad_duel_margin(ctl, ctl->ad.duel_round);
+		win = 1.0 + ad_margin(ctl, ctl->ad.duel_round * (AD_DUEL_TICKS / 2));
 		if (ctl->ad.duel_sum[1] <= ctl->ad.duel_sum[0] * win &&
 		    ctl->ad.duel_sum[0] <= ctl->ad.duel_sum[1] * win) {
 			if (ctl->ad.duel_round < AD_DUEL_ROUNDS) {
@@ -924,7 +971,8 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			 * between: a duel downwards, midway, follows (ad_duel_wait). Below the top, duels
 			 * go on further up at the re-probes; the averaged re-probes walk down from a winner
 			 * if a lower level is really as good. */
-			ctl->ad.refine = !down && ctl->ad.top_tried && up + 1 < ctl->ad.nlevels;
+			ctl->ad.refine = up == ctl->ad.s0 + AD_DUEL_JUMP && ctl->ad.top_tried && up + 1 < ctl->ad.nlevels
+						 ? -1 : 0;
 			ctl->ad.upchecked = ctl->ad.won = true;
 			ctl->ad.won_lvl = up;
 			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
@@ -934,8 +982,11 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ad_settle(ctl, ctl->ad.s0);
 		} else {
 			/* The settled level holds: against the top, a duel with a level AD_DUEL_JUMP up
-			 * follows (a peak may lie in between; ad_duel_wait); against that, it is over. */
+			 * follows (a peak may lie in between; ad_duel_wait); against that, one midway,
+			 * AD_DUEL_BACK up (the slope may fall past the peak as steeply as it rose: level
+			 * +5 then loses, and the peak is missed by one level or two); then it is over. */
 			ctl->ad.duels_over = up + 1 < ctl->ad.nlevels;
+			ctl->ad.refine = up == ctl->ad.s0 + AD_DUEL_JUMP && up + 1 < ctl->ad.nlevels ? 1 : 0;
 			ctl->ad.top_tried = true;
 			ad_settle(ctl, ctl->ad.s0);
 		}
@@ -966,6 +1017,16 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ad_settle(ctl, ad_lowest_good(ctl, fl)); /* the floor rose past us */
 			break;
 		}
+		if (ctl->ad.probe_dir && ad_probe_pair(ctl, s->mbps, fl))
+			break;
+		ctl->ad.pre_mbps = s->mbps;
+		if (ctl->ad.probe_up_next) {
+			/* re-probes run S D S U S: each probe between two settled samples */
+			ctl->ad.probe_up_next = false;
+			ctl->ad.ix = ctl->ad.settled + 1;
+			ctl->ad.state = AD_PROBE_UP;
+			break;
+		}
 		if (++ctl->ad.since < ad_duel_wait(ctl))
 			break;
 		ctl->ad.since = 0;
@@ -976,16 +1037,17 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		if (ctl->ad.top_tried && ctl->ad.settled + AD_DUEL_JUMP >= ctl->ad.nlevels - 1)
 			ctl->ad.duels_over = true; /* the top lost, and nothing else lies that far up */
 		/* Refining: midway between a duel's winner AD_DUEL_JUMP up and the level it beat. */
-		if (ctl->ad.refine && (ctl->ad.settled < fl + AD_DUEL_BACK))
-			ctl->ad.refine = false;
+		if ((ctl->ad.refine < 0 && ctl->ad.settled < fl + AD_DUEL_BACK) ||
+		    (ctl->ad.refine > 0 && ctl->ad.settled + AD_DUEL_BACK >= ctl->ad.nlevels))
+			ctl->ad.refine = 0;
 		if (ctl->ad.refine || (!ctl->ad.duels_over && ctl->ad.settled + 1 < ctl->ad.nlevels - 1)) {
 			ctl->ad.s0 = ctl->ad.settled;
 			if (ctl->ad.refine)
-				ctl->ad.duel_lvl = ctl->ad.settled - AD_DUEL_BACK;
+				ctl->ad.duel_lvl = (uint32_t)((int64_t)ctl->ad.settled + ctl->ad.refine * AD_DUEL_BACK);
 			else
 				ctl->ad.duel_lvl = ctl->ad.top_tried ? ctl->ad.settled + AD_DUEL_JUMP
 								     : ctl->ad.nlevels - 1;
-			ctl->ad.refine = false;
+			ctl->ad.refine = 0;
 			ctl->ad.ix = ctl->ad.duel_lvl;
 			ctl->ad.duel = ctl->ad.duel_round = 0;
 			ctl->ad.duel_sum[0] = ctl->ad.duel_sum[1] = 0;
@@ -994,40 +1056,22 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		}
 		if (!a->probe)
 			break;
-		if (ctl->ad.settled > fl) {
+		if (ctl->ad.settled > fl && !ctl->ad.down_off) {
 			ctl->ad.ix = ctl->ad.settled - 1;
 			ctl->ad.state = AD_PROBE_DOWN;
+			ctl->ad.probe_up_next = ctl->ad.settled + 1 < ctl->ad.nlevels;
 		} else if (ctl->ad.settled + 1 < ctl->ad.nlevels) {
 			ctl->ad.ix = ctl->ad.settled + 1;
 			ctl->ad.state = AD_PROBE_UP;
 		}
 		break;
 	case AD_PROBE_DOWN:
-		/* Hysteresis: once settled, move down only on a level within half the band over three
-		 * samples at least; a lucky sample or two is noise, and drifting costs speed. */
-		if (ad_within(ctl, lvl, a->band_pct / 2) && ctl->ad.mem[lvl].n >= 3) {
-			ctl->ad.settled = lvl;
-			if (lvl > fl)
-				ctl->ad.ix = lvl - 1; /* as good with fewer interrupts: keep going down */
-			else
-				ad_settle(ctl, lvl);
-		} else if (ctl->ad.settled + 1 < ctl->ad.nlevels) {
-			ctl->ad.ix = ctl->ad.settled + 1;
-			ctl->ad.state = AD_PROBE_UP;
-		} else {
-			ad_settle(ctl, ctl->ad.settled);
-		}
-		break;
 	case AD_PROBE_UP:
-		if (ad_better(ctl, lvl, ctl->ad.settled)) {
-			ctl->ad.settled = lvl;
-			if (lvl + 1 < ctl->ad.nlevels)
-				ctl->ad.ix = lvl + 1; /* better: keep climbing */
-			else
-				ad_settle(ctl, lvl);
-		} else {
-			ad_settle(ctl, ctl->ad.settled);
-		}
+		/* The probe's sample waits for the settled level's next one (ad_probe_pair). */
+		ctl->ad.probe_mbps = s->mbps;
+		ctl->ad.probe_dir = st == AD_PROBE_UP ? 1 : -1;
+		ctl->ad.ix = ctl->ad.settled;
+		ctl->ad.state = AD_SETTLED;
 		break;
 	}
 out:

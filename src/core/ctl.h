@@ -102,7 +102,8 @@ struct vfc_ctl {
 			bool upchecked;       /* this search looked one level above its candidate */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
 			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */
-			bool refine;          /* a duel AD_DUEL_JUMP up was won: next, a duel downwards, midway */
+			int refine;           /* a duel AD_DUEL_JUMP up was won (-1) or lost (+1): next, a duel
+					       * midway, AD_DUEL_BACK levels down (-1) or up (+1) */
 			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
 			uint32_t won_lvl;
 			uint32_t duel_lvl;    /* the challenger: the top, then AD_DUEL_JUMP levels above the settled one */
@@ -116,6 +117,13 @@ struct vfc_ctl {
 			double duel_sum[2];   /* duel: speed sums at [0] the settled level, [1] the challenger */
 			int state;            /* enum vfc__ad_state in ctl.c */
 			uint32_t since;       /* ticks settled since the last probe */
+			double pre_mbps;      /* re-probes: the settled level's last sample */
+			double probe_mbps;    /* re-probes: a probe's sample, waiting for the settled level's next */
+			int probe_dir;        /* re-probes: -1 / +1 a probe below / above waits for its pair, 0 none */
+			bool probe_up_next;   /* re-probes: the probe above follows the tick after the one below */
+			bool down_off;        /* re-probes: the level below is clearly worse: no more probes down */
+			double pair_sum[2];   /* re-probes: sums of paired relative differences, [0] below, [1] above */
+			uint32_t pair_n[2];
 			uint32_t shifts;      /* consecutive shifted samples at the settled level */
 			double ref_bytes;     /* workload signature at the last (re)start */
 			uint32_t ref_depth;
