@@ -99,6 +99,7 @@ struct bench_point {
 	double ratio_raw; /* 0: no raw baseline */
 	double ratio_oracle;    /* league only: speed / the oracle's (the best static's mean) */
 	double ratio_oracle_cv; /* league only: speed / the cross-validated oracle's (league_oracle_cv) */
+	double ratio_ci_lo, ratio_ci_hi; /* league only: 90% interval of ratio_oracle (league_ratio_ci) */
 	int raw;
 };
 
@@ -652,7 +653,7 @@ static const char bench_help[] =
 	"  --csv FILE          one row per point: algo,block_bytes,depth,tasks,vfs,ctl,seconds,\n"
 	"                      mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,\n"
 	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,\n"
-	"                      ratio_oracle_cv\n"
+	"                      ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi\n"
 	"  --timeline FILE     one row per VF per monitor tick: t_s,vf,algo,block_bytes,ctl,\n"
 	"                      cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"
 	"  --json              print the points as one JSON object instead of the tables\n"
@@ -1017,17 +1018,18 @@ static int write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struc
 
 	snprintf(line, sizeof(line), "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
 				     "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
-				     "task_mbps_max,ratio_oracle,ratio_oracle_cv\n");
+				     "task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi\n");
 	rc = vfc_out_write(o, line, strlen(line));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct bench_point *p = &pts[i];
 		int len = snprintf(line, sizeof(line),
-				   "%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f\n",
+				   "%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f,"
+				   "%.4f,%.4f\n",
 				   algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
 				   p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, p->secs, p->mbps, p->ops_per_s,
 				   p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
 				   p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle,
-				   p->ratio_oracle_cv);
+				   p->ratio_oracle_cv, p->ratio_ci_lo, p->ratio_ci_hi);
 
 		rc = vfc_out_write(o, line, (size_t)len);
 	}
@@ -1043,14 +1045,15 @@ static int write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struc
 static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
 {
 	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, "
-			 "s:f}",
+			 "s:f, s:f, s:f}",
 			 "algo", algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
 			 (json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
 			 (json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", p->secs,
 			 "mbps", p->mbps, "ops_per_s", p->ops_per_s, "irq_hz", p->irq_hz, "cap_hz",
 			 (json_int_t)p->cap_hz, "tenant_cpu_pct", p->cpu_pct, "lat_p50_us", p->lat_p50_us,
 			 "lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,
-			 "ratio_oracle", p->ratio_oracle, "ratio_oracle_cv", p->ratio_oracle_cv);
+			 "ratio_oracle", p->ratio_oracle, "ratio_oracle_cv", p->ratio_oracle_cv, "ratio_ci_lo",
+			 p->ratio_ci_lo, "ratio_ci_hi", p->ratio_ci_hi);
 }
 
 /* ---- the runs ---- */
@@ -1210,6 +1213,39 @@ static double league_oracle_cv(const double *slot_mbps, const unsigned *slots, u
 	return est;
 }
 
+/* Student's t quantile for probability 0.95 (a two-sided 90% interval) with nu degrees of freedom,
+ * by its Cornish-Fisher expansion about the normal quantile: within 1.2% of the exact value at
+ * nu = 2, 0.02% from nu = 9 on. */
+static double t95(double nu)
+{
+	const double z = 1.6448536, z3 = z * z * z, z5 = z3 * z * z, z7 = z5 * z * z;
+
+	return z + (z3 + z) / (4 * nu) + (5 * z5 + 16 * z3 + 3 * z) / (96 * nu * nu) +
+	       (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * nu * nu * nu);
+}
+
+/* The half-width of the 90% interval of the ratio of point a's speed to the oracle point o's, over
+ * the m rounds both ran (both run once a round: a[j] and o[j] are round j's slots, paired: they met
+ * the same phase of the machine): t95(m - 1) x sd(a[j] - r o[j]) / (mean(o) sqrt(m)) with r =
+ * mean(a) / mean(o) (the delta method). -1 if fewer than 3 rounds. */
+static double league_ratio_ci(const double *a, const double *o, unsigned m)
+{
+	double sa = 0, so = 0, r, ss = 0;
+
+	if (m < 3)
+		return -1;
+	for (unsigned j = 0; j < m; j++) {
+		sa += a[j];
+		so += o[j];
+	}
+	if (!(so > 0))
+		return -1;
+	r = sa / so;
+	for (unsigned j = 0; j < m; j++)
+		ss += (a[j] - r * o[j]) * (a[j] - r * o[j]);
+	return t95(m - 1) * sqrt(ss / (m - 1)) / (so / m * sqrt((double)m));
+}
+
 /* One league cell: points [0, n_static) are the oracle's static caps, the
  * rest controllers. Every point has its own VF (x->ws[k]) and keeps its
  * controller running from slot to slot. After one warm-up turn each, R rounds
@@ -1221,10 +1257,12 @@ static double league_oracle_cv(const double *slot_mbps, const unsigned *slots, u
  * LEAGUE_RACE_AFTER on, a static point below LEAGUE_RACE_KEEP x the best
  * static so far cannot be the oracle and stops running. On resuming, a
  * controller's tick restarts: the pause is not a sample. A point reports its
- * totals over its slots, and the spread of its slot speeds; *oracle_cv is the
- * cross-validated oracle's speed (league_oracle_cv). */
+ * totals over its slots, the spread of its slot speeds, its ratios to the
+ * oracle (the best static point, *best) and to the cross-validated oracle
+ * (league_oracle_cv, whose speed is *oracle_cv), and the 90% interval of the
+ * first (league_ratio_ci). */
 static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, unsigned n_static,
-		       double *oracle_cv)
+		       double *oracle_cv, unsigned *best)
 {
 	struct bench_cfg *cfg = x->cfg;
 	unsigned R = cfg->repeat, begun = 0, order[LEAGUE_MAX_POINTS];
@@ -1261,7 +1299,7 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 		}
 	}
 	for (unsigned r = 0; r < R && rc >= 0; r++) {
-		double best = 0;
+		double top = 0; /* the best static's speed so far */
 
 		league_order(order, n, r + 1);
 		for (unsigned i = 0; i < n && rc >= 0; i++) {
@@ -1298,10 +1336,10 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 		if (rc < 0 || r + 1 < LEAGUE_RACE_AFTER)
 			continue;
 		for (unsigned k = 0; k < n_static; k++)
-			if (racing[k] && (double)acc[k].bytes / (double)acc[k].ns > best)
-				best = (double)acc[k].bytes / (double)acc[k].ns;
+			if (racing[k] && (double)acc[k].bytes / (double)acc[k].ns > top)
+				top = (double)acc[k].bytes / (double)acc[k].ns;
 		for (unsigned k = 0; k < n_static; k++)
-			if (racing[k] && (double)acc[k].bytes / (double)acc[k].ns < LEAGUE_RACE_KEEP * best)
+			if (racing[k] && (double)acc[k].bytes / (double)acc[k].ns < LEAGUE_RACE_KEEP * top)
 				racing[k] = false;
 	}
 	if (bad >= 0)
@@ -1309,10 +1347,10 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 	for (unsigned k = 0; k < begun; k++)
 		worker_end(&x->ws[k]);
 	*oracle_cv = rc >= 0 ? league_oracle_cv(slot_mbps, slots, R, n_static) : 0;
+	*best = 0;
 	for (unsigned k = 0; k < n && rc >= 0; k++) {
 		struct bench_point *p = &c[k];
-		double *v = &slot_mbps[k * R], secs = (double)acc[k].ns / 1e9;
-		unsigned m = slots[k];
+		double secs = (double)acc[k].ns / 1e9;
 
 		p->secs = secs;
 		p->mbps = (double)acc[k].bytes / secs / 1e6;
@@ -1320,13 +1358,56 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 		p->irq_hz = (double)acc[k].irqs / secs;
 		p->cpu_pct = 100.0 * (double)acc[k].cpu_ns / (double)acc[k].ns;
 		p->task_mbps_min = p->task_mbps_max = p->mbps;
-		qsort(v, m, sizeof(double), cmp_double);
-		p->spread_pct = v[m / 2] > 0 ? 100.0 * (v[m - 1] - v[0]) / v[m / 2] : 0;
 		lat_percentiles(x->ws[k].lat, x->ws[k].n_lat < BENCH_LAT_SAMPLES ? x->ws[k].n_lat : BENCH_LAT_SAMPLES,
 				p);
+		if (k < n_static && p->mbps > c[*best].mbps)
+			*best = k; /* the oracle: the best static point */
+	}
+	for (unsigned k = 0; k < n && rc >= 0; k++) {
+		unsigned m = slots[k] < slots[*best] ? slots[k] : slots[*best];
+		double half = league_ratio_ci(&slot_mbps[k * R], &slot_mbps[*best * R], m);
+
+		c[k].ratio_oracle = c[*best].mbps > 0 ? c[k].mbps / c[*best].mbps : 0;
+		c[k].ratio_oracle_cv = *oracle_cv > 0 ? c[k].mbps / *oracle_cv : 0;
+		c[k].ratio_ci_lo = half >= 0 ? c[k].ratio_oracle - half : 0;
+		c[k].ratio_ci_hi = half >= 0 ? c[k].ratio_oracle + half : 0;
+	}
+	for (unsigned k = 0; k < n && rc >= 0; k++) {
+		double *v = &slot_mbps[k * R];
+		unsigned m = slots[k];
+
+		qsort(v, m, sizeof(double), cmp_double);
+		c[k].spread_pct = v[m / 2] > 0 ? 100.0 * (v[m - 1] - v[0]) / v[m / 2] : 0;
 	}
 	free(slot_mbps);
 	return rc < 0 ? rc : 0;
+}
+
+/* The cells where a controller is below 0.97 of the oracle, with the 90% interval of its ratio. */
+static void league_print_short(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n_cells,
+			       unsigned per_cell)
+{
+	bool any = false;
+
+	for (unsigned k = N_LCAPS; k < per_cell; k++)
+		for (size_t cell = 0; cell < n_cells; cell++) {
+			const struct bench_point *p = &pts[cell * per_cell + k];
+
+			if (p->ratio_oracle >= 0.97)
+				continue;
+			if (!any)
+				printf("\nBelow 0.97 of the oracle, with the 90%% interval of the ratio over the rounds\n"
+				       "(each slot paired with the oracle's in the same round; \"beyond noise\" where\n"
+				       "the whole interval lies below 0.97):\n");
+			any = true;
+			printf("  %-10.10s %-12s %6u %5u  %6.3f", cfg->ctls[k - N_LCAPS], algos[p->algo].name, p->size,
+			       p->depth, p->ratio_oracle);
+			if (p->ratio_ci_hi > 0)
+				printf("  [%.3f, %.3f]%s\n", p->ratio_ci_lo, p->ratio_ci_hi,
+				       p->ratio_ci_hi < 0.97 ? "  beyond noise" : "");
+			else
+				printf("  (fewer than 3 rounds: no interval)\n");
+		}
 }
 
 /* The league: per cell, a static sweep (the oracle) and the controllers, interleaved in slots. */
@@ -1343,7 +1424,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	/* per controller column: ratios to the oracle [0] and to the cross-validated oracle [1] */
 	struct {
 		double sum[2], min[2], irq_per_gb;
-		unsigned n97[2];
+		unsigned n97[2], n_short; /* n_short: cells below 0.97 beyond noise (the interval's top too) */
 	} col[BENCH_MAX_LIST];
 	double aa_sum = 0, aa_max = 0; /* the A/A test: the none column against the sweep's own none point */
 	unsigned depths[2], aa_col = UINT_MAX;
@@ -1389,16 +1470,9 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 			/* a static cap needs no settling */
 			c[k].warmup = k < N_LCAPS && cfg->warmup > 0.3 ? 0.3 : cfg->warmup;
 		}
-		rc = league_cell(x, c, per_cell, N_LCAPS, &cv);
+		rc = league_cell(x, c, per_cell, N_LCAPS, &cv, &best);
 		if (rc < 0)
 			break;
-		for (unsigned k = 1; k < N_LCAPS; k++)
-			if (c[k].mbps > c[best].mbps)
-				best = k;
-		for (unsigned k = 0; k < per_cell; k++) {
-			c[k].ratio_oracle = c[best].mbps > 0 ? c[k].mbps / c[best].mbps : 0;
-			c[k].ratio_oracle_cv = cv > 0 ? c[k].mbps / cv : 0;
-		}
 		for (unsigned k = 0; k < n_ctls; k++) {
 			const struct bench_point *p = &c[N_LCAPS + k];
 			const double r[2] = { p->ratio_oracle, p->ratio_oracle_cv };
@@ -1408,6 +1482,7 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 				col[k].min[v] = r[v] < col[k].min[v] ? r[v] : col[k].min[v];
 				col[k].n97[v] += r[v] >= 0.97;
 			}
+			col[k].n_short += p->ratio_ci_hi > 0 && p->ratio_ci_hi < 0.97;
 			col[k].irq_per_gb += p->mbps > 0 ? p->irq_hz / (p->mbps / 1e3) / (double)n_cells : 0;
 		}
 		if (aa_col != UINT_MAX && c[N_LCAPS - 1].mbps > 0) { /* league_caps ends with 0: none */
@@ -1441,10 +1516,14 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 				printf(" %8u", col[k].n97[v]);
 			printf("\n");
 		}
-		printf("%-37s %7s |", "irq per GB", "");
+		printf("%-37s %7s |", "cells < 0.97 beyond noise", "");
+		for (unsigned k = 0; k < n_ctls; k++)
+			printf(" %8u", col[k].n_short);
+		printf("\n%-37s %7s |", "irq per GB", "");
 		for (unsigned k = 0; k < n_ctls; k++)
 			printf(" %8.0f", col[k].irq_per_gb);
 		printf("\n");
+		league_print_short(cfg, pts, n_cells, per_cell);
 		printf("\n(cv) divides by the cross-validated oracle (cv MB/s): the static cap with the best mean\n"
 		       "over the even rounds measured on the odd ones, and the other way round, averaged. The\n"
 		       "best of many noisy means is biased up by the noise (the luckiest of equal caps wins);\n"

@@ -3,7 +3,8 @@
 # Loaded by the figN.gp scripts, which are called as
 #   gnuplot -e "in='results/figN.csv'; out='results/figN.png'" scripts/plots/figN.gp
 # The CSV is vfc bench's (--csv): algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,
-# cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv
+# cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv,
+# ratio_ci_lo,ratio_ci_hi
 
 if (!exists("in") || !exists("out")) {
 	print "usage: gnuplot -e \"in='FILE.csv'; out='FILE.png'\" ", ARG0

@@ -129,6 +129,7 @@ struct vfc_ctl {
 			uint32_t ref_depth;
 			bool have_ref;
 			uint32_t restarts;    /* how many times the search restarted (diagnostics) */
+			uint32_t reanchors;   /* how many times a shift re-anchored the settled level (diagnostics) */
 		} ad;
 	};
 };

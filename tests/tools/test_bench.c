@@ -26,8 +26,9 @@
 
 #define CSV_HEADER                                                                                             \
 	"algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us," \
-	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv"
-#define N_COLS 20
+	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo," \
+	"ratio_ci_hi"
+#define N_COLS 22
 #define MAX_ROWS 32
 
 enum col {
@@ -50,7 +51,9 @@ enum col {
 	C_TMIN,
 	C_TMAX,
 	C_RATIO_ORACLE,
-	C_RATIO_ORACLE_CV
+	C_RATIO_ORACLE_CV,
+	C_CI_LO,
+	C_CI_HI
 };
 
 struct row {
@@ -270,7 +273,7 @@ static void test_league_cell(void **state)
 
 	(void)state;
 	assert_int_equal(run(VFC_BIN " bench --league --algo sha256 --size 4096 --depth 8 --ctl adaptive --ctl none"
-				     " --seconds 0.2 --repeat 2 --warmup 0.1 -q --csv '%s' > '%s'",
+				     " --seconds 0.3 --repeat 3 --warmup 0.1 -q --csv '%s' > '%s'",
 			     P("l.csv"), P("out")),
 			 0);
 	n = read_csv(P("l.csv"), rows, MAX_ROWS);
@@ -285,7 +288,11 @@ static void test_league_cell(void **state)
 			assert_true(rows[i].v[C_RATIO_ORACLE] <= 1.0 + 1e-9);
 			best = rows[i].v[C_RATIO_ORACLE] > rows[best].v[C_RATIO_ORACLE] ? i : best;
 		}
-		assert_true(rows[i].v[C_RATIO_ORACLE_CV] > 0); /* two rounds: both folds have a round */
+		assert_true(rows[i].v[C_RATIO_ORACLE_CV] > 0); /* both folds have a round */
+		/* The 90% interval: every point ran the three rounds (statics drop out after the third) */
+		assert_true(rows[i].v[C_CI_LO] <= rows[i].v[C_RATIO_ORACLE] + 1e-4);
+		assert_true(rows[i].v[C_CI_HI] >= rows[i].v[C_RATIO_ORACLE] - 1e-4);
+		assert_true(rows[i].v[C_CI_HI] > 0);
 		if (rows[i].v[C_RATIO_ORACLE_CV] >= 0.3) {    /* 4 decimals: precise enough from 0.3 up */
 			double o = rows[i].v[C_MBPS] / rows[i].v[C_RATIO_ORACLE_CV];
 
@@ -296,14 +303,18 @@ static void test_league_cell(void **state)
 	}
 	assert_true(cv > 0);
 	assert_near("oracle", rows[best].v[C_RATIO_ORACLE], 1.0, 0, 1e-4);
+	/* the oracle paired with itself: no spread */
+	assert_near("oracle's interval, low", rows[best].v[C_CI_LO], 1.0, 0, 1e-4);
+	assert_near("oracle's interval, high", rows[best].v[C_CI_HI], 1.0, 0, 1e-4);
 	assert_string_equal(rows[0].ctl, "static:1000");
 	assert_string_equal(rows[14].ctl, "none");
 	assert_string_equal(rows[15].ctl, "adaptive");
 	assert_string_equal(rows[16].ctl, "none");
-	/* the controllers ran both slots of 0.1 s */
-	assert_true(rows[15].v[C_SECONDS] >= 0.15 && rows[15].v[C_SECONDS] <= 0.3);
+	/* the controllers ran the three slots of 0.1 s */
+	assert_true(rows[15].v[C_SECONDS] >= 0.25 && rows[15].v[C_SECONDS] <= 0.4);
 	assert_file_contains(P("out"), "The noise floor (an A/A test)");
 	assert_file_contains(P("out"), "cells >= 0.97 (cv)");
+	assert_file_contains(P("out"), "cells < 0.97 beyond noise");
 }
 
 /* A short real run of each algorithm: it succeeds and measures something. */
