@@ -802,7 +802,8 @@ static void ad_after_start(struct vfc_ctl *ctl)
 	ad_bisect(ctl);
 }
 
-/* Forget everything and search again from what sample s (taken at level lvl) tells. */
+/* Forget the levels' means and search again from what sample s (taken at level lvl) tells. What the
+ * duels found stays (the caller clears it when the workload changed). */
 static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint32_t lvl)
 {
 	const struct vfc_ctl_adaptive_cfg *a = &ctl->cfg.adaptive;
@@ -888,9 +889,9 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 	ad_note_noise(ctl, lvl, s->mbps);
 	if (changed) {
 		/* A new workload: its duels are still to be fought. A restart on the same workload (the
-		 * cliff guard, a shift) keeps what they found, and a duel midway still to come: a machine
-		 * 10% slower or faster does not make a cap 3 x higher better, and on a VM whose phases
-		 * read as shifts, fighting them again each time cost more than they ever found. */
+		 * cliff guard) keeps what they found, and a duel midway still to come: a machine 10%
+		 * slower or faster does not make a cap 3 x higher better, and fighting them again (3
+		 * ticks at a cap where speed collapses, per duel) costs more than they would find. */
 		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
 		ctl->ad.refine = 0;
 		ad_restart(ctl, s, lvl);
@@ -980,12 +981,11 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 		if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win) {
 			/* The challenger wins: settle there. Won AD_DUEL_JUMP up, the peak may lie in
 			 * between: a duel downwards, midway, follows (ad_duel_wait). Below the top, duels
-			 * go on further up at the re-probes; the averaged re-probes walk down from a winner
+			 * go on further up at the re-probes; the paired re-probes walk down from a winner
 			 * if a lower level is really as good. */
 			ctl->ad.refine = up == ctl->ad.s0 + AD_DUEL_JUMP && ctl->ad.top_tried && up + 1 < ctl->ad.nlevels
 						 ? -1 : 0;
 			ctl->ad.upchecked = ctl->ad.won = true;
-			ctl->ad.won_lvl = up;
 			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, up);
 		} else if (down) {

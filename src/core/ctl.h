@@ -104,8 +104,7 @@ struct vfc_ctl {
 			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */
 			int refine;           /* a duel AD_DUEL_JUMP up was won (-1) or lost (+1): next, a duel
 					       * midway, AD_DUEL_BACK levels down (-1) or up (+1) */
-			bool won;             /* a duel was won at level won_lvl, and the workload has not changed */
-			uint32_t won_lvl;
+			bool won;             /* a duel was won (later ones come at the re-probes), same workload */
 			uint32_t duel_lvl;    /* the challenger: the top, then AD_DUEL_JUMP levels above the settled one */
 			double noise;         /* mean |change| / speed between consecutive samples at one level */
 			uint32_t noise_n;     /* pairs behind it (a running mean, then an EWMA past 16) */
