@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* vfc_bench.c - `vfc bench`: cryptodev/openssl-speed style throughput of VFs under a controller, beside raw OpenSSL. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -26,6 +27,7 @@
 #define BENCH_MAX_DEPTH 1024
 #define BENCH_MAX_TASKS 64
 #define BENCH_MAX_OPS 4096 /* depth x tasks per VF */
+#define BENCH_MAX_STEP_TICKS 65536 /* --steps: ticks kept per step */
 #define BENCH_LAT_SAMPLES 65536
 #define BENCH_SIG_MAX 512
 
@@ -83,6 +85,9 @@ struct bench_cfg {
 	unsigned repeat;
 	int raw, json, league, quiet;
 	const char *csv, *timeline;
+	/* --steps: workloads run one after the other on one VF, its controller kept */
+	uint32_t step_size[BENCH_MAX_LIST];
+	unsigned step_depth[BENCH_MAX_LIST], n_steps;
 };
 
 /* One measured point (medians over repetitions where repeated). */
@@ -212,6 +217,8 @@ struct bench_worker {
 	const char *what;
 	FILE *timeline;
 	pthread_mutex_t *timeline_lock;
+	struct vfc_tick *ticks; /* --steps: the ticks of the current step (NULL: not kept) */
+	unsigned n_ticks, max_ticks;
 	pthread_t thread;
 };
 
@@ -234,6 +241,8 @@ static void worker_tick_cb(void *user, const struct vfc_tick *t)
 {
 	struct bench_worker *w = user;
 
+	if (w->ticks && w->n_ticks < w->max_ticks)
+		w->ticks[w->n_ticks++] = *t;
 	if (!w->timeline)
 		return;
 	pthread_mutex_lock(w->timeline_lock);
@@ -373,7 +382,7 @@ static int worker_begin(struct bench_worker *w)
 	if (rc < 0)
 		return rc;
 	w->what = "vfc_vf_set_ctl";
-	vfc_vf_set_tick_cb(w->vf, w->timeline ? worker_tick_cb : NULL, w);
+	vfc_vf_set_tick_cb(w->vf, w->timeline || w->ticks ? worker_tick_cb : NULL, w);
 	return vfc_vf_set_ctl(w->vf, w->ctl, w->cfg->tick_ms, err, sizeof(err));
 }
 
@@ -665,6 +674,11 @@ static const char bench_help[] =
 	"                      keep running across them. --algo, --sizes, --depth and --ctl\n"
 	"                      narrow the cells and the columns; --warmup (8) and --tick\n"
 	"                      (100) apply\n"
+	"  --steps LIST        workloads SIZExDEPTH,... (e.g. 16384x32,4096x4) one after the\n"
+	"                      other on one VF whose controller is kept, --seconds each (no\n"
+	"                      warm-up): a row per step, and from which tick its cap was\n"
+	"                      fixed and how fast ticks 5-9 ran against the step's settled\n"
+	"                      speed (re-convergence). One --algo, one --ctl; --tick (100)\n"
 	"  -q, --quiet         no progress on stderr\n"
 	"  -h, --help          this text\n"
 	"\n";
@@ -780,6 +794,44 @@ static int parse_seconds(const char *opt, const char *v, double min, double *out
 	return 0;
 }
 
+/* --steps SIZExDEPTH,...: e.g. 16384x32,4096x32,4096x4. */
+static int parse_steps(struct bench_cfg *cfg, const char *v)
+{
+	const char *p = v;
+
+	cfg->n_steps = 0;
+	while (*p) {
+		char *end;
+		unsigned long long size, depth;
+
+		if (cfg->n_steps == BENCH_MAX_LIST) {
+			fprintf(stderr, "vfc bench: --steps: at most %d steps\n", BENCH_MAX_LIST);
+			return -1;
+		}
+		errno = 0;
+		size = isdigit((unsigned char)*p) ? strtoull(p, &end, 10) : 0;
+		if (!size || errno || size > 1u << 24 || *end != 'x')
+			goto bad;
+		p = end + 1;
+		depth = isdigit((unsigned char)*p) ? strtoull(p, &end, 10) : 0;
+		if (!depth || errno || depth > BENCH_MAX_DEPTH || (*end && *end != ','))
+			goto bad;
+		cfg->step_size[cfg->n_steps] = (uint32_t)size;
+		cfg->step_depth[cfg->n_steps++] = (unsigned)depth;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			goto bad;
+	}
+	if (cfg->n_steps)
+		return 0;
+bad:
+	fprintf(stderr,
+		"vfc bench: --steps: expected SIZExDEPTH[,SIZExDEPTH...] (bytes 1..%u, depth 1..%d), e.g. "
+		"16384x32,4096x4; got '%s'\n",
+		1u << 24, BENCH_MAX_DEPTH, v);
+	return -1;
+}
+
 /* Returns -1 to go on, else the exit status. */
 static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, struct bench_cfg *cfg)
 {
@@ -836,7 +888,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			static const char *const valued[] = { "--algo", "--size", "--sizes", "--depth", "--tasks",
 							      "--vfs", "--seconds", "--warmup", "--cap",
 							      "--sweep-caps", "--ctl", "--tick", "--repeat",
-							      "--csv", "--timeline" };
+							      "--csv", "--timeline", "--steps" };
 			size_t k;
 
 			for (k = 0; k < sizeof(valued) / sizeof(valued[0]) && strcmp(a, valued[k]); k++)
@@ -907,6 +959,9 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			cfg->csv = v;
 		} else if (!strcmp(a, "--timeline")) {
 			cfg->timeline = v;
+		} else if (!strcmp(a, "--steps")) {
+			if (parse_steps(cfg, v) < 0)
+				return VFC_EXIT_USAGE;
 		} else {
 			return vfc_tool_unknown_opt("bench", a);
 		}
@@ -954,6 +1009,24 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 			cfg->tick_ms = 100;
 	} else if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0) {
 		return VFC_EXIT_FAIL;
+	}
+	if (cfg->n_steps) {
+		if (cfg->league || cfg->raw || cfg->sizes_set || cfg->depth_set || cfg->vfs > 1 || cfg->tasks > 1 ||
+		    cfg->repeat > 1 || cfg->n_ctls != 1 || cfg->n_algos != 1) {
+			fprintf(stderr, "vfc bench: --steps runs one algorithm and one controller on one VF, one task: "
+					"--league, --raw, --size(s), --depth, --vfs, --tasks, --repeat and more than one "
+					"--algo or --ctl do not apply\n");
+			return VFC_EXIT_USAGE;
+		}
+		/* The buffer pool is sized from sizes x depth: the steps' sizes at their deepest queue. */
+		cfg->n_sizes = cfg->n_steps;
+		cfg->depth = 1;
+		for (unsigned k = 0; k < cfg->n_steps; k++) {
+			cfg->sizes[k] = cfg->step_size[k];
+			cfg->depth = cfg->step_depth[k] > cfg->depth ? cfg->step_depth[k] : cfg->depth;
+		}
+		if (!tick_set)
+			cfg->tick_ms = 100;
 	}
 	for (unsigned ai = 0; ai < cfg->n_algos; ai++)
 		for (unsigned k = 0; k < cfg->n_sizes; k++)
@@ -1539,6 +1612,136 @@ static int run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_o
 	return rc;
 }
 
+/* A step's convergence, from its ticks (tick 1 is the first to end after the change): the first
+ * tick k from which the cap stays the same for 5 ticks (the search is over: a controller that
+ * explores later, as adaptive's duels do, changes it again on purpose; 0: never), that cap; the
+ * settled speed (the median of the step's second half), and the median of ticks 5 to 9 as a ratio
+ * to it. */
+struct step_conv {
+	double settled, early;
+	unsigned fixed_from;
+	uint32_t cap_fixed;
+};
+
+/* The median speed of ticks [from, to); 0 if none (or out of memory). */
+static double median_of(const struct vfc_tick *t, unsigned from, unsigned to)
+{
+	unsigned n = to > from ? to - from : 0;
+	double *v = n ? malloc(n * sizeof(double)) : NULL, m;
+
+	if (!v)
+		return 0;
+	for (unsigned k = 0; k < n; k++)
+		v[k] = t[from + k].mbps;
+	qsort(v, n, sizeof(double), cmp_double);
+	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	free(v);
+	return m;
+}
+
+static void step_conv(const struct vfc_tick *t, unsigned n, struct step_conv *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (n < 10)
+		return;
+	c->settled = median_of(t, n / 2, n);
+	c->early = c->settled > 0 ? median_of(t, 4, 9) / c->settled : 0;
+	for (unsigned k = 0, same = 1; k + 1 < n && !c->fixed_from; k++) {
+		same = t[k + 1].cap_hz == t[k].cap_hz ? same + 1 : 1;
+		if (same == 5) {
+			c->fixed_from = k + 1 - 3; /* ticks k - 3 .. k + 1 (0-based), tick k - 2 (1-based) on */
+			c->cap_fixed = t[k].cap_hz;
+		}
+	}
+}
+
+/* --steps: the workloads one after the other on one VF whose controller is kept, as a tenant whose
+ * requests change; each step runs --seconds, measured whole, and reports how soon the speed settled. */
+static int run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
+{
+	struct bench_cfg *cfg = x->cfg;
+	struct bench_worker *w = &x->ws[0];
+	unsigned n = cfg->n_steps;
+	struct bench_point *pts = calloc(n, sizeof(*pts));
+	struct step_conv conv[BENCH_MAX_LIST];
+	int rc = 0;
+
+	w->max_ticks = BENCH_MAX_STEP_TICKS;
+	w->ticks = calloc(w->max_ticks, sizeof(*w->ticks));
+	if (!pts || !w->ticks) {
+		free(pts);
+		free(w->ticks);
+		w->ticks = NULL;
+		return -ENOMEM;
+	}
+	w->algo = cfg->algo[0];
+	w->ctl = cfg->ctls[0];
+	x->total = n;
+	for (unsigned k = 0; k < n && rc >= 0; k++) {
+		struct bench_point *p = &pts[k];
+		uint64_t t, dt;
+
+		progress(x, w->algo, cfg->step_size[k], w->ctl);
+		w->size = cfg->step_size[k];
+		cfg->depth = cfg->step_depth[k];
+		if (k == 0) {
+			rc = worker_begin(w);
+		} else {
+			/* the same VF and controller; new requests */
+			worker_drain(w);
+			worker_release_point(w);
+			w->n_lat = 0;
+			rc = worker_setup_point(w);
+		}
+		w->n_ticks = 0;
+		t = vfc_now_ns();
+		if (rc >= 0)
+			rc = worker_window(w, t, t + (uint64_t)(cfg->seconds * 1e9));
+		x->done++;
+		if (rc == 0)
+			w->what = "a step (a wait outlasted it)";
+		w->rc = rc == 0 ? -ETIMEDOUT : rc < 0 ? rc : 0;
+		if (w->rc < 0 || w->first_error) {
+			rc = worker_check(w);
+			rc = rc < 0 ? rc : -EIO;
+			break;
+		}
+		dt = w->s1.now_ns - w->s0.now_ns;
+		p->algo = w->algo;
+		p->size = w->size;
+		p->depth = cfg->depth;
+		p->ctl = w->ctl;
+		p->secs = (double)dt / 1e9;
+		p->mbps = (double)(w->s1.bytes - w->s0.bytes) / p->secs / 1e6;
+		p->ops_per_s = (double)(w->s1.ops - w->s0.ops) / p->secs;
+		p->irq_hz = (double)(w->s1.irqs - w->s0.irqs) / p->secs;
+		p->cpu_pct = 100.0 * (double)(w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns) / (double)dt;
+		p->task_mbps_min = p->task_mbps_max = p->mbps;
+		p->cap_hz = w->s1.cap_hz;
+		lat_percentiles(w->lat, w->n_lat < BENCH_LAT_SAMPLES ? w->n_lat : BENCH_LAT_SAMPLES, p);
+		step_conv(w->ticks, w->n_ticks, &conv[k]);
+	}
+	worker_end(w);
+	free(w->ticks);
+	w->ticks = NULL;
+	if (rc >= 0 && !cfg->json) {
+		printf("Workload steps on one VF, its controller kept: %s, --ctl %s, tick %u ms, %.2f s per step.\n"
+		       "fixed from: the first tick of 5 with the same cap (tick 1 is the first to end after\n"
+		       "the change), and that cap; settled: the median speed of the step's second half;\n"
+		       "ticks 5-9: their median speed over it\n\n"
+		       "%4s %7s %5s %9s %9s %10s %10s %10s %9s\n",
+		       algos[w->algo].name, w->ctl, cfg->tick_ms, cfg->seconds, "step", "bytes", "depth", "MB/s",
+		       "irq/s", "fixed from", "cap", "settled", "ticks5-9");
+		for (unsigned k = 0; k < n; k++)
+			printf("%4u %7u %5u %9.1f %9.0f %10u %10u %10.1f %9.3f\n", k + 1, pts[k].size, pts[k].depth,
+			       pts[k].mbps, pts[k].irq_hz, conv[k].fixed_from, conv[k].cap_fixed, conv[k].settled,
+			       conv[k].early);
+	}
+	*out = pts;
+	*n_out = n;
+	return rc < 0 ? rc : 0;
+}
+
 int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 {
 	struct bench_cfg cfg;
@@ -1617,7 +1820,9 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 			goto out;
 		}
 
-	rc = cfg.league ? run_league(&x, &pts, &n_pts) : run_grid(&x, &pts, &n_pts);
+	rc = cfg.league ? run_league(&x, &pts, &n_pts)
+	     : cfg.n_steps ? run_steps(&x, &pts, &n_pts)
+			   : run_grid(&x, &pts, &n_pts);
 	if (rc < 0)
 		goto out;
 	if (cfg.json) {
@@ -1625,11 +1830,12 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 
 		for (size_t i = 0; i < n_pts; i++)
 			json_array_append_new(arr, point_json(&cfg, &pts[i]));
-		root = json_pack("{s:s, s:o}", "command", cfg.league ? "league" : "bench", "points", arr);
+		root = json_pack("{s:s, s:o}", "command", cfg.league ? "league" : cfg.n_steps ? "steps" : "bench",
+				 "points", arr);
 		json_dumpf(root, stdout, JSON_INDENT(1));
 		printf("\n");
 		json_decref(root);
-	} else if (!cfg.league) {
+	} else if (!cfg.league && !cfg.n_steps) {
 		print_table(&cfg, pts, n_pts);
 	}
 	if (cfg.csv && write_csv(&cfg, &csv_out, pts, n_pts) < 0)

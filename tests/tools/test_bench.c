@@ -237,6 +237,13 @@ static void test_option_errors(void **state)
 		{ "--frobnicate 1", "vfc bench: unknown option '--frobnicate' (see vfc bench --help)" },
 		{ "--league --vfs 2", "--league runs one tenant with one task per point" },
 		{ "--league --cap 5000", "--league sweeps its own static caps" },
+		{ "--steps 4096", "--steps: expected SIZExDEPTH[,SIZExDEPTH...]" },
+		{ "--steps 4096x0", "--steps: expected SIZExDEPTH" },
+		{ "--steps 4096x8,", "got '4096x8,'" },
+		{ "--steps 4096x8x2", "--steps: expected SIZExDEPTH" },
+		{ "--steps 4100x8", "--size: 4100 is not a multiple of 16 (AES-CBC)" },
+		{ "--depth 4 --steps 4096x8", "--steps runs one algorithm and one controller on one VF" },
+		{ "--ctl none --ctl paper --steps 4096x8", "more than one --algo or --ctl do not apply" },
 		{ "--algo", "--algo: missing value" },
 	};
 
@@ -437,13 +444,38 @@ static void test_timeline(void **state)
 	assert_file_contains(P("t.csv"), ",aes-128-cbc,4096,paper,");
 }
 
+/* --steps: the workloads one after the other on one VF, its controller kept: a CSV row per step with
+ * the step's size and depth, and the table of how soon each step's cap was fixed. */
+static void test_steps(void **state)
+{
+	struct row rows[MAX_ROWS];
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --algo sha256 --ctl adaptive --steps 4096x8,1024x2 --seconds 0.3 -q "
+				     "--csv '%s' > '%s'",
+			     P("s.csv"), P("out")),
+			 0);
+	assert_int_equal(read_csv(P("s.csv"), rows, MAX_ROWS), 2);
+	assert_int_equal((unsigned)rows[0].v[C_BLOCK], 4096);
+	assert_int_equal((unsigned)rows[0].v[C_DEPTH], 8);
+	assert_int_equal((unsigned)rows[1].v[C_BLOCK], 1024);
+	assert_int_equal((unsigned)rows[1].v[C_DEPTH], 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_string_equal(rows[i].ctl, "adaptive");
+		assert_true(rows[i].v[C_MBPS] > 0);
+		assert_true(rows[i].v[C_SECONDS] >= 0.25 && rows[i].v[C_SECONDS] <= 0.4);
+	}
+	assert_file_contains(P("out"), "Workload steps on one VF, its controller kept: sha256, --ctl adaptive");
+	assert_file_contains(P("out"), "fixed from");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_schema),     cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_each_algorithm), cmocka_unit_test(test_raw_and_device_agree),
 		cmocka_unit_test(test_csv_unwritable), cmocka_unit_test(test_timeline),
-		cmocka_unit_test(test_league_cell),
+		cmocka_unit_test(test_league_cell),    cmocka_unit_test(test_steps),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
