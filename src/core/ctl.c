@@ -991,7 +991,8 @@ static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
 			ctl->ad.refine = up == ctl->ad.s0 + AD_DUEL_JUMP && ctl->ad.top_tried && up + 1 < ctl->ad.nlevels
 						 ? -1 : 0;
 			ctl->ad.upchecked = ctl->ad.won = true;
-			ctl->ad.duels_over = up + 1 >= ctl->ad.nlevels;
+			/* Won downwards: the level it beat lies past the peak, and so does all above it. */
+			ctl->ad.duels_over = down || up + 1 >= ctl->ad.nlevels;
 			ad_settle(ctl, up);
 		} else if (down) {
 			/* The winner of the duel upwards holds against the level below it. */
