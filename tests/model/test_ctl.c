@@ -345,25 +345,51 @@ static void test_adaptive_settles(void **state)
 	}
 }
 
-/* Run adaptive (default parameters, from no cap) on plant p for 200 ticks: the mean ratio to the best
- * static cap over ticks 100..199; *r0 = the restarts and re-anchorings (after shifts) before tick 100. */
-static double run_adaptive(struct plant *p, struct vfc_ctl *c, uint32_t *r0)
+/* Run adaptive (default parameters, from no cap) for 200 ticks on plant proto with seeds 1..20: r[i]
+ * = seed i + 1's mean ratio to the best static cap over ticks 100..199, printed with where it settled
+ * and how often it restarted or re-anchored (after shifts) in those ticks; returns that count, summed. */
+static unsigned run_seeds(const char *name, const struct plant *proto, double r[20])
 {
-	uint32_t cap;
-	double sum = 0;
+	unsigned events = 0;
 
-	ctl_new(c, "adaptive", 0);
-	cap = vfc_ctl_cap(c);
-	for (int t = 0; t < 200; t++) {
-		struct vfc_ctl_sample s = plant_tick(p, cap);
+	for (uint64_t seed = 1; seed <= 20; seed++) {
+		struct plant p = *proto;
+		struct vfc_ctl c;
+		uint32_t cap, e0 = 0;
+		double sum = 0;
 
-		cap = vfc_ctl_step(c, &s);
-		if (t == 99)
-			*r0 = c->ad.restarts + c->ad.reanchors;
-		if (t >= 100)
-			sum += true_ratio(p, cap);
+		p.rng = seed;
+		ctl_new(&c, "adaptive", 0);
+		cap = vfc_ctl_cap(&c);
+		for (int t = 0; t < 200; t++) {
+			struct vfc_ctl_sample s = plant_tick(&p, cap);
+
+			cap = vfc_ctl_step(&c, &s);
+			if (t == 99)
+				e0 = c.ad.restarts + c.ad.reanchors;
+			if (t >= 100)
+				sum += true_ratio(&p, cap);
+		}
+		r[seed - 1] = sum / 100;
+		events += c.ad.restarts + c.ad.reanchors - e0;
+		printf("# %s, seed %2llu: settled at %u Hz, mean %.3f of the best, %u restarts or re-anchorings\n",
+		       name, (unsigned long long)seed, settled_cap(&c), r[seed - 1],
+		       c.ad.restarts + c.ad.reanchors - e0);
 	}
-	return sum / 100;
+	return events;
+}
+
+/* How many of r[0..19] are at least lim, and the lowest. */
+static unsigned count_at_least(const double r[20], double lim, double *low)
+{
+	unsigned n = 0;
+
+	*low = r[0];
+	for (int i = 0; i < 20; i++) {
+		n += r[i] >= lim;
+		*low = r[i] < *low ? r[i] : *low;
+	}
+	return n;
 }
 
 /* A shallow queue of small requests on a wandering machine: speed rises slowly all the way to the
@@ -376,21 +402,14 @@ static double run_adaptive(struct plant *p, struct vfc_ctl *c, uint32_t *r0)
  * restarted 140 times and reached 0.97 in none. */
 static void test_adaptive_shallow_top(void **state)
 {
-	unsigned good = 0, restarts = 0;
+	const struct plant p = { .size = 1024, .depth = 4, .vpk = 300, .ib = 1e6, .a_left = 0.087, .a_right = 0.03,
+				 .noise = 0.10, .phase = 0.2, .phase_ticks = 15 };
+	double r[20], low;
+	unsigned restarts, good;
 
 	(void)state;
-	for (uint64_t seed = 1; seed <= 20; seed++) {
-		struct plant p = { .size = 1024, .depth = 4, .vpk = 300, .ib = 1e6, .a_left = 0.087,
-				   .a_right = 0.03, .noise = 0.10, .phase = 0.2, .phase_ticks = 15, .rng = seed };
-		struct vfc_ctl c;
-		uint32_t r0;
-		double r = run_adaptive(&p, &c, &r0);
-
-		printf("# shallow, seed %2llu: settled at %u Hz, mean %.3f of the best, %u restarts or re-anchorings\n",
-		       (unsigned long long)seed, settled_cap(&c), r, c.ad.restarts + c.ad.reanchors - r0);
-		good += r >= 0.97;
-		restarts += c.ad.restarts + c.ad.reanchors - r0;
-	}
+	restarts = run_seeds("shallow", &p, r);
+	good = count_at_least(r, 0.97, &low);
 	if (good < 18 || restarts > 30)
 		fail_msg("%u of 20 seeds reach 0.97, %u restarts or re-anchorings in ticks 100..199 (want >= 18, <= 30)",
 			 good, restarts);
@@ -406,20 +425,14 @@ static void test_adaptive_shallow_top(void **state)
  * duel midway upwards, 17; with it, but with duels further up after a won duel downwards, 19. */
 static void test_adaptive_refines_jump(void **state)
 {
-	unsigned good = 0;
+	const struct plant p = { .size = 1024, .depth = 32, .vpk = 1100, .ib = 150000, .a_left = 0.5, .a_right = 0.3,
+				 .noise = 0.10 };
+	double r[20], low;
+	unsigned good;
 
 	(void)state;
-	for (uint64_t seed = 1; seed <= 20; seed++) {
-		struct plant p = { .size = 1024, .depth = 32, .vpk = 1100, .ib = 150000, .a_left = 0.5,
-				   .a_right = 0.3, .noise = 0.10, .rng = seed };
-		struct vfc_ctl c;
-		uint32_t r0;
-		double r = run_adaptive(&p, &c, &r0);
-
-		printf("# refine, seed %2llu: settled at %u Hz, mean %.3f of the best\n", (unsigned long long)seed,
-		       settled_cap(&c), r);
-		good += r >= 0.97;
-	}
+	run_seeds("refine", &p, r);
+	good = count_at_least(r, 0.97, &low);
 	if (good < 19)
 		fail_msg("%u of 20 seeds reach 0.97 (want >= 19)", good);
 }
@@ -438,22 +451,14 @@ static void test_adaptive_refines_jump(void **state)
  * duels' outcome, 18 at 0.985, mean 0.992; session 3's controller: none at 0.985, mean 0.867). */
 static void test_adaptive_phases(void **state)
 {
-	unsigned good = 0;
-	double low = 1;
+	const struct plant p = { .size = 4096, .depth = 32, .vpk = 1150, .ib = 11000, .a_left = 0.3, .a_right = 0.25,
+				 .noise = 0.02, .phase = 0.15, .phase_ticks = 30 };
+	double r[20], low;
+	unsigned good;
 
 	(void)state;
-	for (uint64_t seed = 1; seed <= 20; seed++) {
-		struct plant p = { .size = 4096, .depth = 32, .vpk = 1150, .ib = 11000, .a_left = 0.3,
-				   .a_right = 0.25, .noise = 0.02, .phase = 0.15, .phase_ticks = 30, .rng = seed };
-		struct vfc_ctl c;
-		uint32_t r0;
-		double r = run_adaptive(&p, &c, &r0);
-
-		printf("# phases, seed %2llu: settled at %u Hz, mean %.3f of the best, %u restarts\n",
-		       (unsigned long long)seed, settled_cap(&c), r, c.ad.restarts - r0);
-		good += r >= 0.985;
-		low = r < low ? r : low;
-	}
+	run_seeds("phases", &p, r);
+	good = count_at_least(r, 0.985, &low);
 	if (good < 16 || low < 0.97)
 		fail_msg("%u of 20 seeds at 0.985 (want >= 16), lowest %.3f (want >= 0.97)", good, low);
 }
