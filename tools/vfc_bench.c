@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* vfc_bench.c - `vfc bench`: cryptodev/openssl-speed style throughput of VFs under a controller, beside raw OpenSSL. */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -218,7 +217,7 @@ struct bench_worker {
 	FILE *timeline;
 	pthread_mutex_t *timeline_lock;
 	struct vfc_tick *ticks; /* --steps: the ticks of the current step (NULL: not kept) */
-	unsigned n_ticks, max_ticks;
+	unsigned n_ticks;
 	pthread_t thread;
 };
 
@@ -241,7 +240,7 @@ static void worker_tick_cb(void *user, const struct vfc_tick *t)
 {
 	struct bench_worker *w = user;
 
-	if (w->ticks && w->n_ticks < w->max_ticks)
+	if (w->ticks && w->n_ticks < BENCH_MAX_STEP_TICKS)
 		w->ticks[w->n_ticks++] = *t;
 	if (!w->timeline)
 		return;
@@ -482,6 +481,18 @@ static void lat_percentiles(uint64_t *lat, uint64_t n, struct bench_point *p)
 	p->lat_p99_us = n ? (double)lat[n * 99 / 100] / 1e3 : 0;
 }
 
+/* A point's rates from its totals over secs seconds of measuring (one task: its speed is the point's). */
+static void point_rates(struct bench_point *p, uint64_t bytes, uint64_t ops, uint64_t irqs, uint64_t cpu_ns,
+			double secs)
+{
+	p->secs = secs;
+	p->mbps = (double)bytes / secs / 1e6;
+	p->ops_per_s = (double)ops / secs;
+	p->irq_hz = (double)irqs / secs;
+	p->cpu_pct = 100.0 * (double)cpu_ns / (secs * 1e9);
+	p->task_mbps_min = p->task_mbps_max = p->mbps;
+}
+
 /* Run one device point on every worker at once. */
 static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *cfg, unsigned algo, uint32_t size,
 			      const char *ctl, struct bench_point *p)
@@ -540,12 +551,8 @@ static int bench_device_point(struct bench_worker *ws, const struct bench_cfg *c
 		fprintf(stderr, "vfc bench: no measurement window (a wait took longer than the run)\n");
 		return -ETIMEDOUT;
 	}
-	p->secs = dt;
-	p->mbps = (double)bytes / dt / 1e6;
-	p->ops_per_s = (double)ops / dt;
-	p->irq_hz = (double)irqs / dt;
 	/* Tenant CPU is process-wide: the VFs share it, count it once. */
-	p->cpu_pct = 100.0 * (double)(ws[0].s1.tenant_cpu_ns - ws[0].s0.tenant_cpu_ns) / (dt * 1e9);
+	point_rates(p, bytes, ops, irqs, ws[0].s1.tenant_cpu_ns - ws[0].s0.tenant_cpu_ns, dt);
 	p->task_mbps_min = tmin;
 	p->task_mbps_max = tmax;
 	lat_percentiles(lat, n_lat, p);
@@ -797,39 +804,36 @@ static int parse_seconds(const char *opt, const char *v, double min, double *out
 /* --steps SIZExDEPTH,...: e.g. 16384x32,4096x32,4096x4. */
 static int parse_steps(struct bench_cfg *cfg, const char *v)
 {
-	const char *p = v;
+	char *copy = strdup(v), *rest = copy, *item;
+	int rc = copy && *copy ? 0 : -1;
 
 	cfg->n_steps = 0;
-	while (*p) {
-		char *end;
-		unsigned long long size, depth;
+	while (rc == 0 && (item = strsep(&rest, ",")) != NULL) {
+		char *x = strchr(item, 'x');
+		uint64_t size, depth;
 
 		if (cfg->n_steps == BENCH_MAX_LIST) {
 			fprintf(stderr, "vfc bench: --steps: at most %d steps\n", BENCH_MAX_LIST);
+			free(copy);
 			return -1;
 		}
-		errno = 0;
-		size = isdigit((unsigned char)*p) ? strtoull(p, &end, 10) : 0;
-		if (!size || errno || size > 1u << 24 || *end != 'x')
-			goto bad;
-		p = end + 1;
-		depth = isdigit((unsigned char)*p) ? strtoull(p, &end, 10) : 0;
-		if (!depth || errno || depth > BENCH_MAX_DEPTH || (*end && *end != ','))
-			goto bad;
+		if (x)
+			*x = '\0';
+		if (!x || parse_u64(item, 1u << 24, &size) < 0 || parse_u64(x + 1, BENCH_MAX_DEPTH, &depth) < 0 ||
+		    !size || !depth) {
+			rc = -1;
+			break;
+		}
 		cfg->step_size[cfg->n_steps] = (uint32_t)size;
 		cfg->step_depth[cfg->n_steps++] = (unsigned)depth;
-		p = *end ? end + 1 : end;
-		if (*end && !*p)
-			goto bad;
 	}
-	if (cfg->n_steps)
-		return 0;
-bad:
-	fprintf(stderr,
-		"vfc bench: --steps: expected SIZExDEPTH[,SIZExDEPTH...] (bytes 1..%u, depth 1..%d), e.g. "
-		"16384x32,4096x4; got '%s'\n",
-		1u << 24, BENCH_MAX_DEPTH, v);
-	return -1;
+	free(copy);
+	if (rc < 0)
+		fprintf(stderr,
+			"vfc bench: --steps: expected SIZExDEPTH[,SIZExDEPTH...] (bytes 1..%u, depth 1..%d), e.g. "
+			"16384x32,4096x4; got '%s'\n",
+			1u << 24, BENCH_MAX_DEPTH, v);
+	return rc;
 }
 
 /* Returns -1 to go on, else the exit status. */
@@ -1423,14 +1427,8 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 	*best = 0;
 	for (unsigned k = 0; k < n && rc >= 0; k++) {
 		struct bench_point *p = &c[k];
-		double secs = (double)acc[k].ns / 1e9;
 
-		p->secs = secs;
-		p->mbps = (double)acc[k].bytes / secs / 1e6;
-		p->ops_per_s = (double)acc[k].ops / secs;
-		p->irq_hz = (double)acc[k].irqs / secs;
-		p->cpu_pct = 100.0 * (double)acc[k].cpu_ns / (double)acc[k].ns;
-		p->task_mbps_min = p->task_mbps_max = p->mbps;
+		point_rates(p, acc[k].bytes, acc[k].ops, acc[k].irqs, acc[k].cpu_ns, (double)acc[k].ns / 1e9);
 		lat_percentiles(x->ws[k].lat, x->ws[k].n_lat < BENCH_LAT_SAMPLES ? x->ws[k].n_lat : BENCH_LAT_SAMPLES,
 				p);
 		if (k < n_static && p->mbps > c[*best].mbps)
@@ -1666,8 +1664,7 @@ static int run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_ou
 	struct step_conv conv[BENCH_MAX_LIST];
 	int rc = 0;
 
-	w->max_ticks = BENCH_MAX_STEP_TICKS;
-	w->ticks = calloc(w->max_ticks, sizeof(*w->ticks));
+	w->ticks = calloc(BENCH_MAX_STEP_TICKS, sizeof(*w->ticks));
 	if (!pts || !w->ticks) {
 		free(pts);
 		free(w->ticks);
@@ -1679,7 +1676,7 @@ static int run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_ou
 	x->total = n;
 	for (unsigned k = 0; k < n && rc >= 0; k++) {
 		struct bench_point *p = &pts[k];
-		uint64_t t, dt;
+		uint64_t t;
 
 		progress(x, w->algo, cfg->step_size[k], w->ctl);
 		w->size = cfg->step_size[k];
@@ -1706,17 +1703,12 @@ static int run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_ou
 			rc = rc < 0 ? rc : -EIO;
 			break;
 		}
-		dt = w->s1.now_ns - w->s0.now_ns;
 		p->algo = w->algo;
 		p->size = w->size;
 		p->depth = cfg->depth;
 		p->ctl = w->ctl;
-		p->secs = (double)dt / 1e9;
-		p->mbps = (double)(w->s1.bytes - w->s0.bytes) / p->secs / 1e6;
-		p->ops_per_s = (double)(w->s1.ops - w->s0.ops) / p->secs;
-		p->irq_hz = (double)(w->s1.irqs - w->s0.irqs) / p->secs;
-		p->cpu_pct = 100.0 * (double)(w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns) / (double)dt;
-		p->task_mbps_min = p->task_mbps_max = p->mbps;
+		point_rates(p, w->s1.bytes - w->s0.bytes, w->s1.ops - w->s0.ops, w->s1.irqs - w->s0.irqs,
+			    w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns, (double)(w->s1.now_ns - w->s0.now_ns) / 1e9);
 		p->cap_hz = w->s1.cap_hz;
 		lat_percentiles(w->lat, w->n_lat < BENCH_LAT_SAMPLES ? w->n_lat : BENCH_LAT_SAMPLES, p);
 		step_conv(w->ticks, w->n_ticks, &conv[k]);
