@@ -33,10 +33,10 @@ static uint64_t now_ns(void)
 static uint32_t ctl(uint32_t type, uint32_t a, uint32_t b, const void *data, uint32_t len)
 {
 	static union {
-		struct vfc_ctl_req r;
-		uint8_t b[sizeof(struct vfc_ctl_req) + 64];
+		struct vfc_mbox_req r;
+		uint8_t b[sizeof(struct vfc_mbox_req) + 64];
 	} m;
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_resp resp;
 
 	memset(&m, 0, sizeof(m));
 	m.r.version = VFC_ABI_VERSION;
@@ -46,7 +46,7 @@ static uint32_t ctl(uint32_t type, uint32_t a, uint32_t b, const void *data, uin
 	m.r.u.session_create.key = b;
 	if (len)
 		memcpy(m.r.data, data, len);
-	if (vfc_pf_ctl(g_pf, 0, &m.r, sizeof(m.r) + len, &resp))
+	if (vfc_pf_mbox(g_pf, 0, &m.r, sizeof(m.r) + len, &resp))
 		abort();
 	return resp.u.handle;
 }
@@ -75,9 +75,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	g_hdr = p;
 	g_doorbell = fds.doorbell_fd;
 	/* Sessions 1.. exist so that fuzzed descriptors reach the crypto: AES, SHA-256. */
-	kh = ctl(VFC_CTL_KEY_IMPORT, VFC_KEY_AES128, 0, key, 16);
-	ctl(VFC_CTL_SESSION_CREATE, VFC_ALG_AES128_CBC, kh, NULL, 0);
-	ctl(VFC_CTL_SESSION_CREATE, VFC_ALG_SHA256, 0, NULL, 0);
+	kh = ctl(VFC_MBOX_KEY_IMPORT, VFC_KEY_AES128, 0, key, 16);
+	ctl(VFC_MBOX_SESSION_CREATE, VFC_ALG_AES128_CBC, kh, NULL, 0);
+	ctl(VFC_MBOX_SESSION_CREATE, VFC_ALG_SHA256, 0, NULL, 0);
 	return 0;
 }
 

@@ -18,7 +18,7 @@
 
 #include "os/clock.h"
 #include "cmds.h"
-#include "core/ctl.h"
+#include "core/controller/controller.h"
 #include "util.h"
 #include "vfcrypt/vfc.h"
 
@@ -247,7 +247,7 @@ static void worker_tick_cb(void *user, const struct vfc_tick *t)
 	pthread_mutex_lock(w->timeline_lock);
 	fprintf(w->timeline, "%.3f,%u,%s,%u,%s,%u,%u,%.2f,%.0f,%.0f,%u,%s\n", (double)t->t_ns / 1e9, w->id,
 		algos[w->algo].name, w->size, w->ctl, t->cap_hz, t->next_cap_hz, t->mbps, t->irq_hz,
-		t->ops_per_s, t->depth, t->ctl_state ? t->ctl_state : "");
+		t->ops_per_s, t->depth, t->controller_state ? t->controller_state : "");
 	pthread_mutex_unlock(w->timeline_lock);
 }
 
@@ -380,9 +380,9 @@ static int worker_begin(struct bench_worker *w)
 	rc = worker_setup_point(w);
 	if (rc < 0)
 		return rc;
-	w->what = "vfc_vf_set_ctl";
+	w->what = "vfc_vf_set_controller";
 	vfc_vf_set_tick_cb(w->vf, w->timeline || w->ticks ? worker_tick_cb : NULL, w);
-	return vfc_vf_set_ctl(w->vf, w->ctl, w->cfg->tick_ms, err, sizeof(err));
+	return vfc_vf_set_controller(w->vf, w->ctl, w->cfg->tick_ms, err, sizeof(err));
 }
 
 /* Keep the queues full until t_end, measuring (s0 .. s1) from the first
@@ -442,7 +442,7 @@ static void worker_end(struct bench_worker *w)
 {
 	worker_drain(w);
 	vfc_vf_set_tick_cb(w->vf, NULL, NULL);
-	vfc_vf_set_ctl(w->vf, "none", 0, NULL, 0);
+	vfc_vf_set_controller(w->vf, "none", 0, NULL, 0);
 	worker_release_point(w);
 }
 
@@ -733,9 +733,9 @@ static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max
 static int add_ctl(struct bench_cfg *cfg, const char *spec)
 {
 	char err[256];
-	struct vfc_ctl_cfg cc;
+	struct vfc_controller_cfg cc;
 
-	if (vfc_ctl_parse(spec, &cc, err, sizeof(err)) < 0) {
+	if (vfc_controller_parse(spec, &cc, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vfc bench: --ctl: %s\n", err);
 		return -EINVAL;
 	}
@@ -872,7 +872,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(bench_help, stdout);
 			fputs(vfc_global_help, stdout);
-			printf("\nControllers:\n%s", vfc_ctl_help_text());
+			printf("\nControllers:\n%s", vfc_controller_help_text());
 			return VFC_EXIT_OK;
 		}
 		if (!strcmp(a, "--raw") || !strcmp(a, "--json") || !strcmp(a, "--league") || !strcmp(a, "--quiet") ||
@@ -932,7 +932,7 @@ static int parse_bench_args(int argc, char **argv, struct vfc_global_opts *g, st
 				return VFC_EXIT_USAGE;
 			warmup_set = 1;
 		} else if (!strcmp(a, "--cap") || !strcmp(a, "--sweep-caps")) {
-			if (parse_list(a, v, 0, VFC_CTL_MAX_HZ, tmp, &n) < 0)
+			if (parse_list(a, v, 0, VFC_CONTROLLER_MAX_HZ, tmp, &n) < 0)
 				return VFC_EXIT_USAGE;
 			if (!strcmp(a, "--cap") && n != 1) {
 				fprintf(stderr, "vfc bench: --cap: one value (use --sweep-caps for several)\n");

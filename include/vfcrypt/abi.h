@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* abi.h - the VF region layout, descriptors and control messages: the one versioned contract between device and driver. */
+/* abi.h - the VF region layout, descriptors and cailbox messages: the one versioned contract between device and driver. */
 #ifndef VFCRYPT_ABI_H
 #define VFCRYPT_ABI_H
 
@@ -18,7 +18,7 @@
 #define VFC_POOL_MAX (1ull << 31) /* pool offsets are 32-bit */
 #define VFC_AES_BLOCK 16
 #define VFC_SHA256_LEN 32
-#define VFC_CTL_DATA_MAX 16384 /* largest variable payload of a control message (a PEM key) */
+#define VFC_MBOX_DATA_MAX 16384 /* largest variable payload of a cailbox message (a PEM key) */
 /* The device's default sizes (the PF's config and the driver's open options share them). */
 #define VFC_DEFAULT_VFS 4
 #define VFC_DEFAULT_ENGINES 1
@@ -139,17 +139,17 @@ struct vfc_region_hdr {
 	alignas(VFC_CACHELINE) struct vfc_shm_counters counters;
 };
 
-/* ---- control messages (tenant -> PF), validated by the PF ---- */
+/* ---- cailbox messages (tenant -> PF), validated by the PF ---- */
 
-enum vfc_ctl_type {
-	VFC_CTL_KEY_IMPORT = 1,     /* key_import -> handle */
-	VFC_CTL_KEY_FREE = 2,       /* handle -> - */
-	VFC_CTL_SESSION_CREATE = 3, /* session_create -> handle */
-	VFC_CTL_SESSION_FREE = 4,   /* handle -> - */
-	VFC_CTL_SET_MODERATION = 5, /* moderation -> moderation (as applied, clamped to policy) */
-	VFC_CTL_RESET = 6,          /* - -> - : clear rings, state READY (sessions and keys kept) */
-	VFC_CTL_GET_COUNTERS = 7,   /* - -> counters */
-	VFC_CTL__MAX
+enum vfc_mbox_type {
+	VFC_MBOX_KEY_IMPORT = 1,     /* key_import -> handle */
+	VFC_MBOX_KEY_FREE = 2,       /* handle -> - */
+	VFC_MBOX_SESSION_CREATE = 3, /* session_create -> handle */
+	VFC_MBOX_SESSION_FREE = 4,   /* handle -> - */
+	VFC_MBOX_SET_MODERATION = 5, /* moderation -> moderation (as applied, clamped to policy) */
+	VFC_MBOX_RESET = 6,          /* - -> - : clear rings, state READY (sessions and keys kept) */
+	VFC_MBOX_GET_COUNTERS = 7,   /* - -> counters */
+	VFC_MBOX__MAX
 };
 
 enum vfc_key_kind {
@@ -171,9 +171,9 @@ struct vfc_counters {
 	uint32_t cap_hz, state;
 };
 
-struct vfc_ctl_req {
+struct vfc_mbox_req {
 	uint32_t version; /* VFC_ABI_VERSION */
-	uint32_t type;    /* enum vfc_ctl_type */
+	uint32_t type;    /* enum vfc_mbox_type */
 	uint32_t data_len; /* bytes of data[] that follow this struct (KEY_IMPORT only) */
 	uint32_t rsvd;
 	union {
@@ -191,7 +191,7 @@ struct vfc_ctl_req {
 	uint8_t data[]; /* data_len bytes */
 };
 
-struct vfc_ctl_resp {
+struct vfc_mbox_resp {
 	uint32_t version;
 	uint32_t type;
 	int32_t status; /* 0 or a negative errno */

@@ -45,8 +45,10 @@ struct vfc_vf_opts {
 
 void vfc_vf_opts_init(struct vfc_vf_opts *o);
 
-/* device: NULL, "" or "embedded" for the in-process device. Other schemes
- * ("unix:PATH") come with the daemon; today they fail with EPROTONOSUPPORT. */
+/* device: NULL, "" or "embedded" for the in-process device; "unix:PATH" for
+ * a vfcd daemon listening at PATH. NULL + errno: EPROTONOSUPPORT for another
+ * scheme, EBUSY when no VF is free, EACCES when the daemon's policy refuses,
+ * ENOENT / ECONNREFUSED when no daemon listens. */
 struct vfc_vf *vfc_vf_open(const char *device, const struct vfc_vf_opts *opts);
 /* Waits (up to 5 s) for requests in flight, frees sessions and keys, releases
  * the VF. Accepts NULL. */
@@ -93,17 +95,17 @@ struct vfc_tick {
 	uint32_t depth;           /* deepest queue seen during the tick */
 	uint32_t cap_hz;          /* cap in force during the tick (0 = none) */
 	uint32_t next_cap_hz;     /* cap in force from now on, as the PF applied it */
-	const char *ctl_state;    /* the controller's state word ("settled", "done", ...) */
+	const char *controller_state;    /* the controller's state word ("settled", "done", ...) */
 };
 typedef void (*vfc_tick_cb)(void *user, const struct vfc_tick *t);
 
 /* Choose the VF's controller: "none", "static:HZ", "paper[:i0=HZ]",
- * "dim[:key=value,...]", "adaptive[:key=value,...]" (see vfc_ctl_help_text()),
+ * "dim[:key=value,...]", "adaptive[:key=value,...]" (see vfc_controller_help_text()),
  * ticking every tick_ms (0: VFC_TICK_MS_DEFAULT). The monitor runs in the
  * thread that polls or waits on the VF: no extra thread; a blocked waiter
  * still ticks on time. -EINVAL with a message in err for a bad spec. The
  * controller's opening cap is applied at once. */
-int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *err, size_t errlen);
+int vfc_vf_set_controller(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *err, size_t errlen);
 /* Call cb after every tick (NULL: stop). Ticks at the default rate if no controller is set. */
 void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user);
 /* Drop the monitor's unfinished tick and start a fresh one now, keeping the
@@ -112,7 +114,7 @@ void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user);
  * collapse of speed. No-op when nothing ticks. */
 void vfc_vf_restart_tick(struct vfc_vf *vf);
 /* Every controller and its parameters, for --help. */
-const char *vfc_ctl_help_text(void);
+const char *vfc_controller_help_text(void);
 
 /* Partitioning (the paper's section 3.2): split every CIPHER_* or HASH request
  * larger than b0_bytes into ceil(B / B0) balanced pieces, submitted together

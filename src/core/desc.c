@@ -5,20 +5,20 @@
 #include <errno.h>
 
 /* A buffer of nonzero length lies inside [0, pool_size); 64-bit sum: no wrap. */
-static bool vfc__buf_in_pool(uint32_t off, uint32_t len, uint64_t pool_size)
+static bool buf_in_pool(uint32_t off, uint32_t len, uint64_t pool_size)
 {
 	return len == 0 || (uint64_t)off + len <= pool_size;
 }
 
 /* Two buffers share a byte. Empty buffers share nothing. */
-static bool vfc__overlap(uint32_t a_off, uint32_t a_len, uint32_t b_off, uint32_t b_len)
+static bool overlap(uint32_t a_off, uint32_t a_len, uint32_t b_off, uint32_t b_len)
 {
 	if (!a_len || !b_len)
 		return false;
 	return (uint64_t)a_off < (uint64_t)b_off + b_len && (uint64_t)b_off < (uint64_t)a_off + a_len;
 }
 
-static bool vfc__iv_zero(const struct vfc_req_desc *d)
+static bool iv_zero(const struct vfc_req_desc *d)
 {
 	uint8_t acc = 0;
 
@@ -28,7 +28,7 @@ static bool vfc__iv_zero(const struct vfc_req_desc *d)
 }
 
 /* Opcode-specific length rules; buffers are already known to be in the pool. */
-static int vfc__check_lengths(const struct vfc_req_desc *d)
+static int check_lengths(const struct vfc_req_desc *d)
 {
 	bool no_aux = d->aux_off == 0 && d->aux_len == 0;
 
@@ -80,19 +80,19 @@ int vfc_desc_validate(const struct vfc_req_desc *d, uint64_t pool_size)
 		return -EOPNOTSUPP;
 	if (d->rsvd != 0 || (d->flags & ~flags_ok) != 0)
 		return -EINVAL;
-	if (!cipher && !vfc__iv_zero(d)) /* the IV field is reserved outside CIPHER_* */
+	if (!cipher && !iv_zero(d)) /* the IV field is reserved outside CIPHER_* */
 		return -EINVAL;
-	if (!vfc__buf_in_pool(d->src_off, d->src_len, pool_size) ||
-	    !vfc__buf_in_pool(d->dst_off, d->dst_len, pool_size) ||
-	    !vfc__buf_in_pool(d->aux_off, d->aux_len, pool_size))
+	if (!buf_in_pool(d->src_off, d->src_len, pool_size) ||
+	    !buf_in_pool(d->dst_off, d->dst_len, pool_size) ||
+	    !buf_in_pool(d->aux_off, d->aux_len, pool_size))
 		return -EINVAL;
-	ret = vfc__check_lengths(d);
+	ret = check_lengths(d);
 	if (ret)
 		return ret;
 	/* In place (same start) is fine; any other shared byte between src and dst is not. */
-	if (d->src_off != d->dst_off && vfc__overlap(d->src_off, d->src_len, d->dst_off, d->dst_len))
+	if (d->src_off != d->dst_off && overlap(d->src_off, d->src_len, d->dst_off, d->dst_len))
 		return -EINVAL;
-	if (vfc__overlap(d->aux_off, d->aux_len, d->dst_off, d->dst_len))
+	if (overlap(d->aux_off, d->aux_len, d->dst_off, d->dst_len))
 		return -EINVAL;
 	return 0;
 }

@@ -4,18 +4,18 @@
 
 #include <string.h>
 
-static uint64_t vfc__sat_add(uint64_t a, uint64_t b)
+static uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-static uint64_t vfc__max(uint64_t a, uint64_t b)
+static uint64_t max(uint64_t a, uint64_t b)
 {
 	return a > b ? a : b;
 }
 
 /* How long the oldest pending completion may wait for the count threshold. */
-static uint64_t vfc__eff_timeout(const struct vfc_moder *m)
+static uint64_t eff_timeout(const struct vfc_moder *m)
 {
 	if (m->cfg.timeout_ns)
 		return m->cfg.timeout_ns;
@@ -25,21 +25,21 @@ static uint64_t vfc__eff_timeout(const struct vfc_moder *m)
 }
 
 /* Earliest time at which the pending completions are worth an interrupt. */
-static uint64_t vfc__ready_at(const struct vfc_moder *m)
+static uint64_t ready_at(const struct vfc_moder *m)
 {
 	uint32_t need = m->cfg.count > 1 ? m->cfg.count : 1;
 
 	if (m->pending >= need)
 		return 0;
-	return vfc__sat_add(m->first_pending_ns, vfc__eff_timeout(m));
+	return sat_add(m->first_pending_ns, eff_timeout(m));
 }
 
 /* Earliest time at which the rate cap lets another interrupt through. */
-static uint64_t vfc__allowed_at(const struct vfc_moder *m)
+static uint64_t allowed_at(const struct vfc_moder *m)
 {
 	if (!m->gap_ns || !m->fired_once)
 		return 0;
-	return vfc__sat_add(m->last_irq_ns, m->gap_ns);
+	return sat_add(m->last_irq_ns, m->gap_ns);
 }
 
 void vfc_moder_set(struct vfc_moder *m, const struct vfc_moderation *cfg)
@@ -64,7 +64,7 @@ enum vfc_moder_verdict vfc_moder_check(struct vfc_moder *m, uint64_t now_ns, boo
 		m->pending = 0; /* the poller finds them in the ring */
 	if (!m->pending)
 		return VFC_MODER_IDLE;
-	at = vfc__max(vfc__ready_at(m), vfc__allowed_at(m));
+	at = max(ready_at(m), allowed_at(m));
 	if (now_ns >= at)
 		return VFC_MODER_FIRE;
 	*deadline_ns = at;

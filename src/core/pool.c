@@ -51,7 +51,7 @@ void vfc_pool_free(struct vfc_pool *p)
 }
 
 /* First unit of a free run of need units within [from, to), or UINT32_MAX. */
-static uint32_t vfc__pool_scan(const struct vfc_pool *p, uint32_t from, uint32_t to, uint32_t need)
+static uint32_t pool_scan(const struct vfc_pool *p, uint32_t from, uint32_t to, uint32_t need)
 {
 	uint32_t run = 0;
 	uint32_t u = from;
@@ -84,9 +84,9 @@ int64_t vfc_pool_get(struct vfc_pool *p, uint64_t len)
 	need = (uint32_t)need64;
 	/* First fit from the hint to the end, then from the start: the second pass may run through
 	 * the hint, which is fine, all it sees are free units. */
-	start = vfc__pool_scan(p, p->hint, p->units, need);
+	start = pool_scan(p, p->hint, p->units, need);
 	if (start == UINT32_MAX)
-		start = vfc__pool_scan(p, 0, p->units, need);
+		start = pool_scan(p, 0, p->units, need);
 	if (start == UINT32_MAX)
 		return -ENOMEM;
 	end = start + need;
@@ -99,7 +99,7 @@ int64_t vfc_pool_get(struct vfc_pool *p, uint64_t len)
 }
 
 /* The unit at which the live run starting at off begins, or UINT32_MAX. */
-static uint32_t vfc__pool_run_unit(const struct vfc_pool *p, uint64_t off)
+static uint32_t pool_run_unit(const struct vfc_pool *p, uint64_t off)
 {
 	uint64_t u;
 
@@ -115,7 +115,7 @@ static uint32_t vfc__pool_run_unit(const struct vfc_pool *p, uint64_t off)
 
 int vfc_pool_put(struct vfc_pool *p, uint64_t off)
 {
-	uint32_t start = vfc__pool_run_unit(p, off);
+	uint32_t start = pool_run_unit(p, off);
 	uint32_t n;
 
 	if (start == UINT32_MAX)
@@ -129,7 +129,7 @@ int vfc_pool_put(struct vfc_pool *p, uint64_t off)
 
 uint64_t vfc_pool_run_bytes(const struct vfc_pool *p, uint64_t off)
 {
-	uint32_t start = vfc__pool_run_unit(p, off);
+	uint32_t start = pool_run_unit(p, off);
 
 	return start == UINT32_MAX ? 0 : (uint64_t)p->map[start] * p->granule;
 }

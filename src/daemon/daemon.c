@@ -44,7 +44,7 @@ struct vfcd_vf {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
-	char controller[VFCD_CTL_NAME_MAX];
+	char controller[VFCD_CONTROLLER_NAME_MAX];
 	struct vfcd_policy pol;
 	struct vfc_counters prev; /* at the last sample */
 	uint64_t prev_ns;
@@ -310,14 +310,14 @@ static void do_hello(struct vfcd *d, struct vfcd_client *c, const struct vfcd_he
 		 (unsigned)c->gid);
 }
 
-static void do_ctl(struct vfcd *d, struct vfcd_client *c, const struct vfc_ctl_req *req, size_t len,
+static void do_ctl(struct vfcd *d, struct vfcd_client *c, const struct vfc_mbox_req *req, size_t len,
 		   uint16_t rtype, struct vfcd_reply *r)
 {
-	struct vfc_ctl_resp *resp = reply_body(r, rtype, sizeof(*resp));
+	struct vfc_mbox_resp *resp = reply_body(r, rtype, sizeof(*resp));
 
 	/* The PF checks the message again (version, type, lengths, policy). */
-	vfc_pf_ctl(d->pf, (uint32_t)c->vf, req, len, resp);
-	if (req->type == VFC_CTL_SET_MODERATION && resp->status == 0 &&
+	vfc_pf_mbox(d->pf, (uint32_t)c->vf, req, len, resp);
+	if (req->type == VFC_MBOX_SET_MODERATION && resp->status == 0 &&
 	    resp->u.moderation.cap_hz != req->u.moderation.cap_hz)
 		vfcd_log(VFCD_LOG_DEBUG, "VF %d: cap %u Hz asked, %u Hz applied (policy)", c->vf,
 			 req->u.moderation.cap_hz, resp->u.moderation.cap_hz);
@@ -365,14 +365,14 @@ static void do_policy(struct vfcd *d, const struct vfcd_policy_msg *m, uint16_t 
 
 static void do_reset(struct vfcd *d, uint32_t vf, uint16_t rtype, struct vfcd_reply *r)
 {
-	struct vfc_ctl_req req = { .version = VFC_ABI_VERSION, .type = VFC_CTL_RESET };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .version = VFC_ABI_VERSION, .type = VFC_MBOX_RESET };
+	struct vfc_mbox_resp resp;
 	int rc = 0;
 
 	/* A free VF is clean already; an attached one gets its rings reset (its
 	 * tenant's requests in flight complete with -EIO; sessions and keys stay). */
 	if (d->vfs[vf].owner) {
-		rc = vfc_pf_ctl(d->pf, vf, &req, sizeof(req), &resp);
+		rc = vfc_pf_mbox(d->pf, vf, &req, sizeof(req), &resp);
 		vfcd_log(VFCD_LOG_INFO, "VF %u reset by the administrator: %s", vf, rc ? strerror(-rc) : "done");
 	}
 	reply_status(r, rtype, rc);
@@ -438,16 +438,16 @@ void vfcd__dispatch(struct vfcd *d, struct vfcd_client *c, const void *msg, size
 	case VFCD_MSG_HELLO:
 		do_hello(d, c, body, rtype, r);
 		return;
-	case VFCD_MSG_CTL:
-	case VFCD_MSG_NOTE_CTL:
+	case VFCD_MSG_MBOX:
+	case VFCD_MSG_NOTE_CONTROLLER:
 		if (c->vf < 0) {
-			strike(c, r, -ENOTCONN, "control message before HELLO");
+			strike(c, r, -ENOTCONN, "cailbox message before HELLO");
 			return;
 		}
-		if (h.type == VFCD_MSG_CTL) {
+		if (h.type == VFCD_MSG_MBOX) {
 			do_ctl(d, c, body, blen, rtype, r);
 		} else {
-			const struct vfcd_note_ctl *n = body;
+			const struct vfcd_note_controller *n = body;
 			struct vfcd_vf *v = &d->vfs[c->vf];
 			int ok;
 

@@ -112,7 +112,7 @@ char *vfcd_metrics_text(struct vfcd *d, size_t *len)
 	unsigned n = vfcd__n_vfs(d), ne = vfc_pf_n_engines(vfcd__pf(d));
 	struct vfcd_vf_info *info = calloc(n, sizeof(*info));
 	struct buf b = { .cap = 16384 };
-	char esc[2 * VFCD_CTL_NAME_MAX + 1];
+	char esc[2 * VFCD_CONTROLLER_NAME_MAX + 1];
 	unsigned i;
 
 	b.p = malloc(b.cap);

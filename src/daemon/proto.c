@@ -32,21 +32,21 @@ static int zeros(const void *p, size_t n)
 
 static int ctl_check(const void *body, size_t len)
 {
-	struct vfc_ctl_req req;
+	struct vfc_mbox_req req;
 
 	if (len < sizeof(req))
 		return -EINVAL;
 	memcpy(&req, body, sizeof(req));
 	if (req.version != VFC_ABI_VERSION)
 		return -EPROTO;
-	if (req.type == 0 || req.type >= VFC_CTL__MAX)
+	if (req.type == 0 || req.type >= VFC_MBOX__MAX)
 		return -EOPNOTSUPP;
-	if (req.data_len > VFC_CTL_DATA_MAX)
+	if (req.data_len > VFC_MBOX_DATA_MAX)
 		return -EMSGSIZE;
 	/* Exactly the announced payload: no more, no less. */
 	if (len - sizeof(req) != req.data_len)
 		return -EINVAL;
-	if (req.rsvd || (req.data_len && req.type != VFC_CTL_KEY_IMPORT))
+	if (req.rsvd || (req.data_len && req.type != VFC_MBOX_KEY_IMPORT))
 		return -EINVAL;
 	return 0;
 }
@@ -64,10 +64,10 @@ int vfcd_msg_body_check(uint16_t type, const void *body, size_t len)
 			return -EPROTO;
 		return h.flags || h.rsvd ? -EINVAL : 0;
 	}
-	case VFCD_MSG_CTL:
+	case VFCD_MSG_MBOX:
 		return ctl_check(body, len);
-	case VFCD_MSG_NOTE_CTL: {
-		const struct vfcd_note_ctl *n = body;
+	case VFCD_MSG_NOTE_CONTROLLER: {
+		const struct vfcd_note_controller *n = body;
 
 		if (len != sizeof(*n) || !memchr(n->spec, '\0', sizeof(n->spec)) || !n->spec[0])
 			return -EINVAL;

@@ -37,7 +37,7 @@ void vfc__algs_fini(struct vfc__algs *a)
 	a->sha256 = NULL;
 }
 
-static uint32_t vfc__next_handle(uint32_t *gen, uint32_t slot)
+static uint32_t next_handle(uint32_t *gen, uint32_t slot)
 {
 	if (++*gen > VFC__GEN_MAX || *gen == 0)
 		*gen = 1;
@@ -46,7 +46,7 @@ static uint32_t vfc__next_handle(uint32_t *gen, uint32_t slot)
 
 /* ---- keys ---- */
 
-static int vfc__rsa_parse(uint32_t kind, const void *data, size_t len, struct vfc__key *k)
+static int rsa_parse(uint32_t kind, const void *data, size_t len, struct vfc__key *k)
 {
 	int sel = kind == VFC_KEY_RSA_PRIV_PEM ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
 	const unsigned char *p = data;
@@ -111,7 +111,7 @@ int vfc__key_parse(uint32_t kind, const void *data, size_t len, struct vfc__key 
 			ret = -EINVAL;
 			goto fail;
 		}
-		ret = vfc__rsa_parse(kind, data, len, k);
+		ret = rsa_parse(kind, data, len, k);
 		if (ret)
 			goto fail;
 		break;
@@ -153,7 +153,7 @@ int vfc__key_insert(struct vfc__crypto *c, struct vfc__key *k, uint32_t max_keys
 
 		if (c->keys[slot])
 			continue;
-		k->handle = vfc__next_handle(&c->key_gen, slot);
+		k->handle = next_handle(&c->key_gen, slot);
 		k->refs = 0;
 		c->keys[slot] = k;
 		c->n_keys++;
@@ -163,7 +163,7 @@ int vfc__key_insert(struct vfc__crypto *c, struct vfc__key *k, uint32_t max_keys
 	return -ENOSPC;
 }
 
-static struct vfc__key *vfc__key_lookup(const struct vfc__crypto *c, uint32_t handle)
+static struct vfc__key *key_lookup(const struct vfc__crypto *c, uint32_t handle)
 {
 	struct vfc__key *k = c->keys[handle & VFC__SLOT_MASK];
 
@@ -172,7 +172,7 @@ static struct vfc__key *vfc__key_lookup(const struct vfc__crypto *c, uint32_t ha
 
 int vfc__key_free(struct vfc__crypto *c, uint32_t handle)
 {
-	struct vfc__key *k = vfc__key_lookup(c, handle);
+	struct vfc__key *k = key_lookup(c, handle);
 
 	if (!k)
 		return -ENOENT;
@@ -186,7 +186,7 @@ int vfc__key_free(struct vfc__crypto *c, uint32_t handle)
 
 /* ---- sessions ---- */
 
-static void vfc__session_destroy(struct vfc__session *s)
+static void session_destroy(struct vfc__session *s)
 {
 	if (!s)
 		return;
@@ -199,7 +199,7 @@ static void vfc__session_destroy(struct vfc__session *s)
 	free(s);
 }
 
-static int vfc__session_setup(struct vfc__session *s, const struct vfc__algs *a)
+static int session_setup(struct vfc__session *s, const struct vfc__algs *a)
 {
 	switch (s->alg) {
 	case VFC_ALG_AES128_CBC:
@@ -244,7 +244,7 @@ int vfc__session_create(struct vfc__crypto *c, const struct vfc__algs *a, uint32
 		if (key != 0)
 			return -EINVAL;
 	} else {
-		k = vfc__key_lookup(c, key);
+		k = key_lookup(c, key);
 		if (!k)
 			return -ENOENT;
 		if ((alg == VFC_ALG_AES128_CBC) != (k->kind == VFC_KEY_AES128))
@@ -267,13 +267,13 @@ int vfc__session_create(struct vfc__crypto *c, const struct vfc__algs *a, uint32
 	s->key = k;
 	if (k)
 		k->refs++;
-	ret = vfc__session_setup(s, a);
+	ret = session_setup(s, a);
 	if (ret) {
-		vfc__session_destroy(s);
+		session_destroy(s);
 		ERR_clear_error();
 		return ret;
 	}
-	s->handle = vfc__next_handle(&c->sess_gen, slot);
+	s->handle = next_handle(&c->sess_gen, slot);
 	c->sess[slot] = s;
 	c->n_sess++;
 	*handle = s->handle;
@@ -295,14 +295,14 @@ int vfc__session_free(struct vfc__crypto *c, uint32_t handle)
 		return -ENOENT;
 	c->sess[handle & VFC__SLOT_MASK] = NULL;
 	c->n_sess--;
-	vfc__session_destroy(s);
+	session_destroy(s);
 	return 0;
 }
 
 void vfc__crypto_clear(struct vfc__crypto *c)
 {
 	for (uint32_t i = 0; i < VFC_DEV_MAX_SESSIONS; i++) {
-		vfc__session_destroy(c->sess[i]);
+		session_destroy(c->sess[i]);
 		c->sess[i] = NULL;
 	}
 	for (uint32_t i = 0; i < VFC_DEV_MAX_KEYS; i++) {
@@ -315,7 +315,7 @@ void vfc__crypto_clear(struct vfc__crypto *c)
 
 /* ---- operations ---- */
 
-static int vfc__do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, bool enc)
+static int do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, bool enc)
 {
 	const struct vfc_req_desc *d = &it->d;
 	EVP_CIPHER_CTX *ctx = enc ? s->enc : s->dec;
@@ -354,7 +354,7 @@ static int vfc__do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__ite
 	return 0;
 }
 
-static int vfc__do_hash(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
+static int do_hash(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
 			struct vfc__item *it)
 {
 	const struct vfc_req_desc *d = &it->d;
@@ -389,7 +389,7 @@ fail:
 	return -EIO;
 }
 
-static int vfc__sigver_init(const struct vfc__algs *a, struct vfc__session *s, bool sign)
+static int sigver_init(const struct vfc__algs *a, struct vfc__session *s, bool sign)
 {
 	EVP_PKEY_CTX *pctx = NULL;
 	int ok;
@@ -413,7 +413,7 @@ static int vfc__sigver_init(const struct vfc__algs *a, struct vfc__session *s, b
 	return 0;
 }
 
-static int vfc__do_sign(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
+static int do_sign(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
 			struct vfc__item *it)
 {
 	const struct vfc_req_desc *d = &it->d;
@@ -424,7 +424,7 @@ static int vfc__do_sign(const struct vfc__algs *a, struct vfc__session *s, uint8
 		return -ENOKEY;
 	if (d->dst_len < s->modulus_bytes)
 		return -EMSGSIZE;
-	ret = vfc__sigver_init(a, s, true);
+	ret = sigver_init(a, s, true);
 	if (ret)
 		return ret;
 	if (EVP_DigestSign(s->md, pool + d->dst_off, &siglen, pool + d->src_off, d->src_len) != 1)
@@ -433,13 +433,13 @@ static int vfc__do_sign(const struct vfc__algs *a, struct vfc__session *s, uint8
 	return 0;
 }
 
-static int vfc__do_verify(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
+static int do_verify(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
 			  struct vfc__item *it)
 {
 	const struct vfc_req_desc *d = &it->d;
 	int ret;
 
-	ret = vfc__sigver_init(a, s, false);
+	ret = sigver_init(a, s, false);
 	if (ret)
 		return ret;
 	/* 1 = good; 0 = bad signature; < 0 = malformed (e.g. wrong length): also "bad". */
@@ -448,7 +448,7 @@ static int vfc__do_verify(const struct vfc__algs *a, struct vfc__session *s, uin
 	return 0;
 }
 
-static int vfc__do_pke(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, bool enc)
+static int do_pke(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, bool enc)
 {
 	const struct vfc_req_desc *d = &it->d;
 	uint8_t tmp[VFC__RSA_MAX_BYTES];
@@ -488,7 +488,7 @@ static int vfc__do_pke(struct vfc__session *s, uint8_t *pool, struct vfc__item *
 	return ret;
 }
 
-static int vfc__run_one(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *it)
+static int run_one(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *it)
 {
 	struct vfc__session *s = it->s;
 
@@ -499,19 +499,19 @@ static int vfc__run_one(const struct vfc__algs *a, uint8_t *pool, struct vfc__it
 		return -ENOENT;
 	switch (it->d.opcode) {
 	case VFC_OP_CIPHER_ENC:
-		return vfc__do_cipher(s, pool, it, true);
+		return do_cipher(s, pool, it, true);
 	case VFC_OP_CIPHER_DEC:
-		return vfc__do_cipher(s, pool, it, false);
+		return do_cipher(s, pool, it, false);
 	case VFC_OP_HASH:
-		return vfc__do_hash(a, s, pool, it);
+		return do_hash(a, s, pool, it);
 	case VFC_OP_SIGN:
-		return vfc__do_sign(a, s, pool, it);
+		return do_sign(a, s, pool, it);
 	case VFC_OP_VERIFY:
-		return vfc__do_verify(a, s, pool, it);
+		return do_verify(a, s, pool, it);
 	case VFC_OP_PKE_ENC:
-		return vfc__do_pke(s, pool, it, true);
+		return do_pke(s, pool, it, true);
 	case VFC_OP_PKE_DEC:
-		return vfc__do_pke(s, pool, it, false);
+		return do_pke(s, pool, it, false);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -525,7 +525,7 @@ void vfc__backend_run(const struct vfc__algs *a, uint8_t *pool, struct vfc__item
 		uint64_t t0 = vfc_now_ns(), t1;
 
 		if (it->status == 0) {
-			it->status = vfc__run_one(a, pool, it);
+			it->status = run_one(a, pool, it);
 			if (it->status) {
 				/* Keep this thread's error queue from growing. */
 				ERR_clear_error();

@@ -27,7 +27,7 @@ void vfc__engine_kick(struct vfc__engine *e)
 		return;
 }
 
-void vfc__vf_irq(struct vfc__vf *vf, struct vfc__region *r)
+void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	uint64_t one = 1, irqs;
 
@@ -39,7 +39,7 @@ void vfc__vf_irq(struct vfc__vf *vf, struct vfc__region *r)
 	atomic_store_explicit(&r->hdr->counters.irqs, irqs, memory_order_relaxed);
 }
 
-void vfc__vf_moder_apply(struct vfc__vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
+void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
 			 uint64_t deadline, uint64_t now)
 {
 	switch (v) {
@@ -59,7 +59,7 @@ void vfc__vf_moder_apply(struct vfc__vf *vf, struct vfc__region *r, enum vfc_mod
 }
 
 /* The tenant corrupted its ring indices: stop serving the VF until RESET. [L] */
-static void vfc__vf_fail(struct vfc__vf *vf, struct vfc__region *r)
+static void vf_fail(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	uint64_t resets;
 
@@ -75,15 +75,15 @@ static void vfc__vf_fail(struct vfc__vf *vf, struct vfc__region *r)
 }
 
 struct vfc__post {
-	struct vfc__vf *vf;
+	struct vfc__pf_vf *vf;
 	struct vfc__region *r;
 };
 
 /* Completion of one item: write the response, publish it, count, moderate. [L] */
-static void vfc__post_cb(void *arg, struct vfc__item *it, uint64_t now)
+static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
 {
 	struct vfc__post *p = arg;
-	struct vfc__vf *vf = p->vf;
+	struct vfc__pf_vf *vf = p->vf;
 	struct vfc__region *r = p->r;
 	struct vfc_region_hdr *hdr = r->hdr;
 	struct vfc_resp_desc *rd = &r->resp_ring[vfc_ring_slot(vf->resp_tail, vf->pf->cfg.ring_entries)];
@@ -124,7 +124,7 @@ static void vfc__post_cb(void *arg, struct vfc__item *it, uint64_t now)
 }
 
 /* Take one burst from a VF and run it. Returns the number of requests served. [L] */
-static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc__region *r)
+static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	const struct vfc_pf_config *cfg = &e->pf->cfg;
 	struct vfc_region_hdr *hdr = r->hdr;
@@ -138,7 +138,7 @@ static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc
 	/* Acquire: the tenant has finished reading the response slots it freed. */
 	rhead = vfc_ring_load_peer(&hdr->resp_head);
 	if (!vfc_ring_sane(head, tail, entries) || !vfc_ring_sane(rhead, vf->resp_tail, entries)) {
-		vfc__vf_fail(vf, r);
+		vf_fail(vf, r);
 		return 0;
 	}
 	n = vfc_ring_count(head, tail);
@@ -180,12 +180,12 @@ static unsigned vfc__serve(struct vfc__engine *e, struct vfc__vf *vf, struct vfc
 		it->out_len = 0;
 		it->dev_ns = 0;
 	}
-	vfc__backend_run(&e->pf->algs, r->pool, e->items, n, vfc__post_cb, &post);
+	vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
 	return n;
 }
 
 /* Re-evaluate an owed interrupt whose deadline passed. [L] */
-static void vfc__vf_check_due(struct vfc__vf *vf, struct vfc__region *r, uint64_t now)
+static void vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
 {
 	uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed), ndl = 0;
 	enum vfc_moder_verdict v;
@@ -201,13 +201,13 @@ static void vfc__vf_check_due(struct vfc__vf *vf, struct vfc__region *r, uint64_
 }
 
 /* Fire the deferred interrupts that are due, on VFs nobody else holds. */
-static void vfc__fire_due(struct vfc__engine *e)
+static void fire_due(struct vfc__engine *e)
 {
 	struct vfc_pf *pf = e->pf;
 	uint64_t now = vfc_now_ns();
 
 	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
-		struct vfc__vf *vf = &pf->vfs[i];
+		struct vfc__pf_vf *vf = &pf->vfs[i];
 		uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed);
 
 		if (!dl || dl > now)
@@ -217,12 +217,12 @@ static void vfc__fire_due(struct vfc__engine *e)
 			continue;
 		if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
 		    !atomic_load_explicit(&vf->failed, memory_order_relaxed))
-			vfc__vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
+			vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
 		pthread_mutex_unlock(&vf->lock);
 	}
 }
 
-static int vfc__epoll_wait_ns(int epfd, struct epoll_event *evs, int max, const struct timespec *ts)
+static int epoll_wait_ns(int epfd, struct epoll_event *evs, int max, const struct timespec *ts)
 {
 	static _Atomic bool no_pwait2;
 	int ms, n;
@@ -242,7 +242,7 @@ static int vfc__epoll_wait_ns(int epfd, struct epoll_event *evs, int max, const 
 }
 
 /* No work found in a whole round: announce sleep, re-check, sleep until a doorbell, a kick or a deadline. */
-static void vfc__idle(struct vfc__engine *e)
+static void idle(struct vfc__engine *e)
 {
 	struct vfc_pf *pf = e->pf;
 	unsigned n = pf->cfg.n_vfs;
@@ -264,7 +264,7 @@ static void vfc__idle(struct vfc__engine *e)
 	 * or we see its request here. */
 	vfc_ring_fence();
 	for (unsigned i = 0; i < n && !work; i++) {
-		struct vfc__vf *vf = &pf->vfs[i];
+		struct vfc__pf_vf *vf = &pf->vfs[i];
 
 		if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
 		    atomic_load_explicit(&vf->failed, memory_order_relaxed) ||
@@ -291,7 +291,7 @@ static void vfc__idle(struct vfc__engine *e)
 		ts.tv_nsec = (long)(wait % 1000000000ull);
 		tsp = &ts;
 	}
-	nev = vfc__epoll_wait_ns(e->epfd, evs, (int)n + 1, tsp);
+	nev = epoll_wait_ns(e->epfd, evs, (int)n + 1, tsp);
 	for (int k = 0; k < nev; k++) {
 		uint32_t tag = evs[k].data.u32;
 		uint64_t v;
@@ -322,7 +322,7 @@ void *vfc__engine_main(void *arg)
 		 * with the release path's pointer swap and qseq read). */
 		atomic_fetch_add_explicit(&e->qseq, 1, memory_order_seq_cst);
 		for (unsigned k = 0; k < n; k++) {
-			struct vfc__vf *vf = &pf->vfs[(e->idx + k) % n];
+			struct vfc__pf_vf *vf = &pf->vfs[(e->idx + k) % n];
 
 			if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
 			    atomic_load_explicit(&vf->failed, memory_order_relaxed))
@@ -339,8 +339,8 @@ void *vfc__engine_main(void *arg)
 				    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
 					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
-					done = vfc__serve(e, vf, r);
-					vfc__vf_check_due(vf, r, vfc_now_ns());
+					done = serve(e, vf, r);
+					vf_check_due(vf, r, vfc_now_ns());
 				}
 				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
 				pthread_mutex_unlock(&vf->lock);
@@ -349,7 +349,7 @@ void *vfc__engine_main(void *arg)
 				work = true;
 			}
 		}
-		vfc__fire_due(e);
+		fire_due(e);
 		if (work) {
 			idle_since = 0;
 		} else if (spin_ns) {
@@ -363,12 +363,12 @@ void *vfc__engine_main(void *arg)
 				idle_since = now;
 			} else if (now - idle_since >= spin_ns) {
 				idle_since = 0;
-				vfc__idle(e);
+				idle(e);
 				continue;
 			}
 			vfc_cpu_relax();
 		} else {
-			vfc__idle(e);
+			idle(e);
 		}
 	}
 	return NULL;

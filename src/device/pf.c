@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pf.c - the software accelerator's physical function: VF regions, lifecycle, control messages, policy. */
+/* pf.c - the software accelerator's physical function: VF regions, lifecycle, cailbox messages, policy. */
 #include "device/pf.h"
 
 #include <errno.h>
@@ -22,7 +22,7 @@
 
 _Static_assert(sizeof(struct vfc_region_hdr) <= VFC__PAGE, "the region header fits its page");
 
-static uint64_t vfc__page_align(uint64_t x)
+static uint64_t page_align(uint64_t x)
 {
 	return (x + VFC__PAGE - 1) & ~(VFC__PAGE - 1);
 }
@@ -38,7 +38,7 @@ void vfc_pf_config_init(struct vfc_pf_config *cfg)
 	cfg->spin_us = VFC_DEFAULT_ENGINE_SPIN_US;
 }
 
-static int vfc__config_check(const struct vfc_pf_config *c)
+static int config_check(const struct vfc_pf_config *c)
 {
 	if (c->n_vfs < 1 || c->n_vfs > VFC_MAX_VFS || c->n_engines < 1 || c->n_engines > VFC_MAX_ENGINES)
 		return -EINVAL;
@@ -57,7 +57,7 @@ static int vfc__config_check(const struct vfc_pf_config *c)
 /* ---- regions ---- */
 
 /* Mirror the authoritative counters into a region header. */
-static void vfc__ctr_mirror(struct vfc__vf *vf, struct vfc__region *r)
+static void ctr_mirror(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	struct vfc_shm_counters *m = &r->hdr->counters;
 
@@ -78,7 +78,7 @@ static void vfc__ctr_mirror(struct vfc__vf *vf, struct vfc__region *r)
 			      memory_order_relaxed);
 }
 
-static void vfc__region_destroy(struct vfc__region *r)
+static void region_destroy(struct vfc__region *r)
 {
 	if (!r)
 		return;
@@ -93,11 +93,11 @@ static void vfc__region_destroy(struct vfc__region *r)
 	free(r);
 }
 
-static struct vfc__region *vfc__region_create(const struct vfc_pf_config *cfg, uint32_t vf_id)
+static struct vfc__region *region_create(const struct vfc_pf_config *cfg, uint32_t vf_id)
 {
 	uint64_t req_off = VFC__PAGE;
-	uint64_t resp_off = req_off + vfc__page_align((uint64_t)cfg->ring_entries * sizeof(struct vfc_req_desc));
-	uint64_t pool_off = resp_off + vfc__page_align((uint64_t)cfg->ring_entries * sizeof(struct vfc_resp_desc));
+	uint64_t resp_off = req_off + page_align((uint64_t)cfg->ring_entries * sizeof(struct vfc_req_desc));
+	uint64_t pool_off = resp_off + page_align((uint64_t)cfg->ring_entries * sizeof(struct vfc_resp_desc));
 	struct vfc_region_hdr *h;
 	struct vfc__region *r;
 	void *p;
@@ -149,12 +149,12 @@ static struct vfc__region *vfc__region_create(const struct vfc_pf_config *cfg, u
 	return r;
 fail:
 	err = errno;
-	vfc__region_destroy(r);
+	region_destroy(r);
 	errno = err;
 	return NULL;
 }
 
-static int vfc__epoll_add(int epfd, int fd, uint32_t tag)
+static int epoll_add(int epfd, int fd, uint32_t tag)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
 
@@ -163,7 +163,7 @@ static int vfc__epoll_add(int epfd, int fd, uint32_t tag)
 
 /* ---- moderation and policy ---- */
 
-static uint32_t vfc__clamp_cap(const struct vfc_vf_policy *pol, uint32_t cap)
+static uint32_t clamp_cap(const struct vfc_vf_policy *pol, uint32_t cap)
 {
 	if (cap == 0 && pol->max_cap_hz)
 		cap = pol->max_cap_hz; /* "no cap" under a maximum is the maximum */
@@ -175,7 +175,7 @@ static uint32_t vfc__clamp_cap(const struct vfc_vf_policy *pol, uint32_t cap)
 }
 
 /* Apply a moderation request clamped to the VF's policy. [L] */
-static void vfc__moder_apply_cfg(struct vfc__vf *vf, struct vfc__region *r, const struct vfc_moderation *want,
+static void moder_apply_cfg(struct vfc__pf_vf *vf, struct vfc__region *r, const struct vfc_moderation *want,
 				 struct vfc_moderation *applied, bool keep_pending)
 {
 	struct vfc_moderation m = *want;
@@ -184,7 +184,7 @@ static void vfc__moder_apply_cfg(struct vfc__vf *vf, struct vfc__region *r, cons
 	bool masked;
 
 	vf->want = *want;
-	m.cap_hz = vfc__clamp_cap(&vf->policy, m.cap_hz);
+	m.cap_hz = clamp_cap(&vf->policy, m.cap_hz);
 	if (m.timeout_ns > VFC__TIMEOUT_MAX_NS)
 		m.timeout_ns = VFC__TIMEOUT_MAX_NS;
 	if (keep_pending) {
@@ -212,14 +212,14 @@ static void vfc__moder_apply_cfg(struct vfc__vf *vf, struct vfc__region *r, cons
 }
 
 /* Back to an empty, READY ring pair with no interrupt owed. [L] */
-static void vfc__vf_rings_reset(struct vfc__vf *vf, struct vfc__region *r)
+static void vf_rings_reset(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	struct vfc_region_hdr *h = r->hdr;
 
 	atomic_store_explicit(&vf->req_head, 0, memory_order_relaxed);
 	vf->resp_tail = 0;
 	/* Relaxed: the tenant is not using the rings during a reset (documented
-	 * contract of VFC_CTL_RESET); the control reply orders the rest. */
+	 * contract of VFC_MBOX_RESET); the control reply orders the rest. */
 	atomic_store_explicit(&h->req_tail, 0, memory_order_relaxed);
 	atomic_store_explicit(&h->req_head, 0, memory_order_relaxed);
 	atomic_store_explicit(&h->resp_tail, 0, memory_order_relaxed);
@@ -232,7 +232,7 @@ static void vfc__vf_rings_reset(struct vfc__vf *vf, struct vfc__region *r)
 
 /* ---- create / free ---- */
 
-static void vfc__engines_stop(struct vfc_pf *pf)
+static void engines_stop(struct vfc_pf *pf)
 {
 	atomic_store_explicit(&pf->stop, true, memory_order_release);
 	for (unsigned i = 0; i < pf->cfg.n_engines; i++)
@@ -250,13 +250,13 @@ void vfc_pf_free(struct vfc_pf *pf)
 	if (!pf)
 		return;
 	if (pf->engines)
-		vfc__engines_stop(pf);
+		engines_stop(pf);
 	if (pf->vfs) {
 		for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
-			struct vfc__vf *vf = &pf->vfs[i];
+			struct vfc__pf_vf *vf = &pf->vfs[i];
 
 			vfc__crypto_clear(&vf->crypto); /* wipes the keys */
-			vfc__region_destroy(atomic_load_explicit(&vf->reg, memory_order_relaxed));
+			region_destroy(atomic_load_explicit(&vf->reg, memory_order_relaxed));
 			pthread_mutex_destroy(&vf->lock);
 		}
 		free(pf->vfs);
@@ -281,7 +281,7 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 	struct vfc_pf *pf;
 	int err;
 
-	err = vfc__config_check(cfg);
+	err = config_check(cfg);
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -315,26 +315,26 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 			err = -errno;
 			goto fail;
 		}
-		err = vfc__epoll_add(e->epfd, e->kick_fd, VFC__KICK_TAG);
+		err = epoll_add(e->epfd, e->kick_fd, VFC__KICK_TAG);
 		if (err)
 			goto fail;
 	}
 	for (unsigned i = 0; i < cfg->n_vfs; i++) {
-		struct vfc__vf *vf = &pf->vfs[i];
+		struct vfc__pf_vf *vf = &pf->vfs[i];
 		struct vfc__region *r;
 
 		vf->pf = pf;
 		vf->id = i;
 		vf->weight = cfg->weights[i] ? cfg->weights[i] : 1;
 		vfc_moder_init(&vf->moder, &none);
-		r = vfc__region_create(cfg, i);
+		r = region_create(cfg, i);
 		if (!r) {
 			err = -errno;
 			goto fail;
 		}
 		atomic_store_explicit(&vf->reg, r, memory_order_release);
 		for (unsigned k = 0; k < cfg->n_engines; k++) {
-			err = vfc__epoll_add(pf->engines[k].epfd, r->doorbell_fd, i);
+			err = epoll_add(pf->engines[k].epfd, r->doorbell_fd, i);
 			if (err)
 				goto fail;
 		}
@@ -368,7 +368,7 @@ unsigned vfc_pf_n_vfs(const struct vfc_pf *pf)
 int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t owner_uid)
 {
 	struct vfc_moderation none = { 0 };
-	struct vfc__vf *vf = NULL;
+	struct vfc__pf_vf *vf = NULL;
 
 	pthread_mutex_lock(&pf->lock);
 	if (*vf_id == UINT32_MAX) {
@@ -388,7 +388,7 @@ int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t o
 	pthread_mutex_lock(&vf->lock);
 	vf->owner_pid = owner_pid;
 	vf->owner_uid = owner_uid;
-	vfc__moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &none, NULL, false);
+	moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &none, NULL, false);
 	/* Relaxed: engines act on it only under the VF lock, which orders the rest. */
 	atomic_store_explicit(&vf->claimed, true, memory_order_relaxed);
 	pthread_mutex_unlock(&vf->lock);
@@ -398,7 +398,7 @@ int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t o
 }
 
 /* Wait until every engine has passed a quiescent point (holds no old region pointer). */
-static void vfc__grace(struct vfc_pf *pf)
+static void grace(struct vfc_pf *pf)
 {
 	for (unsigned i = 0; i < pf->cfg.n_engines; i++) {
 		struct vfc__engine *e = &pf->engines[i];
@@ -419,7 +419,7 @@ static void vfc__grace(struct vfc_pf *pf)
 int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
 {
 	struct vfc__region *old, *fresh;
-	struct vfc__vf *vf;
+	struct vfc__pf_vf *vf;
 
 	if (vf_id >= pf->cfg.n_vfs)
 		return -EINVAL;
@@ -431,13 +431,13 @@ int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
 	}
 	/* A fresh region and eventfds for the next tenant: the previous one may
 	 * keep its mapping and fds, and must see nothing of the next. */
-	fresh = vfc__region_create(&pf->cfg, vf_id);
+	fresh = region_create(&pf->cfg, vf_id);
 	if (fresh) {
 		for (unsigned k = 0; k < pf->cfg.n_engines; k++) {
-			if (vfc__epoll_add(pf->engines[k].epfd, fresh->doorbell_fd, vf_id)) {
+			if (epoll_add(pf->engines[k].epfd, fresh->doorbell_fd, vf_id)) {
 				for (unsigned j = 0; j < k; j++)
 					epoll_ctl(pf->engines[j].epfd, EPOLL_CTL_DEL, fresh->doorbell_fd, NULL);
-				vfc__region_destroy(fresh);
+				region_destroy(fresh);
 				fresh = NULL;
 				break;
 			}
@@ -450,7 +450,7 @@ int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
 	vfc__crypto_clear(&vf->crypto);
 	old = atomic_load_explicit(&vf->reg, memory_order_relaxed);
 	if (fresh) {
-		/* seq_cst: pairs with the engines' quiescent-point counter (vfc__grace). */
+		/* seq_cst: pairs with the engines' quiescent-point counter (grace). */
 		atomic_store_explicit(&vf->reg, fresh, memory_order_seq_cst);
 	} else {
 		/* Could not make a new region: scrub the old one in place instead. */
@@ -459,20 +459,20 @@ int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
 		fresh = old;
 		old = NULL;
 	}
-	vfc__vf_rings_reset(vf, fresh);
-	vfc__moder_apply_cfg(vf, fresh, &(struct vfc_moderation){ 0 }, NULL, false);
-	vfc__ctr_mirror(vf, fresh);
+	vf_rings_reset(vf, fresh);
+	moder_apply_cfg(vf, fresh, &(struct vfc_moderation){ 0 }, NULL, false);
+	ctr_mirror(vf, fresh);
 	vf->owner_pid = 0;
 	vf->owner_uid = 0;
 	pthread_mutex_unlock(&vf->lock);
 
 	if (old) {
-		vfc__grace(pf);
+		grace(pf);
 		/* Explicit DEL: closing our fd does not remove it from epoll while the
 		 * tenant still holds a duplicate of it. */
 		for (unsigned k = 0; k < pf->cfg.n_engines; k++)
 			epoll_ctl(pf->engines[k].epfd, EPOLL_CTL_DEL, old->doorbell_fd, NULL);
-		vfc__region_destroy(old);
+		region_destroy(old);
 	}
 	pthread_mutex_unlock(&pf->lock);
 	return 0;
@@ -499,9 +499,9 @@ int vfc_pf_vf_fds(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_fds *out)
 	return ret;
 }
 
-/* ---- control messages ---- */
+/* ---- cailbox messages ---- */
 
-static void vfc__counters_get(struct vfc__vf *vf, struct vfc_counters *out)
+static void counters_get(struct vfc__pf_vf *vf, struct vfc_counters *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->ops = atomic_load_explicit(&vf->ctr.ops, memory_order_relaxed);
@@ -514,25 +514,25 @@ static void vfc__counters_get(struct vfc__vf *vf, struct vfc_counters *out)
 	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ? VFC_VF_FAILED : VFC_VF_READY;
 }
 
-static int vfc__ctl_check(const struct vfc_ctl_req *req, size_t req_len)
+static int mbox_check(const struct vfc_mbox_req *req, size_t req_len)
 {
 	if (!req || req_len < sizeof(*req))
 		return -EINVAL;
 	if (req->version != VFC_ABI_VERSION)
 		return -EPROTO;
-	if (req->type == 0 || req->type >= VFC_CTL__MAX)
+	if (req->type == 0 || req->type >= VFC_MBOX__MAX)
 		return -EOPNOTSUPP;
-	if (req->data_len > VFC_CTL_DATA_MAX)
+	if (req->data_len > VFC_MBOX_DATA_MAX)
 		return -EMSGSIZE;
 	if (req_len - sizeof(*req) < req->data_len)
 		return -EINVAL; /* truncated */
-	if (req->rsvd || (req->data_len && req->type != VFC_CTL_KEY_IMPORT))
+	if (req->rsvd || (req->data_len && req->type != VFC_MBOX_KEY_IMPORT))
 		return -EINVAL;
 	return 0;
 }
 
 /* Key parsing (PEM decoding) runs outside the VF lock; only the insertion is locked. */
-static int vfc__ctl_key_import(struct vfc__vf *vf, const struct vfc_ctl_req *req, struct vfc_ctl_resp *resp)
+static int mbox_key_import(struct vfc__pf_vf *vf, const struct vfc_mbox_req *req, struct vfc_mbox_resp *resp)
 {
 	struct vfc__key *k;
 	int ret;
@@ -553,19 +553,19 @@ static int vfc__ctl_key_import(struct vfc__vf *vf, const struct vfc_ctl_req *req
 	return ret;
 }
 
-int vfc_pf_ctl(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_ctl_req *req, size_t req_len,
-	       struct vfc_ctl_resp *resp)
+int vfc_pf_mbox(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_mbox_req *req, size_t req_len,
+	       struct vfc_mbox_resp *resp)
 {
 	struct vfc_moderation want;
 	struct vfc__region *r;
-	struct vfc__vf *vf;
+	struct vfc__pf_vf *vf;
 	int ret;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->version = VFC_ABI_VERSION;
 	if (req && req_len >= sizeof(*req))
 		resp->type = req->type;
-	ret = vfc__ctl_check(req, req_len);
+	ret = mbox_check(req, req_len);
 	if (ret)
 		goto out;
 	if (vf_id >= pf->cfg.n_vfs) {
@@ -573,8 +573,8 @@ int vfc_pf_ctl(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_ctl_req *req,
 		goto out;
 	}
 	vf = &pf->vfs[vf_id];
-	if (req->type == VFC_CTL_KEY_IMPORT) {
-		ret = vfc__ctl_key_import(vf, req, resp);
+	if (req->type == VFC_MBOX_KEY_IMPORT) {
+		ret = mbox_key_import(vf, req, resp);
 		goto out;
 	}
 
@@ -587,29 +587,29 @@ int vfc_pf_ctl(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_ctl_req *req,
 	}
 	r = atomic_load_explicit(&vf->reg, memory_order_relaxed);
 	switch (req->type) {
-	case VFC_CTL_KEY_FREE:
+	case VFC_MBOX_KEY_FREE:
 		ret = vfc__key_free(&vf->crypto, req->u.handle);
 		break;
-	case VFC_CTL_SESSION_CREATE:
+	case VFC_MBOX_SESSION_CREATE:
 		ret = vfc__session_create(&vf->crypto, &pf->algs, req->u.session_create.alg,
 					  req->u.session_create.key, vf->policy.max_sessions, &resp->u.handle);
 		break;
-	case VFC_CTL_SESSION_FREE:
+	case VFC_MBOX_SESSION_FREE:
 		ret = vfc__session_free(&vf->crypto, req->u.handle);
 		break;
-	case VFC_CTL_SET_MODERATION:
+	case VFC_MBOX_SET_MODERATION:
 		want = req->u.moderation;
-		vfc__moder_apply_cfg(vf, r, &want, &resp->u.moderation, true);
+		moder_apply_cfg(vf, r, &want, &resp->u.moderation, true);
 		ret = 0;
 		break;
-	case VFC_CTL_RESET:
+	case VFC_MBOX_RESET:
 		/* Contract: the tenant submits nothing while a reset is in progress. */
 		atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
-		vfc__vf_rings_reset(vf, r);
+		vf_rings_reset(vf, r);
 		ret = 0;
 		break;
-	case VFC_CTL_GET_COUNTERS:
-		vfc__counters_get(vf, &resp->u.counters);
+	case VFC_MBOX_GET_COUNTERS:
+		counters_get(vf, &resp->u.counters);
 		ret = 0;
 		break;
 	default:
@@ -628,7 +628,7 @@ out:
 int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol)
 {
 	struct vfc_moderation want;
-	struct vfc__vf *vf;
+	struct vfc__pf_vf *vf;
 
 	if (vf_id >= pf->cfg.n_vfs || !pol)
 		return -EINVAL;
@@ -639,7 +639,7 @@ int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_pol
 	vf->policy = *pol;
 	/* Re-clamp the moderation in force to the new bounds. */
 	want = vf->want;
-	vfc__moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &want, NULL, true);
+	moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &want, NULL, true);
 	pthread_mutex_unlock(&vf->lock);
 	return 0;
 }
@@ -658,7 +658,7 @@ int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *o
 {
 	if (vf_id >= pf->cfg.n_vfs || !out)
 		return -EINVAL;
-	vfc__counters_get(&pf->vfs[vf_id], out);
+	counters_get(&pf->vfs[vf_id], out);
 	return 0;
 }
 

@@ -61,12 +61,12 @@ int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t o
 int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id);
 int vfc_pf_vf_fds(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_fds *out);
 
-/* Handle one control message for a claimed VF. req_len is the number of bytes
+/* Handle one cailbox message for a claimed VF. req_len is the number of bytes
  * available at req (header + data): the PF checks version, type, data_len
- * against req_len and VFC_CTL_DATA_MAX. Always fills resp (status in
+ * against req_len and VFC_MBOX_DATA_MAX. Always fills resp (status in
  * resp->status) and returns resp->status. */
-int vfc_pf_ctl(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_ctl_req *req, size_t req_len,
-	       struct vfc_ctl_resp *resp);
+int vfc_pf_mbox(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_mbox_req *req, size_t req_len,
+	       struct vfc_mbox_resp *resp);
 
 int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol);
 int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *pol);

@@ -34,7 +34,7 @@ struct vfc__ctr {
 	_Atomic uint32_t cap_hz;
 };
 
-struct vfc__vf {
+struct vfc__pf_vf {
 	struct vfc_pf *pf;
 	uint32_t id;
 	unsigned weight;
@@ -89,7 +89,7 @@ struct vfc_pf {
 	struct vfc__algs algs;
 	pthread_mutex_t lock; /* claim, release, fds */
 	_Atomic bool stop;
-	struct vfc__vf *vfs;
+	struct vfc__pf_vf *vfs;
 	struct vfc__engine *engines;
 };
 
@@ -97,9 +97,9 @@ struct vfc_pf {
 void vfc__engine_kick(struct vfc__engine *e);
 void *vfc__engine_main(void *arg);
 /* Deliver an interrupt to a VF ([L]). */
-void vfc__vf_irq(struct vfc__vf *vf, struct vfc__region *r);
+void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r);
 /* Apply a moderation verdict: fire now or remember the deadline ([L]). */
-void vfc__vf_moder_apply(struct vfc__vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
+void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
 			 uint64_t deadline, uint64_t now);
 
 #endif

@@ -4,13 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/ctl.h"
+#include "core/controller/controller.h"
 #include "driver/vf_internal.h"
 
-int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *err, size_t errlen)
+int vfc_vf_set_controller(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *err, size_t errlen)
 {
 	struct vfc__vfmon *m = &vf->mon;
-	struct vfc_ctl_cfg cfg;
+	struct vfc_controller_cfg cfg;
 	struct vfc_vf_stats st;
 	uint32_t applied = 0;
 	int rc;
@@ -25,12 +25,12 @@ int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *
 				 VFC_TICK_MS_MAX);
 		return -EINVAL;
 	}
-	rc = vfc_ctl_parse(spec ? spec : "none", &cfg, err, errlen);
+	rc = vfc_controller_parse(spec ? spec : "none", &cfg, err, errlen);
 	if (rc < 0)
 		return rc;
 	/* A daemon's policy may allow only some controllers: it is told first. */
-	if (vf->t->ops->note_ctl) {
-		rc = vf->t->ops->note_ctl(vf->t, spec ? spec : "none");
+	if (vf->t->ops->note_controller) {
+		rc = vf->t->ops->note_controller(vf->t, spec ? spec : "none");
 		if (rc < 0) {
 			if (err && errlen)
 				snprintf(err, errlen, "%s: %s", spec ? spec : "none",
@@ -39,14 +39,14 @@ int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *
 		}
 	}
 	vfc_vf_stats(vf, &st);
-	rc = vfc_ctl_init(&m->ctl, &cfg, st.cap_hz);
+	rc = vfc_controller_init(&m->ctl, &cfg, st.cap_hz);
 	if (rc < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "%s: inconsistent parameters", spec);
 		return rc;
 	}
 	/* The controller's opening cap (static: its value, paper: I0, none: no cap). */
-	rc = vfc_vf_set_cap(vf, vfc_ctl_cap(&m->ctl), &applied);
+	rc = vfc_vf_set_cap(vf, vfc_controller_cap(&m->ctl), &applied);
 	if (rc < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "set cap: %s", vfc_strerror(rc));
@@ -58,7 +58,7 @@ int vfc_vf_set_ctl(struct vfc_vf *vf, const char *spec, unsigned tick_ms, char *
 	m->max_in_flight = vf->in_flight;
 	m->ticks = 0;
 	/* Prime the reference reading now, so the first tick measures a full interval. */
-	m->active = cfg.kind != VFC_CTL_KIND_NONE || m->cb;
+	m->active = cfg.kind != VFC_CONTROLLER_KIND_NONE || m->cb;
 	m->next_tick_ns = vfc_now_ns();
 	if (m->active)
 		vfc__monitor_tick(vf, m->next_tick_ns);
@@ -71,7 +71,7 @@ void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user)
 
 	m->cb = cb;
 	m->cb_user = user;
-	m->active = cb || m->ctl.cfg.kind != VFC_CTL_KIND_NONE;
+	m->active = cb || m->ctl.cfg.kind != VFC_CONTROLLER_KIND_NONE;
 	if (m->active && !m->tick_ns) {
 		/* A callback without a controller: tick at the default rate. */
 		m->tick_ns = (uint64_t)VFC_TICK_MS_DEFAULT * 1000000ull;
@@ -93,16 +93,16 @@ void vfc_vf_restart_tick(struct vfc_vf *vf)
 	vfc__monitor_tick(vf, m->next_tick_ns);
 }
 
-const char *vfc_ctl_help_text(void)
+const char *vfc_controller_help_text(void)
 {
-	return vfc_ctl_help;
+	return vfc_controller_help;
 }
 
 void vfc__monitor_tick(struct vfc_vf *vf, uint64_t now_ns)
 {
 	struct vfc__vfmon *m = &vf->mon;
 	struct vfc_mon_counters cur;
-	struct vfc_ctl_sample s;
+	struct vfc_speed_sample s;
 	struct vfc_vf_stats st;
 	struct vfc_tick t;
 	uint32_t want, applied;
@@ -118,7 +118,7 @@ void vfc__monitor_tick(struct vfc_vf *vf, uint64_t now_ns)
 		return; /* the first reading only primes the reference */
 	m->max_in_flight = vf->in_flight;
 	m->ticks++;
-	want = vfc_ctl_step(&m->ctl, &s);
+	want = vfc_controller_step(&m->ctl, &s);
 	applied = m->cap;
 	/* Ask the PF only for a change; it clamps to its policy and says what it applied. */
 	if (want != m->cap && vfc_vf_set_cap(vf, want, &applied) == 0)
@@ -135,7 +135,7 @@ void vfc__monitor_tick(struct vfc_vf *vf, uint64_t now_ns)
 		t.depth = s.depth;
 		t.cap_hz = s.cap_hz;
 		t.next_cap_hz = m->cap;
-		t.ctl_state = vfc_ctl_state(&m->ctl);
+		t.controller_state = vfc_controller_state(&m->ctl);
 		m->cb(m->cb_user, &t);
 	}
 }

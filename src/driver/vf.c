@@ -182,14 +182,14 @@ unsigned vfc_vf_id(const struct vfc_vf *vf)
 	return vf->t->vf_id;
 }
 
-int vfc__ctl(struct vfc_vf *vf, struct vfc_ctl_req *req, size_t req_len, struct vfc_ctl_resp *resp)
+int vfc__mbox(struct vfc_vf *vf, struct vfc_mbox_req *req, size_t req_len, struct vfc_mbox_resp *resp)
 {
 	uint32_t type = req->type;
 	int rc;
 
 	req->version = VFC_ABI_VERSION;
 	memset(resp, 0, sizeof(*resp));
-	rc = vf->t->ops->ctl(vf->t, req, req_len, resp);
+	rc = vf->t->ops->mbox(vf->t, req, req_len, resp);
 	if (rc == 0 && (resp->version != VFC_ABI_VERSION || resp->type != type))
 		return -EPROTO;
 	return rc;
@@ -198,14 +198,14 @@ int vfc__ctl(struct vfc_vf *vf, struct vfc_ctl_req *req, size_t req_len, struct 
 int vfc_vf_set_moderation(struct vfc_vf *vf, const struct vfc_moderation *want,
 			  struct vfc_moderation *applied)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_SET_MODERATION };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_SET_MODERATION };
+	struct vfc_mbox_resp resp;
 	int rc;
 
 	if (!want)
 		return -EINVAL;
 	req.u.moderation = *want;
-	rc = vfc__ctl(vf, &req, sizeof(req), &resp);
+	rc = vfc__mbox(vf, &req, sizeof(req), &resp);
 	if (rc == 0 && applied)
 		*applied = resp.u.moderation;
 	return rc;
@@ -260,14 +260,14 @@ int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out)
 
 int vfc_vf_reset(struct vfc_vf *vf)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_RESET };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_RESET };
+	struct vfc_mbox_resp resp;
 	uint32_t head, tail;
 	int rc;
 
 	/* Whatever is still in flight dies with the rings. */
 	vfc__fail_in_flight(vf);
-	rc = vfc__ctl(vf, &req, sizeof(req), &resp);
+	rc = vfc__mbox(vf, &req, sizeof(req), &resp);
 	if (rc)
 		return rc;
 	/* The device cleared the rings; start from its indices. Acquire: its
@@ -307,33 +307,33 @@ static int key_track(struct vfc_vf *vf, uint32_t handle)
 
 int vfc_key_import(struct vfc_vf *vf, enum vfc_key_kind kind, const void *data, size_t len, uint32_t *handle)
 {
-	struct vfc_ctl_req *req;
-	struct vfc_ctl_resp resp;
-	struct vfc_ctl_req fr = { .type = VFC_CTL_KEY_FREE };
-	struct vfc_ctl_resp fresp;
+	struct vfc_mbox_req *req;
+	struct vfc_mbox_resp resp;
+	struct vfc_mbox_req fr = { .type = VFC_MBOX_KEY_FREE };
+	struct vfc_mbox_resp fresp;
 	int rc;
 
 	if (!handle || (!data && len))
 		return -EINVAL;
-	if (len > VFC_CTL_DATA_MAX)
+	if (len > VFC_MBOX_DATA_MAX)
 		return -EMSGSIZE;
 	req = calloc(1, sizeof(*req) + len);
 	if (!req)
 		return -ENOMEM;
-	req->type = VFC_CTL_KEY_IMPORT;
+	req->type = VFC_MBOX_KEY_IMPORT;
 	req->data_len = (uint32_t)len;
 	req->u.key_import.kind = kind;
 	if (len)
 		memcpy(req->data, data, len);
 	pthread_mutex_lock(&vf->ctl_lock);
-	rc = vfc__ctl(vf, req, sizeof(*req) + len, &resp);
+	rc = vfc__mbox(vf, req, sizeof(*req) + len, &resp);
 	if (rc == 0) {
 		rc = key_track(vf, resp.u.handle);
 		if (rc == 0) {
 			*handle = resp.u.handle;
 		} else {
 			fr.u.handle = resp.u.handle;
-			vfc__ctl(vf, &fr, sizeof(fr), &fresp);
+			vfc__mbox(vf, &fr, sizeof(fr), &fresp);
 		}
 	}
 	pthread_mutex_unlock(&vf->ctl_lock);
@@ -345,8 +345,8 @@ int vfc_key_import(struct vfc_vf *vf, enum vfc_key_kind kind, const void *data, 
 
 int vfc_key_free(struct vfc_vf *vf, uint32_t handle)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_KEY_FREE, .u.handle = handle };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_KEY_FREE, .u.handle = handle };
+	struct vfc_mbox_resp resp;
 	size_t i;
 	int rc;
 
@@ -354,7 +354,7 @@ int vfc_key_free(struct vfc_vf *vf, uint32_t handle)
 	for (i = 0; i < vf->n_keys; i++)
 		if (vf->keys[i] == handle)
 			break;
-	rc = vfc__ctl(vf, &req, sizeof(req), &resp);
+	rc = vfc__mbox(vf, &req, sizeof(req), &resp);
 	/* Forget the handle unless the PF still holds it (busy); an unknown
 	 * handle (-ENOENT etc.) is not ours either way. */
 	if (i < vf->n_keys && rc != -EBUSY)
@@ -367,8 +367,8 @@ int vfc_key_free(struct vfc_vf *vf, uint32_t handle)
 
 struct vfc_session *vfc_session_create(struct vfc_vf *vf, enum vfc_alg alg, uint32_t key)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_SESSION_CREATE };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_SESSION_CREATE };
+	struct vfc_mbox_resp resp;
 	struct vfc_session *s;
 	int rc;
 
@@ -382,7 +382,7 @@ struct vfc_session *vfc_session_create(struct vfc_vf *vf, enum vfc_alg alg, uint
 	req.u.session_create.alg = alg;
 	req.u.session_create.key = key;
 	pthread_mutex_lock(&vf->ctl_lock);
-	rc = vfc__ctl(vf, &req, sizeof(req), &resp);
+	rc = vfc__mbox(vf, &req, sizeof(req), &resp);
 	if (rc == 0) {
 		s->vf = vf;
 		s->handle = resp.u.handle;
@@ -403,8 +403,8 @@ struct vfc_session *vfc_session_create(struct vfc_vf *vf, enum vfc_alg alg, uint
 
 void vfc_session_free(struct vfc_session *s)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_SESSION_FREE };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_SESSION_FREE };
+	struct vfc_mbox_resp resp;
 	struct vfc_vf *vf;
 
 	if (!s)
@@ -412,7 +412,7 @@ void vfc_session_free(struct vfc_session *s)
 	vf = s->vf;
 	req.u.handle = s->handle;
 	pthread_mutex_lock(&vf->ctl_lock);
-	vfc__ctl(vf, &req, sizeof(req), &resp);
+	vfc__mbox(vf, &req, sizeof(req), &resp);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

@@ -10,8 +10,8 @@
 #include <time.h>
 
 #include "os/clock.h"
-#include "core/ctl.h"
-#include "core/monitor.h"
+#include "core/controller/controller.h"
+#include "core/speed_sample.h"
 #include "core/pool.h"
 #include "transport/transport.h"
 #include "vfcrypt/abi.h"
@@ -39,7 +39,7 @@ struct vfc__vfmon {
 	uint64_t tick_ns;
 	uint64_t next_tick_ns;
 	struct vfc_mon mon;
-	struct vfc_ctl ctl;
+	struct vfc_controller ctl;
 	uint32_t cap;           /* the cap in force, as the PF applied it */
 	uint32_t max_in_flight; /* the deepest queue seen during this tick */
 	uint64_t ticks;
@@ -117,8 +117,8 @@ static inline void vfc__monitor_on_completions(struct vfc_vf *vf, uint64_t now_n
 		vfc__monitor_tick(vf, now_ns);
 }
 
-/* vf.c: send one control message for this VF (header filled in here). */
-int vfc__ctl(struct vfc_vf *vf, struct vfc_ctl_req *req, size_t req_len, struct vfc_ctl_resp *resp);
+/* vf.c: send one cailbox message for this VF (header filled in here). */
+int vfc__mbox(struct vfc_vf *vf, struct vfc_mbox_req *req, size_t req_len, struct vfc_mbox_resp *resp);
 /* io.c: apply the VF's irq mode to hdr->irq_masked. */
 void vfc__irq_apply(struct vfc_vf *vf);
 /* io.c: complete every op in flight with -EIO (the rings are gone). */

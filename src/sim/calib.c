@@ -383,7 +383,7 @@ static double simulate_row(const struct vfc_sim_profile *p, const struct cal_row
 	struct vfc_sim_result res;
 	double mbps;
 
-	*rc = vfc_ctl_parse(r->ctl, &g.ctl, NULL, 0);
+	*rc = vfc_controller_parse(r->ctl, &g.ctl, NULL, 0);
 	if (*rc)
 		return 0;
 	sc.prof = *p;

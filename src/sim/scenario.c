@@ -454,7 +454,7 @@ static int parse_group(json_t *g, int gi, struct vfc_sim_scenario *sc, struct vf
 	if (rc)
 		return rc;
 	snprintf(gr->ctl_spec, sizeof(gr->ctl_spec), "%s", ctl);
-	if (vfc_ctl_parse(ctl, &gr->ctl, cerr, sizeof(cerr)) < 0) {
+	if (vfc_controller_parse(ctl, &gr->ctl, cerr, sizeof(cerr)) < 0) {
 		key_path(kp, sizeof(kp), where, "ctl");
 		return fail(err, errlen, kp, "%s", cerr);
 	}

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "core/moder.h"
-#include "core/monitor.h"
+#include "core/speed_sample.h"
 
 /*
  * Events live in one radix heap keyed by time. Ties are broken by the
@@ -63,7 +63,7 @@ struct core_job {
 };
 
 /* The hot per-VF state. */
-struct vf {
+struct sim_vf {
 	/*
 	 * The device queue: requests head_id .. next_id - 1 (ids are consecutive),
 	 * no per-request storage. Their kinds are runs: ks[kshead .. kstail - 1],
@@ -119,8 +119,8 @@ struct sim {
 	const struct vfc_sim_scenario *sc;
 	const struct vfc_sim_opts *o;
 	struct heap h;
-	struct vf *vfs;
-	struct vfc_ctl *ctl;            /* cold: [nvfs] */
+	struct sim_vf *vfs;
+	struct vfc_controller *ctl;            /* cold: [nvfs] */
 	struct vfc_mon_counters *mprev; /* cold: [nvfs] */
 	struct core_job *jobs;
 	struct req *kinds;
@@ -261,7 +261,7 @@ static uint64_t ns_round(double x)
 	return x <= 0 ? 0 : (uint64_t)(x + 0.5);
 }
 
-static void vf_costs(struct sim *s, struct vf *v)
+static void vf_costs(struct sim *s, struct sim_vf *v)
 {
 	const struct vfc_sim_algo_prof *a = algo_prof(s, v->algo);
 	const struct vfc_sim_profile *p = &s->sc->prof;
@@ -276,7 +276,7 @@ static void vf_costs(struct sim *s, struct vf *v)
 }
 
 /* Engine time for the interrupt just delivered (irq_deliver noted whether it woke the tenant). */
-static uint64_t engine_irq_cost(struct sim *s, const struct vf *v)
+static uint64_t engine_irq_cost(struct sim *s, const struct sim_vf *v)
 {
 	uint64_t c = v->eng_irq_ns + s->irq_wake_debt_ns;
 
@@ -297,7 +297,7 @@ static void ready_push(struct sim *s, uint32_t vfi)
 /* Hand n requests of the VF's current kind to its device queue. */
 static int device_submit(struct sim *s, uint32_t vfi, uint32_t n)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 
 	if (!n)
 		return 0;
@@ -322,7 +322,7 @@ static int engine_start(struct sim *s, uint32_t e, uint64_t extra_ns)
 {
 	struct engine *g = &s->eng[e];
 	uint32_t vfi = s->ready[s->rhead++ & s->rmask];
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	const struct vfc_sim_algo_prof *a;
 	double svc;
 	uint32_t nseg;
@@ -404,7 +404,7 @@ static int cpu_kick(struct sim *s, uint32_t vfi);
  */
 static int irq_deliver(struct sim *s, uint32_t vfi)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	struct core_job *j = &v->jobs[0];
 	uint64_t cost = v->irq_cost_ns;
 
@@ -448,7 +448,7 @@ static int irq_deliver(struct sim *s, uint32_t vfi)
 
 static int moder_verdict(struct sim *s, uint32_t vfi, enum vfc_moder_verdict vd, uint64_t dl, bool *fired)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 
 	*fired = false;
 	if (vd == VFC_MODER_FIRE) {
@@ -470,7 +470,7 @@ static int moder_verdict(struct sim *s, uint32_t vfi, enum vfc_moder_verdict vd,
 /* Start jobs on free cores: reaps first (they hold completed requests), then submissions. */
 static int cpu_kick(struct sim *s, uint32_t vfi)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 
 	if (v->reap_pending && !v->done_unreaped)
 		v->reap_pending = false; /* a segment's interrupt, or already reaped: nothing to do */
@@ -527,7 +527,7 @@ static int cpu_kick(struct sim *s, uint32_t vfi)
 
 static int on_cpu(struct sim *s, uint32_t vfi, uint32_t c, uint64_t t)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	struct core_job *j = &v->jobs[c];
 	uint32_t n = j->n;
 	int rc;
@@ -544,7 +544,7 @@ static int on_engine(struct sim *s, uint32_t e)
 {
 	struct engine *g = &s->eng[e];
 	uint32_t vfi = g->vf;
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	uint64_t dl = 0;
 	enum vfc_moder_verdict vd;
 	bool fired;
@@ -580,7 +580,7 @@ static int on_engine(struct sim *s, uint32_t e)
 
 static int on_moder(struct sim *s, uint32_t vfi, uint64_t t)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	uint64_t dl = 0;
 	enum vfc_moder_verdict vd;
 	bool fired;
@@ -626,7 +626,7 @@ static int on_moder(struct sim *s, uint32_t vfi, uint64_t t)
 
 static int on_wake(struct sim *s, uint32_t vfi)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 
 	v->wake_pending = false;
 	v->reap_pending = true;
@@ -635,7 +635,7 @@ static int on_wake(struct sim *s, uint32_t vfi)
 
 static int arrival_schedule(struct sim *s, uint32_t vfi)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	double gap = -log(rng_unit(&v->rng)) * v->gap_ns;
 	uint64_t t = s->now + ns_round(gap);
 
@@ -647,7 +647,7 @@ static int arrival_schedule(struct sim *s, uint32_t vfi)
 
 static int on_arrival(struct sim *s, uint32_t vfi, uint64_t t)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 
 	if (!v->open || v->arrival_at != t)
 		return 0; /* the phase changed to closed loop, or a newer rate rescheduled it */
@@ -667,7 +667,7 @@ static int on_arrival(struct sim *s, uint32_t vfi, uint64_t t)
 /* Apply a phase to one VF (phases are fully resolved by the parser). */
 static int vf_phase(struct sim *s, uint32_t vfi, const struct vfc_sim_phase *ph)
 {
-	struct vf *v = &s->vfs[vfi];
+	struct sim_vf *v = &s->vfs[vfi];
 	bool was_open = v->open;
 
 	v->algo = (uint8_t)ph->algo;
@@ -719,7 +719,7 @@ static int on_phase(struct sim *s, uint32_t g, uint32_t pi)
 	return 0;
 }
 
-static void vf_counters(const struct sim *s, const struct vf *v, struct vfc_mon_counters *c)
+static void vf_counters(const struct sim *s, const struct sim_vf *v, struct vfc_mon_counters *c)
 {
 	c->t_ns = s->now;
 	c->bytes = v->bytes_done;
@@ -731,19 +731,19 @@ static void vf_counters(const struct sim *s, const struct vf *v, struct vfc_mon_
 static int on_tick(struct sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
-		struct vf *v = &s->vfs[i];
+		struct sim_vf *v = &s->vfs[i];
 		struct vfc_mon_counters cur;
-		struct vfc_ctl_sample smp;
+		struct vfc_speed_sample smp;
 		uint32_t cap = v->moder.cfg.cap_hz, ncap;
 
 		vf_counters(s, v, &cur);
 		if (vfc_mon_sample(&s->mprev[i], &cur, cap, v->open ? v->population : v->depth, &smp) < 0)
 			continue;
 		s->mprev[i] = cur;
-		ncap = vfc_ctl_step(&s->ctl[i], &smp);
+		ncap = vfc_controller_step(&s->ctl[i], &smp);
 		if (s->o->csv)
 			fprintf(s->o->csv, "%.3f,%u,%u,%s,%u,%.3f,%.1f,%.1f,%.4f\n", s->now / 1e9, i, v->group,
-				vfc_ctl_name(&s->ctl[i]), cap, smp.mbps, smp.irq_hz, smp.ops_per_s, smp.cpu_frac);
+				vfc_controller_name(&s->ctl[i]), cap, smp.mbps, smp.irq_hz, smp.ops_per_s, smp.cpu_frac);
 		if (ncap != cap) {
 			struct vfc_moderation m = v->moder.cfg;
 			uint64_t dl = 0;
@@ -864,10 +864,10 @@ static int sim_init(struct sim *s)
 	vfi = 0;
 	for (uint32_t g = 0; g < sc->ngroups; g++) {
 		const struct vfc_sim_group *gr = &sc->groups[g];
-		const struct vfc_ctl_cfg *cc = s->o->override_ctl ? &s->o->override : &gr->ctl;
+		const struct vfc_controller_cfg *cc = s->o->override_ctl ? &s->o->override : &gr->ctl;
 
 		for (uint32_t k = 0; k < gr->vfs; k++, vfi++) {
-			struct vf *v = &s->vfs[vfi];
+			struct sim_vf *v = &s->vfs[vfi];
 			struct vfc_moderation m = { 0, sc->prof.coalesce_count, sc->prof.coalesce_timeout_ns };
 			uint64_t seed = sc->seed ^ (0xd1b54a32d192ed03ull * (vfi + 1));
 			int rc;
@@ -877,10 +877,10 @@ static int sim_init(struct sim *s)
 			v->jobs = s->jobs + njobs;
 			njobs += v->cores;
 			v->rng = splitmix64(&seed);
-			rc = vfc_ctl_init(&s->ctl[vfi], cc, 0);
+			rc = vfc_controller_init(&s->ctl[vfi], cc, 0);
 			if (rc)
 				return rc;
-			m.cap_hz = vfc_ctl_cap(&s->ctl[vfi]);
+			m.cap_hz = vfc_controller_cap(&s->ctl[vfi]);
 			vfc_moder_init(&v->moder, &m);
 		}
 	}
@@ -976,7 +976,7 @@ int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *op
 	}
 	res->nvfs = sc->nvfs;
 	for (uint32_t i = 0; i < sc->nvfs; i++) {
-		const struct vf *v = &s.vfs[i];
+		const struct sim_vf *v = &s.vfs[i];
 		struct vfc_sim_vf_result *r = &res->vfs[i];
 
 		r->id = i;
@@ -1053,7 +1053,7 @@ json_t *vfc_sim_result_json(const struct vfc_sim_scenario *sc, const struct vfc_
 
 		json_object_set_new(v, "id", json_integer(r->id));
 		json_object_set_new(v, "group", json_integer(r->group));
-		json_object_set_new(v, "ctl", json_string(vfc_ctl_kind_name(g->ctl.kind)));
+		json_object_set_new(v, "ctl", json_string(vfc_controller_kind_name(g->ctl.kind)));
 		json_object_set_new(v, "mbps", jreal(r->bytes / dur / 1e6, 1e3));
 		json_object_set_new(v, "ops_per_s", jreal(r->completed / dur, 1e1));
 		json_object_set_new(v, "irq_hz", jreal(r->irqs / dur, 1e1));
@@ -1102,9 +1102,9 @@ int vfc_sim_oracle(const struct vfc_sim_scenario *sc, const uint32_t *caps, size
 		int rc;
 
 		if (caps[c])
-			vfc_ctl_cfg_default(&o.override, VFC_CTL_KIND_STATIC), o.override.static_hz = caps[c];
+			vfc_controller_cfg_default(&o.override, VFC_CONTROLLER_KIND_STATIC), o.override.static_hz = caps[c];
 		else
-			vfc_ctl_cfg_default(&o.override, VFC_CTL_KIND_NONE);
+			vfc_controller_cfg_default(&o.override, VFC_CONTROLLER_KIND_NONE);
 		o.override_ctl = true;
 		rc = vfc_sim_run(sc, &o, &r);
 		if (rc) {

@@ -10,14 +10,14 @@
 
 #include <jansson.h>
 
-#include "core/ctl.h"
+#include "core/controller/controller.h"
 
 /*
  * The model (docs/sim.md): a PF with E engines serving V VFs round robin,
  * one request at a time per engine, service time a + B/bw per algorithm,
  * optionally posted as several completions (segments); each VF has the
  * moderation unit of core (src/core/moder.c) and a controller of core
- * (src/core/ctl.c) fed one sample per tick; each VF's tenant is a VM with c
+ * (src/core/controller/) fed one sample per tick; each VF's tenant is a VM with c
  * vCPUs that pays t0 (+ an eviction term) per interrupt and a per-request
  * submit/copy cost, and (closed loop) resubmits a completed request only
  * after the handler that reaped it ran (and, with wake_ns, after it woke);
@@ -87,7 +87,7 @@ struct vfc_sim_phase {
 struct vfc_sim_group {
 	uint32_t vfs;
 	char ctl_spec[128];
-	struct vfc_ctl_cfg ctl;
+	struct vfc_controller_cfg ctl;
 	uint32_t vcpus;
 	uint32_t max_queue;   /* open loop: requests in flight per VF beyond which arrivals are dropped */
 	uint32_t nphases;
@@ -144,7 +144,7 @@ struct vfc_sim_result {
 
 struct vfc_sim_opts {
 	bool override_ctl;          /* run every VF with override (the oracle's static caps) */
-	struct vfc_ctl_cfg override;
+	struct vfc_controller_cfg override;
 	FILE *csv;                  /* per tick per VF: t_s,vf,group,ctl,cap_hz,mbps,irq_hz,ops_per_s,cpu_frac */
 	/* Called about every progress_ns of simulated time (NULL: never). */
 	void (*progress_cb)(void *arg, uint64_t sim_ns, uint64_t end_ns, uint64_t events);

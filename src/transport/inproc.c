@@ -29,13 +29,13 @@ static struct vfc_inproc *to_inproc(struct vfc_transport *t)
 	return (struct vfc_inproc *)t;
 }
 
-static int inproc_ctl(struct vfc_transport *t, const struct vfc_ctl_req *req, size_t req_len,
-		      struct vfc_ctl_resp *resp)
+static int inproc_mbox(struct vfc_transport *t, const struct vfc_mbox_req *req, size_t req_len,
+		      struct vfc_mbox_resp *resp)
 {
 	struct vfc_inproc *ip = to_inproc(t);
 
 	/* The same message structs a socket would carry, handed over by a direct call. */
-	return vfc_pf_ctl(ip->pf, t->vf_id, req, req_len, resp);
+	return vfc_pf_mbox(ip->pf, t->vf_id, req, req_len, resp);
 }
 
 static uint64_t inproc_device_cpu_ns(struct vfc_transport *t)
@@ -69,7 +69,7 @@ static void inproc_close(struct vfc_transport *t)
 }
 
 static const struct vfc_transport_ops inproc_ops = {
-	.ctl = inproc_ctl,
+	.mbox = inproc_mbox,
 	.device_cpu_ns = inproc_device_cpu_ns,
 	.close = inproc_close,
 };

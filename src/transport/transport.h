@@ -12,9 +12,9 @@
 struct vfc_transport;
 
 struct vfc_transport_ops {
-	/* Send one control message for this VF and receive the answer; returns resp->status. */
-	int (*ctl)(struct vfc_transport *t, const struct vfc_ctl_req *req, size_t req_len,
-		   struct vfc_ctl_resp *resp);
+	/* Send one cailbox message for this VF and receive the answer; returns resp->status. */
+	int (*mbox)(struct vfc_transport *t, const struct vfc_mbox_req *req, size_t req_len,
+		   struct vfc_mbox_resp *resp);
 	/* CPU time used by device threads living in this process (embedded engines); 0 if none. */
 	uint64_t (*device_cpu_ns)(struct vfc_transport *t);
 	/* Release the VF and the transport. */
@@ -25,7 +25,7 @@ struct vfc_transport_ops {
 	int (*alive)(struct vfc_transport *t);
 	/* Tell the device which controller the tenant runs (the PF's policy may
 	 * allow only some: -EPERM). NULL: nothing to tell. */
-	int (*note_ctl)(struct vfc_transport *t, const char *spec);
+	int (*note_controller)(struct vfc_transport *t, const char *spec);
 };
 
 struct vfc_transport {

@@ -13,7 +13,7 @@
 #include "transport/transport.h"
 #include "transport/wire.h"
 
-#define VFC_UNIX_RCV_TIMEOUT_S 30 /* a daemon that does not answer a control message in this long is stuck */
+#define VFC_UNIX_RCV_TIMEOUT_S 30 /* a daemon that does not answer a cailbox message in this long is stuck */
 
 /* ---- wire helpers (also used by vfcd and vfc ctl) ---- */
 
@@ -186,9 +186,9 @@ struct vfc_unix {
 	int sock;
 	uint32_t seq;
 	pthread_mutex_t lock; /* one control exchange at a time on the socket */
-	/* Aligned receive buffer: replies are small (vfc_ctl_resp). */
+	/* Aligned receive buffer: replies are small (vfc_mbox_resp). */
 	union {
-		uint8_t buf[sizeof(struct vfcd_hdr) + sizeof(struct vfcd_hello_reply) + sizeof(struct vfc_ctl_resp)];
+		uint8_t buf[sizeof(struct vfcd_hdr) + sizeof(struct vfcd_hello_reply) + sizeof(struct vfc_mbox_resp)];
 		uint64_t align;
 	} rx;
 };
@@ -208,8 +208,8 @@ static int unix_note_err(struct vfc_unix *u, int rc)
 	return rc;
 }
 
-static int unix_ctl(struct vfc_transport *t, const struct vfc_ctl_req *req, size_t req_len,
-		    struct vfc_ctl_resp *resp)
+static int unix_mbox(struct vfc_transport *t, const struct vfc_mbox_req *req, size_t req_len,
+		    struct vfc_mbox_resp *resp)
 {
 	struct vfc_unix *u = to_unix(t);
 	ssize_t n;
@@ -221,12 +221,12 @@ static int unix_ctl(struct vfc_transport *t, const struct vfc_ctl_req *req, size
 		resp->status = -ENOTCONN;
 		return resp->status;
 	}
-	if (req_len > sizeof(*req) + VFC_CTL_DATA_MAX) {
+	if (req_len > sizeof(*req) + VFC_MBOX_DATA_MAX) {
 		resp->status = -EMSGSIZE;
 		return resp->status;
 	}
 	pthread_mutex_lock(&u->lock);
-	n = vfc__wire_call(u->sock, VFCD_MSG_CTL, ++u->seq, req, req_len, u->rx.buf, sizeof(u->rx.buf), NULL,
+	n = vfc__wire_call(u->sock, VFCD_MSG_MBOX, ++u->seq, req, req_len, u->rx.buf, sizeof(u->rx.buf), NULL,
 			   NULL);
 	if (n >= 0 && (size_t)n != sizeof(*resp))
 		n = -EPROTO;
@@ -242,10 +242,10 @@ static int unix_ctl(struct vfc_transport *t, const struct vfc_ctl_req *req, size
 	return resp->status;
 }
 
-static int unix_note_ctl(struct vfc_transport *t, const char *spec)
+static int unix_note_controller(struct vfc_transport *t, const char *spec)
 {
 	struct vfc_unix *u = to_unix(t);
-	struct vfcd_note_ctl note;
+	struct vfcd_note_controller note;
 	struct vfcd_status st;
 	ssize_t n;
 
@@ -254,7 +254,7 @@ static int unix_note_ctl(struct vfc_transport *t, const char *spec)
 	memset(&note, 0, sizeof(note));
 	strncpy(note.spec, spec ? spec : "none", sizeof(note.spec) - 1);
 	pthread_mutex_lock(&u->lock);
-	n = vfc__wire_call(u->sock, VFCD_MSG_NOTE_CTL, ++u->seq, &note, sizeof(note), u->rx.buf,
+	n = vfc__wire_call(u->sock, VFCD_MSG_NOTE_CONTROLLER, ++u->seq, &note, sizeof(note), u->rx.buf,
 			   sizeof(u->rx.buf), NULL, NULL);
 	if (n >= 0 && (size_t)n != sizeof(st))
 		n = -EPROTO;
@@ -294,11 +294,11 @@ static void unix_close(struct vfc_transport *t)
 }
 
 static const struct vfc_transport_ops unix_ops = {
-	.ctl = unix_ctl,
+	.mbox = unix_mbox,
 	.device_cpu_ns = NULL, /* the engines run in the daemon: none of our CPU time is theirs */
 	.close = unix_close,
 	.alive = unix_alive,
-	.note_ctl = unix_note_ctl,
+	.note_controller = unix_note_controller,
 };
 
 struct vfc_transport *vfc_transport_unix_open(const char *path, const struct vfc_vf_opts *opts)

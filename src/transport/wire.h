@@ -17,8 +17,8 @@
  * peer is on the same machine.
  *
  *   HELLO     tenant -> daemon  vfcd_hello      -> vfcd_hello_reply + 3 fds (mem, doorbell, irq)
- *   CTL       tenant -> daemon  vfc_ctl_req+data -> vfc_ctl_resp   (the abi.h control messages)
- *   NOTE_CTL  tenant -> daemon  vfcd_note_ctl   -> vfcd_status      (the controller it runs)
+ *   MBOX      tenant -> daemon  vfc_mbox_req+data -> vfc_mbox_resp   (the abi.h cailbox messages)
+ *   NOTE_CONTROLLER  tenant -> daemon  vfcd_note_controller   -> vfcd_status      (the controller it runs)
  *   INFO      admin             -                -> vfcd_info
  *   LIST      admin             -                -> vfcd_status + n x vfcd_vf_info
  *   SHOW      admin             vfcd_vf_ref      -> vfcd_status + 1 x vfcd_vf_info
@@ -32,16 +32,16 @@
 
 #define VFCD_WIRE_MAGIC 0x44434656u /* "VFCD" little endian */
 #define VFCD_WIRE_VERSION 1u
-#define VFCD_CTL_NAME_MAX 64       /* controller spec carried by NOTE_CTL / shown by LIST */
-#define VFCD_MSG_MAX (sizeof(struct vfcd_hdr) + sizeof(struct vfc_ctl_req) + VFC_CTL_DATA_MAX)
+#define VFCD_CONTROLLER_NAME_MAX 64       /* controller spec carried by NOTE_CONTROLLER / shown by LIST */
+#define VFCD_MSG_MAX (sizeof(struct vfcd_hdr) + sizeof(struct vfc_mbox_req) + VFC_MBOX_DATA_MAX)
 #define VFCD_REPLY_MAX (sizeof(struct vfcd_hdr) + sizeof(struct vfcd_status) + \
 			VFC_MAX_VFS * sizeof(struct vfcd_vf_info))
 #define VFCD_STRIKES_MAX 3 /* malformed messages tolerated on one connection before it is closed */
 
 enum vfcd_msg_type {
 	VFCD_MSG_HELLO = 1,
-	VFCD_MSG_CTL = 2,
-	VFCD_MSG_NOTE_CTL = 3,
+	VFCD_MSG_MBOX = 2,
+	VFCD_MSG_NOTE_CONTROLLER = 3,
 	VFCD_MSG_INFO = 16,
 	VFCD_MSG_LIST = 17,
 	VFCD_MSG_SHOW = 18,
@@ -81,8 +81,8 @@ struct vfcd_hello_reply {
 	uint32_t rsvd;
 };
 
-struct vfcd_note_ctl {
-	char spec[VFCD_CTL_NAME_MAX]; /* NUL-terminated controller spec, e.g. "adaptive" */
+struct vfcd_note_controller {
+	char spec[VFCD_CONTROLLER_NAME_MAX]; /* NUL-terminated controller spec, e.g. "adaptive" */
 };
 
 struct vfcd_vf_ref {
@@ -97,7 +97,7 @@ struct vfcd_policy {
 	uint32_t uid, gid;        /* who may attach (SO_PEERCRED), VFCD_ANY_ID = anyone */
 	uint32_t max_in_flight;   /* 0 = the ring size */
 	uint32_t rsvd;
-	char controller[VFCD_CTL_NAME_MAX]; /* allowed controllers, comma list of names; "" = any */
+	char controller[VFCD_CONTROLLER_NAME_MAX]; /* allowed controllers, comma list of names; "" = any */
 };
 
 /* POLICY: set = bit mask of the fields to change (VFCD_POL_*). */
@@ -131,7 +131,7 @@ struct vfcd_vf_info {
 	struct vfc_counters ctr;
 	double mbps, irq_hz, ops_hz; /* over the daemon's last sampling interval (1 s) */
 	struct vfcd_policy pol;
-	char controller[VFCD_CTL_NAME_MAX]; /* what the tenant said it runs ("" = not told) */
+	char controller[VFCD_CONTROLLER_NAME_MAX]; /* what the tenant said it runs ("" = not told) */
 };
 
 struct vfcd_info {

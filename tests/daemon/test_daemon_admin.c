@@ -115,9 +115,9 @@ static void test_cap_policy(void **state)
 	t_show(&d, 0, &in);
 	assert_int_equal(in.ctr.cap_hz, 5000);
 	/* The controller: only paper is allowed here. */
-	assert_int_equal(vfc_vf_set_ctl(vf, "adaptive", 0, err, sizeof(err)), -EPERM);
+	assert_int_equal(vfc_vf_set_controller(vf, "adaptive", 0, err, sizeof(err)), -EPERM);
 	assert_non_null(strstr(err, "policy"));
-	assert_int_equal(vfc_vf_set_ctl(vf, "paper", 0, err, sizeof(err)), 0);
+	assert_int_equal(vfc_vf_set_controller(vf, "paper", 0, err, sizeof(err)), 0);
 	t_show(&d, 0, &in);
 	assert_string_equal(in.controller, "paper");
 	assert_true(in.ctr.cap_hz >= 1000 && in.ctr.cap_hz <= 20000);
@@ -215,7 +215,7 @@ static void test_malformed(void **state)
 			      .len = sizeof(h), .seq = 1 };
 	struct {
 		struct vfcd_hdr h;
-		struct vfc_ctl_req r;
+		struct vfc_mbox_req r;
 	} ctl;
 	uint8_t *big;
 	uint16_t type;
@@ -250,18 +250,18 @@ static void test_malformed(void **state)
 	assert_int_equal(recv(fd, &c, 1, 0), 0);
 	close(fd);
 
-	/* Control message before HELLO; a control message with a lying data_len; too large. */
+	/* Cailbox message before HELLO; a cailbox message with a lying data_len; too large. */
 	fd = vfc__wire_connect(d.sock);
 	assert_true(fd >= 0);
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.h = (struct vfcd_hdr){ .magic = VFCD_WIRE_MAGIC, .version = VFCD_WIRE_VERSION, .type = VFCD_MSG_CTL,
+	ctl.h = (struct vfcd_hdr){ .magic = VFCD_WIRE_MAGIC, .version = VFCD_WIRE_VERSION, .type = VFCD_MSG_MBOX,
 				   .len = sizeof(ctl), .seq = 2 };
 	ctl.r.version = VFC_ABI_VERSION;
-	ctl.r.type = VFC_CTL_GET_COUNTERS;
+	ctl.r.type = VFC_MBOX_GET_COUNTERS;
 	assert_int_equal(raw_exchange(fd, &ctl, sizeof(ctl), &type, &status), 0);
 	assert_int_equal(status, -ENOTCONN);
 	ctl.r.data_len = 100;
-	ctl.r.type = VFC_CTL_KEY_IMPORT;
+	ctl.r.type = VFC_MBOX_KEY_IMPORT;
 	assert_int_equal(raw_exchange(fd, &ctl, sizeof(ctl), &type, &status), 0);
 	assert_int_equal(status, -EINVAL);
 	big = calloc(1, VFCD_MSG_MAX + 64);
@@ -323,7 +323,7 @@ static void test_metrics(void **state)
 	vf = t_open_vf(&d, -1);
 	assert_non_null(vf);
 	assert_int_equal(t_vf_aes_check(vf, 1 << 20), 0);
-	assert_int_equal(vfc_vf_set_ctl(vf, "static:7000", 0, NULL, 0), 0);
+	assert_int_equal(vfc_vf_set_controller(vf, "static:7000", 0, NULL, 0), 0);
 	assert_int_equal(t_admin(&d, VFCD_MSG_INFO, NULL, 0, rx.b, sizeof(rx.b)), sizeof(info));
 	memcpy(&info, rx.b + sizeof(struct vfcd_hdr), sizeof(info));
 	assert_int_equal(info.pid, d.pid);

@@ -139,27 +139,27 @@ uint64_t pfh_irqs(struct pfh_vf *v)
 	return n;
 }
 
-int pfh_ctl(struct pfh_vf *v, struct vfc_ctl_req *req, struct vfc_ctl_resp *resp)
+int pfh_ctl(struct pfh_vf *v, struct vfc_mbox_req *req, struct vfc_mbox_resp *resp)
 {
 	req->version = VFC_ABI_VERSION;
-	return vfc_pf_ctl(v->pf, v->id, req, sizeof(*req) + req->data_len, resp);
+	return vfc_pf_mbox(v->pf, v->id, req, sizeof(*req) + req->data_len, resp);
 }
 
 int pfh_key_import(struct pfh_vf *v, uint32_t kind, const void *data, size_t len, uint32_t *handle)
 {
-	struct vfc_ctl_req *req = calloc(1, sizeof(*req) + len);
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req *req = calloc(1, sizeof(*req) + len);
+	struct vfc_mbox_resp resp;
 	int ret;
 
 	assert_non_null(req);
-	req->type = VFC_CTL_KEY_IMPORT;
+	req->type = VFC_MBOX_KEY_IMPORT;
 	req->data_len = (uint32_t)len;
 	req->u.key_import.kind = kind;
 	memcpy(req->data, data, len);
 	ret = pfh_ctl(v, req, &resp);
 	free(req);
 	assert_int_equal(resp.status, ret);
-	assert_int_equal(resp.type, VFC_CTL_KEY_IMPORT);
+	assert_int_equal(resp.type, VFC_MBOX_KEY_IMPORT);
 	if (!ret) {
 		assert_int_not_equal(resp.u.handle, 0);
 		*handle = resp.u.handle;
@@ -169,25 +169,25 @@ int pfh_key_import(struct pfh_vf *v, uint32_t kind, const void *data, size_t len
 
 static int pfh_handle_op(struct pfh_vf *v, uint32_t type, uint32_t handle)
 {
-	struct vfc_ctl_req req = { .type = type, .u.handle = handle };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = type, .u.handle = handle };
+	struct vfc_mbox_resp resp;
 
 	return pfh_ctl(v, &req, &resp);
 }
 
 int pfh_key_free(struct pfh_vf *v, uint32_t handle)
 {
-	return pfh_handle_op(v, VFC_CTL_KEY_FREE, handle);
+	return pfh_handle_op(v, VFC_MBOX_KEY_FREE, handle);
 }
 
 int pfh_session_free(struct pfh_vf *v, uint32_t handle)
 {
-	return pfh_handle_op(v, VFC_CTL_SESSION_FREE, handle);
+	return pfh_handle_op(v, VFC_MBOX_SESSION_FREE, handle);
 }
 
 int pfh_reset(struct pfh_vf *v)
 {
-	int ret = pfh_handle_op(v, VFC_CTL_RESET, 0);
+	int ret = pfh_handle_op(v, VFC_MBOX_RESET, 0);
 
 	if (!ret) {
 		v->req_tail = 0;
@@ -198,8 +198,8 @@ int pfh_reset(struct pfh_vf *v)
 
 int pfh_session(struct pfh_vf *v, uint32_t alg, uint32_t key, uint32_t *handle)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_SESSION_CREATE };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_SESSION_CREATE };
+	struct vfc_mbox_resp resp;
 	int ret;
 
 	req.u.session_create.alg = alg;
@@ -214,8 +214,8 @@ int pfh_session(struct pfh_vf *v, uint32_t alg, uint32_t key, uint32_t *handle)
 
 int pfh_moderation(struct pfh_vf *v, const struct vfc_moderation *want, struct vfc_moderation *applied)
 {
-	struct vfc_ctl_req req = { .type = VFC_CTL_SET_MODERATION, .u.moderation = *want };
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_req req = { .type = VFC_MBOX_SET_MODERATION, .u.moderation = *want };
+	struct vfc_mbox_resp resp;
 	int ret;
 
 	ret = pfh_ctl(v, &req, &resp);

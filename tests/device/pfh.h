@@ -42,7 +42,7 @@ struct vfc_resp_desc pfh_run(struct pfh_vf *v, const struct vfc_req_desc *d);
 uint64_t pfh_irqs(struct pfh_vf *v);
 
 /* Control helpers; return the status. */
-int pfh_ctl(struct pfh_vf *v, struct vfc_ctl_req *req, struct vfc_ctl_resp *resp);
+int pfh_ctl(struct pfh_vf *v, struct vfc_mbox_req *req, struct vfc_mbox_resp *resp);
 int pfh_key_import(struct pfh_vf *v, uint32_t kind, const void *data, size_t len, uint32_t *handle);
 int pfh_key_free(struct pfh_vf *v, uint32_t handle);
 int pfh_session(struct pfh_vf *v, uint32_t alg, uint32_t key, uint32_t *handle);

@@ -342,60 +342,60 @@ static void test_bad_desc(void **state)
 	assert_int_equal(c1.state, VFC_VF_READY);
 }
 
-static void test_ctl_validation(void **state)
+static void test_mbox_validation(void **state)
 {
 	struct fix *f = *state;
 	struct pfh_vf *v = &f->v;
 	struct {
-		struct vfc_ctl_req req;
+		struct vfc_mbox_req req;
 		uint8_t data[64];
 	} m;
-	struct vfc_ctl_resp resp;
+	struct vfc_mbox_resp resp;
 	uint32_t h;
 
 	memset(&m, 0, sizeof(m));
 	m.req.version = VFC_ABI_VERSION;
-	m.req.type = VFC_CTL_GET_COUNTERS;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req), &resp), 0);
+	m.req.type = VFC_MBOX_GET_COUNTERS;
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req), &resp), 0);
 	assert_int_equal(resp.status, 0);
 	assert_int_equal(resp.version, VFC_ABI_VERSION);
-	assert_int_equal(resp.type, VFC_CTL_GET_COUNTERS);
+	assert_int_equal(resp.type, VFC_MBOX_GET_COUNTERS);
 	assert_int_equal(resp.u.counters.state, VFC_VF_READY);
 
 	m.req.version = 2;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EPROTO);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EPROTO);
 	assert_int_equal(resp.status, -EPROTO);
 	m.req.version = VFC_ABI_VERSION;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req) - 1, &resp), -EINVAL);
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, NULL, 0, &resp), -EINVAL);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req) - 1, &resp), -EINVAL);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, NULL, 0, &resp), -EINVAL);
 	m.req.type = 0;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EOPNOTSUPP);
-	m.req.type = VFC_CTL__MAX;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EOPNOTSUPP);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EOPNOTSUPP);
+	m.req.type = VFC_MBOX__MAX;
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EOPNOTSUPP);
 	m.req.type = 0xffffffffu;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EOPNOTSUPP);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req), &resp), -EOPNOTSUPP);
 
 	/* data_len: within req_len, within the maximum, only for KEY_IMPORT. */
-	m.req.type = VFC_CTL_KEY_IMPORT;
+	m.req.type = VFC_MBOX_KEY_IMPORT;
 	m.req.u.key_import.kind = VFC_KEY_AES128;
 	m.req.data_len = 16;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req) + 15, &resp), -EINVAL);
-	m.req.data_len = VFC_CTL_DATA_MAX + 1;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m), &resp), -EMSGSIZE);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req) + 15, &resp), -EINVAL);
+	m.req.data_len = VFC_MBOX_DATA_MAX + 1;
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m), &resp), -EMSGSIZE);
 	m.req.data_len = UINT32_MAX;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m), &resp), -EMSGSIZE);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m), &resp), -EMSGSIZE);
 	m.req.data_len = 16;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m.req) + 16, &resp), 0);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m.req) + 16, &resp), 0);
 	assert_int_not_equal(resp.u.handle, 0);
-	m.req.type = VFC_CTL_SESSION_CREATE;
+	m.req.type = VFC_MBOX_SESSION_CREATE;
 	m.req.u.session_create.alg = VFC_ALG_SHA256;
 	m.req.u.session_create.key = 0;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m), &resp), -EINVAL);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m), &resp), -EINVAL);
 	m.req.data_len = 0;
 	m.req.rsvd = 1;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m), &resp), -EINVAL);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m), &resp), -EINVAL);
 	m.req.rsvd = 0;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id, &m.req, sizeof(m), &resp), 0);
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id, &m.req, sizeof(m), &resp), 0);
 
 	/* Key material and session arguments. */
 	assert_int_equal(pfh_key_import(v, VFC_KEY_AES128, "short", 5, &h), -EINVAL);
@@ -412,9 +412,9 @@ static void test_ctl_validation(void **state)
 	assert_int_equal(pfh_key_free(v, 0), -ENOENT);
 
 	/* A VF that is not claimed answers nothing. */
-	m.req.type = VFC_CTL_GET_COUNTERS;
-	assert_int_equal(vfc_pf_ctl(f->pf, v->id ^ 1, &m.req, sizeof(m.req), &resp), -EPERM);
-	assert_int_equal(vfc_pf_ctl(f->pf, 99, &m.req, sizeof(m.req), &resp), -EINVAL);
+	m.req.type = VFC_MBOX_GET_COUNTERS;
+	assert_int_equal(vfc_pf_mbox(f->pf, v->id ^ 1, &m.req, sizeof(m.req), &resp), -EPERM);
+	assert_int_equal(vfc_pf_mbox(f->pf, 99, &m.req, sizeof(m.req), &resp), -EINVAL);
 }
 
 /* max_in_flight: what a tenant has outstanding beyond it is answered -EBUSY, each exactly once. */
@@ -699,7 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_aes_vs_evp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sha256, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_desc, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ctl_validation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mbox_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),

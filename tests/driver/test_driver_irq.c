@@ -214,11 +214,11 @@ static void test_monitor_ticks_static(void **state)
 	char err[128];
 
 	(void)state;
-	assert_int_equal(vfc_vf_set_ctl(vf, "static:bad", 50, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vfc_vf_set_controller(vf, "static:bad", 50, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "static"));
-	assert_int_equal(vfc_vf_set_ctl(vf, "none", 5, err, sizeof(err)), -EINVAL); /* tick below 10 ms */
+	assert_int_equal(vfc_vf_set_controller(vf, "none", 5, err, sizeof(err)), -EINVAL); /* tick below 10 ms */
 	vfc_vf_set_tick_cb(vf, log_tick, &l);
-	assert_int_equal(vfc_vf_set_ctl(vf, "static:20000", 50, err, sizeof(err)), 0);
+	assert_int_equal(vfc_vf_set_controller(vf, "static:20000", 50, err, sizeof(err)), 0);
 	assert_int_equal(vfc_vf_stats(vf, &st), 0);
 	assert_int_equal(st.cap_hz, 20000);
 	assert_true(nop_load(vf, 8, 400000000ull, 0) > 0);
@@ -238,7 +238,7 @@ static void pause_and_resume(int restart, struct tick_log *l)
 	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
 
 	vfc_vf_set_tick_cb(vf, log_tick, l);
-	assert_int_equal(vfc_vf_set_ctl(vf, "static:20000", 50, NULL, 0), 0);
+	assert_int_equal(vfc_vf_set_controller(vf, "static:20000", 50, NULL, 0), 0);
 	assert_true(nop_load(vf, 8, 200000000ull, 0) > 0);
 	usleep(400000); /* idle: nobody polls or waits, nothing ticks */
 	if (restart)

@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "core/monitor.h"
+#include "core/speed_sample.h"
 
 /*
  * A workload: requests of size bytes at queue depth depth. Its speed under
@@ -76,9 +76,9 @@ static inline double plant_rand(struct plant *p) /* uniform in [-1, 1] */
 }
 
 /* One 100 ms tick at cap: the sample a monitor would produce. */
-static inline struct vfc_ctl_sample plant_tick(struct plant *p, uint32_t cap)
+static inline struct vfc_speed_sample plant_tick(struct plant *p, uint32_t cap)
 {
-	struct vfc_ctl_sample s = { 0 };
+	struct vfc_speed_sample s = { 0 };
 	double slow = p->phase_ticks && (p->tick++ / p->phase_ticks) % 2 ? 1.0 - p->phase : 1.0;
 	double v = plant_speed(p, cap) * slow * (1.0 + p->noise * plant_rand(p));
 	double ops = v * 1e6 / p->size;

@@ -36,7 +36,7 @@ static double sim_point(const struct vfc_sim_profile *p, int algo, uint32_t bloc
 	struct vfc_sim_result r;
 	double mbps;
 
-	assert_int_equal(vfc_ctl_parse(ctl, &g.ctl, NULL, 0), 0);
+	assert_int_equal(vfc_controller_parse(ctl, &g.ctl, NULL, 0), 0);
 	sc.prof = *p;
 	sc.seed = 5;
 	sc.duration_ns = 2000000000ull;

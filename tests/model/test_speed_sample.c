@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_monitor.c - the speed monitor: rates, wrap-safe deltas (64- and 32-bit sources), ticking. */
+/* test_speed_sample.c - the speed monitor: rates, wrap-safe deltas (64- and 32-bit sources), ticking. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,14 +8,14 @@
 
 #include <cmocka.h>
 
-#include "core/monitor.h"
+#include "core/speed_sample.h"
 
 static void test_rates(void **state)
 {
 	struct vfc_mon_counters a = { .t_ns = 1000000000ull, .bytes = 0, .ops = 0, .irqs = 0, .cpu_ns = 0 };
 	struct vfc_mon_counters b = { .t_ns = 1100000000ull, .bytes = 131072000, .ops = 8000, .irqs = 500,
 				      .cpu_ns = 50000000 };
-	struct vfc_ctl_sample s;
+	struct vfc_speed_sample s;
 
 	(void)state;
 	assert_int_equal(vfc_mon_sample(&a, &b, 5000, 32, &s), 0);
@@ -36,7 +36,7 @@ static void test_wrap64(void **state)
 	struct vfc_mon_counters a = { .t_ns = UINT64_MAX - 49999999ull, .bytes = UINT64_MAX - 999,
 				      .ops = UINT64_MAX, .irqs = UINT64_MAX - 4, .cpu_ns = UINT64_MAX };
 	struct vfc_mon_counters b = { .t_ns = 50000000ull, .bytes = 1000, .ops = 9, .irqs = 5, .cpu_ns = 9999999 };
-	struct vfc_ctl_sample s;
+	struct vfc_speed_sample s;
 
 	(void)state;
 	assert_int_equal(vfc_mon_sample(&a, &b, 0, 0, &s), 0);
@@ -74,7 +74,7 @@ static void test_wrap32(void **state)
 static void test_bad_input(void **state)
 {
 	struct vfc_mon_counters a = { .t_ns = 5 }, b = { .t_ns = 5, .bytes = 10, .ops = 1 };
-	struct vfc_ctl_sample s = { .mbps = 42.0 };
+	struct vfc_speed_sample s = { .mbps = 42.0 };
 
 	(void)state;
 	assert_int_equal(vfc_mon_sample(&a, &b, 0, 0, &s), -EINVAL); /* no time passed */
@@ -92,7 +92,7 @@ static void test_tick(void **state)
 {
 	struct vfc_mon m;
 	struct vfc_mon_counters c = { 0 };
-	struct vfc_ctl_sample s;
+	struct vfc_speed_sample s;
 	int ticks = 0;
 
 	(void)state;

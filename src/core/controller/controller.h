@@ -1,33 +1,33 @@
 /* SPDX-License-Identifier: MIT */
-/* ctl.h - interrupt-rate controllers: none, static, the paper's one-shot rule, Linux-DIM style, adaptive. */
-#ifndef VFC_CORE_CTL_H
-#define VFC_CORE_CTL_H
+/* controller.h - interrupt-rate controllers: none, static, the paper's one-shot rule, Linux-DIM style, adaptive. */
+#ifndef VFC_CORE_CONTROLLER_H
+#define VFC_CORE_CONTROLLER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/monitor.h"
+#include "core/speed_sample.h"
 
 /*
  * Every controller is a pure state machine over a caller-owned struct
- * vfc_ctl: fed one struct vfc_ctl_sample per tick, it returns the interrupt
+ * vfc_controller: fed one struct vfc_speed_sample per tick, it returns the interrupt
  * cap (Hz) to apply for the next tick, 0 meaning "no cap". The same sample
  * stream always gives the same caps. See docs/controllers.md.
  */
 
-enum vfc_ctl_kind {
-	VFC_CTL_KIND_NONE = 0,
-	VFC_CTL_KIND_STATIC,
-	VFC_CTL_KIND_PAPER,
-	VFC_CTL_KIND_DIM,
-	VFC_CTL_KIND_ADAPTIVE,
+enum vfc_controller_kind {
+	VFC_CONTROLLER_KIND_NONE = 0,
+	VFC_CONTROLLER_KIND_STATIC,
+	VFC_CONTROLLER_KIND_PAPER,
+	VFC_CONTROLLER_KIND_DIM,
+	VFC_CONTROLLER_KIND_ADAPTIVE,
 };
 
-#define VFC_CTL_MAX_HZ 100000000u /* the largest cap any controller accepts or returns */
-#define VFC_CTL_MAX_LEVELS 64     /* ladder length limit (dim, adaptive) */
+#define VFC_CONTROLLER_MAX_HZ 100000000u /* the largest cap any controller accepts or returns */
+#define VFC_CONTROLLER_MAX_LEVELS 64     /* ladder length limit (dim, adaptive) */
 
-struct vfc_ctl_dim_cfg {
+struct vfc_controller_dim_cfg {
 	uint32_t max_hz;   /* top of the ladder (least moderation), max= */
 	uint32_t min_hz;   /* bottom of the ladder, min= */
 	double step;       /* ratio between neighbouring levels, step= */
@@ -36,7 +36,7 @@ struct vfc_ctl_dim_cfg {
 	uint32_t rest;     /* ticks parked tired before trying again, rest= (0: = tired) */
 };
 
-struct vfc_ctl_adaptive_cfg {
+struct vfc_controller_adaptive_cfg {
 	uint32_t min_hz;   /* lowest cap, min= */
 	uint32_t max_hz;   /* highest cap, max= */
 	double step;       /* ladder ratio, step= */
@@ -49,18 +49,18 @@ struct vfc_ctl_adaptive_cfg {
 	double shift_pct;  /* restart when speed at the settled cap moves this much twice, shift= */
 };
 
-struct vfc_ctl_cfg {
-	enum vfc_ctl_kind kind;
+struct vfc_controller_cfg {
+	enum vfc_controller_kind kind;
 	union {
 		uint32_t static_hz;      /* static:HZ */
 		uint32_t paper_i0_hz;    /* paper:i0=HZ (0: start uncapped) */
-		struct vfc_ctl_dim_cfg dim;
-		struct vfc_ctl_adaptive_cfg adaptive;
+		struct vfc_controller_dim_cfg dim;
+		struct vfc_controller_adaptive_cfg adaptive;
 	};
 };
 
-/* Defaults (also documented in vfc_ctl_help). */
-#define VFC_CTL_PAPER_I0_HZ 6450u /* the paper's optimal AES-128 rate (section 4.1) */
+/* Defaults (also documented in vfc_controller_help). */
+#define VFC_CONTROLLER_PAPER_I0_HZ 6450u /* the paper's optimal AES-128 rate (section 4.1) */
 
 /* Per-level memory of the adaptive controller. */
 struct vfc__ad_level {
@@ -68,8 +68,8 @@ struct vfc__ad_level {
 	uint32_t n;     /* samples behind it (the mean is a running average, then an EWMA past 16) */
 };
 
-struct vfc_ctl {
-	struct vfc_ctl_cfg cfg;
+struct vfc_controller {
+	struct vfc_controller_cfg cfg;
 	uint32_t cap;   /* the cap last returned (in force from the next tick) */
 	uint64_t ticks; /* samples fed */
 	union {
@@ -81,19 +81,19 @@ struct vfc_ctl {
 			bool done;        /* the one adjustment was made */
 		} paper;
 		struct {
-			uint32_t levels[VFC_CTL_MAX_LEVELS]; /* [0] = max_hz ... descending */
+			uint32_t levels[VFC_CONTROLLER_MAX_LEVELS]; /* [0] = max_hz ... descending */
 			uint32_t nlevels, ix;
-			int state;        /* enum vfc__dim_state in ctl.c */
+			int state;        /* enum vfc__dim_state in controller.c */
 			int dir;          /* -1: towards ix 0 (higher caps), +1: towards lower caps */
 			bool turned;      /* turned around since the last parking */
 			bool have_prev, have_ref;
-			struct vfc_ctl_sample prev; /* the previous tick's sample */
-			struct vfc_ctl_sample ref;  /* the reference while parked */
+			struct vfc_speed_sample prev; /* the previous tick's sample */
+			struct vfc_speed_sample ref;  /* the reference while parked */
 			uint32_t tired, tired_max, rest_left;
 		} dim;
 		struct {
-			uint32_t levels[VFC_CTL_MAX_LEVELS]; /* ascending */
-			struct vfc__ad_level mem[VFC_CTL_MAX_LEVELS];
+			uint32_t levels[VFC_CONTROLLER_MAX_LEVELS]; /* ascending */
+			struct vfc__ad_level mem[VFC_CONTROLLER_MAX_LEVELS];
 			uint32_t nlevels;
 			uint32_t ix;          /* level asked for */
 			uint32_t settled;     /* level settled on (or the search's candidate) */
@@ -114,7 +114,7 @@ struct vfc_ctl {
 			uint32_t duel;        /* duel: samples taken so far in this round */
 			uint32_t duel_round;  /* duel: rounds of AD_DUEL_TICKS fought so far (undecided ones go on) */
 			double duel_sum[2];   /* duel: speed sums at [0] the settled level, [1] the challenger */
-			int state;            /* enum vfc__ad_state in ctl.c */
+			int state;            /* enum vfc__ad_state in controller.c */
 			uint32_t since;       /* ticks settled since the last probe */
 			double pre_mbps;      /* re-probes: the settled level's last sample */
 			double probe_mbps;    /* re-probes: a probe's sample, waiting for the settled level's next */
@@ -138,11 +138,11 @@ struct vfc_ctl {
  * adaptive[:key=value,...]" into *cfg (defaults filled in). Returns 0, or
  * -EINVAL with a message naming the bad part in err (if errlen > 0).
  */
-int vfc_ctl_parse(const char *spec, struct vfc_ctl_cfg *cfg, char *err, size_t errlen);
+int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char *err, size_t errlen);
 /* Defaults for a kind (what parsing the bare name gives). */
-void vfc_ctl_cfg_default(struct vfc_ctl_cfg *cfg, enum vfc_ctl_kind kind);
+void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind);
 /* The canonical spec with every parameter, e.g. "paper:i0=6450". Returns snprintf's result. */
-int vfc_ctl_format(const struct vfc_ctl_cfg *cfg, char *buf, size_t len);
+int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_t len);
 
 /*
  * Start a controller. initial_cap is the cap in force now (0 = none): dim
@@ -150,18 +150,18 @@ int vfc_ctl_format(const struct vfc_ctl_cfg *cfg, char *buf, size_t len);
  * its search from it, none/static/paper ignore it (paper starts at i0).
  * Returns 0, or -EINVAL for an inconsistent cfg (min > max, step <= 1, ...).
  */
-int vfc_ctl_init(struct vfc_ctl *ctl, const struct vfc_ctl_cfg *cfg, uint32_t initial_cap);
+int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_cfg *cfg, uint32_t initial_cap);
 /* Feed one tick; returns the cap to apply (0 = no cap). */
-uint32_t vfc_ctl_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s);
+uint32_t vfc_controller_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
 /* The cap to apply before the first tick (and the one last returned). */
-uint32_t vfc_ctl_cap(const struct vfc_ctl *ctl);
+uint32_t vfc_controller_cap(const struct vfc_controller *ctl);
 /* "none", "static", "paper", "dim", "adaptive". */
-const char *vfc_ctl_name(const struct vfc_ctl *ctl);
-const char *vfc_ctl_kind_name(enum vfc_ctl_kind kind);
+const char *vfc_controller_name(const struct vfc_controller *ctl);
+const char *vfc_controller_kind_name(enum vfc_controller_kind kind);
 /* A short word for the controller's state ("settled", "probe-down", "parked", "done", ...). */
-const char *vfc_ctl_state(const struct vfc_ctl *ctl);
+const char *vfc_controller_state(const struct vfc_controller *ctl);
 
 /* Help text for --help of the tools: every controller and parameter. */
-extern const char vfc_ctl_help[];
+extern const char vfc_controller_help[];
 
 #endif

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* monitor.c - the speed monitor: rates from cumulative, wrap-safe counters, one sample per tick. */
-#include "core/monitor.h"
+/* speed_sample.c - the speed monitor's sample math: rates from cumulative, wrap-safe counters, one sample per tick. */
+#include "core/speed_sample.h"
 
 #include <errno.h>
 #include <stddef.h>
 
 int vfc_mon_sample(const struct vfc_mon_counters *prev, const struct vfc_mon_counters *cur, uint32_t cap_hz,
-		   uint32_t depth, struct vfc_ctl_sample *s)
+		   uint32_t depth, struct vfc_speed_sample *s)
 {
 	uint64_t dt, bytes, ops, irqs, cpu;
 	double secs;
@@ -47,7 +47,7 @@ void vfc_mon_reset(struct vfc_mon *m)
 }
 
 int vfc_mon_poll(struct vfc_mon *m, const struct vfc_mon_counters *cur, uint32_t cap_hz, uint32_t depth,
-		 struct vfc_ctl_sample *s)
+		 struct vfc_speed_sample *s)
 {
 	if (!m->primed) {
 		m->prev = *cur;

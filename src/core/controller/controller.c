@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ctl.c - interrupt-rate controllers: none, static, the paper's one-shot rule, Linux-DIM style, adaptive. */
-#include "core/ctl.h"
+/* controller.c - interrupt-rate controllers: none, static, the paper's one-shot rule, Linux-DIM style, adaptive. */
+#include "core/controller/controller.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,7 +11,7 @@
 
 /* ---- configuration: defaults, parsing, formatting ---- */
 
-const char vfc_ctl_help[] =
+const char vfc_controller_help[] =
 	"Interrupt-rate controllers (--ctl SPEC):\n"
 	"  none                 no cap\n"
 	"  static:HZ            a fixed cap of HZ interrupts per second\n"
@@ -38,45 +38,45 @@ const char vfc_ctl_help[] =
 	"      shift=PCT        restart when speed at the settled cap moves by PCT twice (default 10)\n";
 
 static const char *const kind_names[] = {
-	[VFC_CTL_KIND_NONE] = "none",
-	[VFC_CTL_KIND_STATIC] = "static",
-	[VFC_CTL_KIND_PAPER] = "paper",
-	[VFC_CTL_KIND_DIM] = "dim",
-	[VFC_CTL_KIND_ADAPTIVE] = "adaptive",
+	[VFC_CONTROLLER_KIND_NONE] = "none",
+	[VFC_CONTROLLER_KIND_STATIC] = "static",
+	[VFC_CONTROLLER_KIND_PAPER] = "paper",
+	[VFC_CONTROLLER_KIND_DIM] = "dim",
+	[VFC_CONTROLLER_KIND_ADAPTIVE] = "adaptive",
 };
 
-const char *vfc_ctl_kind_name(enum vfc_ctl_kind kind)
+const char *vfc_controller_kind_name(enum vfc_controller_kind kind)
 {
 	if ((unsigned)kind >= sizeof(kind_names) / sizeof(kind_names[0]))
 		return "?";
 	return kind_names[kind];
 }
 
-const char *vfc_ctl_name(const struct vfc_ctl *ctl)
+const char *vfc_controller_name(const struct vfc_controller *ctl)
 {
-	return vfc_ctl_kind_name(ctl->cfg.kind);
+	return vfc_controller_kind_name(ctl->cfg.kind);
 }
 
-void vfc_ctl_cfg_default(struct vfc_ctl_cfg *cfg, enum vfc_ctl_kind kind)
+void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->kind = kind;
 	switch (kind) {
-	case VFC_CTL_KIND_NONE:
+	case VFC_CONTROLLER_KIND_NONE:
 		break;
-	case VFC_CTL_KIND_STATIC:
+	case VFC_CONTROLLER_KIND_STATIC:
 		cfg->static_hz = 0; /* must be given */
 		break;
-	case VFC_CTL_KIND_PAPER:
-		cfg->paper_i0_hz = VFC_CTL_PAPER_I0_HZ;
+	case VFC_CONTROLLER_KIND_PAPER:
+		cfg->paper_i0_hz = VFC_CONTROLLER_PAPER_I0_HZ;
 		break;
-	case VFC_CTL_KIND_DIM:
-		cfg->dim = (struct vfc_ctl_dim_cfg){
+	case VFC_CONTROLLER_KIND_DIM:
+		cfg->dim = (struct vfc_controller_dim_cfg){
 			.max_hz = 64000, .min_hz = 1000, .step = 2.0, .sig_pct = 10.0, .tired = 0, .rest = 0,
 		};
 		break;
-	case VFC_CTL_KIND_ADAPTIVE:
-		cfg->adaptive = (struct vfc_ctl_adaptive_cfg){
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
+		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
 			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
 		};
@@ -132,19 +132,19 @@ struct param {
 	bool is_u32;
 	double lo, hi;
 	const char *what; /* for the error message */
-	size_t off;       /* offset of the field in struct vfc_ctl_cfg */
+	size_t off;       /* offset of the field in struct vfc_controller_cfg */
 };
 
-#define P_U32(k, f, l, h, w) { k, true, l, h, w, offsetof(struct vfc_ctl_cfg, f) }
-#define P_DBL(k, f, l, h, w) { k, false, l, h, w, offsetof(struct vfc_ctl_cfg, f) }
+#define P_U32(k, f, l, h, w) { k, true, l, h, w, offsetof(struct vfc_controller_cfg, f) }
+#define P_DBL(k, f, l, h, w) { k, false, l, h, w, offsetof(struct vfc_controller_cfg, f) }
 
 static const struct param paper_params[] = {
-	P_U32("i0", paper_i0_hz, 0, VFC_CTL_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("i0", paper_i0_hz, 0, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
 };
 
 static const struct param dim_params[] = {
-	P_U32("max", dim.max_hz, 1, VFC_CTL_MAX_HZ, "an interrupt rate in Hz"),
-	P_U32("min", dim.min_hz, 1, VFC_CTL_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("max", dim.max_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("min", dim.min_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
 	P_DBL("step", dim.step, 1.01, 100, "a ratio"),
 	P_DBL("sig", dim.sig_pct, 0, 100, "a percentage"),
 	P_U32("tired", dim.tired, 0, 100000, "a number of ticks"),
@@ -152,8 +152,8 @@ static const struct param dim_params[] = {
 };
 
 static const struct param adaptive_params[] = {
-	P_U32("min", adaptive.min_hz, 1, VFC_CTL_MAX_HZ, "an interrupt rate in Hz"),
-	P_U32("max", adaptive.max_hz, 1, VFC_CTL_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("min", adaptive.min_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("max", adaptive.max_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
 	P_DBL("step", adaptive.step, 1.01, 10, "a ratio"),
 	P_DBL("band", adaptive.band_pct, 0, 50, "a percentage"),
 	P_DBL("margin", adaptive.margin, 1, 100, "a factor"),
@@ -168,45 +168,45 @@ static int ladder_size(double top, double bottom, double step)
 {
 	int n = 0;
 
-	for (double c = top; c >= bottom * (1 - 1e-9) && n <= VFC_CTL_MAX_LEVELS; c /= step)
+	for (double c = top; c >= bottom * (1 - 1e-9) && n <= VFC_CONTROLLER_MAX_LEVELS; c /= step)
 		n++;
 	return n;
 }
 
-static int check_cfg(const struct vfc_ctl_cfg *cfg, char *err, size_t errlen)
+static int check_cfg(const struct vfc_controller_cfg *cfg, char *err, size_t errlen)
 {
-	const char *name = vfc_ctl_kind_name(cfg->kind);
+	const char *name = vfc_controller_kind_name(cfg->kind);
 
 	switch (cfg->kind) {
-	case VFC_CTL_KIND_NONE:
-	case VFC_CTL_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_NONE:
+	case VFC_CONTROLLER_KIND_PAPER:
 		return 0;
-	case VFC_CTL_KIND_STATIC:
-		if (cfg->static_hz < 1 || cfg->static_hz > VFC_CTL_MAX_HZ)
+	case VFC_CONTROLLER_KIND_STATIC:
+		if (cfg->static_hz < 1 || cfg->static_hz > VFC_CONTROLLER_MAX_HZ)
 			return set_err(err, errlen, "static: the cap must be from 1 to %u Hz, got %u",
-				       VFC_CTL_MAX_HZ, cfg->static_hz);
+				       VFC_CONTROLLER_MAX_HZ, cfg->static_hz);
 		return 0;
-	case VFC_CTL_KIND_DIM:
+	case VFC_CONTROLLER_KIND_DIM:
 		if (cfg->dim.min_hz > cfg->dim.max_hz)
 			return set_err(err, errlen, "dim: min=%u is above max=%u", cfg->dim.min_hz, cfg->dim.max_hz);
 		if (!(cfg->dim.step > 1.0))
 			return set_err(err, errlen, "dim: step must be above 1");
-		if (ladder_size(cfg->dim.max_hz, cfg->dim.min_hz, cfg->dim.step) > VFC_CTL_MAX_LEVELS)
+		if (ladder_size(cfg->dim.max_hz, cfg->dim.min_hz, cfg->dim.step) > VFC_CONTROLLER_MAX_LEVELS)
 			return set_err(err, errlen, "dim: more than %d levels from max=%u to min=%u with step=%g",
-				       VFC_CTL_MAX_LEVELS, cfg->dim.max_hz, cfg->dim.min_hz, cfg->dim.step);
+				       VFC_CONTROLLER_MAX_LEVELS, cfg->dim.max_hz, cfg->dim.min_hz, cfg->dim.step);
 		return 0;
-	case VFC_CTL_KIND_ADAPTIVE:
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		if (cfg->adaptive.min_hz > cfg->adaptive.max_hz)
 			return set_err(err, errlen, "adaptive: min=%u is above max=%u", cfg->adaptive.min_hz,
 				       cfg->adaptive.max_hz);
 		if (!(cfg->adaptive.step > 1.0))
 			return set_err(err, errlen, "adaptive: step must be above 1");
 		if (ladder_size(cfg->adaptive.max_hz, cfg->adaptive.min_hz, cfg->adaptive.step) >
-		    VFC_CTL_MAX_LEVELS)
+		    VFC_CONTROLLER_MAX_LEVELS)
 			return set_err(err, errlen,
 				       "adaptive: more than %d levels from min=%u to max=%u with step=%g "
 				       "(raise step or narrow the range)",
-				       VFC_CTL_MAX_LEVELS, cfg->adaptive.min_hz, cfg->adaptive.max_hz,
+				       VFC_CONTROLLER_MAX_LEVELS, cfg->adaptive.min_hz, cfg->adaptive.max_hz,
 				       cfg->adaptive.step);
 		return 0;
 	}
@@ -214,7 +214,7 @@ static int check_cfg(const struct vfc_ctl_cfg *cfg, char *err, size_t errlen)
 }
 
 static int parse_params(const char *name, const char *args, const struct param *params, size_t nparams,
-			struct vfc_ctl_cfg *cfg, char *err, size_t errlen)
+			struct vfc_controller_cfg *cfg, char *err, size_t errlen)
 {
 	char buf[256];
 	char *save = NULL, *item;
@@ -264,7 +264,7 @@ static int parse_params(const char *name, const char *args, const struct param *
 	return 0;
 }
 
-int vfc_ctl_parse(const char *spec, struct vfc_ctl_cfg *cfg, char *err, size_t errlen)
+int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char *err, size_t errlen)
 {
 	static const char expected[] =
 		"expected none, static:HZ, paper[:i0=HZ], dim[:key=value,...] or adaptive[:key=value,...]";
@@ -284,27 +284,27 @@ int vfc_ctl_parse(const char *spec, struct vfc_ctl_cfg *cfg, char *err, size_t e
 			kind = (int)k;
 	if (kind < 0)
 		return set_err(err, errlen, "unknown controller '%.*s' (%s)", (int)nlen, spec, expected);
-	vfc_ctl_cfg_default(cfg, (enum vfc_ctl_kind)kind);
+	vfc_controller_cfg_default(cfg, (enum vfc_controller_kind)kind);
 
-	switch ((enum vfc_ctl_kind)kind) {
-	case VFC_CTL_KIND_NONE:
+	switch ((enum vfc_controller_kind)kind) {
+	case VFC_CONTROLLER_KIND_NONE:
 		if (args)
 			return set_err(err, errlen, "none: takes no parameters, got '%s'", args);
 		return 0;
-	case VFC_CTL_KIND_STATIC:
-		if (!args || !parse_u32(args, 1, VFC_CTL_MAX_HZ, &cfg->static_hz))
+	case VFC_CONTROLLER_KIND_STATIC:
+		if (!args || !parse_u32(args, 1, VFC_CONTROLLER_MAX_HZ, &cfg->static_hz))
 			return set_err(err, errlen, "static: expected static:HZ with HZ from 1 to %u, got '%s'",
-				       VFC_CTL_MAX_HZ, args ? args : spec);
+				       VFC_CONTROLLER_MAX_HZ, args ? args : spec);
 		return 0;
-	case VFC_CTL_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_PAPER:
 		r = args ? parse_params("paper", args, paper_params, 1, cfg, err, errlen) : 0;
 		break;
-	case VFC_CTL_KIND_DIM:
+	case VFC_CONTROLLER_KIND_DIM:
 		r = args ? parse_params("dim", args, dim_params, sizeof(dim_params) / sizeof(dim_params[0]), cfg,
 					err, errlen)
 			 : 0;
 		break;
-	case VFC_CTL_KIND_ADAPTIVE:
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		r = args ? parse_params("adaptive", args, adaptive_params,
 					sizeof(adaptive_params) / sizeof(adaptive_params[0]), cfg, err, errlen)
 			 : 0;
@@ -317,22 +317,22 @@ int vfc_ctl_parse(const char *spec, struct vfc_ctl_cfg *cfg, char *err, size_t e
 	return check_cfg(cfg, err, errlen);
 }
 
-int vfc_ctl_format(const struct vfc_ctl_cfg *cfg, char *buf, size_t len)
+int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_t len)
 {
-	const struct vfc_ctl_dim_cfg *d = &cfg->dim;
-	const struct vfc_ctl_adaptive_cfg *a = &cfg->adaptive;
+	const struct vfc_controller_dim_cfg *d = &cfg->dim;
+	const struct vfc_controller_adaptive_cfg *a = &cfg->adaptive;
 
 	switch (cfg->kind) {
-	case VFC_CTL_KIND_NONE:
+	case VFC_CONTROLLER_KIND_NONE:
 		return snprintf(buf, len, "none");
-	case VFC_CTL_KIND_STATIC:
+	case VFC_CONTROLLER_KIND_STATIC:
 		return snprintf(buf, len, "static:%u", cfg->static_hz);
-	case VFC_CTL_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_PAPER:
 		return snprintf(buf, len, "paper:i0=%u", cfg->paper_i0_hz);
-	case VFC_CTL_KIND_DIM:
+	case VFC_CONTROLLER_KIND_DIM:
 		return snprintf(buf, len, "dim:max=%u,min=%u,step=%g,sig=%g,tired=%u,rest=%u", d->max_hz, d->min_hz,
 				d->step, d->sig_pct, d->tired, d->rest);
-	case VFC_CTL_KIND_ADAPTIVE:
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
 				"change=%g,shift=%g",
@@ -348,13 +348,13 @@ static uint32_t hz_round(double hz)
 {
 	if (!(hz >= 1.0))
 		return 1;
-	if (hz >= (double)VFC_CTL_MAX_HZ)
-		return VFC_CTL_MAX_HZ;
+	if (hz >= (double)VFC_CONTROLLER_MAX_HZ)
+		return VFC_CONTROLLER_MAX_HZ;
 	return (uint32_t)lround(hz);
 }
 
 /* A tick in which nothing completed measures no speed. */
-static bool sample_idle(const struct vfc_ctl_sample *s)
+static bool sample_idle(const struct vfc_speed_sample *s)
 {
 	return !(s->ops_per_s > 0.0) || !(s->mbps > 0.0) || s->dt_ns == 0;
 }
@@ -378,7 +378,7 @@ static uint32_t nearest_level(const uint32_t *levels, uint32_t n, uint32_t hz)
 
 /* ---- paper: the seed's "Interrupt Rate Control", one adjustment ---- */
 
-static uint32_t paper_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
+static uint32_t paper_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
 	double j = s->mbps; /* j <- V_i */
 
@@ -423,7 +423,7 @@ static bool dim_sig(double a, double b, double pct)
 }
 
 /* +1 better, -1 worse, 0 same: speed first, then request rate, then (lower is better) interrupt rate. */
-static int dim_compare(const struct vfc_ctl_sample *cur, const struct vfc_ctl_sample *prev, double pct)
+static int dim_compare(const struct vfc_speed_sample *cur, const struct vfc_speed_sample *prev, double pct)
 {
 	if (dim_sig(cur->mbps, prev->mbps, pct))
 		return cur->mbps > prev->mbps ? 1 : -1;
@@ -434,7 +434,7 @@ static int dim_compare(const struct vfc_ctl_sample *cur, const struct vfc_ctl_sa
 	return 0;
 }
 
-static void dim_park(struct vfc_ctl *ctl, enum vfc__dim_state st)
+static void dim_park(struct vfc_controller *ctl, enum vfc__dim_state st)
 {
 	ctl->dim.state = st;
 	ctl->dim.have_ref = false;
@@ -443,7 +443,7 @@ static void dim_park(struct vfc_ctl *ctl, enum vfc__dim_state st)
 }
 
 /* One step in dir; at the end of the ladder there is nowhere to go: park on top there. */
-static void dim_move(struct vfc_ctl *ctl)
+static void dim_move(struct vfc_controller *ctl)
 {
 	int64_t next = (int64_t)ctl->dim.ix + ctl->dim.dir;
 
@@ -455,7 +455,7 @@ static void dim_move(struct vfc_ctl *ctl)
 }
 
 /* Leave parking: towards less moderation unless already at the top of the ladder. */
-static void dim_unpark(struct vfc_ctl *ctl)
+static void dim_unpark(struct vfc_controller *ctl)
 {
 	ctl->dim.state = DIM_GOING;
 	ctl->dim.turned = false;
@@ -464,7 +464,7 @@ static void dim_unpark(struct vfc_ctl *ctl)
 	dim_move(ctl);
 }
 
-static uint32_t dim_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
+static uint32_t dim_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
 	double pct = ctl->cfg.dim.sig_pct;
 	int cmp;
@@ -549,7 +549,7 @@ enum vfc__ad_state {
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
 #define AD_PROBE_PAIRS 3   /* re-probes below: pairs before a move down (or giving up on it) */
 
-static void ad_record(struct vfc_ctl *ctl, uint32_t k, double v)
+static void ad_record(struct vfc_controller *ctl, uint32_t k, double v)
 {
 	struct vfc__ad_level *l = &ctl->ad.mem[k];
 
@@ -560,7 +560,7 @@ static void ad_record(struct vfc_ctl *ctl, uint32_t k, double v)
 
 /* The machine's noise: consecutive samples at one level differ by this fraction on average. It
  * survives restarts (it belongs to the machine, not to a search). */
-static void ad_note_noise(struct vfc_ctl *ctl, uint32_t lvl, double v)
+static void ad_note_noise(struct vfc_controller *ctl, uint32_t lvl, double v)
 {
 	if (ctl->ad.have_prev && ctl->ad.prev_lvl == lvl && ctl->ad.prev_mbps + v > 0) {
 		double d = 2.0 * fabs(v - ctl->ad.prev_mbps) / (ctl->ad.prev_mbps + v);
@@ -578,14 +578,14 @@ static void ad_note_noise(struct vfc_ctl *ctl, uint32_t lvl, double v)
 /* A difference of the mean of `pairs` paired relative differences that noise makes once in a hundred
  * comparisons: z = 2.5 standard errors; the standard deviation of one difference is sqrt(pi / 2) =
  * 1.25 times its mean absolute value (the machine's noise). */
-static double ad_noise_z(const struct vfc_ctl *ctl, uint32_t pairs)
+static double ad_noise_z(const struct vfc_controller *ctl, uint32_t pairs)
 {
 	return ctl->ad.noise_n >= AD_NOISE_MIN_N ? 2.5 * 1.25 * ctl->ad.noise / sqrt((double)pairs) : 0;
 }
 
 /* What a level must win by over `pairs` paired samples (a duel's, or re-probes'): the band, and
  * what noise makes (ad_noise_z). */
-static double ad_margin(const struct vfc_ctl *ctl, uint32_t pairs)
+static double ad_margin(const struct vfc_controller *ctl, uint32_t pairs)
 {
 	double m = ctl->cfg.adaptive.band_pct / 100.0, z = ad_noise_z(ctl, pairs);
 
@@ -595,7 +595,7 @@ static double ad_margin(const struct vfc_ctl *ctl, uint32_t pairs)
 /* Is sample v at the settled level a shift, not noise? Beyond shift_pct of the level's mean, and
  * beyond AD_SHIFT_NOISE x the noise between consecutive samples: on a machine whose speed wanders
  * by 20% from one tick to the next, a 10% step says nothing. */
-static bool ad_shifted(const struct vfc_ctl *ctl, const struct vfc__ad_level *l, double v)
+static bool ad_shifted(const struct vfc_controller *ctl, const struct vfc__ad_level *l, double v)
 {
 	double lim = ctl->cfg.adaptive.shift_pct / 100.0;
 
@@ -606,7 +606,7 @@ static bool ad_shifted(const struct vfc_ctl *ctl, const struct vfc__ad_level *l,
 
 /* The best level mean. A level measured once counts with a discount of half the band: one lucky sample
  * must not hold the bar up for the levels that have been measured again and again. */
-static double ad_best(const struct vfc_ctl *ctl)
+static double ad_best(const struct vfc_controller *ctl)
 {
 	double best = 0, disc = 1.0 - ctl->cfg.adaptive.band_pct / 200.0;
 
@@ -620,7 +620,7 @@ static double ad_best(const struct vfc_ctl *ctl)
 	return best;
 }
 
-static uint32_t ad_best_level(const struct vfc_ctl *ctl)
+static uint32_t ad_best_level(const struct vfc_controller *ctl)
 {
 	double best = -1;
 	uint32_t k = ctl->ad.settled;
@@ -635,21 +635,21 @@ static uint32_t ad_best_level(const struct vfc_ctl *ctl)
 }
 
 /* Is level k's mean within the band of the best? */
-static bool ad_good(const struct vfc_ctl *ctl, uint32_t k)
+static bool ad_good(const struct vfc_controller *ctl, uint32_t k)
 {
 	const struct vfc__ad_level *l = &ctl->ad.mem[k];
 
 	return l->n && l->mean >= ad_best(ctl) * (1.0 - ctl->cfg.adaptive.band_pct / 100.0);
 }
 
-static bool ad_better(const struct vfc_ctl *ctl, uint32_t hi, uint32_t lo)
+static bool ad_better(const struct vfc_controller *ctl, uint32_t hi, uint32_t lo)
 {
 	return ctl->ad.mem[hi].n && ctl->ad.mem[lo].n &&
 	       ctl->ad.mem[hi].mean > ctl->ad.mem[lo].mean * (1.0 + ctl->cfg.adaptive.band_pct / 100.0);
 }
 
 /* Lowest level whose cap is >= hz (the top if none). */
-static uint32_t ad_level_at_least(const struct vfc_ctl *ctl, double hz)
+static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
 {
 	for (uint32_t k = 0; k < ctl->ad.nlevels; k++)
 		if ((double)ctl->ad.levels[k] >= hz)
@@ -658,7 +658,7 @@ static uint32_t ad_level_at_least(const struct vfc_ctl *ctl, double hz)
 }
 
 /* The cliff floor from the best speed seen since the (re)start: no eligible level is below it. */
-static uint32_t ad_floor_ix(const struct vfc_ctl *ctl)
+static uint32_t ad_floor_ix(const struct vfc_controller *ctl)
 {
 	double best = ad_best(ctl);
 
@@ -671,7 +671,7 @@ static uint32_t ad_floor_ix(const struct vfc_ctl *ctl)
 /* The lowest cap within band of the best: walk down from the best level while the next level below is
  * measured and good, never below from. On a unimodal curve the good levels are contiguous, so a good
  * level beyond an unmeasured or bad one is noise, not evidence. */
-static uint32_t ad_lowest_good(const struct vfc_ctl *ctl, uint32_t from)
+static uint32_t ad_lowest_good(const struct vfc_controller *ctl, uint32_t from)
 {
 	uint32_t k = ad_best_level(ctl);
 
@@ -685,7 +685,7 @@ static uint32_t ad_lowest_good(const struct vfc_ctl *ctl, uint32_t from)
 /* Where a search ends: the lowest good level from `from` up; but a candidate below the best level
  * that was measured once may owe its place to one lucky sample: take the level above it, and let the
  * averaged re-probes walk down later if it really is as good. */
-static uint32_t ad_pick(const struct vfc_ctl *ctl, uint32_t from)
+static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
 {
 	uint32_t cand = ad_lowest_good(ctl, from);
 
@@ -699,7 +699,7 @@ static uint32_t ad_pick(const struct vfc_ctl *ctl, uint32_t from)
  * after AD_DUEL_FIRST; once the top lost, the duel AD_DUEL_JUMP levels up after AD_DUEL_NEXT (the
  * settled level was just measured in the duel); after a won duel, the next one further up at the
  * re-probes (every probe ticks, AD_DUEL_AFTER if re-probes are off). */
-static uint32_t ad_duel_wait(const struct vfc_ctl *ctl)
+static uint32_t ad_duel_wait(const struct vfc_controller *ctl)
 {
 	if (ctl->ad.refine)
 		return AD_DUEL_NEXT;
@@ -709,7 +709,7 @@ static uint32_t ad_duel_wait(const struct vfc_ctl *ctl)
 }
 
 /* Forget the re-probes' evidence: it belongs to one settled level. */
-static void ad_probes_reset(struct vfc_ctl *ctl)
+static void ad_probes_reset(struct vfc_controller *ctl)
 {
 	ctl->ad.probe_dir = 0;
 	ctl->ad.probe_up_next = ctl->ad.down_off = false;
@@ -717,7 +717,7 @@ static void ad_probes_reset(struct vfc_ctl *ctl)
 	ctl->ad.pair_n[0] = ctl->ad.pair_n[1] = 0;
 }
 
-static void ad_settle(struct vfc_ctl *ctl, uint32_t k)
+static void ad_settle(struct vfc_controller *ctl, uint32_t k)
 {
 	ctl->ad.settled = k;
 	ctl->ad.ix = k;
@@ -737,7 +737,7 @@ static void ad_settle(struct vfc_ctl *ctl, uint32_t k)
  * noisy machine a few lucky pairs must not walk the cap down a slope. A level below that is, beyond
  * noise, worse by more than the band is not probed again: near the cliff, each probe there costs
  * much. Returns true if it moved. */
-static bool ad_probe_pair(struct vfc_ctl *ctl, double v, uint32_t fl)
+static bool ad_probe_pair(struct vfc_controller *ctl, double v, uint32_t fl)
 {
 	double half = ctl->cfg.adaptive.band_pct / 200.0, ref = (ctl->ad.pre_mbps + v) / 2, mean;
 	unsigned up = ctl->ad.probe_dir > 0;
@@ -765,7 +765,7 @@ static bool ad_probe_pair(struct vfc_ctl *ctl, double v, uint32_t fl)
 
 /* The search found cand: check once, at the end, whether the level above is better (the start point may
  * have been below the peak); the risky probes below were done first, this one is on the flat side. */
-static void ad_finish(struct vfc_ctl *ctl, uint32_t cand)
+static void ad_finish(struct vfc_controller *ctl, uint32_t cand)
 {
 	if (!ctl->ad.upchecked && cand + 1 < ctl->ad.nlevels && !ctl->ad.mem[cand + 1].n) {
 		ctl->ad.upchecked = true;
@@ -779,7 +779,7 @@ static void ad_finish(struct vfc_ctl *ctl, uint32_t cand)
 }
 
 /* Bisect between lo (bad or below the floor; -1 = none) and the lowest good candidate. */
-static void ad_bisect(struct vfc_ctl *ctl)
+static void ad_bisect(struct vfc_controller *ctl)
 {
 	uint32_t fl = ad_floor_ix(ctl);
 	uint32_t cand = ad_lowest_good(ctl, fl);
@@ -796,7 +796,7 @@ static void ad_bisect(struct vfc_ctl *ctl)
 }
 
 /* After s0 is measured: bisect down to the lowest good level, then check one level up. */
-static void ad_after_start(struct vfc_ctl *ctl)
+static void ad_after_start(struct vfc_controller *ctl)
 {
 	ctl->ad.lo = -1;
 	ad_bisect(ctl);
@@ -804,9 +804,9 @@ static void ad_after_start(struct vfc_ctl *ctl)
 
 /* Forget the levels' means and search again from what sample s (taken at level lvl) tells. What the
  * duels found stays (the caller clears it when the workload changed). */
-static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint32_t lvl)
+static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
-	const struct vfc_ctl_adaptive_cfg *a = &ctl->cfg.adaptive;
+	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
 	double fl = s->depth ? a->margin * s->ops_per_s / (double)s->depth : 0;
 	double cap = (double)ctl->ad.levels[lvl];
 	double target;
@@ -856,7 +856,7 @@ static void ad_restart(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s, uint
  * level, with sample v as its first. A full search would run on samples of the new phase, unpaired:
  * on the device's VM, whose phases of 10 to 20% for a second or two read as shifts, such searches
  * landed a level or three below the best (AES 1 KiB at depth 32: 33 kHz, 0.91 of the oracle). */
-static void ad_reanchor(struct vfc_ctl *ctl, double v)
+static void ad_reanchor(struct vfc_controller *ctl, double v)
 {
 	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
 	ad_record(ctl, ctl->ad.settled, v);
@@ -864,7 +864,7 @@ static void ad_reanchor(struct vfc_ctl *ctl, double v)
 	ctl->ad.reanchors++;
 }
 
-static bool ad_workload_changed(const struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
+static bool ad_workload_changed(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
 	double lim = ctl->cfg.adaptive.change_pct / 100.0;
 
@@ -878,9 +878,9 @@ static bool ad_workload_changed(const struct vfc_ctl *ctl, const struct vfc_ctl_
 	return (ctl->ad.ref_depth == 0) != (s->depth == 0);
 }
 
-static uint32_t ad_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
+static uint32_t ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
-	const struct vfc_ctl_adaptive_cfg *a = &ctl->cfg.adaptive;
+	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
 	uint32_t lvl, fl;
 	bool changed;
 	int st;
@@ -1098,7 +1098,7 @@ out:
 
 /* ---- the interface ---- */
 
-int vfc_ctl_init(struct vfc_ctl *ctl, const struct vfc_ctl_cfg *cfg, uint32_t initial_cap)
+int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_cfg *cfg, uint32_t initial_cap)
 {
 	if (!ctl || !cfg || check_cfg(cfg, NULL, 0) < 0)
 		return -EINVAL;
@@ -1106,19 +1106,19 @@ int vfc_ctl_init(struct vfc_ctl *ctl, const struct vfc_ctl_cfg *cfg, uint32_t in
 	ctl->cfg = *cfg;
 
 	switch (cfg->kind) {
-	case VFC_CTL_KIND_NONE:
+	case VFC_CONTROLLER_KIND_NONE:
 		ctl->cap = 0;
 		break;
-	case VFC_CTL_KIND_STATIC:
+	case VFC_CONTROLLER_KIND_STATIC:
 		ctl->cap = cfg->static_hz;
 		break;
-	case VFC_CTL_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_PAPER:
 		ctl->cap = cfg->paper_i0_hz;
 		break;
-	case VFC_CTL_KIND_DIM: {
+	case VFC_CONTROLLER_KIND_DIM: {
 		double c = cfg->dim.max_hz;
 
-		for (uint32_t k = 0; k < VFC_CTL_MAX_LEVELS && c >= cfg->dim.min_hz * (1 - 1e-9); k++, c /= cfg->dim.step)
+		for (uint32_t k = 0; k < VFC_CONTROLLER_MAX_LEVELS && c >= cfg->dim.min_hz * (1 - 1e-9); k++, c /= cfg->dim.step)
 			ctl->dim.levels[ctl->dim.nlevels++] = hz_round(c);
 		ctl->dim.ix = initial_cap ? nearest_level(ctl->dim.levels, ctl->dim.nlevels, initial_cap) : 0;
 		ctl->dim.tired_max = cfg->dim.tired ? cfg->dim.tired : 2 * ctl->dim.nlevels;
@@ -1128,10 +1128,10 @@ int vfc_ctl_init(struct vfc_ctl *ctl, const struct vfc_ctl_cfg *cfg, uint32_t in
 		ctl->cap = ctl->dim.levels[ctl->dim.ix];
 		break;
 	}
-	case VFC_CTL_KIND_ADAPTIVE: {
+	case VFC_CONTROLLER_KIND_ADAPTIVE: {
 		double c = cfg->adaptive.min_hz;
 
-		for (uint32_t k = 0; k < VFC_CTL_MAX_LEVELS && c <= cfg->adaptive.max_hz * (1 + 1e-9);
+		for (uint32_t k = 0; k < VFC_CONTROLLER_MAX_LEVELS && c <= cfg->adaptive.max_hz * (1 + 1e-9);
 		     k++, c *= cfg->adaptive.step)
 			ctl->ad.levels[ctl->ad.nlevels++] = hz_round(c);
 		ctl->ad.ix = initial_cap ? nearest_level(ctl->ad.levels, ctl->ad.nlevels, initial_cap)
@@ -1145,44 +1145,44 @@ int vfc_ctl_init(struct vfc_ctl *ctl, const struct vfc_ctl_cfg *cfg, uint32_t in
 	return 0;
 }
 
-uint32_t vfc_ctl_step(struct vfc_ctl *ctl, const struct vfc_ctl_sample *s)
+uint32_t vfc_controller_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
 	ctl->ticks++;
 	switch (ctl->cfg.kind) {
-	case VFC_CTL_KIND_NONE:
+	case VFC_CONTROLLER_KIND_NONE:
 		return ctl->cap = 0;
-	case VFC_CTL_KIND_STATIC:
+	case VFC_CONTROLLER_KIND_STATIC:
 		return ctl->cap = ctl->cfg.static_hz;
-	case VFC_CTL_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_PAPER:
 		return paper_step(ctl, s);
-	case VFC_CTL_KIND_DIM:
+	case VFC_CONTROLLER_KIND_DIM:
 		return dim_step(ctl, s);
-	case VFC_CTL_KIND_ADAPTIVE:
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		return ad_step(ctl, s);
 	}
 	return ctl->cap;
 }
 
-uint32_t vfc_ctl_cap(const struct vfc_ctl *ctl)
+uint32_t vfc_controller_cap(const struct vfc_controller *ctl)
 {
 	return ctl->cap;
 }
 
-const char *vfc_ctl_state(const struct vfc_ctl *ctl)
+const char *vfc_controller_state(const struct vfc_controller *ctl)
 {
 	static const char *const dim_states[] = { "going", "parked", "tired" };
 	static const char *const ad_states[] = { "start",   "measure", "upcheck",    "climb",
 						 "descend", "settled", "probe-down", "probe-up", "duel" };
 
 	switch (ctl->cfg.kind) {
-	case VFC_CTL_KIND_NONE:
-	case VFC_CTL_KIND_STATIC:
+	case VFC_CONTROLLER_KIND_NONE:
+	case VFC_CONTROLLER_KIND_STATIC:
 		return "fixed";
-	case VFC_CTL_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_PAPER:
 		return ctl->paper.done ? "done" : "watching";
-	case VFC_CTL_KIND_DIM:
+	case VFC_CONTROLLER_KIND_DIM:
 		return ctl->dim.state >= 0 && ctl->dim.state < 3 ? dim_states[ctl->dim.state] : "?";
-	case VFC_CTL_KIND_ADAPTIVE:
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		return ctl->ad.state >= 0 && ctl->ad.state < 9 ? ad_states[ctl->ad.state] : "?";
 	}
 	return "?";

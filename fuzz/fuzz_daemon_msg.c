@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fuzz_ctl_msg.c - libFuzzer target: vfcd's message parsing and dispatch (HELLO, CTL, admin) on a live PF. */
+/* fuzz_daemon_msg.c - libFuzzer target: vfcd's message parsing and dispatch (HELLO, MBOX, admin) on a live PF. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint16_t types[] = { VFCD_MSG_HELLO, VFCD_MSG_CTL,    VFCD_MSG_NOTE_CTL, VFCD_MSG_INFO,
+	static const uint16_t types[] = { VFCD_MSG_HELLO, VFCD_MSG_MBOX,    VFCD_MSG_NOTE_CONTROLLER, VFCD_MSG_INFO,
 					  VFCD_MSG_LIST,  VFCD_MSG_SHOW,   VFCD_MSG_POLICY,   VFCD_MSG_RESET };
 	struct vfcd_client *c;
 	uint8_t mode;

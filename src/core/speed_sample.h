@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* monitor.h - the speed monitor: rates from cumulative, wrap-safe counters, one sample per tick. */
-#ifndef VFC_CORE_MONITOR_H
-#define VFC_CORE_MONITOR_H
+/* speed_sample.h - the speed monitor's sample math: rates from cumulative, wrap-safe counters, one sample per tick. */
+#ifndef VFC_CORE_SPEED_SAMPLE_H
+#define VFC_CORE_SPEED_SAMPLE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,7 +23,7 @@ struct vfc_mon_counters {
 };
 
 /* One tick's worth of measurements: what every controller is fed. */
-struct vfc_ctl_sample {
+struct vfc_speed_sample {
 	uint64_t t_ns;          /* end of the tick */
 	uint64_t dt_ns;         /* length of the tick (> 0) */
 	double mbps;            /* payload speed, MB/s (10^6 B/s) */
@@ -64,7 +64,7 @@ static inline uint64_t vfc_mon_widen32(uint64_t prev64, uint32_t cur32)
  * time passed (cur->t_ns == prev->t_ns): *s is then left untouched.
  */
 int vfc_mon_sample(const struct vfc_mon_counters *prev, const struct vfc_mon_counters *cur, uint32_t cap_hz,
-		   uint32_t depth, struct vfc_ctl_sample *s);
+		   uint32_t depth, struct vfc_speed_sample *s);
 
 /* Is a tick due at now_ns, the last one having been at last_tick_ns? Wrap-safe. */
 static inline bool vfc_mon_tick_due(uint64_t now_ns, uint64_t last_tick_ns, uint64_t tick_ns)
@@ -91,6 +91,6 @@ void vfc_mon_init(struct vfc_mon *m, uint64_t tick_ns);
 /* Forget the reference reading (after a VF reset, say): the next poll only primes. */
 void vfc_mon_reset(struct vfc_mon *m);
 int vfc_mon_poll(struct vfc_mon *m, const struct vfc_mon_counters *cur, uint32_t cap_hz, uint32_t depth,
-		 struct vfc_ctl_sample *s);
+		 struct vfc_speed_sample *s);
 
 #endif

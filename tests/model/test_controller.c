@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_ctl.c - the controllers against synthetic sample streams from a plant model (tests/model/plant.h). */
+/* test_controller.c - the controllers against synthetic sample streams from a plant model (tests/model/plant.h). */
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -11,23 +11,23 @@
 
 #include <cmocka.h>
 
-#include "core/ctl.h"
+#include "core/controller/controller.h"
 #include "plant.h"
 
-static void ctl_new(struct vfc_ctl *c, const char *spec, uint32_t initial_cap)
+static void ctl_new(struct vfc_controller *c, const char *spec, uint32_t initial_cap)
 {
-	struct vfc_ctl_cfg cfg;
+	struct vfc_controller_cfg cfg;
 	char err[256];
 
-	if (vfc_ctl_parse(spec, &cfg, err, sizeof(err)) != 0)
+	if (vfc_controller_parse(spec, &cfg, err, sizeof(err)) != 0)
 		fail_msg("parse '%s': %s", spec, err);
-	assert_int_equal(vfc_ctl_init(c, &cfg, initial_cap), 0);
+	assert_int_equal(vfc_controller_init(c, &cfg, initial_cap), 0);
 }
 
 /* A hand-made sample. */
-static struct vfc_ctl_sample smp(double mbps, double irq_hz, uint32_t cap)
+static struct vfc_speed_sample smp(double mbps, double irq_hz, uint32_t cap)
 {
-	struct vfc_ctl_sample s = { .t_ns = 0, .dt_ns = 100000000ull, .mbps = mbps, .irq_hz = irq_hz,
+	struct vfc_speed_sample s = { .t_ns = 0, .dt_ns = 100000000ull, .mbps = mbps, .irq_hz = irq_hz,
 				    .mean_req_bytes = 16384, .cap_hz = cap, .depth = 32 };
 
 	s.ops_per_s = mbps * 1e6 / 16384;
@@ -38,17 +38,17 @@ static struct vfc_ctl_sample smp(double mbps, double irq_hz, uint32_t cap)
 
 static void expect_err(const char *spec, const char *needle)
 {
-	struct vfc_ctl_cfg cfg;
+	struct vfc_controller_cfg cfg;
 	char err[256];
 
-	assert_int_equal(vfc_ctl_parse(spec, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vfc_controller_parse(spec, &cfg, err, sizeof(err)), -EINVAL);
 	if (!strstr(err, needle))
 		fail_msg("spec '%s': error '%s' does not mention '%s'", spec, err, needle);
 }
 
 static void test_parse(void **state)
 {
-	struct vfc_ctl_cfg cfg, again;
+	struct vfc_controller_cfg cfg, again;
 	char buf[512], err[256];
 	const char *good[] = { "none", "static:5000", "paper", "paper:i0=0", "paper:i0=12000", "dim",
 			       "dim:max=100000,min=500,step=1.5,sig=5,tired=8,rest=3", "adaptive",
@@ -56,31 +56,31 @@ static void test_parse(void **state)
 			       "min=200,max=500000,step=1.3" };
 
 	(void)state;
-	assert_int_equal(vfc_ctl_parse("static:5000", &cfg, err, sizeof(err)), 0);
-	assert_int_equal(cfg.kind, VFC_CTL_KIND_STATIC);
+	assert_int_equal(vfc_controller_parse("static:5000", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.kind, VFC_CONTROLLER_KIND_STATIC);
 	assert_int_equal(cfg.static_hz, 5000);
-	assert_int_equal(vfc_ctl_parse("paper", &cfg, err, sizeof(err)), 0);
-	assert_int_equal(cfg.paper_i0_hz, VFC_CTL_PAPER_I0_HZ);
-	assert_int_equal(vfc_ctl_parse("adaptive:band=1.5,probe=7", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(vfc_controller_parse("paper", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.paper_i0_hz, VFC_CONTROLLER_PAPER_I0_HZ);
+	assert_int_equal(vfc_controller_parse("adaptive:band=1.5,probe=7", &cfg, err, sizeof(err)), 0);
 	assert_float_equal(cfg.adaptive.band_pct, 1.5, 0);
 	assert_int_equal(cfg.adaptive.probe, 7);
 	assert_float_equal(cfg.adaptive.margin, 1.15, 0); /* default kept */
-	assert_int_equal(vfc_ctl_parse("dim:sig=5", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(vfc_controller_parse("dim:sig=5", &cfg, err, sizeof(err)), 0);
 	assert_float_equal(cfg.dim.sig_pct, 5, 0);
 	assert_int_equal(cfg.dim.max_hz, 64000);
 
 	/* Every spec formats to a canonical one that parses back to the same configuration. */
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		if (vfc_ctl_parse(good[i], &cfg, err, sizeof(err)))
+		if (vfc_controller_parse(good[i], &cfg, err, sizeof(err)))
 			fail_msg("'%s': %s", good[i], err);
-		assert_true(vfc_ctl_format(&cfg, buf, sizeof(buf)) > 0);
-		if (vfc_ctl_parse(buf, &again, err, sizeof(err)))
+		assert_true(vfc_controller_format(&cfg, buf, sizeof(buf)) > 0);
+		if (vfc_controller_parse(buf, &again, err, sizeof(err)))
 			fail_msg("'%s' -> '%s': %s", good[i], buf, err);
 		assert_memory_equal(&cfg, &again, sizeof(cfg));
 	}
-	assert_non_null(strstr(vfc_ctl_help, "margin="));
-	assert_non_null(strstr(vfc_ctl_help, "tired="));
-	assert_non_null(strstr(vfc_ctl_help, "i0="));
+	assert_non_null(strstr(vfc_controller_help, "margin="));
+	assert_non_null(strstr(vfc_controller_help, "tired="));
+	assert_non_null(strstr(vfc_controller_help, "i0="));
 }
 
 static void test_parse_errors(void **state)
@@ -107,87 +107,87 @@ static void test_parse_errors(void **state)
 	expect_err("adaptive:band=2,", "empty parameter");
 	expect_err("adaptive:", "empty parameter");
 	expect_err("adaptive:min=1,max=100000000,step=1.05", "more than 64 levels");
-	assert_int_equal(vfc_ctl_parse(NULL, &(struct vfc_ctl_cfg){ 0 }, NULL, 0), -EINVAL);
+	assert_int_equal(vfc_controller_parse(NULL, &(struct vfc_controller_cfg){ 0 }, NULL, 0), -EINVAL);
 }
 
 /* ---- none, static ---- */
 
 static void test_none_static(void **state)
 {
-	struct vfc_ctl c;
-	struct vfc_ctl_sample s = smp(1000, 60000, 0);
+	struct vfc_controller c;
+	struct vfc_speed_sample s = smp(1000, 60000, 0);
 
 	(void)state;
 	ctl_new(&c, "none", 1234);
-	assert_int_equal(vfc_ctl_cap(&c), 0);
+	assert_int_equal(vfc_controller_cap(&c), 0);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(vfc_ctl_step(&c, &s), 0);
-	assert_string_equal(vfc_ctl_name(&c), "none");
+		assert_int_equal(vfc_controller_step(&c, &s), 0);
+	assert_string_equal(vfc_controller_name(&c), "none");
 	ctl_new(&c, "static:4321", 0);
-	assert_int_equal(vfc_ctl_cap(&c), 4321);
+	assert_int_equal(vfc_controller_cap(&c), 4321);
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(vfc_ctl_step(&c, &s), 4321);
-	assert_string_equal(vfc_ctl_name(&c), "static");
+		assert_int_equal(vfc_controller_step(&c, &s), 4321);
+	assert_string_equal(vfc_controller_name(&c), "static");
 }
 
 /* ---- paper ---- */
 
 static void test_paper_one_shot(void **state)
 {
-	struct vfc_ctl c;
-	struct vfc_ctl_sample s;
+	struct vfc_controller c;
+	struct vfc_speed_sample s;
 	const double v[] = { 500, 800, 800, 1000 }; /* rising (with one equal tick), best 1000 */
 	const double irq[] = { 2000, 3000, 3500, 4000 };
 
 	(void)state;
 	ctl_new(&c, "paper:i0=6000", 0);
-	assert_int_equal(vfc_ctl_cap(&c), 6000); /* starts at I0 */
+	assert_int_equal(vfc_controller_cap(&c), 6000); /* starts at I0 */
 	for (int i = 0; i < 4; i++) {
 		s = smp(v[i], irq[i], 6000);
-		assert_int_equal(vfc_ctl_step(&c, &s), 6000);
+		assert_int_equal(vfc_controller_step(&c, &s), 6000);
 	}
 	assert_int_equal(c.paper.t, 3); /* three improvements: the equal tick is not one */
-	assert_string_equal(vfc_ctl_state(&c), "watching");
+	assert_string_equal(vfc_controller_state(&c), "watching");
 	s = smp(0, 0, 6000);
 	s.ops_per_s = 0; /* an idle tick measures nothing */
-	assert_int_equal(vfc_ctl_step(&c, &s), 6000);
+	assert_int_equal(vfc_controller_step(&c, &s), 6000);
 	s = smp(990, 4100, 6000); /* the first slower tick: cap <- the previous tick's rate */
-	assert_int_equal(vfc_ctl_step(&c, &s), 4000);
-	assert_string_equal(vfc_ctl_state(&c), "done");
+	assert_int_equal(vfc_controller_step(&c, &s), 4000);
+	assert_string_equal(vfc_controller_state(&c), "done");
 	/* Never again: slower, faster, another workload entirely. */
 	for (int i = 0; i < 50; i++) {
 		s = smp(i % 2 ? 100 : 3000, i % 2 ? 50 : 4000, 4000);
 		s.mean_req_bytes = i < 25 ? 16384 : 1024;
-		assert_int_equal(vfc_ctl_step(&c, &s), 4000);
+		assert_int_equal(vfc_controller_step(&c, &s), 4000);
 	}
 }
 
 static void test_paper_edges(void **state)
 {
-	struct vfc_ctl c;
-	struct vfc_ctl_sample s;
+	struct vfc_controller c;
+	struct vfc_speed_sample s;
 
 	(void)state;
 	/* i0=0: start uncapped; the one cap is the previous tick's rate. */
 	ctl_new(&c, "paper:i0=0", 0);
-	assert_int_equal(vfc_ctl_cap(&c), 0);
+	assert_int_equal(vfc_controller_cap(&c), 0);
 	s = smp(1000, 63000.4, 0);
-	assert_int_equal(vfc_ctl_step(&c, &s), 0);
+	assert_int_equal(vfc_controller_step(&c, &s), 0);
 	s = smp(900, 70000, 0);
-	assert_int_equal(vfc_ctl_step(&c, &s), 63000); /* rounded to the nearest Hz */
+	assert_int_equal(vfc_controller_step(&c, &s), 63000); /* rounded to the nearest Hz */
 
 	/* The adjusted cap must be below the initial one: a previous rate above it changes nothing,
 	 * and the one shot is spent. */
 	ctl_new(&c, "paper", 0);
 	s = smp(1000, 6449.6, 6450);
-	vfc_ctl_step(&c, &s);
+	vfc_controller_step(&c, &s);
 	s = smp(999, 6000, 6450);
-	assert_int_equal(vfc_ctl_step(&c, &s), 6450);
-	assert_string_equal(vfc_ctl_state(&c), "done");
+	assert_int_equal(vfc_controller_step(&c, &s), 6450);
+	assert_string_equal(vfc_controller_state(&c), "done");
 	s = smp(2000, 3000, 6450);
-	vfc_ctl_step(&c, &s);
+	vfc_controller_step(&c, &s);
 	s = smp(100, 3000, 6450);
-	assert_int_equal(vfc_ctl_step(&c, &s), 6450);
+	assert_int_equal(vfc_controller_step(&c, &s), 6450);
 
 	/* Against the plant: starting uncapped on 16 KiB at depth 32, it ends at a cap equal to the
 	 * interrupt rate of the tick before the first drop, and stays there. */
@@ -197,10 +197,10 @@ static void test_paper_edges(void **state)
 		double prev_irq = 0;
 
 		ctl_new(&c, "paper:i0=0", 0);
-		cap = last = vfc_ctl_cap(&c);
+		cap = last = vfc_controller_cap(&c);
 		for (int t = 0; t < 60; t++) {
 			s = plant_tick(&p, cap);
-			cap = vfc_ctl_step(&c, &s);
+			cap = vfc_controller_step(&c, &s);
 			if (cap != last) {
 				changes++;
 				assert_int_equal(cap, (uint32_t)lround(prev_irq));
@@ -217,7 +217,7 @@ static void test_paper_edges(void **state)
 
 static void test_dim_climb_turn_park(void **state)
 {
-	struct vfc_ctl c;
+	struct vfc_controller c;
 	struct plant p = plant_workload(16, 32, 11);
 	uint32_t cap, caps[80];
 	int parked_at = -1, turned_at = -1, left_at = -1;
@@ -225,21 +225,21 @@ static void test_dim_climb_turn_park(void **state)
 	(void)state;
 	p.noise = 0.0;
 	ctl_new(&c, "dim", 0);
-	cap = vfc_ctl_cap(&c);
+	cap = vfc_controller_cap(&c);
 	assert_int_equal(cap, 64000); /* top of the ladder */
 	for (int t = 0; t < 80; t++) {
-		struct vfc_ctl_sample s;
+		struct vfc_speed_sample s;
 
 		if (t == 40) /* a new workload: 1 KiB requests, the best cap moves up 10x */
 			p = plant_workload(1, 32, 11), p.noise = 0.0;
 		s = plant_tick(&p, cap);
-		cap = vfc_ctl_step(&c, &s);
+		cap = vfc_controller_step(&c, &s);
 		caps[t] = cap;
 		if (t > 0 && t < 40 && turned_at < 0 && caps[t] > caps[t - 1])
 			turned_at = t;
-		if (t < 40 && parked_at < 0 && !strcmp(vfc_ctl_state(&c), "parked"))
+		if (t < 40 && parked_at < 0 && !strcmp(vfc_controller_state(&c), "parked"))
 			parked_at = t;
-		if (t >= 40 && left_at < 0 && !strcmp(vfc_ctl_state(&c), "going"))
+		if (t >= 40 && left_at < 0 && !strcmp(vfc_controller_state(&c), "going"))
 			left_at = t;
 	}
 	/* It climbed down the ladder (less moderation was worse: 64k -> 32k -> ... ), */
@@ -263,19 +263,19 @@ static void test_dim_climb_turn_park(void **state)
 
 static void test_dim_tired(void **state)
 {
-	struct vfc_ctl c;
+	struct vfc_controller c;
 	uint32_t cap, tired_cap = 0;
 	int tired_ticks = 0, back = 0, in_tired = 0;
 
 	(void)state;
 	/* Speed, request rate and interrupt rate all the same whatever the cap: no step ever wins. */
 	ctl_new(&c, "dim:tired=3,rest=4,max=64000,min=1000", 0);
-	cap = vfc_ctl_cap(&c);
+	cap = vfc_controller_cap(&c);
 	for (int t = 0; t < 30; t++) {
-		struct vfc_ctl_sample s = smp(1000, 500, cap);
+		struct vfc_speed_sample s = smp(1000, 500, cap);
 
-		cap = vfc_ctl_step(&c, &s);
-		if (!strcmp(vfc_ctl_state(&c), "tired")) {
+		cap = vfc_controller_step(&c, &s);
+		if (!strcmp(vfc_controller_state(&c), "tired")) {
 			if (!in_tired)
 				tired_cap = cap;
 			assert_int_equal(cap, tired_cap); /* rests in place */
@@ -297,7 +297,7 @@ static double true_ratio(const struct plant *p, uint32_t cap)
 	return plant_speed(p, cap) / plant_best(p, NULL);
 }
 
-static uint32_t settled_cap(const struct vfc_ctl *c)
+static uint32_t settled_cap(const struct vfc_controller *c)
 {
 	return c->ad.levels[c->ad.settled];
 }
@@ -317,16 +317,16 @@ static void test_adaptive_settles(void **state)
 	for (size_t i = 0; i < 4; i++) {
 		for (size_t j = 0; j < 2; j++) {
 			struct plant p = plant_workload(kib[i], depth[j], 1000 + i * 10 + j);
-			struct vfc_ctl c;
+			struct vfc_controller c;
 			uint32_t cap;
 			double sum = 0, r;
 
 			ctl_new(&c, "adaptive", 0); /* from uncapped */
-			cap = vfc_ctl_cap(&c);
+			cap = vfc_controller_cap(&c);
 			for (int t = 0; t < 120; t++) {
-				struct vfc_ctl_sample s = plant_tick(&p, cap);
+				struct vfc_speed_sample s = plant_tick(&p, cap);
 
-				cap = vfc_ctl_step(&c, &s);
+				cap = vfc_controller_step(&c, &s);
 				if (t >= 60)
 					sum += true_ratio(&p, cap);
 			}
@@ -354,17 +354,17 @@ static unsigned run_seeds(const char *name, const struct plant *proto, double r[
 
 	for (uint64_t seed = 1; seed <= 20; seed++) {
 		struct plant p = *proto;
-		struct vfc_ctl c;
+		struct vfc_controller c;
 		uint32_t cap, e0 = 0;
 		double sum = 0;
 
 		p.rng = seed;
 		ctl_new(&c, "adaptive", 0);
-		cap = vfc_ctl_cap(&c);
+		cap = vfc_controller_cap(&c);
 		for (int t = 0; t < 200; t++) {
-			struct vfc_ctl_sample s = plant_tick(&p, cap);
+			struct vfc_speed_sample s = plant_tick(&p, cap);
 
-			cap = vfc_ctl_step(&c, &s);
+			cap = vfc_controller_step(&c, &s);
 			if (t == 99)
 				e0 = c.ad.restarts + c.ad.reanchors;
 			if (t >= 100)
@@ -468,32 +468,32 @@ static void test_adaptive_reconverges(void **state)
 	const struct { double kib; uint32_t depth; } seq[] = {
 		{ 16, 32 }, { 4, 32 }, { 4, 4 }, { 64, 4 }, { 64, 32 }, { 16, 32 }, { 1, 32 }, { 16, 4 }, { 16, 32 },
 	};
-	struct vfc_ctl c;
+	struct vfc_controller c;
 	uint32_t cap;
 
 	(void)state;
 	ctl_new(&c, "adaptive", 5000);
-	cap = vfc_ctl_cap(&c);
+	cap = vfc_controller_cap(&c);
 	for (size_t w = 0; w < sizeof(seq) / sizeof(seq[0]); w++) {
 		struct plant p = plant_workload(seq[w].kib, seq[w].depth, 77 + w);
 
 		for (int t = 0; t < 40; t++) {
-			struct vfc_ctl_sample s = plant_tick(&p, cap);
+			struct vfc_speed_sample s = plant_tick(&p, cap);
 			double r, k;
 
-			cap = vfc_ctl_step(&c, &s);
+			cap = vfc_controller_step(&c, &s);
 			/* cap is applied during tick t + 1: from the 5th tick after the change on, until the
 			 * first re-probe (20 ticks), every tick runs at >= 0.97 of the best, but for the
 			 * challenger's ticks of a duel upwards (exploration on purpose: test_adaptive_shallow_top). */
 			if (w == 0 || t + 1 < 5 || t + 1 >= 20 ||
-			    (!strcmp(vfc_ctl_state(&c), "duel") && cap == c.ad.levels[c.ad.duel_lvl]))
+			    (!strcmp(vfc_controller_state(&c), "duel") && cap == c.ad.levels[c.ad.duel_lvl]))
 				continue;
 			r = true_ratio(&p, cap);
 			k = cliff_ratio(&p, cap);
 			if (r < 0.97 || k < 1.0)
 				fail_msg("%g KiB depth %u, tick %d after the change: cap %u = %.4f of the best, "
 					 "%.2f x ops/depth (state %s)",
-					 seq[w].kib, seq[w].depth, t + 1, cap, r, k, vfc_ctl_state(&c));
+					 seq[w].kib, seq[w].depth, t + 1, cap, r, k, vfc_controller_state(&c));
 		}
 	}
 	assert_true(c.ad.restarts >= 8);
@@ -502,16 +502,16 @@ static void test_adaptive_reconverges(void **state)
 static void test_adaptive_escapes_cliff(void **state)
 {
 	struct plant p = plant_workload(1, 32, 5);
-	struct vfc_ctl c;
+	struct vfc_controller c;
 	uint32_t cap;
 
 	(void)state;
 	ctl_new(&c, "adaptive", 500); /* far below the cliff: 500 x 32 x 1 KiB = 16 MB/s */
-	cap = vfc_ctl_cap(&c);
+	cap = vfc_controller_cap(&c);
 	for (int t = 0; t < 5; t++) {
-		struct vfc_ctl_sample s = plant_tick(&p, cap);
+		struct vfc_speed_sample s = plant_tick(&p, cap);
 
-		cap = vfc_ctl_step(&c, &s);
+		cap = vfc_controller_step(&c, &s);
 	}
 	assert_true(cliff_ratio(&p, cap) >= 1.5);
 	assert_true(true_ratio(&p, cap) >= 0.9);
@@ -529,16 +529,16 @@ static void test_adaptive_prefers_lower_cap(void **state)
 	(void)state;
 	for (uint64_t seed = 3; seed < 53; seed++) {
 		struct plant p = plant_workload(16, 32, seed);
-		struct vfc_ctl c;
+		struct vfc_controller c;
 		uint32_t cap;
 
 		p.a_right = 0;
 		ctl_new(&c, "adaptive", 0);
-		cap = vfc_ctl_cap(&c);
+		cap = vfc_controller_cap(&c);
 		for (int t = 0; t < 100; t++) {
-			struct vfc_ctl_sample s = plant_tick(&p, cap);
+			struct vfc_speed_sample s = plant_tick(&p, cap);
 
-			cap = vfc_ctl_step(&c, &s);
+			cap = vfc_controller_step(&c, &s);
 		}
 		if (true_ratio(&p, settled_cap(&c)) < 0.97)
 			fail_msg("seed %llu: settled at %u Hz (plateau from %.0f Hz) = %.3f of the best",
@@ -554,23 +554,23 @@ static void test_adaptive_prefers_lower_cap(void **state)
 
 static void test_adaptive_deterministic(void **state)
 {
-	struct vfc_ctl a, b;
+	struct vfc_controller a, b;
 	struct plant p = plant_workload(4, 32, 99);
 	uint32_t cap_a, cap_b;
 
 	(void)state;
 	ctl_new(&a, "adaptive", 0);
 	ctl_new(&b, "adaptive", 0);
-	cap_a = vfc_ctl_cap(&a);
-	cap_b = vfc_ctl_cap(&b);
+	cap_a = vfc_controller_cap(&a);
+	cap_b = vfc_controller_cap(&b);
 	for (int t = 0; t < 200; t++) {
-		struct vfc_ctl_sample s;
+		struct vfc_speed_sample s;
 
 		if (t == 100)
 			p = plant_workload(64, 4, 98);
 		s = plant_tick(&p, cap_a);
-		cap_a = vfc_ctl_step(&a, &s);
-		cap_b = vfc_ctl_step(&b, &s);
+		cap_a = vfc_controller_step(&a, &s);
+		cap_b = vfc_controller_step(&b, &s);
 		assert_int_equal(cap_a, cap_b);
 	}
 	assert_memory_equal(&a, &b, sizeof(a));
@@ -578,17 +578,17 @@ static void test_adaptive_deterministic(void **state)
 
 static void test_adaptive_idle(void **state)
 {
-	struct vfc_ctl c;
-	struct vfc_ctl_sample s = smp(0, 0, 5000);
+	struct vfc_controller c;
+	struct vfc_speed_sample s = smp(0, 0, 5000);
 	uint32_t cap;
 
 	(void)state;
 	ctl_new(&c, "adaptive", 5000);
-	cap = vfc_ctl_cap(&c);
+	cap = vfc_controller_cap(&c);
 	s.ops_per_s = 0;
 	for (int i = 0; i < 10; i++)
-		assert_int_equal(vfc_ctl_step(&c, &s), cap);
-	assert_string_equal(vfc_ctl_state(&c), "start");
+		assert_int_equal(vfc_controller_step(&c, &s), cap);
+	assert_string_equal(vfc_controller_state(&c), "start");
 }
 
 int main(void)
