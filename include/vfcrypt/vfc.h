@@ -115,6 +115,11 @@ void vfc_vf_set_tick_cb(struct vfc_vf *vf, vfc_tick_cb cb, void *user);
 void vfc_vf_restart_tick(struct vfc_vf *vf);
 /* Every controller and its parameters, for --help. */
 const char *vfc_controller_help_text(void);
+/* Check a controller spec without a VF: 0, or -EINVAL with a message naming
+ * the bad part in err (if errlen > 0). The spec a VF would accept. */
+int vfc_controller_spec_check(const char *spec, char *err, size_t errlen);
+/* The largest interrupt cap (Hz) any controller or vfc_vf_set_cap accepts. */
+#define VFC_CAP_MAX_HZ 100000000u
 
 /* Partitioning (the paper's section 3.2): split every CIPHER_* or HASH request
  * larger than b0_bytes into ceil(B / B0) balanced pieces, submitted together

@@ -139,3 +139,13 @@ void vfc__monitor_tick(struct vfc_vf *vf, uint64_t now_ns)
 		m->cb(m->cb_user, &t);
 	}
 }
+
+int vfc_controller_spec_check(const char *spec, char *err, size_t errlen)
+{
+	struct vfc_controller_cfg cfg;
+
+	_Static_assert(VFC_CAP_MAX_HZ == VFC_CONTROLLER_MAX_HZ, "one largest cap");
+	if (err && errlen)
+		err[0] = '\0';
+	return vfc_controller_parse(spec ? spec : "none", &cfg, err, errlen);
+}

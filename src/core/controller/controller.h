@@ -24,7 +24,7 @@ enum vfc_controller_kind {
 	VFC_CONTROLLER_KIND_ADAPTIVE,
 };
 
-#define VFC_CONTROLLER_MAX_HZ 100000000u /* the largest cap any controller accepts or returns */
+#define VFC_CONTROLLER_MAX_HZ 100000000u /* the largest cap any controller accepts or returns (= vfc.h VFC_CAP_MAX_HZ) */
 #define VFC_CONTROLLER_MAX_LEVELS 64     /* ladder length limit (dim, adaptive) */
 
 struct vfc_controller_dim_cfg {
