@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "core/vf_policy.h"
 #include "vfcrypt/abi.h"
 
 struct vfc_pf;
@@ -22,18 +23,6 @@ struct vfc_pf_config {
 	 * a doorbell then finds it awake, as a hardware engine always is. */
 	unsigned spin_us;
 	unsigned weights[VFC_MAX_VFS]; /* WRR weight per VF, 0 = 1: bursts per round */
-};
-
-/* Per-VF policy, enforced by the PF on control requests. */
-struct vfc_vf_policy {
-	uint32_t min_cap_hz;   /* 0 = no minimum */
-	uint32_t max_cap_hz;   /* 0 = no maximum. A request for "no cap" (0) gets max_cap_hz when set. */
-	uint32_t max_sessions; /* 0 = unlimited (bounded by the device's table) */
-	uint32_t max_keys;     /* 0 = unlimited */
-	/* Requests a tenant may have outstanding (queued, or answered and not yet
-	 * consumed); those beyond it are answered -EBUSY without being run. 0 = the
-	 * ring size. A driver that keeps to it never sees the error. */
-	uint32_t max_in_flight;
 };
 
 /* What a tenant needs to map and drive a VF. The fds stay owned by the PF. */

@@ -63,8 +63,21 @@ static int region_check(const struct vfc_region_hdr *h, const struct vfc_transpo
 	return 0;
 }
 
+/* What the transport reads of the open options. */
+static void transport_cfg(const struct vfc_vf_opts *o, struct vfc_transport_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->n_vfs = o->n_vfs;
+	c->n_engines = o->n_engines;
+	c->ring_entries = o->ring_entries;
+	c->pool_size = o->pool_size;
+	c->engine_spin_us = o->engine_spin_us;
+	c->vf_id = o->vf_id >= 0 ? (uint32_t)o->vf_id : VFC_TRANSPORT_ANY_VF;
+}
+
 struct vfc_vf *vfc_vf_open(const char *device, const struct vfc_vf_opts *opts)
 {
+	struct vfc_transport_cfg tcfg;
 	struct vfc_vf_opts defaults;
 	struct vfc_vf *vf;
 	uint32_t granule, i;
@@ -81,7 +94,8 @@ struct vfc_vf *vfc_vf_open(const char *device, const struct vfc_vf_opts *opts)
 	vf = calloc(1, sizeof(*vf));
 	if (!vf)
 		return NULL;
-	vf->t = vfc_transport_open(device, opts);
+	transport_cfg(opts, &tcfg);
+	vf->t = vfc_transport_open(device, &tcfg);
 	if (!vf->t) {
 		err = errno;
 		goto fail_transport;

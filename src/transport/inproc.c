@@ -74,22 +74,22 @@ static const struct vfc_transport_ops inproc_ops = {
 	.close = inproc_close,
 };
 
-/* Sizes asked for by opts (0 = default) against the running device's. */
-static int inproc_sizes_ok(const struct vfc_vf_opts *o, const struct vfc_pf_config *c)
+/* Sizes asked for (0 = default) against the running device's. */
+static int inproc_sizes_ok(const struct vfc_transport_cfg *want, const struct vfc_pf_config *c)
 {
-	if (o->n_vfs && o->n_vfs != c->n_vfs)
+	if (want->n_vfs && want->n_vfs != c->n_vfs)
 		return 0;
-	if (o->n_engines && o->n_engines != c->n_engines)
+	if (want->n_engines && want->n_engines != c->n_engines)
 		return 0;
-	if (o->ring_entries && o->ring_entries != c->ring_entries)
+	if (want->ring_entries && want->ring_entries != c->ring_entries)
 		return 0;
-	if (o->pool_size && o->pool_size != c->pool_size)
+	if (want->pool_size && want->pool_size != c->pool_size)
 		return 0;
 	return 1;
 }
 
 /* Take a reference on the process-wide PF, creating it if needed. */
-static struct vfc_pf *inproc_get_pf(const struct vfc_vf_opts *o)
+static struct vfc_pf *inproc_get_pf(const struct vfc_transport_cfg *want)
 {
 	struct vfc_pf_config cfg;
 	struct vfc_pf *pf = NULL;
@@ -97,7 +97,7 @@ static struct vfc_pf *inproc_get_pf(const struct vfc_vf_opts *o)
 
 	pthread_mutex_lock(&g_lock);
 	if (g_pf) {
-		if (!inproc_sizes_ok(o, &g_cfg)) {
+		if (!inproc_sizes_ok(want, &g_cfg)) {
 			err = EINVAL;
 			goto out;
 		}
@@ -106,15 +106,15 @@ static struct vfc_pf *inproc_get_pf(const struct vfc_vf_opts *o)
 		goto out;
 	}
 	vfc_pf_config_init(&cfg);
-	if (o->n_vfs)
-		cfg.n_vfs = o->n_vfs;
-	if (o->n_engines)
-		cfg.n_engines = o->n_engines;
-	if (o->ring_entries)
-		cfg.ring_entries = o->ring_entries;
-	if (o->pool_size)
-		cfg.pool_size = o->pool_size;
-	cfg.spin_us = o->engine_spin_us;
+	if (want->n_vfs)
+		cfg.n_vfs = want->n_vfs;
+	if (want->n_engines)
+		cfg.n_engines = want->n_engines;
+	if (want->ring_entries)
+		cfg.ring_entries = want->ring_entries;
+	if (want->pool_size)
+		cfg.pool_size = want->pool_size;
+	cfg.spin_us = want->engine_spin_us;
 	pf = vfc_pf_create(&cfg);
 	if (!pf) {
 		err = errno ? errno : ENOMEM;
@@ -130,30 +130,23 @@ out:
 	return pf;
 }
 
-struct vfc_transport *vfc_transport_inproc_open(const struct vfc_vf_opts *opts)
+struct vfc_transport *vfc_transport_inproc_open(const struct vfc_transport_cfg *cfg)
 {
-	struct vfc_vf_opts defaults;
 	struct vfc_inproc *ip;
 	struct vfc_vf_fds fds;
 	uint32_t id;
 	int err;
 
-	if (!opts) {
-		vfc_vf_opts_init(&defaults);
-		opts = &defaults;
-	}
 	ip = calloc(1, sizeof(*ip));
 	if (!ip)
 		return NULL;
-	ip->pf = inproc_get_pf(opts);
+	ip->pf = inproc_get_pf(cfg);
 	if (!ip->pf) {
 		err = errno;
 		goto fail_pf;
 	}
-	if (opts->vf_id >= 0)
-		id = (uint32_t)opts->vf_id;
-	else
-		id = UINT32_MAX; /* any free VF */
+	/* The PF's claim takes UINT32_MAX for any free VF, as cfg does. */
+	id = cfg->vf_id == VFC_TRANSPORT_ANY_VF ? UINT32_MAX : cfg->vf_id;
 	err = -vfc_pf_vf_claim(ip->pf, &id, getpid(), getuid());
 	if (err)
 		goto fail_claim;

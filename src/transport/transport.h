@@ -7,9 +7,26 @@
 #include <stdint.h>
 
 #include "vfcrypt/abi.h"
-#include "vfcrypt/vfc.h"
 
 struct vfc_transport;
+
+#define VFC_TRANSPORT_ANY_VF UINT32_MAX
+
+/* What the transports read to open a VF; the driver fills it from its open options. */
+struct vfc_transport_cfg {
+	/* The embedded device's sizes: the open that creates the device uses
+	 * them, later opens must ask for the same (EINVAL otherwise). 0 = the
+	 * device's default. The socket transport ignores them: the daemon's
+	 * configuration sizes its device. */
+	unsigned n_vfs;
+	unsigned n_engines;
+	unsigned ring_entries;
+	uint64_t pool_size;
+	unsigned engine_spin_us; /* idle engines poll this long before sleeping (the creator's counts) */
+	/* The VF to claim, or VFC_TRANSPORT_ANY_VF: any free one (the daemon
+	 * gives the one its policy names for this tenant first). */
+	uint32_t vf_id;
+};
 
 struct vfc_transport_ops {
 	/* Send one cailbox message for this VF and receive the answer; returns resp->status. */
@@ -42,15 +59,15 @@ struct vfc_transport {
 };
 
 /* Open a VF on `device` (NULL/""/"embedded": the in-process device; "unix:PATH":
- * the vfcd daemon listening there). NULL + errno: EPROTONOSUPPORT for an
+ * the vfcd daemon listening there) with cfg (not NULL). NULL + errno: EPROTONOSUPPORT for an
  * unknown scheme, EBUSY when no VF is free, EINVAL for options that conflict
  * with the running embedded device, EACCES when the daemon's policy refuses,
  * ENOENT/ECONNREFUSED when no daemon listens. */
-struct vfc_transport *vfc_transport_open(const char *device, const struct vfc_vf_opts *opts);
+struct vfc_transport *vfc_transport_open(const char *device, const struct vfc_transport_cfg *cfg);
 
 /* The embedded transport (inproc.c). */
-struct vfc_transport *vfc_transport_inproc_open(const struct vfc_vf_opts *opts);
+struct vfc_transport *vfc_transport_inproc_open(const struct vfc_transport_cfg *cfg);
 /* The vfcd socket transport (unix.c). */
-struct vfc_transport *vfc_transport_unix_open(const char *path, const struct vfc_vf_opts *opts);
+struct vfc_transport *vfc_transport_unix_open(const char *path, const struct vfc_transport_cfg *cfg);
 
 #endif

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "device/pf.h"
+#include "core/vf_policy.h"
 #include "vfcrypt/abi.h"
 
 /*
@@ -144,7 +144,7 @@ struct vfcd_info {
 	uint64_t engine_cpu_ns[VFC_MAX_ENGINES];
 };
 
-/* ---- helpers shared by the client (unix.c), the daemon and vfc ctl ---- */
+/* ---- framing (wire.c), shared by the tenant transport (unix.c), the daemon and vfc ctl ---- */
 
 /* Connect a SOCK_SEQPACKET socket to path. Returns the fd or a negative errno. */
 int vfc__wire_connect(const char *path);

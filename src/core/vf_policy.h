@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* vf_policy.h - a VF's policy: the bounds the PF enforces on its tenant's control requests (plain data). */
+#ifndef VFC_CORE_VF_POLICY_H
+#define VFC_CORE_VF_POLICY_H
+
+#include <stdint.h>
+
+/*
+ * Fixed-width fields only: the device enforces it (device/pf.h) and the vfcd
+ * admin protocol carries it as is (transport/wire.h), so it sits below both.
+ */
+struct vfc_vf_policy {
+	uint32_t min_cap_hz;   /* 0 = no minimum */
+	uint32_t max_cap_hz;   /* 0 = no maximum. A request for "no cap" (0) gets max_cap_hz when set. */
+	uint32_t max_sessions; /* 0 = unlimited (bounded by the device's table) */
+	uint32_t max_keys;     /* 0 = unlimited */
+	/* Requests a tenant may have outstanding (queued, or answered and not yet
+	 * consumed); those beyond it are answered -EBUSY without being run. 0 = the
+	 * ring size. A driver that keeps to it never sees the error. */
+	uint32_t max_in_flight;
+};
+
+#endif
