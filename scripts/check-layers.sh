@@ -38,6 +38,7 @@ for a in "$@"; do
 	esac
 done
 
+command -v python3 >/dev/null || { echo "check-layers: needs python3 (scripts/install-deps.sh installs it)" >&2; exit 2; }
 exec python3 - "$(cd "$(dirname "$0")" && pwd)" "$@" <<'PYEOF'
 import os
 import re
