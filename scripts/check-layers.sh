@@ -243,7 +243,7 @@ def object_files(build):
 
 
 def read_nm(objs):
-	nm = os.environ.get("NM", "nm")
+	nm = os.environ.get("NM") or "nm"
 	defs, uses = {}, {}
 	paths = sorted(objs)
 	for i in range(0, len(paths), 200):
