@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* vf.c - VF lifecycle, region checks, control path (keys, sessions, moderation), buffers, stats. */
+/* vf.c - VF lifecycle and region checks, keys, sessions, buffers. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,82 +194,6 @@ void vfc_vf_close(struct vfc_vf *vf)
 unsigned vfc_vf_id(const struct vfc_vf *vf)
 {
 	return vf->t->vf_id;
-}
-
-int vfc__mbox(struct vfc_vf *vf, struct vfc_mbox_req *req, size_t req_len, struct vfc_mbox_resp *resp)
-{
-	uint32_t type = req->type;
-	int rc;
-
-	req->version = VFC_ABI_VERSION;
-	memset(resp, 0, sizeof(*resp));
-	rc = vf->t->ops->mbox(vf->t, req, req_len, resp);
-	if (rc == 0 && (resp->version != VFC_ABI_VERSION || resp->type != type))
-		return -EPROTO;
-	return rc;
-}
-
-int vfc_vf_set_moderation(struct vfc_vf *vf, const struct vfc_moderation *want,
-			  struct vfc_moderation *applied)
-{
-	struct vfc_mbox_req req = { .type = VFC_MBOX_SET_MODERATION };
-	struct vfc_mbox_resp resp;
-	int rc;
-
-	if (!want)
-		return -EINVAL;
-	req.u.moderation = *want;
-	rc = vfc__mbox(vf, &req, sizeof(req), &resp);
-	if (rc == 0 && applied)
-		*applied = resp.u.moderation;
-	return rc;
-}
-
-int vfc_vf_set_cap(struct vfc_vf *vf, uint32_t cap_hz, uint32_t *applied)
-{
-	struct vfc_moderation want = { .cap_hz = cap_hz }, got;
-	int rc;
-
-	rc = vfc_vf_set_moderation(vf, &want, &got);
-	if (rc == 0 && applied)
-		*applied = got.cap_hz;
-	return rc;
-}
-
-int vfc_vf_stats(struct vfc_vf *vf, struct vfc_vf_stats *out)
-{
-	struct vfc_shm_counters *c = &vf->hdr->counters;
-	struct timespec ts;
-	uint64_t cpu, dev, t, hw;
-
-	/* Relaxed loads: the mirror is a set of independent monotonic counters. */
-	memset(out, 0, sizeof(*out));
-	out->ops = atomic_load_explicit(&c->ops, memory_order_relaxed);
-	out->bytes = atomic_load_explicit(&c->bytes, memory_order_relaxed);
-	out->irqs = atomic_load_explicit(&c->irqs, memory_order_relaxed);
-	out->errors = atomic_load_explicit(&c->errors, memory_order_relaxed);
-	out->resets = atomic_load_explicit(&c->resets, memory_order_relaxed);
-	out->cap_hz = atomic_load_explicit(&c->cap_hz, memory_order_relaxed);
-	out->state = atomic_load_explicit(&vf->hdr->state, memory_order_relaxed);
-	out->completions = atomic_load_explicit(&vf->completions, memory_order_relaxed);
-	out->wakeups = atomic_load_explicit(&vf->wakeups, memory_order_relaxed);
-	out->in_flight = atomic_load_explicit(&vf->in_flight_pub, memory_order_relaxed);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	cpu = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	dev = vf->t->ops->device_cpu_ns ? vf->t->ops->device_cpu_ns(vf->t) : 0;
-	/* The process's CPU time and the engines' are read one after the other: engines that run in
-	 * between make the difference step back by what they did in the gap. The counter is
-	 * cumulative (the monitor takes deltas of it), so it never goes back: a high-water mark, raised
-	 * by compare-and-swap since stats may be read from several threads. Relaxed: an independent
-	 * counter, ordered with nothing else. */
-	t = cpu > dev ? cpu - dev : 0;
-	hw = atomic_load_explicit(&vf->tenant_cpu_hw, memory_order_relaxed);
-	while (t > hw && !atomic_compare_exchange_weak_explicit(&vf->tenant_cpu_hw, &hw, t, memory_order_relaxed,
-								 memory_order_relaxed))
-		;
-	out->tenant_cpu_ns = t > hw ? t : hw;
-	out->now_ns = vfc_now_ns();
-	return 0;
 }
 
 int vfc_vf_reset(struct vfc_vf *vf)
@@ -475,32 +399,4 @@ void vfc_buf_free(struct vfc_vf *vf, void *buf)
 	pthread_mutex_lock(&vf->pool_lock);
 	vfc_pool_put(vf->pool, p - base);
 	pthread_mutex_unlock(&vf->pool_lock);
-}
-
-/* ---- words ---- */
-
-const char *vfc_strerror(int status)
-{
-	const char *d;
-
-	if (status < 0)
-		status = -status;
-	switch (status) {
-	case 0:
-		return "success";
-	case EBADMSG:
-		return "verification failure or bad padding";
-	case EIO:
-		return "VF failed (reset it)";
-	case EPROTO:
-		return "malformed VF region or control answer";
-	case EMSGSIZE:
-		return "destination buffer too small";
-	case EOPNOTSUPP:
-		return "operation not supported";
-	default:
-		/* strerrordesc_np: thread-safe, no locale buffer. */
-		d = strerrordesc_np(status);
-		return d ? d : "unknown error";
-	}
 }
