@@ -164,8 +164,9 @@ static void ad_after_start(struct vfc_controller *ctl)
 	ad_bisect(ctl);
 }
 
-/* Choose where a (re)started search starts, from sample s taken at level lvl: well above the floor
- * margin x ops / depth (start x floor), measured there first unless lvl is already within a step of it. */
+/* Choose where a (re)started search starts, from sample s taken at level lvl: at start x the floor
+ * margin x ops / depth, measured there first; at lvl itself if it lies within a step of that, or if
+ * the floor is unknown (depth 0). */
 static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
 	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
@@ -174,15 +175,16 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 	double target = a->start * fl;
 
 	if (fl > 0 && s->cap_hz && cap < fl) {
-		/* Below the floor: the cap is the bottleneck and ops understate what the workload
-		 * could do. Jump well above it. */
+		/* Below the floor. Where the cap is clearly the bottleneck, ops understate what the
+		 * workload could do: jump esc x above the cap, if that is higher than start x floor. */
 		if (s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap && a->esc * cap > target)
 			target = a->esc * cap;
 	} else if (fl > 0 && (cap > target * a->step || cap * a->step < target)) {
 		/* More than a step from the start point: go there, and forget the sample here. Far
 		 * above, one lucky sample would stand as the best and pull the search up to it (good
 		 * levels are contiguous with the best); the duels look up there later, with paired
-		 * samples. Below, the search would look only one level above where it starts. */
+		 * samples. Below, the search would look only one level above where it starts
+		 * (docs/controllers.md, step 3). */
 		memset(&ctl->ad.mem[lvl], 0, sizeof(ctl->ad.mem[lvl]));
 	} else {
 		ctl->ad.s0 = lvl;

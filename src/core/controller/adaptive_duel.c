@@ -213,7 +213,7 @@ void vfc__ad_on_probe(struct vfc_controller *ctl, const struct vfc_speed_sample 
 /*
  * A re-probe's sample, a level below or above the settled one, is paired with the settled level's
  * samples just before and after it (pre_mbps, v): both meet the same phase of the machine, where a
- * level's mean may come from another. The paired relative differences add up over the probes of one
+ * level's mean may come from another (docs/controllers.md, step 8). The paired relative differences add up over the probes of one
  * settlement. Moves: to a level whose mean beats the band and the noise margin (ad_margin); and down
  * (fewer interrupts at equal speed), after AD_PROBE_PAIRS pairs at least, if their mean is within half
  * the band and, beyond noise, within the band: on a noisy machine a few lucky pairs must not walk the
