@@ -62,6 +62,29 @@ struct vfc_controller_cfg {
 /* Defaults (also documented in vfc_controller_help). */
 #define VFC_CONTROLLER_PAPER_I0_HZ 6450u /* the paper's optimal AES-128 rate (section 4.1) */
 
+/* dim's states; vfc_controller_state names them "going", "parked", "tired". */
+enum vfc__dim_state {
+	VFC__DIM_GOING = 0,      /* stepping in dir, comparing each tick with the previous */
+	VFC__DIM_PARKED_TOP,     /* found the top: stay until the speed changes significantly */
+	VFC__DIM_PARKED_TIRED,   /* too many steps without a winner: rest, then search again */
+	VFC__DIM_STATE_COUNT
+};
+
+/* adaptive's states; vfc_controller_state names them "start", "measure", "upcheck", "climb",
+ * "descend", "settled", "probe-down", "probe-up", "duel". */
+enum vfc__ad_state {
+	VFC__AD_START = 0,       /* waiting for the first sample */
+	VFC__AD_MEASURE_START,   /* went to the start level s0, waiting for its sample */
+	VFC__AD_UPCHECK,         /* after the descent: is the level above the candidate better? */
+	VFC__AD_CLIMB,           /* climbing while each level is better than the one below */
+	VFC__AD_DESCEND,         /* bisecting down to the lowest level as good as the best */
+	VFC__AD_SETTLED,         /* on the chosen level; re-probes and duels start from here */
+	VFC__AD_PROBE_DOWN,      /* re-probe: one level down */
+	VFC__AD_PROBE_UP,        /* re-probe: one level up */
+	VFC__AD_DUEL,            /* settled: is a higher level (the top, or 5 levels up) better? */
+	VFC__AD_STATE_COUNT
+};
+
 /* Per-level memory of the adaptive controller. */
 struct vfc__ad_level {
 	double mean;    /* mean speed measured at this level, MB/s */
@@ -83,7 +106,7 @@ struct vfc_controller {
 		struct {
 			uint32_t levels[VFC_CONTROLLER_MAX_LEVELS]; /* [0] = max_hz ... descending */
 			uint32_t nlevels, ix;
-			int state;        /* enum vfc__dim_state in controller.c */
+			enum vfc__dim_state state;
 			int dir;          /* -1: towards ix 0 (higher caps), +1: towards lower caps */
 			bool turned;      /* turned around since the last parking */
 			bool have_prev, have_ref;
@@ -114,7 +137,7 @@ struct vfc_controller {
 			uint32_t duel;        /* duel: samples taken so far in this round */
 			uint32_t duel_round;  /* duel: rounds of AD_DUEL_TICKS fought so far (undecided ones go on) */
 			double duel_sum[2];   /* duel: speed sums at [0] the settled level, [1] the challenger */
-			int state;            /* enum vfc__ad_state in controller.c */
+			enum vfc__ad_state state;
 			uint32_t since;       /* ticks settled since the last probe */
 			double pre_mbps;      /* re-probes: the settled level's last sample */
 			double probe_mbps;    /* re-probes: a probe's sample, waiting for the settled level's next */

@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+/* adaptive.c - ours: a cliff-aware search for the lowest cap within band of the best, and its restarts. */
+#include "core/controller/internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define AD_GUARD_SLACK 1.1 /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
+#define AD_BOUND_FRAC 0.8  /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
+
+/* ---- the levels' memory ---- */
+
+void vfc__ad_record(struct vfc_controller *ctl, uint32_t k, double v)
+{
+	struct vfc__ad_level *l = &ctl->ad.mem[k];
+
+	if (l->n < UINT32_MAX)
+		l->n++;
+	l->mean += (v - l->mean) / (double)(l->n < VFC__AD_EWMA_N ? l->n : VFC__AD_EWMA_N);
+}
+
+/* The best level mean. A level measured once counts with a discount of half the band: one lucky sample
+ * must not hold the bar up for the levels that have been measured again and again. */
+static double ad_best(const struct vfc_controller *ctl)
+{
+	double best = 0, disc = 1.0 - ctl->cfg.adaptive.band_pct / 200.0;
+
+	for (uint32_t k = 0; k < ctl->ad.nlevels; k++) {
+		const struct vfc__ad_level *l = &ctl->ad.mem[k];
+		double v = l->n >= 2 ? l->mean : l->mean * disc;
+
+		if (l->n && v > best)
+			best = v;
+	}
+	return best;
+}
+
+/* The level with the highest mean, undiscounted (the settled one if none is measured). */
+static uint32_t ad_best_level(const struct vfc_controller *ctl)
+{
+	double best = -1;
+	uint32_t k = ctl->ad.settled;
+
+	for (uint32_t i = 0; i < ctl->ad.nlevels; i++) {
+		if (ctl->ad.mem[i].n && ctl->ad.mem[i].mean > best) {
+			best = ctl->ad.mem[i].mean;
+			k = i;
+		}
+	}
+	return k;
+}
+
+/* Is level k's mean within the band of the best? */
+static bool ad_good(const struct vfc_controller *ctl, uint32_t k)
+{
+	const struct vfc__ad_level *l = &ctl->ad.mem[k];
+
+	return l->n && l->mean >= ad_best(ctl) * (1.0 - ctl->cfg.adaptive.band_pct / 100.0);
+}
+
+/* Is level hi's mean better than level lo's by more than the band? */
+static bool ad_better(const struct vfc_controller *ctl, uint32_t hi, uint32_t lo)
+{
+	return ctl->ad.mem[hi].n && ctl->ad.mem[lo].n &&
+	       ctl->ad.mem[hi].mean > ctl->ad.mem[lo].mean * (1.0 + ctl->cfg.adaptive.band_pct / 100.0);
+}
+
+/* Lowest level whose cap is >= hz (the top if none). */
+static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
+{
+	for (uint32_t k = 0; k < ctl->ad.nlevels; k++)
+		if ((double)ctl->ad.levels[k] >= hz)
+			return k;
+	return ctl->ad.nlevels - 1;
+}
+
+/* The cliff floor from the best speed seen since the (re)start: no eligible level is below it. */
+static uint32_t ad_floor_ix(const struct vfc_controller *ctl)
+{
+	double best = ad_best(ctl);
+
+	if (!ctl->ad.ref_depth || !(ctl->ad.ref_bytes > 0) || !(best > 0))
+		return 0;
+	return ad_level_at_least(ctl, ctl->cfg.adaptive.margin * best * 1e6 / ctl->ad.ref_bytes /
+					      (double)ctl->ad.ref_depth);
+}
+
+/* The lowest cap within band of the best: walk down from the best level while the next level below is
+ * measured and good, never below from. On a unimodal curve the good levels are contiguous, so a good
+ * level beyond an unmeasured or bad one is noise, not evidence. */
+static uint32_t ad_lowest_good(const struct vfc_controller *ctl, uint32_t from)
+{
+	uint32_t k = ad_best_level(ctl);
+
+	if (k < from)
+		k = from;
+	while (k > from && ad_good(ctl, k - 1))
+		k--;
+	return k;
+}
+
+/* Where a search ends: the lowest good level from `from` up; but a candidate below the best level
+ * that was measured once may owe its place to one lucky sample: take the level above it, and let the
+ * averaged re-probes walk down later if it really is as good. */
+static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
+{
+	uint32_t cand = ad_lowest_good(ctl, from);
+
+	if (ctl->ad.mem[cand].n < 2 && cand + 1 < ctl->ad.nlevels && ctl->ad.mem[cand + 1].n &&
+	    ad_best_level(ctl) > cand)
+		cand++;
+	return cand;
+}
+
+void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k)
+{
+	ctl->ad.settled = k;
+	ctl->ad.ix = k;
+	ctl->ad.state = VFC__AD_SETTLED;
+	ctl->ad.since = 0;
+	ctl->ad.shifts = 0;
+	vfc__ad_probes_reset(ctl);
+}
+
+/* ---- the search: start point, bisection down, one check up, climb ---- */
+
+/* The search found cand: check once, at the end, whether the level above is better (the start point may
+ * have been below the peak); the risky probes below were done first, this one is on the flat side. */
+static void ad_finish(struct vfc_controller *ctl, uint32_t cand)
+{
+	if (!ctl->ad.upchecked && cand + 1 < ctl->ad.nlevels && !ctl->ad.mem[cand + 1].n) {
+		ctl->ad.upchecked = true;
+		ctl->ad.s0 = cand;
+		ctl->ad.settled = cand;
+		ctl->ad.ix = cand + 1;
+		ctl->ad.state = VFC__AD_UPCHECK;
+		return;
+	}
+	vfc__ad_settle(ctl, cand);
+}
+
+/* Choose the next level to measure: midway between lo (bad or below the floor; -1 = none) and the
+ * lowest good candidate; when none is left unmeasured in between, finish the search. */
+static void ad_bisect(struct vfc_controller *ctl)
+{
+	uint32_t fl = ad_floor_ix(ctl);
+	uint32_t cand = ad_lowest_good(ctl, fl);
+	int64_t lo = ctl->ad.lo < (int64_t)fl - 1 ? (int64_t)fl - 1 : ctl->ad.lo;
+	int64_t next = lo + ((int64_t)cand - lo) / 2;
+
+	if (next <= lo || next >= (int64_t)cand || ctl->ad.mem[next].n) {
+		ad_finish(ctl, ad_pick(ctl, fl));
+		return;
+	}
+	ctl->ad.settled = cand;
+	ctl->ad.ix = (uint32_t)next;
+	ctl->ad.state = VFC__AD_DESCEND;
+}
+
+/* After s0 is measured: bisect down to the lowest good level, then check one level up. */
+static void ad_after_start(struct vfc_controller *ctl)
+{
+	ctl->ad.lo = -1;
+	ad_bisect(ctl);
+}
+
+/* Choose where a (re)started search starts, from sample s taken at level lvl: at start x the floor
+ * margin x ops / depth, measured there first; at lvl itself if it lies within a step of that, or if
+ * the floor is unknown (depth 0). */
+static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
+	double fl = s->depth ? a->margin * s->ops_per_s / (double)s->depth : 0;
+	double cap = (double)ctl->ad.levels[lvl];
+	double target = a->start * fl;
+
+	if (fl > 0 && s->cap_hz && cap < fl) {
+		/* Below the floor. Where the cap is clearly the bottleneck, ops understate what the
+		 * workload could do: jump esc x above the cap, if that is higher than start x floor. */
+		if (s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap && a->esc * cap > target)
+			target = a->esc * cap;
+	} else if (fl > 0 && (cap > target * a->step || cap * a->step < target)) {
+		/* More than a step from the start point: go there, and forget the sample here. Far
+		 * above, one lucky sample would stand as the best and pull the search up to it (good
+		 * levels are contiguous with the best); the duels look up there later, with paired
+		 * samples. Below, the search would look only one level above where it starts
+		 * (docs/controllers.md, step 3). */
+		memset(&ctl->ad.mem[lvl], 0, sizeof(ctl->ad.mem[lvl]));
+	} else {
+		ctl->ad.s0 = lvl;
+		ad_after_start(ctl);
+		return;
+	}
+	ctl->ad.s0 = ad_level_at_least(ctl, target);
+	ctl->ad.ix = ctl->ad.s0;
+	ctl->ad.state = VFC__AD_MEASURE_START;
+}
+
+/* Forget the levels' means and search again from what sample s (taken at level lvl) tells. What the
+ * duels found stays (the caller clears it when the workload changed). */
+static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
+	ctl->ad.ref_bytes = s->mean_req_bytes;
+	ctl->ad.ref_depth = s->depth;
+	ctl->ad.have_ref = true;
+	ctl->ad.restarts++;
+	ctl->ad.shifts = 0;
+	ctl->ad.lo = -1;
+	ctl->ad.upchecked = false;
+	vfc__ad_probes_reset(ctl);
+	vfc__ad_record(ctl, lvl, s->mbps);
+	ad_choose_start(ctl, s, lvl);
+}
+
+/* The machine changed under a settled level (a shift): its levels' means are stale; keep the settled
+ * level, with sample v as its first. A full search would run on unpaired samples of the new phase,
+ * which landed below the best on the device (docs/controllers.md, step 9). */
+static void ad_reanchor(struct vfc_controller *ctl, double v)
+{
+	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
+	vfc__ad_record(ctl, ctl->ad.settled, v);
+	vfc__ad_settle(ctl, ctl->ad.settled);
+	ctl->ad.reanchors++;
+}
+
+/* Did the request size or the depth move by more than change_pct since the last (re)start? */
+static bool ad_workload_changed(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
+{
+	double lim = ctl->cfg.adaptive.change_pct / 100.0;
+
+	if (!ctl->ad.have_ref)
+		return false;
+	if (ctl->ad.ref_bytes > 0 && fabs(s->mean_req_bytes - ctl->ad.ref_bytes) > lim * ctl->ad.ref_bytes)
+		return true;
+	if (ctl->ad.ref_depth && s->depth &&
+	    fabs((double)s->depth - (double)ctl->ad.ref_depth) > lim * (double)ctl->ad.ref_depth)
+		return true;
+	return (ctl->ad.ref_depth == 0) != (s->depth == 0);
+}
+
+/* ---- one handler per state (START restarts before any handler: it has none) ---- */
+
+/* Re-aim: the start point came from a sample taken at a bad cap, which understates what the workload
+ * can do; this sample may show that start x floor lies well above. A fixed point iteration that stops
+ * as soon as the speed saturates. */
+static void ad_on_measure_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
+	double target = s->depth ? a->start * a->margin * s->ops_per_s / (double)s->depth : 0;
+
+	if (target > (double)ctl->ad.levels[lvl] * a->step && lvl + 1 < ctl->ad.nlevels) {
+		ctl->ad.s0 = ad_level_at_least(ctl, target);
+		ctl->ad.ix = ctl->ad.s0;
+		return;
+	}
+	ad_after_start(ctl);
+}
+
+/* The level above the search's candidate: better by the band starts a climb, else settle. */
+static void ad_on_upcheck(struct vfc_controller *ctl, uint32_t lvl, uint32_t fl)
+{
+	if (ad_better(ctl, lvl, ctl->ad.s0) && lvl + 1 < ctl->ad.nlevels) {
+		ctl->ad.ix = lvl + 1;
+		ctl->ad.state = VFC__AD_CLIMB;
+	} else {
+		vfc__ad_settle(ctl, ad_pick(ctl, fl));
+	}
+}
+
+/* Climb while each level beats the one below; s0 + 1 proved better than s0: never settle back at s0
+ * or below. */
+static void ad_on_climb(struct vfc_controller *ctl, uint32_t lvl, uint32_t fl)
+{
+	if (ad_better(ctl, lvl, lvl - 1) && lvl + 1 < ctl->ad.nlevels)
+		ctl->ad.ix = lvl + 1;
+	else
+		vfc__ad_settle(ctl, ad_pick(ctl, fl > ctl->ad.s0 + 1 ? fl : ctl->ad.s0 + 1));
+}
+
+static void ad_on_descend(struct vfc_controller *ctl, uint32_t lvl)
+{
+	if (!ad_good(ctl, lvl))
+		ctl->ad.lo = lvl;
+	ad_bisect(ctl);
+}
+
+/* Settled: follow a floor that rose past us, complete a re-probe's pair, then the next re-probe
+ * (S D S U S), and every so many ticks a duel upwards or a new round of re-probes. */
+static void ad_on_settled(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t fl)
+{
+	if (ctl->ad.settled < fl) {
+		vfc__ad_settle(ctl, ad_lowest_good(ctl, fl));
+		return;
+	}
+	if (ctl->ad.probe_dir && vfc__ad_probe_pair(ctl, s->mbps, fl))
+		return;
+	ctl->ad.pre_mbps = s->mbps;
+	if (ctl->ad.probe_up_next) {
+		vfc__ad_probe_up(ctl);
+		return;
+	}
+	if (++ctl->ad.since < vfc__ad_duel_wait(ctl))
+		return;
+	ctl->ad.since = 0;
+	if (vfc__ad_start_duel(ctl, fl))
+		return;
+	vfc__ad_choose_next_probe(ctl, fl);
+}
+
+/* ---- the step ---- */
+
+/* Settled: a sample far from the level's mean is held out of it until a second one in a row confirms
+ * the shift, which re-anchors. Returns whether the sample may be used. */
+static bool ad_settled_admit(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	const struct vfc__ad_level *l = &ctl->ad.mem[lvl];
+
+	if (l->n >= 3 && vfc__ad_shifted(ctl, l, s->mbps)) {
+		/* Same cap, same workload, another speed: the machine changed. Re-anchor; the
+		 * re-probes move from there, and the cliff guard restarts the search if the cap
+		 * has become the bottleneck. */
+		if (++ctl->ad.shifts >= 2)
+			ad_reanchor(ctl, s->mbps);
+		return false;
+	}
+	ctl->ad.shifts = 0;
+	return true;
+}
+
+/* What every sample meets before its state's handler: a new workload, the cliff guard (both restart),
+ * a sample from another level than asked for (the PF clamped the cap, or it arrived late: learnt
+ * from, not acted on), a shift. Returns whether the state's handler runs. */
+static bool ad_admit(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
+	bool changed = ctl->ad.state == VFC__AD_START || ad_workload_changed(ctl, s);
+
+	if (changed)
+		ctl->ad.have_prev = false; /* no noise pair across workloads */
+	vfc__ad_note_noise(ctl, lvl, s->mbps);
+	if (changed) {
+		/* A new workload: its duels are still to be fought. A restart on the same workload
+		 * (the cliff guard) keeps what they found: a machine 10% slower or faster does not
+		 * make a cap 3 x higher better, and each duel costs ticks at a collapsing cap. */
+		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
+		ctl->ad.refine = 0;
+		ad_restart(ctl, s, lvl);
+		return false;
+	}
+	/* Cliff guard: the cap in force is clearly below margin x ops / depth. */
+	if (s->depth && s->cap_hz &&
+	    (double)s->cap_hz * AD_GUARD_SLACK < a->margin * s->ops_per_s / (double)s->depth) {
+		ad_restart(ctl, s, lvl);
+		return false;
+	}
+	if (lvl != ctl->ad.ix) {
+		vfc__ad_record(ctl, lvl, s->mbps);
+		return false;
+	}
+	return ctl->ad.state != VFC__AD_SETTLED || ad_settled_admit(ctl, s, lvl);
+}
+
+uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s)
+{
+	uint32_t lvl, fl;
+
+	if (vfc__sample_idle(s))
+		return ctl->cap;
+	/* the sample belongs to the level of the cap that was in force */
+	lvl = s->cap_hz ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, s->cap_hz) : ctl->ad.nlevels - 1;
+	if (!ad_admit(ctl, s, lvl))
+		goto out;
+	vfc__ad_record(ctl, lvl, s->mbps);
+	fl = ad_floor_ix(ctl);
+	switch (ctl->ad.state) {
+	case VFC__AD_START:
+	case VFC__AD_STATE_COUNT:
+		break;
+	case VFC__AD_MEASURE_START:
+		ad_on_measure_start(ctl, s, lvl);
+		break;
+	case VFC__AD_UPCHECK:
+		ad_on_upcheck(ctl, lvl, fl);
+		break;
+	case VFC__AD_CLIMB:
+		ad_on_climb(ctl, lvl, fl);
+		break;
+	case VFC__AD_DESCEND:
+		ad_on_descend(ctl, lvl);
+		break;
+	case VFC__AD_SETTLED:
+		ad_on_settled(ctl, s, fl);
+		break;
+	case VFC__AD_PROBE_DOWN:
+	case VFC__AD_PROBE_UP:
+		vfc__ad_on_probe(ctl, s);
+		break;
+	case VFC__AD_DUEL:
+		vfc__ad_on_duel(ctl, s, lvl);
+		break;
+	}
+out:
+	ctl->cap = ctl->ad.levels[ctl->ad.ix];
+	return ctl->cap;
+}
+
+void vfc__ad_init(struct vfc_controller *ctl, uint32_t initial_cap)
+{
+	ctl->ad.nlevels = vfc__ladder(&ctl->cfg, ctl->ad.levels);
+	ctl->ad.ix = initial_cap ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, initial_cap)
+				 : ctl->ad.nlevels - 1;
+	ctl->ad.settled = ctl->ad.ix;
+	ctl->ad.state = VFC__AD_START;
+	ctl->cap = ctl->ad.levels[ctl->ad.ix];
+}
+
+const char *vfc__ad_state(const struct vfc_controller *ctl)
+{
+	static const char *const names[VFC__AD_STATE_COUNT] = {
+		[VFC__AD_START] = "start",	   [VFC__AD_MEASURE_START] = "measure",
+		[VFC__AD_UPCHECK] = "upcheck",	   [VFC__AD_CLIMB] = "climb",
+		[VFC__AD_DESCEND] = "descend",	   [VFC__AD_SETTLED] = "settled",
+		[VFC__AD_PROBE_DOWN] = "probe-down", [VFC__AD_PROBE_UP] = "probe-up",
+		[VFC__AD_DUEL] = "duel",
+	};
+
+	return (unsigned)ctl->ad.state < VFC__AD_STATE_COUNT ? names[ctl->ad.state] : "?";
+}

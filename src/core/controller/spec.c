@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/* spec.c - controller specs: parsing, formatting, defaults, consistency checks, the --help text. */
+#include "core/controller/internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char vfc_controller_help[] =
+	"Interrupt-rate controllers (--ctl SPEC):\n"
+	"  none                 no cap\n"
+	"  static:HZ            a fixed cap of HZ interrupts per second\n"
+	"  paper[:i0=HZ]        the paper's one-shot rule: start at i0 (default 6450, 0 = uncapped), track the\n"
+	"                       best speed, on the first slower tick set the cap to the previous tick's\n"
+	"                       interrupt rate, once\n"
+	"  dim[:key=value,...]  Linux DIM style hill-climb over a ladder of caps\n"
+	"      max=HZ           top of the ladder (default 64000)\n"
+	"      min=HZ           bottom of the ladder (default 1000)\n"
+	"      step=R           ratio between levels (default 2)\n"
+	"      sig=PCT          significant difference between ticks (default 10)\n"
+	"      tired=N          steps without parking before parking tired (default 0 = 2 x levels)\n"
+	"      rest=N           ticks parked tired before searching again (default 0 = tired)\n"
+	"  adaptive[:key=value,...]  ours: cliff-aware search for the lowest cap within band of the best\n"
+	"      min=HZ           lowest cap (default 100)\n"
+	"      max=HZ           highest cap (default 1000000)\n"
+	"      step=R           ladder ratio (default 1.25)\n"
+	"      band=PCT         speeds within PCT are equal; the lower cap wins (default 2)\n"
+	"      margin=K         never below K x ops_per_s / depth (default 1.15)\n"
+	"      start=S          a search starts at S x that floor (default 2)\n"
+	"      esc=E            multiply the cap by E when it is the bottleneck (default 8)\n"
+	"      probe=N          re-probe one level down and up every N settled ticks (default 20, 0 = never)\n"
+	"      change=PCT       restart when request size or depth moves by PCT (default 25)\n"
+	"      shift=PCT        restart when speed at the settled cap moves by PCT twice (default 10)\n";
+
+void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->kind = kind;
+	switch (kind) {
+	case VFC_CONTROLLER_KIND_NONE:
+		break;
+	case VFC_CONTROLLER_KIND_STATIC:
+		cfg->static_hz = 0; /* must be given */
+		break;
+	case VFC_CONTROLLER_KIND_PAPER:
+		cfg->paper_i0_hz = VFC_CONTROLLER_PAPER_I0_HZ;
+		break;
+	case VFC_CONTROLLER_KIND_DIM:
+		cfg->dim = (struct vfc_controller_dim_cfg){
+			.max_hz = 64000, .min_hz = 1000, .step = 2.0, .sig_pct = 10.0, .tired = 0, .rest = 0,
+		};
+		break;
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
+		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
+			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
+			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
+		};
+		break;
+	}
+}
+
+static int set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static bool parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!*v || *v == '-' || *v == '+' || *v == ' ')
+		return false;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x < lo || x > hi)
+		return false;
+	*out = (uint32_t)x;
+	return true;
+}
+
+static bool parse_dbl(const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double x;
+
+	if (!*v || *v == ' ')
+		return false;
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno || *end || !isfinite(x) || x < lo || x > hi)
+		return false;
+	*out = x;
+	return true;
+}
+
+struct param {
+	const char *key;
+	bool is_u32;
+	double lo, hi;
+	const char *what; /* for the error message */
+	size_t off;       /* offset of the field in struct vfc_controller_cfg */
+};
+
+#define P_U32(k, f, l, h, w) { k, true, l, h, w, offsetof(struct vfc_controller_cfg, f) }
+#define P_DBL(k, f, l, h, w) { k, false, l, h, w, offsetof(struct vfc_controller_cfg, f) }
+
+static const struct param paper_params[] = {
+	P_U32("i0", paper_i0_hz, 0, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+};
+
+static const struct param dim_params[] = {
+	P_U32("max", dim.max_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("min", dim.min_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+	P_DBL("step", dim.step, 1.01, 100, "a ratio"),
+	P_DBL("sig", dim.sig_pct, 0, 100, "a percentage"),
+	P_U32("tired", dim.tired, 0, 100000, "a number of ticks"),
+	P_U32("rest", dim.rest, 0, 100000, "a number of ticks"),
+};
+
+static const struct param adaptive_params[] = {
+	P_U32("min", adaptive.min_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+	P_U32("max", adaptive.max_hz, 1, VFC_CONTROLLER_MAX_HZ, "an interrupt rate in Hz"),
+	P_DBL("step", adaptive.step, 1.01, 10, "a ratio"),
+	P_DBL("band", adaptive.band_pct, 0, 50, "a percentage"),
+	P_DBL("margin", adaptive.margin, 1, 100, "a factor"),
+	P_DBL("start", adaptive.start, 1, 100, "a factor"),
+	P_DBL("esc", adaptive.esc, 1, 1000, "a factor"),
+	P_U32("probe", adaptive.probe, 0, 1000000, "a number of ticks"),
+	P_DBL("change", adaptive.change_pct, 1, 1000, "a percentage"),
+	P_DBL("shift", adaptive.shift_pct, 1, 1000, "a percentage"),
+};
+
+int vfc__check_cfg(const struct vfc_controller_cfg *cfg, char *err, size_t errlen)
+{
+	const char *name = vfc_controller_kind_name(cfg->kind);
+
+	switch (cfg->kind) {
+	case VFC_CONTROLLER_KIND_NONE:
+	case VFC_CONTROLLER_KIND_PAPER:
+		return 0;
+	case VFC_CONTROLLER_KIND_STATIC:
+		if (cfg->static_hz < 1 || cfg->static_hz > VFC_CONTROLLER_MAX_HZ)
+			return set_err(err, errlen, "static: the cap must be from 1 to %u Hz, got %u",
+				       VFC_CONTROLLER_MAX_HZ, cfg->static_hz);
+		return 0;
+	case VFC_CONTROLLER_KIND_DIM:
+		if (cfg->dim.min_hz > cfg->dim.max_hz)
+			return set_err(err, errlen, "dim: min=%u is above max=%u", cfg->dim.min_hz, cfg->dim.max_hz);
+		if (!(cfg->dim.step > 1.0))
+			return set_err(err, errlen, "dim: step must be above 1");
+		if (vfc__ladder(cfg, NULL) > VFC_CONTROLLER_MAX_LEVELS)
+			return set_err(err, errlen, "dim: more than %d levels from max=%u to min=%u with step=%g",
+				       VFC_CONTROLLER_MAX_LEVELS, cfg->dim.max_hz, cfg->dim.min_hz, cfg->dim.step);
+		return 0;
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
+		if (cfg->adaptive.min_hz > cfg->adaptive.max_hz)
+			return set_err(err, errlen, "adaptive: min=%u is above max=%u", cfg->adaptive.min_hz,
+				       cfg->adaptive.max_hz);
+		if (!(cfg->adaptive.step > 1.0))
+			return set_err(err, errlen, "adaptive: step must be above 1");
+		if (vfc__ladder(cfg, NULL) > VFC_CONTROLLER_MAX_LEVELS)
+			return set_err(err, errlen,
+				       "adaptive: more than %d levels from min=%u to max=%u with step=%g "
+				       "(raise step or narrow the range)",
+				       VFC_CONTROLLER_MAX_LEVELS, cfg->adaptive.min_hz, cfg->adaptive.max_hz,
+				       cfg->adaptive.step);
+		return 0;
+	}
+	return set_err(err, errlen, "%s: unknown controller kind", name);
+}
+
+static int parse_params(const char *name, const char *args, const struct param *params, size_t nparams,
+			struct vfc_controller_cfg *cfg, char *err, size_t errlen)
+{
+	char buf[256];
+	char *save = NULL, *item;
+	size_t len = strlen(args);
+
+	if (len >= sizeof(buf))
+		return set_err(err, errlen, "%s: parameters too long (%zu characters, at most %zu)", name, len,
+			       sizeof(buf) - 1);
+	memcpy(buf, args, len + 1);
+	if (len == 0 || buf[len - 1] == ',')
+		return set_err(err, errlen, "%s: empty parameter after ':' or ','", name);
+	for (item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		const struct param *p = NULL;
+
+		if (!eq)
+			return set_err(err, errlen, "%s: '%s' has no value (expected key=value)", name, item);
+		*eq = '\0';
+		for (size_t i = 0; i < nparams; i++)
+			if (!strcmp(params[i].key, item))
+				p = &params[i];
+		if (!p) {
+			char known[160] = "";
+
+			for (size_t i = 0; i < nparams; i++) {
+				strncat(known, i ? ", " : "", sizeof(known) - strlen(known) - 1);
+				strncat(known, params[i].key, sizeof(known) - strlen(known) - 1);
+			}
+			return set_err(err, errlen, "%s: unknown parameter '%s' (known: %s)", name, item, known);
+		}
+		if (p->is_u32) {
+			uint32_t v;
+
+			if (!parse_u32(eq + 1, (uint32_t)p->lo, (uint32_t)p->hi, &v))
+				return set_err(err, errlen, "%s: %s: expected %s from %.0f to %.0f, got '%s'", name,
+					       p->key, p->what, p->lo, p->hi, eq + 1);
+			memcpy((char *)cfg + p->off, &v, sizeof(v));
+		} else {
+			double v;
+
+			if (!parse_dbl(eq + 1, p->lo, p->hi, &v))
+				return set_err(err, errlen, "%s: %s: expected %s from %g to %g, got '%s'", name,
+					       p->key, p->what, p->lo, p->hi, eq + 1);
+			memcpy((char *)cfg + p->off, &v, sizeof(v));
+		}
+	}
+	return 0;
+}
+
+/* The kind named by the first nlen characters of spec, or -1. */
+static int kind_by_name(const char *spec, size_t nlen)
+{
+	for (int k = VFC_CONTROLLER_KIND_NONE; k <= VFC_CONTROLLER_KIND_ADAPTIVE; k++) {
+		const char *name = vfc_controller_kind_name((enum vfc_controller_kind)k);
+
+		if (strlen(name) == nlen && !strncmp(spec, name, nlen))
+			return k;
+	}
+	return -1;
+}
+
+int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char *err, size_t errlen)
+{
+	static const char expected[] =
+		"expected none, static:HZ, paper[:i0=HZ], dim[:key=value,...] or adaptive[:key=value,...]";
+	const char *colon, *args;
+	size_t nlen;
+	int kind, r;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!spec || !cfg)
+		return set_err(err, errlen, "no controller given (%s)", expected);
+	colon = strchr(spec, ':');
+	nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+	args = colon ? colon + 1 : NULL;
+	kind = kind_by_name(spec, nlen);
+	if (kind < 0)
+		return set_err(err, errlen, "unknown controller '%.*s' (%s)", (int)nlen, spec, expected);
+	vfc_controller_cfg_default(cfg, (enum vfc_controller_kind)kind);
+
+	switch ((enum vfc_controller_kind)kind) {
+	case VFC_CONTROLLER_KIND_NONE:
+		if (args)
+			return set_err(err, errlen, "none: takes no parameters, got '%s'", args);
+		return 0;
+	case VFC_CONTROLLER_KIND_STATIC:
+		if (!args || !parse_u32(args, 1, VFC_CONTROLLER_MAX_HZ, &cfg->static_hz))
+			return set_err(err, errlen, "static: expected static:HZ with HZ from 1 to %u, got '%s'",
+				       VFC_CONTROLLER_MAX_HZ, args ? args : spec);
+		return 0;
+	case VFC_CONTROLLER_KIND_PAPER:
+		r = args ? parse_params("paper", args, paper_params, 1, cfg, err, errlen) : 0;
+		break;
+	case VFC_CONTROLLER_KIND_DIM:
+		r = args ? parse_params("dim", args, dim_params, sizeof(dim_params) / sizeof(dim_params[0]), cfg,
+					err, errlen)
+			 : 0;
+		break;
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
+		r = args ? parse_params("adaptive", args, adaptive_params,
+					sizeof(adaptive_params) / sizeof(adaptive_params[0]), cfg, err, errlen)
+			 : 0;
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0)
+		return r;
+	return vfc__check_cfg(cfg, err, errlen);
+}
+
+int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_t len)
+{
+	const struct vfc_controller_dim_cfg *d = &cfg->dim;
+	const struct vfc_controller_adaptive_cfg *a = &cfg->adaptive;
+
+	switch (cfg->kind) {
+	case VFC_CONTROLLER_KIND_NONE:
+		return snprintf(buf, len, "none");
+	case VFC_CONTROLLER_KIND_STATIC:
+		return snprintf(buf, len, "static:%u", cfg->static_hz);
+	case VFC_CONTROLLER_KIND_PAPER:
+		return snprintf(buf, len, "paper:i0=%u", cfg->paper_i0_hz);
+	case VFC_CONTROLLER_KIND_DIM:
+		return snprintf(buf, len, "dim:max=%u,min=%u,step=%g,sig=%g,tired=%u,rest=%u", d->max_hz, d->min_hz,
+				d->step, d->sig_pct, d->tired, d->rest);
+	case VFC_CONTROLLER_KIND_ADAPTIVE:
+		return snprintf(buf, len,
+				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
+				"change=%g,shift=%g",
+				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
+				a->change_pct, a->shift_pct);
+	}
+	return snprintf(buf, len, "?");
+}
