@@ -185,7 +185,9 @@ static void test_csv_schema(void **state)
 			assert_string_equal(r->algo, "aes-128-cbc");
 			assert_int_equal((unsigned)r->v[C_BLOCK], sizes[s]);
 			assert_string_equal(r->ctl, ctls[c]);
-			assert_near("seconds", r->v[C_SECONDS], 0.05, 0, 1e-9);
+			/* The measured window: the asked 0.05 s, give or take a late start or a slow
+			 * last batch on a loaded machine (printed with two decimals). */
+			assert_near("seconds", r->v[C_SECONDS], 0.05, 0, 0.025);
 			assert_sane_row(r);
 			if (c < 2) {
 				assert_int_equal((int)r->v[C_DEPTH], 32);
