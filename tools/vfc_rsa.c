@@ -315,59 +315,65 @@ static int write_result(const char *path, const void *buf, size_t len)
 	return 0;
 }
 
-int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
-{
-	const char *in_name;
-	struct vfc_session *s = NULL;
-	struct vfc_vf *vf = NULL;
-	struct rsa_key key = { 0 };
+/* One run of the command: its arguments, inputs, device handles and result. */
+struct rsa_job {
 	struct rsa_args a;
-	uint8_t *in = NULL, *sig = NULL;
+	const char *in_name;
+	struct rsa_key key;
+	size_t kbytes;
+	uint8_t *in, *sig;
+	size_t in_len, sig_len;
+	struct vfc_vf *vf;
+	uint32_t handle;
+	struct vfc_session *s;
 	uint8_t out[RSA_MAX_BYTES];
-	size_t in_len = 0, sig_len = 0, out_len, kbytes;
-	uint32_t handle = 0;
-	enum vfc_alg alg;
-	int ret, status = VFC_EXIT_FAIL;
+	size_t out_len;
+};
 
-	ret = parse_args(argc, argv, g, &a);
-	if (ret)
-		return ret < 0 ? VFC_EXIT_OK : ret;
-	in_name = a.in && strcmp(a.in, "-") ? a.in : "stdin";
+/* Load the key, read the input (and the signature to verify) and check their sizes. */
+static int read_inputs(struct rsa_job *j)
+{
+	int ret;
 
-	if (load_key(&a, &key) < 0)
-		goto out;
-	kbytes = ((size_t)key.bits + 7) / 8;
-	if (kbytes > RSA_MAX_BYTES || kbytes < 128) {
-		vfc_tool_err(CMD, "-key %s: RSA-%d keys are not supported (2048, 3072 or 4096 bits)", a.key,
-			     key.bits);
-		goto out;
+	if (load_key(&j->a, &j->key) < 0)
+		return -1;
+	j->kbytes = ((size_t)j->key.bits + 7) / 8;
+	if (j->kbytes > RSA_MAX_BYTES || j->kbytes < 128) {
+		vfc_tool_err(CMD, "-key %s: RSA-%d keys are not supported (2048, 3072 or 4096 bits)", j->a.key,
+			     j->key.bits);
+		return -1;
 	}
-	ret = vfc_file_read(a.in, MSG_MAX, &in, &in_len);
+	ret = vfc_file_read(j->a.in, MSG_MAX, &j->in, &j->in_len);
 	if (ret < 0) {
-		vfc_tool_err(CMD, "%s: %s", in_name, ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
-		goto out;
+		vfc_tool_err(CMD, "%s: %s", j->in_name, ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
+		return -1;
 	}
-	if (a.op == OP_VERIFY) {
-		ret = vfc_file_read(a.sig, 1 << 20, &sig, &sig_len);
+	if (j->a.op == OP_VERIFY) {
+		ret = vfc_file_read(j->a.sig, 1 << 20, &j->sig, &j->sig_len);
 		if (ret < 0) {
-			vfc_tool_err(CMD, "-signature %s: %s", a.sig,
+			vfc_tool_err(CMD, "-signature %s: %s", j->a.sig,
 				     ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
-			goto out;
+			return -1;
 		}
 	}
-	if (a.op == OP_ENCRYPT && in_len > kbytes - OAEP_OVERHEAD) {
+	if (j->a.op == OP_ENCRYPT && j->in_len > j->kbytes - OAEP_OVERHEAD) {
 		vfc_tool_err(CMD,
 			     "encrypt: %s: %zu bytes is too long for OAEP with RSA-%d (at most %zu bytes)",
-			     in_name, in_len, key.bits, kbytes - OAEP_OVERHEAD);
-		goto out;
+			     j->in_name, j->in_len, j->key.bits, j->kbytes - OAEP_OVERHEAD);
+		return -1;
 	}
-	if (a.op == OP_DECRYPT && in_len != kbytes) {
-		vfc_tool_err(CMD, "decrypt: %s: %zu bytes is not an RSA-%d ciphertext (%zu bytes)", in_name,
-			     in_len, key.bits, kbytes);
-		goto out;
+	if (j->a.op == OP_DECRYPT && j->in_len != j->kbytes) {
+		vfc_tool_err(CMD, "decrypt: %s: %zu bytes is not an RSA-%d ciphertext (%zu bytes)", j->in_name,
+			     j->in_len, j->key.bits, j->kbytes);
+		return -1;
 	}
-	/* The message goes through the VF's buffer pool whole: make the embedded device's pool big
-	 * enough for it (a power of two from the 16 MiB default). */
+	return 0;
+}
+
+/* The message goes through the VF's buffer pool whole: make the embedded device's pool big
+ * enough for it (a power of two from the 16 MiB default). */
+static void size_pool(struct vfc_global_opts *g, size_t in_len)
+{
 	if (in_len + (1u << 20) > (g->vf.pool_size ? g->vf.pool_size : POOL_DEFAULT)) {
 		uint64_t pool = POOL_DEFAULT;
 
@@ -375,88 +381,124 @@ int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
 			pool *= 2;
 		g->vf.pool_size = pool;
 	}
+}
 
-	vf = vfc_tool_vf_open(CMD, g);
-	if (!vf)
-		goto out;
-	ret = vfc_key_import(vf, key.kind, key.pem, key.pem_len, &handle);
+/* Open the VF, import the key and create the session of the operation's algorithm. */
+static int open_session(struct rsa_job *j, struct vfc_global_opts *g)
+{
+	enum vfc_alg alg;
+	int ret;
+
+	j->vf = vfc_tool_vf_open(CMD, g);
+	if (!j->vf)
+		return -1;
+	ret = vfc_key_import(j->vf, j->key.kind, j->key.pem, j->key.pem_len, &j->handle);
 	if (ret < 0) {
-		vfc_tool_err(CMD, "-key %s: vfc_key_import (RSA-%d %s key): %s", a.key, key.bits,
-			     key.kind == VFC_KEY_RSA_PRIV_PEM ? "private" : "public", vfc_strerror(ret));
-		handle = 0;
-		goto out;
+		vfc_tool_err(CMD, "-key %s: vfc_key_import (RSA-%d %s key): %s", j->a.key, j->key.bits,
+			     j->key.kind == VFC_KEY_RSA_PRIV_PEM ? "private" : "public", vfc_strerror(ret));
+		j->handle = 0;
+		return -1;
 	}
-	if (a.op == OP_ENCRYPT || a.op == OP_DECRYPT)
+	if (j->a.op == OP_ENCRYPT || j->a.op == OP_DECRYPT)
 		alg = VFC_ALG_RSA_OAEP;
 	else
-		alg = a.pss ? VFC_ALG_RSA_PSS_SHA256 : VFC_ALG_RSA_PKCS1_SHA256;
-	s = vfc_session_create(vf, alg, handle);
-	if (!s) {
+		alg = j->a.pss ? VFC_ALG_RSA_PSS_SHA256 : VFC_ALG_RSA_PKCS1_SHA256;
+	j->s = vfc_session_create(j->vf, alg, j->handle);
+	if (!j->s) {
 		vfc_tool_err(CMD, "vfc_session_create: %s", vfc_strerror(-errno));
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	out_len = sizeof(out);
-	switch (a.op) {
+/* Verify: print the verdict. The exit status. */
+static int run_verify(struct rsa_job *j)
+{
+	int ret;
+
+	if (j->sig_len != j->kbytes) {
+		vfc_tool_err(CMD, "verify: -signature %s: %zu bytes, expected %zu for RSA-%d", j->a.sig, j->sig_len,
+			     j->kbytes, j->key.bits);
+		ret = -EBADMSG;
+	} else {
+		ret = vfc_verify(j->s, j->in, j->in_len, j->sig, j->sig_len);
+	}
+	if (ret == 0) {
+		puts("Verified OK");
+		return VFC_EXIT_OK;
+	}
+	if (ret == -EBADMSG)
+		puts("Verification failure");
+	else
+		vfc_tool_err(CMD, "verify: vfc_verify: %s", vfc_strerror(ret));
+	return VFC_EXIT_FAIL;
+}
+
+/* Sign, encrypt or decrypt into j->out, then write the result out. The exit status. */
+static int run_transform(struct rsa_job *j)
+{
+	int ret = 0;
+
+	j->out_len = sizeof(j->out);
+	switch (j->a.op) {
 	case OP_SIGN:
-		ret = vfc_sign(s, in, in_len, out, &out_len);
-		if (ret < 0) {
+		ret = vfc_sign(j->s, j->in, j->in_len, j->out, &j->out_len);
+		if (ret < 0)
 			vfc_tool_err(CMD, "sign: vfc_sign: %s", vfc_strerror(ret));
-			goto out;
-		}
 		break;
-	case OP_VERIFY:
-		if (sig_len != kbytes) {
-			vfc_tool_err(CMD, "verify: -signature %s: %zu bytes, expected %zu for RSA-%d", a.sig,
-				     sig_len, kbytes, key.bits);
-			ret = -EBADMSG;
-		} else {
-			ret = vfc_verify(s, in, in_len, sig, sig_len);
-		}
-		if (ret == 0) {
-			puts("Verified OK");
-			status = VFC_EXIT_OK;
-		} else if (ret == -EBADMSG) {
-			puts("Verification failure");
-		} else {
-			vfc_tool_err(CMD, "verify: vfc_verify: %s", vfc_strerror(ret));
-		}
-		goto out;
 	case OP_ENCRYPT:
-		ret = vfc_pke_encrypt(s, in, in_len, out, &out_len);
-		if (ret < 0) {
+		ret = vfc_pke_encrypt(j->s, j->in, j->in_len, j->out, &j->out_len);
+		if (ret < 0)
 			vfc_tool_err(CMD, "encrypt: vfc_pke_encrypt: %s", vfc_strerror(ret));
-			goto out;
-		}
 		break;
 	case OP_DECRYPT:
-		ret = vfc_pke_decrypt(s, in, in_len, out, &out_len);
-		if (ret == -EBADMSG) {
+		ret = vfc_pke_decrypt(j->s, j->in, j->in_len, j->out, &j->out_len);
+		if (ret == -EBADMSG)
 			vfc_tool_err(CMD, "decrypt: bad padding or wrong key (vfc_pke_decrypt: %s)",
 				     vfc_strerror(ret));
-			goto out;
-		} else if (ret < 0) {
+		else if (ret < 0)
 			vfc_tool_err(CMD, "decrypt: vfc_pke_decrypt: %s", vfc_strerror(ret));
-			goto out;
-		}
+		break;
+	case OP_VERIFY:
 		break;
 	}
-	if (write_result(a.out, out, out_len) < 0)
-		goto out;
-	status = VFC_EXIT_OK;
-out:
-	OPENSSL_cleanse(out, sizeof(out));
-	vfc_session_free(s);
-	if (handle)
-		vfc_key_free(vf, handle);
-	vfc_vf_close(vf);
-	if (key.pem)
-		OPENSSL_cleanse(key.pem, key.pem_len);
-	free(key.pem);
-	if (in && a.op == OP_DECRYPT)
-		OPENSSL_cleanse(in, in_len);
-	free(in);
-	free(sig);
+	if (ret < 0 || write_result(j->a.out, j->out, j->out_len) < 0)
+		return VFC_EXIT_FAIL;
+	return VFC_EXIT_OK;
+}
+
+/* Release everything, wiping the key, the output and a decrypted input. */
+static void job_free(struct rsa_job *j)
+{
+	OPENSSL_cleanse(j->out, sizeof(j->out));
+	vfc_session_free(j->s);
+	if (j->handle)
+		vfc_key_free(j->vf, j->handle);
+	vfc_vf_close(j->vf);
+	if (j->key.pem)
+		OPENSSL_cleanse(j->key.pem, j->key.pem_len);
+	free(j->key.pem);
+	if (j->in && j->a.op == OP_DECRYPT)
+		OPENSSL_cleanse(j->in, j->in_len);
+	free(j->in);
+	free(j->sig);
+}
+
+int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
+{
+	struct rsa_job j = { 0 };
+	int ret, status = VFC_EXIT_FAIL;
+
+	ret = parse_args(argc, argv, g, &j.a);
+	if (ret)
+		return ret < 0 ? VFC_EXIT_OK : ret;
+	j.in_name = j.a.in && strcmp(j.a.in, "-") ? j.a.in : "stdin";
+	if (read_inputs(&j) == 0) {
+		size_pool(g, j.in_len);
+		if (open_session(&j, g) == 0)
+			status = j.a.op == OP_VERIFY ? run_verify(&j) : run_transform(&j);
+	}
+	job_free(&j);
 	if (fflush(stdout) == EOF && status == VFC_EXIT_OK) {
 		vfc_tool_err(CMD, "stdout: %s", strerror(errno));
 		status = VFC_EXIT_FAIL;
