@@ -18,6 +18,7 @@ static const char *const CMD = "rsa";
 #define OAEP_OVERHEAD 42 /* 2 * SHA-1 length + 2: OpenSSL's default OAEP */
 #define MSG_MAX (1ull << 30) /* largest message for sign/verify (it goes through the pool whole) */
 #define POOL_DEFAULT (16ull << 20)
+#define KEY_LABEL_MAX 64 /* bytes of a PEM label we read, with its NUL */
 
 static void rsa_help(void)
 {
@@ -94,20 +95,114 @@ static int pem_label(const char *pem, char *label, size_t cap)
 	return 0;
 }
 
+/* From its PEM label (copied into label, KEY_LABEL_MAX bytes), whether the key file holds a private
+ * key (*is_priv) and whether that is what the options ask for. want names what was wanted, for the
+ * messages. */
+static int classify_pem(const struct rsa_args *a, const char *want, const uint8_t *buf, size_t len,
+			char *label, int *is_priv)
+{
+	int want_priv = a->op == OP_SIGN || a->op == OP_DECRYPT;
+
+	if (strlen((const char *)buf) != len || pem_label((const char *)buf, label, KEY_LABEL_MAX) < 0) {
+		vfc_tool_err(CMD, "-key %s: not a %s (no PEM '-----BEGIN' line)", a->key, want);
+		return -1;
+	}
+	if (!strcmp(label, "ENCRYPTED PRIVATE KEY") || strstr((const char *)buf, "Proc-Type: 4,ENCRYPTED")) {
+		vfc_tool_err(
+			CMD,
+			"-key %s: encrypted private keys are not supported (decrypt it with `openssl pkey`)",
+			a->key);
+		return -1;
+	}
+	if (!strcmp(label, "PRIVATE KEY") || !strcmp(label, "RSA PRIVATE KEY")) {
+		*is_priv = 1;
+	} else if (!strcmp(label, "PUBLIC KEY") || !strcmp(label, "RSA PUBLIC KEY")) {
+		*is_priv = 0;
+	} else {
+		vfc_tool_err(CMD, "-key %s: not a %s (PEM '%s')", a->key, want, label);
+		return -1;
+	}
+	if (a->pubin && *is_priv) {
+		vfc_tool_err(CMD, "-key %s: not a PEM RSA public key (it is a private key: drop -pubin)",
+			     a->key);
+		return -1;
+	}
+	if (!a->pubin && !*is_priv) {
+		vfc_tool_err(CMD, "-key %s: not a PEM RSA private key (it is a public key%s)", a->key,
+			     want_priv ? "" : ": add -pubin");
+		return -1;
+	}
+	return 0;
+}
+
+/* Decode the PEM (its label: label) with OpenSSL and check it is an RSA key; NULL (said why) if not. */
+static EVP_PKEY *decode_rsa(const struct rsa_args *a, const char *want, const uint8_t *buf, size_t len,
+			    const char *label, int is_priv)
+{
+	OSSL_DECODER_CTX *dctx;
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *p = buf;
+	size_t plen = len;
+
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL,
+					     is_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+	if (!dctx || !OSSL_DECODER_from_data(dctx, &p, &plen) || !pkey) {
+		vfc_tool_err(CMD, "-key %s: not a %s (unreadable PEM '%s')", a->key, want, label);
+		goto fail;
+	}
+	if (!EVP_PKEY_is_a(pkey, "RSA")) {
+		vfc_tool_err(CMD, "-key %s: not a %s (key type %s)", a->key, want,
+			     EVP_PKEY_get0_type_name(pkey));
+		goto fail;
+	}
+	OSSL_DECODER_CTX_free(dctx);
+	return pkey;
+fail:
+	OSSL_DECODER_CTX_free(dctx);
+	EVP_PKEY_free(pkey);
+	return NULL;
+}
+
+/* Replace the private key PEM in *buf (wiped) with the PEM of its public part. */
+static int public_pem(const struct rsa_args *a, EVP_PKEY *pkey, uint8_t **buf, size_t *len)
+{
+	OSSL_ENCODER_CTX *ectx;
+	unsigned char *pub = NULL;
+	size_t pub_len = 0;
+	int ret = -1;
+
+	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_PUBLIC_KEY, "PEM", "SubjectPublicKeyInfo", NULL);
+	if (!ectx || !OSSL_ENCODER_to_data(ectx, &pub, &pub_len)) {
+		vfc_tool_err(CMD, "-key %s: cannot derive the public key (OSSL_ENCODER_to_data)", a->key);
+		goto out;
+	}
+	OPENSSL_cleanse(*buf, *len);
+	free(*buf);
+	*buf = malloc(pub_len + 1);
+	if (!*buf) {
+		vfc_tool_err(CMD, "malloc: %s", strerror(ENOMEM));
+		goto out;
+	}
+	memcpy(*buf, pub, pub_len);
+	(*buf)[pub_len] = 0;
+	*len = pub_len;
+	ret = 0;
+out:
+	OPENSSL_free(pub);
+	OSSL_ENCODER_CTX_free(ectx);
+	return ret;
+}
+
 /* Read -key and check it is what the operation needs, with OpenSSL's PEM decoder (only to tell the
  * user what is wrong: the key itself is imported into the device as PEM). */
 static int load_key(const struct rsa_args *a, struct rsa_key *k)
 {
 	int want_priv = a->op == OP_SIGN || a->op == OP_DECRYPT;
 	const char *want = a->pubin ? "PEM RSA public key" : "PEM RSA private key";
-	OSSL_DECODER_CTX *dctx = NULL;
-	OSSL_ENCODER_CTX *ectx = NULL;
 	EVP_PKEY *pkey = NULL;
-	const unsigned char *p;
-	unsigned char *pub = NULL;
 	uint8_t *buf = NULL;
-	size_t len, plen, pub_len = 0;
-	char label[64];
+	size_t len;
+	char label[KEY_LABEL_MAX];
 	int is_priv, ret;
 
 	ret = vfc_file_read(a->key, 1 << 20, &buf, &len);
@@ -118,82 +213,24 @@ static int load_key(const struct rsa_args *a, struct rsa_key *k)
 		vfc_tool_err(CMD, "-key %s: %s", a->key, strerror(-ret));
 		return -1;
 	}
-	if (strlen((char *)buf) != len || pem_label((char *)buf, label, sizeof(label)) < 0) {
-		vfc_tool_err(CMD, "-key %s: not a %s (no PEM '-----BEGIN' line)", a->key, want);
+	if (classify_pem(a, want, buf, len, label, &is_priv) < 0)
 		goto fail;
-	}
-	if (!strcmp(label, "ENCRYPTED PRIVATE KEY") || strstr((char *)buf, "Proc-Type: 4,ENCRYPTED")) {
-		vfc_tool_err(
-			CMD,
-			"-key %s: encrypted private keys are not supported (decrypt it with `openssl pkey`)",
-			a->key);
+	pkey = decode_rsa(a, want, buf, len, label, is_priv);
+	if (!pkey)
 		goto fail;
-	}
-	if (!strcmp(label, "PRIVATE KEY") || !strcmp(label, "RSA PRIVATE KEY")) {
-		is_priv = 1;
-	} else if (!strcmp(label, "PUBLIC KEY") || !strcmp(label, "RSA PUBLIC KEY")) {
-		is_priv = 0;
-	} else {
-		vfc_tool_err(CMD, "-key %s: not a %s (PEM '%s')", a->key, want, label);
-		goto fail;
-	}
-	if (a->pubin && is_priv) {
-		vfc_tool_err(CMD, "-key %s: not a PEM RSA public key (it is a private key: drop -pubin)",
-			     a->key);
-		goto fail;
-	}
-	if (!a->pubin && !is_priv) {
-		vfc_tool_err(CMD, "-key %s: not a PEM RSA private key (it is a public key%s)", a->key,
-			     want_priv ? "" : ": add -pubin");
-		goto fail;
-	}
-	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL,
-					     is_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, NULL, NULL);
-	p = buf;
-	plen = len;
-	if (!dctx || !OSSL_DECODER_from_data(dctx, &p, &plen) || !pkey) {
-		vfc_tool_err(CMD, "-key %s: not a %s (unreadable PEM '%s')", a->key, want, label);
-		goto fail;
-	}
-	if (!EVP_PKEY_is_a(pkey, "RSA")) {
-		vfc_tool_err(CMD, "-key %s: not a %s (key type %s)", a->key, want,
-			     EVP_PKEY_get0_type_name(pkey));
-		goto fail;
-	}
 	k->bits = EVP_PKEY_get_bits(pkey);
 	if (is_priv && !want_priv) {
 		/* verify/encrypt with a private key: import only its public part. */
-		ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_PUBLIC_KEY, "PEM", "SubjectPublicKeyInfo",
-						     NULL);
-		if (!ectx || !OSSL_ENCODER_to_data(ectx, &pub, &pub_len)) {
-			vfc_tool_err(CMD, "-key %s: cannot derive the public key (OSSL_ENCODER_to_data)",
-				     a->key);
+		if (public_pem(a, pkey, &buf, &len) < 0)
 			goto fail;
-		}
-		OPENSSL_cleanse(buf, len);
-		free(buf);
-		buf = malloc(pub_len + 1);
-		if (!buf) {
-			vfc_tool_err(CMD, "malloc: %s", strerror(ENOMEM));
-			goto fail;
-		}
-		memcpy(buf, pub, pub_len);
-		buf[pub_len] = 0;
-		len = pub_len;
 		is_priv = 0;
 	}
 	k->kind = is_priv ? VFC_KEY_RSA_PRIV_PEM : VFC_KEY_RSA_PUB_PEM;
 	k->pem = buf;
 	k->pem_len = len;
-	OPENSSL_free(pub);
-	OSSL_ENCODER_CTX_free(ectx);
-	OSSL_DECODER_CTX_free(dctx);
 	EVP_PKEY_free(pkey);
 	return 0;
 fail:
-	OPENSSL_free(pub);
-	OSSL_ENCODER_CTX_free(ectx);
-	OSSL_DECODER_CTX_free(dctx);
 	EVP_PKEY_free(pkey);
 	if (buf)
 		OPENSSL_cleanse(buf, len);
@@ -201,13 +238,59 @@ fail:
 	return -1;
 }
 
+/* The options against the operation: 0 or VFC_EXIT_USAGE (said why). */
+static int check_args(const struct rsa_args *a)
+{
+	if (!a->key) {
+		vfc_tool_err(CMD, "%s: -key is required", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op == OP_VERIFY && !a->sig) {
+		vfc_tool_err(CMD, "verify: -signature is required");
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op != OP_VERIFY && a->sig) {
+		vfc_tool_err(CMD, "%s: -signature is only for verify", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op == OP_VERIFY && a->out) {
+		vfc_tool_err(CMD, "verify: -out is not used (the result is printed and is the exit status)");
+		return VFC_EXIT_USAGE;
+	}
+	if (a->pss && (a->op == OP_ENCRYPT || a->op == OP_DECRYPT)) {
+		vfc_tool_err(CMD, "%s: -pss is only for sign and verify", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->pubin && (a->op == OP_SIGN || a->op == OP_DECRYPT)) {
+		vfc_tool_err(CMD, "%s: needs a private key: -pubin does not apply", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The operation named o into a: 0, or -1 (said why) for no operation of ours. */
+static int set_op(const char *o, struct rsa_args *a)
+{
+	static const char *const ops[] = { "sign", "verify", "encrypt", "decrypt" };
+	size_t k;
+
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		if (!strcmp(o, ops[k]))
+			break;
+	if (k == sizeof(ops) / sizeof(ops[0])) {
+		vfc_tool_err(CMD, "unknown operation '%s': expected sign, verify, encrypt or decrypt", o);
+		return -1;
+	}
+	a->op = (enum rsa_op)k;
+	a->opname = ops[k];
+	return 0;
+}
+
 /* Returns 0 (go on), -1 (help printed) or an exit status. */
 static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct rsa_args *a)
 {
-	static const char *const ops[] = { "sign", "verify", "encrypt", "decrypt" };
 	int i, r, have_op = 0;
 	const char *v;
-	size_t k;
 
 	memset(a, 0, sizeof(*a));
 	for (i = 1; i < argc; i++) {
@@ -221,18 +304,8 @@ static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct r
 				vfc_tool_err(CMD, "unexpected argument '%s' (see vfc rsa --help)", o);
 				return VFC_EXIT_USAGE;
 			}
-			for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-				if (!strcmp(o, ops[k]))
-					break;
-			if (k == sizeof(ops) / sizeof(ops[0])) {
-				vfc_tool_err(
-					CMD,
-					"unknown operation '%s': expected sign, verify, encrypt or decrypt",
-					o);
+			if (set_op(o, a))
 				return VFC_EXIT_USAGE;
-			}
-			a->op = (enum rsa_op)k;
-			a->opname = ops[k];
 			have_op = 1;
 		} else if (!strcmp(o, "-pubin")) {
 			a->pubin = 1;
@@ -265,31 +338,7 @@ static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct r
 			"an operation is required: sign, verify, encrypt or decrypt (see vfc rsa --help)");
 		return VFC_EXIT_USAGE;
 	}
-	if (!a->key) {
-		vfc_tool_err(CMD, "%s: -key is required", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	if (a->op == OP_VERIFY && !a->sig) {
-		vfc_tool_err(CMD, "verify: -signature is required");
-		return VFC_EXIT_USAGE;
-	}
-	if (a->op != OP_VERIFY && a->sig) {
-		vfc_tool_err(CMD, "%s: -signature is only for verify", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	if (a->op == OP_VERIFY && a->out) {
-		vfc_tool_err(CMD, "verify: -out is not used (the result is printed and is the exit status)");
-		return VFC_EXIT_USAGE;
-	}
-	if (a->pss && (a->op == OP_ENCRYPT || a->op == OP_DECRYPT)) {
-		vfc_tool_err(CMD, "%s: -pss is only for sign and verify", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	if (a->pubin && (a->op == OP_SIGN || a->op == OP_DECRYPT)) {
-		vfc_tool_err(CMD, "%s: needs a private key: -pubin does not apply", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	return 0;
+	return check_args(a);
 }
 
 /* Write a result through an all-or-nothing output. */
