@@ -18,6 +18,7 @@ static const char *const CMD = "rsa";
 #define OAEP_OVERHEAD 42 /* 2 * SHA-1 length + 2: OpenSSL's default OAEP */
 #define MSG_MAX (1ull << 30) /* largest message for sign/verify (it goes through the pool whole) */
 #define POOL_DEFAULT (16ull << 20)
+#define KEY_LABEL_MAX 64 /* bytes of a PEM label we read, with its NUL */
 
 static void rsa_help(void)
 {
@@ -94,20 +95,114 @@ static int pem_label(const char *pem, char *label, size_t cap)
 	return 0;
 }
 
+/* From its PEM label (copied into label, KEY_LABEL_MAX bytes), whether the key file holds a private
+ * key (*is_priv) and whether that is what the options ask for. want names what was wanted, for the
+ * messages. */
+static int classify_pem(const struct rsa_args *a, const char *want, const uint8_t *buf, size_t len,
+			char *label, int *is_priv)
+{
+	int want_priv = a->op == OP_SIGN || a->op == OP_DECRYPT;
+
+	if (strlen((const char *)buf) != len || pem_label((const char *)buf, label, KEY_LABEL_MAX) < 0) {
+		vfc_tool_err(CMD, "-key %s: not a %s (no PEM '-----BEGIN' line)", a->key, want);
+		return -1;
+	}
+	if (!strcmp(label, "ENCRYPTED PRIVATE KEY") || strstr((const char *)buf, "Proc-Type: 4,ENCRYPTED")) {
+		vfc_tool_err(
+			CMD,
+			"-key %s: encrypted private keys are not supported (decrypt it with `openssl pkey`)",
+			a->key);
+		return -1;
+	}
+	if (!strcmp(label, "PRIVATE KEY") || !strcmp(label, "RSA PRIVATE KEY")) {
+		*is_priv = 1;
+	} else if (!strcmp(label, "PUBLIC KEY") || !strcmp(label, "RSA PUBLIC KEY")) {
+		*is_priv = 0;
+	} else {
+		vfc_tool_err(CMD, "-key %s: not a %s (PEM '%s')", a->key, want, label);
+		return -1;
+	}
+	if (a->pubin && *is_priv) {
+		vfc_tool_err(CMD, "-key %s: not a PEM RSA public key (it is a private key: drop -pubin)",
+			     a->key);
+		return -1;
+	}
+	if (!a->pubin && !*is_priv) {
+		vfc_tool_err(CMD, "-key %s: not a PEM RSA private key (it is a public key%s)", a->key,
+			     want_priv ? "" : ": add -pubin");
+		return -1;
+	}
+	return 0;
+}
+
+/* Decode the PEM (its label: label) with OpenSSL and check it is an RSA key; NULL (said why) if not. */
+static EVP_PKEY *decode_rsa(const struct rsa_args *a, const char *want, const uint8_t *buf, size_t len,
+			    const char *label, int is_priv)
+{
+	OSSL_DECODER_CTX *dctx;
+	EVP_PKEY *pkey = NULL;
+	const unsigned char *p = buf;
+	size_t plen = len;
+
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL,
+					     is_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+	if (!dctx || !OSSL_DECODER_from_data(dctx, &p, &plen) || !pkey) {
+		vfc_tool_err(CMD, "-key %s: not a %s (unreadable PEM '%s')", a->key, want, label);
+		goto fail;
+	}
+	if (!EVP_PKEY_is_a(pkey, "RSA")) {
+		vfc_tool_err(CMD, "-key %s: not a %s (key type %s)", a->key, want,
+			     EVP_PKEY_get0_type_name(pkey));
+		goto fail;
+	}
+	OSSL_DECODER_CTX_free(dctx);
+	return pkey;
+fail:
+	OSSL_DECODER_CTX_free(dctx);
+	EVP_PKEY_free(pkey);
+	return NULL;
+}
+
+/* Replace the private key PEM in *buf (wiped) with the PEM of its public part. */
+static int public_pem(const struct rsa_args *a, EVP_PKEY *pkey, uint8_t **buf, size_t *len)
+{
+	OSSL_ENCODER_CTX *ectx;
+	unsigned char *pub = NULL;
+	size_t pub_len = 0;
+	int ret = -1;
+
+	ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_PUBLIC_KEY, "PEM", "SubjectPublicKeyInfo", NULL);
+	if (!ectx || !OSSL_ENCODER_to_data(ectx, &pub, &pub_len)) {
+		vfc_tool_err(CMD, "-key %s: cannot derive the public key (OSSL_ENCODER_to_data)", a->key);
+		goto out;
+	}
+	OPENSSL_cleanse(*buf, *len);
+	free(*buf);
+	*buf = malloc(pub_len + 1);
+	if (!*buf) {
+		vfc_tool_err(CMD, "malloc: %s", strerror(ENOMEM));
+		goto out;
+	}
+	memcpy(*buf, pub, pub_len);
+	(*buf)[pub_len] = 0;
+	*len = pub_len;
+	ret = 0;
+out:
+	OPENSSL_free(pub);
+	OSSL_ENCODER_CTX_free(ectx);
+	return ret;
+}
+
 /* Read -key and check it is what the operation needs, with OpenSSL's PEM decoder (only to tell the
  * user what is wrong: the key itself is imported into the device as PEM). */
 static int load_key(const struct rsa_args *a, struct rsa_key *k)
 {
 	int want_priv = a->op == OP_SIGN || a->op == OP_DECRYPT;
 	const char *want = a->pubin ? "PEM RSA public key" : "PEM RSA private key";
-	OSSL_DECODER_CTX *dctx = NULL;
-	OSSL_ENCODER_CTX *ectx = NULL;
 	EVP_PKEY *pkey = NULL;
-	const unsigned char *p;
-	unsigned char *pub = NULL;
 	uint8_t *buf = NULL;
-	size_t len, plen, pub_len = 0;
-	char label[64];
+	size_t len;
+	char label[KEY_LABEL_MAX];
 	int is_priv, ret;
 
 	ret = vfc_file_read(a->key, 1 << 20, &buf, &len);
@@ -118,82 +213,24 @@ static int load_key(const struct rsa_args *a, struct rsa_key *k)
 		vfc_tool_err(CMD, "-key %s: %s", a->key, strerror(-ret));
 		return -1;
 	}
-	if (strlen((char *)buf) != len || pem_label((char *)buf, label, sizeof(label)) < 0) {
-		vfc_tool_err(CMD, "-key %s: not a %s (no PEM '-----BEGIN' line)", a->key, want);
+	if (classify_pem(a, want, buf, len, label, &is_priv) < 0)
 		goto fail;
-	}
-	if (!strcmp(label, "ENCRYPTED PRIVATE KEY") || strstr((char *)buf, "Proc-Type: 4,ENCRYPTED")) {
-		vfc_tool_err(
-			CMD,
-			"-key %s: encrypted private keys are not supported (decrypt it with `openssl pkey`)",
-			a->key);
+	pkey = decode_rsa(a, want, buf, len, label, is_priv);
+	if (!pkey)
 		goto fail;
-	}
-	if (!strcmp(label, "PRIVATE KEY") || !strcmp(label, "RSA PRIVATE KEY")) {
-		is_priv = 1;
-	} else if (!strcmp(label, "PUBLIC KEY") || !strcmp(label, "RSA PUBLIC KEY")) {
-		is_priv = 0;
-	} else {
-		vfc_tool_err(CMD, "-key %s: not a %s (PEM '%s')", a->key, want, label);
-		goto fail;
-	}
-	if (a->pubin && is_priv) {
-		vfc_tool_err(CMD, "-key %s: not a PEM RSA public key (it is a private key: drop -pubin)",
-			     a->key);
-		goto fail;
-	}
-	if (!a->pubin && !is_priv) {
-		vfc_tool_err(CMD, "-key %s: not a PEM RSA private key (it is a public key%s)", a->key,
-			     want_priv ? "" : ": add -pubin");
-		goto fail;
-	}
-	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, NULL,
-					     is_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, NULL, NULL);
-	p = buf;
-	plen = len;
-	if (!dctx || !OSSL_DECODER_from_data(dctx, &p, &plen) || !pkey) {
-		vfc_tool_err(CMD, "-key %s: not a %s (unreadable PEM '%s')", a->key, want, label);
-		goto fail;
-	}
-	if (!EVP_PKEY_is_a(pkey, "RSA")) {
-		vfc_tool_err(CMD, "-key %s: not a %s (key type %s)", a->key, want,
-			     EVP_PKEY_get0_type_name(pkey));
-		goto fail;
-	}
 	k->bits = EVP_PKEY_get_bits(pkey);
 	if (is_priv && !want_priv) {
 		/* verify/encrypt with a private key: import only its public part. */
-		ectx = OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_PUBLIC_KEY, "PEM", "SubjectPublicKeyInfo",
-						     NULL);
-		if (!ectx || !OSSL_ENCODER_to_data(ectx, &pub, &pub_len)) {
-			vfc_tool_err(CMD, "-key %s: cannot derive the public key (OSSL_ENCODER_to_data)",
-				     a->key);
+		if (public_pem(a, pkey, &buf, &len) < 0)
 			goto fail;
-		}
-		OPENSSL_cleanse(buf, len);
-		free(buf);
-		buf = malloc(pub_len + 1);
-		if (!buf) {
-			vfc_tool_err(CMD, "malloc: %s", strerror(ENOMEM));
-			goto fail;
-		}
-		memcpy(buf, pub, pub_len);
-		buf[pub_len] = 0;
-		len = pub_len;
 		is_priv = 0;
 	}
 	k->kind = is_priv ? VFC_KEY_RSA_PRIV_PEM : VFC_KEY_RSA_PUB_PEM;
 	k->pem = buf;
 	k->pem_len = len;
-	OPENSSL_free(pub);
-	OSSL_ENCODER_CTX_free(ectx);
-	OSSL_DECODER_CTX_free(dctx);
 	EVP_PKEY_free(pkey);
 	return 0;
 fail:
-	OPENSSL_free(pub);
-	OSSL_ENCODER_CTX_free(ectx);
-	OSSL_DECODER_CTX_free(dctx);
 	EVP_PKEY_free(pkey);
 	if (buf)
 		OPENSSL_cleanse(buf, len);
@@ -201,13 +238,59 @@ fail:
 	return -1;
 }
 
+/* The options against the operation: 0 or VFC_EXIT_USAGE (said why). */
+static int check_args(const struct rsa_args *a)
+{
+	if (!a->key) {
+		vfc_tool_err(CMD, "%s: -key is required", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op == OP_VERIFY && !a->sig) {
+		vfc_tool_err(CMD, "verify: -signature is required");
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op != OP_VERIFY && a->sig) {
+		vfc_tool_err(CMD, "%s: -signature is only for verify", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->op == OP_VERIFY && a->out) {
+		vfc_tool_err(CMD, "verify: -out is not used (the result is printed and is the exit status)");
+		return VFC_EXIT_USAGE;
+	}
+	if (a->pss && (a->op == OP_ENCRYPT || a->op == OP_DECRYPT)) {
+		vfc_tool_err(CMD, "%s: -pss is only for sign and verify", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	if (a->pubin && (a->op == OP_SIGN || a->op == OP_DECRYPT)) {
+		vfc_tool_err(CMD, "%s: needs a private key: -pubin does not apply", a->opname);
+		return VFC_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The operation named o into a: 0, or -1 (said why) for no operation of ours. */
+static int set_op(const char *o, struct rsa_args *a)
+{
+	static const char *const ops[] = { "sign", "verify", "encrypt", "decrypt" };
+	size_t k;
+
+	for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
+		if (!strcmp(o, ops[k]))
+			break;
+	if (k == sizeof(ops) / sizeof(ops[0])) {
+		vfc_tool_err(CMD, "unknown operation '%s': expected sign, verify, encrypt or decrypt", o);
+		return -1;
+	}
+	a->op = (enum rsa_op)k;
+	a->opname = ops[k];
+	return 0;
+}
+
 /* Returns 0 (go on), -1 (help printed) or an exit status. */
 static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct rsa_args *a)
 {
-	static const char *const ops[] = { "sign", "verify", "encrypt", "decrypt" };
 	int i, r, have_op = 0;
 	const char *v;
-	size_t k;
 
 	memset(a, 0, sizeof(*a));
 	for (i = 1; i < argc; i++) {
@@ -221,18 +304,8 @@ static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct r
 				vfc_tool_err(CMD, "unexpected argument '%s' (see vfc rsa --help)", o);
 				return VFC_EXIT_USAGE;
 			}
-			for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++)
-				if (!strcmp(o, ops[k]))
-					break;
-			if (k == sizeof(ops) / sizeof(ops[0])) {
-				vfc_tool_err(
-					CMD,
-					"unknown operation '%s': expected sign, verify, encrypt or decrypt",
-					o);
+			if (set_op(o, a))
 				return VFC_EXIT_USAGE;
-			}
-			a->op = (enum rsa_op)k;
-			a->opname = ops[k];
 			have_op = 1;
 		} else if (!strcmp(o, "-pubin")) {
 			a->pubin = 1;
@@ -265,31 +338,7 @@ static int parse_args(int argc, char **argv, struct vfc_global_opts *g, struct r
 			"an operation is required: sign, verify, encrypt or decrypt (see vfc rsa --help)");
 		return VFC_EXIT_USAGE;
 	}
-	if (!a->key) {
-		vfc_tool_err(CMD, "%s: -key is required", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	if (a->op == OP_VERIFY && !a->sig) {
-		vfc_tool_err(CMD, "verify: -signature is required");
-		return VFC_EXIT_USAGE;
-	}
-	if (a->op != OP_VERIFY && a->sig) {
-		vfc_tool_err(CMD, "%s: -signature is only for verify", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	if (a->op == OP_VERIFY && a->out) {
-		vfc_tool_err(CMD, "verify: -out is not used (the result is printed and is the exit status)");
-		return VFC_EXIT_USAGE;
-	}
-	if (a->pss && (a->op == OP_ENCRYPT || a->op == OP_DECRYPT)) {
-		vfc_tool_err(CMD, "%s: -pss is only for sign and verify", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	if (a->pubin && (a->op == OP_SIGN || a->op == OP_DECRYPT)) {
-		vfc_tool_err(CMD, "%s: needs a private key: -pubin does not apply", a->opname);
-		return VFC_EXIT_USAGE;
-	}
-	return 0;
+	return check_args(a);
 }
 
 /* Write a result through an all-or-nothing output. */
@@ -315,59 +364,65 @@ static int write_result(const char *path, const void *buf, size_t len)
 	return 0;
 }
 
-int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
-{
-	const char *in_name;
-	struct vfc_session *s = NULL;
-	struct vfc_vf *vf = NULL;
-	struct rsa_key key = { 0 };
+/* One run of the command: its arguments, inputs, device handles and result. */
+struct rsa_job {
 	struct rsa_args a;
-	uint8_t *in = NULL, *sig = NULL;
+	const char *in_name;
+	struct rsa_key key;
+	size_t kbytes;
+	uint8_t *in, *sig;
+	size_t in_len, sig_len;
+	struct vfc_vf *vf;
+	uint32_t handle;
+	struct vfc_session *s;
 	uint8_t out[RSA_MAX_BYTES];
-	size_t in_len = 0, sig_len = 0, out_len, kbytes;
-	uint32_t handle = 0;
-	enum vfc_alg alg;
-	int ret, status = VFC_EXIT_FAIL;
+	size_t out_len;
+};
 
-	ret = parse_args(argc, argv, g, &a);
-	if (ret)
-		return ret < 0 ? VFC_EXIT_OK : ret;
-	in_name = a.in && strcmp(a.in, "-") ? a.in : "stdin";
+/* Load the key, read the input (and the signature to verify) and check their sizes. */
+static int read_inputs(struct rsa_job *j)
+{
+	int ret;
 
-	if (load_key(&a, &key) < 0)
-		goto out;
-	kbytes = ((size_t)key.bits + 7) / 8;
-	if (kbytes > RSA_MAX_BYTES || kbytes < 128) {
-		vfc_tool_err(CMD, "-key %s: RSA-%d keys are not supported (2048, 3072 or 4096 bits)", a.key,
-			     key.bits);
-		goto out;
+	if (load_key(&j->a, &j->key) < 0)
+		return -1;
+	j->kbytes = ((size_t)j->key.bits + 7) / 8;
+	if (j->kbytes > RSA_MAX_BYTES || j->kbytes < 128) {
+		vfc_tool_err(CMD, "-key %s: RSA-%d keys are not supported (2048, 3072 or 4096 bits)", j->a.key,
+			     j->key.bits);
+		return -1;
 	}
-	ret = vfc_file_read(a.in, MSG_MAX, &in, &in_len);
+	ret = vfc_file_read(j->a.in, MSG_MAX, &j->in, &j->in_len);
 	if (ret < 0) {
-		vfc_tool_err(CMD, "%s: %s", in_name, ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
-		goto out;
+		vfc_tool_err(CMD, "%s: %s", j->in_name, ret == -EFBIG ? "larger than 1 GiB" : strerror(-ret));
+		return -1;
 	}
-	if (a.op == OP_VERIFY) {
-		ret = vfc_file_read(a.sig, 1 << 20, &sig, &sig_len);
+	if (j->a.op == OP_VERIFY) {
+		ret = vfc_file_read(j->a.sig, 1 << 20, &j->sig, &j->sig_len);
 		if (ret < 0) {
-			vfc_tool_err(CMD, "-signature %s: %s", a.sig,
+			vfc_tool_err(CMD, "-signature %s: %s", j->a.sig,
 				     ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
-			goto out;
+			return -1;
 		}
 	}
-	if (a.op == OP_ENCRYPT && in_len > kbytes - OAEP_OVERHEAD) {
+	if (j->a.op == OP_ENCRYPT && j->in_len > j->kbytes - OAEP_OVERHEAD) {
 		vfc_tool_err(CMD,
 			     "encrypt: %s: %zu bytes is too long for OAEP with RSA-%d (at most %zu bytes)",
-			     in_name, in_len, key.bits, kbytes - OAEP_OVERHEAD);
-		goto out;
+			     j->in_name, j->in_len, j->key.bits, j->kbytes - OAEP_OVERHEAD);
+		return -1;
 	}
-	if (a.op == OP_DECRYPT && in_len != kbytes) {
-		vfc_tool_err(CMD, "decrypt: %s: %zu bytes is not an RSA-%d ciphertext (%zu bytes)", in_name,
-			     in_len, key.bits, kbytes);
-		goto out;
+	if (j->a.op == OP_DECRYPT && j->in_len != j->kbytes) {
+		vfc_tool_err(CMD, "decrypt: %s: %zu bytes is not an RSA-%d ciphertext (%zu bytes)", j->in_name,
+			     j->in_len, j->key.bits, j->kbytes);
+		return -1;
 	}
-	/* The message goes through the VF's buffer pool whole: make the embedded device's pool big
-	 * enough for it (a power of two from the 16 MiB default). */
+	return 0;
+}
+
+/* The message goes through the VF's buffer pool whole: make the embedded device's pool big
+ * enough for it (a power of two from the 16 MiB default). */
+static void size_pool(struct vfc_global_opts *g, size_t in_len)
+{
 	if (in_len + (1u << 20) > (g->vf.pool_size ? g->vf.pool_size : POOL_DEFAULT)) {
 		uint64_t pool = POOL_DEFAULT;
 
@@ -375,88 +430,124 @@ int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
 			pool *= 2;
 		g->vf.pool_size = pool;
 	}
+}
 
-	vf = vfc_tool_vf_open(CMD, g);
-	if (!vf)
-		goto out;
-	ret = vfc_key_import(vf, key.kind, key.pem, key.pem_len, &handle);
+/* Open the VF, import the key and create the session of the operation's algorithm. */
+static int open_session(struct rsa_job *j, struct vfc_global_opts *g)
+{
+	enum vfc_alg alg;
+	int ret;
+
+	j->vf = vfc_tool_vf_open(CMD, g);
+	if (!j->vf)
+		return -1;
+	ret = vfc_key_import(j->vf, j->key.kind, j->key.pem, j->key.pem_len, &j->handle);
 	if (ret < 0) {
-		vfc_tool_err(CMD, "-key %s: vfc_key_import (RSA-%d %s key): %s", a.key, key.bits,
-			     key.kind == VFC_KEY_RSA_PRIV_PEM ? "private" : "public", vfc_strerror(ret));
-		handle = 0;
-		goto out;
+		vfc_tool_err(CMD, "-key %s: vfc_key_import (RSA-%d %s key): %s", j->a.key, j->key.bits,
+			     j->key.kind == VFC_KEY_RSA_PRIV_PEM ? "private" : "public", vfc_strerror(ret));
+		j->handle = 0;
+		return -1;
 	}
-	if (a.op == OP_ENCRYPT || a.op == OP_DECRYPT)
+	if (j->a.op == OP_ENCRYPT || j->a.op == OP_DECRYPT)
 		alg = VFC_ALG_RSA_OAEP;
 	else
-		alg = a.pss ? VFC_ALG_RSA_PSS_SHA256 : VFC_ALG_RSA_PKCS1_SHA256;
-	s = vfc_session_create(vf, alg, handle);
-	if (!s) {
+		alg = j->a.pss ? VFC_ALG_RSA_PSS_SHA256 : VFC_ALG_RSA_PKCS1_SHA256;
+	j->s = vfc_session_create(j->vf, alg, j->handle);
+	if (!j->s) {
 		vfc_tool_err(CMD, "vfc_session_create: %s", vfc_strerror(-errno));
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	out_len = sizeof(out);
-	switch (a.op) {
+/* Verify: print the verdict. The exit status. */
+static int run_verify(struct rsa_job *j)
+{
+	int ret;
+
+	if (j->sig_len != j->kbytes) {
+		vfc_tool_err(CMD, "verify: -signature %s: %zu bytes, expected %zu for RSA-%d", j->a.sig, j->sig_len,
+			     j->kbytes, j->key.bits);
+		ret = -EBADMSG;
+	} else {
+		ret = vfc_verify(j->s, j->in, j->in_len, j->sig, j->sig_len);
+	}
+	if (ret == 0) {
+		puts("Verified OK");
+		return VFC_EXIT_OK;
+	}
+	if (ret == -EBADMSG)
+		puts("Verification failure");
+	else
+		vfc_tool_err(CMD, "verify: vfc_verify: %s", vfc_strerror(ret));
+	return VFC_EXIT_FAIL;
+}
+
+/* Sign, encrypt or decrypt into j->out, then write the result out. The exit status. */
+static int run_transform(struct rsa_job *j)
+{
+	int ret = 0;
+
+	j->out_len = sizeof(j->out);
+	switch (j->a.op) {
 	case OP_SIGN:
-		ret = vfc_sign(s, in, in_len, out, &out_len);
-		if (ret < 0) {
+		ret = vfc_sign(j->s, j->in, j->in_len, j->out, &j->out_len);
+		if (ret < 0)
 			vfc_tool_err(CMD, "sign: vfc_sign: %s", vfc_strerror(ret));
-			goto out;
-		}
 		break;
-	case OP_VERIFY:
-		if (sig_len != kbytes) {
-			vfc_tool_err(CMD, "verify: -signature %s: %zu bytes, expected %zu for RSA-%d", a.sig,
-				     sig_len, kbytes, key.bits);
-			ret = -EBADMSG;
-		} else {
-			ret = vfc_verify(s, in, in_len, sig, sig_len);
-		}
-		if (ret == 0) {
-			puts("Verified OK");
-			status = VFC_EXIT_OK;
-		} else if (ret == -EBADMSG) {
-			puts("Verification failure");
-		} else {
-			vfc_tool_err(CMD, "verify: vfc_verify: %s", vfc_strerror(ret));
-		}
-		goto out;
 	case OP_ENCRYPT:
-		ret = vfc_pke_encrypt(s, in, in_len, out, &out_len);
-		if (ret < 0) {
+		ret = vfc_pke_encrypt(j->s, j->in, j->in_len, j->out, &j->out_len);
+		if (ret < 0)
 			vfc_tool_err(CMD, "encrypt: vfc_pke_encrypt: %s", vfc_strerror(ret));
-			goto out;
-		}
 		break;
 	case OP_DECRYPT:
-		ret = vfc_pke_decrypt(s, in, in_len, out, &out_len);
-		if (ret == -EBADMSG) {
+		ret = vfc_pke_decrypt(j->s, j->in, j->in_len, j->out, &j->out_len);
+		if (ret == -EBADMSG)
 			vfc_tool_err(CMD, "decrypt: bad padding or wrong key (vfc_pke_decrypt: %s)",
 				     vfc_strerror(ret));
-			goto out;
-		} else if (ret < 0) {
+		else if (ret < 0)
 			vfc_tool_err(CMD, "decrypt: vfc_pke_decrypt: %s", vfc_strerror(ret));
-			goto out;
-		}
+		break;
+	case OP_VERIFY:
 		break;
 	}
-	if (write_result(a.out, out, out_len) < 0)
-		goto out;
-	status = VFC_EXIT_OK;
-out:
-	OPENSSL_cleanse(out, sizeof(out));
-	vfc_session_free(s);
-	if (handle)
-		vfc_key_free(vf, handle);
-	vfc_vf_close(vf);
-	if (key.pem)
-		OPENSSL_cleanse(key.pem, key.pem_len);
-	free(key.pem);
-	if (in && a.op == OP_DECRYPT)
-		OPENSSL_cleanse(in, in_len);
-	free(in);
-	free(sig);
+	if (ret < 0 || write_result(j->a.out, j->out, j->out_len) < 0)
+		return VFC_EXIT_FAIL;
+	return VFC_EXIT_OK;
+}
+
+/* Release everything, wiping the key, the output and a decrypted input. */
+static void job_free(struct rsa_job *j)
+{
+	OPENSSL_cleanse(j->out, sizeof(j->out));
+	vfc_session_free(j->s);
+	if (j->handle)
+		vfc_key_free(j->vf, j->handle);
+	vfc_vf_close(j->vf);
+	if (j->key.pem)
+		OPENSSL_cleanse(j->key.pem, j->key.pem_len);
+	free(j->key.pem);
+	if (j->in && j->a.op == OP_DECRYPT)
+		OPENSSL_cleanse(j->in, j->in_len);
+	free(j->in);
+	free(j->sig);
+}
+
+int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g)
+{
+	struct rsa_job j = { 0 };
+	int ret, status = VFC_EXIT_FAIL;
+
+	ret = parse_args(argc, argv, g, &j.a);
+	if (ret)
+		return ret < 0 ? VFC_EXIT_OK : ret;
+	j.in_name = j.a.in && strcmp(j.a.in, "-") ? j.a.in : "stdin";
+	if (read_inputs(&j) == 0) {
+		size_pool(g, j.in_len);
+		if (open_session(&j, g) == 0)
+			status = j.a.op == OP_VERIFY ? run_verify(&j) : run_transform(&j);
+	}
+	job_free(&j);
 	if (fflush(stdout) == EOF && status == VFC_EXIT_OK) {
 		vfc_tool_err(CMD, "stdout: %s", strerror(errno));
 		status = VFC_EXIT_FAIL;

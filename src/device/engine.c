@@ -13,10 +13,18 @@
 #include "os/cpu.h"
 #include "device/pf_internal.h"
 
-#define VFC__KICK_TAG UINT32_MAX
 /* Sleep used when an interrupt is overdue but its VF is locked by the control
  * path: poll again shortly instead of spinning. */
 #define VFC__RETRY_NS 20000ull
+
+/* Add n to a device counter and store the sum in its mirror in the region.
+ * Single writer (the VF lock holder), relaxed: the mirror is informational. */
+static void ctr_add(_Atomic uint64_t *ctr, _Atomic uint64_t *mirror, uint64_t n)
+{
+	uint64_t x = atomic_fetch_add_explicit(ctr, n, memory_order_relaxed) + n;
+
+	atomic_store_explicit(mirror, x, memory_order_relaxed);
+}
 
 void vfc__engine_kick(struct vfc__engine *e)
 {
@@ -29,14 +37,12 @@ void vfc__engine_kick(struct vfc__engine *e)
 
 void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
-	uint64_t one = 1, irqs;
+	uint64_t one = 1;
 
 	/* EAGAIN (counter saturated) means the tenant has interrupts pending anyway. */
 	if (write(r->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		return;
-	/* Counters: single writer (the VF lock holder), relaxed; the mirror is informational. */
-	irqs = atomic_fetch_add_explicit(&vf->ctr.irqs, 1, memory_order_relaxed) + 1;
-	atomic_store_explicit(&r->hdr->counters.irqs, irqs, memory_order_relaxed);
+	ctr_add(&vf->ctr.irqs, &r->hdr->counters.irqs, 1);
 }
 
 void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
@@ -61,14 +67,11 @@ void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_
 /* The tenant corrupted its ring indices: stop serving the VF until RESET. [L] */
 static void vf_fail(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
-	uint64_t resets;
-
 	atomic_store_explicit(&vf->failed, true, memory_order_relaxed);
 	/* Release: the tenant that reads FAILED also sees the responses published before it. */
 	atomic_store_explicit(&r->hdr->state, VFC_VF_FAILED, memory_order_release);
 	atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
-	resets = atomic_fetch_add_explicit(&vf->ctr.resets, 1, memory_order_relaxed) + 1;
-	atomic_store_explicit(&r->hdr->counters.resets, resets, memory_order_relaxed);
+	ctr_add(&vf->ctr.resets, &r->hdr->counters.resets, 1);
 	atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
 	/* One interrupt so that a tenant blocked on the eventfd wakes and sees the state. */
 	vfc__vf_irq(vf, r);
@@ -88,7 +91,7 @@ static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
 	struct vfc_region_hdr *hdr = r->hdr;
 	struct vfc_resp_desc *rd = &r->resp_ring[vfc_ring_slot(vf->resp_tail, vf->pf->cfg.ring_entries)];
 	enum vfc_moder_verdict v;
-	uint64_t dl = 0, x;
+	uint64_t dl = 0;
 	bool masked;
 
 	rd->cookie = it->d.cookie;
@@ -100,19 +103,12 @@ static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
 	/* Release: the slot's contents (and the dst bytes) before the index that publishes them. */
 	vfc_ring_publish(&hdr->resp_tail, vf->resp_tail);
 
-	/* Counters: single writer under the VF lock, relaxed. */
-	x = atomic_fetch_add_explicit(&vf->ctr.ops, 1, memory_order_relaxed) + 1;
-	atomic_store_explicit(&hdr->counters.ops, x, memory_order_relaxed);
-	if (it->status) {
-		x = atomic_fetch_add_explicit(&vf->ctr.errors, 1, memory_order_relaxed) + 1;
-		atomic_store_explicit(&hdr->counters.errors, x, memory_order_relaxed);
-	} else {
-		x = atomic_fetch_add_explicit(&vf->ctr.bytes, vfc_desc_bytes(&it->d), memory_order_relaxed) +
-		    vfc_desc_bytes(&it->d);
-		atomic_store_explicit(&hdr->counters.bytes, x, memory_order_relaxed);
-	}
-	x = atomic_fetch_add_explicit(&vf->ctr.dev_ns, it->dev_ns, memory_order_relaxed) + it->dev_ns;
-	atomic_store_explicit(&hdr->counters.dev_ns, x, memory_order_relaxed);
+	ctr_add(&vf->ctr.ops, &hdr->counters.ops, 1);
+	if (it->status)
+		ctr_add(&vf->ctr.errors, &hdr->counters.errors, 1);
+	else
+		ctr_add(&vf->ctr.bytes, &hdr->counters.bytes, vfc_desc_bytes(&it->d));
+	ctr_add(&vf->ctr.dev_ns, &hdr->counters.dev_ns, it->dev_ns);
 
 	/* Dekker with the tenant (ring.h): our resp_tail store, fence, its irq_masked.
 	 * The tenant stores irq_masked = 0, fences and re-reads resp_tail, so

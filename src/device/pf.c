@@ -18,7 +18,6 @@
 
 #define VFC__PAGE 4096ull
 #define VFC__TIMEOUT_MAX_NS 1000000000ull /* a coalescing timeout never exceeds 1 s */
-#define VFC__KICK_TAG UINT32_MAX
 
 _Static_assert(sizeof(struct vfc_region_hdr) <= VFC__PAGE, "the region header fits its page");
 

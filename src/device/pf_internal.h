@@ -13,6 +13,8 @@
 #include "device/pf.h"
 
 #define VFC__BURST_MAX 64
+/* The epoll tag of an engine's kick eventfd (VF doorbells are tagged with the VF's index). */
+#define VFC__KICK_TAG UINT32_MAX
 
 /* One incarnation of a VF's shared state: the memfd region and its eventfds.
  * A release replaces it with a fresh one, so a previous tenant that kept its

@@ -224,13 +224,20 @@ static struct vfc_op *slot_take(struct vfc_vf *vf, uint32_t slot)
 	return op;
 }
 
-void vfc__fail_in_flight(struct vfc_vf *vf)
+/*
+ * The device will answer nothing more (it failed the VF, the rings are reset,
+ * or the daemon serving it is gone): complete every op in flight with err,
+ * exactly once. A partitioned op holds several slots; only the slot of its
+ * last piece completes it, the others are just freed. vf->failed is set
+ * first, so that callbacks resubmitting are refused. Returns the number of
+ * callbacks run.
+ */
+static unsigned fail_in_flight(struct vfc_vf *vf, int err)
 {
 	uint64_t now = vfc_now_ns();
 	unsigned n = 0;
 	uint32_t slot;
 
-	/* First, so that callbacks resubmitting get -EIO. */
 	vf->failed = true;
 	for (slot = 0; slot < vf->entries && vf->in_flight; slot++) {
 		bool mid = vf->slots[slot].mid;
@@ -238,14 +245,20 @@ void vfc__fail_in_flight(struct vfc_vf *vf)
 		if (!vf->slots[slot].op)
 			continue;
 		if (mid) {
-			slot_take(vf, slot); /* a partitioned op completes once, by its last piece */
+			slot_take(vf, slot);
 			continue;
 		}
-		op_done(vf, slot_take(vf, slot), -EIO, 0, now);
+		op_done(vf, slot_take(vf, slot), err, 0, now);
 		n++;
 	}
 	if (n)
 		vfc__monitor_on_completions(vf, now, n);
+	return n;
+}
+
+void vfc__fail_in_flight(struct vfc_vf *vf)
+{
+	fail_in_flight(vf, -EIO);
 }
 
 int vfc_poll(struct vfc_vf *vf, unsigned max)
@@ -317,9 +330,7 @@ int vfc_poll(struct vfc_vf *vf, unsigned max)
 		/* The device stopped serving the rings: what it did not answer,
 		 * never will be. Complete it with -EIO, exactly once (failed stays
 		 * set until vfc_vf_reset). */
-		before = vf->in_flight;
-		vfc__fail_in_flight(vf);
-		done += before - vf->in_flight;
+		done += fail_in_flight(vf, -EIO);
 	}
 	return (int)done;
 }
@@ -341,21 +352,13 @@ static void irq_block(struct vfc_vf *vf, int64_t ns)
 }
 
 /* The transport says the device is gone (the daemon hung up): nothing in
- * flight will ever complete. Complete it all with that error, once. Returns
- * what vfc_wait returns: the number delivered by this call (done so far plus
- * these), or the error when there was none. */
+ * flight will ever complete; complete it with err. Returns what vfc_wait
+ * returns: the number delivered by this call (done so far plus these), or
+ * the error when there was none. */
 static int device_gone(struct vfc_vf *vf, int err, unsigned done)
 {
-	uint64_t now = vfc_now_ns();
-	unsigned n = 0;
-	uint32_t slot;
+	unsigned n = fail_in_flight(vf, err);
 
-	for (slot = 0; slot < vf->entries && vf->in_flight; slot++) {
-		if (!vf->slots[slot].op)
-			continue;
-		op_done(vf, slot_take(vf, slot), err, 0, now);
-		n++;
-	}
 	return n + done ? (int)(n + done) : err;
 }
 
