@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_pf_ctl.c - the PF's checks and control path: bad descriptors, mailbox validation, policy, keys, claim and release, creation arguments. */
+/* test_pf_mbox.c - the PF's checks and control path: bad descriptors, mailbox validation, policy, keys, claim and release, creation arguments. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
