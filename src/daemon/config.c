@@ -43,12 +43,12 @@ static int ini_device(struct ini_ctx *x, const char *name, const char *value)
 	if (!strcmp(name, "vfs")) {
 		if (vfcd_parse_u64(value, VFC_MAX_VFS, 0, &v) || v < 1)
 			return vfcd_set_err(x->err, x->errlen, -EINVAL, "vfs: expected 1..%d, got '%s'", VFC_MAX_VFS,
-				       value);
+					    value);
 		pf->n_vfs = (unsigned)v;
 	} else if (!strcmp(name, "engines")) {
 		if (vfcd_parse_u64(value, VFC_MAX_ENGINES, 0, &v) || v < 1)
 			return vfcd_set_err(x->err, x->errlen, -EINVAL, "engines: expected 1..%d, got '%s'",
-				       VFC_MAX_ENGINES, value);
+					    VFC_MAX_ENGINES, value);
 		pf->n_engines = (unsigned)v;
 	} else if (!strcmp(name, "ring_entries")) {
 		if (vfcd_parse_u64(value, VFC_RING_MAX, 0, &v))
@@ -61,7 +61,7 @@ static int ini_device(struct ini_ctx *x, const char *name, const char *value)
 	} else if (!strcmp(name, "engine_spin_us")) {
 		if (vfcd_parse_u64(value, VFC_ENGINE_SPIN_MAX_US, 0, &v))
 			return vfcd_set_err(x->err, x->errlen, -EINVAL, "engine_spin_us: expected 0..%d, got '%s'",
-				       VFC_ENGINE_SPIN_MAX_US, value);
+					    VFC_ENGINE_SPIN_MAX_US, value);
 		pf->spin_us = (unsigned)v;
 	} else if (!strcmp(name, "burst")) {
 		if (vfcd_parse_u64(value, 64, 0, &v))
@@ -100,7 +100,8 @@ static int ini_daemon(struct ini_ctx *x, const char *name, const char *value)
 		else if (!strcmp(value, "stderr"))
 			c->use_syslog = 0;
 		else
-			return vfcd_set_err(x->err, x->errlen, -EINVAL, "log: expected stderr or syslog, got '%s'", value);
+			return vfcd_set_err(x->err, x->errlen, -EINVAL, "log: expected stderr or syslog, got '%s'",
+					    value);
 	} else if (!strcmp(name, "verbose")) {
 		c->verbose = !strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes");
 	} else {
@@ -109,7 +110,7 @@ static int ini_daemon(struct ini_ctx *x, const char *name, const char *value)
 	return 0;
 }
 
-static int vfcd_ini_cb(void *user, const char *section, const char *name, const char *value)
+static int ini_cb(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_ctx *x = user;
 	uint64_t vf;
@@ -123,7 +124,7 @@ static int vfcd_ini_cb(void *user, const char *section, const char *name, const 
 		vf = strtoull(section + 3, &end, 10);
 		if (!section[3] || *end || errno || vf >= VFC_MAX_VFS) {
 			vfcd_set_err(x->err, x->errlen, -EINVAL, "[%s]: expected [vf.N] with N from 0 to %d", section,
-				VFC_MAX_VFS - 1);
+				     VFC_MAX_VFS - 1);
 			return 0;
 		}
 		if (!strcmp(name, "weight")) {
@@ -174,7 +175,7 @@ static int load(struct vfcd_config *c, const char *path, int policy_only, struct
 	x->err = msg;
 	x->errlen = sizeof(msg);
 	errno = 0;
-	line = ini_parse(path, vfcd_ini_cb, x);
+	line = ini_parse(path, ini_cb, x);
 	if (line < 0) {
 		rc = vfcd_set_err(err, errlen, -ENOENT, "%s: cannot open", path);
 		goto out;
