@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* handlers.h - vfcd's message handlers: a client's datagram in, the answer out (no I/O: fuzzed as is). */
+/* handlers.h - vfcd's message handlers: a client's datagram in, the answer out (no socket I/O: fuzzed as is). */
 #ifndef VFC_DAEMON_HANDLERS_H
 #define VFC_DAEMON_HANDLERS_H
 
