@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin/policy.h"
 #include "daemon/daemon.h"
+#include "daemon/handlers.h"
+#include "daemon/log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	mode = data[0];
-	c = vfcd__client_new(g_d, -1, getpid(), getuid(), getgid());
+	c = vfcd__client_new(vfcd__ctx(g_d), -1, getpid(), getuid(), getgid());
 	if (!c)
 		return 0;
 	if (mode & 1) {
@@ -63,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} hello = { { VFCD_WIRE_MAGIC, VFCD_WIRE_VERSION, VFCD_MSG_HELLO, sizeof(hello), 1 },
 			    { VFC_ABI_VERSION, (mode & 4) ? 1 : VFCD_HELLO_ANY_VF, 0, 0 } };
 
-		vfcd__dispatch(g_d, c, &hello, sizeof(hello), 0, &g_r);
+		vfcd__dispatch(vfcd__ctx(g_d), c, &hello, sizeof(hello), 0, &g_r);
 	}
 	while (off + 2 <= size) {
 		size_t len = (size_t)data[off] | (size_t)data[off + 1] << 8, hl = 0;
@@ -86,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(g_msg, data + off, len);
 			off += len;
 		}
-		vfcd__dispatch(g_d, c, g_msg, len, 0, &g_r);
+		vfcd__dispatch(vfcd__ctx(g_d), c, g_msg, len, 0, &g_r);
 		if (g_r.close_after)
 			break;
 	}
@@ -106,8 +109,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			pm.m.pol.pf.max_cap_hz = 20000;
 			pm.m.pol.pf.max_keys = 2;
 		}
-		vfcd__dispatch(g_d, c, &pm, sizeof(pm), 0, &g_r);
+		vfcd__dispatch(vfcd__ctx(g_d), c, &pm, sizeof(pm), 0, &g_r);
 	}
-	vfcd__client_drop(g_d, c);
+	vfcd__client_drop(vfcd__ctx(g_d), c);
 	return 0;
 }

@@ -6,14 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/policy.h"
+#include "admin/socket_path.h"
+#include "admin/vf_info.h"
 #include "cmds.h"
-#include "daemon/daemon.h"
 #include "transport/wire.h"
 #include "util.h"
 
 #define CMD "ctl"
+#define CONTINUE (-1) /* a step's "go on" (any other value is the exit code) */
 
-static const char *const state_words[] = { "free", "attached", "failed" };
+/* A VF state's word; the daemon sends only enum vfcd_vf_state values. */
+static const char *state_word(uint32_t state)
+{
+	return vfcd_vf_state_name(state % VFCD_VF_STATES);
+}
 
 static void help(FILE *f)
 {
@@ -44,13 +51,13 @@ static json_t *policy_json(const struct vfcd_policy *p)
 			 "max_keys", (json_int_t)p->pf.max_keys, "max_in_flight", (json_int_t)p->max_in_flight,
 			 "uid", p->uid == VFCD_ANY_ID ? (json_int_t)-1 : (json_int_t)p->uid, "gid",
 			 p->gid == VFCD_ANY_ID ? (json_int_t)-1 : (json_int_t)p->gid, "controller",
-			 p->controller[0] ? p->controller : "any");
+			 vfcd_policy_controllers(p));
 }
 
 static json_t *info_json(const struct vfcd_vf_info *v)
 {
 	json_t *o = json_pack("{s:i, s:s, s:i, s:i, s:i, s:s, s:i, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:I, s:I}",
-			      "vf", (json_int_t)v->vf_id, "state", state_words[v->state % 3], "pid",
+			      "vf", (json_int_t)v->vf_id, "state", state_word(v->state), "pid",
 			      (json_int_t)v->owner_pid, "uid", (json_int_t)v->owner_uid, "gid",
 			      (json_int_t)v->owner_gid, "controller", v->controller, "cap_hz",
 			      (json_int_t)v->ctr.cap_hz, "mbps", v->mbps, "irq_hz", v->irq_hz, "ops_hz", v->ops_hz,
@@ -95,7 +102,7 @@ static void print_list(const struct vfcd_vf_info *v, uint32_t n, int json)
 			       (unsigned long long)x->ctr.resets);
 		else
 			printf("%-3u %-8s %7d %6u %-12.12s %7u %9.1f %9.0f %8llu %6llu\n", x->vf_id,
-			       state_words[x->state % 3], x->owner_pid, x->owner_uid,
+			       state_word(x->state), x->owner_pid, x->owner_uid,
 			       x->controller[0] ? x->controller : "?", x->ctr.cap_hz, x->mbps, x->irq_hz,
 			       (unsigned long long)x->ctr.errors, (unsigned long long)x->ctr.resets);
 	}
@@ -110,7 +117,7 @@ static void print_show(const struct vfcd_vf_info *x, int json)
 		print_json(info_json(x));
 		return;
 	}
-	printf("VF %u\n  state:       %s\n", x->vf_id, state_words[x->state % 3]);
+	printf("VF %u\n  state:       %s\n", x->vf_id, state_word(x->state));
 	if (x->state != VFCD_VF_FREE)
 		printf("  owner:       pid %d, uid %u, gid %u\n  controller:  %s\n", x->owner_pid, x->owner_uid,
 		       x->owner_gid, x->controller[0] ? x->controller : "(not told)");
@@ -125,7 +132,7 @@ static void print_show(const struct vfcd_vf_info *x, int json)
 		snprintf(uid, sizeof(uid), "%u", p->uid);
 	if (p->gid != VFCD_ANY_ID)
 		snprintf(gid, sizeof(gid), "%u", p->gid);
-	printf("               uid %s, gid %s, controller %s\n", uid, gid, p->controller[0] ? p->controller : "any");
+	printf("               uid %s, gid %s, controller %s\n", uid, gid, vfcd_policy_controllers(p));
 }
 
 static int parse_vf(const char *s, uint32_t *vf)
@@ -143,186 +150,264 @@ static int parse_vf(const char *s, uint32_t *vf)
 	return 0;
 }
 
-int vfc_cmd_ctl(int argc, char **argv, struct vfc_global_opts *g)
-{
-	char path[VFCD_PATH_MAX], err[160];
-	const char *sub = NULL;
-	int json = 0, i, r, first_arg = 0;
+/* One invocation: the command, its arguments and the answer's buffer. */
+struct ctl {
+	const char *sub; /* list, show, policy, reset, info */
+	int json;
+	int argc, first_arg; /* argv[first_arg..argc): the command's own arguments */
+	char **argv;
+	char path[VFCD_PATH_MAX];
 	union {
 		uint8_t buf[sizeof(struct vfcd_hdr) + VFCD_REPLY_MAX];
 		uint64_t align;
 	} *rx;
-	const struct vfcd_status *st;
-	struct vfcd_policy_msg pm;
-	struct vfcd_vf_ref ref;
-	uint32_t vf = 0;
-	ssize_t n;
-	int rc = VFC_EXIT_FAIL;
+	const struct vfcd_status *st; /* the answer's body, in rx */
+};
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+/* Options and the command. CONTINUE or the exit code. */
+static int parse_args(struct ctl *c, struct vfc_global_opts *g)
+{
+	int i, r;
+
+	for (i = 1; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], "--help") || !strcmp(c->argv[i], "-h")) {
 			help(stdout);
 			return VFC_EXIT_OK;
 		}
-		if (!strcmp(argv[i], "--json")) {
-			json = 1;
+		if (!strcmp(c->argv[i], "--json")) {
+			c->json = 1;
 			continue;
 		}
-		r = vfc_global_opt(CMD, argc, argv, &i, g);
+		r = vfc_global_opt(CMD, c->argc, c->argv, &i, g);
 		if (r < 0)
 			return VFC_EXIT_USAGE;
 		if (r > 0)
 			continue;
-		if (argv[i][0] == '-' && argv[i][1])
-			return vfc_tool_unknown_opt(CMD, argv[i]);
-		sub = argv[i];
-		first_arg = i + 1;
+		if (c->argv[i][0] == '-' && c->argv[i][1])
+			return vfc_tool_unknown_opt(CMD, c->argv[i]);
+		c->sub = c->argv[i];
+		c->first_arg = i + 1;
 		/* Options may follow the command's own arguments too. */
-		for (i = first_arg; i < argc; i++)
-			if (!strcmp(argv[i], "--json"))
-				json = 1;
+		for (i = c->first_arg; i < c->argc; i++)
+			if (!strcmp(c->argv[i], "--json"))
+				c->json = 1;
 		break;
 	}
-	if (!sub) {
+	if (!c->sub) {
 		help(stderr);
 		return VFC_EXIT_USAGE;
 	}
+	return CONTINUE;
+}
+
+/* The daemon's socket: --device unix:PATH or the default. CONTINUE or the exit code. */
+static int socket_path(struct ctl *c, const struct vfc_global_opts *g)
+{
 	if (g->device && strncmp(g->device, "unix:", 5)) {
 		vfc_tool_err(CMD, "--device %s: vfc ctl talks to a vfcd daemon: expected unix:PATH", g->device);
 		return VFC_EXIT_USAGE;
 	}
 	if (g->device) {
-		snprintf(path, sizeof(path), "%s", g->device + 5);
-	} else if (vfcd_default_socket(path, sizeof(path))) {
+		snprintf(c->path, sizeof(c->path), "%s", g->device + 5);
+	} else if (vfcd_default_socket(c->path, sizeof(c->path))) {
 		vfc_tool_err(CMD, "no daemon socket: XDG_RUNTIME_DIR is not set (use --device unix:PATH)");
 		return VFC_EXIT_USAGE;
 	}
-	rx = malloc(sizeof(*rx));
-	if (!rx)
-		return VFC_EXIT_FAIL;
-	st = (const void *)(rx->buf + sizeof(struct vfcd_hdr));
+	return CONTINUE;
+}
 
-	if (!strcmp(sub, "list") || !strcmp(sub, "info")) {
-		int is_list = sub[0] == 'l';
-
-		n = vfc__wire_call_once(path, is_list ? VFCD_MSG_LIST : VFCD_MSG_INFO, NULL, 0, rx->buf, sizeof(rx->buf));
-		if (n < 0)
-			goto fail_call;
-		if (is_list) {
-			if (st->status)
-				goto fail_status;
-			if ((size_t)n != sizeof(*st) + st->count * sizeof(struct vfcd_vf_info))
-				goto fail_proto;
-			print_list((const void *)(st + 1), st->count, json);
-		} else {
-			const struct vfcd_info *in = (const void *)st;
-			json_t *eng;
-
-			if ((size_t)n != sizeof(*in))
-				goto fail_proto;
-			if (in->status) {
-				n = in->status;
-				goto fail_call;
-			}
-			if (json) {
-				eng = json_array();
-				for (unsigned k = 0; k < in->n_engines && k < VFC_MAX_ENGINES; k++)
-					json_array_append_new(eng, json_real((double)in->engine_cpu_ns[k] / 1e9));
-				print_json(json_pack("{s:i, s:i, s:i, s:i, s:I, s:i, s:f, s:o}", "pid",
-						     (json_int_t)in->pid, "vfs", (json_int_t)in->n_vfs, "engines",
-						     (json_int_t)in->n_engines, "ring_entries",
-						     (json_int_t)in->ring_entries, "pool_size", (json_int_t)in->pool_size,
-						     "metrics_port", (json_int_t)in->metrics_port, "uptime_s",
-						     (double)in->uptime_ns / 1e9, "engine_busy_s", eng));
-			} else {
-				printf("vfcd pid %u, up %.0f s: %u VFs, %u engines, %u ring entries, %llu-byte pools, "
-				       "metrics %s%u\n", in->pid, (double)in->uptime_ns / 1e9, in->n_vfs, in->n_engines,
-				       in->ring_entries, (unsigned long long)in->pool_size,
-				       in->metrics_port ? "port " : "off", in->metrics_port ? in->metrics_port : 0);
-				for (unsigned k = 0; k < in->n_engines && k < VFC_MAX_ENGINES; k++)
-					printf("  engine %u: busy %.3f s\n", k, (double)in->engine_cpu_ns[k] / 1e9);
-			}
-		}
-		rc = VFC_EXIT_OK;
-	} else if (!strcmp(sub, "show") || !strcmp(sub, "reset")) {
-		if (first_arg >= argc || parse_vf(argv[first_arg], &vf)) {
-			vfc_tool_err(CMD, "%s: expected a VF number, got '%s'", sub,
-				     first_arg < argc ? argv[first_arg] : "");
-			rc = VFC_EXIT_USAGE;
-			goto out;
-		}
-		ref = (struct vfcd_vf_ref){ .vf_id = vf };
-		n = vfc__wire_call_once(path, sub[0] == 's' ? VFCD_MSG_SHOW : VFCD_MSG_RESET, &ref, sizeof(ref), rx->buf,
-			 sizeof(rx->buf));
-		if (n < 0)
-			goto fail_call;
-		if (st->status)
-			goto fail_status;
-		if (sub[0] == 's') {
-			if ((size_t)n != sizeof(*st) + sizeof(struct vfcd_vf_info) || st->count != 1)
-				goto fail_proto;
-			print_show((const void *)(st + 1), json);
-		} else if (json) {
-			print_json(json_pack("{s:i, s:s}", "vf", (json_int_t)vf, "reset", "done"));
-		} else {
-			printf("VF %u reset\n", vf);
-		}
-		rc = VFC_EXIT_OK;
-	} else if (!strcmp(sub, "policy")) {
-		if (first_arg >= argc || parse_vf(argv[first_arg], &vf)) {
-			vfc_tool_err(CMD, "policy: expected a VF number, got '%s'",
-				     first_arg < argc ? argv[first_arg] : "");
-			rc = VFC_EXIT_USAGE;
-			goto out;
-		}
-		memset(&pm, 0, sizeof(pm));
-		pm.vf_id = vf;
-		vfcd_policy_init(&pm.pol);
-		for (i = first_arg + 1; i < argc; i++) {
-			char *eq, key[64];
-
-			if (!strcmp(argv[i], "--json"))
-				continue;
-			eq = strchr(argv[i], '=');
-			if (!eq || (size_t)(eq - argv[i]) >= sizeof(key)) {
-				vfc_tool_err(CMD, "policy: '%s' is not KEY=VALUE", argv[i]);
-				rc = VFC_EXIT_USAGE;
-				goto out;
-			}
-			snprintf(key, sizeof(key), "%.*s", (int)(eq - argv[i]), argv[i]);
-			if (vfcd_policy_kv(&pm.pol, &pm.set, key, eq + 1, err, sizeof(err))) {
-				vfc_tool_err(CMD, "policy: %s", err);
-				rc = VFC_EXIT_USAGE;
-				goto out;
-			}
-		}
-		n = vfc__wire_call_once(path, VFCD_MSG_POLICY, &pm, sizeof(pm), rx->buf, sizeof(rx->buf));
-		if (n < 0)
-			goto fail_call;
-		if (st->status)
-			goto fail_status;
-		if ((size_t)n != sizeof(*st) + sizeof(struct vfcd_vf_info) || st->count != 1)
-			goto fail_proto;
-		print_show((const void *)(st + 1), json);
-		rc = VFC_EXIT_OK;
-	} else {
-		vfc_tool_err(CMD, "unknown command '%s' (see vfc ctl --help)", sub);
-		rc = VFC_EXIT_USAGE;
-	}
-out:
-	free(rx);
-	return rc;
-
-fail_status:
-	n = st->status;
-fail_call:
-	vfc_tool_err(CMD, "%s unix:%s: %s%s", sub, path, strerror((int)-n),
+/* The exchange failed with n (a negative errno), or the daemon answered it. */
+static int failed(const struct ctl *c, ssize_t n)
+{
+	vfc_tool_err(CMD, "%s unix:%s: %s%s", c->sub, c->path, strerror((int)-n),
 		     n == -EPERM ? " (admin messages: root or the daemon's user only)" :
 		     n == -ENOENT || n == -ECONNREFUSED ? " (is vfcd running?)" : "");
-	free(rx);
 	return VFC_EXIT_FAIL;
-fail_proto:
-	vfc_tool_err(CMD, "%s unix:%s: malformed answer", sub, path);
-	free(rx);
+}
+
+static int malformed(const struct ctl *c)
+{
+	vfc_tool_err(CMD, "%s unix:%s: malformed answer", c->sub, c->path);
 	return VFC_EXIT_FAIL;
+}
+
+/* One request; the answer's body length (>= 0) or a negative errno. */
+static ssize_t call(struct ctl *c, uint16_t type, const void *body, size_t len)
+{
+	return vfc__wire_call_once(c->path, type, body, len, c->rx->buf, sizeof(c->rx->buf));
+}
+
+/* Whether an answer of n bytes holds the status and the VF records it counts (count of them, if not 0). */
+static int records_ok(const struct ctl *c, ssize_t n, uint32_t count)
+{
+	return (size_t)n == sizeof(*c->st) + c->st->count * sizeof(struct vfcd_vf_info) &&
+	       (!count || c->st->count == count);
+}
+
+static int cmd_list(struct ctl *c)
+{
+	ssize_t n = call(c, VFCD_MSG_LIST, NULL, 0);
+
+	if (n < 0)
+		return failed(c, n);
+	if (c->st->status)
+		return failed(c, c->st->status);
+	if (!records_ok(c, n, 0))
+		return malformed(c);
+	print_list((const void *)(c->st + 1), c->st->count, c->json);
+	return VFC_EXIT_OK;
+}
+
+static void print_info(const struct vfcd_info *in, int json)
+{
+	unsigned k, ne = in->n_engines < VFC_MAX_ENGINES ? in->n_engines : VFC_MAX_ENGINES;
+	json_t *eng;
+
+	if (json) {
+		eng = json_array();
+		for (k = 0; k < ne; k++)
+			json_array_append_new(eng, json_real((double)in->engine_cpu_ns[k] / 1e9));
+		print_json(json_pack("{s:i, s:i, s:i, s:i, s:I, s:i, s:f, s:o}", "pid", (json_int_t)in->pid, "vfs",
+				     (json_int_t)in->n_vfs, "engines", (json_int_t)in->n_engines, "ring_entries",
+				     (json_int_t)in->ring_entries, "pool_size", (json_int_t)in->pool_size,
+				     "metrics_port", (json_int_t)in->metrics_port, "uptime_s",
+				     (double)in->uptime_ns / 1e9, "engine_busy_s", eng));
+		return;
+	}
+	printf("vfcd pid %u, up %.0f s: %u VFs, %u engines, %u ring entries, %llu-byte pools, metrics %s%u\n",
+	       in->pid, (double)in->uptime_ns / 1e9, in->n_vfs, in->n_engines, in->ring_entries,
+	       (unsigned long long)in->pool_size, in->metrics_port ? "port " : "off",
+	       in->metrics_port ? in->metrics_port : 0);
+	for (k = 0; k < ne; k++)
+		printf("  engine %u: busy %.3f s\n", k, (double)in->engine_cpu_ns[k] / 1e9);
+}
+
+static int cmd_info(struct ctl *c)
+{
+	const struct vfcd_info *in = (const void *)c->st;
+	ssize_t n = call(c, VFCD_MSG_INFO, NULL, 0);
+
+	if (n < 0)
+		return failed(c, n);
+	if ((size_t)n != sizeof(*in))
+		return malformed(c);
+	if (in->status)
+		return failed(c, in->status);
+	print_info(in, c->json);
+	return VFC_EXIT_OK;
+}
+
+/* The VF number argument of show, reset and policy. CONTINUE or the exit code. */
+static int vf_arg(const struct ctl *c, uint32_t *vf)
+{
+	if (c->first_arg < c->argc && !parse_vf(c->argv[c->first_arg], vf))
+		return CONTINUE;
+	vfc_tool_err(CMD, "%s: expected a VF number, got '%s'", c->sub,
+		     c->first_arg < c->argc ? c->argv[c->first_arg] : "");
+	return VFC_EXIT_USAGE;
+}
+
+static int cmd_show_reset(struct ctl *c)
+{
+	int show = c->sub[0] == 's', rc;
+	struct vfcd_vf_ref ref = { 0 };
+	ssize_t n;
+
+	rc = vf_arg(c, &ref.vf_id);
+	if (rc != CONTINUE)
+		return rc;
+	n = call(c, show ? VFCD_MSG_SHOW : VFCD_MSG_RESET, &ref, sizeof(ref));
+	if (n < 0)
+		return failed(c, n);
+	if (c->st->status)
+		return failed(c, c->st->status);
+	if (show) {
+		if (!records_ok(c, n, 1))
+			return malformed(c);
+		print_show((const void *)(c->st + 1), c->json);
+	} else if (c->json) {
+		print_json(json_pack("{s:i, s:s}", "vf", (json_int_t)ref.vf_id, "reset", "done"));
+	} else {
+		printf("VF %u reset\n", ref.vf_id);
+	}
+	return VFC_EXIT_OK;
+}
+
+/* The KEY=VALUE arguments of policy into pm. CONTINUE or the exit code. */
+static int policy_args(const struct ctl *c, struct vfcd_policy_msg *pm)
+{
+	char err[160], key[64];
+
+	vfcd_policy_init(&pm->pol);
+	for (int i = c->first_arg + 1; i < c->argc; i++) {
+		const char *a = c->argv[i], *eq = strchr(a, '=');
+
+		if (!strcmp(a, "--json"))
+			continue;
+		if (!eq || (size_t)(eq - a) >= sizeof(key)) {
+			vfc_tool_err(CMD, "policy: '%s' is not KEY=VALUE", a);
+			return VFC_EXIT_USAGE;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - a), a);
+		if (vfcd_policy_kv(&pm->pol, &pm->set, key, eq + 1, err, sizeof(err))) {
+			vfc_tool_err(CMD, "policy: %s", err);
+			return VFC_EXIT_USAGE;
+		}
+	}
+	return CONTINUE;
+}
+
+static int cmd_policy(struct ctl *c)
+{
+	struct vfcd_policy_msg pm;
+	ssize_t n;
+	int rc;
+
+	memset(&pm, 0, sizeof(pm));
+	rc = vf_arg(c, &pm.vf_id);
+	if (rc == CONTINUE)
+		rc = policy_args(c, &pm);
+	if (rc != CONTINUE)
+		return rc;
+	n = call(c, VFCD_MSG_POLICY, &pm, sizeof(pm));
+	if (n < 0)
+		return failed(c, n);
+	if (c->st->status)
+		return failed(c, c->st->status);
+	if (!records_ok(c, n, 1))
+		return malformed(c);
+	print_show((const void *)(c->st + 1), c->json);
+	return VFC_EXIT_OK;
+}
+
+static int run(struct ctl *c)
+{
+	if (!strcmp(c->sub, "list"))
+		return cmd_list(c);
+	if (!strcmp(c->sub, "info"))
+		return cmd_info(c);
+	if (!strcmp(c->sub, "show") || !strcmp(c->sub, "reset"))
+		return cmd_show_reset(c);
+	if (!strcmp(c->sub, "policy"))
+		return cmd_policy(c);
+	vfc_tool_err(CMD, "unknown command '%s' (see vfc ctl --help)", c->sub);
+	return VFC_EXIT_USAGE;
+}
+
+int vfc_cmd_ctl(int argc, char **argv, struct vfc_global_opts *g)
+{
+	struct ctl c = { .argc = argc, .argv = argv };
+	int rc = parse_args(&c, g);
+
+	if (rc == CONTINUE)
+		rc = socket_path(&c, g);
+	if (rc != CONTINUE)
+		return rc;
+	c.rx = malloc(sizeof(*c.rx));
+	if (!c.rx)
+		return VFC_EXIT_FAIL;
+	c.st = (const void *)(c.rx->buf + sizeof(struct vfcd_hdr));
+	rc = run(&c);
+	free(c.rx);
+	return rc;
 }

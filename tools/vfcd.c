@@ -3,13 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "admin/policy.h"
 #include "daemon/daemon.h"
+#include "daemon/log.h"
 
 #ifndef VFC_VERSION
 #define VFC_VERSION "0.1.0"
@@ -158,152 +161,222 @@ static int daemonize(void)
 	return 0;
 }
 
-int main(int argc, char **argv)
-{
-	static struct vfcd_config cfg; /* large: not on the stack */
-	const char *config = NULL, *log = NULL;
-	int foreground = 0, verbose = 0, i, rc;
-	char err[512];
-	unsigned long v;
-	sigset_t ss;
-	struct vfcd *d;
+/* What the command line says beyond the config: how to run. */
+struct run_opts {
+	int foreground, verbose;
+	const char *log; /* NULL: by --foreground */
+};
 
-	vfcd_config_init(&cfg);
-	/* The config file first, flags over it. */
-	for (i = 1; i < argc; i++) {
+/* The --config FILE of the command line, read before every other flag. 0 or 2 (exit code). */
+static int load_config(struct vfcd_config *cfg, int argc, char **argv)
+{
+	const char *config = NULL;
+	char err[512];
+
+	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--config") && i + 1 < argc)
 			config = argv[++i];
 		else if (!strncmp(argv[i], "--config=", 9))
 			config = argv[i] + 9;
 	}
-	if (config && vfcd_config_load(&cfg, config, err, sizeof(err))) {
+	if (config && vfcd_config_load(cfg, config, err, sizeof(err))) {
 		fprintf(stderr, "vfcd: %s\n", err);
 		return 2;
 	}
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i], *val = NULL;
+	return 0;
+}
+
+/* Print "vfcd: MESSAGE" and return the usage exit code. */
+static int flag_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int flag_err(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 2;
+	fprintf(stderr, "vfcd: %s\n", msg); /* one write: stderr is unbuffered */
+	free(msg);
+	return 2;
+}
+
+#define NOT_MINE (-1) /* a flag a *_flag step does not know */
+
+/* The device's sizes: 0, 2 (exit code, message printed) or NOT_MINE. */
+static int device_flag(struct vfc_pf_config *pf, const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!strcmp(name, "--vfs")) {
+		if (parse_ul(val, VFC_MAX_VFS, &v) || v < 1)
+			return flag_err("--vfs: expected 1..%d, got '%s'", VFC_MAX_VFS, val);
+		pf->n_vfs = (unsigned)v;
+	} else if (!strcmp(name, "--engines")) {
+		if (parse_ul(val, VFC_MAX_ENGINES, &v) || v < 1)
+			return flag_err("--engines: expected 1..%d, got '%s'", VFC_MAX_ENGINES, val);
+		pf->n_engines = (unsigned)v;
+	} else if (!strcmp(name, "--engine-spin")) {
+		if (parse_ul(val, VFC_ENGINE_SPIN_MAX_US, &v))
+			return flag_err("--engine-spin: expected 0..%d us, got '%s'", VFC_ENGINE_SPIN_MAX_US, val);
+		pf->spin_us = (unsigned)v;
+	} else if (!strcmp(name, "--ring-entries")) {
+		if (parse_ul(val, VFC_RING_MAX, &v))
+			return flag_err("--ring-entries: bad value '%s'", val);
+		pf->ring_entries = (unsigned)v;
+	} else if (!strcmp(name, "--pool-size")) {
+		if (parse_size(val, &pf->pool_size))
+			return flag_err("--pool-size: bad size '%s'", val);
+	} else {
+		return NOT_MINE;
+	}
+	return 0;
+}
+
+/* The daemon's own settings: 0, 2 (exit code, message printed) or NOT_MINE. */
+static int daemon_flag(struct vfcd_config *cfg, struct run_opts *o, const char *name, const char *val)
+{
+	unsigned long v;
+
+	if (!strcmp(name, "--socket")) {
+		if (strlen(val) >= sizeof(cfg->socket_path))
+			return flag_err("--socket: path too long (%zu bytes at most)", sizeof(cfg->socket_path) - 1);
+		snprintf(cfg->socket_path, sizeof(cfg->socket_path), "%s", val);
+	} else if (!strcmp(name, "--socket-mode")) {
+		if (parse_ul(val, 0777, &v) || val[0] != '0')
+			return flag_err("--socket-mode: expected an octal mode like 0660, got '%s'", val);
+		cfg->socket_mode = (unsigned)v;
+	} else if (!strcmp(name, "--metrics")) {
+		snprintf(cfg->metrics, sizeof(cfg->metrics), "%s", val);
+	} else if (!strcmp(name, "--drain-timeout")) {
+		if (parse_ul(val, 3600000, &v))
+			return flag_err("--drain-timeout: bad value '%s'", val);
+		cfg->drain_ms = (unsigned)v;
+	} else if (!strcmp(name, "--log")) {
+		if (strcmp(val, "stderr") && strcmp(val, "syslog"))
+			return flag_err("--log: expected stderr or syslog, got '%s'", val);
+		o->log = val;
+	} else {
+		return NOT_MINE;
+	}
+	return 0;
+}
+
+/* One --NAME VALUE flag: 0 or 2 (exit code, message printed). */
+static int value_flag(struct vfcd_config *cfg, struct run_opts *o, const char *name, const char *val)
+{
+	int rc;
+
+	if (!strcmp(name, "--config"))
+		return 0; /* read by load_config */
+	if (!strcmp(name, "--policy"))
+		return apply_policy_flag(cfg, val) ? 2 : 0;
+	rc = device_flag(&cfg->pf, name, val);
+	if (rc == NOT_MINE)
+		rc = daemon_flag(cfg, o, name, val);
+	if (rc == NOT_MINE)
+		rc = flag_err("unknown option '%s' (see vfcd --help)", name);
+	return rc;
+}
+
+/* Every flag after the config file: 0, or the exit code (-1: exit 0, --help or --version done). */
+static int parse_flags(struct vfcd_config *cfg, struct run_opts *o, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
 		char name[32];
-		const char *eq = strchr(a, '=');
+		int rc;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
-			return 0;
+			return -1;
 		}
 		if (!strcmp(a, "--version")) {
 			printf("vfcd (vfcrypt) %s\n", VFC_VERSION);
-			return 0;
+			return -1;
 		}
 		if (!strcmp(a, "--foreground") || !strcmp(a, "-f")) {
-			foreground = 1;
+			o->foreground = 1;
 			continue;
 		}
 		if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
-			verbose = 1;
+			o->verbose = 1;
 			continue;
 		}
-		if (strncmp(a, "--", 2) || (eq && (size_t)(eq - a) >= sizeof(name))) {
-			fprintf(stderr, "vfcd: unknown argument '%s' (see vfcd --help)\n", a);
-			return 2;
-		}
+		if (strncmp(a, "--", 2) || (eq && (size_t)(eq - a) >= sizeof(name)))
+			return flag_err("unknown argument '%s' (see vfcd --help)", a);
 		snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
 		if (eq)
 			val = eq + 1;
 		else if (i + 1 < argc)
 			val = argv[++i];
-		if (!val) {
-			fprintf(stderr, "vfcd: %s: missing value\n", name);
-			return 2;
-		}
-		if (!strcmp(name, "--config")) {
-			continue; /* read above */
-		} else if (!strcmp(name, "--socket")) {
-			if (strlen(val) >= sizeof(cfg.socket_path)) {
-				fprintf(stderr, "vfcd: --socket: path too long (%zu bytes at most)\n",
-					sizeof(cfg.socket_path) - 1);
-				return 2;
-			}
-			snprintf(cfg.socket_path, sizeof(cfg.socket_path), "%s", val);
-		} else if (!strcmp(name, "--socket-mode")) {
-			if (parse_ul(val, 0777, &v) || val[0] != '0') {
-				fprintf(stderr, "vfcd: --socket-mode: expected an octal mode like 0660, got '%s'\n", val);
-				return 2;
-			}
-			cfg.socket_mode = (unsigned)v;
-		} else if (!strcmp(name, "--vfs")) {
-			if (parse_ul(val, VFC_MAX_VFS, &v) || v < 1) {
-				fprintf(stderr, "vfcd: --vfs: expected 1..%d, got '%s'\n", VFC_MAX_VFS, val);
-				return 2;
-			}
-			cfg.pf.n_vfs = (unsigned)v;
-		} else if (!strcmp(name, "--engines")) {
-			if (parse_ul(val, VFC_MAX_ENGINES, &v) || v < 1) {
-				fprintf(stderr, "vfcd: --engines: expected 1..%d, got '%s'\n", VFC_MAX_ENGINES, val);
-				return 2;
-			}
-			cfg.pf.n_engines = (unsigned)v;
-		} else if (!strcmp(name, "--engine-spin")) {
-			if (parse_ul(val, VFC_ENGINE_SPIN_MAX_US, &v)) {
-				fprintf(stderr, "vfcd: --engine-spin: expected 0..%d us, got '%s'\n",
-					VFC_ENGINE_SPIN_MAX_US, val);
-				return 2;
-			}
-			cfg.pf.spin_us = (unsigned)v;
-		} else if (!strcmp(name, "--ring-entries")) {
-			if (parse_ul(val, VFC_RING_MAX, &v)) {
-				fprintf(stderr, "vfcd: --ring-entries: bad value '%s'\n", val);
-				return 2;
-			}
-			cfg.pf.ring_entries = (unsigned)v;
-		} else if (!strcmp(name, "--pool-size")) {
-			if (parse_size(val, &cfg.pf.pool_size)) {
-				fprintf(stderr, "vfcd: --pool-size: bad size '%s'\n", val);
-				return 2;
-			}
-		} else if (!strcmp(name, "--policy")) {
-			if (apply_policy_flag(&cfg, val))
-				return 2;
-		} else if (!strcmp(name, "--metrics")) {
-			snprintf(cfg.metrics, sizeof(cfg.metrics), "%s", val);
-		} else if (!strcmp(name, "--drain-timeout")) {
-			if (parse_ul(val, 3600000, &v)) {
-				fprintf(stderr, "vfcd: --drain-timeout: bad value '%s'\n", val);
-				return 2;
-			}
-			cfg.drain_ms = (unsigned)v;
-		} else if (!strcmp(name, "--log")) {
-			if (strcmp(val, "stderr") && strcmp(val, "syslog")) {
-				fprintf(stderr, "vfcd: --log: expected stderr or syslog, got '%s'\n", val);
-				return 2;
-			}
-			log = val;
-		} else {
-			fprintf(stderr, "vfcd: unknown option '%s' (see vfcd --help)\n", name);
-			return 2;
-		}
+		if (!val)
+			return flag_err("%s: missing value", name);
+		rc = value_flag(cfg, o, name, val);
+		if (rc)
+			return rc;
 	}
-	for (i = 0; i < VFC_MAX_VFS; i++) {
-		if (vfcd_policy_check(&cfg.pol[i], err, sizeof(err))) {
-			fprintf(stderr, "vfcd: policy of VF %d: %s\n", i, err);
-			return 2;
-		}
-	}
-	if (log)
-		cfg.use_syslog = !strcmp(log, "syslog");
-	else if (!foreground)
-		cfg.use_syslog = 1;
-	cfg.verbose |= verbose;
-	vfcd_log_open(cfg.use_syslog, cfg.verbose);
+	return 0;
+}
 
-	/* Blocked in every thread (engines and the metrics thread inherit the
-	 * mask): the main loop takes them from a signalfd. SIGPIPE: send errors
-	 * are return codes. */
+static int check_policies(const struct vfcd_config *cfg)
+{
+	char err[512];
+
+	for (int i = 0; i < VFC_MAX_VFS; i++)
+		if (vfcd_policy_check(&cfg->pol[i], err, sizeof(err)))
+			return flag_err("policy of VF %d: %s", i, err);
+	return 0;
+}
+
+/* Logging as the flags and the config say: stderr in the foreground, else syslog. */
+static void open_log(struct vfcd_config *cfg, const struct run_opts *o)
+{
+	if (o->log)
+		cfg->use_syslog = !strcmp(o->log, "syslog");
+	else if (!o->foreground)
+		cfg->use_syslog = 1;
+	cfg->verbose |= o->verbose;
+	vfcd_log_open(cfg->use_syslog, cfg->verbose);
+}
+
+/* Blocked in every thread (engines and the metrics thread inherit the mask):
+ * the main loop takes them from a signalfd. SIGPIPE: send errors are return
+ * codes. */
+static void block_signals(void)
+{
+	sigset_t ss;
+
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
 	sigaddset(&ss, SIGINT);
 	sigaddset(&ss, SIGHUP);
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (!foreground) {
+}
+
+int main(int argc, char **argv)
+{
+	static struct vfcd_config cfg; /* large: not on the stack */
+	struct run_opts o = { 0 };
+	struct vfcd *d;
+	int rc;
+
+	vfcd_config_init(&cfg);
+	/* The config file first, flags over it. */
+	rc = load_config(&cfg, argc, argv);
+	if (!rc)
+		rc = parse_flags(&cfg, &o, argc, argv);
+	if (!rc)
+		rc = check_policies(&cfg);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	open_log(&cfg, &o);
+	block_signals();
+	if (!o.foreground) {
 		rc = daemonize();
 		if (rc) {
 			fprintf(stderr, "vfcd: daemonize: %s\n", strerror(-rc));

@@ -5,7 +5,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "daemon/daemon.h"
+#include "daemon/log.h"
 
 static int g_syslog;
 static int g_verbose;
@@ -18,7 +18,7 @@ void vfcd_log_open(int use_syslog, int verbose)
 		openlog("vfcd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void vfcd_log(int level, const char *fmt, ...)
+void vfcd_log(enum vfcd_log_level level, const char *fmt, ...)
 {
 	static const char *const words[8] = { "emerg", "alert", "crit", "error", "warning", "notice", "info",
 					       "debug" };

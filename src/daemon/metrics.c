@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "admin/vf_info.h"
+#include "daemon/metrics.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_Result_compat;
@@ -19,7 +20,7 @@ typedef enum MHD_Result MHD_Result_compat;
 #endif
 
 struct vfcd_metrics {
-	struct vfcd *d;
+	struct vfcd_vftable *t;
 	struct MHD_Daemon *mhd;
 	unsigned port;
 };
@@ -106,58 +107,67 @@ static const struct metric_counter counters[] = {
 	  offsetof(struct vfc_counters, dev_ns), 1e-9 },
 };
 
-char *vfcd_metrics_text(struct vfcd *d, size_t *len)
+static void put_counters(struct buf *b, const struct vfcd_snapshot *s)
 {
-	static const char *const states[] = { "free", "attached", "failed" };
-	unsigned n = vfcd__n_vfs(d), ne = vfc_pf_n_engines(vfcd__pf(d));
-	struct vfcd_vf_info *info = calloc(n, sizeof(*info));
-	struct buf b = { .cap = 16384 };
+	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
+		const struct metric_counter *c = &counters[k];
+
+		family(b, c->name, "counter", c->help);
+		for (unsigned i = 0; i < s->n_vfs; i++) {
+			uint64_t v = *(const uint64_t *)((const char *)&s->vf[i].ctr + c->off);
+
+			if (c->scale)
+				put(b, "%s{vf=\"%u\"} %.9f\n", c->name, i, (double)v * c->scale);
+			else
+				put(b, "%s{vf=\"%u\"} %llu\n", c->name, i, (unsigned long long)v);
+		}
+	}
+}
+
+static void put_gauges(struct buf *b, const struct vfcd_snapshot *s)
+{
 	char esc[2 * VFCD_CONTROLLER_NAME_MAX + 1];
 	unsigned i;
 
+	family(b, "vfcd_vf_cap_hz", "gauge", "Interrupt cap in force (0 = none).");
+	for (i = 0; i < s->n_vfs; i++)
+		put(b, "vfcd_vf_cap_hz{vf=\"%u\"} %u\n", i, s->vf[i].ctr.cap_hz);
+	family(b, "vfcd_vf_state", "gauge", "1 for the VF's state (free, attached, failed).");
+	for (i = 0; i < s->n_vfs; i++)
+		for (unsigned st = 0; st < VFCD_VF_STATES; st++)
+			put(b, "vfcd_vf_state{vf=\"%u\",state=\"%s\"} %d\n", i, vfcd_vf_state_name(st),
+			    s->vf[i].state == st);
+	family(b, "vfcd_vf_controller_info", "gauge", "The controller the VF's tenant runs (1).");
+	for (i = 0; i < s->n_vfs; i++) {
+		const struct vfcd_vf_info *v = &s->vf[i];
+
+		if (v->state == VFCD_VF_FREE)
+			continue;
+		label_escape(esc, sizeof(esc), v->controller[0] ? v->controller : "unknown");
+		put(b, "vfcd_vf_controller_info{vf=\"%u\",controller=\"%s\",uid=\"%u\",pid=\"%d\"} 1\n", i, esc,
+		    v->owner_uid, v->owner_pid);
+	}
+	family(b, "vfcd_engine_busy_seconds_total", "counter", "CPU time of the engine thread (idle engines sleep).");
+	for (i = 0; i < s->n_engines; i++)
+		put(b, "vfcd_engine_busy_seconds_total{engine=\"%u\"} %.9f\n", i, (double)s->engine_cpu_ns[i] / 1e9);
+}
+
+char *vfcd_metrics_text(struct vfcd_vftable *t, size_t *len)
+{
+	struct vfcd_snapshot *s = malloc(sizeof(*s));
+	struct buf b = { .cap = 16384 };
+
 	b.p = malloc(b.cap);
-	if (!info || !b.p) {
-		free(info);
+	if (!s || !b.p) {
+		free(s);
 		free(b.p);
 		return NULL;
 	}
 	b.p[0] = '\0';
-	for (i = 0; i < n; i++)
-		vfcd__vf_info(d, i, &info[i]);
-
-	for (size_t k = 0; k < sizeof(counters) / sizeof(counters[0]); k++) {
-		const struct metric_counter *c = &counters[k];
-
-		family(&b, c->name, "counter", c->help);
-		for (i = 0; i < n; i++) {
-			uint64_t v = *(const uint64_t *)((const char *)&info[i].ctr + c->off);
-
-			if (c->scale)
-				put(&b, "%s{vf=\"%u\"} %.9f\n", c->name, i, (double)v * c->scale);
-			else
-				put(&b, "%s{vf=\"%u\"} %llu\n", c->name, i, (unsigned long long)v);
-		}
-	}
-	family(&b, "vfcd_vf_cap_hz", "gauge", "Interrupt cap in force (0 = none).");
-	for (i = 0; i < n; i++)
-		put(&b, "vfcd_vf_cap_hz{vf=\"%u\"} %u\n", i, info[i].ctr.cap_hz);
-	family(&b, "vfcd_vf_state", "gauge", "1 for the VF's state (free, attached, failed).");
-	for (i = 0; i < n; i++)
-		for (unsigned s = 0; s < 3; s++)
-			put(&b, "vfcd_vf_state{vf=\"%u\",state=\"%s\"} %d\n", i, states[s], info[i].state == s);
-	family(&b, "vfcd_vf_controller_info", "gauge", "The controller the VF's tenant runs (1).");
-	for (i = 0; i < n; i++) {
-		if (info[i].state == VFCD_VF_FREE)
-			continue;
-		label_escape(esc, sizeof(esc), info[i].controller[0] ? info[i].controller : "unknown");
-		put(&b, "vfcd_vf_controller_info{vf=\"%u\",controller=\"%s\",uid=\"%u\",pid=\"%d\"} 1\n", i, esc,
-		    info[i].owner_uid, info[i].owner_pid);
-	}
-	family(&b, "vfcd_engine_busy_seconds_total", "counter", "CPU time of the engine thread (idle engines sleep).");
-	for (i = 0; i < ne; i++)
-		put(&b, "vfcd_engine_busy_seconds_total{engine=\"%u\"} %.9f\n", i,
-		    (double)vfc_pf_engine_cpu_ns_one(vfcd__pf(d), i) / 1e9);
-	free(info);
+	vfcd_vftable_snapshot(t, s);
+	put_counters(&b, s);
+	put_gauges(&b, s);
+	free(s);
 	if (b.oom) {
 		free(b.p);
 		return NULL;
@@ -189,7 +199,7 @@ static MHD_Result_compat handler(void *cls, struct MHD_Connection *conn, const c
 		resp = MHD_create_response_from_buffer(sizeof(not_found) - 1, (void *)not_found,
 						       MHD_RESPMEM_PERSISTENT);
 	} else {
-		text = vfcd_metrics_text(m->d, &len);
+		text = vfcd_metrics_text(m->t, &len);
 		if (!text)
 			return MHD_NO;
 		resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
@@ -204,7 +214,7 @@ static MHD_Result_compat handler(void *cls, struct MHD_Connection *conn, const c
 	return ret;
 }
 
-struct vfcd_metrics *vfcd_metrics_start(struct vfcd *d, const char *addr)
+struct vfcd_metrics *vfcd_metrics_start(struct vfcd_vftable *t, const char *addr)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	const union MHD_DaemonInfo *di;
@@ -236,7 +246,7 @@ struct vfcd_metrics *vfcd_metrics_start(struct vfcd *d, const char *addr)
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return NULL;
-	m->d = d;
+	m->t = t;
 	/* One internal thread: scrapes are rare and cheap. */
 	m->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD, (uint16_t)port, NULL, NULL, handler, m,
 				  MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, 16u,

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/daemon.h"
+#include "daemon/proto.h"
 
 int vfcd_msg_frame(const void *buf, size_t len, struct vfcd_hdr *hdr, const void **body, size_t *body_len)
 {

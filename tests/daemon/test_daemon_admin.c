@@ -2,7 +2,7 @@
 /* test_daemon_admin.c - vfcd policy (SO_PEERCRED, caps, controller, in flight, SIGHUP), malformed messages, metrics, CLI. */
 #include "daemon_test.h"
 
-#include "daemon/daemon.h"
+#include "admin/policy.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
