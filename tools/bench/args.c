@@ -90,8 +90,10 @@ static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max
 		uint64_t v;
 
 		if (*n == BENCH_MAX_LIST || parse_u64(tok, max, &v) < 0 || v < min) {
-			fprintf(stderr, "vfc bench: %s: bad value '%s' (expected %" PRIu64 "..%" PRIu64
-				", at most %d values)\n", opt, tok, min, max, BENCH_MAX_LIST);
+			fprintf(stderr,
+				"vfc bench: %s: bad value '%s' (expected %" PRIu64 "..%" PRIu64
+				", at most %d values)\n",
+				opt, tok, min, max, BENCH_MAX_LIST);
 			rc = -EINVAL;
 			break;
 		}
@@ -145,8 +147,10 @@ static int parse_algos(struct bench_cfg *cfg, const char *v)
 		for (k = 0; k < bench_n_algos && strcmp(tok, bench_algos[k].name); k++)
 			;
 		if (k == bench_n_algos) {
-			fprintf(stderr, "vfc bench: --algo: unknown algorithm '%s' (known: aes-128-cbc, "
-				"aes-128-cbc-dec, sha256, rsa{2048,3072,4096}-{sign,verify})\n", tok);
+			fprintf(stderr,
+				"vfc bench: --algo: unknown algorithm '%s' (known: aes-128-cbc, "
+				"aes-128-cbc-dec, sha256, rsa{2048,3072,4096}-{sign,verify})\n",
+				tok);
 			rc = -EINVAL;
 		} else if (cfg->n_algos == BENCH_MAX_LIST) {
 			rc = -EINVAL;
@@ -169,7 +173,8 @@ static int parse_seconds(const char *opt, const char *v, double min, double *out
 	errno = 0;
 	*out = strtod(v, &end);
 	if (errno || end == v || *end || !(*out >= min && *out <= 3600)) {
-		fprintf(stderr, "vfc bench: %s: expected a number of seconds from %g to 3600, got '%s'\n", opt, min, v);
+		fprintf(stderr, "vfc bench: %s: expected a number of seconds from %g to 3600, got '%s'\n",
+			opt, min, v);
 		return -EINVAL;
 	}
 	return 0;
@@ -193,8 +198,8 @@ static int parse_steps(struct bench_cfg *cfg, const char *v)
 		}
 		if (x)
 			*x = '\0';
-		if (!x || parse_u64(item, 1u << 24, &size) < 0 || parse_u64(x + 1, BENCH_MAX_DEPTH, &depth) < 0 ||
-		    !size || !depth) {
+		if (!x || parse_u64(item, 1u << 24, &size) < 0 ||
+		    parse_u64(x + 1, BENCH_MAX_DEPTH, &depth) < 0 || !size || !depth) {
 			rc = -1;
 			break;
 		}
@@ -209,7 +214,6 @@ static int parse_steps(struct bench_cfg *cfg, const char *v)
 			1u << 24, BENCH_MAX_DEPTH, v);
 	return rc;
 }
-
 
 /* ---- the options with a value ---- */
 
@@ -246,8 +250,8 @@ static int opt_count(struct args *s, const char *opt, const char *v)
 	uint64_t max = opt[2] == 'd' ? BENCH_MAX_DEPTH : opt[2] == 't' ? BENCH_MAX_TASKS : VFC_MAX_VFS, u;
 
 	if (parse_u64(v, max, &u) < 0 || u == 0) {
-		fprintf(stderr, "vfc bench: %s: expected a whole number from 1 to %" PRIu64 ", got '%s'\n", opt, max,
-			v);
+		fprintf(stderr, "vfc bench: %s: expected a whole number from 1 to %" PRIu64 ", got '%s'\n",
+			opt, max, v);
 		return -EINVAL;
 	}
 	*(opt[2] == 'd' ? &cfg->depth : opt[2] == 't' ? &cfg->tasks : &cfg->vfs) = (unsigned)u;
@@ -295,8 +299,8 @@ static int opt_tick(struct args *s, const char *opt, const char *v)
 
 	(void)opt;
 	if (parse_u64(v, VFC_TICK_MS_MAX, &u) < 0 || u < VFC_TICK_MS_MIN) {
-		fprintf(stderr, "vfc bench: --tick: expected %d..%d ms, got '%s'\n", VFC_TICK_MS_MIN, VFC_TICK_MS_MAX,
-			v);
+		fprintf(stderr, "vfc bench: --tick: expected %d..%d ms, got '%s'\n", VFC_TICK_MS_MIN,
+			VFC_TICK_MS_MAX, v);
 		return -EINVAL;
 	}
 	s->cfg->tick_ms = (unsigned)u;
@@ -339,17 +343,29 @@ static int opt_steps(struct args *s, const char *opt, const char *v)
 }
 
 /* Each sets its part of the configuration from the value, or prints why not and returns < 0. */
+/* clang-format off */
 static const struct valued_opt {
 	const char *name;
 	int (*set)(struct args *s, const char *opt, const char *v);
 } valued_opts[] = {
-	{ "--algo", opt_algo },       { "--size", opt_sizes },     { "--sizes", opt_sizes },
-	{ "--depth", opt_count },     { "--tasks", opt_count },    { "--vfs", opt_count },
-	{ "--seconds", opt_seconds }, { "--warmup", opt_warmup },  { "--cap", opt_caps },
-	{ "--sweep-caps", opt_caps }, { "--ctl", opt_ctl },        { "--tick", opt_tick },
-	{ "--repeat", opt_repeat },   { "--csv", opt_csv },        { "--timeline", opt_timeline },
+	{ "--algo", opt_algo },
+	{ "--size", opt_sizes },
+	{ "--sizes", opt_sizes },
+	{ "--depth", opt_count },
+	{ "--tasks", opt_count },
+	{ "--vfs", opt_count },
+	{ "--seconds", opt_seconds },
+	{ "--warmup", opt_warmup },
+	{ "--cap", opt_caps },
+	{ "--sweep-caps", opt_caps },
+	{ "--ctl", opt_ctl },
+	{ "--tick", opt_tick },
+	{ "--repeat", opt_repeat },
+	{ "--csv", opt_csv },
+	{ "--timeline", opt_timeline },
 	{ "--steps", opt_steps },
 };
+/* clang-format on */
 
 static const struct valued_opt *find_valued(const char *name)
 {
@@ -366,8 +382,10 @@ static int *find_flag(struct bench_cfg *cfg, const char *a)
 		const char *name;
 		size_t off;
 	} flags[] = {
-		{ "--raw", offsetof(struct bench_cfg, raw) },	  { "--json", offsetof(struct bench_cfg, json) },
-		{ "--league", offsetof(struct bench_cfg, league) }, { "--quiet", offsetof(struct bench_cfg, quiet) },
+		{ "--raw", offsetof(struct bench_cfg, raw) },
+		{ "--json", offsetof(struct bench_cfg, json) },
+		{ "--league", offsetof(struct bench_cfg, league) },
+		{ "--quiet", offsetof(struct bench_cfg, quiet) },
 		{ "-q", offsetof(struct bench_cfg, quiet) },
 	};
 
@@ -497,9 +515,10 @@ static int steps_args(struct args *s)
 
 	if (cfg->league || cfg->raw || cfg->sizes_set || cfg->depth_set || cfg->vfs > 1 || cfg->tasks > 1 ||
 	    cfg->repeat > 1 || cfg->n_ctls != 1 || cfg->n_algos != 1) {
-		fprintf(stderr, "vfc bench: --steps runs one algorithm and one controller on one VF, one task: "
-				"--league, --raw, --size(s), --depth, --vfs, --tasks, --repeat and more than one "
-				"--algo or --ctl do not apply\n");
+		fprintf(stderr,
+			"vfc bench: --steps runs one algorithm and one controller on one VF, one task: "
+			"--league, --raw, --size(s), --depth, --vfs, --tasks, --repeat and more than one "
+			"--algo or --ctl do not apply\n");
 		return VFC_EXIT_USAGE;
 	}
 	cfg->n_sizes = cfg->n_steps;

@@ -118,15 +118,15 @@ struct bench_worker {
 struct bench_point {
 	unsigned algo;
 	uint32_t size;
-	unsigned depth;  /* requests in flight per task */
-	double warmup;   /* seconds before measuring; 0: --warmup */
-	double secs;     /* the measuring window as it was */
+	unsigned depth; /* requests in flight per task */
+	double warmup; /* seconds before measuring; 0: --warmup */
+	double secs; /* the measuring window as it was */
 	const char *ctl; /* "raw" for raw OpenSSL */
 	double mbps, ops_per_s, irq_hz, cpu_pct, lat_p50_us, lat_p99_us, spread_pct;
 	double task_mbps_min, task_mbps_max; /* per task, tasks > 1 */
 	uint32_t cap_hz;
 	double ratio_raw; /* 0: no raw baseline */
-	double ratio_oracle;    /* league only: speed / the oracle's (the best static's mean) */
+	double ratio_oracle; /* league only: speed / the oracle's (the best static's mean) */
 	double ratio_oracle_cv; /* league only: speed / the cross-validated oracle's (bench_oracle_cv) */
 	double ratio_ci_lo, ratio_ci_hi; /* league only: 90% interval of ratio_oracle (bench_ratio_ci) */
 	int raw;

@@ -44,7 +44,8 @@ static int run_points(struct bench_ctx *x, struct bench_point *pts, size_t n, in
 			if (pts[i].raw)
 				rc = bench_raw_point(cfg, pts[i].algo, pts[i].size, res);
 			else
-				rc = bench_device_point(x->ws, cfg, pts[i].algo, pts[i].size, pts[i].ctl, res);
+				rc = bench_device_point(x->ws, cfg, pts[i].algo, pts[i].size, pts[i].ctl,
+							res);
 			x->done++;
 			if (rc == 0 && print_lines && !cfg->json)
 				bench_print_point_line(res);
@@ -81,8 +82,9 @@ int bench_run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 	if (rc == 0 && cfg->raw)
 		for (i = 0; i < n; i += cols)
 			for (unsigned c = 0; c < cols; c++)
-				pts[i + c].ratio_raw = pts[i + cols - 1].mbps > 0 ? pts[i + c].mbps / pts[i + cols - 1].mbps
-										 : 0;
+				pts[i + c].ratio_raw = pts[i + cols - 1].mbps > 0 ?
+							       pts[i + c].mbps / pts[i + cols - 1].mbps :
+							       0;
 	*out = pts;
 	*n_out = n;
 	return rc;

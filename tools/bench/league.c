@@ -10,7 +10,7 @@
 #include "os/clock.h"
 
 /* The oracle's sweep: static caps from 1 kHz to 200 kHz, and no cap (0, last: the A/A test's). */
-static const unsigned league_caps[] = { 1000, 2000, 3000, 5000, 7000, 10000, 15000, 20000,
+static const unsigned league_caps[] = { 1000,  2000,  3000,  5000,   7000,   10000,  15000, 20000,
 					30000, 50000, 70000, 100000, 150000, 200000, 0 };
 #define N_LCAPS (sizeof(league_caps) / sizeof(league_caps[0]))
 _Static_assert(N_LCAPS == BENCH_LEAGUE_N_CAPS, "bench.h counts the league's caps");
@@ -120,7 +120,8 @@ static int cell_slot(struct cell *cl, unsigned k)
 	cl->acc[k].irqs += w->s1.irqs - w->s0.irqs;
 	cl->acc[k].cpu_ns += w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns;
 	cl->acc[k].ns += dt;
-	cl->slot_mbps[k * cl->R + cl->slots[k]++] = dt ? (double)(w->s1.bytes - w->s0.bytes) / (double)dt * 1e3 : 0;
+	cl->slot_mbps[k * cl->R + cl->slots[k]++] =
+		dt ? (double)(w->s1.bytes - w->s0.bytes) / (double)dt * 1e3 : 0;
 	p->cap_hz = w->s1.cap_hz;
 	return 0;
 }
@@ -134,7 +135,8 @@ static void cell_race(struct cell *cl)
 		if (cl->racing[k] && (double)cl->acc[k].bytes / (double)cl->acc[k].ns > top)
 			top = (double)cl->acc[k].bytes / (double)cl->acc[k].ns;
 	for (unsigned k = 0; k < cl->n_static; k++)
-		if (cl->racing[k] && (double)cl->acc[k].bytes / (double)cl->acc[k].ns < LEAGUE_RACE_KEEP * top)
+		if (cl->racing[k] &&
+		    (double)cl->acc[k].bytes / (double)cl->acc[k].ns < LEAGUE_RACE_KEEP * top)
 			cl->racing[k] = false;
 }
 
@@ -231,10 +233,11 @@ static int league_cell(struct bench_ctx *x, struct bench_point *c, unsigned n, u
 struct league_cols {
 	struct {
 		double sum[2], min[2], irq_per_gb;
-		unsigned n97[2], n_short; /* n_short: cells below 0.97 beyond noise (the interval's top too) */
+		unsigned n97[2],
+			n_short; /* n_short: cells below 0.97 beyond noise (the interval's top too) */
 	} col[BENCH_MAX_LIST];
 	double aa_sum, aa_max; /* the A/A test: the none column against the sweep's own none point */
-	unsigned aa_col;       /* the none column; UINT_MAX: none */
+	unsigned aa_col; /* the none column; UINT_MAX: none */
 };
 
 static void cols_init(struct league_cols *lc, const struct bench_cfg *cfg)
@@ -281,8 +284,8 @@ static void print_header(const struct bench_cfg *cfg)
 	       "warm-up: controllers %.1f s, static points %.1f s; tick %u ms\n\n"
 	       "%-12s %6s %5s %13s %9s %7s |",
 	       cfg->repeat, cfg->seconds / cfg->repeat, LEAGUE_RACE_KEEP, LEAGUE_RACE_AFTER, cfg->warmup,
-	       cfg->warmup < 0.3 ? cfg->warmup : 0.3,
-	       cfg->tick_ms, "algo", "bytes", "depth", "oracle", "MB/s", "cv MB/s");
+	       cfg->warmup < 0.3 ? cfg->warmup : 0.3, cfg->tick_ms, "algo", "bytes", "depth", "oracle",
+	       "MB/s", "cv MB/s");
 	for (unsigned k = 0; k < cfg->n_ctls; k++)
 		printf(" %8.8s", cfg->ctls[k]);
 	printf("\n");
@@ -315,8 +318,8 @@ static void print_short(const struct bench_cfg *cfg, const struct bench_point *p
 				       "(each slot paired with the oracle's in the same round; \"beyond noise\" where\n"
 				       "the whole interval lies below 0.97):\n");
 			any = true;
-			printf("  %-10.10s %-12s %6u %5u  %6.3f", cfg->ctls[k - N_LCAPS], bench_algos[p->algo].name,
-			       p->size, p->depth, p->ratio_oracle);
+			printf("  %-10.10s %-12s %6u %5u  %6.3f", cfg->ctls[k - N_LCAPS],
+			       bench_algos[p->algo].name, p->size, p->depth, p->ratio_oracle);
 			if (p->ratio_ci_hi > 0)
 				printf("  [%.3f, %.3f]%s\n", p->ratio_ci_lo, p->ratio_ci_hi,
 				       p->ratio_ci_hi < 0.97 ? "  beyond noise" : "");
@@ -354,8 +357,8 @@ static void print_col_rows(const struct bench_cfg *cfg, const struct league_cols
 	printf("\n");
 }
 
-static void print_summary(const struct bench_cfg *cfg, const struct league_cols *lc, const struct bench_point *pts,
-			  size_t n_cells, unsigned per_cell)
+static void print_summary(const struct bench_cfg *cfg, const struct league_cols *lc,
+			  const struct bench_point *pts, size_t n_cells, unsigned per_cell)
 {
 	print_col_rows(cfg, lc, n_cells);
 	print_short(cfg, pts, n_cells, per_cell);
@@ -411,8 +414,8 @@ int bench_run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_ou
 		double cv;
 
 		cfg->depth = depths[cell % n_depths];
-		cell_points(cfg, c, cfg->algo[cell / n_depths / n_sizes], cfg->sizes[(cell / n_depths) % n_sizes],
-			    cfg->depth);
+		cell_points(cfg, c, cfg->algo[cell / n_depths / n_sizes],
+			    cfg->sizes[(cell / n_depths) % n_sizes], cfg->depth);
 		rc = league_cell(x, c, per_cell, N_LCAPS, &cv, &best);
 		if (rc < 0)
 			break;

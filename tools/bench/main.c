@@ -21,7 +21,8 @@ static int size_pool(const struct bench_cfg *cfg, struct vfc_global_opts *g)
 	}
 	need = need * 2 + (1u << 20);
 	if (need > VFC_POOL_MAX) {
-		fprintf(stderr, "vfc bench: sizes x depth x tasks need %" PRIu64 " MiB of buffers: too many\n",
+		fprintf(stderr,
+			"vfc bench: sizes x depth x tasks need %" PRIu64 " MiB of buffers: too many\n",
 			need >> 20);
 		return VFC_EXIT_USAGE;
 	}
@@ -38,7 +39,8 @@ static int open_timeline(struct bench_ctx *x)
 		fprintf(stderr, "vfc bench: --timeline %s: %s\n", x->cfg->timeline, strerror(errno));
 		return -1;
 	}
-	fprintf(x->timeline, "t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n");
+	fprintf(x->timeline,
+		"t_s,vf,algo,block_bytes,ctl,cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n");
 	return 0;
 }
 
@@ -92,9 +94,9 @@ static int run_and_report(struct bench_ctx *x, struct vfc_out *csv_out)
 	size_t n_pts = 0;
 	int rc;
 
-	rc = cfg->league ? bench_run_league(x, &pts, &n_pts)
-	     : cfg->n_steps ? bench_run_steps(x, &pts, &n_pts)
-			    : bench_run_grid(x, &pts, &n_pts);
+	rc = cfg->league  ? bench_run_league(x, &pts, &n_pts) :
+	     cfg->n_steps ? bench_run_steps(x, &pts, &n_pts) :
+			    bench_run_grid(x, &pts, &n_pts);
 	if (rc >= 0) {
 		if (cfg->json)
 			bench_print_json(cfg, pts, n_pts);
@@ -113,7 +115,8 @@ static int bench(struct bench_cfg *cfg, struct vfc_global_opts *g)
 {
 	struct bench_ctx x = { .cfg = cfg };
 	struct vfc_out csv_out = { 0 };
-	unsigned opened = 0, n_workers = cfg->league ? bench_league_points(cfg) : cfg->vfs; /* the league: a VF per point of a cell */
+	unsigned opened = 0, n_workers = cfg->league ? bench_league_points(cfg) :
+						       cfg->vfs; /* the league: a VF per point of a cell */
 	int rc, status = VFC_EXIT_FAIL;
 
 	if (cfg->csv) {

@@ -37,8 +37,8 @@ static int raw_op(struct raw_ctx *r)
 			return -EIO;
 		break;
 	case K_SHA256:
-		if (!EVP_DigestInit_ex(r->mctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(r->mctx, r->buf, r->size) ||
-		    !EVP_DigestFinal_ex(r->mctx, md, &mdl))
+		if (!EVP_DigestInit_ex(r->mctx, EVP_sha256(), NULL) ||
+		    !EVP_DigestUpdate(r->mctx, r->buf, r->size) || !EVP_DigestFinal_ex(r->mctx, md, &mdl))
 			return -EIO;
 		break;
 	case K_RSA_SIGN:

@@ -122,7 +122,8 @@ void bench_step_conv(const struct vfc_tick *t, unsigned n, struct bench_step_con
 	for (unsigned k = 0, same = 1; k + 1 < n && !c->fixed_from; k++) {
 		same = t[k + 1].cap_hz == t[k].cap_hz ? same + 1 : 1;
 		if (same == 5) {
-			c->fixed_from = k + 1 - 3; /* ticks k - 3 .. k + 1 (0-based), tick k - 2 (1-based) on */
+			/* ticks k - 3 .. k + 1 (0-based) alike: from tick k - 2 (1-based) on */
+			c->fixed_from = k + 1 - 3;
 			c->cap_fixed = t[k].cap_hz;
 		}
 	}

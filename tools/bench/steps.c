@@ -51,10 +51,11 @@ static void step_point(struct bench_ctx *x, struct bench_point *p)
 	p->depth = x->cfg->depth;
 	p->ctl = w->ctl;
 	bench_point_rates(p, w->s1.bytes - w->s0.bytes, w->s1.ops - w->s0.ops, w->s1.irqs - w->s0.irqs,
-			  w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns, (double)(w->s1.now_ns - w->s0.now_ns) / 1e9);
+			  w->s1.tenant_cpu_ns - w->s0.tenant_cpu_ns,
+			  (double)(w->s1.now_ns - w->s0.now_ns) / 1e9);
 	p->cap_hz = w->s1.cap_hz;
-	bench_lat_percentiles(w->lat, w->n_lat < BENCH_LAT_SAMPLES ? w->n_lat : BENCH_LAT_SAMPLES, &p->lat_p50_us,
-			      &p->lat_p99_us);
+	bench_lat_percentiles(w->lat, w->n_lat < BENCH_LAT_SAMPLES ? w->n_lat : BENCH_LAT_SAMPLES,
+			      &p->lat_p50_us, &p->lat_p99_us);
 }
 
 static void print_steps(const struct bench_cfg *cfg, const struct bench_point *pts,
@@ -65,8 +66,8 @@ static void print_steps(const struct bench_cfg *cfg, const struct bench_point *p
 	       "the change), and that cap; settled: the median speed of the step's second half;\n"
 	       "ticks 5-9: their median speed over it\n\n"
 	       "%4s %7s %5s %9s %9s %10s %10s %10s %9s\n",
-	       bench_algos[cfg->algo[0]].name, cfg->ctls[0], cfg->tick_ms, cfg->seconds, "step", "bytes", "depth",
-	       "MB/s", "irq/s", "fixed from", "cap", "settled", "ticks5-9");
+	       bench_algos[cfg->algo[0]].name, cfg->ctls[0], cfg->tick_ms, cfg->seconds, "step", "bytes",
+	       "depth", "MB/s", "irq/s", "fixed from", "cap", "settled", "ticks5-9");
 	for (unsigned k = 0; k < n; k++)
 		printf("%4u %7u %5u %9.1f %9.0f %10u %10u %10.1f %9.3f\n", k + 1, pts[k].size, pts[k].depth,
 		       pts[k].mbps, pts[k].irq_hz, conv[k].fixed_from, conv[k].cap_fixed, conv[k].settled,

@@ -213,7 +213,10 @@ int bench_worker_window(struct bench_worker *w, uint64_t t_warm_end, uint64_t t_
 		t = vfc_now_ns();
 		edge = w->measuring || t >= t_warm_end ? t_end : t_warm_end;
 		w->what = "vfc_wait";
-		rc = vfc_wait(w->vf, 1, edge <= t ? 0 : edge - t < 1000000000ull ? (int64_t)(edge - t) : 1000000000ll);
+		rc = vfc_wait(w->vf, 1,
+			      edge <= t		       ? 0 :
+			      edge - t < 1000000000ull ? (int64_t)(edge - t) :
+							 1000000000ll);
 		if (rc < 0 && rc != -ETIMEDOUT)
 			return rc;
 		t = vfc_now_ns();
