@@ -34,8 +34,8 @@ static void test_t95_table(void **state)
 	static const struct {
 		double nu, t, rel;
 	} table[] = {
-		{ 2, 2.919986, 0.0125 }, { 3, 2.353363, 0.003 },  { 4, 2.131847, 0.001 },
-		{ 5, 2.015048, 0.0005 }, { 9, 1.833113, 0.0002 }, { 10, 1.812461, 0.0002 },
+		{ 2, 2.919986, 0.0125 },  { 3, 2.353363, 0.003 },   { 4, 2.131847, 0.001 },
+		{ 5, 2.015048, 0.0005 },  { 9, 1.833113, 0.0002 },  { 10, 1.812461, 0.0002 },
 		{ 20, 1.724718, 0.0002 }, { 30, 1.697261, 0.0002 }, { 120, 1.657651, 0.0002 },
 	};
 
@@ -73,8 +73,8 @@ static void test_ratio_ci_edges(void **state)
 	const double five[] = { 5, 5, 5, 5 }, o[] = { 1, 2, 3 }, twice[] = { 2, 4, 6 }, zero[] = { 0, 0, 0 };
 
 	(void)state;
-	assert_near(bench_ratio_ci(five, five, 4), 0);  /* equal values: no spread */
-	assert_near(bench_ratio_ci(twice, o, 3), 0);    /* a constant ratio: no spread */
+	assert_near(bench_ratio_ci(five, five, 4), 0); /* equal values: no spread */
+	assert_near(bench_ratio_ci(twice, o, 3), 0); /* a constant ratio: no spread */
 	assert_true(bench_ratio_ci(five, five, 2) == -1); /* fewer than 3 rounds */
 	assert_true(bench_ratio_ci(five, five, 1) == -1);
 	assert_true(bench_ratio_ci(NULL, NULL, 0) == -1); /* empty */
@@ -110,9 +110,9 @@ static void test_oracle_cv_edges(void **state)
 
 	(void)state;
 	assert_near(bench_oracle_cv(mbps, slots, 2, 2), 5);
-	assert_near(bench_oracle_cv(mbps, one, 2, 2), 0);      /* n = 1: one round each */
-	assert_near(bench_oracle_cv(seven, full, 4, 3), 7);    /* equal values */
-	assert_near(bench_oracle_cv(NULL, NULL, 4, 0), 0);     /* empty */
+	assert_near(bench_oracle_cv(mbps, one, 2, 2), 0); /* n = 1: one round each */
+	assert_near(bench_oracle_cv(seven, full, 4, 3), 7); /* equal values */
+	assert_near(bench_oracle_cv(NULL, NULL, 4, 0), 0); /* empty */
 }
 
 static void test_median(void **state)
@@ -197,14 +197,10 @@ static void test_step_conv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_t95_table),
-		cmocka_unit_test(test_ratio_ci_hand),
-		cmocka_unit_test(test_ratio_ci_edges),
-		cmocka_unit_test(test_oracle_cv_winners_curse),
-		cmocka_unit_test(test_oracle_cv_edges),
-		cmocka_unit_test(test_median),
-		cmocka_unit_test(test_spread),
-		cmocka_unit_test(test_lat_percentiles),
+		cmocka_unit_test(test_t95_table),	cmocka_unit_test(test_ratio_ci_hand),
+		cmocka_unit_test(test_ratio_ci_edges),	cmocka_unit_test(test_oracle_cv_winners_curse),
+		cmocka_unit_test(test_oracle_cv_edges), cmocka_unit_test(test_median),
+		cmocka_unit_test(test_spread),		cmocka_unit_test(test_lat_percentiles),
 		cmocka_unit_test(test_step_conv),
 	};
 

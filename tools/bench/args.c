@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* args.c - `vfc bench`'s command line: the help text, the options (a table), and the defaults of the league and --steps. */
+/* args.c - `vfc bench`'s command line: help text, an option table, the league's and --steps' defaults. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include "bench.h"
 
+/* --help: this, the global options, then every controller and its parameters. */
 static const char bench_help[] =
 	"Usage: vfc bench [options]\n"
 	"\n"
@@ -65,6 +66,7 @@ static const char bench_help[] =
 	"  -h, --help          this text\n"
 	"\n";
 
+/* A whole number 0..max, digits only (no sign, no spaces): 0 or -EINVAL, silently. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -80,6 +82,8 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* A comma-separated list of min..max into out (*n values, at most BENCH_MAX_LIST); 0 or -EINVAL after
+ * a message naming opt. */
 static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out, unsigned *n)
 {
 	char *copy = strdup(s), *save = NULL, *tok;
@@ -107,6 +111,7 @@ static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max
 	return rc;
 }
 
+/* A controller column, its spec checked as a VF would check it; 0 or < 0 after a message. */
 static int add_ctl(struct bench_cfg *cfg, const char *spec)
 {
 	char err[256];
@@ -123,6 +128,7 @@ static int add_ctl(struct bench_cfg *cfg, const char *spec)
 	return cfg->ctls[cfg->n_ctls - 1] ? 0 : -ENOMEM;
 }
 
+/* A static column per cap (0: none). */
 static int add_caps(struct bench_cfg *cfg, const uint64_t *caps, unsigned n)
 {
 	for (unsigned k = 0; k < n; k++) {
@@ -135,6 +141,7 @@ static int add_caps(struct bench_cfg *cfg, const uint64_t *caps, unsigned n)
 	return 0;
 }
 
+/* --algo LIST: names of bench_algos; 0 or -EINVAL after a message. */
 static int parse_algos(struct bench_cfg *cfg, const char *v)
 {
 	char *copy = strdup(v), *save = NULL, *tok;
@@ -166,6 +173,7 @@ static int parse_algos(struct bench_cfg *cfg, const char *v)
 	return rc;
 }
 
+/* min..3600 seconds; 0 or -EINVAL after a message naming opt. */
 static int parse_seconds(const char *opt, const char *v, double min, double *out)
 {
 	char *end;

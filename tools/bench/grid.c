@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* grid.c - `vfc bench`'s ordinary run: algorithms x sizes x (controller columns + raw OpenSSL), --repeat times interleaved. */
+/* grid.c - `vfc bench`'s ordinary run: algorithms x sizes x (controllers + raw OpenSSL), --repeat times. */
 #include <errno.h>
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* league.c - `vfc bench --league`: per cell, the controllers against the best static cap of a sweep (the oracle), interleaved in slots. */
+/* league.c - `vfc bench --league`: controllers against the best static cap of a sweep (the oracle). */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* main.c - `vfc bench`: cryptodev/openssl-speed style throughput of VFs under a controller, beside raw OpenSSL (the command: setup, the run, the output). */
+/* main.c - `vfc bench`: openssl-speed style throughput of VFs under a controller (setup, run, output). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>

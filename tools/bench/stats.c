@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* stats.c - the statistics of `vfc bench`: medians, spreads, percentiles, the league's oracles and intervals. */
+/* stats.c - `vfc bench`'s statistics: medians, spreads, percentiles, the league's oracles and intervals. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* stats.h - the statistics of `vfc bench`: medians, spreads, percentiles, the league's oracles and intervals (pure: no globals, no I/O). */
+/* stats.h - `vfc bench`'s statistics, pure (no globals, no I/O): medians, spreads, oracles, intervals. */
 #ifndef VFC_TOOLS_BENCH_STATS_H
 #define VFC_TOOLS_BENCH_STATS_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* steps.c - `vfc bench --steps`: workloads one after the other on one VF whose controller is kept, and how soon each settled. */
+/* steps.c - `vfc bench --steps`: workloads in turn on one VF, its controller kept; how soon each settled. */
 #include <errno.h>
 #include <stdlib.h>
 

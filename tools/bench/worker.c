@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* worker.c - a `vfc bench` tenant: one thread, one VF, `tasks` streams of `depth` requests kept in flight; a device point over every tenant. */
+/* worker.c - a `vfc bench` tenant (a thread on a VF keeping requests in flight); a device point. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
