@@ -169,7 +169,9 @@ struct bench_ctx {
 	unsigned done, total; /* progress */
 };
 
-/* Each run fills *out (malloc'ed, n_out points, also on failure) and returns 0 or a negative errno. */
+/* Each run returns 0 or a negative errno, and its points in *out (malloc'ed, *n_out of them; set
+ * whenever they were allocated, also after a failure: the caller frees them). */
+
 /* The ordinary run: algos x sizes x (ctl columns + raw). */
 int bench_run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out);
 /* The controller league: per cell, a static sweep (the oracle) and the controllers, interleaved in slots. */
