@@ -1,0 +1,578 @@
+/* SPDX-License-Identifier: MIT */
+/* args.c - `vfc bench`'s command line: help text, an option table, the league's and --steps' defaults. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+/* --help: this, the global options, then every controller and its parameters. */
+static const char bench_help[] =
+	"Usage: vfc bench [options]\n"
+	"\n"
+	"Measure the speed and the interrupt rate of the device's VFs with requests of a\n"
+	"fixed size kept in flight (cryptodev's tests/speed, openssl speed), under an\n"
+	"interrupt-rate controller, beside raw OpenSSL in the same process.\n"
+	"\n"
+	"Workload:\n"
+	"  --algo LIST         comma-separated: aes-128-cbc (default), aes-128-cbc-dec, sha256,\n"
+	"                      rsa2048-sign, rsa2048-verify, rsa3072-sign, rsa3072-verify,\n"
+	"                      rsa4096-sign, rsa4096-verify (RSA: SHA-256 + PKCS#1 v1.5 of the\n"
+	"                      request's bytes)\n"
+	"  --size N, --sizes LIST\n"
+	"                      request sizes in bytes (default 512,1024,...,65536; AES: multiples\n"
+	"                      of 16; RSA: the bytes hashed and signed)\n"
+	"  --seconds S         measuring time per point (default 3)\n"
+	"  --warmup S          time before measuring, for the controller to settle (default 0.3)\n"
+	"  --depth Q           requests in flight per task (default 32; 1 = synchronous)\n"
+	"  --tasks N           tasks sharing one VF, like N jobs in one VM (default 1). The\n"
+	"                      tasks are streams driven by the VF's one thread (the VM's vCPU)\n"
+	"  --vfs N             tenants, each a thread on its own VF (default 1)\n"
+	"\n"
+	"Interrupt control:\n"
+	"  --ctl SPEC          controller (default none); repeat --ctl to compare several:\n"
+	"                      each is a column. SPEC as below\n"
+	"  --tick MS           speed monitor tick (default 1000, 10..60000)\n"
+	"  --cap HZ            shorthand for --ctl static:HZ (0: none)\n"
+	"  --sweep-caps LIST   one static column per cap of LIST (0 = no cap)\n"
+	"\n"
+	"Output:\n"
+	"  --raw               also run raw single-thread OpenSSL in this process; every\n"
+	"                      table then shows the ratio to it\n"
+	"  --repeat N          run everything N times, interleaved; report the median and\n"
+	"                      the spread ((max - min) / median)\n"
+	"  --csv FILE          one row per point: algo,block_bytes,depth,tasks,vfs,ctl,seconds,\n"
+	"                      mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,\n"
+	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,\n"
+	"                      ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi\n"
+	"  --timeline FILE     one row per VF per monitor tick: t_s,vf,algo,block_bytes,ctl,\n"
+	"                      cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"
+	"  --json              print the points as one JSON object instead of the tables\n"
+	"  --league            the controller league: {aes-128-cbc, sha256} x {1,4,16,64 KiB}\n"
+	"                      x depth {4,32} x {none, paper, dim, adaptive}, each divided by\n"
+	"                      the best static cap of a sweep of its cell (the oracle). A VF\n"
+	"                      per point; a cell's points take turns in --repeat slots of\n"
+	"                      --seconds / --repeat each (defaults 10 x 0.3 s), controllers\n"
+	"                      keep running across them. --algo, --sizes, --depth and --ctl\n"
+	"                      narrow the cells and the columns; --warmup (8) and --tick\n"
+	"                      (100) apply\n"
+	"  --steps LIST        workloads SIZExDEPTH,... (e.g. 16384x32,4096x4) one after the\n"
+	"                      other on one VF whose controller is kept, --seconds each (no\n"
+	"                      warm-up): a row per step, and from which tick its cap was\n"
+	"                      fixed and how fast ticks 5-9 ran against the step's settled\n"
+	"                      speed (re-convergence). One --algo, one --ctl; --tick (100)\n"
+	"  -q, --quiet         no progress on stderr\n"
+	"  -h, --help          this text\n"
+	"\n";
+
+/* A whole number 0..max, digits only (no sign, no spaces): 0 or -EINVAL, silently. */
+static int parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A comma-separated list of min..max into out (*n values, at most BENCH_MAX_LIST); 0 or -EINVAL after
+ * a message naming opt. */
+static int parse_list(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out, unsigned *n)
+{
+	char *copy = strdup(s), *save = NULL, *tok;
+	int rc = 0;
+
+	*n = 0;
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (*n == BENCH_MAX_LIST || parse_u64(tok, max, &v) < 0 || v < min) {
+			fprintf(stderr,
+				"vfc bench: %s: bad value '%s' (expected %" PRIu64 "..%" PRIu64
+				", at most %d values)\n",
+				opt, tok, min, max, BENCH_MAX_LIST);
+			rc = -EINVAL;
+			break;
+		}
+		out[(*n)++] = v;
+	}
+	if (!rc && *n == 0) {
+		fprintf(stderr, "vfc bench: %s: empty list\n", opt);
+		rc = -EINVAL;
+	}
+	free(copy);
+	return rc;
+}
+
+/* A controller column, its spec checked as a VF would check it; 0 or < 0 after a message. */
+static int add_ctl(struct bench_cfg *cfg, const char *spec)
+{
+	char err[256];
+
+	if (vfc_controller_spec_check(spec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vfc bench: --ctl: %s\n", err);
+		return -EINVAL;
+	}
+	if (cfg->n_ctls == BENCH_MAX_LIST) {
+		fprintf(stderr, "vfc bench: at most %d controller columns\n", BENCH_MAX_LIST);
+		return -EINVAL;
+	}
+	cfg->ctls[cfg->n_ctls++] = strdup(spec);
+	return cfg->ctls[cfg->n_ctls - 1] ? 0 : -ENOMEM;
+}
+
+/* A static column per cap (0: none). */
+static int add_caps(struct bench_cfg *cfg, const uint64_t *caps, unsigned n)
+{
+	for (unsigned k = 0; k < n; k++) {
+		char spec[32];
+
+		snprintf(spec, sizeof(spec), caps[k] ? "static:%" PRIu64 : "none", caps[k]);
+		if (add_ctl(cfg, spec) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* --algo LIST: names of bench_algos; 0 or -EINVAL after a message. */
+static int parse_algos(struct bench_cfg *cfg, const char *v)
+{
+	char *copy = strdup(v), *save = NULL, *tok;
+	int rc = 0;
+
+	cfg->n_algos = 0;
+	for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && !rc; tok = strtok_r(NULL, ",", &save)) {
+		unsigned k;
+
+		for (k = 0; k < bench_n_algos && strcmp(tok, bench_algos[k].name); k++)
+			;
+		if (k == bench_n_algos) {
+			fprintf(stderr,
+				"vfc bench: --algo: unknown algorithm '%s' (known: aes-128-cbc, "
+				"aes-128-cbc-dec, sha256, rsa{2048,3072,4096}-{sign,verify})\n",
+				tok);
+			rc = -EINVAL;
+		} else if (cfg->n_algos == BENCH_MAX_LIST) {
+			rc = -EINVAL;
+		} else {
+			cfg->algo[cfg->n_algos++] = k;
+		}
+	}
+	if (!rc && !cfg->n_algos) {
+		fprintf(stderr, "vfc bench: --algo: empty list\n");
+		rc = -EINVAL;
+	}
+	free(copy);
+	return rc;
+}
+
+/* min..3600 seconds; 0 or -EINVAL after a message naming opt. */
+static int parse_seconds(const char *opt, const char *v, double min, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(v, &end);
+	if (errno || end == v || *end || !(*out >= min && *out <= 3600)) {
+		fprintf(stderr, "vfc bench: %s: expected a number of seconds from %g to 3600, got '%s'\n",
+			opt, min, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --steps SIZExDEPTH,...: e.g. 16384x32,4096x32,4096x4. */
+static int parse_steps(struct bench_cfg *cfg, const char *v)
+{
+	char *copy = strdup(v), *rest = copy, *item;
+	int rc = copy && *copy ? 0 : -1;
+
+	cfg->n_steps = 0;
+	while (rc == 0 && (item = strsep(&rest, ",")) != NULL) {
+		char *x = strchr(item, 'x');
+		uint64_t size, depth;
+
+		if (cfg->n_steps == BENCH_MAX_LIST) {
+			fprintf(stderr, "vfc bench: --steps: at most %d steps\n", BENCH_MAX_LIST);
+			free(copy);
+			return -1;
+		}
+		if (x)
+			*x = '\0';
+		if (!x || parse_u64(item, 1u << 24, &size) < 0 ||
+		    parse_u64(x + 1, BENCH_MAX_DEPTH, &depth) < 0 || !size || !depth) {
+			rc = -1;
+			break;
+		}
+		cfg->step_size[cfg->n_steps] = (uint32_t)size;
+		cfg->step_depth[cfg->n_steps++] = (unsigned)depth;
+	}
+	free(copy);
+	if (rc < 0)
+		fprintf(stderr,
+			"vfc bench: --steps: expected SIZExDEPTH[,SIZExDEPTH...] (bytes 1..%u, depth 1..%d), e.g. "
+			"16384x32,4096x4; got '%s'\n",
+			1u << 24, BENCH_MAX_DEPTH, v);
+	return rc;
+}
+
+/* ---- the options with a value ---- */
+
+/* The parse beyond cfg: which options were given (the league and --steps change their defaults). */
+struct args {
+	struct bench_cfg *cfg;
+	int seconds_set, warmup_set, tick_set, repeat_set;
+};
+
+static int opt_algo(struct args *s, const char *opt, const char *v)
+{
+	(void)opt;
+	s->cfg->algos_set = 1;
+	return parse_algos(s->cfg, v);
+}
+
+static int opt_sizes(struct args *s, const char *opt, const char *v)
+{
+	struct bench_cfg *cfg = s->cfg;
+	uint64_t tmp[BENCH_MAX_LIST];
+
+	if (parse_list(opt, v, 1, 1u << 24, tmp, &cfg->n_sizes) < 0)
+		return -EINVAL;
+	for (unsigned k = 0; k < cfg->n_sizes; k++)
+		cfg->sizes[k] = (uint32_t)tmp[k];
+	cfg->sizes_set = 1;
+	return 0;
+}
+
+/* --depth, --tasks, --vfs: a whole number from 1 to their bound. */
+static int opt_count(struct args *s, const char *opt, const char *v)
+{
+	struct bench_cfg *cfg = s->cfg;
+	uint64_t max = opt[2] == 'd' ? BENCH_MAX_DEPTH : opt[2] == 't' ? BENCH_MAX_TASKS : VFC_MAX_VFS, u;
+
+	if (parse_u64(v, max, &u) < 0 || u == 0) {
+		fprintf(stderr, "vfc bench: %s: expected a whole number from 1 to %" PRIu64 ", got '%s'\n",
+			opt, max, v);
+		return -EINVAL;
+	}
+	*(opt[2] == 'd' ? &cfg->depth : opt[2] == 't' ? &cfg->tasks : &cfg->vfs) = (unsigned)u;
+	cfg->depth_set |= opt[2] == 'd';
+	return 0;
+}
+
+static int opt_seconds(struct args *s, const char *opt, const char *v)
+{
+	s->seconds_set = 1;
+	return parse_seconds(opt, v, 0.01, &s->cfg->seconds);
+}
+
+static int opt_warmup(struct args *s, const char *opt, const char *v)
+{
+	s->warmup_set = 1;
+	return parse_seconds(opt, v, 0, &s->cfg->warmup);
+}
+
+/* --cap HZ, --sweep-caps LIST: static columns (0: none). */
+static int opt_caps(struct args *s, const char *opt, const char *v)
+{
+	uint64_t tmp[BENCH_MAX_LIST];
+	unsigned n;
+
+	if (parse_list(opt, v, 0, VFC_CAP_MAX_HZ, tmp, &n) < 0)
+		return -EINVAL;
+	if (!strcmp(opt, "--cap") && n != 1) {
+		fprintf(stderr, "vfc bench: --cap: one value (use --sweep-caps for several)\n");
+		return -EINVAL;
+	}
+	s->cfg->caps_set = 1;
+	return add_caps(s->cfg, tmp, n);
+}
+
+static int opt_ctl(struct args *s, const char *opt, const char *v)
+{
+	(void)opt;
+	return add_ctl(s->cfg, v);
+}
+
+static int opt_tick(struct args *s, const char *opt, const char *v)
+{
+	uint64_t u;
+
+	(void)opt;
+	if (parse_u64(v, VFC_TICK_MS_MAX, &u) < 0 || u < VFC_TICK_MS_MIN) {
+		fprintf(stderr, "vfc bench: --tick: expected %d..%d ms, got '%s'\n", VFC_TICK_MS_MIN,
+			VFC_TICK_MS_MAX, v);
+		return -EINVAL;
+	}
+	s->cfg->tick_ms = (unsigned)u;
+	s->tick_set = 1;
+	return 0;
+}
+
+static int opt_repeat(struct args *s, const char *opt, const char *v)
+{
+	uint64_t u;
+
+	(void)opt;
+	if (parse_u64(v, 100, &u) < 0 || u == 0) {
+		fprintf(stderr, "vfc bench: --repeat: expected 1..100, got '%s'\n", v);
+		return -EINVAL;
+	}
+	s->cfg->repeat = (unsigned)u;
+	s->repeat_set = 1;
+	return 0;
+}
+
+static int opt_csv(struct args *s, const char *opt, const char *v)
+{
+	(void)opt;
+	s->cfg->csv = v;
+	return 0;
+}
+
+static int opt_timeline(struct args *s, const char *opt, const char *v)
+{
+	(void)opt;
+	s->cfg->timeline = v;
+	return 0;
+}
+
+static int opt_steps(struct args *s, const char *opt, const char *v)
+{
+	(void)opt;
+	return parse_steps(s->cfg, v);
+}
+
+/* Each sets its part of the configuration from the value, or prints why not and returns < 0. */
+/* clang-format off */
+static const struct valued_opt {
+	const char *name;
+	int (*set)(struct args *s, const char *opt, const char *v);
+} valued_opts[] = {
+	{ "--algo", opt_algo },
+	{ "--size", opt_sizes },
+	{ "--sizes", opt_sizes },
+	{ "--depth", opt_count },
+	{ "--tasks", opt_count },
+	{ "--vfs", opt_count },
+	{ "--seconds", opt_seconds },
+	{ "--warmup", opt_warmup },
+	{ "--cap", opt_caps },
+	{ "--sweep-caps", opt_caps },
+	{ "--ctl", opt_ctl },
+	{ "--tick", opt_tick },
+	{ "--repeat", opt_repeat },
+	{ "--csv", opt_csv },
+	{ "--timeline", opt_timeline },
+	{ "--steps", opt_steps },
+};
+/* clang-format on */
+
+static const struct valued_opt *find_valued(const char *name)
+{
+	for (size_t k = 0; k < sizeof(valued_opts) / sizeof(valued_opts[0]); k++)
+		if (!strcmp(name, valued_opts[k].name))
+			return &valued_opts[k];
+	return NULL;
+}
+
+/* The flags: exactly these words (no =value). */
+static int *find_flag(struct bench_cfg *cfg, const char *a)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} flags[] = {
+		{ "--raw", offsetof(struct bench_cfg, raw) },
+		{ "--json", offsetof(struct bench_cfg, json) },
+		{ "--league", offsetof(struct bench_cfg, league) },
+		{ "--quiet", offsetof(struct bench_cfg, quiet) },
+		{ "-q", offsetof(struct bench_cfg, quiet) },
+	};
+
+	for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++)
+		if (!strcmp(a, flags[k].name))
+			return (int *)((char *)cfg + flags[k].off);
+	return NULL;
+}
+
+/* ---- the command line ---- */
+
+static int print_help(void)
+{
+	fputs(bench_help, stdout);
+	fputs(vfc_global_help, stdout);
+	printf("\nControllers:\n%s", vfc_controller_help_text());
+	return VFC_EXIT_OK;
+}
+
+/* argv[*i] (and its value: *i advances past it): -1 to go on, else the exit status. */
+static int parse_arg(struct args *s, int argc, char **argv, int *i, struct vfc_global_opts *g)
+{
+	const char *a = argv[*i], *v = NULL, *eq = NULL;
+	const struct valued_opt *o;
+	char opt[64];
+	int *flag;
+
+	/* --vfs means tenants here (each on its own VF): not the global option. */
+	if (strcmp(a, "--vfs") && strncmp(a, "--vfs=", 6)) {
+		int grc = vfc_global_opt("bench", argc, argv, i, g);
+
+		if (grc != 0)
+			return grc < 0 ? VFC_EXIT_USAGE : -1;
+	}
+	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+		return print_help();
+	flag = find_flag(s->cfg, a);
+	if (flag) {
+		*flag = 1;
+		return -1;
+	}
+	/* --opt=value or --opt value */
+	if (!strncmp(a, "--", 2) && (eq = strchr(a, '=')) && (size_t)(eq - a) < sizeof(opt)) {
+		memcpy(opt, a, (size_t)(eq - a));
+		opt[eq - a] = '\0';
+		a = opt;
+		v = eq + 1;
+	}
+	o = find_valued(a);
+	if (!o)
+		return vfc_tool_unknown_opt("bench", a);
+	if (!v) {
+		v = vfc_tool_optval("bench", argc, argv, i);
+		if (!v)
+			return VFC_EXIT_USAGE;
+	}
+	return o->set(s, a, v) < 0 ? VFC_EXIT_USAGE : -1;
+}
+
+/* ---- the defaults and checks after the command line ---- */
+
+/* The league's default cells: {aes-128-cbc, sha256} x {1, 4, 16, 64 KiB} (x league.c's depths {4, 32}),
+ * and its default columns. */
+static const unsigned league_algos[] = { 0, 2 };
+static const uint32_t league_sizes[] = { 1024, 4096, 16384, 65536 };
+static const char *const league_ctls[] = { "none", "paper", "dim", "adaptive" };
+
+static void set_defaults(struct bench_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->depth = 32;
+	cfg->tasks = 1;
+	cfg->vfs = 1;
+	cfg->seconds = 3;
+	cfg->warmup = 0.3;
+	cfg->repeat = 1;
+	cfg->algo[0] = 0;
+	cfg->n_algos = 1;
+	for (uint32_t s = 512; s <= 65536; s *= 2)
+		cfg->sizes[cfg->n_sizes++] = s;
+}
+
+/* --league: what does not apply, then its defaults for what was not given. -1 or the exit status. */
+static int league_args(struct args *s)
+{
+	struct bench_cfg *cfg = s->cfg;
+
+	if (cfg->vfs > 1 || cfg->tasks > 1) {
+		fprintf(stderr, "vfc bench: --league runs one tenant with one task per point: "
+				"--vfs and --tasks do not apply\n");
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->caps_set) {
+		fprintf(stderr, "vfc bench: --league sweeps its own static caps (the oracle): "
+				"--cap and --sweep-caps do not apply\n");
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->n_ctls + BENCH_LEAGUE_N_CAPS > VFC_MAX_VFS) {
+		fprintf(stderr, "vfc bench: --league: at most %u controllers (a VF per point)\n",
+			VFC_MAX_VFS - BENCH_LEAGUE_N_CAPS);
+		return VFC_EXIT_USAGE;
+	}
+	if (!cfg->algos_set) {
+		cfg->n_algos = sizeof(league_algos) / sizeof(league_algos[0]);
+		memcpy(cfg->algo, league_algos, sizeof(league_algos));
+	}
+	if (!cfg->sizes_set) {
+		cfg->n_sizes = sizeof(league_sizes) / sizeof(league_sizes[0]);
+		memcpy(cfg->sizes, league_sizes, sizeof(league_sizes));
+	}
+	if (cfg->n_ctls == 0) /* the default columns */
+		for (unsigned k = 0; k < sizeof(league_ctls) / sizeof(league_ctls[0]); k++)
+			if (add_ctl(cfg, league_ctls[k]) < 0)
+				return VFC_EXIT_FAIL;
+	cfg->seconds = s->seconds_set ? cfg->seconds : 3;
+	cfg->repeat = s->repeat_set ? cfg->repeat : 10;
+	cfg->warmup = s->warmup_set ? cfg->warmup : 8;
+	cfg->tick_ms = s->tick_set ? cfg->tick_ms : 100;
+	return -1;
+}
+
+/* --steps: what does not apply; the buffer pool is sized from sizes x depth: the steps' sizes at
+ * their deepest queue. -1 or the exit status. */
+static int steps_args(struct args *s)
+{
+	struct bench_cfg *cfg = s->cfg;
+
+	if (cfg->league || cfg->raw || cfg->sizes_set || cfg->depth_set || cfg->vfs > 1 || cfg->tasks > 1 ||
+	    cfg->repeat > 1 || cfg->n_ctls != 1 || cfg->n_algos != 1) {
+		fprintf(stderr,
+			"vfc bench: --steps runs one algorithm and one controller on one VF, one task: "
+			"--league, --raw, --size(s), --depth, --vfs, --tasks, --repeat and more than one "
+			"--algo or --ctl do not apply\n");
+		return VFC_EXIT_USAGE;
+	}
+	cfg->n_sizes = cfg->n_steps;
+	cfg->depth = 1;
+	for (unsigned k = 0; k < cfg->n_steps; k++) {
+		cfg->sizes[k] = cfg->step_size[k];
+		cfg->depth = cfg->step_depth[k] > cfg->depth ? cfg->step_depth[k] : cfg->depth;
+	}
+	if (!s->tick_set)
+		cfg->tick_ms = 100;
+	return -1;
+}
+
+/* AES-CBC takes whole blocks. -1 or the exit status. */
+static int check_aes_sizes(const struct bench_cfg *cfg)
+{
+	for (unsigned ai = 0; ai < cfg->n_algos; ai++)
+		for (unsigned k = 0; k < cfg->n_sizes; k++)
+			if (bench_algos[cfg->algo[ai]].kind <= K_AES_DEC && cfg->sizes[k] % VFC_AES_BLOCK) {
+				fprintf(stderr, "vfc bench: --size: %u is not a multiple of 16 (AES-CBC)\n",
+					cfg->sizes[k]);
+				return VFC_EXIT_USAGE;
+			}
+	return -1;
+}
+
+int bench_parse_args(int argc, char **argv, struct vfc_global_opts *g, struct bench_cfg *cfg)
+{
+	struct args s = { .cfg = cfg };
+	int rc = -1;
+
+	set_defaults(cfg);
+	for (int i = 1; i < argc && rc < 0; i++)
+		rc = parse_arg(&s, argc, argv, &i, g);
+	if (rc >= 0)
+		return rc;
+	if (cfg->depth * cfg->tasks > BENCH_MAX_OPS) {
+		fprintf(stderr, "vfc bench: --depth x --tasks = %u: at most %d requests per VF\n",
+			cfg->depth * cfg->tasks, BENCH_MAX_OPS);
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->league)
+		rc = league_args(&s);
+	else if (cfg->n_ctls == 0 && add_ctl(cfg, "none") < 0)
+		rc = VFC_EXIT_FAIL;
+	if (rc < 0 && cfg->n_steps)
+		rc = steps_args(&s);
+	return rc < 0 ? check_aes_sizes(cfg) : rc;
+}

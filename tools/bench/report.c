@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* report.c - `vfc bench`'s output: progress on stderr, openssl speed's lines, the table, CSV and JSON. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bench.h"
+
+void bench_progress(struct bench_ctx *x, unsigned algo, uint32_t size, const char *ctl)
+{
+	if (x->cfg->quiet || !isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r\033[K[%u/%u] %s %u B %s ...", x->done + 1, x->total, bench_algos[algo].name, size,
+		ctl ? ctl : "raw OpenSSL");
+	if (x->done + 1 == x->total)
+		fprintf(stderr, "\r\033[K");
+}
+
+void bench_print_point_line(const struct bench_point *p)
+{
+	const struct bench_algo *a = &bench_algos[p->algo];
+
+	if (a->rsa_bits)
+		printf("%s %u-byte messages: done. %.0f ops in %.2f secs: %.1f ops/sec, %.2f MB/sec, ",
+		       a->verb, p->size, p->ops_per_s * p->secs, p->secs, p->ops_per_s, p->mbps);
+	else
+		printf("%s in chunks of %u bytes: done. %.2f MB in %.2f secs: %.2f MB/sec, ", a->verb,
+		       p->size, p->mbps * p->secs, p->secs, p->mbps);
+	if (p->raw)
+		printf("raw OpenSSL\n");
+	else if (p->cap_hz)
+		printf("%.0f irq/s, cap %u Hz (%s)\n", p->irq_hz, p->cap_hz, p->ctl);
+	else
+		printf("%.0f irq/s, no cap (%s)\n", p->irq_hz, p->ctl);
+	fflush(stdout);
+}
+
+void bench_print_table(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n)
+{
+	int tasks = cfg->tasks > 1;
+
+	printf("\n%-15s %7s %-16s %8s %10s %10s %7s %9s %8s %8s", "algo", "bytes", "ctl", "cap_hz", "MB/s",
+	       "ops/s", "spread", "irq/s", "p50_us", "p99_us");
+	if (tasks)
+		printf(" %11s", "task_MB/s");
+	printf("%s\n", cfg->raw ? "  ratio_raw" : "");
+	for (size_t i = 0; i < n; i++) {
+		const struct bench_point *p = &pts[i];
+
+		printf("%-15s %7u %-16.16s %8u %10.1f %10.1f %6.1f%% %9.0f %8.1f %8.1f",
+		       bench_algos[p->algo].name, p->size, p->raw ? "raw-openssl" : p->ctl, p->cap_hz,
+		       p->mbps, p->ops_per_s, p->spread_pct, p->irq_hz, p->lat_p50_us, p->lat_p99_us);
+		if (tasks)
+			printf(" %5.0f-%-5.0f", p->raw ? 0 : p->task_mbps_min, p->raw ? 0 : p->task_mbps_max);
+		if (cfg->raw)
+			printf("  %9.3f", p->ratio_raw);
+		printf("\n");
+	}
+}
+
+int bench_write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct bench_point *pts, size_t n)
+{
+	char line[1024];
+	int rc;
+
+	snprintf(line, sizeof(line),
+		 "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
+		 "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
+		 "task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi\n");
+	rc = vfc_out_write(o, line, strlen(line));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		const struct bench_point *p = &pts[i];
+		int len = snprintf(
+			line, sizeof(line),
+			"%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f,"
+			"%.4f,%.4f\n",
+			bench_algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
+			p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, p->secs, p->mbps, p->ops_per_s,
+			p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
+			p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle,
+			p->ratio_oracle_cv, p->ratio_ci_lo, p->ratio_ci_hi);
+
+		rc = vfc_out_write(o, line, (size_t)len);
+	}
+	if (rc == 0)
+		rc = vfc_out_commit(o);
+	else
+		vfc_out_abort(o);
+	if (rc < 0)
+		fprintf(stderr, "vfc bench: --csv %s: %s\n", cfg->csv, strerror(-rc));
+	return rc;
+}
+
+static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
+{
+	return json_pack(
+		"{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, "
+		"s:f, s:f, s:f}",
+		"algo", bench_algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
+		(json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
+		(json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", p->secs,
+		"mbps", p->mbps, "ops_per_s", p->ops_per_s, "irq_hz", p->irq_hz, "cap_hz",
+		(json_int_t)p->cap_hz, "tenant_cpu_pct", p->cpu_pct, "lat_p50_us", p->lat_p50_us,
+		"lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,
+		"ratio_oracle", p->ratio_oracle, "ratio_oracle_cv", p->ratio_oracle_cv, "ratio_ci_lo",
+		p->ratio_ci_lo, "ratio_ci_hi", p->ratio_ci_hi);
+}
+
+void bench_print_json(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n)
+{
+	json_t *arr = json_array(), *root;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, point_json(cfg, &pts[i]));
+	root = json_pack("{s:s, s:o}", "command",
+			 cfg->league  ? "league" :
+			 cfg->n_steps ? "steps" :
+					"bench",
+			 "points", arr);
+	json_dumpf(root, stdout, JSON_INDENT(1));
+	printf("\n");
+	json_decref(root);
+}
