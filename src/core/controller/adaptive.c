@@ -112,16 +112,6 @@ static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
 	return cand;
 }
 
-void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k)
-{
-	ctl->ad.settled = k;
-	ctl->ad.ix = k;
-	ctl->ad.state = VFC__AD_SETTLED;
-	ctl->ad.since = 0;
-	ctl->ad.shifts = 0;
-	vfc__ad_probes_reset(ctl);
-}
-
 /* ---- the search: start point, bisection down, one check up, climb ---- */
 
 /* The search found cand: check once, at the end, whether the level above is better (the start point may

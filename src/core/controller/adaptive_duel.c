@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* adaptive_duel.c - adaptive's checks from the settled level: duels upwards, paired re-probes, the machine's noise. */
+/* adaptive_duel.c - adaptive's life on a settled level: settling, duels upwards, paired re-probes, the machine's noise. */
 #include "core/controller/internal.h"
 
 #include <math.h>
@@ -177,6 +177,16 @@ void vfc__ad_probes_reset(struct vfc_controller *ctl)
 	ctl->ad.probe_up_next = ctl->ad.down_off = false;
 	ctl->ad.pair_sum[0] = ctl->ad.pair_sum[1] = 0;
 	ctl->ad.pair_n[0] = ctl->ad.pair_n[1] = 0;
+}
+
+void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k)
+{
+	ctl->ad.settled = k;
+	ctl->ad.ix = k;
+	ctl->ad.state = VFC__AD_SETTLED;
+	ctl->ad.since = 0;
+	ctl->ad.shifts = 0;
+	vfc__ad_probes_reset(ctl);
 }
 
 void vfc__ad_probe_up(struct vfc_controller *ctl)

@@ -5,21 +5,6 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const kind_names[] = {
-	[VFC_CONTROLLER_KIND_NONE] = "none",
-	[VFC_CONTROLLER_KIND_STATIC] = "static",
-	[VFC_CONTROLLER_KIND_PAPER] = "paper",
-	[VFC_CONTROLLER_KIND_DIM] = "dim",
-	[VFC_CONTROLLER_KIND_ADAPTIVE] = "adaptive",
-};
-
-const char *vfc_controller_kind_name(enum vfc_controller_kind kind)
-{
-	if ((unsigned)kind >= sizeof(kind_names) / sizeof(kind_names[0]))
-		return "?";
-	return kind_names[kind];
-}
-
 const char *vfc_controller_name(const struct vfc_controller *ctl)
 {
 	return vfc_controller_kind_name(ctl->cfg.kind);

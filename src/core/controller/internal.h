@@ -55,10 +55,6 @@ const char *vfc__ad_state(const struct vfc_controller *ctl);
 /* adaptive.c */
 /* Add sample v to level k's mean (a running mean, then an EWMA 1/16). */
 void vfc__ad_record(struct vfc_controller *ctl, uint32_t k, double v);
-/* Settle on level k: ask for it, restart the count to the next duel or re-probe, forget the re-probes. */
-void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k);
-/* Forget the re-probes' evidence: it belongs to one settled level. */
-void vfc__ad_probes_reset(struct vfc_controller *ctl);
 
 /* adaptive_duel.c: the machine's noise */
 /* Note sample v, taken at level lvl, for the noise between consecutive samples at one level. */
@@ -67,6 +63,10 @@ void vfc__ad_note_noise(struct vfc_controller *ctl, uint32_t lvl, double v);
 bool vfc__ad_shifted(const struct vfc_controller *ctl, const struct vfc__ad_level *l, double v);
 
 /* adaptive_duel.c: duels and re-probes, started from the settled state */
+/* Settle on level k: ask for it, restart the count to the next duel or re-probe, forget the re-probes. */
+void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k);
+/* Forget the re-probes' evidence: it belongs to one settled level. */
+void vfc__ad_probes_reset(struct vfc_controller *ctl);
 /* Settled ticks before the next duel upwards or re-probe. */
 uint32_t vfc__ad_duel_wait(const struct vfc_controller *ctl);
 /* If a duel is due, choose its challenger and start it (state DUEL); returns whether it did. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* spec.c - controller specs: parsing, formatting, defaults, consistency checks, the --help text. */
+/* spec.c - controller specs: kind names, parsing, formatting, defaults, consistency checks, the --help text. */
 #include "core/controller/internal.h"
 
 #include <errno.h>
@@ -8,6 +8,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const kind_names[] = {
+	[VFC_CONTROLLER_KIND_NONE] = "none",
+	[VFC_CONTROLLER_KIND_STATIC] = "static",
+	[VFC_CONTROLLER_KIND_PAPER] = "paper",
+	[VFC_CONTROLLER_KIND_DIM] = "dim",
+	[VFC_CONTROLLER_KIND_ADAPTIVE] = "adaptive",
+};
+
+const char *vfc_controller_kind_name(enum vfc_controller_kind kind)
+{
+	if ((unsigned)kind >= sizeof(kind_names) / sizeof(kind_names[0]))
+		return "?";
+	return kind_names[kind];
+}
 
 const char vfc_controller_help[] =
 	"Interrupt-rate controllers (--ctl SPEC):\n"
