@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* abi.h - the VF region layout, descriptors and cailbox messages: the one versioned contract between device and driver. */
+/* abi.h - the VF region layout, descriptors and mailbox messages: the one versioned contract between device and driver. */
 #ifndef VFCRYPT_ABI_H
 #define VFCRYPT_ABI_H
 
@@ -18,7 +18,7 @@
 #define VFC_POOL_MAX (1ull << 31) /* pool offsets are 32-bit */
 #define VFC_AES_BLOCK 16
 #define VFC_SHA256_LEN 32
-#define VFC_MBOX_DATA_MAX 16384 /* largest variable payload of a cailbox message (a PEM key) */
+#define VFC_MBOX_DATA_MAX 16384 /* largest variable payload of a mailbox message (a PEM key) */
 /* The device's default sizes (the PF's config and the driver's open options share them). */
 #define VFC_DEFAULT_VFS 4
 #define VFC_DEFAULT_ENGINES 1
@@ -139,7 +139,7 @@ struct vfc_region_hdr {
 	alignas(VFC_CACHELINE) struct vfc_shm_counters counters;
 };
 
-/* ---- cailbox messages (tenant -> PF), validated by the PF ---- */
+/* ---- mailbox messages (VF -> PF, as over an SR-IOV mailbox), validated by the PF ---- */
 
 enum vfc_mbox_type {
 	VFC_MBOX_KEY_IMPORT = 1,     /* key_import -> handle */

@@ -322,7 +322,7 @@ void vfcd__dispatch(struct vfcd_ctx *x, struct vfcd_client *c, const void *msg, 
 	else if (h.type != VFCD_MSG_MBOX && h.type != VFCD_MSG_NOTE_CONTROLLER)
 		admin_msg(x, c, h.type, body, r);
 	else if (c->vf < 0)
-		strike(c, r, -ENOTCONN, "cailbox message before HELLO");
+		strike(c, r, -ENOTCONN, "mailbox message before HELLO");
 	else if (h.type == VFCD_MSG_MBOX)
 		do_mbox(x, c, body, blen, rtype, r);
 	else

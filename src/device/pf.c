@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pf.c - the software accelerator's physical function: VF regions, lifecycle, cailbox messages, policy. */
+/* pf.c - the software accelerator's physical function: VF regions, lifecycle, mailbox messages, policy. */
 #include "device/pf.h"
 
 #include <errno.h>
@@ -498,7 +498,7 @@ int vfc_pf_vf_fds(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_fds *out)
 	return ret;
 }
 
-/* ---- cailbox messages ---- */
+/* ---- mailbox messages ---- */
 
 static void counters_get(struct vfc__pf_vf *vf, struct vfc_counters *out)
 {

@@ -50,7 +50,7 @@ int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t o
 int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id);
 int vfc_pf_vf_fds(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_fds *out);
 
-/* Handle one cailbox message for a claimed VF. req_len is the number of bytes
+/* Handle one mailbox message for a claimed VF. req_len is the number of bytes
  * available at req (header + data): the PF checks version, type, data_len
  * against req_len and VFC_MBOX_DATA_MAX. Always fills resp (status in
  * resp->status) and returns resp->status. */

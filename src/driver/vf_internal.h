@@ -117,7 +117,7 @@ static inline void vfc__monitor_on_completions(struct vfc_vf *vf, uint64_t now_n
 		vfc__monitor_tick(vf, now_ns);
 }
 
-/* vf.c: send one cailbox message for this VF (header filled in here). */
+/* vf.c: send one mailbox message for this VF (header filled in here). */
 int vfc__mbox(struct vfc_vf *vf, struct vfc_mbox_req *req, size_t req_len, struct vfc_mbox_resp *resp);
 /* io.c: apply the VF's irq mode to hdr->irq_masked. */
 void vfc__irq_apply(struct vfc_vf *vf);

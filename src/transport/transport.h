@@ -29,7 +29,7 @@ struct vfc_transport_cfg {
 };
 
 struct vfc_transport_ops {
-	/* Send one cailbox message for this VF and receive the answer; returns resp->status. */
+	/* Send one mailbox message for this VF and receive the answer; returns resp->status. */
 	int (*mbox)(struct vfc_transport *t, const struct vfc_mbox_req *req, size_t req_len,
 		   struct vfc_mbox_resp *resp);
 	/* CPU time used by device threads living in this process (embedded engines); 0 if none. */

@@ -17,7 +17,7 @@
  * peer is on the same machine.
  *
  *   HELLO     tenant -> daemon  vfcd_hello      -> vfcd_hello_reply + 3 fds (mem, doorbell, irq)
- *   MBOX      tenant -> daemon  vfc_mbox_req+data -> vfc_mbox_resp   (the abi.h cailbox messages)
+ *   MBOX      tenant -> daemon  vfc_mbox_req+data -> vfc_mbox_resp   (the abi.h mailbox messages)
  *   NOTE_CONTROLLER  tenant -> daemon  vfcd_note_controller   -> vfcd_status      (the controller it runs)
  *   INFO      admin             -                -> vfcd_info
  *   LIST      admin             -                -> vfcd_status + n x vfcd_vf_info

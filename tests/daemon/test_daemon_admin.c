@@ -250,7 +250,7 @@ static void test_malformed(void **state)
 	assert_int_equal(recv(fd, &c, 1, 0), 0);
 	close(fd);
 
-	/* Cailbox message before HELLO; a cailbox message with a lying data_len; too large. */
+	/* Mailbox message before HELLO; a mailbox message with a lying data_len; too large. */
 	fd = vfc__wire_connect(d.sock);
 	assert_true(fd >= 0);
 	memset(&ctl, 0, sizeof(ctl));
