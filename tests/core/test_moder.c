@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_moder.c - the moderation unit: cap, count, timeout, masking, re-config, random property test, applying a verdict. */
+/* test_moder.c - the moderation unit: cap, count, timeout, masking, re-config, random sequences, vfc_moder_apply. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
