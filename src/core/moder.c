@@ -88,23 +88,3 @@ void vfc_moder_fired(struct vfc_moder *m, uint64_t now_ns)
 	m->fired_once = true;
 	m->pending = 0;
 }
-
-struct vfc_moder_action vfc_moder_apply(struct vfc_moder *m, enum vfc_moder_verdict v, uint64_t deadline_ns,
-					uint64_t now_ns)
-{
-	struct vfc_moder_action a = { false, 0 };
-
-	switch (v) {
-	case VFC_MODER_FIRE:
-		vfc_moder_fired(m, now_ns);
-		a.fire = true;
-		break;
-	case VFC_MODER_WAIT:
-		/* A deadline is later than the now that set it, so never 0 in practice; keep 0 as "none". */
-		a.deadline_ns = deadline_ns ? deadline_ns : 1;
-		break;
-	default:
-		break;
-	}
-	return a;
-}

@@ -54,9 +54,27 @@ void vfc_moder_fired(struct vfc_moder *m, uint64_t now_ns);
  * fire = true, deadline 0: the caller delivers the interrupt. WAIT: the
  * deadline, never 0 (0 means none owed). IDLE: nothing. How the caller keeps
  * the deadline is its own (the device keeps one and moves it; the simulator
- * keeps its earliest armed timer event and skips stale ones).
+ * keeps its earliest armed timer event and skips stale ones). Inline: it
+ * runs after every completion, in the device's engines and the simulator.
  */
-struct vfc_moder_action vfc_moder_apply(struct vfc_moder *m, enum vfc_moder_verdict v, uint64_t deadline_ns,
-					uint64_t now_ns);
+static inline struct vfc_moder_action vfc_moder_apply(struct vfc_moder *m, enum vfc_moder_verdict v,
+						       uint64_t deadline_ns, uint64_t now_ns)
+{
+	struct vfc_moder_action a = { false, 0 };
+
+	switch (v) {
+	case VFC_MODER_FIRE:
+		vfc_moder_fired(m, now_ns);
+		a.fire = true;
+		break;
+	case VFC_MODER_WAIT:
+		/* A deadline is later than the now that set it, so never 0 in practice; keep 0 as "none". */
+		a.deadline_ns = deadline_ns ? deadline_ns : 1;
+		break;
+	default:
+		break;
+	}
+	return a;
+}
 
 #endif

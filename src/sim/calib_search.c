@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 
+/* The bench row r simulated with profile p for its seconds (0.5 .. max_s): total MB/s; *rc 0 or a negative errno. */
 double vfc__cal_simulate_row(const struct vfc_sim_profile *p, const struct vfc__cal_row *r, double max_s, int *rc)
 {
 	struct vfc_sim_scenario sc = { 0 };

@@ -11,6 +11,7 @@
 #include "sim/event_queue.h"
 #include "sim/sim.h"
 
+/* A run of requests of one kind in a VF's device queue (id: its first), or the request an engine serves. */
 struct vfc__sim_req {
 	uint32_t id;    /* per VF, wraps: only sums of ids are checked */
 	uint32_t bytes;
@@ -19,6 +20,7 @@ struct vfc__sim_req {
 
 enum vfc__sim_job_kind { VFC__SIM_JOB_ISR = 1, VFC__SIM_JOB_REAP, VFC__SIM_JOB_SUBMIT };
 
+/* The job a tenant vCPU core runs. */
 struct vfc__sim_job {
 	enum vfc__sim_job_kind kind; /* 0: the core is free */
 	uint32_t n;      /* requests to hand to the device when the job ends */
@@ -50,7 +52,7 @@ struct vfc__sim_vf {
 	bool reap_pending;            /* an interrupt was taken: the driver owes a reap (and resubmission) */
 	uint32_t sub_pending;         /* requests waiting for a submit job */
 	uint32_t cores, cores_busy;
-	struct vfc__sim_job *jobs;        /* [cores] */
+	struct vfc__sim_job *jobs;    /* [cores] */
 	struct vfc_moder moder;
 	uint64_t timer_at;            /* armed moderation deadline (0: none) */
 	bool timer_woken;             /* timer_at is the late wake-up of a deadline that found the device idle */
@@ -68,6 +70,7 @@ struct vfc__sim_vf {
 	double gap_ns;                /* open loop: mean arrival gap */
 };
 
+/* One of the PF's engines: one request at a time, in segments. */
 struct vfc__sim_engine {
 	uint32_t vf;
 	uint32_t segs_left;
@@ -78,12 +81,13 @@ struct vfc__sim_engine {
 	bool busy;
 };
 
+/* One run: the scenario, the event queue, every VF and engine, the round robin of VFs with queued requests. */
 struct vfc__sim {
 	const struct vfc_sim_scenario *sc;
 	const struct vfc_sim_opts *o;
 	struct vfc__sim_heap h;
 	struct vfc__sim_vf *vfs;
-	struct vfc_controller *ctl;            /* cold: [nvfs] */
+	struct vfc_controller *ctl;     /* cold: [nvfs] */
 	struct vfc_mon_counters *mprev; /* cold: [nvfs] */
 	struct vfc__sim_job *jobs;
 	struct vfc__sim_req *kinds;
