@@ -146,6 +146,39 @@ static void print_text(const struct vfc_sim_scenario *sc, const struct vfc_sim_r
 	}
 }
 
+/* The fitted profile and its fit's summary as JSON, to out (NULL: stdout). Returns the exit status. */
+static int write_profile(const struct vfc_sim_profile *p, const char *csv, double maxerr, const char *out)
+{
+	const char *cmd = "sim calibrate";
+	json_t *j = vfc_sim_profile_json(p);
+	struct vfc_out o = { 0 };
+	char *s;
+	int rc;
+
+	json_object_set_new(j, "fit", json_pack("{s:s, s:f}", "csv", csv, "max_err_pct", maxerr));
+	s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(8));
+	json_decref(j);
+	if (!s) {
+		vfc_tool_err(cmd, "out of memory");
+		return VFC_EXIT_FAIL;
+	}
+	rc = vfc_out_open(&o, out);
+	if (!rc)
+		rc = vfc_out_write(&o, s, strlen(s));
+	if (!rc)
+		rc = vfc_out_write(&o, "\n", 1);
+	if (!rc)
+		rc = vfc_out_commit(&o);
+	else
+		vfc_out_abort(&o);
+	free(s);
+	if (rc) {
+		vfc_tool_err(cmd, "%s: %s", out ? out : "stdout", strerror(-rc));
+		return VFC_EXIT_FAIL;
+	}
+	return VFC_EXIT_OK;
+}
+
 static int cmd_calibrate(int argc, char **argv)
 {
 	const char *cmd = "sim calibrate", *csv = NULL, *out = NULL;
@@ -186,53 +219,23 @@ static int cmd_calibrate(int argc, char **argv)
 		vfc_tool_err(cmd, "%s", err);
 		return VFC_EXIT_USAGE;
 	}
-	if (out || json) {
-		json_t *j = vfc_sim_profile_json(&p);
-		char *s;
-		struct vfc_out o = { 0 };
-
-		json_object_set_new(j, "fit", json_pack("{s:s, s:f}", "csv", csv, "max_err_pct", maxerr));
-		s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(8));
-		json_decref(j);
-		if (!s) {
-			vfc_tool_err(cmd, "out of memory");
-			return VFC_EXIT_FAIL;
-		}
-		rc = vfc_out_open(&o, out);
-		if (!rc)
-			rc = vfc_out_write(&o, s, strlen(s));
-		if (!rc)
-			rc = vfc_out_write(&o, "\n", 1);
-		if (!rc)
-			rc = vfc_out_commit(&o);
-		else
-			vfc_out_abort(&o);
-		free(s);
-		if (rc) {
-			vfc_tool_err(cmd, "%s: %s", out ? out : "stdout", strerror(-rc));
-			return VFC_EXIT_FAIL;
-		}
-	}
+	if (out || json)
+		return write_profile(&p, csv, maxerr, out);
 	return VFC_EXIT_OK;
 }
 
-int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
-{
-	const char *cmd = "sim", *path = NULL, *csv = NULL;
-	bool json = false, timing = true, quiet = false;
+struct sim_args {
+	const char *path, *csv;
+	bool json, timing, quiet;
 	uint32_t caps[SIM_MAX_CAPS];
-	size_t ncaps = 0;
-	struct vfc_sim_scenario sc;
-	struct vfc_sim_result res;
-	struct vfc_sim_opts opts = { 0 };
-	struct vfc_out co = { 0 };
-	struct progress pr;
-	char err[1024];
-	int rc, status = VFC_EXIT_OK;
+	size_t ncaps;
+};
 
-	(void)g;
-	if (argc > 1 && !strcmp(argv[1], "calibrate"))
-		return cmd_calibrate(argc - 1, argv + 1);
+/* The command line into a: -1 to go on, or the exit status (help printed, or a usage error reported). */
+static int parse_args(int argc, char **argv, struct sim_args *a)
+{
+	const char *cmd = "sim";
+
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 
@@ -240,109 +243,162 @@ int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
 			fputs(sim_help, stdout);
 			return VFC_EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
+			a->json = true;
 		} else if (!strcmp(argv[i], "--no-timing")) {
-			timing = false;
+			a->timing = false;
 		} else if (!strcmp(argv[i], "--quiet")) {
-			quiet = true;
+			a->quiet = true;
 		} else if (!strncmp(argv[i], "--csv", 5) && (!argv[i][5] || argv[i][5] == '=')) {
 			if (!(v = opt_value(cmd, "--csv", argc, argv, &i)))
 				return VFC_EXIT_USAGE;
-			csv = v;
+			a->csv = v;
 		} else if (!strncmp(argv[i], "--oracle", 8) && (!argv[i][8] || argv[i][8] == '=')) {
 			if (!(v = opt_value(cmd, "--oracle", argc, argv, &i)))
 				return VFC_EXIT_USAGE;
-			if (parse_caps(v, caps, &ncaps) < 0) {
+			if (parse_caps(v, a->caps, &a->ncaps) < 0) {
 				vfc_tool_err(cmd, "--oracle: expected a comma-separated list of 1 to %d caps in Hz "
 					     "(0 .. 100000000, 0 = no cap), got '%s'", SIM_MAX_CAPS, v);
 				return VFC_EXIT_USAGE;
 			}
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			return vfc_tool_unknown_opt(cmd, argv[i]);
-		} else if (path) {
-			vfc_tool_err(cmd, "one scenario only, got '%s' and '%s'", path, argv[i]);
+		} else if (a->path) {
+			vfc_tool_err(cmd, "one scenario only, got '%s' and '%s'", a->path, argv[i]);
 			return VFC_EXIT_USAGE;
 		} else {
-			path = argv[i];
+			a->path = argv[i];
 		}
 	}
-	if (!path) {
+	if (!a->path) {
 		vfc_tool_err(cmd, "missing SCENARIO.json (see vfc sim --help)");
 		return VFC_EXIT_USAGE;
 	}
-	if (vfc_sim_scenario_load(path, &sc, err, sizeof(err)) < 0) {
-		vfc_tool_err(cmd, "%s", err);
-		return VFC_EXIT_USAGE;
-	}
-	if (csv) {
-		rc = vfc_out_open(&co, csv);
+	return -1;
+}
+
+/*
+ * Run the scenario, the per-tick CSV to a->csv, a progress line on a
+ * terminal. -1 when it failed (reported, res empty), else the status so far
+ * (VFC_EXIT_FAIL if the CSV could not be committed).
+ */
+static int run(const struct sim_args *a, const struct vfc_sim_scenario *sc, struct vfc_sim_result *res)
+{
+	const char *cmd = "sim";
+	struct vfc_sim_opts opts = { 0 };
+	struct vfc_out co = { 0 };
+	struct progress pr;
+	int rc;
+
+	if (a->csv) {
+		rc = vfc_out_open(&co, a->csv);
 		if (rc < 0) {
-			vfc_tool_err(cmd, "--csv %s: %s", csv, strerror(-rc));
-			vfc_sim_scenario_fini(&sc);
-			return VFC_EXIT_FAIL;
+			vfc_tool_err(cmd, "--csv %s: %s", a->csv, strerror(-rc));
+			return -1;
 		}
 		fputs("t_s,vf,group,ctl,cap_hz,mbps,irq_hz,ops_per_s,cpu_frac\n", co.f);
 		opts.csv = co.f;
 	}
-	if (!quiet && isatty(STDERR_FILENO)) {
+	if (!a->quiet && isatty(STDERR_FILENO)) {
 		pr.start = pr.last = wall();
 		opts.progress_cb = progress_cb;
 		opts.progress_arg = &pr;
 	}
-	rc = vfc_sim_run(&sc, &opts, &res);
+	rc = vfc_sim_run(sc, &opts, res);
 	if (opts.progress_cb)
 		fprintf(stderr, "\r%72s\r", "");
 	if (rc < 0) {
 		vfc_tool_err(cmd, "vfc_sim_run: %s", strerror(-rc));
 		vfc_out_abort(&co);
+		return -1;
+	}
+	if (a->csv && (rc = vfc_out_commit(&co)) < 0) {
+		vfc_tool_err(cmd, "--csv %s: %s", a->csv, strerror(-rc));
+		return VFC_EXIT_FAIL;
+	}
+	return VFC_EXIT_OK;
+}
+
+/* The oracle's answer (ncaps 0: none asked, or it failed). */
+struct oracle {
+	size_t ncaps;
+	double mbps;
+	uint32_t best[SIM_MAX_WIN], nwin;
+};
+
+static void print_json(const struct vfc_sim_scenario *sc, const struct vfc_sim_result *res, bool timing,
+		       const struct oracle *o, int *status)
+{
+	json_t *j = vfc_sim_result_json(sc, res, timing);
+	char *s;
+
+	if (o->ncaps) {
+		json_t *w = json_array();
+
+		for (uint32_t k = 0; k < o->nwin && k < SIM_MAX_WIN && k < res->nwin; k++)
+			json_array_append_new(w, json_pack("{s:f, s:i}", "at_s", res->win_start_ns[k] / 1e9,
+							   "best_cap_hz", (json_int_t)o->best[k]));
+		json_object_set_new(j, "oracle_total_mbps", json_real(round(o->mbps * 1e3) / 1e3));
+		json_object_set_new(j, "oracle_windows", w);
+	}
+	s = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
+	json_decref(j);
+	if (!s) {
+		vfc_tool_err("sim", "out of memory");
+		*status = VFC_EXIT_FAIL;
+	} else {
+		puts(s);
+		free(s);
+	}
+}
+
+static void print_oracle_text(const struct vfc_sim_result *res, const struct oracle *o)
+{
+	printf("\noracle (best static cap per phase window): %.1f MB/s (%.1f%% of it achieved)\n", o->mbps,
+	       o->mbps > 0 ? 100 * res->total_mbps / o->mbps : 0);
+	for (uint32_t k = 0; k < o->nwin && k < SIM_MAX_WIN && k < res->nwin; k++)
+		printf("  from %8.1f s: best cap %u Hz\n", res->win_start_ns[k] / 1e9, o->best[k]);
+}
+
+int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
+{
+	const char *cmd = "sim";
+	struct sim_args a = { .timing = true };
+	struct vfc_sim_scenario sc;
+	struct vfc_sim_result res;
+	struct oracle o = { 0 };
+	char err[1024];
+	int rc, status;
+
+	(void)g;
+	if (argc > 1 && !strcmp(argv[1], "calibrate"))
+		return cmd_calibrate(argc - 1, argv + 1);
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (vfc_sim_scenario_load(a.path, &sc, err, sizeof(err)) < 0) {
+		vfc_tool_err(cmd, "%s", err);
+		return VFC_EXIT_USAGE;
+	}
+	status = run(&a, &sc, &res);
+	if (status < 0) {
 		vfc_sim_scenario_fini(&sc);
 		return VFC_EXIT_FAIL;
 	}
-	if (csv && (rc = vfc_out_commit(&co)) < 0) {
-		vfc_tool_err(cmd, "--csv %s: %s", csv, strerror(-rc));
-		status = VFC_EXIT_FAIL;
-	}
-	double oracle = 0;
-	uint32_t best[SIM_MAX_WIN], nwin = 0;
-
-	if (ncaps) {
-		rc = vfc_sim_oracle(&sc, caps, ncaps, &oracle, best, SIM_MAX_WIN, &nwin);
+	if (a.ncaps) {
+		rc = vfc_sim_oracle(&sc, a.caps, a.ncaps, &o.mbps, o.best, SIM_MAX_WIN, &o.nwin);
 		if (rc < 0) {
 			vfc_tool_err(cmd, "oracle: %s", strerror(-rc));
 			status = VFC_EXIT_FAIL;
-			ncaps = 0;
+		} else {
+			o.ncaps = a.ncaps;
 		}
 	}
-	if (json) {
-		json_t *j = vfc_sim_result_json(&sc, &res, timing);
-		char *s;
-
-		if (ncaps) {
-			json_t *w = json_array();
-
-			for (uint32_t k = 0; k < nwin && k < SIM_MAX_WIN && k < res.nwin; k++)
-				json_array_append_new(w, json_pack("{s:f, s:i}", "at_s", res.win_start_ns[k] / 1e9,
-								   "best_cap_hz", (json_int_t)best[k]));
-			json_object_set_new(j, "oracle_total_mbps", json_real(round(oracle * 1e3) / 1e3));
-			json_object_set_new(j, "oracle_windows", w);
-		}
-		s = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(12)) : NULL;
-		json_decref(j);
-		if (!s) {
-			vfc_tool_err(cmd, "out of memory");
-			status = VFC_EXIT_FAIL;
-		} else {
-			puts(s);
-			free(s);
-		}
+	if (a.json) {
+		print_json(&sc, &res, a.timing, &o, &status);
 	} else {
-		print_text(&sc, &res, timing);
-		if (ncaps) {
-			printf("\noracle (best static cap per phase window): %.1f MB/s (%.1f%% of it achieved)\n",
-			       oracle, oracle > 0 ? 100 * res.total_mbps / oracle : 0);
-			for (uint32_t k = 0; k < nwin && k < SIM_MAX_WIN && k < res.nwin; k++)
-				printf("  from %8.1f s: best cap %u Hz\n", res.win_start_ns[k] / 1e9, best[k]);
-		}
+		print_text(&sc, &res, a.timing);
+		if (o.ncaps)
+			print_oracle_text(&res, &o);
 	}
 	vfc_sim_result_fini(&res);
 	vfc_sim_scenario_fini(&sc);

@@ -48,20 +48,11 @@ void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r)
 void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
 			 uint64_t deadline, uint64_t now)
 {
-	switch (v) {
-	case VFC_MODER_FIRE:
+	struct vfc_moder_action a = vfc_moder_apply(&vf->moder, v, deadline, now);
+
+	if (a.fire)
 		vfc__vf_irq(vf, r);
-		vfc_moder_fired(&vf->moder, now);
-		atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
-		break;
-	case VFC_MODER_WAIT:
-		/* A deadline is never 0 in practice (monotonic ns); keep 0 as "none". */
-		atomic_store_explicit(&vf->deadline_ns, deadline ? deadline : 1, memory_order_relaxed);
-		break;
-	default:
-		atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
-		break;
-	}
+	atomic_store_explicit(&vf->deadline_ns, a.deadline_ns, memory_order_relaxed);
 }
 
 /* The tenant corrupted its ring indices: stop serving the VF until RESET. [L] */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* scenario.c - scenario and profile JSON for the simulator: parsing with errors that name the key, built-in profiles. */
+/* scenario.c - scenario and profile JSON: parsing with errors that name the key, the built-in profiles. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

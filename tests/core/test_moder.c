@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_moder.c - the moderation unit: cap, count, timeout, masking, re-config, random property test. */
+/* test_moder.c - the moderation unit: cap, count, timeout, masking, re-config, random sequences, vfc_moder_apply. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -472,6 +472,56 @@ static void test_random_sequences(void **state)
 	assert_true(waits > 10000);
 }
 
+/* vfc_moder_apply: FIRE records the interrupt and asks for it, WAIT hands on the deadline (never 0), IDLE nothing. */
+static void test_apply(void **state)
+{
+	struct vfc_moderation c = cfg(1000, 0, 0);
+	struct vfc_moder m;
+	struct vfc_moder_action a;
+	enum vfc_moder_verdict v;
+	uint64_t dl = 0;
+
+	(void)state;
+	vfc_moder_init(&m, &c);
+	/* The first completion fires: recorded as fired, nothing owed. */
+	v = vfc_moder_complete(&m, T0, 1, false, &dl);
+	a = vfc_moder_apply(&m, v, dl, T0);
+	assert_true(a.fire);
+	assert_int_equal(a.deadline_ns, 0);
+	assert_true(m.fired_once);
+	assert_int_equal(m.last_irq_ns, T0);
+	assert_int_equal(m.pending, 0);
+	/* The next one waits for the cap's gap: the deadline, state untouched. */
+	v = vfc_moder_complete(&m, T0 + 10, 1, false, &dl);
+	a = vfc_moder_apply(&m, v, dl, T0 + 10);
+	assert_false(a.fire);
+	assert_int_equal(a.deadline_ns, T0 + 1000000);
+	assert_int_equal(m.pending, 1);
+	assert_int_equal(m.last_irq_ns, T0);
+	/* At the deadline it fires. */
+	v = vfc_moder_check(&m, T0 + 1000000, false, &dl);
+	a = vfc_moder_apply(&m, v, dl, T0 + 1000000);
+	assert_true(a.fire);
+	assert_int_equal(a.deadline_ns, 0);
+	assert_int_equal(m.last_irq_ns, T0 + 1000000);
+	assert_int_equal(m.pending, 0);
+	/* Nothing pending: IDLE, nothing to do, nothing recorded. */
+	v = vfc_moder_check(&m, T0 + 3000000, false, &dl);
+	a = vfc_moder_apply(&m, v, dl, T0 + 3000000);
+	assert_false(a.fire);
+	assert_int_equal(a.deadline_ns, 0);
+	assert_int_equal(m.last_irq_ns, T0 + 1000000);
+	/* Masked: the pending completion is dropped, IDLE. */
+	v = vfc_moder_complete(&m, T0 + 3000010, 1, true, &dl);
+	a = vfc_moder_apply(&m, v, dl, T0 + 3000010);
+	assert_false(a.fire);
+	assert_int_equal(a.deadline_ns, 0);
+	/* A WAIT deadline of 0 (not produced by the unit, but 0 means none) comes back as 1. */
+	a = vfc_moder_apply(&m, VFC_MODER_WAIT, 0, 0);
+	assert_false(a.fire);
+	assert_int_equal(a.deadline_ns, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_reconfig_keeps_pending),
 		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_random_sequences),
+		cmocka_unit_test(test_apply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* event_queue.c - the event queue's memory: bucket growth and release (push and pop are inline in event_queue.h). */
+#include "sim/event_queue.h"
+
+#include <stdlib.h>
+
+int vfc__sim_bucket_grow(struct vfc__sim_bucket *b)
+{
+	uint32_t nc = b->cap ? b->cap * 2 : 64;
+	struct vfc__sim_ev *nv = realloc(b->v, nc * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	b->v = nv;
+	b->cap = nc;
+	return 0;
+}
+
+void vfc__sim_heap_free(struct vfc__sim_heap *h)
+{
+	for (unsigned k = 0; k < 65; k++)
+		free(h->b[k].v);
+}
