@@ -80,7 +80,7 @@ int vfc__sim_moder_verdict(struct vfc__sim *s, uint32_t vfi, enum vfc_moder_verd
 	if (a.fire) {
 		int rc = irq_deliver(s, vfi);
 
-		return rc ? rc : vfc__sim_cpu_kick(s, vfi);
+		return rc ? rc : s->irq_line(s, vfi);
 	}
 	if (a.deadline_ns && (!v->timer_at || a.deadline_ns < v->timer_at)) {
 		v->timer_at = a.deadline_ns;

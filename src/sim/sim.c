@@ -113,6 +113,7 @@ static int sim_init(struct vfc__sim *s)
 
 	if (rc)
 		return rc;
+	s->irq_line = vfc__sim_cpu_kick;
 	for (uint32_t g = 0; g < sc->ngroups; g++) {
 		const struct vfc_sim_group *gr = &sc->groups[g];
 		const struct vfc_controller_cfg *cc = s->o->override_ctl ? &s->o->override : &gr->ctl;

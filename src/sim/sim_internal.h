@@ -85,6 +85,10 @@ struct vfc__sim_engine {
 struct vfc__sim {
 	const struct vfc_sim_scenario *sc;
 	const struct vfc_sim_opts *o;
+	/* The interrupt line: what an interrupt delivered to VF vfi sets off in its tenant. sim.c
+	 * wires it to the tenants' vfc__sim_cpu_kick, so that the device's model (device.c,
+	 * interrupts.c) knows no tenant, as a device knows only its interrupt vector. */
+	int (*irq_line)(struct vfc__sim *s, uint32_t vfi);
 	struct vfc__sim_heap h;
 	struct vfc__sim_vf *vfs;
 	struct vfc_controller *ctl;     /* cold: [nvfs] */
