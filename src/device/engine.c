@@ -11,6 +11,7 @@
 #include "core/moder.h"
 #include "core/ring.h"
 #include "os/cpu.h"
+#include "device/mb.h"
 #include "device/pf_internal.h"
 
 /* Sleep used when an interrupt is overdue but its VF is locked by the control
@@ -82,12 +83,8 @@ struct vfc__post {
 	struct vfc__region *r;
 };
 
-/* Completion of one item: write the response, publish it, count, moderate. [L] */
-static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
+void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now)
 {
-	struct vfc__post *p = arg;
-	struct vfc__pf_vf *vf = p->vf;
-	struct vfc__region *r = p->r;
 	struct vfc_region_hdr *hdr = r->hdr;
 	struct vfc_resp_desc *rd = &r->resp_ring[vfc_ring_slot(vf->resp_tail, vf->pf->cfg.ring_entries)];
 	enum vfc_moder_verdict v;
@@ -119,15 +116,22 @@ static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
 	vfc__vf_moder_apply(vf, r, v, dl, now);
 }
 
-/* Take one burst from a VF and run it. Returns the number of requests served. [L] */
-static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+/* Completion of one item of a burst (vfc__done_cb). [L] */
+static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
+{
+	struct vfc__post *p = arg;
+
+	vfc__vf_post(p->vf, p->r, it, now);
+}
+
+unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r,
+		      struct vfc__item *items)
 {
 	const struct vfc_pf_config *cfg = &e->pf->cfg;
 	struct vfc_region_hdr *hdr = r->hdr;
 	uint32_t entries = cfg->ring_entries;
 	uint32_t head = atomic_load_explicit(&vf->req_head, memory_order_relaxed);
 	uint32_t tail, rhead, n, space, unconsumed;
-	struct vfc__post post = { vf, r };
 
 	/* Acquire: the tenant's descriptor writes before its req_tail store are visible. */
 	tail = vfc_ring_load_peer(&hdr->req_tail);
@@ -149,14 +153,14 @@ static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 
 	/* Copy the descriptors out first; only the private copies are looked at (no double fetch). */
 	for (uint32_t i = 0; i < n; i++)
-		memcpy(&e->items[i].d, &r->req_ring[vfc_ring_slot(head + i, entries)], sizeof(e->items[i].d));
+		memcpy(&items[i].d, &r->req_ring[vfc_ring_slot(head + i, entries)], sizeof(items[i].d));
 	head += n;
 	atomic_store_explicit(&vf->req_head, head, memory_order_relaxed);
 	/* Release: our reads of the slots happen before the tenant may reuse them. */
 	vfc_ring_publish(&hdr->req_head, head);
 
 	for (uint32_t i = 0; i < n; i++) {
-		struct vfc__item *it = &e->items[i];
+		struct vfc__item *it = &items[i];
 		int st = vfc_desc_validate(&it->d, cfg->pool_size);
 
 		/* Policy: what the tenant has outstanding when this request is taken is the
@@ -176,12 +180,21 @@ static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		it->out_len = 0;
 		it->dev_ns = 0;
 	}
-	vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
 	return n;
 }
 
-/* Re-evaluate an owed interrupt whose deadline passed. [L] */
-static void vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
+/* Take one burst from a VF and run it. Returns the number of requests served. [L] */
+static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+{
+	struct vfc__post post = { vf, r };
+	unsigned n = vfc__vf_take(e, vf, r, e->items);
+
+	if (n)
+		vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
+	return n;
+}
+
+void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
 {
 	uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed), ndl = 0;
 	enum vfc_moder_verdict v;
@@ -213,7 +226,7 @@ static void fire_due(struct vfc__engine *e)
 			continue;
 		if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
 		    !atomic_load_explicit(&vf->failed, memory_order_relaxed))
-			vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
+			vfc__vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
 		pthread_mutex_unlock(&vf->lock);
 	}
 }
@@ -310,14 +323,20 @@ void *vfc__engine_main(void *arg)
 	struct vfc_pf *pf = e->pf;
 	unsigned n = pf->cfg.n_vfs;
 	uint64_t spin_ns = (uint64_t)pf->cfg.spin_us * 1000u, idle_since = 0;
+	/* Without its state (out of memory) an mb engine computes as the reference does. */
+	bool mb = pf->cfg.engine_kind == VFC_PF_ENGINE_MB && vfc__mb_engine_init(e) == 0;
 
 	while (!atomic_load_explicit(&pf->stop, memory_order_acquire)) {
 		bool work = false;
 
 		/* Quiescent point: no region pointer is held across it (seq_cst: pairs
-		 * with the release path's pointer swap and qseq read). */
+		 * with the release path's pointer swap and qseq read). A region an mb
+		 * engine keeps between rounds belongs to a VF whose lock it holds, so
+		 * no release can swap it. */
 		atomic_fetch_add_explicit(&e->qseq, 1, memory_order_seq_cst);
-		for (unsigned k = 0; k < n; k++) {
+		if (mb)
+			work = vfc__mb_round(e);
+		for (unsigned k = 0; k < n && !mb; k++) {
 			struct vfc__pf_vf *vf = &pf->vfs[(e->idx + k) % n];
 
 			if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
@@ -336,7 +355,7 @@ void *vfc__engine_main(void *arg)
 					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
 					done = serve(e, vf, r);
-					vf_check_due(vf, r, vfc_now_ns());
+					vfc__vf_check_due(vf, r, vfc_now_ns());
 				}
 				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
 				pthread_mutex_unlock(&vf->lock);
@@ -367,5 +386,7 @@ void *vfc__engine_main(void *arg)
 			idle(e);
 		}
 	}
+	if (mb)
+		vfc__mb_engine_fini(e);
 	return NULL;
 }
