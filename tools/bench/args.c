@@ -348,11 +348,6 @@ static int opt_timeline(struct args *s, const char *opt, const char *v)
 	return 0;
 }
 
-const char *bench_kind_name(enum vfc_engine_kind k)
-{
-	return k == VFC_ENGINE_MB ? "mb" : k == VFC_ENGINE_AUTO ? "auto" : "openssl";
-}
-
 /* --engine-kind openssl,mb,auto: a device column (and a league) per kind. */
 static int opt_kinds(struct args *s, const char *opt, const char *v)
 {

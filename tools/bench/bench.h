@@ -180,10 +180,12 @@ struct bench_ctx {
 };
 
 /* Close every worker's VF (the embedded device goes with the last) and open them again on a
- * device of engine kind k (main.c). 0 or -1 after a message. */
+ * device of engine kind k (kinds.c). 0 or -1 after a message. */
 int bench_reopen(struct bench_ctx *x, enum vfc_engine_kind k);
 /* "openssl", "mb", "auto". */
 const char *bench_kind_name(enum vfc_engine_kind k);
+/* --league --engine-kind: the league once per kind, then the JSON / CSV of all points (kinds.c). */
+int bench_run_leagues(struct bench_ctx *x, struct vfc_out *csv_out);
 
 /* Each run returns 0 or a negative errno, and its points in *out (malloc'ed, *n_out of them; set
  * whenever they were allocated, also after a failure: the caller frees them). */
