@@ -13,8 +13,9 @@
 #include "device/pf_internal.h"
 
 /* Fewer independent jobs of a class than this, with nothing more coming, run
- * on OpenSSL: a flush runs the whole lane kernel even for one lane. */
-#define MB_MIN_JOBS 2
+ * on OpenSSL: a flush runs the whole lane kernel even for one lane. Per class
+ * (VFC__MB_CBC, VFC__MB_SHA): the break-even points measured in docs/mb.md. */
+static const unsigned min_jobs[VFC__MB_NCLASS] = { 2, 6 };
 #define MB_CHUNK (1u << 30) /* EVP lengths are int */
 
 enum mb_state {
@@ -326,7 +327,7 @@ static void submit_ready(struct vfc__mb *m, bool more)
 {
 	while (m->head != m->tail) {
 		struct mb_ext *x = m->ready[m->head++ % m->cap];
-		bool alone = !more && !vfc__mb_in_lanes(m->mgrs, x->cls) && m->n_ready[x->cls] < MB_MIN_JOBS;
+		bool alone = !more && !vfc__mb_in_lanes(m->mgrs, x->cls) && m->n_ready[x->cls] < min_jobs[x->cls];
 
 		m->n_ready[x->cls]--;
 		if (alone)
