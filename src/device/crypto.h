@@ -53,6 +53,8 @@ struct vfc__session {
 	void *mb_keys;         /* expanded AES schedules, VFC__MB_KEYS_SIZE bytes, on first use; wiped on free */
 	uint8_t mb_iv[VFC_AES_BLOCK]; /* where the session's CBC encryption chain ends */
 	bool mb_chain;         /* mb_iv is valid: VFC_REQ_F_CHAIN may continue it */
+	uint8_t mb_dec_iv[VFC_AES_BLOCK]; /* the same for decryption */
+	bool mb_dec_chain;
 	uint32_t mb_seq;       /* the last encryption dispatched: only its completion sets mb_iv */
 };
 #define VFC__MB_KEYS_SIZE 512 /* encryption and decryption schedules, 16-byte aligned */

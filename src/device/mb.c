@@ -145,6 +145,35 @@ void vfc__mb_submit(void *mgrs, const struct vfc__mb_job *j, vfc__mb_done_fn don
 	}
 }
 
+int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK], const uint8_t *src,
+			uint8_t *dst, uint32_t len)
+{
+	IMB_MGR *m = ((struct mgrs *)mgrs)->m[VFC__MB_DEC];
+	uint8_t cur[VFC_AES_BLOCK];
+
+	while (len) {
+		uint32_t n = len < VFC__MB_PIECE ? len : VFC__MB_PIECE;
+		struct vfc__mb_job j = { .cls = VFC__MB_DEC, .src = src, .dst = dst, .len = n, .iv = cur, .keys = keys };
+		IMB_JOB *job = IMB_GET_NEXT_JOB(m);
+
+		memcpy(cur, iv, VFC_AES_BLOCK);
+		/* The next IV before an in-place pass overwrites it. */
+		memcpy(iv, src + n - VFC_AES_BLOCK, VFC_AES_BLOCK);
+		fill_cbc(job, &j);
+		job->cipher_direction = IMB_DIR_DECRYPT;
+		job->chain_order = IMB_ORDER_HASH_CIPHER;
+		job = IMB_SUBMIT_JOB(m);
+		if (!job)
+			job = IMB_FLUSH_JOB(m);
+		if (!job || job->status != IMB_STATUS_COMPLETED)
+			return -EIO;
+		src += n;
+		dst += n;
+		len -= n;
+	}
+	return 0;
+}
+
 void vfc__mb_flush(void *mgrs, enum vfc__mb_class cls, vfc__mb_done_fn done, void *arg)
 {
 	struct mgrs *g = mgrs;
@@ -200,6 +229,18 @@ void vfc__mb_flush(void *mgrs, enum vfc__mb_class cls, vfc__mb_done_fn done, voi
 	(void)cls;
 	(void)done;
 	(void)arg;
+}
+
+int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK], const uint8_t *src,
+			uint8_t *dst, uint32_t len)
+{
+	(void)mgrs;
+	(void)keys;
+	(void)iv;
+	(void)src;
+	(void)dst;
+	(void)len;
+	return -ENOSYS;
 }
 
 unsigned vfc__mb_in_lanes(const void *mgrs, enum vfc__mb_class cls)

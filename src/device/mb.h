@@ -24,6 +24,7 @@ struct vfc__mb;
 enum vfc__mb_class {
 	VFC__MB_CBC = 0,
 	VFC__MB_SHA = 1,
+	VFC__MB_DEC = 2, /* single-buffer in 1.3: complete on submit */
 	VFC__MB_NCLASS
 };
 
@@ -48,6 +49,10 @@ int vfc__mb_session_keys(void *mgrs, struct vfc__session *s);
 /* Submit one job. Completed jobs (in order) are handed to done(arg, tag, status) with status 0 or -EIO. */
 typedef void (*vfc__mb_done_fn)(void *arg, void *tag, int status);
 void vfc__mb_submit(void *mgrs, const struct vfc__mb_job *j, vfc__mb_done_fn done, void *arg);
+/* CBC decryption now, in pieces of at most VFC__MB_PIECE (in place allowed):
+ * iv is the first IV and gets the last ciphertext block. 0 or -EIO. */
+int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK], const uint8_t *src,
+			uint8_t *dst, uint32_t len);
 /* Force every job of a class out of the lanes. */
 void vfc__mb_flush(void *mgrs, enum vfc__mb_class cls, vfc__mb_done_fn done, void *arg);
 /* Jobs submitted and not yet handed back, per class. */

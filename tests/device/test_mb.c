@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_mb.c - the multi-buffer engine kind byte for byte against OpenSSL: KATs, random sizes, mixed keys, chains, partitioning, failures in a batch. */
+/* test_mb.c - the multi-buffer engine kind byte for byte against OpenSSL: KATs, random sizes, mixed keys, chains, partitioning, decryption, SHA-256, failures in a batch. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -335,6 +335,74 @@ static void test_bad_in_batch(void **state)
 	assert_int_equal(c1.errors - c0.errors, 3);
 }
 
+static void evp_cbc_dec(const uint8_t key[16], const uint8_t iv[16], const uint8_t *in, uint32_t len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int outl;
+
+	assert_non_null(c);
+	assert_true(EVP_DecryptInit_ex(c, EVP_aes_128_cbc(), NULL, key, iv));
+	EVP_CIPHER_CTX_set_padding(c, 0);
+	assert_true(EVP_DecryptUpdate(c, out, &outl, in, (int)len));
+	EVP_CIPHER_CTX_free(c);
+}
+
+/* Decryption (ipsec-mb's single-buffer path): random sizes, in place and not, and a chained stream. */
+static void test_decrypt(void **state)
+{
+	struct mfix *f = *state;
+	struct pfh_vf *v = &f->v[0];
+	static const uint32_t sizes[] = { 16, 1024, 16384, 65520, 65536, 200016, MB };
+	const unsigned n = sizeof(sizes) / sizeof(sizes[0]);
+	struct vfc_req_desc d[16];
+	struct vfc_resp_desc r[16];
+	uint8_t key[16], iv[16], *want = malloc(MB);
+	uint32_t s, off = 0, offs[16];
+
+	assert_non_null(want);
+	RAND_bytes(key, 16);
+	RAND_bytes(iv, 16);
+	s = aes_sess(v, key);
+	for (unsigned i = 0; i < n; i++) {
+		offs[i] = off;
+		RAND_bytes(v->pool + off, (int)sizes[i]);
+		/* Odd ones in place. */
+		d[i] = pfh_desc(VFC_OP_CIPHER_DEC, s, off, sizes[i], i & 1 ? off : off + sizes[i], sizes[i]);
+		memcpy(d[i].iv, iv, 16);
+		d[i].cookie = i;
+		off += 2 * sizes[i];
+	}
+	/* One at a time: the ciphertext is kept before an in-place request overwrites it. */
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *ct = malloc(sizes[i]);
+
+		assert_non_null(ct);
+		memcpy(ct, v->pool + offs[i], sizes[i]);
+		pfh_push(v, &d[i]);
+		assert_true(pfh_pop(v, &r[i], 10000));
+		assert_int_equal(r[i].status, 0);
+		assert_int_equal(r[i].out_len, sizes[i]);
+		evp_cbc_dec(key, iv, ct, sizes[i], want);
+		assert_memory_equal(v->pool + d[i].dst_off, want, sizes[i]);
+		free(ct);
+	}
+	/* A stream in three chained pieces, one burst. */
+	RAND_bytes(v->pool, 3 * 16384);
+	for (unsigned p = 0; p < 3; p++) {
+		d[p] = pfh_desc(VFC_OP_CIPHER_DEC, s, p * 16384, 16384, MB + p * 16384, 16384);
+		if (p)
+			d[p].flags = VFC_REQ_F_CHAIN;
+		else
+			memcpy(d[p].iv, iv, 16);
+		d[p].cookie = 50 + p;
+	}
+	pfh_push_n(v, d, 3);
+	pop_all(v, d, 3, r);
+	evp_cbc_dec(key, iv, v->pool, 3 * 16384, want);
+	assert_memory_equal(v->pool + MB, want, 3 * 16384);
+	free(want);
+}
+
 static void evp_sha(const uint8_t *in, size_t len, uint8_t out[32])
 {
 	unsigned int n = 32;
@@ -429,6 +497,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_in_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sha, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decrypt, setup, teardown),
 		cmocka_unit_test(test_driver_partition),
 	};
 
