@@ -5,6 +5,11 @@ set -euo pipefail
 
 pkgs=(libssl-dev libcmocka-dev cmake ninja-build pkg-config gcc openssl gnuplot-nox libjansson-dev
 	libinih-dev libmicrohttpd-dev python3)
+# The multi-buffer engine (optional): intel-ipsec-mb, packaged for amd64 only.
+if [ "$(dpkg --print-architecture 2>/dev/null || true)" = amd64 ] &&
+	apt-cache show libipsec-mb-dev >/dev/null 2>&1; then
+	pkgs+=(libipsec-mb-dev)
+fi
 # --fuzz: also clang and libFuzzer's runtime, for `make fuzz-smoke`.
 if [ "${1:-}" = "--fuzz" ]; then
 	pkgs+=(clang libclang-rt-dev)

@@ -17,6 +17,11 @@ const char vfc_global_help[] =
 	"  --engines N          engine threads of the embedded device, 1..16 (default 1)\n"
 	"  --engine-spin US     an idle engine of the embedded device polls its rings this\n"
 	"                       long before it sleeps, 0..10000 (default 100)\n"
+	"  --engine-kind KIND   how the embedded device computes: openssl (default, the\n"
+	"                       reference), mb (intel-ipsec-mb lanes) or auto (mb where\n"
+	"                       built in and the CPU can, else openssl)\n"
+	"  --mb-budget US       mb: longest wait of a job for its lanes to fill, 1..10000\n"
+	"                       (default 50)\n"
 	"  --irq-mode MODE      completion: interrupt (default), poll, or hybrid[:SPIN_US]\n"
 	"                       (spin SPIN_US microseconds, default 50, then block)\n"
 	"  Values may also be given as --opt=VALUE.\n";
@@ -72,13 +77,27 @@ static int parse_irq_mode(const char *s, struct vfc_vf_opts *vf)
 	return 0;
 }
 
+static int parse_engine_kind(const char *s, enum vfc_engine_kind *out)
+{
+	if (!strcmp(s, "openssl"))
+		*out = VFC_ENGINE_OPENSSL;
+	else if (!strcmp(s, "mb"))
+		*out = VFC_ENGINE_MB;
+	else if (!strcmp(s, "auto"))
+		*out = VFC_ENGINE_AUTO;
+	else
+		return -1;
+	return 0;
+}
+
 /*
  * On return 1, *i indexes the last argument consumed (the option, or its separate value), so
  * callers loop with `for (i = 1; i < argc; i++)` and `continue` after a 1.
  */
 int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_global_opts *g)
 {
-	static const char *const names[] = { "--device", "--vfs", "--engines", "--irq-mode", "--engine-spin" };
+	static const char *const names[] = { "--device", "--vfs", "--engines", "--irq-mode", "--engine-spin",
+					      "--engine-kind", "--mb-budget" };
 	const char *arg = argv[*i], *val = NULL, *eq;
 	size_t k, n;
 	unsigned long v;
@@ -126,6 +145,19 @@ int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_gl
 			return -1;
 		}
 		g->vf.engine_spin_us = (unsigned)v;
+		break;
+	case 5:
+		if (parse_engine_kind(val, &g->vf.engine_kind) < 0) {
+			gerr(cmd, "--engine-kind: expected openssl, mb or auto, got '%s'", val);
+			return -1;
+		}
+		break;
+	case 6:
+		if (parse_uint(val, 1, 10000, &v) < 0) {
+			gerr(cmd, "--mb-budget: expected microseconds from 1 to 10000, got '%s'", val);
+			return -1;
+		}
+		g->vf.mb_budget_us = (unsigned)v;
 		break;
 	default:
 		if (parse_irq_mode(val, &g->vf) < 0) {

@@ -33,6 +33,10 @@ static void usage(FILE *f)
 		"  --engines N          engine threads, 1..16 (default 1)\n"
 		"  --engine-spin US     an idle engine polls the rings this long before it sleeps,\n"
 		"                       0..10000 (default 100)\n"
+		"  --engine-kind KIND   openssl (default, the reference), mb (intel-ipsec-mb lanes)\n"
+		"                       or auto (mb where built in and the CPU can, else openssl)\n"
+		"  --mb-budget US       mb: longest wait of a job for its lanes to fill, 1..10000\n"
+		"                       (default 50)\n"
 		"  --ring-entries N     ring size per VF, a power of two (default 256)\n"
 		"  --pool-size BYTES    buffer pool per VF, K/M/G suffix (default 16M)\n"
 		"  --policy VF:KEY=VALUE[,KEY=VALUE...]\n"
@@ -223,6 +227,13 @@ static int device_flag(struct vfc_pf_config *pf, const char *name, const char *v
 		if (parse_ul(val, VFC_ENGINE_SPIN_MAX_US, &v))
 			return flag_err("--engine-spin: expected 0..%d us, got '%s'", VFC_ENGINE_SPIN_MAX_US, val);
 		pf->spin_us = (unsigned)v;
+	} else if (!strcmp(name, "--engine-kind")) {
+		if (vfc_pf_engine_kind_parse(val, &pf->engine_kind))
+			return flag_err("--engine-kind: expected openssl, mb or auto, got '%s'", val);
+	} else if (!strcmp(name, "--mb-budget")) {
+		if (parse_ul(val, VFC_PF_MB_BUDGET_MAX_US, &v) || v < 1)
+			return flag_err("--mb-budget: expected 1..%d us, got '%s'", VFC_PF_MB_BUDGET_MAX_US, val);
+		pf->mb_budget_us = (unsigned)v;
 	} else if (!strcmp(name, "--ring-entries")) {
 		if (parse_ul(val, VFC_RING_MAX, &v))
 			return flag_err("--ring-entries: bad value '%s'", val);

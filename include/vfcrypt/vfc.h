@@ -28,6 +28,14 @@ enum vfc_irq_mode {
 	VFC_IRQ_HYBRID = 2,    /* spin up to spin_us, then unmask and block */
 };
 
+/* How the device's engines compute (the embedded device's creator chooses;
+ * the daemon's configuration chooses for its device). */
+enum vfc_engine_kind {
+	VFC_ENGINE_OPENSSL = 0, /* one request at a time with OpenSSL: the reference */
+	VFC_ENGINE_MB = 1,      /* independent requests in the lanes of intel-ipsec-mb (x86-64, when built in) */
+	VFC_ENGINE_AUTO = 2,    /* mb where built in and the CPU has the instructions, else openssl */
+};
+
 struct vfc_vf_opts {
 	/* Embedded device: created by the first open in a process, shared by
 	 * later opens (which must not ask for different sizes); freed by the
@@ -37,6 +45,8 @@ struct vfc_vf_opts {
 	unsigned ring_entries; /* default 256 */
 	uint64_t pool_size;    /* default 16 MiB */
 	unsigned engine_spin_us; /* idle engines poll this long before sleeping, default 100 (the creator's counts) */
+	enum vfc_engine_kind engine_kind; /* default VFC_ENGINE_OPENSSL (the creator's counts) */
+	unsigned mb_budget_us;   /* mb: longest wait of a job for its lanes to fill, 0 = default (50), max 10000 */
 	/* This VF. */
 	enum vfc_irq_mode irq_mode; /* default VFC_IRQ_INTERRUPT */
 	unsigned spin_us;           /* hybrid spin budget, default 50 */

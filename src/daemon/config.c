@@ -63,6 +63,15 @@ static int ini_device(struct ini_ctx *x, const char *name, const char *value)
 			return vfcd_set_err(x->err, x->errlen, -EINVAL, "engine_spin_us: expected 0..%d, got '%s'",
 					    VFC_ENGINE_SPIN_MAX_US, value);
 		pf->spin_us = (unsigned)v;
+	} else if (!strcmp(name, "engine_kind")) {
+		if (vfc_pf_engine_kind_parse(value, &pf->engine_kind))
+			return vfcd_set_err(x->err, x->errlen, -EINVAL, "engine_kind: expected openssl, mb or auto, got '%s'",
+					    value);
+	} else if (!strcmp(name, "mb_budget_us")) {
+		if (vfcd_parse_u64(value, VFC_PF_MB_BUDGET_MAX_US, 0, &v) || v < 1)
+			return vfcd_set_err(x->err, x->errlen, -EINVAL, "mb_budget_us: expected 1..%d, got '%s'",
+					    VFC_PF_MB_BUDGET_MAX_US, value);
+		pf->mb_budget_us = (unsigned)v;
 	} else if (!strcmp(name, "burst")) {
 		if (vfcd_parse_u64(value, 64, 0, &v))
 			return vfcd_set_err(x->err, x->errlen, -EINVAL, "burst: bad value '%s'", value);

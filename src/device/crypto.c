@@ -194,6 +194,10 @@ static void session_destroy(struct vfc__session *s)
 	EVP_CIPHER_CTX_free(s->dec);
 	EVP_MD_CTX_free(s->md);
 	EVP_PKEY_CTX_free(s->pctx);
+	if (s->mb_keys) {
+		OPENSSL_cleanse(s->mb_keys, VFC__MB_KEYS_SIZE);
+		free(s->mb_keys);
+	}
 	if (s->key)
 		s->key->refs--;
 	free(s);

@@ -49,7 +49,15 @@ struct vfc__session {
 	bool hashing;          /* SHA256: a message is in progress */
 	EVP_PKEY_CTX *pctx;    /* OAEP */
 	uint32_t modulus_bytes;
+	/* The mb engine's state (mb.h); unused by the OpenSSL engine. */
+	void *mb_keys;         /* expanded AES schedules, VFC__MB_KEYS_SIZE bytes, on first use; wiped on free */
+	uint8_t mb_iv[VFC_AES_BLOCK]; /* where the session's CBC encryption chain ends */
+	bool mb_chain;         /* mb_iv is valid: VFC_REQ_F_CHAIN may continue it */
+	uint8_t mb_dec_iv[VFC_AES_BLOCK]; /* the same for decryption */
+	bool mb_dec_chain;
+	uint32_t mb_seq;       /* the last encryption dispatched: only its completion sets mb_iv */
 };
+#define VFC__MB_KEYS_SIZE 512 /* encryption and decryption schedules, 16-byte aligned */
 
 /* One VF's key and session tables. Changed on the control path only, under
  * the VF lock (which an engine holds while it serves the VF). */

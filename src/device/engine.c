@@ -7,24 +7,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/desc.h"
 #include "core/moder.h"
 #include "core/ring.h"
 #include "os/cpu.h"
+#include "device/mb.h"
 #include "device/pf_internal.h"
 
 /* Sleep used when an interrupt is overdue but its VF is locked by the control
  * path: poll again shortly instead of spinning. */
 #define VFC__RETRY_NS 20000ull
-
-/* Add n to a device counter and store the sum in its mirror in the region.
- * Single writer (the VF lock holder), relaxed: the mirror is informational. */
-static void ctr_add(_Atomic uint64_t *ctr, _Atomic uint64_t *mirror, uint64_t n)
-{
-	uint64_t x = atomic_fetch_add_explicit(ctr, n, memory_order_relaxed) + n;
-
-	atomic_store_explicit(mirror, x, memory_order_relaxed);
-}
 
 void vfc__engine_kick(struct vfc__engine *e)
 {
@@ -35,156 +26,28 @@ void vfc__engine_kick(struct vfc__engine *e)
 		return;
 }
 
-void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r)
-{
-	uint64_t one = 1;
-
-	/* EAGAIN (counter saturated) means the tenant has interrupts pending anyway. */
-	if (write(r->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return;
-	ctr_add(&vf->ctr.irqs, &r->hdr->counters.irqs, 1);
-}
-
-void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
-			 uint64_t deadline, uint64_t now)
-{
-	struct vfc_moder_action a = vfc_moder_apply(&vf->moder, v, deadline, now);
-
-	if (a.fire)
-		vfc__vf_irq(vf, r);
-	atomic_store_explicit(&vf->deadline_ns, a.deadline_ns, memory_order_relaxed);
-}
-
-/* The tenant corrupted its ring indices: stop serving the VF until RESET. [L] */
-static void vf_fail(struct vfc__pf_vf *vf, struct vfc__region *r)
-{
-	atomic_store_explicit(&vf->failed, true, memory_order_relaxed);
-	/* Release: the tenant that reads FAILED also sees the responses published before it. */
-	atomic_store_explicit(&r->hdr->state, VFC_VF_FAILED, memory_order_release);
-	atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
-	ctr_add(&vf->ctr.resets, &r->hdr->counters.resets, 1);
-	atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
-	/* One interrupt so that a tenant blocked on the eventfd wakes and sees the state. */
-	vfc__vf_irq(vf, r);
-}
-
 struct vfc__post {
 	struct vfc__pf_vf *vf;
 	struct vfc__region *r;
 };
 
-/* Completion of one item: write the response, publish it, count, moderate. [L] */
+/* Completion of one item of a burst (vfc__done_cb). [L] */
 static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
 {
 	struct vfc__post *p = arg;
-	struct vfc__pf_vf *vf = p->vf;
-	struct vfc__region *r = p->r;
-	struct vfc_region_hdr *hdr = r->hdr;
-	struct vfc_resp_desc *rd = &r->resp_ring[vfc_ring_slot(vf->resp_tail, vf->pf->cfg.ring_entries)];
-	enum vfc_moder_verdict v;
-	uint64_t dl = 0;
-	bool masked;
 
-	rd->cookie = it->d.cookie;
-	rd->status = it->status;
-	rd->out_len = it->out_len;
-	rd->dev_ns = it->dev_ns;
-	rd->rsvd = 0;
-	vf->resp_tail++;
-	/* Release: the slot's contents (and the dst bytes) before the index that publishes them. */
-	vfc_ring_publish(&hdr->resp_tail, vf->resp_tail);
-
-	ctr_add(&vf->ctr.ops, &hdr->counters.ops, 1);
-	if (it->status)
-		ctr_add(&vf->ctr.errors, &hdr->counters.errors, 1);
-	else
-		ctr_add(&vf->ctr.bytes, &hdr->counters.bytes, vfc_desc_bytes(&it->d));
-	ctr_add(&vf->ctr.dev_ns, &hdr->counters.dev_ns, it->dev_ns);
-
-	/* Dekker with the tenant (ring.h): our resp_tail store, fence, its irq_masked.
-	 * The tenant stores irq_masked = 0, fences and re-reads resp_tail, so
-	 * either we see it unmasked and interrupt, or it sees this response. */
-	vfc_ring_fence();
-	masked = atomic_load_explicit(&hdr->irq_masked, memory_order_relaxed) != 0;
-	v = vfc_moder_complete(&vf->moder, now, 1, masked, &dl);
-	vfc__vf_moder_apply(vf, r, v, dl, now);
+	vfc__vf_post(p->vf, p->r, it, now);
 }
 
 /* Take one burst from a VF and run it. Returns the number of requests served. [L] */
 static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
 {
-	const struct vfc_pf_config *cfg = &e->pf->cfg;
-	struct vfc_region_hdr *hdr = r->hdr;
-	uint32_t entries = cfg->ring_entries;
-	uint32_t head = atomic_load_explicit(&vf->req_head, memory_order_relaxed);
-	uint32_t tail, rhead, n, space, unconsumed;
 	struct vfc__post post = { vf, r };
+	unsigned n = vfc__vf_take(e, vf, r, e->items);
 
-	/* Acquire: the tenant's descriptor writes before its req_tail store are visible. */
-	tail = vfc_ring_load_peer(&hdr->req_tail);
-	/* Acquire: the tenant has finished reading the response slots it freed. */
-	rhead = vfc_ring_load_peer(&hdr->resp_head);
-	if (!vfc_ring_sane(head, tail, entries) || !vfc_ring_sane(rhead, vf->resp_tail, entries)) {
-		vf_fail(vf, r);
-		return 0;
-	}
-	n = vfc_ring_count(head, tail);
-	space = vfc_ring_free(rhead, vf->resp_tail, entries);
-	unconsumed = vfc_ring_count(rhead, vf->resp_tail);
-	if (n > space)
-		n = space;
-	if (n > cfg->burst)
-		n = cfg->burst;
-	if (!n)
-		return 0;
-
-	/* Copy the descriptors out first; only the private copies are looked at (no double fetch). */
-	for (uint32_t i = 0; i < n; i++)
-		memcpy(&e->items[i].d, &r->req_ring[vfc_ring_slot(head + i, entries)], sizeof(e->items[i].d));
-	head += n;
-	atomic_store_explicit(&vf->req_head, head, memory_order_relaxed);
-	/* Release: our reads of the slots happen before the tenant may reuse them. */
-	vfc_ring_publish(&hdr->req_head, head);
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct vfc__item *it = &e->items[i];
-		int st = vfc_desc_validate(&it->d, cfg->pool_size);
-
-		/* Policy: what the tenant has outstanding when this request is taken is the
-		 * responses it has not consumed plus the requests before this one in the
-		 * burst (their responses come first). Beyond the limit: -EBUSY, not run. */
-		if (!st && vf->policy.max_in_flight && unconsumed + i >= vf->policy.max_in_flight)
-			st = -EBUSY;
-		it->s = NULL;
-		if (!st && !(it->d.opcode == VFC_OP_NOP && it->d.session == 0)) {
-			it->s = vfc__session_lookup(&vf->crypto, it->d.session);
-			if (!it->s)
-				st = -ENOENT;
-			else if (!vfc_alg_allows(it->s->alg, it->d.opcode))
-				st = -EOPNOTSUPP;
-		}
-		it->status = st;
-		it->out_len = 0;
-		it->dev_ns = 0;
-	}
-	vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
+	if (n)
+		vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
 	return n;
-}
-
-/* Re-evaluate an owed interrupt whose deadline passed. [L] */
-static void vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
-{
-	uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed), ndl = 0;
-	enum vfc_moder_verdict v;
-	bool masked;
-
-	if (!dl || dl > now)
-		return;
-	/* The fence orders our earlier resp_tail stores before this read (see post_cb). */
-	vfc_ring_fence();
-	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
-	v = vfc_moder_check(&vf->moder, now, masked, &ndl);
-	vfc__vf_moder_apply(vf, r, v, ndl, now);
 }
 
 /* Fire the deferred interrupts that are due, on VFs nobody else holds. */
@@ -204,7 +67,7 @@ static void fire_due(struct vfc__engine *e)
 			continue;
 		if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
 		    !atomic_load_explicit(&vf->failed, memory_order_relaxed))
-			vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
+			vfc__vf_check_due(vf, atomic_load_explicit(&vf->reg, memory_order_acquire), now);
 		pthread_mutex_unlock(&vf->lock);
 	}
 }
@@ -301,14 +164,20 @@ void *vfc__engine_main(void *arg)
 	struct vfc_pf *pf = e->pf;
 	unsigned n = pf->cfg.n_vfs;
 	uint64_t spin_ns = (uint64_t)pf->cfg.spin_us * 1000u, idle_since = 0;
+	/* Without its state (out of memory) an mb engine computes as the reference does. */
+	bool mb = pf->cfg.engine_kind == VFC_PF_ENGINE_MB && vfc__mb_engine_init(e) == 0;
 
 	while (!atomic_load_explicit(&pf->stop, memory_order_acquire)) {
 		bool work = false;
 
 		/* Quiescent point: no region pointer is held across it (seq_cst: pairs
-		 * with the release path's pointer swap and qseq read). */
+		 * with the release path's pointer swap and qseq read). A region an mb
+		 * engine keeps between rounds belongs to a VF whose lock it holds, so
+		 * no release can swap it. */
 		atomic_fetch_add_explicit(&e->qseq, 1, memory_order_seq_cst);
-		for (unsigned k = 0; k < n; k++) {
+		if (mb)
+			work = vfc__mb_round(e);
+		for (unsigned k = 0; k < n && !mb; k++) {
 			struct vfc__pf_vf *vf = &pf->vfs[(e->idx + k) % n];
 
 			if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
@@ -327,7 +196,7 @@ void *vfc__engine_main(void *arg)
 					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
 					done = serve(e, vf, r);
-					vf_check_due(vf, r, vfc_now_ns());
+					vfc__vf_check_due(vf, r, vfc_now_ns());
 				}
 				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
 				pthread_mutex_unlock(&vf->lock);
@@ -358,5 +227,7 @@ void *vfc__engine_main(void *arg)
 			idle(e);
 		}
 	}
+	if (mb)
+		vfc__mb_engine_fini(e);
 	return NULL;
 }

@@ -35,6 +35,7 @@ void vfc_pf_config_init(struct vfc_pf_config *cfg)
 	cfg->pool_size = VFC_DEFAULT_POOL_SIZE;
 	cfg->burst = 32;
 	cfg->spin_us = VFC_DEFAULT_ENGINE_SPIN_US;
+	cfg->mb_budget_us = VFC_PF_MB_DEFAULT_BUDGET_US;
 }
 
 static int config_check(const struct vfc_pf_config *c)
@@ -48,7 +49,8 @@ static int config_check(const struct vfc_pf_config *c)
 		return -EINVAL;
 	if (c->burst < 1 || c->burst > VFC__BURST_MAX)
 		return -EINVAL;
-	if (c->spin_us > VFC_ENGINE_SPIN_MAX_US)
+	if (c->spin_us > VFC_ENGINE_SPIN_MAX_US || !vfc_pf_engine_kind_name(c->engine_kind) ||
+	    c->mb_budget_us > VFC_PF_MB_BUDGET_MAX_US)
 		return -EINVAL;
 	return 0;
 }
@@ -289,6 +291,7 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 	if (!pf)
 		return NULL;
 	pf->cfg = *cfg;
+	pf->cfg.engine_kind = vfc__engine_kind_resolve(cfg->engine_kind);
 	pthread_mutex_init(&pf->lock, NULL);
 	err = vfc__algs_init(&pf->algs);
 	if (err)

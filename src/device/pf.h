@@ -3,6 +3,7 @@
 #ifndef VFC_DEVICE_PF_H
 #define VFC_DEVICE_PF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -11,6 +12,14 @@
 #include "vfcrypt/abi.h"
 
 struct vfc_pf;
+
+/* The engines' backend (values match enum vfc_engine_kind of vfc.h). */
+enum vfc_pf_engine_kind {
+	VFC_PF_ENGINE_OPENSSL = 0, /* one request at a time with OpenSSL: the reference */
+	VFC_PF_ENGINE_MB = 1,      /* intel-ipsec-mb lanes for AES-128-CBC encryption and whole SHA-256 */
+	VFC_PF_ENGINE_AUTO = 2,    /* resolved at creation: mb if built in and the CPU can, else openssl */
+};
+#define VFC_PF_MB_BUDGET_MAX_US 10000
 
 struct vfc_pf_config {
 	unsigned n_vfs;        /* 1..VFC_MAX_VFS (default 4) */
@@ -23,7 +32,12 @@ struct vfc_pf_config {
 	 * a doorbell then finds it awake, as a hardware engine always is. */
 	unsigned spin_us;
 	unsigned weights[VFC_MAX_VFS]; /* WRR weight per VF, 0 = 1: bursts per round */
+	enum vfc_pf_engine_kind engine_kind; /* default VFC_PF_ENGINE_OPENSSL */
+	/* mb: the oldest job may wait this long in a partly filled batch while
+	 * requests keep coming, 0..VFC_PF_MB_BUDGET_MAX_US (default VFC_PF_MB_DEFAULT_BUDGET_US). */
+	unsigned mb_budget_us;
 };
+#define VFC_PF_MB_DEFAULT_BUDGET_US 50
 
 /* What a tenant needs to map and drive a VF. The fds stay owned by the PF. */
 struct vfc_vf_fds {
@@ -41,6 +55,14 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg);
 void vfc_pf_free(struct vfc_pf *pf);
 
 unsigned vfc_pf_n_vfs(const struct vfc_pf *pf);
+/* The kind the engines run (AUTO resolved at creation). */
+enum vfc_pf_engine_kind vfc_pf_engine_kind(const struct vfc_pf *pf);
+/* Can this build and CPU run VFC_PF_ENGINE_MB? */
+bool vfc_pf_mb_available(void);
+/* "openssl", "mb", "auto"; NULL for another value. */
+const char *vfc_pf_engine_kind_name(enum vfc_pf_engine_kind k);
+/* Parse one of those names: 0 or -EINVAL. */
+int vfc_pf_engine_kind_parse(const char *s, enum vfc_pf_engine_kind *out);
 
 /* Claim a free VF for a tenant (*vf_id = UINT32_MAX: any free one; else that
  * one). -EBUSY if taken / none free, -EINVAL if out of range. */

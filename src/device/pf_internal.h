@@ -84,6 +84,7 @@ struct vfc__engine {
 	 * region pointer (release: store; waiter: acquire). */
 	_Atomic uint64_t qseq;
 	struct vfc__item items[VFC__BURST_MAX];
+	struct vfc__mb *mb; /* the mb kind's state (mb_engine.c), owned by the engine thread */
 };
 
 struct vfc_pf {
@@ -95,11 +96,23 @@ struct vfc_pf {
 	struct vfc__engine *engines;
 };
 
+/* kind.c: AUTO becomes MB or OPENSSL; MB stays MB only where it can run. */
+enum vfc_pf_engine_kind vfc__engine_kind_resolve(enum vfc_pf_engine_kind k);
+
 /* engine.c */
 void vfc__engine_kick(struct vfc__engine *e);
 void *vfc__engine_main(void *arg);
 /* Deliver an interrupt to a VF ([L]). */
 void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r);
+/* Take one burst (at most cfg.burst) from a VF's ring into items: copied,
+ * validated, sessions looked up; a failed item has its status set. Returns
+ * the count (0 also when the rings were corrupt: the VF is failed). [L] */
+unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r,
+		      struct vfc__item *items);
+/* Post one completion: response, counters, moderation. In ring order. [L] */
+void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
+/* Re-evaluate an owed interrupt whose deadline passed. [L] */
+void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Apply a moderation verdict: fire now or remember the deadline ([L]). */
 void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
 			 uint64_t deadline, uint64_t now);

@@ -19,6 +19,7 @@ void vfc_vf_opts_init(struct vfc_vf_opts *o)
 	o->ring_entries = VFC_DEFAULT_RING_ENTRIES;
 	o->pool_size = VFC_DEFAULT_POOL_SIZE;
 	o->engine_spin_us = VFC_DEFAULT_ENGINE_SPIN_US;
+	o->engine_kind = VFC_ENGINE_OPENSSL;
 	o->irq_mode = VFC_IRQ_INTERRUPT;
 	o->spin_us = VFC_DEFAULT_SPIN_US;
 	o->vf_id = -1;
@@ -72,6 +73,8 @@ static void transport_cfg(const struct vfc_vf_opts *o, struct vfc_transport_cfg 
 	c->ring_entries = o->ring_entries;
 	c->pool_size = o->pool_size;
 	c->engine_spin_us = o->engine_spin_us;
+	c->engine_kind = (unsigned)o->engine_kind;
+	c->mb_budget_us = o->mb_budget_us;
 	c->vf_id = o->vf_id >= 0 ? (uint32_t)o->vf_id : VFC_TRANSPORT_ANY_VF;
 }
 

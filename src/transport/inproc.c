@@ -115,6 +115,10 @@ static struct vfc_pf *inproc_get_pf(const struct vfc_transport_cfg *want)
 	if (want->pool_size)
 		cfg.pool_size = want->pool_size;
 	cfg.spin_us = want->engine_spin_us;
+	/* enum vfc_engine_kind and enum vfc_pf_engine_kind share their values. */
+	cfg.engine_kind = (enum vfc_pf_engine_kind)want->engine_kind;
+	if (want->mb_budget_us)
+		cfg.mb_budget_us = want->mb_budget_us;
 	pf = vfc_pf_create(&cfg);
 	if (!pf) {
 		err = errno ? errno : ENOMEM;

@@ -23,6 +23,8 @@ struct vfc_transport_cfg {
 	unsigned ring_entries;
 	uint64_t pool_size;
 	unsigned engine_spin_us; /* idle engines poll this long before sleeping (the creator's counts) */
+	unsigned engine_kind;    /* enum vfc_engine_kind (vfc.h), 0 = openssl (the creator's counts) */
+	unsigned mb_budget_us;   /* mb flush budget, 0 = the device's default (the creator's counts) */
 	/* The VF to claim, or VFC_TRANSPORT_ANY_VF: any free one (the daemon
 	 * gives the one its policy names for this tenant first). */
 	uint32_t vf_id;

@@ -26,6 +26,9 @@ struct vfc_pf *pfh_pf(unsigned n_vfs, unsigned n_engines)
 	cfg.ring_entries = 64;
 	cfg.pool_size = 2u << 20;
 	cfg.burst = 16;
+	/* The same tests on another engine kind: VFC_TEST_ENGINE_KIND=mb (CTest's *_mb copies). */
+	if (getenv("VFC_TEST_ENGINE_KIND"))
+		assert_int_equal(vfc_pf_engine_kind_parse(getenv("VFC_TEST_ENGINE_KIND"), &cfg.engine_kind), 0);
 	pf = vfc_pf_create(&cfg);
 	assert_non_null(pf);
 	return pf;

@@ -37,6 +37,10 @@ static const char bench_help[] =
 	"  --cap HZ            shorthand for --ctl static:HZ (0: none)\n"
 	"  --sweep-caps LIST   one static column per cap of LIST (0 = no cap)\n"
 	"\n"
+	"Device:\n"
+	"  --engine-kind LIST  openssl, mb, auto: every column once per kind (\"none/mb\"),\n"
+	"                      each on an embedded device of that kind; --league: once per kind\n"
+	"\n"
 	"Output:\n"
 	"  --raw               also run raw single-thread OpenSSL in this process; every\n"
 	"                      table then shows the ratio to it\n"
@@ -344,6 +348,57 @@ static int opt_timeline(struct args *s, const char *opt, const char *v)
 	return 0;
 }
 
+/* --engine-kind openssl,mb,auto: a device column (and a league) per kind. */
+static int opt_kinds(struct args *s, const char *opt, const char *v)
+{
+	struct bench_cfg *cfg = s->cfg;
+	char buf[64], *save = NULL;
+
+	(void)opt;
+	if (strlen(v) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, v);
+	cfg->n_kinds = 0;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum vfc_engine_kind k;
+
+		if (!strcmp(t, "openssl"))
+			k = VFC_ENGINE_OPENSSL;
+		else if (!strcmp(t, "mb"))
+			k = VFC_ENGINE_MB;
+		else if (!strcmp(t, "auto"))
+			k = VFC_ENGINE_AUTO;
+		else
+			goto bad;
+		if (cfg->n_kinds == sizeof(cfg->kinds) / sizeof(cfg->kinds[0]))
+			goto bad;
+		cfg->kinds[cfg->n_kinds++] = k;
+	}
+	if (cfg->n_kinds)
+		return 0;
+bad:
+	fprintf(stderr, "vfc bench: --engine-kind: expected a list of openssl, mb, auto, got '%s'\n", v);
+	return -EINVAL;
+}
+
+/* The column names "ctl/kind" of --engine-kind. 0 or -ENOMEM. */
+static int make_labels(struct bench_cfg *cfg)
+{
+	for (unsigned k = 0; k < cfg->n_kinds; k++) {
+		for (unsigned c = 0; c < cfg->n_ctls; c++) {
+			const char *kn = bench_kind_name(cfg->kinds[k]);
+			size_t n = strlen(cfg->ctls[c]) + strlen(kn) + 2;
+			char *l = malloc(n);
+
+			if (!l)
+				return -ENOMEM;
+			snprintf(l, n, "%s/%s", cfg->ctls[c], kn);
+			cfg->labels[k * cfg->n_ctls + c] = l;
+		}
+	}
+	return 0;
+}
+
 static int opt_steps(struct args *s, const char *opt, const char *v)
 {
 	(void)opt;
@@ -372,6 +427,7 @@ static const struct valued_opt {
 	{ "--csv", opt_csv },
 	{ "--timeline", opt_timeline },
 	{ "--steps", opt_steps },
+	{ "--engine-kind", opt_kinds },
 };
 /* clang-format on */
 
@@ -421,8 +477,9 @@ static int parse_arg(struct args *s, int argc, char **argv, int *i, struct vfc_g
 	char opt[64];
 	int *flag;
 
-	/* --vfs means tenants here (each on its own VF): not the global option. */
-	if (strcmp(a, "--vfs") && strncmp(a, "--vfs=", 6)) {
+	/* --vfs means tenants here (each on its own VF), --engine-kind takes a list: not the global options. */
+	if (strcmp(a, "--vfs") && strncmp(a, "--vfs=", 6) && strcmp(a, "--engine-kind") &&
+	    strncmp(a, "--engine-kind=", 14)) {
 		int grc = vfc_global_opt("bench", argc, argv, i, g);
 
 		if (grc != 0)
@@ -574,5 +631,11 @@ int bench_parse_args(int argc, char **argv, struct vfc_global_opts *g, struct be
 		rc = VFC_EXIT_FAIL;
 	if (rc < 0 && cfg->n_steps)
 		rc = steps_args(&s);
+	if (rc < 0 && cfg->n_kinds && cfg->n_steps) {
+		fprintf(stderr, "vfc bench: --engine-kind does not apply to --steps (use the device option)\n");
+		rc = VFC_EXIT_USAGE;
+	}
+	if (rc < 0 && make_labels(cfg) < 0)
+		rc = VFC_EXIT_FAIL;
 	return rc < 0 ? check_aes_sizes(cfg) : rc;
 }

@@ -76,6 +76,11 @@ struct bench_cfg {
 	/* --steps: workloads run one after the other on one VF, its controller kept */
 	uint32_t step_size[BENCH_MAX_LIST];
 	unsigned step_depth[BENCH_MAX_LIST], n_steps;
+	/* --engine-kind LIST: the grid's device columns once per kind (each on a device of that
+	 * kind), the league once per kind; 0 kinds: the device as the device options say */
+	enum vfc_engine_kind kinds[3];
+	unsigned n_kinds;
+	char *labels[BENCH_MAX_LIST * 3]; /* "ctl/kind" per column when n_kinds > 0 (malloc'ed) */
 };
 
 /* Parse the command line into cfg (defaults filled in, the league's and
@@ -122,6 +127,8 @@ struct bench_point {
 	double warmup; /* seconds before measuring; 0: --warmup */
 	double secs; /* the measuring window as it was */
 	const char *ctl; /* "raw" for raw OpenSSL */
+	const char *label; /* the column's name if not ctl ("none/mb": --engine-kind) */
+	int kind; /* --engine-kind: the engine kind of the device it ran on; -1: as opened */
 	double mbps, ops_per_s, irq_hz, cpu_pct, lat_p50_us, lat_p99_us, spread_pct;
 	double task_mbps_min, task_mbps_max; /* per task, tasks > 1 */
 	uint32_t cap_hz;
@@ -163,11 +170,22 @@ int bench_raw_point(const struct bench_cfg *cfg, unsigned algo, uint32_t size, s
 
 struct bench_ctx {
 	struct bench_cfg *cfg;
+	struct vfc_global_opts *g;
 	struct bench_worker *ws;
+	unsigned n_ws;
+	int kind; /* the engine kind of the open device, -1: as the options say */
 	FILE *timeline;
 	pthread_mutex_t timeline_lock;
 	unsigned done, total; /* progress */
 };
+
+/* Close every worker's VF (the embedded device goes with the last) and open them again on a
+ * device of engine kind k (kinds.c). 0 or -1 after a message. */
+int bench_reopen(struct bench_ctx *x, enum vfc_engine_kind k);
+/* "openssl", "mb", "auto". */
+const char *bench_kind_name(enum vfc_engine_kind k);
+/* --league --engine-kind: the league once per kind, then the JSON / CSV of all points (kinds.c). */
+int bench_run_leagues(struct bench_ctx *x, struct vfc_out *csv_out);
 
 /* Each run returns 0 or a negative errno, and its points in *out (malloc'ed, *n_out of them; set
  * whenever they were allocated, also after a failure: the caller frees them). */

@@ -40,8 +40,11 @@ static int run_points(struct bench_ctx *x, struct bench_point *pts, size_t n, in
 			struct bench_point *res = &runs[i * R + r];
 
 			*res = pts[i];
-			bench_progress(x, pts[i].algo, pts[i].size, pts[i].raw ? NULL : pts[i].ctl);
-			if (pts[i].raw)
+			bench_progress(x, pts[i].algo, pts[i].size,
+				       pts[i].raw ? NULL : pts[i].label ? pts[i].label : pts[i].ctl);
+			if (!pts[i].raw && pts[i].kind >= 0 && bench_reopen(x, (enum vfc_engine_kind)pts[i].kind) < 0)
+				rc = -EIO;
+			else if (pts[i].raw)
 				rc = bench_raw_point(cfg, pts[i].algo, pts[i].size, res);
 			else
 				rc = bench_device_point(x->ws, cfg, pts[i].algo, pts[i].size, pts[i].ctl,
@@ -60,7 +63,8 @@ static int run_points(struct bench_ctx *x, struct bench_point *pts, size_t n, in
 int bench_run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 {
 	struct bench_cfg *cfg = x->cfg;
-	unsigned cols = cfg->n_ctls + (cfg->raw ? 1 : 0);
+	unsigned kinds = cfg->n_kinds ? cfg->n_kinds : 1, dev_cols = cfg->n_ctls * kinds;
+	unsigned cols = dev_cols + (cfg->raw ? 1 : 0);
 	size_t n = (size_t)cfg->n_algos * cfg->n_sizes * cols, i = 0;
 	struct bench_point *pts = calloc(n, sizeof(*pts));
 	int rc;
@@ -72,9 +76,11 @@ int bench_run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 			for (unsigned c = 0; c < cols; c++, i++) {
 				pts[i].algo = cfg->algo[a];
 				pts[i].size = cfg->sizes[s];
-				pts[i].raw = c == cfg->n_ctls;
+				pts[i].raw = c == dev_cols;
 				pts[i].depth = cfg->depth;
-				pts[i].ctl = pts[i].raw ? "raw" : cfg->ctls[c];
+				pts[i].ctl = pts[i].raw ? "raw" : cfg->ctls[c % cfg->n_ctls];
+				pts[i].kind = pts[i].raw || !cfg->n_kinds ? -1 : (int)cfg->kinds[c / cfg->n_ctls];
+				pts[i].label = pts[i].raw || !cfg->n_kinds ? NULL : cfg->labels[c];
 			}
 	x->total = (unsigned)n * cfg->repeat;
 	rc = run_points(x, pts, n, 1);

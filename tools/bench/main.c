@@ -94,6 +94,8 @@ static int run_and_report(struct bench_ctx *x, struct vfc_out *csv_out)
 	size_t n_pts = 0;
 	int rc;
 
+	if (cfg->league && cfg->n_kinds)
+		return bench_run_leagues(x, csv_out);
 	rc = cfg->league  ? bench_run_league(x, &pts, &n_pts) :
 	     cfg->n_steps ? bench_run_steps(x, &pts, &n_pts) :
 			    bench_run_grid(x, &pts, &n_pts);
@@ -113,7 +115,7 @@ static int run_and_report(struct bench_ctx *x, struct vfc_out *csv_out)
  * the workers, the timeline and the keys; the run. Returns the exit status. */
 static int bench(struct bench_cfg *cfg, struct vfc_global_opts *g)
 {
-	struct bench_ctx x = { .cfg = cfg };
+	struct bench_ctx x = { .cfg = cfg, .g = g, .kind = -1 };
 	struct vfc_out csv_out = { 0 };
 	unsigned opened = 0, n_workers = cfg->league ? bench_league_points(cfg) :
 						       cfg->vfs; /* the league: a VF per point of a cell */
@@ -138,6 +140,10 @@ static int bench(struct bench_cfg *cfg, struct vfc_global_opts *g)
 		fprintf(stderr, "vfc bench: out of memory\n");
 		goto out;
 	}
+	x.n_ws = n_workers;
+	if (cfg->n_kinds)
+		g->vf.engine_kind = cfg->kinds[0];
+	x.kind = cfg->n_kinds ? (int)cfg->kinds[0] : -1;
 	pthread_mutex_init(&x.timeline_lock, NULL);
 	if ((cfg->timeline && open_timeline(&x) < 0) || open_workers(&x, n_workers, g, &opened) < 0 ||
 	    make_keys(cfg) < 0)
@@ -162,5 +168,7 @@ int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g)
 		status = bench(&cfg, g);
 	for (unsigned c = 0; c < cfg.n_ctls; c++)
 		free(cfg.ctls[c]);
+	for (unsigned c = 0; c < cfg.n_ctls * cfg.n_kinds; c++)
+		free(cfg.labels[c]);
 	return status;
 }

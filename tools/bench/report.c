@@ -31,9 +31,9 @@ void bench_print_point_line(const struct bench_point *p)
 	if (p->raw)
 		printf("raw OpenSSL\n");
 	else if (p->cap_hz)
-		printf("%.0f irq/s, cap %u Hz (%s)\n", p->irq_hz, p->cap_hz, p->ctl);
+		printf("%.0f irq/s, cap %u Hz (%s)\n", p->irq_hz, p->cap_hz, p->label ? p->label : p->ctl);
 	else
-		printf("%.0f irq/s, no cap (%s)\n", p->irq_hz, p->ctl);
+		printf("%.0f irq/s, no cap (%s)\n", p->irq_hz, p->label ? p->label : p->ctl);
 	fflush(stdout);
 }
 
@@ -50,7 +50,7 @@ void bench_print_table(const struct bench_cfg *cfg, const struct bench_point *pt
 		const struct bench_point *p = &pts[i];
 
 		printf("%-15s %7u %-16.16s %8u %10.1f %10.1f %6.1f%% %9.0f %8.1f %8.1f",
-		       bench_algos[p->algo].name, p->size, p->raw ? "raw-openssl" : p->ctl, p->cap_hz,
+		       bench_algos[p->algo].name, p->size, p->raw ? "raw-openssl" : p->label ? p->label : p->ctl, p->cap_hz,
 		       p->mbps, p->ops_per_s, p->spread_pct, p->irq_hz, p->lat_p50_us, p->lat_p99_us);
 		if (tasks)
 			printf(" %5.0f-%-5.0f", p->raw ? 0 : p->task_mbps_min, p->raw ? 0 : p->task_mbps_max);
@@ -77,7 +77,7 @@ int bench_write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct
 			"%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f,"
 			"%.4f,%.4f\n",
 			bench_algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
-			p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->ctl, p->secs, p->mbps, p->ops_per_s,
+			p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->label ? p->label : p->ctl, p->secs, p->mbps, p->ops_per_s,
 			p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
 			p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle,
 			p->ratio_oracle_cv, p->ratio_ci_lo, p->ratio_ci_hi);
@@ -100,7 +100,7 @@ static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point 
 		"s:f, s:f, s:f}",
 		"algo", bench_algos[p->algo].name, "block_bytes", (json_int_t)p->size, "depth",
 		(json_int_t)(p->raw ? 0 : p->depth), "tasks", (json_int_t)(p->raw ? 1 : cfg->tasks), "vfs",
-		(json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->ctl, "seconds", p->secs,
+		(json_int_t)(p->raw ? 0 : cfg->vfs), "ctl", p->raw ? "raw" : p->label ? p->label : p->ctl, "seconds", p->secs,
 		"mbps", p->mbps, "ops_per_s", p->ops_per_s, "irq_hz", p->irq_hz, "cap_hz",
 		(json_int_t)p->cap_hz, "tenant_cpu_pct", p->cpu_pct, "lat_p50_us", p->lat_p50_us,
 		"lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,

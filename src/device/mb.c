@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: MIT */
+/* mb.c - the job-API side of the multi-buffer engine: managers per job class, key schedules, submit and flush. */
+#include "device/mb.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef VFC_HAVE_IPSEC_MB
+#include <intel-ipsec-mb.h>
+
+struct mgrs {
+	IMB_MGR *m[VFC__MB_NCLASS];
+	unsigned in_lanes[VFC__MB_NCLASS];
+};
+
+bool vfc__mb_cpu_ok(void)
+{
+	return (imb_get_feature_flags() & IMB_FEATURE_AESNI) != 0;
+}
+
+static IMB_MGR *mgr_new(void)
+{
+	IMB_MGR *m = alloc_mb_mgr(0);
+	IMB_ARCH arch;
+
+	if (!m)
+		return NULL;
+	init_mb_mgr_auto(m, &arch);
+	if (imb_get_errno(m) || arch == IMB_ARCH_NONE || arch == IMB_ARCH_NOAESNI) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	return m;
+}
+
+void *vfc__mb_mgrs_new(void)
+{
+	struct mgrs *g;
+
+	if (!vfc__mb_cpu_ok())
+		return NULL;
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	for (unsigned c = 0; c < VFC__MB_NCLASS; c++) {
+		g->m[c] = mgr_new();
+		if (!g->m[c]) {
+			vfc__mb_mgrs_free(g);
+			return NULL;
+		}
+	}
+	return g;
+}
+
+void vfc__mb_mgrs_free(void *mgrs)
+{
+	struct mgrs *g = mgrs;
+
+	if (!g)
+		return;
+	for (unsigned c = 0; c < VFC__MB_NCLASS; c++)
+		if (g->m[c])
+			free_mb_mgr(g->m[c]);
+	free(g);
+}
+
+int vfc__mb_session_keys(void *mgrs, struct vfc__session *s)
+{
+	struct mgrs *g = mgrs;
+	uint8_t *k;
+
+	if (s->mb_keys)
+		return 0;
+	k = aligned_alloc(64, VFC__MB_KEYS_SIZE);
+	if (!k)
+		return -ENOMEM;
+	IMB_AES_KEYEXP_128(g->m[VFC__MB_CBC], s->key->aes, k, k + VFC__MB_KEYS_SIZE / 2);
+	s->mb_keys = k;
+	return 0;
+}
+
+static void hand_back(struct mgrs *g, enum vfc__mb_class c, IMB_JOB *job, vfc__mb_done_fn done, void *arg)
+{
+	g->in_lanes[c]--;
+	done(arg, job->user_data, job->status == IMB_STATUS_COMPLETED ? 0 : -EIO);
+}
+
+static void fill_cbc(IMB_JOB *job, const struct vfc__mb_job *j)
+{
+	job->cipher_mode = IMB_CIPHER_CBC;
+	job->cipher_direction = IMB_DIR_ENCRYPT;
+	job->chain_order = IMB_ORDER_CIPHER_HASH;
+	job->hash_alg = IMB_AUTH_NULL;
+	job->key_len_in_bytes = IMB_KEY_128_BYTES;
+	job->enc_keys = j->keys;
+	job->dec_keys = (const uint8_t *)j->keys + VFC__MB_KEYS_SIZE / 2;
+	job->iv = j->iv;
+	job->iv_len_in_bytes = VFC_AES_BLOCK;
+	job->src = j->src;
+	job->dst = j->dst;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = j->len;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = 0;
+	job->auth_tag_output = NULL;
+	job->auth_tag_output_len_in_bytes = 0;
+}
+
+static void fill_sha(IMB_JOB *job, const struct vfc__mb_job *j)
+{
+	job->cipher_mode = IMB_CIPHER_NULL;
+	job->cipher_direction = IMB_DIR_ENCRYPT;
+	job->chain_order = IMB_ORDER_HASH_CIPHER;
+	job->hash_alg = IMB_AUTH_SHA_256;
+	job->key_len_in_bytes = 0;
+	job->src = j->src;
+	job->dst = NULL;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = 0;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = j->len;
+	job->auth_tag_output = j->dst;
+	job->auth_tag_output_len_in_bytes = VFC_SHA256_LEN;
+}
+
+void vfc__mb_submit(void *mgrs, const struct vfc__mb_job *j, vfc__mb_done_fn done, void *arg)
+{
+	struct mgrs *g = mgrs;
+	IMB_MGR *m = g->m[j->cls];
+	IMB_JOB *job;
+
+	job = IMB_GET_NEXT_JOB(m);
+	if (j->cls == VFC__MB_CBC)
+		fill_cbc(job, j);
+	else
+		fill_sha(job, j);
+	job->user_data = j->tag;
+	g->in_lanes[j->cls]++;
+	job = IMB_SUBMIT_JOB(m);
+	/* Completed jobs come back in submission order; pick up all that are ready. */
+	while (job) {
+		hand_back(g, j->cls, job, done, arg);
+		job = IMB_GET_COMPLETED_JOB(m);
+	}
+}
+
+int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK], const uint8_t *src,
+			uint8_t *dst, uint32_t len)
+{
+	IMB_MGR *m = ((struct mgrs *)mgrs)->m[VFC__MB_DEC];
+	uint8_t cur[VFC_AES_BLOCK];
+
+	while (len) {
+		uint32_t n = len < VFC__MB_PIECE ? len : VFC__MB_PIECE;
+		struct vfc__mb_job j = { .cls = VFC__MB_DEC, .src = src, .dst = dst, .len = n, .iv = cur, .keys = keys };
+		IMB_JOB *job = IMB_GET_NEXT_JOB(m);
+
+		memcpy(cur, iv, VFC_AES_BLOCK);
+		/* The next IV before an in-place pass overwrites it. */
+		memcpy(iv, src + n - VFC_AES_BLOCK, VFC_AES_BLOCK);
+		fill_cbc(job, &j);
+		job->cipher_direction = IMB_DIR_DECRYPT;
+		job->chain_order = IMB_ORDER_HASH_CIPHER;
+		job = IMB_SUBMIT_JOB(m);
+		if (!job)
+			job = IMB_FLUSH_JOB(m);
+		if (!job || job->status != IMB_STATUS_COMPLETED)
+			return -EIO;
+		src += n;
+		dst += n;
+		len -= n;
+	}
+	return 0;
+}
+
+void vfc__mb_flush(void *mgrs, enum vfc__mb_class cls, vfc__mb_done_fn done, void *arg)
+{
+	struct mgrs *g = mgrs;
+	IMB_JOB *job;
+
+	while (g->in_lanes[cls] && (job = IMB_FLUSH_JOB(g->m[cls])) != NULL) {
+		hand_back(g, cls, job, done, arg);
+		while ((job = IMB_GET_COMPLETED_JOB(g->m[cls])) != NULL)
+			hand_back(g, cls, job, done, arg);
+	}
+}
+
+unsigned vfc__mb_in_lanes(const void *mgrs, enum vfc__mb_class cls)
+{
+	const struct mgrs *g = mgrs;
+
+	return g->in_lanes[cls];
+}
+
+#else /* !VFC_HAVE_IPSEC_MB: the kind exists, the engine never runs it */
+
+bool vfc__mb_cpu_ok(void)
+{
+	return false;
+}
+
+void *vfc__mb_mgrs_new(void)
+{
+	return NULL;
+}
+
+void vfc__mb_mgrs_free(void *mgrs)
+{
+	(void)mgrs;
+}
+
+int vfc__mb_session_keys(void *mgrs, struct vfc__session *s)
+{
+	(void)mgrs;
+	(void)s;
+	return -ENOSYS;
+}
+
+void vfc__mb_submit(void *mgrs, const struct vfc__mb_job *j, vfc__mb_done_fn done, void *arg)
+{
+	(void)mgrs;
+	done(arg, j->tag, -ENOSYS);
+}
+
+void vfc__mb_flush(void *mgrs, enum vfc__mb_class cls, vfc__mb_done_fn done, void *arg)
+{
+	(void)mgrs;
+	(void)cls;
+	(void)done;
+	(void)arg;
+}
+
+int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK], const uint8_t *src,
+			uint8_t *dst, uint32_t len)
+{
+	(void)mgrs;
+	(void)keys;
+	(void)iv;
+	(void)src;
+	(void)dst;
+	(void)len;
+	return -ENOSYS;
+}
+
+unsigned vfc__mb_in_lanes(const void *mgrs, enum vfc__mb_class cls)
+{
+	(void)mgrs;
+	(void)cls;
+	return 0;
+}
+
+#endif

@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: MIT */
+/* mb_engine.c - the multi-buffer engine round: bursts from every ring into shared lanes, the flush policy, in-order completion per VF. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "core/desc.h"
+#include "device/mb.h"
+#include "device/pf_internal.h"
+
+/* Fewer independent jobs of a class than this, with nothing more coming, run
+ * on OpenSSL: a flush runs the whole lane kernel even for one lane. Per class
+ * (VFC__MB_CBC, VFC__MB_SHA): the break-even points measured in docs/mb.md. */
+static const unsigned min_jobs[VFC__MB_NCLASS] = { 2, 6 };
+#define MB_CHUNK (1u << 30) /* EVP lengths are int */
+
+enum mb_state {
+	MB_WAIT = 0, /* taken, not dispatched (behind a request it depends on) */
+	MB_READY,    /* a piece waits for submission */
+	MB_LANE,     /* a piece is in the lanes */
+	MB_DONE,     /* complete: status, out_len, dev_ns set */
+};
+
+/* The multi-buffer side of one taken request. */
+struct mb_ext {
+	enum mb_state st;
+	enum vfc__mb_class cls;
+	uint32_t done;     /* CBC bytes completed */
+	uint32_t seq;      /* the session's encryption number (chain ownership) */
+	uint16_t vfi, idx; /* where it lives: m->vfs[vfi].items[idx] */
+	uint8_t iv[VFC_AES_BLOCK]; /* IV of the next piece */
+	uint64_t t0;
+};
+
+/* A VF this engine holds (its lock) until every request it took is posted. */
+struct mb_vf {
+	struct vfc__pf_vf *vf;
+	struct vfc__region *r;
+	bool held;
+	unsigned n, next, posted; /* taken; first not dispatched; first not posted */
+	struct vfc__item items[VFC__BURST_MAX];
+	struct mb_ext ext[VFC__BURST_MAX];
+};
+
+struct vfc__mb {
+	struct vfc__engine *e;
+	void *mgrs;
+	struct mb_vf *vfs;     /* one per VF */
+	struct mb_ext **ready; /* pieces to submit, a FIFO: a request is in it at most once */
+	unsigned cap, head, tail, n_held;
+	unsigned n_ready[VFC__MB_NCLASS];
+	uint64_t budget_ns;
+	uint64_t lanes_since;  /* when the lanes last became non-empty (an upper bound on the oldest job's age) */
+	uint64_t last_ns;      /* the last completion: dev_ns is the engine time since */
+	/* The clock as last read: once per round, per submission pass and per flush
+	 * (a clock read per request cost more than a tenth of the engine here). */
+	uint64_t now;
+};
+
+int vfc__mb_engine_init(struct vfc__engine *e)
+{
+	struct vfc__mb *m = calloc(1, sizeof(*m));
+	unsigned n = e->pf->cfg.n_vfs;
+
+	if (!m)
+		return -ENOMEM;
+	m->e = e;
+	m->mgrs = vfc__mb_mgrs_new();
+	m->vfs = calloc(n, sizeof(*m->vfs));
+	m->cap = n * VFC__BURST_MAX;
+	m->ready = calloc(m->cap, sizeof(*m->ready));
+	if (!m->mgrs || !m->vfs || !m->ready) {
+		vfc__mb_mgrs_free(m->mgrs);
+		free(m->vfs);
+		free(m->ready);
+		free(m);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++)
+		m->vfs[i].vf = &e->pf->vfs[i];
+	m->budget_ns = (uint64_t)e->pf->cfg.mb_budget_us * 1000u;
+	e->mb = m;
+	return 0;
+}
+
+/* ---- completion ---- */
+
+static void item_done(struct vfc__mb *m, struct mb_ext *x, struct vfc__item *it, int status, uint64_t now)
+{
+	uint64_t from = x->t0 > m->last_ns ? x->t0 : m->last_ns;
+
+	x->st = MB_DONE;
+	it->status = status;
+	if (status)
+		it->out_len = 0;
+	it->dev_ns = now > from ? now - from : 0;
+	m->last_ns = now;
+}
+
+static void ready_push(struct vfc__mb *m, struct mb_ext *x)
+{
+	x->st = MB_READY;
+	m->ready[m->tail++ % m->cap] = x;
+	m->n_ready[x->cls]++;
+}
+
+/* A CBC request is complete (status 0: all of it written). */
+static void cbc_finish(struct vfc__mb *m, struct mb_ext *x, int status, uint64_t now)
+{
+	struct mb_vf *mv = &m->vfs[x->vfi];
+	struct vfc__item *it = &mv->items[x->idx];
+	struct vfc__session *s = it->s;
+	const uint8_t *last = mv->r->pool + it->d.dst_off + it->d.src_len - VFC_AES_BLOCK;
+
+	if (!status)
+		it->out_len = it->d.src_len;
+	/* Only the session's last encryption dispatched says where the chain ends. */
+	if (x->seq == s->mb_seq) {
+		s->mb_chain = status == 0;
+		if (!status)
+			memcpy(s->mb_iv, last, VFC_AES_BLOCK);
+	}
+	item_done(m, x, it, status, now);
+}
+
+static uint32_t piece_len(const struct vfc__item *it, const struct mb_ext *x)
+{
+	uint32_t left = it->d.src_len - x->done;
+
+	return left < VFC__MB_PIECE ? left : VFC__MB_PIECE;
+}
+
+/* A piece came back from the lanes (vfc__mb_done_fn). */
+static void job_done(void *arg, void *tag, int status)
+{
+	struct vfc__mb *m = arg;
+	struct mb_ext *x = tag;
+	struct mb_vf *mv = &m->vfs[x->vfi];
+	struct vfc__item *it = &mv->items[x->idx];
+	uint64_t now = m->now;
+
+	if (x->cls == VFC__MB_SHA) {
+		if (!status)
+			it->out_len = VFC_SHA256_LEN;
+		item_done(m, x, it, status, now);
+		return;
+	}
+	if (!status) {
+		x->done += piece_len(it, x);
+		if (x->done < it->d.src_len) {
+			/* The stream goes on: the next piece starts from the last ciphertext block. */
+			memcpy(x->iv, mv->r->pool + it->d.dst_off + x->done - VFC_AES_BLOCK, VFC_AES_BLOCK);
+			ready_push(m, x);
+			return;
+		}
+	}
+	cbc_finish(m, x, status, now);
+}
+
+/* ---- dispatch: in ring order, each request once nothing before it conflicts ---- */
+
+static bool overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+/* Would running b before a (taken earlier, not complete) differ from running them in order? */
+static bool conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b, bool same_session)
+{
+	if (same_session && (b->flags & VFC_REQ_F_CHAIN) && b->opcode == VFC_OP_CIPHER_ENC)
+		return true;
+	/* a (a lane job) reads src and writes dst. */
+	return overlap(a->dst_off, a->dst_len, b->src_off, b->src_len) ||
+	       overlap(a->dst_off, a->dst_len, b->aux_off, b->aux_len) ||
+	       overlap(a->dst_off, a->dst_len, b->dst_off, b->dst_len) ||
+	       overlap(a->src_off, a->src_len, b->dst_off, b->dst_len);
+}
+
+static bool blocked(const struct mb_vf *mv, unsigned i)
+{
+	const struct vfc__item *b = &mv->items[i];
+
+	if (b->status || b->d.opcode == VFC_OP_NOP)
+		return false;
+	for (unsigned j = mv->posted; j < i; j++) {
+		const struct vfc__item *a = &mv->items[j];
+
+		if (mv->ext[j].st != MB_DONE && conflicts(&a->d, &b->d, a->s == b->s))
+			return true;
+	}
+	return false;
+}
+
+/* CBC decryption, synchronous (single-buffer in 1.3, faster than OpenSSL here): true if done. */
+static bool decrypt_now(struct vfc__mb *m, struct vfc__item *it, uint8_t *pool)
+{
+	struct vfc__session *s = it->s;
+	uint8_t iv[VFC_AES_BLOCK];
+
+	if (it->d.flags & VFC_REQ_F_CHAIN) {
+		if (!s->mb_dec_chain) {
+			it->status = -EPROTO;
+			return false; /* completed as failed by the reference path */
+		}
+		memcpy(iv, s->mb_dec_iv, VFC_AES_BLOCK);
+	} else {
+		memcpy(iv, it->d.iv, VFC_AES_BLOCK);
+	}
+	s->mb_dec_chain = false; /* until this request succeeds */
+	it->status = vfc__mb_cbc_decrypt(m->mgrs, (const uint8_t *)s->mb_keys, iv, pool + it->d.src_off,
+					 pool + it->d.dst_off, it->d.src_len);
+	it->out_len = it->status ? 0 : it->d.src_len;
+	if (!it->status) {
+		memcpy(s->mb_dec_iv, iv, VFC_AES_BLOCK);
+		s->mb_dec_chain = true;
+	}
+	return true;
+}
+
+/* Is the request one for the lanes? Sets up its first piece if so. */
+static bool lane_setup(struct vfc__mb *m, struct vfc__item *it, struct mb_ext *x)
+{
+	struct vfc__session *s = it->s;
+
+	if (it->status || !s)
+		return false;
+	if (it->d.opcode == VFC_OP_HASH) {
+		if (it->d.flags != VFC_REQ_F_ALL || !it->d.src_len || it->d.src_len > VFC__MB_SHA_MAX)
+			return false;
+		s->hashing = false; /* a whole message ends any message in progress, as on OpenSSL */
+		x->cls = VFC__MB_SHA;
+		return true;
+	}
+	if (it->d.opcode != VFC_OP_CIPHER_ENC)
+		return false;
+	x->cls = VFC__MB_CBC;
+	if (vfc__mb_session_keys(m->mgrs, s)) {
+		it->status = -ENOMEM;
+		return false;
+	}
+	if (it->d.flags & VFC_REQ_F_CHAIN) {
+		if (!s->mb_chain) {
+			it->status = -EPROTO;
+			return false;
+		}
+		memcpy(x->iv, s->mb_iv, VFC_AES_BLOCK);
+	} else {
+		memcpy(x->iv, it->d.iv, VFC_AES_BLOCK);
+	}
+	x->seq = ++s->mb_seq;
+	s->mb_chain = false; /* until this request succeeds */
+	x->done = 0;
+	return true;
+}
+
+/* Run one request on the reference path now (vfc__done_cb). */
+static void ref_done(void *arg, struct vfc__item *it, uint64_t now)
+{
+	struct vfc__mb *m = arg;
+
+	(void)it;
+	m->now = m->last_ns = now;
+}
+
+static void dispatch(struct vfc__mb *m, struct mb_vf *mv)
+{
+	while (mv->next < mv->n && !blocked(mv, mv->next)) {
+		unsigned i = mv->next++;
+		struct vfc__item *it = &mv->items[i];
+		struct mb_ext *x = &mv->ext[i];
+
+		x->t0 = m->now;
+		if (lane_setup(m, it, x)) {
+			ready_push(m, x);
+			continue;
+		}
+		if (!it->status && it->d.opcode == VFC_OP_CIPHER_DEC && it->s) {
+			if (vfc__mb_session_keys(m->mgrs, it->s))
+				it->status = -ENOMEM;
+			else if (decrypt_now(m, it, mv->r->pool))
+				goto done;
+		}
+		if (it->status && it->d.opcode == VFC_OP_CIPHER_ENC)
+			it->out_len = 0;
+		/* Everything else (and a request that failed validation) as the reference does it. */
+		vfc__backend_run(&m->e->pf->algs, mv->r->pool, it, 1, ref_done, m);
+done:
+		x->st = MB_DONE;
+		m->now = m->last_ns = vfc_now_ns();
+		it->dev_ns = m->last_ns - x->t0;
+	}
+}
+
+/* ---- submission ---- */
+
+/* A lone CBC stream on OpenSSL, from where its lanes left it. */
+static int cbc_ref(struct vfc__session *s, uint8_t *pool, const struct vfc__item *it, const struct mb_ext *x)
+{
+	const uint8_t *src = pool + it->d.src_off + x->done;
+	uint8_t *dst = pool + it->d.dst_off + x->done;
+	uint32_t left = it->d.src_len - x->done;
+	int outl;
+
+	if (!EVP_CipherInit_ex2(s->enc, NULL, NULL, x->iv, 1, NULL))
+		return -EIO;
+	EVP_CIPHER_CTX_set_padding(s->enc, 0);
+	while (left) {
+		uint32_t chunk = left > MB_CHUNK ? MB_CHUNK : left;
+
+		if (!EVP_CipherUpdate(s->enc, dst, &outl, src, (int)chunk) || (uint32_t)outl != chunk)
+			return -EIO;
+		src += chunk;
+		dst += chunk;
+		left -= chunk;
+	}
+	return 0;
+}
+
+/* Complete a READY request without the lanes (too few jobs to fill them). */
+static void run_alone(struct vfc__mb *m, struct mb_ext *x)
+{
+	struct mb_vf *mv = &m->vfs[x->vfi];
+	struct vfc__item *it = &mv->items[x->idx];
+	int st;
+
+	if (x->cls == VFC__MB_SHA) {
+		vfc__backend_run(&m->e->pf->algs, mv->r->pool, it, 1, ref_done, m);
+		x->st = MB_DONE;
+		return;
+	}
+	st = cbc_ref(it->s, mv->r->pool, it, x);
+	if (st)
+		ERR_clear_error();
+	m->now = vfc_now_ns();
+	cbc_finish(m, x, st, m->now);
+}
+
+static void submit_one(struct vfc__mb *m, struct mb_ext *x)
+{
+	struct mb_vf *mv = &m->vfs[x->vfi];
+	struct vfc__item *it = &mv->items[x->idx];
+	uint8_t *pool = mv->r->pool;
+	struct vfc__mb_job j = {
+		.cls = x->cls,
+		.src = pool + it->d.src_off + x->done,
+		.dst = pool + it->d.dst_off + x->done,
+		.len = x->cls == VFC__MB_SHA ? it->d.src_len : piece_len(it, x),
+		.iv = x->iv,
+		.keys = it->s->mb_keys,
+		.tag = x,
+	};
+
+	if (!vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC) && !vfc__mb_in_lanes(m->mgrs, VFC__MB_SHA))
+		m->lanes_since = m->now;
+	x->st = MB_LANE;
+	vfc__mb_submit(m->mgrs, &j, job_done, m);
+}
+
+/* Submit what is ready. more: requests are waiting in rings not held, so the
+ * lanes will fill; without them a class with too few jobs runs on OpenSSL. */
+static void submit_ready(struct vfc__mb *m, bool more)
+{
+	while (m->head != m->tail) {
+		struct mb_ext *x = m->ready[m->head++ % m->cap];
+		bool alone = !more && !vfc__mb_in_lanes(m->mgrs, x->cls) && m->n_ready[x->cls] < min_jobs[x->cls];
+
+		m->n_ready[x->cls]--;
+		if (alone)
+			run_alone(m, x);
+		else
+			submit_one(m, x);
+	}
+}
+
+/* ---- holding VFs, posting in order ---- */
+
+static void release(struct mb_vf *mv, uint64_t now)
+{
+	struct vfc__pf_vf *vf = mv->vf;
+
+	if (mv->r)
+		vfc__vf_check_due(vf, mv->r, now);
+	atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
+	pthread_mutex_unlock(&vf->lock);
+	mv->held = false;
+	mv->r = NULL;
+}
+
+/* Dispatch what no longer waits, post the completed prefix, let go when all is posted. */
+static void settle(struct vfc__mb *m, struct mb_vf *mv)
+{
+	dispatch(m, mv);
+	while (mv->posted < mv->n && mv->ext[mv->posted].st == MB_DONE) {
+		vfc__vf_post(mv->vf, mv->r, &mv->items[mv->posted], m->now);
+		mv->posted++;
+	}
+	if (mv->posted == mv->n) {
+		release(mv, m->now);
+		m->n_held--;
+	}
+}
+
+/* Lock a VF and take a burst from it; false if there was nothing (or it is busy). */
+static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
+{
+	struct vfc__pf_vf *vf = mv->vf;
+	unsigned n = 0;
+
+	if (pthread_mutex_trylock(&vf->lock))
+		return false;
+	atomic_store_explicit(&vf->in_service, true, memory_order_relaxed);
+	if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+	    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
+		mv->r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
+		n = vfc__vf_take(m->e, vf, mv->r, mv->items);
+	}
+	if (!n) {
+		release(mv, m->now);
+		return false;
+	}
+	mv->held = true;
+	m->n_held++;
+	mv->n = n;
+	mv->next = 0;
+	mv->posted = 0;
+	for (unsigned i = 0; i < n; i++)
+		mv->ext[i] = (struct mb_ext){ .st = MB_WAIT, .vfi = (uint16_t)vfi, .idx = (uint16_t)i };
+	dispatch(m, mv);
+	return true;
+}
+
+/* Requests waiting in a ring this engine does not hold (a hint: relaxed). */
+static bool more_pending(struct vfc__mb *m)
+{
+	struct vfc_pf *pf = m->e->pf;
+
+	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
+		struct vfc__pf_vf *vf = &pf->vfs[i];
+		struct vfc__region *r;
+
+		if (m->vfs[i].held || !atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
+		    atomic_load_explicit(&vf->failed, memory_order_relaxed))
+			continue;
+		/* Valid until our next quiescent point, as in the idle check. */
+		r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
+		if (atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
+		    atomic_load_explicit(&vf->req_head, memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The flush policy: lanes wait to fill only while requests keep coming (rings
+ * this engine does not hold have some) and the oldest job is younger than the
+ * budget; otherwise flush. force: flush regardless (the engine stops).
+ */
+static void progress(struct vfc__mb *m, bool force)
+{
+	for (;;) {
+		unsigned lanes;
+		bool more;
+
+		for (unsigned i = 0; i < m->e->pf->cfg.n_vfs; i++)
+			if (m->vfs[i].held)
+				settle(m, &m->vfs[i]);
+		more = !force && more_pending(m);
+		if (m->head != m->tail) {
+			submit_ready(m, more);
+			m->now = vfc_now_ns();
+			continue;
+		}
+		lanes = vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC) + vfc__mb_in_lanes(m->mgrs, VFC__MB_SHA);
+		if (!lanes)
+			break;
+		if (more && m->now - m->lanes_since < m->budget_ns)
+			break;
+		vfc__mb_flush(m->mgrs, VFC__MB_CBC, job_done, m);
+		vfc__mb_flush(m->mgrs, VFC__MB_SHA, job_done, m);
+		m->now = vfc_now_ns();
+	}
+}
+
+bool vfc__mb_round(struct vfc__engine *e)
+{
+	struct vfc__mb *m = e->mb;
+	unsigned n = e->pf->cfg.n_vfs;
+	bool work = false;
+
+	m->now = vfc_now_ns();
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = (e->idx + k) % n;
+		struct vfc__pf_vf *vf = &e->pf->vfs[i];
+
+		if (m->vfs[i].held || !atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
+		    atomic_load_explicit(&vf->failed, memory_order_relaxed))
+			continue;
+		if (hold(m, &m->vfs[i], i))
+			work = true;
+	}
+	if (work || m->n_held)
+		progress(m, false);
+	return work || m->n_held;
+}
+
+void vfc__mb_engine_fini(struct vfc__engine *e)
+{
+	struct vfc__mb *m = e->mb;
+
+	if (!m)
+		return;
+	while (m->n_held)
+		progress(m, true);
+	vfc__mb_mgrs_free(m->mgrs);
+	free(m->vfs);
+	free(m->ready);
+	free(m);
+	e->mb = NULL;
+}
