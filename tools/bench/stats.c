@@ -38,9 +38,12 @@ double bench_spread_pct(double *v, unsigned n)
 
 void bench_lat_percentiles(uint64_t *lat, uint64_t n, double *p50_us, double *p99_us)
 {
+	*p50_us = *p99_us = 0;
+	if (!n)
+		return; /* lat may then be NULL, which qsort does not take */
 	qsort(lat, n, sizeof(uint64_t), cmp_u64);
-	*p50_us = n ? (double)lat[n / 2] / 1e3 : 0;
-	*p99_us = n ? (double)lat[n * 99 / 100] / 1e3 : 0;
+	*p50_us = (double)lat[n / 2] / 1e3;
+	*p99_us = (double)lat[n * 99 / 100] / 1e3;
 }
 
 double bench_t95(double nu)
