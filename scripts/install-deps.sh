@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(libssl-dev libcmocka-dev cmake ninja-build pkg-config gcc openssl gnuplot-nox libjansson-dev
-	libinih-dev libmicrohttpd-dev python3)
+	libinih-dev libmicrohttpd-dev python3 curl)
 # --fuzz: also clang and libFuzzer's runtime, for `make fuzz-smoke`.
 if [ "${1:-}" = "--fuzz" ]; then
 	pkgs+=(clang libclang-rt-dev)
