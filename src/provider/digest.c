@@ -11,11 +11,11 @@
 /* Bytes of a device-hashed message we keep so that a copy of the context can go on in software. */
 #define HIST_MAX (64u << 10)
 
-/* Where the message is hashed. */
+/* Where the message is hashed: decided by its first update. */
 enum dg_mode {
-	DG_PENDING = 0, /* bytes held in hist until the message reaches the threshold or ends */
-	DG_DEVICE = 1,  /* the VF session holds the state; hist keeps the bytes while <= HIST_MAX */
-	DG_SOFT = 2,    /* sw holds the state */
+	DG_FRESH = 0,  /* nothing hashed yet */
+	DG_DEVICE = 1, /* the VF session holds the state; hist keeps the bytes while <= HIST_MAX */
+	DG_SOFT = 2,   /* sw holds the state */
 };
 
 struct dgctx {
@@ -30,18 +30,18 @@ struct dgctx {
 
 static int hist_add(struct dgctx *c, const void *in, size_t len)
 {
-	if (c->hist_full)
+	size_t cap;
+	uint8_t *n;
+
+	if (c->hist_full || len == 0)
 		return 1;
-	if (c->len + len > HIST_MAX && c->mode == DG_DEVICE) {
+	if (c->len + len > HIST_MAX) {
 		c->hist_full = 1;
 		return 1;
 	}
 	if (c->len + len > c->cap) {
-		size_t cap = c->cap ? c->cap : 256;
-		uint8_t *n;
-
-		while (cap < c->len + len)
-			cap *= 2;
+		for (cap = c->cap ? c->cap : 256; cap < c->len + len; cap *= 2)
+			;
 		n = realloc(c->hist, cap);
 		if (!n)
 			return 0;
@@ -62,50 +62,43 @@ static void *dg_newctx(void *provctx)
 	return c;
 }
 
-/* A new message; the VF session stays for the next one (vfc_digest_init restarts it). */
-static void dg_reset(struct dgctx *c)
-{
-	EVP_MD_CTX_free(c->sw);
-	c->sw = NULL;
-	c->len = 0;
-	c->hist_full = 0;
-	c->mode = DG_PENDING;
-}
-
 static void dg_freectx(void *vctx)
 {
 	struct dgctx *c = vctx;
 
 	if (!c)
 		return;
-	dg_reset(c);
 	vfc__dsess_drop(c->p, &c->ds);
+	EVP_MD_CTX_free(c->sw);
 	free(c->hist);
 	free(c);
 }
 
+/* A new message; the VF session and the software context stay for the next one. */
 static int dg_init(void *vctx, const OSSL_PARAM params[])
 {
 	struct dgctx *c = vctx;
 
 	(void)params;
-	dg_reset(c);
+	c->mode = DG_FRESH;
+	c->len = 0;
+	c->hist_full = 0;
 	return 1;
 }
 
-/* Move the held bytes to software (no VF, or the VF failed). */
-static int to_soft(struct dgctx *c)
+/* Software from here on, starting with the len bytes at in. */
+static int to_soft(struct dgctx *c, const void *in, size_t len)
 {
-	c->sw = EVP_MD_CTX_new();
-	if (!c->sw || !EVP_DigestInit_ex2(c->sw, c->p->fb_sha256, NULL) ||
-	    !EVP_DigestUpdate(c->sw, c->hist, c->len))
+	if (!c->sw && !(c->sw = EVP_MD_CTX_new()))
+		return 0;
+	if (!EVP_DigestInit_ex2(c->sw, c->p->fb_sha256, NULL) || !EVP_DigestUpdate(c->sw, in, len))
 		return 0;
 	c->mode = DG_SOFT;
 	return 1;
 }
 
-/* Start the message in the VF with the held bytes; 0 if there is no VF. */
-static int to_device(struct dgctx *c)
+/* The VF from here on, starting with the len bytes at in; 0 if there is no VF (or it failed). */
+static int to_device(struct dgctx *c, const void *in, size_t len)
 {
 	struct vfc_session *s;
 	struct vfc_vf *vf;
@@ -117,9 +110,9 @@ static int to_device(struct dgctx *c)
 		return 0;
 	s = vfc__dsess_get(&c->ds, vf, gen, VFC_ALG_SHA256, 0, NULL, 0);
 	if (s && vfc_digest_init(s) == 0)
-		rc = vfc_digest_update(s, c->hist, c->len);
+		rc = len ? vfc_digest_update(s, in, len) : 0;
 	vfc__dev_unlock(c->p);
-	if (rc < 0)
+	if (rc < 0 || !hist_add(c, in, len))
 		return 0;
 	c->mode = DG_DEVICE;
 	return 1;
@@ -132,14 +125,14 @@ static int dg_update(void *vctx, const unsigned char *in, size_t inl)
 	int rc = -1;
 
 	switch (c->mode) {
+	case DG_FRESH:
+		if (inl == 0)
+			return 1;
+		if (inl >= c->p->set.small_threshold && to_device(c, in, inl))
+			return 1;
+		return to_soft(c, in, inl);
 	case DG_SOFT:
 		return EVP_DigestUpdate(c->sw, in, inl);
-	case DG_PENDING:
-		if (!hist_add(c, in, inl))
-			return 0;
-		if (c->len < c->p->set.small_threshold || c->len == 0 || to_device(c))
-			return 1;
-		return to_soft(c);
 	case DG_DEVICE:
 		if (!hist_add(c, in, inl))
 			return 0;
@@ -162,18 +155,13 @@ static int dg_final(void *vctx, unsigned char *out, size_t *outl, size_t outsz)
 
 	if (outsz < VFC_SHA256_LEN)
 		return 0;
-	if (c->mode == DG_PENDING && c->p->set.small_threshold == 0 && c->len == 0)
-		to_device(c);
-	switch (c->mode) {
-	case DG_PENDING:
-		if (!EVP_Digest(c->hist, c->len, out, &n, c->p->fb_sha256, NULL))
-			return 0;
-		break;
-	case DG_SOFT:
+	if (c->mode == DG_FRESH && !(c->p->set.small_threshold == 0 && to_device(c, NULL, 0)) &&
+	    !to_soft(c, NULL, 0))
+		return 0;
+	if (c->mode == DG_SOFT) {
 		if (!EVP_DigestFinal_ex(c->sw, out, &n))
 			return 0;
-		break;
-	case DG_DEVICE:
+	} else {
 		vf = vfc__dev_lock(c->p, NULL);
 		if (vf) {
 			rc = vfc_digest_final(c->ds.s, out);
@@ -181,7 +169,6 @@ static int dg_final(void *vctx, unsigned char *out, size_t *outl, size_t outsz)
 		}
 		if (rc < 0)
 			return 0;
-		break;
 	}
 	*outl = VFC_SHA256_LEN;
 	return 1;
@@ -197,9 +184,7 @@ static void *dg_dupctx(void *vctx)
 	d = dg_newctx(c->p);
 	if (!d)
 		return NULL;
-	if (!hist_add(d, c->hist, c->len))
-		goto fail;
-	if (c->mode == DG_DEVICE && !to_soft(d))
+	if (c->mode == DG_DEVICE && !to_soft(d, c->hist, c->len))
 		goto fail;
 	if (c->mode == DG_SOFT) {
 		d->sw = EVP_MD_CTX_new();

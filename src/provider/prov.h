@@ -19,8 +19,9 @@
 #define VFC_PROV_PROPS "provider=vfcrypt"
 #define VFC_PROV_FB_PROPQ "provider=default"
 #define VFC_PROV_SPEC_MAX 256
-/* Inputs (bytes per cipher update, per message for SHA-256) below this go to software. */
-#define VFC_PROV_THRESHOLD_DEFAULT 16384u
+/* Inputs below this many bytes go to software: a cipher update's whole blocks; a SHA-256
+ * message whose first update is shorter. docs/provider.md has the measurements behind it. */
+#define VFC_PROV_THRESHOLD_DEFAULT (1u << 20)
 
 /* Settings: the provider's config section, then the VFCRYPT_* environment over it. */
 struct vfc__prov_settings {
