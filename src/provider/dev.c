@@ -11,6 +11,7 @@ void vfc__dev_init(struct vfc__dev *d)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
+	vfc__async_init(d);
 	d->pid = getpid();
 	d->state = VFC_DEV_UNOPENED;
 }
@@ -25,6 +26,8 @@ void vfc__dev_init(struct vfc__dev *d)
 static void after_fork(struct vfc__dev *d, pid_t me)
 {
 	pthread_mutex_init(&d->lock, NULL);
+	vfc__async_init(d);
+	d->want = 0;
 	d->vf = NULL;
 	d->state = VFC_DEV_UNOPENED;
 	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);
@@ -62,7 +65,9 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 
 	if (__atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != me)
 		after_fork(d, me);
+	__atomic_add_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&d->lock);
+	__atomic_sub_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
 	if (d->state == VFC_DEV_UNOPENED)
 		open_vf(p);
 	if (d->state != VFC_DEV_OPEN) {
@@ -95,6 +100,7 @@ void vfc__dev_fini(struct vfc__prov *p)
 {
 	struct vfc__dev *d = &p->dev;
 
+	vfc__async_fini(p);
 	if (d->state == VFC_DEV_OPEN && d->pid == getpid()) {
 		if (p->set.stats)
 			print_stats(d);
@@ -102,6 +108,7 @@ void vfc__dev_fini(struct vfc__prov *p)
 	}
 	d->vf = NULL;
 	d->state = VFC_DEV_UNOPENED;
+	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->lock);
 }
 

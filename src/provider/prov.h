@@ -46,6 +46,13 @@ struct vfc__dev {
 	unsigned gen;          /* bumped at each open: handles of another gen are stale */
 	enum vfc__dev_state state;
 	struct vfc_vf *vf;
+	unsigned want;         /* threads waiting for lock (atomic): the poller steps aside */
+	/* Requests of ASYNC jobs (async.c), all under lock. */
+	unsigned inflight;     /* submitted by jobs, not yet completed */
+	pthread_cond_t cv;     /* the poller sleeps here while nothing is in flight */
+	pthread_t poller;
+	pid_t poller_pid;      /* the process whose poller runs, 0 = none */
+	int stop;
 };
 
 /* The provider context. */
@@ -73,6 +80,14 @@ void vfc__dev_init(struct vfc__dev *d);
 struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen);
 void vfc__dev_unlock(struct vfc__prov *p);
 void vfc__dev_fini(struct vfc__prov *p);
+
+/* async.c. In an ASYNC job, with the device locked: AES-128-CBC of len bytes (a multiple of
+ * 16) through pool buffers with the job paused until the VF completes it; updates iv.
+ * Returns with the device unlocked: 0 or a negative errno. Outside a job: vfc_cipher. */
+int vfc__async_cipher(struct vfc__prov *p, struct vfc_vf *vf, struct vfc_session *s, int enc,
+		      uint8_t iv[VFC_AES_BLOCK], const uint8_t *in, size_t len, uint8_t *out);
+void vfc__async_init(struct vfc__dev *d);
+void vfc__async_fini(struct vfc__prov *p); /* stops the poller; the device not locked */
 
 /* A device-side session that follows the VF across forks: recreated when gen moves. */
 struct vfc__dsess {
