@@ -23,13 +23,16 @@ void vfc__dev_init(struct vfc__dev *d)
  * have held it at the fork. A child starts with one thread, which does this
  * before it starts others that use the provider.
  */
-static void after_fork(struct vfc__dev *d, pid_t me)
+static void after_fork(struct vfc__prov *p, pid_t me)
 {
+	struct vfc__dev *d = &p->dev;
+	int embedded = !p->set.device[0] || !strcmp(p->set.device, "embedded");
+
 	pthread_mutex_init(&d->lock, NULL);
 	vfc__async_init(d);
 	d->want = 0;
 	d->vf = NULL;
-	d->state = VFC_DEV_UNOPENED;
+	d->state = embedded && d->state == VFC_DEV_OPEN ? VFC_DEV_FORKED : VFC_DEV_UNOPENED;
 	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);
 }
 
@@ -64,12 +67,17 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 	pid_t me = getpid();
 
 	if (__atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != me)
-		after_fork(d, me);
+		after_fork(p, me);
 	__atomic_add_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&d->lock);
 	__atomic_sub_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
 	if (d->state == VFC_DEV_UNOPENED)
 		open_vf(p);
+	if (d->state == VFC_DEV_FORKED) {
+		fprintf(stderr, "vfcrypt: the embedded device stays with the parent process: using OpenSSL's "
+				"default provider (a vfcd device gives each process its own VF)\n");
+		d->state = VFC_DEV_ABSENT;
+	}
 	if (d->state != VFC_DEV_OPEN) {
 		pthread_mutex_unlock(&d->lock);
 		return NULL;
