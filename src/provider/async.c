@@ -21,14 +21,6 @@ struct waiter {
 	int done; /* atomic */
 };
 
-void vfc__async_init(struct vfc__dev *d)
-{
-	pthread_cond_init(&d->cv, NULL);
-	d->inflight = 0;
-	d->poller_pid = 0;
-	d->stop = 0;
-}
-
 /* The completion, in whichever thread polls the VF (the lock held): wake the job. */
 static void done_cb(struct vfc_op *op, int status, uint32_t out_len)
 {

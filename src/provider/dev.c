@@ -7,11 +7,20 @@
 
 #include "provider/prov.h"
 
+/* The ASYNC jobs' part (async.c): nothing in flight, no poller. */
+static void async_state_init(struct vfc__dev *d)
+{
+	pthread_cond_init(&d->cv, NULL);
+	d->inflight = 0;
+	d->poller_pid = 0;
+	d->stop = 0;
+}
+
 void vfc__dev_init(struct vfc__dev *d)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
-	vfc__async_init(d);
+	async_state_init(d);
 	d->pid = getpid();
 	d->state = VFC_DEV_UNOPENED;
 }
@@ -29,7 +38,7 @@ static void after_fork(struct vfc__prov *p, pid_t me)
 	int embedded = !p->set.device[0] || !strcmp(p->set.device, "embedded");
 
 	pthread_mutex_init(&d->lock, NULL);
-	vfc__async_init(d);
+	async_state_init(d);
 	d->want = 0;
 	d->vf = NULL;
 	d->state = embedded && d->state == VFC_DEV_OPEN ? VFC_DEV_FORKED : VFC_DEV_UNOPENED;
@@ -108,7 +117,6 @@ void vfc__dev_fini(struct vfc__prov *p)
 {
 	struct vfc__dev *d = &p->dev;
 
-	vfc__async_fini(p);
 	if (d->state == VFC_DEV_OPEN && d->pid == getpid()) {
 		if (p->set.stats)
 			print_stats(d);

@@ -95,6 +95,7 @@ static void teardown(void *provctx)
 {
 	struct vfc__prov *p = provctx;
 
+	vfc__async_fini(p);
 	vfc__dev_fini(p);
 	vfc__fb_fini(p);
 	free(p);

@@ -88,8 +88,7 @@ void vfc__dev_fini(struct vfc__prov *p);
  * Returns with the device unlocked: 0 or a negative errno. Outside a job: vfc_cipher. */
 int vfc__async_cipher(struct vfc__prov *p, struct vfc_vf *vf, struct vfc_session *s, int enc,
 		      uint8_t iv[VFC_AES_BLOCK], const uint8_t *in, size_t len, uint8_t *out);
-void vfc__async_init(struct vfc__dev *d);
-void vfc__async_fini(struct vfc__prov *p); /* stops the poller; the device not locked */
+void vfc__async_fini(struct vfc__prov *p); /* stops the poller (before vfc__dev_fini); not locked */
 
 /* A device-side session that follows the VF across forks: recreated when gen moves. */
 struct vfc__dsess {
