@@ -19,7 +19,7 @@ struct cctx {
 	uint8_t buf[BLK];          /* held input: a partial block, or the last block (decrypt, padding on) */
 	size_t bufsz;
 	struct vfc__dsess ds;      /* the VF session with this key */
-	EVP_CIPHER_CTX *sw;        /* the default provider's AES-128-CBC, padding off */
+	void *sw;                  /* the default provider's AES-128-CBC context, padding off */
 	int sw_stale;              /* sw's IV or direction is not iv/enc */
 };
 
@@ -41,7 +41,8 @@ static void c_freectx(void *vctx)
 	if (!c)
 		return;
 	vfc__dsess_drop(c->p, &c->ds);
-	EVP_CIPHER_CTX_free(c->sw);
+	if (c->sw)
+		c->p->fbc.freectx(c->sw);
 	OPENSSL_cleanse(c, sizeof(*c));
 	free(c);
 }
@@ -59,24 +60,33 @@ static void *c_dupctx(void *vctx)
 	return d;
 }
 
+/* (Re)start the software context at c->iv, padding off. The key goes every time: a change of
+ * direction needs the other key schedule. */
+static int sw_start(struct cctx *c)
+{
+	struct vfc__fb_cipher *f = &c->p->fbc;
+	unsigned int pad = 0;
+	OSSL_PARAM q[] = { OSSL_PARAM_uint(OSSL_CIPHER_PARAM_PADDING, &pad), OSSL_PARAM_END };
+
+	if (!c->sw && !(c->sw = f->newctx(f->provctx)))
+		return 0;
+	if (!(c->enc ? f->einit : f->dinit)(c->sw, c->key, sizeof(c->key), c->iv, BLK, q))
+		return 0;
+	c->sw_stale = 0;
+	return 1;
+}
+
 /* Software: whole blocks through the default provider, chaining c->iv. */
 static int sw_run(struct cctx *c, const uint8_t *in, size_t len, uint8_t *out)
 {
 	uint8_t next[BLK];
-	int outl = 0;
+	size_t outl = 0;
 
-	if (!c->sw) {
-		c->sw = EVP_CIPHER_CTX_new();
-		if (!c->sw || !EVP_CipherInit_ex2(c->sw, c->p->fb_aes, c->key, c->iv, c->enc, NULL))
-			return 0;
-	} else if (c->sw_stale && !EVP_CipherInit_ex2(c->sw, NULL, NULL, c->iv, c->enc, NULL)) {
+	if ((c->sw_stale || !c->sw) && !sw_start(c))
 		return 0;
-	}
-	EVP_CIPHER_CTX_set_padding(c->sw, 0);
-	c->sw_stale = 0;
 	if (!c->enc)
 		memcpy(next, in + len - BLK, BLK); /* before an in-place decrypt overwrites it */
-	if (!EVP_CipherUpdate(c->sw, out, &outl, in, (int)len) || (size_t)outl != len)
+	if (!c->p->fbc.update(c->sw, out, &outl, len, in, len) || outl != len)
 		return 0;
 	memcpy(c->iv, c->enc ? out + len - BLK : next, BLK);
 	return 1;
@@ -109,7 +119,7 @@ static int cbc_run(struct cctx *c, const uint8_t *in, size_t len, uint8_t *out)
 {
 	if (len >= c->p->set.small_threshold && len <= UINT32_MAX && dev_run(c, in, len, out))
 		return 1;
-	return len <= INT32_MAX && sw_run(c, in, len, out);
+	return sw_run(c, in, len, out);
 }
 
 static int c_set_ctx_params(void *vctx, const OSSL_PARAM params[])
@@ -138,7 +148,8 @@ static int c_init(struct cctx *c, int enc, const unsigned char *key, size_t keyl
 			return 0;
 		if (!c->key_set || memcmp(key, c->key, sizeof(c->key))) {
 			vfc__dsess_drop(c->p, &c->ds);
-			EVP_CIPHER_CTX_free(c->sw);
+			if (c->sw)
+				c->p->fbc.freectx(c->sw);
 			c->sw = NULL;
 			memcpy(c->key, key, sizeof(c->key));
 		}

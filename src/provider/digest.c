@@ -25,7 +25,7 @@ struct dgctx {
 	size_t len, cap;
 	int hist_full;          /* DG_DEVICE: hist no longer holds the whole message */
 	struct vfc__dsess ds;
-	EVP_MD_CTX *sw;
+	void *sw; /* the default provider's SHA-256 context */
 };
 
 static int hist_add(struct dgctx *c, const void *in, size_t len)
@@ -65,11 +65,14 @@ static void *dg_newctx(void *provctx)
 static void dg_freectx(void *vctx)
 {
 	struct dgctx *c = vctx;
+	void *none = NULL;
 
 	if (!c)
 		return;
 	vfc__dsess_drop(c->p, &c->ds);
-	EVP_MD_CTX_free(c->sw);
+	if (c->sw && !__atomic_compare_exchange_n(&c->p->fbd.spare, &none, c->sw, 0, __ATOMIC_ACQ_REL,
+						  __ATOMIC_RELAXED))
+		c->p->fbd.freectx(c->sw);
 	free(c->hist);
 	free(c);
 }
@@ -89,9 +92,13 @@ static int dg_init(void *vctx, const OSSL_PARAM params[])
 /* Software from here on, starting with the len bytes at in. */
 static int to_soft(struct dgctx *c, const void *in, size_t len)
 {
-	if (!c->sw && !(c->sw = EVP_MD_CTX_new()))
+	struct vfc__fb_digest *f = &c->p->fbd;
+
+	if (!c->sw)
+		c->sw = __atomic_exchange_n(&f->spare, NULL, __ATOMIC_ACQ_REL);
+	if (!c->sw && !(c->sw = f->newctx(f->provctx)))
 		return 0;
-	if (!EVP_DigestInit_ex2(c->sw, c->p->fb_sha256, NULL) || !EVP_DigestUpdate(c->sw, in, len))
+	if (!f->init(c->sw, NULL) || (len && !f->update(c->sw, in, len)))
 		return 0;
 	c->mode = DG_SOFT;
 	return 1;
@@ -132,7 +139,7 @@ static int dg_update(void *vctx, const unsigned char *in, size_t inl)
 			return 1;
 		return to_soft(c, in, inl);
 	case DG_SOFT:
-		return EVP_DigestUpdate(c->sw, in, inl);
+		return c->p->fbd.update(c->sw, in, inl);
 	case DG_DEVICE:
 		if (!hist_add(c, in, inl))
 			return 0;
@@ -149,7 +156,7 @@ static int dg_update(void *vctx, const unsigned char *in, size_t inl)
 static int dg_final(void *vctx, unsigned char *out, size_t *outl, size_t outsz)
 {
 	struct dgctx *c = vctx;
-	unsigned int n = 0;
+	size_t n = 0;
 	struct vfc_vf *vf;
 	int rc = -1;
 
@@ -159,7 +166,7 @@ static int dg_final(void *vctx, unsigned char *out, size_t *outl, size_t outsz)
 	    !to_soft(c, NULL, 0))
 		return 0;
 	if (c->mode == DG_SOFT) {
-		if (!EVP_DigestFinal_ex(c->sw, out, &n))
+		if (!c->p->fbd.final(c->sw, out, &n, outsz))
 			return 0;
 	} else {
 		vf = vfc__dev_lock(c->p, NULL);
@@ -187,8 +194,7 @@ static void *dg_dupctx(void *vctx)
 	if (c->mode == DG_DEVICE && !to_soft(d, c->hist, c->len))
 		goto fail;
 	if (c->mode == DG_SOFT) {
-		d->sw = EVP_MD_CTX_new();
-		if (!d->sw || !EVP_MD_CTX_copy_ex(d->sw, c->sw))
+		if (!(d->sw = c->p->fbd.dupctx(c->sw)))
 			goto fail;
 		d->mode = DG_SOFT;
 	}

@@ -57,6 +57,29 @@ struct vfc__dev {
 	int stop;
 };
 
+/* The default provider's AES-128-CBC and SHA-256 functions, from its own dispatch tables
+ * (OSSL_PROVIDER_query_operation): the software path of small inputs without a second
+ * EVP layer in front of the same implementation. */
+struct vfc__fb_cipher {
+	void *provctx;
+	OSSL_FUNC_cipher_newctx_fn *newctx;
+	OSSL_FUNC_cipher_encrypt_init_fn *einit;
+	OSSL_FUNC_cipher_decrypt_init_fn *dinit;
+	OSSL_FUNC_cipher_update_fn *update;
+	OSSL_FUNC_cipher_freectx_fn *freectx;
+};
+
+struct vfc__fb_digest {
+	void *provctx;
+	OSSL_FUNC_digest_newctx_fn *newctx;
+	OSSL_FUNC_digest_init_fn *init;
+	OSSL_FUNC_digest_update_fn *update;
+	OSSL_FUNC_digest_final_fn *final;
+	OSSL_FUNC_digest_freectx_fn *freectx;
+	OSSL_FUNC_digest_dupctx_fn *dupctx;
+	void *spare; /* one freed context kept for the next (atomic): EVP_Digest makes a context per call */
+};
+
 /* The provider context. */
 struct vfc__prov {
 	const OSSL_CORE_HANDLE *handle;
@@ -64,6 +87,8 @@ struct vfc__prov {
 	OSSL_PROVIDER *fb_default;
 	EVP_CIPHER *fb_aes;           /* the default provider's AES-128-CBC */
 	EVP_MD *fb_sha256;            /* the default provider's SHA-256 */
+	struct vfc__fb_cipher fbc;
+	struct vfc__fb_digest fbd;
 	struct vfc__prov_settings set;
 	struct vfc__dev dev;
 };
