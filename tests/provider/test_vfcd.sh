@@ -3,7 +3,7 @@
 # test_vfcd.sh - vfcrypt on a vfcd daemon (VFCRYPT_DEVICE=unix:...): the daemon's VF counters move for each operation; no daemon: software, one warning.
 source "$(dirname "$0")/common.sh"
 
-"$VFCD_BIN" --foreground --socket "$WORK/vfcd.sock" --metrics off --vfs 1 --drain-timeout 1000 2>vfcd.log &
+"$VFCD_BIN" --foreground --socket "$WORK/vfcd.sock" --metrics off --vfs 3 --drain-timeout 1000 2>vfcd.log &
 DPID=$!
 trap 'kill $DPID 2>/dev/null; wait $DPID 2>/dev/null || true' EXIT
 for i in $(seq 100); do
@@ -14,10 +14,15 @@ export VFCRYPT_DEVICE="unix:$WORK/vfcd.sock"
 # openssl enc's cipher BIO feeds 4 KiB updates, dgst 8 KiB ones: a threshold that lets them reach the VF.
 export VFCRYPT_SMALL_THRESHOLD=4096
 
-# The daemon's op counter of VF 0 (the only one), as `vfc ctl show` reports it.
+# The daemon's op counters of its VFs, summed, as `vfc ctl show` reports them.
 daemon_ops()
 {
-	"$VFC_BIN" ctl --device "$VFCRYPT_DEVICE" show 0 | sed -n 's/^ *counters: *ops \([0-9]*\),.*/\1/p'
+	local vf sum=0 n
+	for vf in 0 1 2; do
+		n=$("$VFC_BIN" ctl --device "$VFCRYPT_DEVICE" show $vf | sed -n 's/^ *counters: *ops \([0-9]*\),.*/\1/p')
+		sum=$((sum + n))
+	done
+	echo $sum
 }
 
 # moved WHAT CMD...: run CMD, then the daemon's counter must have grown.
@@ -44,6 +49,14 @@ moved "RSA sign" "$OPENSSL" dgst -sha256 "${VF_PREF[@]}" -sign k.pem -out v.sig 
 moved "RSA verify" "$OPENSSL" dgst -sha256 "${VF_PREF[@]}" -verify p.pem -signature v.sig in.bin
 moved "RSA OAEP" "$OPENSSL" pkeyutl "${VF_PREF[@]}" -encrypt -pubin -inkey p.pem -pkeyopt rsa_padding_mode:oaep \
 	-in v.dgst -out v.oaep
+
+# libcrypto on the daemon: ASYNC jobs, threads sharing the process's VF, forked children with VFs of their own.
+if [ -n "${VFC_PROVIDER_LIB_TEST:-}" ]; then
+	moved "libcrypto test (async, threads, fork)" "$VFC_PROVIDER_LIB_TEST"
+	if grep -q 'stays with the parent' err; then
+		fail "a child used software: with vfcd it should have its own VF"
+	fi
+fi
 
 # No daemon there: the work is done in software, with one warning, and succeeds.
 out=$(VFCRYPT_DEVICE="unix:$WORK/nobody.sock" "$OPENSSL" dgst -sha256 -r "${VF_MUST[@]}" in.bin 2>err)
