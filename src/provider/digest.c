@@ -53,13 +53,32 @@ static int hist_add(struct dgctx *c, const void *in, size_t len)
 	return 1;
 }
 
+/* EVP_Digest makes and frees a context per message: one freed context (with its software
+ * context, if it never used the VF) waits for the next. */
 static void *dg_newctx(void *provctx)
 {
-	struct dgctx *c = calloc(1, sizeof(*c));
+	struct vfc__prov *p = provctx;
+	struct dgctx *c = __atomic_exchange_n(&p->dg_spare, NULL, __ATOMIC_ACQ_REL);
 
+	if (c) {
+		c->mode = DG_FRESH;
+		c->len = 0;
+		c->hist_full = 0;
+		return c;
+	}
+	c = calloc(1, sizeof(*c));
 	if (c)
-		c->p = provctx;
+		c->p = p;
 	return c;
+}
+
+static void dg_destroy(struct dgctx *c)
+{
+	vfc__dsess_drop(c->p, &c->ds);
+	if (c->sw)
+		c->p->fbd.freectx(c->sw);
+	free(c->hist);
+	free(c);
 }
 
 static void dg_freectx(void *vctx)
@@ -69,12 +88,17 @@ static void dg_freectx(void *vctx)
 
 	if (!c)
 		return;
-	vfc__dsess_drop(c->p, &c->ds);
-	if (c->sw && !__atomic_compare_exchange_n(&c->p->fbd.spare, &none, c->sw, 0, __ATOMIC_ACQ_REL,
-						  __ATOMIC_RELAXED))
-		c->p->fbd.freectx(c->sw);
-	free(c->hist);
-	free(c);
+	if (!c->ds.s && __atomic_compare_exchange_n(&c->p->dg_spare, &none, c, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	dg_destroy(c);
+}
+
+void vfc__digest_fini(struct vfc__prov *p)
+{
+	struct dgctx *c = __atomic_exchange_n(&p->dg_spare, NULL, __ATOMIC_ACQ_REL);
+
+	if (c)
+		dg_destroy(c);
 }
 
 /* A new message; the VF session and the software context stay for the next one. */
@@ -94,8 +118,6 @@ static int to_soft(struct dgctx *c, const void *in, size_t len)
 {
 	struct vfc__fb_digest *f = &c->p->fbd;
 
-	if (!c->sw)
-		c->sw = __atomic_exchange_n(&f->spare, NULL, __ATOMIC_ACQ_REL);
 	if (!c->sw && !(c->sw = f->newctx(f->provctx)))
 		return 0;
 	if (!f->init(c->sw, NULL) || (len && !f->update(c->sw, in, len)))

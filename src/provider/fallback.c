@@ -82,9 +82,6 @@ int vfc__fb_init(struct vfc__prov *p)
 
 void vfc__fb_fini(struct vfc__prov *p)
 {
-	if (p->fbd.spare)
-		p->fbd.freectx(p->fbd.spare);
-	p->fbd.spare = NULL;
 	EVP_CIPHER_free(p->fb_aes);
 	EVP_MD_free(p->fb_sha256);
 	if (p->fb_default)

@@ -96,6 +96,7 @@ static void teardown(void *provctx)
 	struct vfc__prov *p = provctx;
 
 	vfc__async_fini(p);
+	vfc__digest_fini(p);
 	vfc__dev_fini(p);
 	vfc__fb_fini(p);
 	free(p);

@@ -77,7 +77,6 @@ struct vfc__fb_digest {
 	OSSL_FUNC_digest_final_fn *final;
 	OSSL_FUNC_digest_freectx_fn *freectx;
 	OSSL_FUNC_digest_dupctx_fn *dupctx;
-	void *spare; /* one freed context kept for the next (atomic): EVP_Digest makes a context per call */
 };
 
 /* The provider context. */
@@ -89,6 +88,7 @@ struct vfc__prov {
 	EVP_MD *fb_sha256;            /* the default provider's SHA-256 */
 	struct vfc__fb_cipher fbc;
 	struct vfc__fb_digest fbd;
+	void *dg_spare;               /* digest.c: one freed context kept for the next (atomic) */
 	struct vfc__prov_settings set;
 	struct vfc__dev dev;
 };
@@ -154,6 +154,9 @@ static inline int vfc__name_in(const char *name, const char *const *names)
 			return 1;
 	return 0;
 }
+
+/* digest.c: free the kept context (teardown). */
+void vfc__digest_fini(struct vfc__prov *p);
 
 /* The algorithm tables. */
 extern const OSSL_DISPATCH vfc__cipher_aes128cbc[];
