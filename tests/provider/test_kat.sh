@@ -32,4 +32,29 @@ for thr in 0 default; do
 		[ "$thr" = 0 ] && expect_device err "SHA-256 of $1"
 	done
 done
+# The settings from the provider's config section (no VFCRYPT_* environment): threshold 0 and stats on.
+cat >vf.cnf <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+providers = provider_sect
+[provider_sect]
+default = default_sect
+vfcrypt = vfcrypt_sect
+[default_sect]
+activate = 1
+[vfcrypt_sect]
+module = $MODDIR/vfcrypt.so
+activate = 1
+small_threshold = 0
+stats = 1
+EOF
+got=$(env -u VFCRYPT_STATS -u VFCRYPT_SMALL_THRESHOLD OPENSSL_CONF=vf.cnf "$OPENSSL" dgst -sha256 -r \
+	-propquery provider=vfcrypt m1 2>err | cut -d' ' -f1)
+[ "$got" = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad ] || fail "SHA-256 via the config file"
+expect_device err "settings from the config section"
+echo "small_threshold = x" >>vf.cnf
+if OPENSSL_CONF=vf.cnf "$OPENSSL" dgst -sha256 -propquery provider=vfcrypt m1 >/dev/null 2>err; then
+	fail "a bad setting was accepted"
+fi
+grep -q 'vfcrypt: bad setting' err || fail "a bad setting: no message"
 echo "ok: SP 800-38A and FIPS 180-4 vectors through vfcrypt, in the VF and below the threshold"
