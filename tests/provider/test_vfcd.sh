@@ -58,9 +58,18 @@ if [ -n "${VFC_PROVIDER_LIB_TEST:-}" ]; then
 	fi
 fi
 
+# The daemon refuses us (every VF's policy wants another uid): software, one warning, success.
+for vf in 0 1 2; do
+	"$VFC_BIN" ctl --device "$VFCRYPT_DEVICE" policy $vf uid=54321 >/dev/null
+done
+out=$("$OPENSSL" dgst -sha256 -r "${VF_MUST[@]}" in.bin 2>err)
+ref=$("$OPENSSL" dgst -sha256 -r in.bin)
+[ "${out%% *}" = "${ref%% *}" ] || fail "refused: wrong digest"
+[ "$(grep -c 'vfcrypt: no VF.*Permission denied' err)" = 1 ] || { cat err >&2; fail "refused: expected one warning"; }
+
 # No daemon there: the work is done in software, with one warning, and succeeds.
 out=$(VFCRYPT_DEVICE="unix:$WORK/nobody.sock" "$OPENSSL" dgst -sha256 -r "${VF_MUST[@]}" in.bin 2>err)
 ref=$("$OPENSSL" dgst -sha256 -r in.bin)
 [ "${out%% *}" = "${ref%% *}" ] || fail "no daemon: wrong digest"
 [ "$(grep -c 'vfcrypt: no VF' err)" = 1 ] || { cat err >&2; fail "no daemon: expected one warning"; }
-echo "ok: every operation moved vfcd's counters; without a daemon, software and one warning"
+echo "ok: every operation moved vfcd's counters; refused or without a daemon, software and one warning"
