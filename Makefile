@@ -24,6 +24,15 @@ VFC := $(abspath $(BUILD))/tools/vfc
 # Override it: make demo DEMO_CMD='build/tools/vfc bench ...'
 DEMO_CMD ?= scripts/demo.sh $(VFC) results
 
+# vfcrypt.so goes to OpenSSL's modules directory (so `-provider vfcrypt` finds it by name), or,
+# for a PREFIX other than /usr and /usr/local, to PREFIX/lib/ossl-modules (load it with OPENSSL_MODULES).
+OSSL_MODULESDIR_SYS := $(shell openssl version -m 2>/dev/null | sed -n 's/^MODULESDIR: "\(.*\)"$$/\1/p')
+ifeq ($(filter /usr /usr/local,$(PREFIX)),)
+OSSL_MODULESDIR ?= $(PREFIX)/lib/ossl-modules
+else
+OSSL_MODULESDIR ?= $(OSSL_MODULESDIR_SYS)
+endif
+
 CONFIGURE = cmake -S . -B $(1) -G Ninja $(2) $(CMAKE_FLAGS)
 
 .PHONY: all build deps check demo install asan tsan fuzz-smoke clean
@@ -49,7 +58,7 @@ demo: deps
 
 # Reconfigure so that the prefix baked into vfcrypt.pc is PREFIX; DESTDIR is honoured by cmake --install.
 install:
-	$(call CONFIGURE,$(BUILD),-DCMAKE_INSTALL_PREFIX=$(PREFIX))
+	$(call CONFIGURE,$(BUILD),-DCMAKE_INSTALL_PREFIX=$(PREFIX) -DVFC_OSSL_MODULESDIR=$(OSSL_MODULESDIR))
 	ninja -C $(BUILD) -j$(JOBS)
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD)
 

@@ -15,12 +15,16 @@
 #define VFC__SLOT_MASK (VFC_DEV_MAX_SESSIONS - 1u)
 #define VFC__GEN_MAX (UINT32_MAX >> VFC__SLOT_BITS)
 #define VFC__CHUNK (1u << 30) /* EVP lengths are int: feed at most 1 GiB per call */
+/* The device's own work prefers OpenSSL's default provider: an embedded device
+ * shares the process's library context with the application, which may have
+ * loaded the vfcrypt provider, and must never call back into it. */
+#define VFC__PROPQ "?provider=default"
 
 int vfc__algs_init(struct vfc__algs *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->aes128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
-	a->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	a->aes128_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", VFC__PROPQ);
+	a->sha256 = EVP_MD_fetch(NULL, "SHA256", VFC__PROPQ);
 	if (!a->aes128_cbc || !a->sha256) {
 		vfc__algs_fini(a);
 		ERR_clear_error();
@@ -57,7 +61,7 @@ static int rsa_parse(uint32_t kind, const void *data, size_t len, struct vfc__ke
 	/* Structure NULL: SubjectPublicKeyInfo and PKCS#1 "RSA PUBLIC KEY", PKCS#8 and
 	 * PKCS#1 private keys. No passphrase is set, so an encrypted PEM fails
 	 * instead of prompting. */
-	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, "RSA", sel, NULL, NULL);
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, "RSA", sel, NULL, VFC__PROPQ);
 	if (!dctx)
 		return -ENOMEM;
 	if (!OSSL_DECODER_from_data(dctx, &p, &len) || !pkey)
@@ -226,7 +230,7 @@ static int session_setup(struct vfc__session *s, const struct vfc__algs *a)
 		s->modulus_bytes = (uint32_t)EVP_PKEY_get_size(s->key->pkey);
 		return s->md ? 0 : -ENOMEM;
 	case VFC_ALG_RSA_OAEP:
-		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, s->key->pkey, NULL);
+		s->pctx = EVP_PKEY_CTX_new_from_pkey(NULL, s->key->pkey, VFC__PROPQ);
 		s->modulus_bytes = (uint32_t)EVP_PKEY_get_size(s->key->pkey);
 		return s->pctx ? 0 : -ENOMEM;
 	default:
@@ -400,9 +404,9 @@ static int sigver_init(const struct vfc__algs *a, struct vfc__session *s, bool s
 
 	EVP_MD_CTX_reset(s->md);
 	if (sign)
-		ok = EVP_DigestSignInit(s->md, &pctx, a->sha256, NULL, s->key->pkey);
+		ok = EVP_DigestSignInit_ex(s->md, &pctx, "SHA256", NULL, VFC__PROPQ, s->key->pkey, NULL);
 	else
-		ok = EVP_DigestVerifyInit(s->md, &pctx, a->sha256, NULL, s->key->pkey);
+		ok = EVP_DigestVerifyInit_ex(s->md, &pctx, "SHA256", NULL, VFC__PROPQ, s->key->pkey, NULL);
 	if (!ok)
 		return -EIO;
 	if (s->alg == VFC_ALG_RSA_PSS_SHA256) {

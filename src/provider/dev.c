@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+/* dev.c - the process's VF: opened on first use, shared by threads under a lock, reopened by a child after fork(). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "provider/prov.h"
+
+/* The ASYNC jobs' part (async.c): nothing in flight, no poller. */
+static void async_state_init(struct vfc__dev *d)
+{
+	pthread_cond_init(&d->cv, NULL);
+	d->inflight = 0;
+	d->poller_pid = 0;
+	d->stop = 0;
+}
+
+void vfc__dev_init(struct vfc__dev *d)
+{
+	memset(d, 0, sizeof(*d));
+	pthread_mutex_init(&d->lock, NULL);
+	async_state_init(d);
+	d->pid = getpid();
+	d->state = VFC_DEV_UNOPENED;
+}
+
+/*
+ * A child of fork() inherits the parent's handle but must never touch the
+ * parent's rings: it forgets the VF (without closing it: the parent's) and
+ * opens its own on first use. The lock is made anew: a parent thread may
+ * have held it at the fork. A child starts with one thread, which does this
+ * before it starts others that use the provider.
+ */
+static void after_fork(struct vfc__prov *p, pid_t me)
+{
+	struct vfc__dev *d = &p->dev;
+	int embedded = !p->set.device[0] || !strcmp(p->set.device, "embedded");
+
+	pthread_mutex_init(&d->lock, NULL);
+	async_state_init(d);
+	d->want = 0;
+	d->vf = NULL;
+	d->state = embedded && d->state == VFC_DEV_OPEN ? VFC_DEV_FORKED : VFC_DEV_UNOPENED;
+	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);
+}
+
+static void open_vf(struct vfc__prov *p)
+{
+	struct vfc__dev *d = &p->dev;
+	struct vfc_vf_opts o;
+	char err[256];
+
+	vfc_vf_opts_init(&o);
+	if (p->set.engines)
+		o.n_engines = p->set.engines;
+	if (p->set.vfs)
+		o.n_vfs = p->set.vfs;
+	d->vf = vfc_vf_open(p->set.device, &o);
+	if (!d->vf) {
+		/* One warning per process; the work goes to software, it does not fail. */
+		fprintf(stderr, "vfcrypt: no VF on %s (%s): using OpenSSL's default provider\n", p->set.device,
+			strerror(errno));
+		d->state = VFC_DEV_ABSENT;
+		return;
+	}
+	if (p->set.ctl[0] && vfc_vf_set_controller(d->vf, p->set.ctl, 0, err, sizeof(err)) < 0)
+		fprintf(stderr, "vfcrypt: controller '%s' refused: %s\n", p->set.ctl, err);
+	d->gen++;
+	d->state = VFC_DEV_OPEN;
+}
+
+struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
+{
+	struct vfc__dev *d = &p->dev;
+	pid_t me = getpid();
+
+	if (__atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != me)
+		after_fork(p, me);
+	__atomic_add_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
+	pthread_mutex_lock(&d->lock);
+	__atomic_sub_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
+	if (d->state == VFC_DEV_UNOPENED)
+		open_vf(p);
+	if (d->state == VFC_DEV_FORKED) {
+		fprintf(stderr, "vfcrypt: the embedded device stays with the parent process: using OpenSSL's "
+				"default provider (a vfcd device gives each process its own VF)\n");
+		d->state = VFC_DEV_ABSENT;
+	}
+	if (d->state != VFC_DEV_OPEN) {
+		pthread_mutex_unlock(&d->lock);
+		return NULL;
+	}
+	if (gen)
+		*gen = d->gen;
+	return d->vf;
+}
+
+void vfc__dev_unlock(struct vfc__prov *p)
+{
+	pthread_mutex_unlock(&p->dev.lock);
+}
+
+/* One line a test (or a curious user) can read: what this process's VF did. */
+static void print_stats(struct vfc__dev *d)
+{
+	struct vfc_vf_stats st;
+
+	if (vfc_vf_stats(d->vf, &st) == 0)
+		fprintf(stderr, "vfcrypt: pid %d VF %u ops %llu bytes %llu errors %llu\n", (int)getpid(),
+			vfc_vf_id(d->vf), (unsigned long long)st.ops, (unsigned long long)st.bytes,
+			(unsigned long long)st.errors);
+}
+
+/* Closing the provider releases the VF (only the process that opened it closes it). */
+void vfc__dev_fini(struct vfc__prov *p)
+{
+	struct vfc__dev *d = &p->dev;
+
+	if (d->state == VFC_DEV_OPEN && d->pid == getpid()) {
+		if (p->set.stats)
+			print_stats(d);
+		vfc_vf_close(d->vf);
+	}
+	d->vf = NULL;
+	d->state = VFC_DEV_UNOPENED;
+	pthread_cond_destroy(&d->cv);
+	pthread_mutex_destroy(&d->lock);
+}
+
+struct vfc_session *vfc__dsess_get(struct vfc__dsess *ds, struct vfc_vf *vf, unsigned gen, enum vfc_alg alg,
+				   enum vfc_key_kind kind, const void *key, size_t len)
+{
+	if (ds->s && ds->gen == gen)
+		return ds->s;
+	/* Stale (another process's VF) or never made: the old handles are not ours to free. */
+	ds->s = NULL;
+	ds->key = 0;
+	ds->gen = gen;
+	if (key && vfc_key_import(vf, kind, key, len, &ds->key) < 0) {
+		ds->key = 0;
+		return NULL;
+	}
+	ds->s = vfc_session_create(vf, alg, ds->key);
+	if (!ds->s && ds->key) {
+		vfc_key_free(vf, ds->key);
+		ds->key = 0;
+	}
+	return ds->s;
+}
+
+void vfc__dsess_drop(struct vfc__prov *p, struct vfc__dsess *ds)
+{
+	struct vfc__dev *d = &p->dev;
+	struct vfc_vf *vf;
+	unsigned gen;
+
+	if (!ds->s || __atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != getpid())
+		goto out;
+	vf = vfc__dev_lock(p, &gen);
+	if (!vf)
+		goto out;
+	if (gen == ds->gen) {
+		vfc_session_free(ds->s);
+		if (ds->key)
+			vfc_key_free(vf, ds->key);
+	}
+	vfc__dev_unlock(p);
+out:
+	ds->s = NULL;
+	ds->key = 0;
+}
