@@ -10,6 +10,24 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 cd "$WORK"
 
+# A sanitizer build's vfcrypt.so needs the sanitizer's runtime loaded first in the programs that
+# load it, which are not built with it (openssl, curl): VFC_SAN_PRELOAD names the runtime
+# (tests/provider/CMakeLists.txt sets it in ASan builds). Only those programs get it, not bash.
+# Leak checks are off in them: `openssl dgst -sign` through the embedded device reports at exit
+# the DRBG that libcrypto made for an engine thread's RSA blinding (not yet understood, see
+# docs/provider.md); test_provider_lib, built with the sanitizer, checks the module's leaks.
+if [ -n "${VFC_SAN_PRELOAD:-}" ]; then
+	mkdir -p "$WORK/san-bin"
+	for prog in "$OPENSSL" curl; do
+		real=$(command -v "$prog") || continue
+		printf '#!/bin/sh\nLD_PRELOAD=%s ASAN_OPTIONS=detect_leaks=0 exec %s "$@"\n' "$VFC_SAN_PRELOAD" "$real" \
+			>"$WORK/san-bin/$(basename "$prog")"
+		chmod +x "$WORK/san-bin/$(basename "$prog")"
+	done
+	OPENSSL="$WORK/san-bin/$(basename "$OPENSSL")"
+	PATH="$WORK/san-bin:$PATH"
+fi
+
 # The provider, mandatory (a silent fallback to another provider fails), and preferred.
 VF_MUST=(-provider-path "$MODDIR" -provider vfcrypt -provider default -propquery provider=vfcrypt)
 VF_PREF=(-provider-path "$MODDIR" -provider vfcrypt -provider default -propquery '?provider=vfcrypt')

@@ -44,7 +44,11 @@ expect_device srv.err "s_server's CertificateVerify signature"
 expect_device cli.err "s_client's signature checks"
 
 # 2. curl (libcurl over libssl) configured only by OPENSSL_CONF: the sample config, the module by name.
-if command -v curl >/dev/null; then
+# Not in ASan builds: curl with the sanitizer's runtime preloaded hangs at start in setlocale's lock
+# (docs/provider.md, open items); the plain build runs this part.
+if [ -n "${VFC_SAN_PRELOAD:-}" ]; then
+	echo "note: sanitizer build: curl part skipped"
+elif command -v curl >/dev/null; then
 	start_server "$OPENSSL" s_server "${VF_PREF[@]}"
 	OPENSSL_MODULES="$MODDIR" OPENSSL_CONF="$DIST_CNF" curl -sS --cacert cert.pem --tlsv1.3 \
 		"https://127.0.0.1:$PORT/" -o curl.out 2>curl.err || { cat curl.err >&2; fail "curl"; }
