@@ -92,3 +92,15 @@ void vfc__fb_fini(struct vfc__prov *p)
 	p->fb_default = NULL;
 	p->fb_libctx = NULL;
 }
+
+int vfc__fb_pctx_get_params(EVP_PKEY_CTX *pctx, OSSL_PARAM params[])
+{
+	return pctx && EVP_PKEY_CTX_get_params(pctx, params);
+}
+
+int vfc__fb_pctx_set_params(EVP_PKEY_CTX *pctx, const OSSL_PARAM params[])
+{
+	if (!params || !params[0].key)
+		return 1;
+	return pctx && EVP_PKEY_CTX_set_params(pctx, params);
+}

@@ -100,6 +100,10 @@ int vfc__prov_settings_load(struct vfc__prov_settings *s, const OSSL_CORE_HANDLE
 /* fallback.c */
 int vfc__fb_init(struct vfc__prov *p);
 void vfc__fb_fini(struct vfc__prov *p);
+/* RSA contexts keep their parameters (pad-mode, digest, saltlen, ...) in the default
+ * provider's EVP_PKEY_CTX: get and set them there. 0 without a context; setting nothing is 1. */
+int vfc__fb_pctx_get_params(EVP_PKEY_CTX *pctx, OSSL_PARAM params[]);
+int vfc__fb_pctx_set_params(EVP_PKEY_CTX *pctx, const OSSL_PARAM params[]);
 
 /* dev.c: vfc__dev_lock returns the VF locked, or NULL (not locked) when the process has none.
  * *gen (may be NULL) gets its generation. */

@@ -158,18 +158,12 @@ static void *e_dupctx(void *vctx)
 
 static int e_get_ctx_params(void *vctx, OSSL_PARAM params[])
 {
-	struct encctx *c = vctx;
-
-	return c->pctx && EVP_PKEY_CTX_get_params(c->pctx, params);
+	return vfc__fb_pctx_get_params(((struct encctx *)vctx)->pctx, params);
 }
 
 static int e_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
-	struct encctx *c = vctx;
-
-	if (!params || !params[0].key)
-		return 1;
-	return c->pctx && EVP_PKEY_CTX_set_params(c->pctx, params);
+	return vfc__fb_pctx_set_params(((struct encctx *)vctx)->pctx, params);
 }
 
 static const OSSL_PARAM *fb_table(struct vfc__prov *p, int settable)

@@ -284,18 +284,12 @@ fail:
 /* Parameters (pad-mode, digest, saltlen, mgf1-digest, algorithm-id...) are the default provider's. */
 static int s_get_ctx_params(void *vctx, OSSL_PARAM params[])
 {
-	struct sigctx *c = vctx;
-
-	return c->pctx && EVP_PKEY_CTX_get_params(c->pctx, params);
+	return vfc__fb_pctx_get_params(((struct sigctx *)vctx)->pctx, params);
 }
 
 static int s_set_ctx_params(void *vctx, const OSSL_PARAM params[])
 {
-	struct sigctx *c = vctx;
-
-	if (!params || !params[0].key)
-		return 1;
-	return c->pctx && EVP_PKEY_CTX_set_params(c->pctx, params);
+	return vfc__fb_pctx_set_params(((struct sigctx *)vctx)->pctx, params);
 }
 
 static const OSSL_PARAM *fb_table(struct vfc__prov *p, int settable)
