@@ -10,14 +10,6 @@ static bool buf_in_pool(uint32_t off, uint32_t len, uint64_t pool_size)
 	return len == 0 || (uint64_t)off + len <= pool_size;
 }
 
-/* Two buffers share a byte. Empty buffers share nothing. */
-static bool overlap(uint32_t a_off, uint32_t a_len, uint32_t b_off, uint32_t b_len)
-{
-	if (!a_len || !b_len)
-		return false;
-	return (uint64_t)a_off < (uint64_t)b_off + b_len && (uint64_t)b_off < (uint64_t)a_off + a_len;
-}
-
 static bool iv_zero(const struct vfc_req_desc *d)
 {
 	uint8_t acc = 0;
@@ -90,9 +82,9 @@ int vfc_desc_validate(const struct vfc_req_desc *d, uint64_t pool_size)
 	if (ret)
 		return ret;
 	/* In place (same start) is fine; any other shared byte between src and dst is not. */
-	if (d->src_off != d->dst_off && overlap(d->src_off, d->src_len, d->dst_off, d->dst_len))
+	if (d->src_off != d->dst_off && vfc_desc_overlap(d->src_off, d->src_len, d->dst_off, d->dst_len))
 		return -EINVAL;
-	if (overlap(d->aux_off, d->aux_len, d->dst_off, d->dst_len))
+	if (vfc_desc_overlap(d->aux_off, d->aux_len, d->dst_off, d->dst_len))
 		return -EINVAL;
 	return 0;
 }

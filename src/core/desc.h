@@ -32,6 +32,15 @@ int vfc_desc_validate(const struct vfc_req_desc *d, uint64_t pool_size);
 /* Whether a session of algorithm alg accepts opcode op (NOP: every algorithm). */
 bool vfc_alg_allows(uint32_t alg, uint16_t op);
 
+/* Two pool buffers [a_off, a_off + a_len) and [b_off, b_off + b_len) share a
+ * byte. Empty buffers share nothing; 64-bit sums: no wrap. */
+static inline bool vfc_desc_overlap(uint32_t a_off, uint32_t a_len, uint32_t b_off, uint32_t b_len)
+{
+	if (!a_len || !b_len)
+		return false;
+	return (uint64_t)a_off < (uint64_t)b_off + b_len && (uint64_t)b_off < (uint64_t)a_off + a_len;
+}
+
 /* Bytes a request counts for in throughput figures (src_len). */
 static inline uint64_t vfc_desc_bytes(const struct vfc_req_desc *d)
 {

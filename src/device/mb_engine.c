@@ -163,21 +163,16 @@ static void job_done(void *arg, void *tag, int status)
 
 /* ---- dispatch: in ring order, each request once nothing before it conflicts ---- */
 
-static bool overlap(uint32_t a, uint32_t alen, uint32_t b, uint32_t blen)
-{
-	return alen && blen && a < b + blen && b < a + alen;
-}
-
 /* Would running b before a (taken earlier, not complete) differ from running them in order? */
 static bool conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b, bool same_session)
 {
 	if (same_session && (b->flags & VFC_REQ_F_CHAIN) && b->opcode == VFC_OP_CIPHER_ENC)
 		return true;
 	/* a (a lane job) reads src and writes dst. */
-	return overlap(a->dst_off, a->dst_len, b->src_off, b->src_len) ||
-	       overlap(a->dst_off, a->dst_len, b->aux_off, b->aux_len) ||
-	       overlap(a->dst_off, a->dst_len, b->dst_off, b->dst_len) ||
-	       overlap(a->src_off, a->src_len, b->dst_off, b->dst_len);
+	return vfc_desc_overlap(a->dst_off, a->dst_len, b->src_off, b->src_len) ||
+	       vfc_desc_overlap(a->dst_off, a->dst_len, b->aux_off, b->aux_len) ||
+	       vfc_desc_overlap(a->dst_off, a->dst_len, b->dst_off, b->dst_len) ||
+	       vfc_desc_overlap(a->src_off, a->src_len, b->dst_off, b->dst_len);
 }
 
 static bool blocked(const struct mb_vf *mv, unsigned i)

@@ -152,7 +152,7 @@ void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t no
 
 	if (!dl || dl > now)
 		return;
-	/* The fence orders our earlier resp_tail stores before this read (see post_cb). */
+	/* The fence orders our earlier resp_tail stores before this read (see vfc__vf_post). */
 	vfc_ring_fence();
 	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
 	v = vfc_moder_check(&vf->moder, now, masked, &ndl);
