@@ -20,6 +20,9 @@ struct vfc_global_opts {
  * value): loop with `for (i = 1; i < argc; i++)` and `continue`. Accepts both
  * `--opt value` and `--opt=value`. */
 int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_global_opts *g);
+/* --engine-kind's words: "openssl", "mb", "auto". parse: 0, or -1 for another word. */
+int vfc_engine_kind_parse(const char *s, enum vfc_engine_kind *out);
+const char *vfc_engine_kind_name(enum vfc_engine_kind k);
 /* Help text lines for the global options, for each subcommand's --help. */
 extern const char vfc_global_help[];
 

@@ -77,17 +77,25 @@ static int parse_irq_mode(const char *s, struct vfc_vf_opts *vf)
 	return 0;
 }
 
-static int parse_engine_kind(const char *s, enum vfc_engine_kind *out)
+static const char *const engine_kinds[] = {
+	[VFC_ENGINE_OPENSSL] = "openssl",
+	[VFC_ENGINE_MB] = "mb",
+	[VFC_ENGINE_AUTO] = "auto",
+};
+
+int vfc_engine_kind_parse(const char *s, enum vfc_engine_kind *out)
 {
-	if (!strcmp(s, "openssl"))
-		*out = VFC_ENGINE_OPENSSL;
-	else if (!strcmp(s, "mb"))
-		*out = VFC_ENGINE_MB;
-	else if (!strcmp(s, "auto"))
-		*out = VFC_ENGINE_AUTO;
-	else
-		return -1;
-	return 0;
+	for (unsigned k = 0; k < sizeof(engine_kinds) / sizeof(engine_kinds[0]); k++)
+		if (!strcmp(s, engine_kinds[k])) {
+			*out = (enum vfc_engine_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+const char *vfc_engine_kind_name(enum vfc_engine_kind k)
+{
+	return (unsigned)k < sizeof(engine_kinds) / sizeof(engine_kinds[0]) ? engine_kinds[k] : "openssl";
 }
 
 /*
@@ -147,7 +155,7 @@ int vfc_global_opt(const char *cmd, int argc, char **argv, int *i, struct vfc_gl
 		g->vf.engine_spin_us = (unsigned)v;
 		break;
 	case 5:
-		if (parse_engine_kind(val, &g->vf.engine_kind) < 0) {
+		if (vfc_engine_kind_parse(val, &g->vf.engine_kind) < 0) {
 			gerr(cmd, "--engine-kind: expected openssl, mb or auto, got '%s'", val);
 			return -1;
 		}

@@ -362,13 +362,7 @@ static int opt_kinds(struct args *s, const char *opt, const char *v)
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		enum vfc_engine_kind k;
 
-		if (!strcmp(t, "openssl"))
-			k = VFC_ENGINE_OPENSSL;
-		else if (!strcmp(t, "mb"))
-			k = VFC_ENGINE_MB;
-		else if (!strcmp(t, "auto"))
-			k = VFC_ENGINE_AUTO;
-		else
+		if (vfc_engine_kind_parse(t, &k) < 0)
 			goto bad;
 		if (cfg->n_kinds == sizeof(cfg->kinds) / sizeof(cfg->kinds[0]))
 			goto bad;
@@ -386,7 +380,7 @@ static int make_labels(struct bench_cfg *cfg)
 {
 	for (unsigned k = 0; k < cfg->n_kinds; k++) {
 		for (unsigned c = 0; c < cfg->n_ctls; c++) {
-			const char *kn = bench_kind_name(cfg->kinds[k]);
+			const char *kn = vfc_engine_kind_name(cfg->kinds[k]);
 			size_t n = strlen(cfg->ctls[c]) + strlen(kn) + 2;
 			char *l = malloc(n);
 

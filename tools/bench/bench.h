@@ -182,8 +182,6 @@ struct bench_ctx {
 /* Close every worker's VF (the embedded device goes with the last) and open them again on a
  * device of engine kind k (kinds.c). 0 or -1 after a message. */
 int bench_reopen(struct bench_ctx *x, enum vfc_engine_kind k);
-/* "openssl", "mb", "auto". */
-const char *bench_kind_name(enum vfc_engine_kind k);
 /* --league --engine-kind: the league once per kind, then the JSON / CSV of all points (kinds.c). */
 int bench_run_leagues(struct bench_ctx *x, struct vfc_out *csv_out);
 

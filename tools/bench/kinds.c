@@ -5,11 +5,6 @@
 
 #include "bench.h"
 
-const char *bench_kind_name(enum vfc_engine_kind k)
-{
-	return k == VFC_ENGINE_MB ? "mb" : k == VFC_ENGINE_AUTO ? "auto" : "openssl";
-}
-
 int bench_reopen(struct bench_ctx *x, enum vfc_engine_kind k)
 {
 	if (x->kind == (int)k)
@@ -43,7 +38,7 @@ int bench_run_leagues(struct bench_ctx *x, struct vfc_out *csv_out)
 		if (bench_reopen(x, cfg->kinds[k]) < 0)
 			rc = -EIO;
 		if (rc >= 0 && !cfg->json)
-			printf("\n# engine kind: %s\n", bench_kind_name(cfg->kinds[k]));
+			printf("\n# engine kind: %s\n", vfc_engine_kind_name(cfg->kinds[k]));
 		if (rc >= 0)
 			rc = bench_run_league(x, &pts, &n);
 		grown = realloc(all, (n_all + n) * sizeof(*all));
