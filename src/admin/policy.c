@@ -189,3 +189,17 @@ int vfcd_policy_check(const struct vfcd_policy *p, char *err, size_t errlen)
 		return vfcd_set_err(err, errlen, -EINVAL, "bad controller list");
 	return 0;
 }
+
+void vfcd_conn_policy_init(struct vfcd_conn_policy *p)
+{
+	p->max_conns_per_uid = VFCD_CONNS_PER_UID_DEFAULT;
+}
+
+int vfcd_conn_policy_kv(struct vfcd_conn_policy *p, const char *key, const char *val, char *err, size_t errlen)
+{
+	if (strcmp(key, "max_conns_per_uid"))
+		return -ENOENT;
+	if (parse_u32(val, &p->max_conns_per_uid))
+		return vfcd_set_err(err, errlen, -EINVAL, "%s: expected a number (0: no limit), got '%s'", key, val);
+	return 0;
+}

@@ -25,4 +25,21 @@ int vfcd_policy_ctl_allowed(const struct vfcd_policy *p, const char *spec);
 /* The allowed controllers as shown to people: the comma list, or "any". */
 const char *vfcd_policy_controllers(const struct vfcd_policy *p);
 
+/*
+ * Daemon-wide policy (not per VF): what a uid may hold of the daemon itself.
+ * max_conns_per_uid bounds one uid's connections (SO_PEERCRED at accept);
+ * the default leaves room for every VF plus admin calls, and keeps one uid
+ * from taking the daemon's whole fd table (1024 by default).
+ */
+#define VFCD_CONNS_PER_UID_DEFAULT 128u
+struct vfcd_conn_policy {
+	uint32_t max_conns_per_uid; /* 0 = no limit */
+};
+
+void vfcd_conn_policy_init(struct vfcd_conn_policy *p);
+/* One daemon-wide key ("max_conns_per_uid"): 0, -EINVAL with a message in
+ * err, or -ENOENT (not a daemon-wide key: try vfcd_policy_kv). */
+int vfcd_conn_policy_kv(struct vfcd_conn_policy *p, const char *key, const char *val, char *err,
+			size_t errlen);
+
 #endif

@@ -19,6 +19,7 @@ void vfcd_config_init(struct vfcd_config *c)
 	c->drain_ms = VFCD_DRAIN_MS_DEFAULT;
 	for (unsigned i = 0; i < VFC_MAX_VFS; i++)
 		vfcd_policy_init(&c->pol[i]);
+	vfcd_conn_policy_init(&c->conn);
 }
 
 /* ---- the INI file ---- */
@@ -127,7 +128,9 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
 	int rc;
 
 	if (!strcmp(section, "policy")) {
-		rc = vfcd_policy_kv(&x->def, &x->def_set, name, value, x->err, x->errlen);
+		rc = vfcd_conn_policy_kv(&x->c->conn, name, value, x->err, x->errlen);
+		if (rc == -ENOENT)
+			rc = vfcd_policy_kv(&x->def, &x->def_set, name, value, x->err, x->errlen);
 	} else if (!strncmp(section, "vf.", 3)) {
 		errno = 0;
 		vf = strtoull(section + 3, &end, 10);
@@ -215,7 +218,8 @@ int vfcd_config_load(struct vfcd_config *c, const char *path, char *err, size_t 
 	return rc;
 }
 
-int vfcd_config_load_policy(const char *path, struct vfcd_policy pol[VFC_MAX_VFS], char *err, size_t errlen)
+int vfcd_config_load_policy(const char *path, struct vfcd_policy pol[VFC_MAX_VFS], struct vfcd_conn_policy *conn,
+			    char *err, size_t errlen)
 {
 	struct vfcd_config *scratch = malloc(sizeof(*scratch));
 	struct vfcd_policy *tmp = calloc(VFC_MAX_VFS, sizeof(*tmp));
@@ -224,8 +228,10 @@ int vfcd_config_load_policy(const char *path, struct vfcd_policy pol[VFC_MAX_VFS
 	if (scratch && tmp) {
 		vfcd_config_init(scratch);
 		rc = load(scratch, path, 1, tmp, err, errlen);
-		if (!rc)
+		if (!rc) {
 			memcpy(pol, tmp, VFC_MAX_VFS * sizeof(*tmp));
+			*conn = scratch->conn;
+		}
 	}
 	free(scratch);
 	free(tmp);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "admin/policy.h"
 #include "admin/socket_path.h"
 #include "device/pf.h"
 #include "transport/wire.h"
@@ -22,6 +23,7 @@ struct vfcd_config {
 	int use_syslog;                  /* log to syslog instead of stderr */
 	int verbose;                     /* also log debug messages */
 	struct vfcd_policy pol[VFC_MAX_VFS];
+	struct vfcd_conn_policy conn;    /* daemon-wide: [policy] max_conns_per_uid */
 };
 
 void vfcd_config_init(struct vfcd_config *c);
@@ -29,7 +31,8 @@ void vfcd_config_init(struct vfcd_config *c);
  * VF) and [vf.N] (one VF). Command-line flags are applied after it. Returns 0
  * or a negative errno with a message ("vfcd.ini:12: unknown key 'x'") in err. */
 int vfcd_config_load(struct vfcd_config *c, const char *path, char *err, size_t errlen);
-/* Read only the policy sections of path into pol[] (SIGHUP). */
-int vfcd_config_load_policy(const char *path, struct vfcd_policy pol[VFC_MAX_VFS], char *err, size_t errlen);
+/* Read only the policy sections of path into pol[] and conn (SIGHUP). */
+int vfcd_config_load_policy(const char *path, struct vfcd_policy pol[VFC_MAX_VFS], struct vfcd_conn_policy *conn,
+			    char *err, size_t errlen);
 
 #endif

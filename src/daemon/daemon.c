@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "daemon/admit.h"
 #include "daemon/daemon.h"
 #include "daemon/handlers.h"
 #include "daemon/log.h"
@@ -31,6 +32,7 @@ struct vfcd {
 	char sock_path[VFCD_PATH_MAX];
 	int lfd, epfd, sigfd, tfd;
 	struct vfcd_metrics *metrics;
+	struct vfcd_admit adm;
 	uint64_t drain_end; /* stopping: when the drain gives up */
 	union {
 		uint8_t buf[VFCD_MSG_MAX];
@@ -53,12 +55,11 @@ struct vfcd_ctx *vfcd__ctx(struct vfcd *d)
 
 static void drop(struct vfcd *d, struct vfcd_client *c)
 {
-	if (c->fd >= 0)
-		epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	vfcd__client_drop(&d->x, c);
+	vfcd__admit_drop(&d->adm, &d->x, c);
 }
 
-static void client_readable(struct vfcd *d, struct vfcd_client *c)
+/* Answer every message the client has sent. Returns 0 once it is dropped. */
+static int client_readable(struct vfcd *d, struct vfcd_client *c)
 {
 	struct vfcd_hdr h;
 	ssize_t n;
@@ -69,10 +70,10 @@ static void client_readable(struct vfcd *d, struct vfcd_client *c)
 		/* Fds a client sends are closed by the receive helper: we take none. */
 		n = vfc__wire_recv(c->fd, d->rx.buf, sizeof(d->rx.buf), NULL, NULL);
 		if (n == -EAGAIN || n == -ETIMEDOUT)
-			return;
+			return 1;
 		if (n == 0 || (n < 0 && n != -EMSGSIZE)) {
 			drop(d, c);
-			return;
+			return 0;
 		}
 		vfcd__dispatch(&d->x, c, d->rx.buf, n < 0 ? 0 : (size_t)n, n == -EMSGSIZE, &d->tx);
 		if (n == -EMSGSIZE || (size_t)n >= sizeof(h))
@@ -84,49 +85,26 @@ static void client_readable(struct vfcd *d, struct vfcd_client *c)
 				vfcd_log(VFCD_LOG_WARN, "pid %d uid %u: cannot answer (%s): closing", (int)c->pid,
 					 (unsigned)c->uid, strerror(-rc));
 			drop(d, c);
-			return;
+			return 0;
 		}
 	}
 }
 
+/* New connections; a refused one gets its answer now if its first message is here already. */
 static void accept_all(struct vfcd *d)
 {
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 	struct vfcd_client *c;
-	struct ucred cr;
-	socklen_t cl = sizeof(cr);
-	int fd;
 
-	for (;;) {
-		fd = accept4(d->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0)
-			return;
-		/* Who is it: checked by the kernel at connect time. */
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0) {
-			close(fd);
-			continue;
-		}
-		c = vfcd__client_new(&d->x, fd, cr.pid, cr.uid, cr.gid);
-		if (!c) {
-			close(fd);
-			continue;
-		}
-		ev.data.ptr = c;
-		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			c->fd = -1;
-			close(fd);
-			drop(d, c);
-			continue;
-		}
-		vfcd_log(VFCD_LOG_DEBUG, "connection from pid %d uid %u gid %u", (int)cr.pid, (unsigned)cr.uid,
-			 (unsigned)cr.gid);
-	}
+	while ((c = vfcd__admit_accept(&d->adm, &d->x)))
+		if (c->refuse)
+			client_readable(d, c);
 }
 
 /* ---- signals ---- */
 
 static void reload(struct vfcd *d)
 {
+	struct vfcd_conn_policy conn;
 	struct vfcd_policy *pol;
 	char err[256];
 	int rc;
@@ -138,12 +116,13 @@ static void reload(struct vfcd *d)
 	pol = calloc(VFC_MAX_VFS, sizeof(*pol));
 	if (!pol)
 		return;
-	rc = vfcd_config_load_policy(d->cfg.config_path, pol, err, sizeof(err));
+	rc = vfcd_config_load_policy(d->cfg.config_path, pol, &conn, err, sizeof(err));
 	if (rc) {
 		vfcd_log(VFCD_LOG_ERR, "SIGHUP: policy not reloaded: %s", err);
 	} else {
 		for (unsigned i = 0; i < d->cfg.pf.n_vfs; i++)
 			vfcd_vftable_set_policy(d->x.vfs, i, &pol[i]);
+		d->x.max_conns_per_uid = conn.max_conns_per_uid;
 		vfcd_log(VFCD_LOG_INFO, "SIGHUP: policy reloaded from %s", d->cfg.config_path);
 	}
 	free(pol);
@@ -178,6 +157,7 @@ static void start_drain(struct vfcd *d, uint32_t signo)
 	d->x.stopping = 1;
 	d->drain_end = vfc_now_ns() + (uint64_t)d->cfg.drain_ms * 1000000ull;
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->lfd, NULL);
+	vfcd__admit_stop(&d->adm);
 	close(d->lfd);
 	d->lfd = -1;
 	unlink(d->sock_path);
@@ -307,7 +287,9 @@ static int events_up(struct vfcd *d)
 	if (d->sigfd < 0 || d->tfd < 0 || d->epfd < 0)
 		return -errno;
 	timerfd_settime(d->tfd, 0, &its, NULL);
-	rc = epoll_add(d->epfd, d->lfd, TAG_LISTEN);
+	rc = vfcd__admit_init(&d->adm, d->lfd, d->epfd, TAG_LISTEN);
+	if (!rc)
+		rc = epoll_add(d->epfd, d->lfd, TAG_LISTEN);
 	if (!rc)
 		rc = epoll_add(d->epfd, d->sigfd, TAG_SIGNAL);
 	if (!rc)
@@ -341,7 +323,9 @@ struct vfcd *vfcd_create(const struct vfcd_config *cfg)
 		return NULL;
 	d->cfg = *cfg;
 	d->lfd = d->epfd = d->sigfd = d->tfd = -1;
+	d->adm.reserve = -1;
 	d->x.pf_cfg = cfg->pf;
+	d->x.max_conns_per_uid = cfg->conn.max_conns_per_uid;
 	d->x.start_ns = vfc_now_ns();
 	rc = socket_path(d);
 	if (!rc)
@@ -376,15 +360,19 @@ static void tick(struct vfcd *d)
 
 	if (read(d->tfd, &ticks, sizeof(ticks)) > 0)
 		vfcd_vftable_sample(d->x.vfs);
+	vfcd__admit_retry(&d->adm); /* an fd may have freed outside the connections */
 }
 
 int vfcd_run(struct vfcd *d)
 {
 	struct epoll_event evs[32];
-	int n, i;
+	int n, i, wait_ms;
 
 	while (!d->x.stopping || !drained(d)) {
-		n = epoll_wait(d->epfd, evs, 32, d->x.stopping ? 5 : -1);
+		wait_ms = vfcd__admit_expire(&d->adm, &d->x, vfc_now_ns());
+		if (d->x.stopping && (wait_ms < 0 || wait_ms > 5))
+			wait_ms = 5;
+		n = epoll_wait(d->epfd, evs, 32, wait_ms);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -429,6 +417,7 @@ void vfcd_free(struct vfcd *d)
 		close(d->sigfd);
 	if (d->tfd >= 0)
 		close(d->tfd);
+	vfcd__admit_fini(&d->adm);
 	vfcd_vftable_free(d->x.vfs);
 	vfc_pf_free(d->x.pf);
 	free(d);

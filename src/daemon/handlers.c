@@ -124,6 +124,11 @@ static void do_hello(struct vfcd_ctx *x, struct vfcd_client *c, const struct vfc
 		rep->status = -ESHUTDOWN;
 		return;
 	}
+	if (c->refuse) {
+		/* Over its uid's connection limit, or the daemon is out of fds. */
+		rep->status = c->refuse;
+		return;
+	}
 	if (c->vf >= 0) {
 		rep->status = -EISCONN;
 		return;
@@ -300,7 +305,7 @@ void vfcd__dispatch(struct vfcd_ctx *x, struct vfcd_client *c, const void *msg, 
 	int rc;
 
 	r->nfds = 0;
-	r->close_after = 0;
+	r->close_after = c->refuse != 0; /* on probation: one answer, then closed */
 	r->len = 0;
 	if (truncated) {
 		strike(c, r, -EMSGSIZE, "too large");

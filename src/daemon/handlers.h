@@ -19,6 +19,8 @@ struct vfcd_client {
 	gid_t gid;
 	int vf; /* attached VF, -1: none */
 	unsigned strikes;
+	int refuse;            /* 0, or why it is only on probation (-EUSERS, -EMFILE): see admit.h */
+	uint64_t probation_end; /* refused and silent: closed at this time (vfc_now_ns) */
 	const struct vfc_region_hdr *hdr; /* read-only view of the VF's header (the drain reads it), or NULL */
 	struct vfcd_client *prev, *next;
 };
@@ -34,6 +36,7 @@ struct vfcd_ctx {
 	int stopping;          /* SIGTERM taken: HELLO is refused with -ESHUTDOWN */
 	struct vfcd_client *clients;
 	unsigned n_clients;
+	uint32_t max_conns_per_uid; /* daemon-wide policy, 0 = no limit (admit.c) */
 };
 
 struct vfcd_reply {
@@ -53,7 +56,9 @@ struct vfcd_client *vfcd__client_new(struct vfcd_ctx *x, int fd, pid_t pid, uid_
 /* Drop a client: release its VF, close its fd, free it. */
 void vfcd__client_drop(struct vfcd_ctx *x, struct vfcd_client *c);
 /* Handle one datagram of len bytes (truncated: it was larger than the
- * buffer) and fill the answer to send. */
+ * buffer) and fill the answer to send. A refused client (c->refuse) gets one
+ * answer and close_after: HELLO is answered with c->refuse, an admin message
+ * is served as usual. */
 void vfcd__dispatch(struct vfcd_ctx *x, struct vfcd_client *c, const void *msg, size_t len, int truncated,
 		    struct vfcd_reply *out);
 

@@ -117,6 +117,25 @@ ssize_t vfc__wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned *nfds)
 	return n;
 }
 
+/* A refusal the daemon sent before hanging up (ERROR, seq 0: admit.h), or rc. */
+static int refusal_or(int fd, int rc)
+{
+	union {
+		uint8_t b[sizeof(struct vfcd_hdr) + sizeof(struct vfcd_status)];
+		uint64_t align;
+	} m;
+	struct vfcd_hdr h;
+	struct vfcd_status st;
+
+	if (recv(fd, m.b, sizeof(m.b), MSG_DONTWAIT) != (ssize_t)sizeof(m.b))
+		return rc;
+	memcpy(&h, m.b, sizeof(h));
+	memcpy(&st, m.b + sizeof(h), sizeof(st));
+	if (h.magic != VFCD_WIRE_MAGIC || h.type != VFCD_MSG_ERROR || h.seq != 0 || st.status >= 0)
+		return rc;
+	return st.status;
+}
+
 ssize_t vfc__wire_call(int fd, uint16_t type, uint32_t seq, const void *body, size_t body_len, void *reply,
 		       size_t cap, int *fds, unsigned *nfds)
 {
@@ -127,6 +146,8 @@ ssize_t vfc__wire_call(int fd, uint16_t type, uint32_t seq, const void *body, si
 	int rc;
 
 	rc = vfc__wire_send(fd, type, seq, body, body_len, NULL, 0);
+	if (rc == -ESHUTDOWN)
+		return refusal_or(fd, rc); /* refused at accept and closed before we spoke */
 	if (rc)
 		return rc;
 	if (nfds)
@@ -136,8 +157,9 @@ ssize_t vfc__wire_call(int fd, uint16_t type, uint32_t seq, const void *body, si
 		return -ESHUTDOWN; /* the daemon hung up (stopped, or closed us after abuse) */
 	if (n < 0)
 		return n;
+	/* seq 0 on an ERROR: the daemon refused the connection (admit.h). */
 	if ((size_t)n < sizeof(*h) || h->magic != VFCD_WIRE_MAGIC || h->version != VFCD_WIRE_VERSION ||
-	    h->len != (size_t)n || h->seq != seq)
+	    h->len != (size_t)n || (h->seq != seq && !(h->seq == 0 && h->type == VFCD_MSG_ERROR)))
 		goto proto;
 	if (h->type == VFCD_MSG_ERROR) {
 		if ((size_t)n < sizeof(*h) + sizeof(*st))

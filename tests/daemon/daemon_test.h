@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +35,7 @@ struct t_daemon {
 	char dev[140]; /* "unix:" + sock */
 	char log[128];
 	pid_t pid;
+	unsigned nofile; /* RLIMIT_NOFILE of the daemon (0: inherited) */
 };
 
 static inline void t_sleep_ms(unsigned ms)
@@ -73,6 +75,12 @@ static inline void t_daemon_start_in(struct t_daemon *d, const char *const *extr
 
 		if (lf >= 0)
 			dup2(lf, 2);
+		if (d->nofile) {
+			struct rlimit rl = { d->nofile, d->nofile };
+
+			if (setrlimit(RLIMIT_NOFILE, &rl))
+				_exit(126);
+		}
 		execv(VFCD_BIN, (char *const *)argv);
 		_exit(127);
 	}
@@ -87,7 +95,8 @@ static inline void t_daemon_start_in(struct t_daemon *d, const char *const *extr
 	fail_msg("vfcd did not start (see %s)", d->log);
 }
 
-static inline void t_daemon_start(struct t_daemon *d, const char *const *extra)
+/* A temporary directory for the socket and the log; t_daemon_start_in starts it. */
+static inline void t_daemon_init(struct t_daemon *d)
 {
 	memset(d, 0, sizeof(*d));
 	snprintf(d->dir, sizeof(d->dir), "/tmp/vfcd-test-XXXXXX");
@@ -95,6 +104,11 @@ static inline void t_daemon_start(struct t_daemon *d, const char *const *extra)
 	snprintf(d->sock, sizeof(d->sock), "%s/vfcd.sock", d->dir);
 	snprintf(d->dev, sizeof(d->dev), "unix:%s", d->sock);
 	snprintf(d->log, sizeof(d->log), "%s/vfcd.log", d->dir);
+}
+
+static inline void t_daemon_start(struct t_daemon *d, const char *const *extra)
+{
+	t_daemon_init(d);
 	t_daemon_start_in(d, extra);
 }
 
