@@ -57,24 +57,16 @@ static int config_check(const struct vfc_pf_config *c)
 
 /* ---- regions ---- */
 
-/* Mirror the authoritative counters into a region header. */
-static void ctr_mirror(struct vfc__pf_vf *vf, struct vfc__region *r)
+/* A region's counters are its tenant's: zero at each claim, only the cap in
+ * force carried over. The PF's totals (vf->ctr) keep counting. */
+static void ctr_fresh(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	struct vfc_shm_counters *m = &r->hdr->counters;
+	_Atomic uint64_t *z[] = { &m->ops, &m->bytes, &m->irqs, &m->errors, &m->resets, &m->dev_ns };
 
 	/* Relaxed: informational copies; the authoritative values are private. */
-	atomic_store_explicit(&m->ops, atomic_load_explicit(&vf->ctr.ops, memory_order_relaxed),
-			      memory_order_relaxed);
-	atomic_store_explicit(&m->bytes, atomic_load_explicit(&vf->ctr.bytes, memory_order_relaxed),
-			      memory_order_relaxed);
-	atomic_store_explicit(&m->irqs, atomic_load_explicit(&vf->ctr.irqs, memory_order_relaxed),
-			      memory_order_relaxed);
-	atomic_store_explicit(&m->errors, atomic_load_explicit(&vf->ctr.errors, memory_order_relaxed),
-			      memory_order_relaxed);
-	atomic_store_explicit(&m->resets, atomic_load_explicit(&vf->ctr.resets, memory_order_relaxed),
-			      memory_order_relaxed);
-	atomic_store_explicit(&m->dev_ns, atomic_load_explicit(&vf->ctr.dev_ns, memory_order_relaxed),
-			      memory_order_relaxed);
+	for (unsigned i = 0; i < sizeof(z) / sizeof(z[0]); i++)
+		atomic_store_explicit(z[i], 0, memory_order_relaxed);
 	atomic_store_explicit(&m->cap_hz, atomic_load_explicit(&vf->ctr.cap_hz, memory_order_relaxed),
 			      memory_order_relaxed);
 }
@@ -367,6 +359,8 @@ unsigned vfc_pf_n_vfs(const struct vfc_pf *pf)
 
 /* ---- claim / release ---- */
 
+static void counters_get(struct vfc__pf_vf *vf, struct vfc_counters *out);
+
 int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t owner_uid)
 {
 	struct vfc_moderation none = { 0 };
@@ -390,6 +384,7 @@ int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t o
 	pthread_mutex_lock(&vf->lock);
 	vf->owner_pid = owner_pid;
 	vf->owner_uid = owner_uid;
+	counters_get(vf, &vf->claim_base); /* the tenant's counters start here (GET_COUNTERS) */
 	moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &none, NULL, false);
 	/* Relaxed: engines act on it only under the VF lock, which orders the rest. */
 	atomic_store_explicit(&vf->claimed, true, memory_order_relaxed);
@@ -463,7 +458,7 @@ int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
 	}
 	vf_rings_reset(vf, fresh);
 	moder_apply_cfg(vf, fresh, &(struct vfc_moderation){ 0 }, NULL, false);
-	ctr_mirror(vf, fresh);
+	ctr_fresh(vf, fresh);
 	vf->owner_pid = 0;
 	vf->owner_uid = 0;
 	pthread_mutex_unlock(&vf->lock);
@@ -514,6 +509,16 @@ static void counters_get(struct vfc__pf_vf *vf, struct vfc_counters *out)
 	out->dev_ns = atomic_load_explicit(&vf->ctr.dev_ns, memory_order_relaxed);
 	out->cap_hz = atomic_load_explicit(&vf->ctr.cap_hz, memory_order_relaxed);
 	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ? VFC_VF_FAILED : VFC_VF_READY;
+}
+
+/* The current tenant's share of the PF's totals: what was counted since its claim. */
+static void tenant_counters(struct vfc__pf_vf *vf, struct vfc_counters *out)
+{
+	const struct vfc_counters *b = &vf->claim_base;
+
+	counters_get(vf, out);
+	out->ops -= b->ops, out->bytes -= b->bytes, out->irqs -= b->irqs;
+	out->errors -= b->errors, out->resets -= b->resets, out->dev_ns -= b->dev_ns;
 }
 
 static int mbox_check(const struct vfc_mbox_req *req, size_t req_len)
@@ -611,7 +616,7 @@ int vfc_pf_mbox(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_mbox_req *re
 		ret = 0;
 		break;
 	case VFC_MBOX_GET_COUNTERS:
-		counters_get(vf, &resp->u.counters);
+		tenant_counters(vf, &resp->u.counters);
 		ret = 0;
 		break;
 	default:

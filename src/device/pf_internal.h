@@ -68,6 +68,7 @@ struct vfc__pf_vf {
 	struct vfc_vf_policy policy; /* [L] */
 	struct vfc__crypto crypto;   /* [L] */
 	struct vfc__ctr ctr;
+	struct vfc_counters claim_base; /* [L] the totals at claim: GET_COUNTERS answers the tenant's share */
 
 	pid_t owner_pid; /* pf->lock */
 	uid_t owner_uid;

@@ -10,13 +10,13 @@
 #include "core/ring.h"
 #include "device/pf_internal.h"
 
-/* Add n to a device counter and store the sum in its mirror in the region.
+/* Add n to a device counter (the PF's total) and to its mirror in the region,
+ * which counts this tenant's work only (zeroed at release: pf.c ctr_fresh).
  * Single writer (the VF lock holder), relaxed: the mirror is informational. */
 static void ctr_add(_Atomic uint64_t *ctr, _Atomic uint64_t *mirror, uint64_t n)
 {
-	uint64_t x = atomic_fetch_add_explicit(ctr, n, memory_order_relaxed) + n;
-
-	atomic_store_explicit(mirror, x, memory_order_relaxed);
+	atomic_fetch_add_explicit(ctr, n, memory_order_relaxed);
+	atomic_store_explicit(mirror, atomic_load_explicit(mirror, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
 void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r)

@@ -330,8 +330,8 @@ static void test_claim_release(void **state)
 	assert_int_equal(pfh_key_free(&w, k), -ENOENT);
 	assert_int_equal(pfh_run(&w, &(struct vfc_req_desc){ .cookie = 4 }).status, 0);
 	assert_int_equal(vfc_pf_vf_counters(f->pf, other, &c1), 0);
-	assert_true(c1.ops >= c0.ops + 2);
-	assert_int_equal(atomic_load(&w.hdr->counters.ops), c1.ops);
+	assert_true(c1.ops >= c0.ops + 2); /* the PF's totals keep counting; the tenant's: test_counters_per_claim */
+	assert_true(atomic_load(&w.hdr->counters.ops) <= 2);
 	munmap(old_map, w.fds.region_size);
 	pfh_close(&w);
 
@@ -343,6 +343,80 @@ static void test_claim_release(void **state)
 	}
 	/* The first tenant did not notice. */
 	assert_int_equal(pfh_run(v, &(struct vfc_req_desc){ .cookie = 5 }).status, 0);
+}
+
+/* GET_COUNTERS as the tenant sees it. */
+static struct vfc_counters tenant_ctr(struct pfh_vf *v)
+{
+	struct vfc_mbox_req req = { .version = VFC_ABI_VERSION, .type = VFC_MBOX_GET_COUNTERS };
+	struct vfc_mbox_resp resp;
+
+	assert_int_equal(pfh_ctl(v, &req, &resp), 0);
+	return resp.u.counters;
+}
+
+/* The PF's totals once ops requests are counted (counted after they are published: bounded wait). */
+static struct vfc_counters totals_at(struct fix *f, uint32_t vf, uint64_t ops)
+{
+	struct vfc_counters c;
+
+	for (unsigned i = 0; i < 5000; i++) {
+		assert_int_equal(vfc_pf_vf_counters(f->pf, vf, &c), 0);
+		if (c.ops >= ops)
+			break;
+		usleep(1000);
+	}
+	assert_int_equal(c.ops, ops);
+	return c;
+}
+
+/* The next tenant of a VF starts from zero; the PF's totals (metrics) keep the first one's work. */
+static void test_counters_per_claim(void **state)
+{
+	struct fix *f = *state;
+	uint32_t other = f->v.id ^ 1, s;
+	struct vfc_counters t0, t1, c;
+	struct vfc_req_desc d;
+	struct pfh_vf w;
+
+	pfh_open(f->pf, other, &w);
+	s = aes_session(&w, vfc_kat_aes128_key, NULL);
+	assert_int_equal(pfh_run(&w, &(struct vfc_req_desc){ .cookie = 1 }).status, 0);
+	assert_int_equal(pfh_run(&w, &(struct vfc_req_desc){ .cookie = 2, .session = 999 }).status, -ENOENT);
+	d = cipher_desc(VFC_OP_CIPHER_ENC, s, SRC, DST, 4096, vfc_kat_aes128_cbc_iv);
+	assert_int_equal(pfh_run(&w, &d).status, 0);
+	t0 = totals_at(f, other, 3);
+	assert_int_equal(t0.errors, 1);
+	assert_int_equal(t0.bytes, 4096);
+	c = tenant_ctr(&w);
+	assert_int_equal(c.ops, 3);
+	assert_int_equal(c.bytes, 4096);
+	pfh_close(&w);
+
+	pfh_open(f->pf, other, &w);
+	/* Before any submit: nothing, in the region and through the mailbox. */
+	assert_int_equal(atomic_load(&w.hdr->counters.ops), 0);
+	assert_int_equal(atomic_load(&w.hdr->counters.bytes), 0);
+	assert_int_equal(atomic_load(&w.hdr->counters.irqs), 0);
+	assert_int_equal(atomic_load(&w.hdr->counters.errors), 0);
+	assert_int_equal(atomic_load(&w.hdr->counters.dev_ns), 0);
+	c = tenant_ctr(&w);
+	assert_int_equal(c.ops, 0);
+	assert_int_equal(c.bytes, 0);
+	assert_int_equal(c.irqs, 0);
+	assert_int_equal(c.errors, 0);
+	assert_int_equal(c.dev_ns, 0);
+	/* The PF's totals still hold the first tenant's work, and grow with the second's. */
+	assert_int_equal(vfc_pf_vf_counters(f->pf, other, &t1), 0);
+	assert_int_equal(t1.ops, 3);
+	assert_int_equal(t1.bytes, 4096);
+	assert_int_equal(pfh_run(&w, &(struct vfc_req_desc){ .cookie = 3 }).status, 0);
+	t1 = totals_at(f, other, 4);
+	assert_int_equal(t1.errors, 1);
+	assert_int_equal(tenant_ctr(&w).ops, 1);
+	assert_int_equal(tenant_ctr(&w).errors, 0);
+	assert_int_equal(atomic_load(&w.hdr->counters.ops), 1);
+	pfh_close(&w);
 }
 
 static void test_create_args(void **state)
@@ -383,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policy_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_claim_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters_per_claim, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
