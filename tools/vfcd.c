@@ -13,6 +13,7 @@
 #include "admin/policy.h"
 #include "daemon/daemon.h"
 #include "daemon/log.h"
+#include "daemon/wipe.h"
 
 #ifndef VFC_VERSION
 #define VFC_VERSION "0.1.0"
@@ -376,6 +377,9 @@ int main(int argc, char **argv)
 	struct vfcd *d;
 	int rc;
 
+	/* First: before OpenSSL allocates anything (keys must not outlive their release). */
+	if (vfcd_wipe_openssl_frees())
+		fprintf(stderr, "vfcd: warning: cannot wipe OpenSSL's freed memory\n");
 	vfcd_config_init(&cfg);
 	/* The config file first, flags over it. */
 	rc = load_config(&cfg, argc, argv);

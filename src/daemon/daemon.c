@@ -14,6 +14,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "daemon/admit.h"
 #include "daemon/daemon.h"
 #include "daemon/handlers.h"
@@ -78,6 +80,8 @@ static int client_readable(struct vfcd *d, struct vfcd_client *c)
 		vfcd__dispatch(&d->x, c, d->rx.buf, n < 0 ? 0 : (size_t)n, n == -EMSGSIZE, &d->tx);
 		if (n == -EMSGSIZE || (size_t)n >= sizeof(h))
 			memcpy(&h, d->rx.buf, sizeof(h)); /* for the seq to echo */
+		/* A key import's key is in it: nothing of a message outlives its handling. */
+		OPENSSL_cleanse(d->rx.buf, n < 0 ? sizeof(d->rx.buf) : (size_t)n);
 		rc = vfc__wire_send(c->fd, d->tx.type, h.seq, d->tx.body.buf, d->tx.len, d->tx.fds, d->tx.nfds);
 		if (rc || d->tx.close_after) {
 			/* A client that does not read its answers (full buffer) is dropped too. */

@@ -3,6 +3,7 @@
 #include "device/crypto.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +11,7 @@
 #include <openssl/crypto.h>
 #include <openssl/decoder.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 
 #define VFC__SLOT_MASK (VFC_DEV_MAX_SESSIONS - 1u)
@@ -50,23 +52,51 @@ static uint32_t next_handle(uint32_t *gen, uint32_t slot)
 
 /* ---- keys ---- */
 
+/* PEM to DER in buffers that are wiped when freed (PEM_FLAG_SECURE: the line
+ * and base64 buffers too). The caller frees *der with OPENSSL_secure_clear_free. */
+static int pem_to_der(const void *data, size_t len, unsigned char **der, long *der_len)
+{
+	BIO *in = BIO_new_mem_buf(data, (int)len); /* reads data in place, no copy */
+	char *name = NULL, *header = NULL;
+	int ok;
+
+	if (!in)
+		return -ENOMEM;
+	ok = PEM_read_bio_ex(in, &name, &header, der, der_len, PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) > 0;
+	BIO_free(in);
+	OPENSSL_secure_clear_free(name, name ? strlen(name) : 0);
+	OPENSSL_secure_clear_free(header, header ? strlen(header) : 0);
+	return ok ? 0 : -EINVAL;
+}
+
 static int rsa_parse(uint32_t kind, const void *data, size_t len, struct vfc__key *k)
 {
 	int sel = kind == VFC_KEY_RSA_PRIV_PEM ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
-	const unsigned char *p = data;
-	OSSL_DECODER_CTX *dctx;
+	OSSL_DECODER_CTX *dctx = NULL;
 	EVP_PKEY *pkey = NULL;
-	int bits, ret = -EINVAL;
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	long der_len = 0;
+	size_t left;
+	int bits, ret;
 
+	if (len > INT_MAX)
+		return -EINVAL;
+	ret = pem_to_der(data, len, &der, &der_len);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
 	/* Structure NULL: SubjectPublicKeyInfo and PKCS#1 "RSA PUBLIC KEY", PKCS#8 and
 	 * PKCS#1 private keys. No passphrase is set, so an encrypted PEM fails
 	 * instead of prompting. */
-	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", NULL, "RSA", sel, NULL, VFC__PROPQ);
-	if (!dctx)
-		return -ENOMEM;
-	if (!OSSL_DECODER_from_data(dctx, &p, &len) || !pkey)
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", NULL, "RSA", sel, NULL, VFC__PROPQ);
+	if (!dctx) {
+		ret = -ENOMEM;
 		goto out;
-	if (!EVP_PKEY_is_a(pkey, "RSA"))
+	}
+	p = der;
+	left = (size_t)der_len;
+	if (!OSSL_DECODER_from_data(dctx, &p, &left) || !pkey || !EVP_PKEY_is_a(pkey, "RSA"))
 		goto out;
 	bits = EVP_PKEY_get_bits(pkey);
 	if (bits != 2048 && bits != 3072 && bits != 4096)
@@ -86,6 +116,7 @@ static int rsa_parse(uint32_t kind, const void *data, size_t len, struct vfc__ke
 out:
 	EVP_PKEY_free(pkey);
 	OSSL_DECODER_CTX_free(dctx);
+	OPENSSL_secure_clear_free(der, (size_t)der_len);
 	ERR_clear_error();
 	return ret;
 }
@@ -96,7 +127,7 @@ int vfc__key_parse(uint32_t kind, const void *data, size_t len, struct vfc__key 
 	int ret;
 
 	*out = NULL;
-	k = calloc(1, sizeof(*k));
+	k = OPENSSL_zalloc(sizeof(*k));
 	if (!k)
 		return -ENOMEM;
 	k->kind = kind;
@@ -144,7 +175,7 @@ void vfc__key_destroy(struct vfc__key *k)
 	if (!k)
 		return;
 	vfc__key_wipe(k);
-	free(k);
+	OPENSSL_clear_free(k, sizeof(*k));
 }
 
 int vfc__key_insert(struct vfc__crypto *c, struct vfc__key *k, uint32_t max_keys, uint32_t *handle)
