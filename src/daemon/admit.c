@@ -74,18 +74,13 @@ static void log_refusal(struct vfcd_admit *a, const struct vfcd_client *c, unsig
 	a->unlogged = 0;
 }
 
-/* Connections the uid holds that count against its limit, and those on probation. */
-static unsigned held_by(const struct vfcd_ctx *x, uid_t uid, unsigned *probation)
+/* Connections the uid holds that count against its limit (refused ones do not). */
+static unsigned held_by(const struct vfcd_ctx *x, uid_t uid)
 {
 	unsigned n = 0;
 
-	*probation = 0;
-	for (const struct vfcd_client *c = x->clients; c; c = c->next) {
-		if (c->refuse)
-			(*probation)++;
-		else if (c->uid == uid)
-			n++;
-	}
+	for (const struct vfcd_client *c = x->clients; c; c = c->next)
+		n += !c->refuse && c->uid == uid;
 	return n;
 }
 
@@ -97,7 +92,11 @@ static int take(struct vfcd_admit *a, int *refuse)
 	*refuse = 0;
 	if (fd >= 0 || (errno != EMFILE && errno != ENFILE))
 		return fd;
+	/* accept4 takes the fd before it looks at the queue: EMFILE says nothing
+	 * of whether a connection waits. The reserve tells. */
 	if (a->reserve >= 0) {
+		int err;
+
 		close(a->reserve);
 		a->reserve = -1;
 		fd = accept4(a->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -105,7 +104,10 @@ static int take(struct vfcd_admit *a, int *refuse)
 			*refuse = -EMFILE;
 			return fd;
 		}
+		err = errno;
 		a->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (err != EMFILE && err != ENFILE)
+			return -1; /* none waits: the socket is not readable, epoll stays quiet */
 	}
 	/* Nothing to accept with until an fd frees: stop polling the socket. */
 	listen_on(a, 0);
@@ -118,12 +120,12 @@ static struct vfcd_client *admit(struct vfcd_admit *a, struct vfcd_ctx *x, int f
 	struct vfcd_client *c;
 	struct ucred cr;
 	socklen_t cl = sizeof(cr);
-	unsigned held, probation;
+	unsigned held;
 
 	/* Who is it: checked by the kernel at connect time. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0)
 		return NULL;
-	held = held_by(x, cr.uid, &probation);
+	held = held_by(x, cr.uid);
 	if (!refuse && x->max_conns_per_uid && held >= x->max_conns_per_uid)
 		refuse = -EUSERS;
 	c = vfcd__client_new(x, fd, cr.pid, cr.uid, cr.gid);
@@ -137,8 +139,9 @@ static struct vfcd_client *admit(struct vfcd_admit *a, struct vfcd_ctx *x, int f
 	}
 	if (refuse) {
 		c->refuse = refuse;
+		a->n_probation++;
 		/* Too many waiting already: only what it has sent by now is answered. */
-		c->probation_end = vfc_now_ns() + (probation < VFCD_PROBATION_MAX ? VFCD_PROBATION_MS * MS : 0);
+		c->probation_end = vfc_now_ns() + (a->n_probation <= VFCD_PROBATION_MAX ? VFCD_PROBATION_MS * MS : 0);
 		log_refusal(a, c, held, x->max_conns_per_uid);
 	}
 	vfcd_log(VFCD_LOG_DEBUG, "connection from pid %d uid %u gid %u%s", (int)cr.pid, (unsigned)cr.uid,
@@ -168,6 +171,8 @@ void vfcd__admit_drop(struct vfcd_admit *a, struct vfcd_ctx *x, struct vfcd_clie
 {
 	if (c->fd >= 0)
 		epoll_ctl(a->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	if (c->refuse)
+		a->n_probation--;
 	vfcd__client_drop(x, c);
 	vfcd__admit_retry(a);
 }
@@ -177,6 +182,8 @@ int vfcd__admit_expire(struct vfcd_admit *a, struct vfcd_ctx *x, uint64_t now_ns
 	struct vfcd_client *c, *next;
 	uint64_t first = 0;
 
+	if (!a->n_probation)
+		return -1;
 	for (c = x->clients; c; c = next) {
 		next = c->next;
 		if (!c->refuse)

@@ -27,6 +27,7 @@ struct vfcd_admit {
 	void *tag;       /* the listening socket's epoll tag */
 	int reserve;     /* /dev/null, closed to accept at EMFILE; -1 while spent */
 	int paused;      /* the listening socket is out of the epoll set */
+	unsigned n_probation; /* refused clients not yet dropped */
 	uint64_t log_ns; /* the last refusal line */
 	unsigned unlogged; /* refusals since that line */
 };
