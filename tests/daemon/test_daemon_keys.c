@@ -7,7 +7,16 @@
 #include <openssl/pem.h>
 #include <stdint.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define T_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define T_ASAN 1
+#endif
+#endif
+
 #define SLICE 32     /* bytes of a secret searched for */
+#define CHUNK (1u << 20) /* read the daemon's memory this much at a time */
 #define MAX_NEEDLES 64
 
 /* The secrets searched for: byte strings of up to SLICE bytes. */
@@ -52,13 +61,15 @@ static void add_bn(struct needles *nd, const EVP_PKEY *pk, const char *name)
 	BN_clear_free(bn);
 }
 
-static size_t count_in(const uint8_t *mem, size_t len, const struct needles *nd, unsigned *hits)
+/* Occurrences in mem; with overlap, only those starting in the first CHUNK bytes (the rest is the next chunk's). */
+static size_t count_in(const uint8_t *mem, size_t len, const struct needles *nd, unsigned *hits, int overlap)
 {
-	size_t found = 0;
+	size_t found = 0, end = overlap ? CHUNK : len;
 
-	for (size_t off = 0; off + SLICE <= len; off++) {
+	for (size_t off = 0; off < end; off++) {
 		for (unsigned i = 0; i < nd->n; i++) {
-			if (mem[off] == nd->b[i][0] && !memcmp(mem + off, nd->b[i], nd->len[i])) {
+			if (off + nd->len[i] <= len && mem[off] == nd->b[i][0] &&
+			    !memcmp(mem + off, nd->b[i], nd->len[i])) {
 				hits[i]++;
 				found++;
 			}
@@ -98,11 +109,17 @@ static size_t scan(pid_t pid, const struct needles *nd, unsigned *hits)
 		/* Files on disk (the binary, libraries) hold no secrets of ours. */
 		if (ino && !strstr(name, "memfd:") && !strstr(name, "(deleted)"))
 			continue;
-		buf = malloc(hi - lo);
+		buf = malloc(CHUNK + SLICE);
 		assert_non_null(buf);
-		n = pread(mem, buf, hi - lo, (off_t)lo);
-		if (n > 0)
-			found += count_in(buf, (size_t)n, nd, hits);
+		/* Chunks overlapping by SLICE - 1 bytes: a secret across a boundary is seen. */
+		for (unsigned long at = lo; at < hi; at += CHUNK) {
+			size_t want = hi - at < CHUNK + SLICE - 1 ? hi - at : CHUNK + SLICE - 1;
+
+			n = pread(mem, buf, want, (off_t)at);
+			if (n <= 0)
+				break;
+			found += count_in(buf, (size_t)n, nd, hits, n == (ssize_t)want && at + CHUNK < hi);
+		}
 		free(buf);
 	}
 	close(mem);
@@ -172,6 +189,11 @@ static void test_keys_wiped(void **state)
 	size_t found;
 
 	(void)state;
+#ifdef T_ASAN
+	/* ASan's allocator quarantines freed blocks in terabytes of reserved space: not the heap under test. */
+	free(nd);
+	skip();
+#endif
 	assert_non_null(nd);
 	assert_int_equal(RAND_bytes(aes, sizeof(aes)), 1);
 	pem = rsa_pem(&pk);
