@@ -112,9 +112,9 @@ static void test_fd_exhaustion(void **state)
 static void test_conns_per_uid(void **state)
 {
 	char cfg[128];
-	const char *args[] = { "--vfs", "2", "--config", cfg, NULL };
+	const char *args[] = { "--vfs", "3", "--config", cfg, NULL };
 	struct t_daemon d;
-	struct vfc_vf *a, *b;
+	struct vfc_vf *a, *b, *c;
 	int held[2];
 
 	(void)state;
@@ -157,6 +157,15 @@ static void test_conns_per_uid(void **state)
 	b = open_within(&d, 2000);
 	assert_non_null(b);
 	assert_int_equal(t_vf_aes_check(b, 4096), 0);
+	/* a, b and held[1]: at the limit again. SIGHUP rereads it. */
+	errno = 0;
+	assert_null(t_open_vf(&d, -1));
+	assert_int_equal(errno, EUSERS);
+	write_config(&d, cfg, sizeof(cfg), 4);
+	kill(d.pid, SIGHUP);
+	c = open_within(&d, 2000);
+	assert_non_null(c);
+	vfc_vf_close(c);
 	vfc_vf_close(b);
 	vfc_vf_close(a);
 	close(held[1]);
