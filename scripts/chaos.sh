@@ -85,10 +85,7 @@ cleanup()
 }
 trap cleanup EXIT
 
-now() { date +%s.%N; }
-# a < b for decimal seconds
-before() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
-plus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a + b }'; }
+# Times are microseconds since the epoch: ${EPOCHREALTIME/./} (bash 5), no process per reading.
 
 # Start the daemon and wait (up to 60 s: a loaded machine) until it answers.
 daemon_start()
@@ -121,7 +118,7 @@ tenant_start()
 	local i=$1
 	spawns=$((spawns + 1))
 	tgen[i]=$spawns
-	"$tenant_bin" --device "$dev" --until "$until" --out "$dir/t$i.$spawns.tot" \
+	"$tenant_bin" --device "$dev" --until "$until_s" --out "$dir/t$i.$spawns.tot" \
 		--seed $((seed * 10000 + spawns)) "${rsa_args[@]}" --verbose 2>>"$dir/tenants.log" &
 	tpid[i]=$!
 }
@@ -140,24 +137,25 @@ reap()
 }
 
 daemon_start
-start=$(now)
-until=$(plus "$start" "$run_s")
+start_us=${EPOCHREALTIME/./}
+until_us=$((start_us + run_s * 1000000))
+until_s=$((until_us / 1000000)).$(printf %06d $((until_us % 1000000)))
 first=$(( run_s / 3 < daemon_every ? run_s / 3 : daemon_every ))
-next_dkill=$(plus "$start" $(( first > 2 ? first : 2 )))
-for i in $(seq 0 $((tenants - 1))); do tenant_start "$i"; done
+next_dkill=$((start_us + (first > 2 ? first : 2) * 1000000))
+for ((i = 0; i < tenants; i++)); do tenant_start "$i"; done
 
 # Events stop 2 s before the end: a tenant started or a daemon killed then would see nothing.
-quiet_from=$(plus "$until" -2)
-while before "$(now)" "$quiet_from"; do
+quiet_from=$((until_us - 2000000))
+while [ "${EPOCHREALTIME/./}" -lt "$quiet_from" ]; do
 	sleep "0.$((RANDOM % 8 + 2))"
-	before "$(now)" "$quiet_from" || break
-	for i in $(seq 0 $((tenants - 1))); do
+	[ "${EPOCHREALTIME/./}" -lt "$quiet_from" ] || break
+	for ((i = 0; i < tenants; i++)); do
 		if ! kill -0 "${tpid[i]}" 2>/dev/null; then reap "$i"; tenant_start "$i"; fi
 	done
-	if [ "$daemon_every" -gt 0 ] && ! before "$(now)" "$next_dkill"; then
+	if [ "$daemon_every" -gt 0 ] && [ "${EPOCHREALTIME/./}" -ge "$next_dkill" ]; then
 		kill -9 "$dpid"; wait "$dpid" 2>/dev/null || true
 		dkills=$((dkills + 1))
-		next_dkill=$(plus "$(now)" "$daemon_every")
+		next_dkill=$((${EPOCHREALTIME/./} + daemon_every * 1000000))
 		daemon_start
 	elif [ $((RANDOM % 2)) = 0 ]; then
 		i=$((RANDOM % tenants))
@@ -172,9 +170,9 @@ while before "$(now)" "$quiet_from"; do
 done
 
 # The end: each tenant drains what it has in flight (it gives up on an op after 60 s) and exits.
-end_by=$(plus "$(now)" 150)
-for i in $(seq 0 $((tenants - 1))); do
-	while kill -0 "${tpid[i]}" 2>/dev/null && before "$(now)" "$end_by"; do sleep 0.2; done
+end_by=$((${EPOCHREALTIME/./} + 150000000))
+for ((i = 0; i < tenants; i++)); do
+	while kill -0 "${tpid[i]}" 2>/dev/null && [ "${EPOCHREALTIME/./}" -lt "$end_by" ]; do sleep 0.2; done
 	if kill -0 "${tpid[i]}" 2>/dev/null; then
 		hung=$((hung + 1))
 		echo "chaos: tenant ${tpid[i]} (t$i.${tgen[i]}) did not finish: killed" >&2
