@@ -197,6 +197,10 @@ echo "chaos: ${run_s} s, seed $seed, $tenants tenants ($spawns started, $kills k
      "$dkills daemon kills: submitted $sub / completed once $comp / lost $lost / duplicated $dup /" \
      "corrupted $corr (checked $checked, failed by reset or daemon death $errs), $rate ops/s"
 bad=$((lost + dup + corr + crashed + hung))
+if [ "$sub" != $((comp + lost)) ]; then
+	echo "chaos: the tenants' totals disagree: submitted $sub != completed $comp + lost $lost" >&2
+	bad=$((bad + 1))
+fi
 if [ "$bad" != 0 ] || [ "$comp" = 0 ]; then
 	[ "$crashed$hung" != 00 ] && echo "chaos: $crashed tenants crashed, $hung hung" >&2
 	grep -v ': [0-9]* ops$' "$dir/tenants.log" | head -20 >&2 || true

@@ -68,6 +68,8 @@ struct chaos_cfg {
 	uint32_t max_size;   /* largest AES / SHA-256 op */
 	unsigned check_every; /* 1 in check_every outputs compared */
 	enum vfc_irq_mode irq_mode;
+	const char *controller; /* NULL: none */
+	unsigned tick_ms;
 	bool verbose;
 };
 

@@ -56,7 +56,8 @@ static void sleep_ms(unsigned ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The running totals, replaced atomically (write, rename): a SIGKILL leaves the last whole checkpoint. */
+/* The running totals, replaced atomically (write, rename): a SIGKILL leaves the
+ * last whole checkpoint. Only resolved ops: those in flight now are not in it. */
 static void checkpoint(struct chaos_tenant *t)
 {
 	const struct chaos_totals *c = &t->tot;
@@ -69,7 +70,8 @@ static void checkpoint(struct chaos_tenant *t)
 	n = snprintf(line, sizeof(line),
 		     "submitted %llu completed %llu lost %llu dup %llu corrupted %llu checked %llu errors %llu "
 		     "reconnects %llu resets %llu\n",
-		     (unsigned long long)c->submitted, (unsigned long long)c->completed, (unsigned long long)c->lost,
+		     (unsigned long long)(c->submitted - t->outstanding), (unsigned long long)c->completed,
+		     (unsigned long long)c->lost,
 		     (unsigned long long)c->dup, (unsigned long long)c->corrupted, (unsigned long long)c->checked,
 		     (unsigned long long)c->errors, (unsigned long long)c->reconnects, (unsigned long long)c->resets);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", t->cfg.out_path);
@@ -253,6 +255,8 @@ static bool vf_setup(struct chaos_tenant *t)
 			continue;
 		}
 		rc = vfc_vf_set_partition(t->vf, t->cfg.part_b0);
+		if (!rc && t->cfg.controller)
+			rc = vfc_vf_set_controller(t->vf, t->cfg.controller, t->cfg.tick_ms, NULL, 0);
 		if (!rc)
 			rc = sessions_create(t);
 		if (!rc)
@@ -386,6 +390,7 @@ static void usage(FILE *f)
 		"  --depth N            ops in flight, 1..256\n"
 		"  --partition B0       split ops larger than B0 bytes (0: off)\n"
 		"  --irq MODE           interrupt, poll or hybrid\n"
+		"  --controller SPEC    an interrupt-rate controller ('none': no monitor), ticking every 10-100 ms\n"
 		"  --check-every N      compare 1 output in N with OpenSSL (default 16)\n"
 		"  --rsa-key FILE       PEM RSA private key: adds sign and verify ops\n"
 		"  --verbose            a line per anomaly\n");
@@ -402,6 +407,15 @@ static void draw_defaults(struct chaos_cfg *c, uint64_t *rng, int depth, long pa
 		c->part_b0 = (uint32_t)part;
 	else
 		c->part_b0 = chaos_rand(rng) % 2 ? b0s[chaos_rand(rng) % 4] : 0;
+	/* A controller in one tenant of two: its ticks send mailbox messages from the completion path. */
+	if (!c->controller) {
+		uint64_t u = chaos_rand(rng) % 6;
+
+		c->controller = u < 2 ? "adaptive" : u < 3 ? "dim" : "none";
+	}
+	c->tick_ms = 10 + (unsigned)(chaos_rand(rng) % 91);
+	if (!strcmp(c->controller, "none"))
+		c->controller = NULL;
 	/* Poll spins a CPU: one tenant in five. */
 	c->irq_mode = irq >= 0 ? (enum vfc_irq_mode)irq : (enum vfc_irq_mode)(chaos_rand(rng) % 5 % 3);
 	n_recs = 2 * c->depth + 32;
@@ -420,7 +434,7 @@ static int parse_args(int argc, char **argv, struct chaos_tenant *t)
 	static const struct option lo[] = {
 		{ "device", 1, 0, 'd' }, { "until", 1, 0, 'u' }, { "out", 1, 0, 'o' }, { "seed", 1, 0, 's' },
 		{ "depth", 1, 0, 'D' }, { "partition", 1, 0, 'p' }, { "irq", 1, 0, 'i' },
-		{ "check-every", 1, 0, 'c' }, { "rsa-key", 1, 0, 'k' }, { "verbose", 0, 0, 'v' },
+		{ "check-every", 1, 0, 'c' }, { "controller", 1, 0, 'C' }, { "rsa-key", 1, 0, 'k' }, { "verbose", 0, 0, 'v' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 }
 	};
 	int o, depth = -1, irq = -1;
@@ -439,6 +453,7 @@ static int parse_args(int argc, char **argv, struct chaos_tenant *t)
 		case 'i': irq = parse_irq(optarg); break;
 		case 'c': t->cfg.check_every = (unsigned)atoi(optarg); break;
 		case 'k': t->cfg.rsa_key_path = optarg; break;
+		case 'C': t->cfg.controller = optarg; break;
 		case 'v': t->cfg.verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: return -1;
@@ -489,8 +504,9 @@ int main(int argc, char **argv)
 	checkpoint(&t);
 	vf_teardown(&t);
 	if (t.cfg.verbose)
-		fprintf(stderr, "chaos tenant %d: depth %u partition %u irq %d: %llu ops\n", (int)getpid(), t.cfg.depth,
-			t.cfg.part_b0, (int)t.cfg.irq_mode, (unsigned long long)t.tot.submitted);
+		fprintf(stderr, "chaos tenant %d: depth %u partition %u irq %d controller %s: %llu ops\n", (int)getpid(),
+			t.cfg.depth, t.cfg.part_b0, (int)t.cfg.irq_mode, t.cfg.controller ? t.cfg.controller : "none",
+			(unsigned long long)t.tot.submitted);
 	chaos_ref_free(&t.ref);
 	free(t.recs);
 	return 0;
