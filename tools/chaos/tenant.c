@@ -416,8 +416,13 @@ static void draw_defaults(struct chaos_cfg *c, uint64_t *rng, int depth, long pa
 	c->tick_ms = 10 + (unsigned)(chaos_rand(rng) % 91);
 	if (!strcmp(c->controller, "none"))
 		c->controller = NULL;
-	/* Poll spins a CPU: one tenant in five. */
-	c->irq_mode = irq >= 0 ? (enum vfc_irq_mode)irq : (enum vfc_irq_mode)(chaos_rand(rng) % 5 % 3);
+	/* Poll spins a CPU: one tenant in eight; the others half interrupt, half hybrid. */
+	if (irq < 0) {
+		uint64_t u = chaos_rand(rng) % 8;
+
+		irq = u == 0 ? VFC_IRQ_POLL : u < 4 ? VFC_IRQ_INTERRUPT : VFC_IRQ_HYBRID;
+	}
+	c->irq_mode = (enum vfc_irq_mode)irq;
 	n_recs = 2 * c->depth + 32;
 	c->max_size = POOL_BUDGET / n_recs / 2 / VFC_AES_BLOCK * VFC_AES_BLOCK;
 	if (c->max_size > (64u << 10))
