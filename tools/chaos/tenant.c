@@ -13,6 +13,7 @@
 
 #define CHECKPOINT_NS 200000000ull   /* running totals reach the file this often */
 #define WAIT_SLICE_NS 100000000ll    /* one vfc_wait, at most */
+#define SETTLE_NS 30000000000ull     /* a gone daemon's ops: failed by the driver within this */
 #define DRAIN_NS 60000000000ull      /* at the end: what is still in flight after this is lost */
 #define REOPEN_PAUSE_MS 20
 #define POOL_BUDGET (12u << 20)      /* of the default 16 MiB pool */
@@ -275,13 +276,29 @@ static bool vf_setup(struct chaos_tenant *t)
 	return false;
 }
 
-/* The daemon went away (or the VF could not be reset): whatever the driver
- * did not complete is lost; then a new VF. */
+/*
+ * Wait (at most bound_ns) until the driver holds nothing: with the transport
+ * gone or the VF failed, vfc_wait completes all of it with the error within
+ * a slice (but a descheduled tenant may see a few slices time out first).
+ * What is still waiting for its callback then is lost.
+ */
+static void settle(struct chaos_tenant *t, uint64_t bound_ns)
+{
+	uint64_t end = now_ns() + bound_ns;
+
+	while (t->vf && t->outstanding && !driver_idle(t) && now_ns() < end)
+		(void)vfc_wait(t->vf, t->outstanding, WAIT_SLICE_NS);
+	if (t->outstanding)
+		fprintf(stderr, "chaos tenant %d: %u ops without a callback%s\n", (int)getpid(), t->outstanding,
+			t->vf && !driver_idle(t) ? " (still in flight: a hang)" : "");
+	mark_lost(t);
+}
+
+/* The daemon went away (or the VF could not be reset): collect what was in
+ * flight; then a new VF. */
 static bool reconnect(struct chaos_tenant *t)
 {
-	if (t->outstanding)
-		(void)vfc_wait(t->vf, t->outstanding, WAIT_SLICE_NS);
-	mark_lost(t);
+	settle(t, SETTLE_NS);
 	vf_teardown(t);
 	t->tot.reconnects++;
 	return vf_setup(t);
@@ -352,22 +369,6 @@ static bool round_once(struct chaos_tenant *t)
 	return true;
 }
 
-/* The end: nothing new; what is in flight completes, else it is lost. */
-static void drain(struct chaos_tenant *t)
-{
-	uint64_t end = now_ns() + DRAIN_NS;
-	int rc;
-
-	while (t->vf && t->outstanding && now_ns() < end) {
-		rc = vfc_wait(t->vf, t->outstanding, WAIT_SLICE_NS);
-		if ((rc < 0 && rc != -ETIMEDOUT) || (t->outstanding && driver_idle(t)))
-			break;
-	}
-	if (t->outstanding)
-		fprintf(stderr, "chaos tenant %d: %u ops without a callback at the end\n", (int)getpid(),
-			t->outstanding);
-	mark_lost(t);
-}
 
 /* ---- options ---- */
 
@@ -504,7 +505,7 @@ int main(int argc, char **argv)
 			if (now_ns() >= t.next_ckpt_ns)
 				checkpoint(&t);
 		}
-		drain(&t);
+		settle(&t, DRAIN_NS); /* the end: nothing new; what is in flight completes */
 	}
 	checkpoint(&t);
 	vf_teardown(&t);
