@@ -203,7 +203,7 @@ if [ "$sub" != $((comp + lost)) ]; then
 fi
 if [ "$bad" != 0 ] || [ "$comp" = 0 ]; then
 	[ "$crashed$hung" != 00 ] && echo "chaos: $crashed tenants crashed, $hung hung" >&2
-	grep -v ': [0-9]* ops$' "$dir/tenants.log" | head -20 >&2 || true
+	grep -E 'lost|callback|differs|unexpected|changed|hang' "$dir/tenants.log" | head -20 >&2 || true
 	keep=1
 	exit 1
 fi

@@ -250,8 +250,6 @@ static bool vf_setup(struct chaos_tenant *t)
 	while (wall_s() < t->cfg.until) {
 		t->vf = vfc_vf_open(t->cfg.device, &o);
 		if (!t->vf) {
-			if (t->cfg.verbose)
-				fprintf(stderr, "chaos tenant %d: open: %s\n", (int)getpid(), strerror(errno));
 			sleep_ms(REOPEN_PAUSE_MS);
 			continue;
 		}
@@ -269,8 +267,6 @@ static bool vf_setup(struct chaos_tenant *t)
 				t->cfg.max_size);
 			exit(2);
 		}
-		if (t->cfg.verbose)
-			fprintf(stderr, "chaos tenant %d: set-up: %s\n", (int)getpid(), vfc_strerror(rc));
 		vf_teardown(t); /* the daemon went away during the set-up */
 	}
 	return false;
