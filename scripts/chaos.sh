@@ -188,13 +188,13 @@ wait "$dpid" 2>/dev/null || true
 dpid=
 
 # Sum the last checkpoint of every tenant process.
-read -r sub comp lost dup corr checked errs < <(cat "$dir"/t*.tot 2>/dev/null | awk '
+read -r sub comp lost dup corr checked errs reopens < <(cat "$dir"/t*.tot 2>/dev/null | awk '
 	{ for (k = 1; k < NF; k += 2) v[$k] += $(k + 1) }
-	END { printf "%d %d %d %d %d %d %d\n", v["submitted"], v["completed"], v["lost"], v["dup"],
-	      v["corrupted"], v["checked"], v["errors"] }')
+	END { printf "%d %d %d %d %d %d %d %d\n", v["submitted"], v["completed"], v["lost"], v["dup"],
+	      v["corrupted"], v["checked"], v["errors"], v["reopens"] }')
 rate=$(awk -v c="$comp" -v s="$run_s" 'BEGIN { printf "%.0f", c / s }')
 echo "chaos: ${run_s} s, seed $seed, $tenants tenants ($spawns started, $kills killed), $resets resets," \
-     "$dkills daemon kills: submitted $sub / completed once $comp / lost $lost / duplicated $dup /" \
+     "$dkills daemon kills, $reopens closes with ops in flight: submitted $sub / completed once $comp / lost $lost / duplicated $dup /" \
      "corrupted $corr (checked $checked, failed by reset or daemon death $errs), $rate ops/s"
 bad=$((lost + dup + corr + crashed + hung))
 if [ "$sub" != $((comp + lost)) ]; then

@@ -37,6 +37,7 @@ struct chaos_totals {
 	uint64_t errors;     /* completed with the error of a reset or a gone daemon */
 	uint64_t reconnects; /* VF reopened after the daemon went away */
 	uint64_t resets;     /* VF reset after an administrator's reset */
+	uint64_t reopens;    /* VF closed with ops in flight and opened again */
 };
 
 struct chaos_tenant;

@@ -16,6 +16,7 @@
 #define SETTLE_NS 30000000000ull     /* a gone daemon's ops: failed by the driver within this */
 #define DRAIN_NS 60000000000ull      /* at the end: what is still in flight after this is lost */
 #define REOPEN_PAUSE_MS 20
+#define CLOSE_MIN_NS 2000000000ull   /* a tenant closes and reopens its VF every 2 to 4 s */
 #define POOL_BUDGET (12u << 20)      /* of the default 16 MiB pool */
 
 struct chaos_tenant {
@@ -32,6 +33,7 @@ struct chaos_tenant {
 	uint32_t fifo_head, fifo_tail, fifo_n; /* records free to (re)use, least recently completed first */
 	uint32_t outstanding;                 /* records in flight */
 	uint64_t next_ckpt_ns;
+	uint64_t next_close_ns;
 };
 
 static uint64_t now_ns(void)
@@ -70,11 +72,12 @@ static void checkpoint(struct chaos_tenant *t)
 		return;
 	n = snprintf(line, sizeof(line),
 		     "submitted %llu completed %llu lost %llu dup %llu corrupted %llu checked %llu errors %llu "
-		     "reconnects %llu resets %llu\n",
+		     "reconnects %llu resets %llu reopens %llu\n",
 		     (unsigned long long)(c->submitted - t->outstanding), (unsigned long long)c->completed,
 		     (unsigned long long)c->lost,
 		     (unsigned long long)c->dup, (unsigned long long)c->corrupted, (unsigned long long)c->checked,
-		     (unsigned long long)c->errors, (unsigned long long)c->reconnects, (unsigned long long)c->resets);
+		     (unsigned long long)c->errors, (unsigned long long)c->reconnects, (unsigned long long)c->resets,
+		     (unsigned long long)c->reopens);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", t->cfg.out_path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
@@ -183,15 +186,12 @@ static void vf_teardown(struct chaos_tenant *t)
 {
 	if (!t->vf)
 		return;
-	/* After the daemon died these fail; they still free locally. */
-	vfc_session_free(t->sess[CHAOS_AES_ENC]);
-	vfc_session_free(t->sess[CHAOS_SHA256]);
-	vfc_session_free(t->sess[CHAOS_RSA_SIGN]);
-	memset(t->sess, 0, sizeof(t->sess));
-	while (t->n_keys)
-		vfc_key_free(t->vf, t->keys[--t->n_keys]);
+	/* Close waits for the ops in flight (their callbacks run), then frees
+	 * the sessions and keys (locally only, after the daemon died). */
 	vfc_vf_close(t->vf);
 	t->vf = NULL;
+	memset(t->sess, 0, sizeof(t->sess));
+	t->n_keys = 0;
 }
 
 /* Pool buffers for every record, and all records free (none is in flight). */
@@ -312,6 +312,21 @@ static bool recover_reset(struct chaos_tenant *t)
 	return true;
 }
 
+/* Now and then a tenant closes its VF with ops in flight (vfc_vf_close
+ * waits for them, up to 5 s) and opens a new one. */
+static bool close_reopen(struct chaos_tenant *t)
+{
+	t->next_close_ns = now_ns() + CLOSE_MIN_NS + chaos_rand(&t->rng) % CLOSE_MIN_NS;
+	vf_teardown(t);
+	if (t->outstanding) {
+		fprintf(stderr, "chaos tenant %d: %u ops without a callback after vfc_vf_close\n", (int)getpid(),
+			t->outstanding);
+		mark_lost(t);
+	}
+	t->tot.reopens++;
+	return vf_setup(t);
+}
+
 /* ---- the data path ---- */
 
 /* Keep depth ops in flight: returns what vfc_submit_burst said (>= 0 or -errno). */
@@ -362,6 +377,8 @@ static bool round_once(struct chaos_tenant *t)
 		return reconnect(t);
 	if (rc == 0 && t->outstanding && driver_idle(t))
 		mark_lost(t);
+	if (now_ns() >= t->next_close_ns)
+		return close_reopen(t);
 	return true;
 }
 
@@ -494,6 +511,7 @@ int main(int argc, char **argv)
 	for (uint32_t i = 0; i < t.n_recs; i++)
 		t.recs[i].t = &t;
 	checkpoint(&t);
+	t.next_close_ns = now_ns() + CLOSE_MIN_NS + chaos_rand(&t.rng) % CLOSE_MIN_NS;
 	if (vf_setup(&t)) {
 		while (wall_s() < t.cfg.until && t.vf) {
 			if (!round_once(&t))
