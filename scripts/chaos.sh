@@ -10,9 +10,10 @@ usage: scripts/chaos.sh [--tenants N] [--build DIR] [--seed N] [--daemon-every S
 
 Runs the built vfcd (BUILD/tools/vfcd) on a socket in a temporary directory and N tenants
 (BUILD/tools/vfc-chaos-tenant, one process each) for SECONDS. Each tenant draws from its seed
-a queue depth (1..64), partitioning (off, or pieces of 256 B..16 KiB), an interrupt mode, and
-keeps random ops in flight: AES-128-CBC encrypt/decrypt and SHA-256 of 1 B..64 KiB, and RSA-2048
-sign/verify when the openssl command can make a key. Meanwhile, at random every 0.2-1 s:
+a queue depth (1..64), partitioning (off, or pieces of 256 B..16 KiB), an interrupt mode and a
+controller, and keeps random ops in flight: AES-128-CBC encrypt/decrypt and SHA-256 of
+1 B..64 KiB, and RSA-2048 sign/verify when the openssl command can make a key; every 2-4 s it
+closes its VF with ops in flight and opens a new one. Meanwhile, at random every 0.2-1 s:
 
   - a tenant is killed with SIGKILL and a new one started in its place;
   - a random VF is reset with `vfc ctl reset`;
