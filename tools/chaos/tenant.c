@@ -367,15 +367,19 @@ static int fill(struct chaos_tenant *t)
 static bool round_once(struct chaos_tenant *t)
 {
 	int rc = fill(t);
+	unsigned min;
 
 	if (rc == -EIO)
 		return recover_reset(t);
 	if (rc < 0)
 		return reconnect(t);
-	rc = vfc_wait(t->vf, 1, WAIT_SLICE_NS);
+	/* A quarter of the queue per wake-up: fewer wake-ups, the queue never runs dry. */
+	min = t->outstanding / 4 + 1;
+	rc = vfc_wait(t->vf, min, WAIT_SLICE_NS);
 	if (rc < 0 && rc != -ETIMEDOUT)
 		return reconnect(t);
-	if (rc == 0 && t->outstanding && driver_idle(t))
+	/* Fewer than min and no timeout: the driver holds nothing any more. */
+	if (rc >= 0 && (unsigned)rc < min && t->outstanding && driver_idle(t))
 		mark_lost(t);
 	if (now_ns() >= t->next_close_ns)
 		return close_reopen(t);
