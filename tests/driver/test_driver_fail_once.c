@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* test_driver_fail_once.c - partitioned ops in flight when the device stops answering (VF failed, transport gone): each op exactly one callback. */
+/* test_driver_fail_once.c - partitioned ops get exactly one callback: the device stops answering (VF failed, transport gone), or answers their pieces out of order. */
 #include "driver_test.h"
 
+#include <unistd.h>
+
+#include "core/ring.h"
 #include "driver/vf_internal.h"
 
 #define RING 4096u
@@ -170,11 +173,95 @@ static void test_transport_gone(void **state)
 	fix_close(&f);
 }
 
+/* ---- pieces answered out of order ---- */
+
+/* Make the device stop serving the VF (it fails it: a corrupt request tail)
+ * while the driver, which has not looked, still sees it ready: the test then
+ * answers the requests in the device's place, in any order. */
+static void device_silence(struct vfc_vf *vf)
+{
+	struct vfc_region_hdr *h = vf->hdr;
+	uint64_t end = vfc_now_ns() + DRAIN_NS;
+
+	uint64_t one = 1;
+
+	atomic_store_explicit(&h->req_tail, vf->req_tail + 2 * RING, memory_order_release);
+	assert_int_equal(write(vf->t->doorbell_fd, &one, sizeof(one)), sizeof(one)); /* the engine may sleep */
+	while (atomic_load_explicit(&h->state, memory_order_acquire) != VFC_VF_FAILED && vfc_now_ns() < end)
+		usleep(1000);
+	assert_int_equal(atomic_load_explicit(&h->state, memory_order_acquire), VFC_VF_FAILED);
+	atomic_store_explicit(&h->req_tail, vf->req_tail, memory_order_relaxed);
+	atomic_store_explicit(&h->state, VFC_VF_READY, memory_order_release);
+	vf->epoch = atomic_load_explicit(&h->reset_epoch, memory_order_acquire); /* the device bumped it */
+}
+
+/* Post a response for the request descriptor at ring position pos. */
+static void answer(struct vfc_vf *vf, uint32_t pos, int status, uint32_t out_len)
+{
+	struct vfc_region_hdr *h = vf->hdr;
+	uint32_t tail = atomic_load_explicit(&h->resp_tail, memory_order_relaxed);
+	struct vfc_resp_desc r = { .cookie = vf->req_ring[vfc_ring_slot(pos, vf->entries)].cookie,
+				   .status = status, .out_len = out_len };
+
+	vf->resp_ring[vfc_ring_slot(tail, vf->entries)] = r;
+	atomic_store_explicit(&h->resp_tail, tail + 1, memory_order_release);
+}
+
+/*
+ * A partitioned op completes once, when all its pieces are answered, in
+ * whatever order they come, with the first error of any piece; the driver
+ * writes nothing to it after its callback. It used to complete the op on its
+ * last piece's response alone: a piece answered later was lost from the
+ * result and written into an op its caller may already have freed or reused.
+ */
+static void test_pieces_out_of_order(void **state)
+{
+	static const uint32_t order[2][3] = { { 2, 0, 1 }, { 1, 2, 0 } };
+	struct vfc_op *pop;
+	struct fix f;
+	uint32_t pos;
+
+	(void)state;
+	fix_open(&f);
+	device_silence(f.vf);
+	for (unsigned round = 0; round < 2; round++) {
+		struct rec *r = &f.recs[0];
+		int err = round == 0 ? -EPROTO : 0;
+
+		memset(r, 0, sizeof(*r));
+		r->op.sess = f.aes;
+		r->op.opcode = VFC_OP_CIPHER_ENC;
+		r->op.src = r->op.dst = f.buf[0];
+		r->op.src_len = r->op.dst_len = 3 * PART_B0;
+		r->op.cb = count_cb;
+		r->op.user = r;
+		pop = &r->op;
+		pos = f.vf->req_tail;
+		assert_int_equal(vfc_submit_burst(f.vf, &pop, 1), 1);
+		assert_int_equal(f.vf->in_flight, 3);
+		for (unsigned k = 0; k < 3; k++) {
+			uint32_t piece = order[round][k];
+
+			/* The middle piece fails in round 0. */
+			answer(f.vf, pos + piece, piece == 1 ? err : 0, piece == 1 && err ? 0 : PART_B0);
+			assert_int_equal(vfc_poll(f.vf, 0), k == 2 ? 1 : 0);
+			assert_int_equal(r->calls, k == 2 ? 1u : 0u);
+		}
+		assert_int_equal(r->status, err);
+		assert_int_equal(r->out_len, err ? 0 : 3 * PART_B0);
+		assert_int_equal(r->op.status, err);
+		assert_int_equal(r->op.out_len, err ? 0 : 3 * PART_B0);
+		assert_int_equal(f.vf->in_flight, 0);
+	}
+	fix_close(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vf_failed),
 		cmocka_unit_test(test_transport_gone),
+		cmocka_unit_test(test_pieces_out_of_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
