@@ -137,7 +137,7 @@ int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 	struct vfc_region_hdr *h = vf->hdr;
 	struct vfc_req_desc d;
 	struct vfc_op *op;
-	uint32_t tail = vf->req_tail, slot, used = 0;
+	uint32_t tail = vf->req_tail, slot, owner, used = 0;
 	uint64_t now;
 	unsigned i;
 
@@ -168,17 +168,21 @@ int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 		op->out_len = 0;
 		op->submit_ns = now;
 		op->complete_ns = 0;
+		/* The last piece's slot is the one popped last: free_slots[n_free - pieces]. */
+		owner = vf->free_slots[vf->n_free - pieces];
 		for (uint32_t k = 0; k < pieces; k++) {
 			slot = vf->free_slots[--vf->n_free];
 			vf->slots[slot].gen++;
 			vf->slots[slot].op = op;
-			vf->slots[slot].mid = k + 1 < pieces;
+			vf->slots[slot].owner = owner;
+			vf->slots[slot].answered = false;
 			memset(&d, 0, sizeof(d));
 			d.cookie = (uint64_t)vf->slots[slot].gen << 32 | slot;
 			piece_desc(vf, op, k, pieces, align, &off, &d);
 			vf->req_ring[vfc_ring_slot(tail, vf->entries)] = d;
 			tail++;
 		}
+		vf->slots[owner].pending = pieces;
 		used += pieces;
 	}
 	if (i == 0)
@@ -225,12 +229,45 @@ static struct vfc_op *slot_take(struct vfc_vf *vf, uint32_t slot)
 }
 
 /*
+ * One response: the slot it names takes the piece's result into its op (the
+ * first error, the bytes written); the op completes when the last of its
+ * pieces is answered, in whatever order they came (the owner slot is held
+ * until then), so nothing writes to an op after its callback. Returns the
+ * callbacks run (0 or 1).
+ */
+static unsigned resp_take(struct vfc_vf *vf, const struct vfc_resp_desc *r, uint64_t now)
+{
+	uint32_t slot = (uint32_t)r->cookie, owner;
+	struct vfc_op *op;
+
+	if (slot >= vf->entries || !vf->slots[slot].op || vf->slots[slot].gen != (uint32_t)(r->cookie >> 32) ||
+	    vf->slots[slot].answered) {
+		vfc__count(&vf->stale, 1); /* stale, unknown or answered already: ignored */
+		return 0;
+	}
+	op = vf->slots[slot].op;
+	owner = vf->slots[slot].owner;
+	if (r->status && !op->status)
+		op->status = r->status;
+	op->out_len += r->out_len;
+	if (slot != owner)
+		slot_take(vf, slot);
+	else
+		vf->slots[slot].answered = true;
+	if (--vf->slots[owner].pending)
+		return 0;
+	slot_take(vf, owner);
+	op_done(vf, op, op->status, op->status ? 0 : op->out_len, now);
+	return 1;
+}
+
+/*
  * The device will answer nothing more (it failed the VF, the rings are reset,
  * or the daemon serving it is gone): complete every op in flight with err,
- * exactly once. A partitioned op holds several slots; only the slot of its
- * last piece completes it, the others are just freed. vf->failed is set
- * first, so that callbacks resubmitting are refused. Returns the number of
- * callbacks run.
+ * exactly once. A partitioned op holds several slots; only its owner slot
+ * (held until the op completes) completes it, the others are just freed.
+ * vf->failed is set first, so that callbacks resubmitting are refused.
+ * Returns the number of callbacks run.
  */
 static unsigned fail_in_flight(struct vfc_vf *vf, int err)
 {
@@ -240,11 +277,9 @@ static unsigned fail_in_flight(struct vfc_vf *vf, int err)
 
 	vf->failed = true;
 	for (slot = 0; slot < vf->entries && vf->in_flight; slot++) {
-		bool mid = vf->slots[slot].mid;
-
 		if (!vf->slots[slot].op)
 			continue;
-		if (mid) {
+		if (vf->slots[slot].owner != slot) {
 			slot_take(vf, slot);
 			continue;
 		}
@@ -265,7 +300,7 @@ int vfc_poll(struct vfc_vf *vf, unsigned max)
 {
 	struct vfc_region_hdr *h = vf->hdr;
 	struct vfc_resp_desc r[POLL_CHUNK];
-	uint32_t tail, avail, n, k, slot;
+	uint32_t tail, avail, n, k;
 	unsigned done = 0, before;
 	uint64_t now = 0;
 	bool broken, drained = false;
@@ -299,30 +334,8 @@ int vfc_poll(struct vfc_vf *vf, unsigned max)
 		vfc_ring_publish(&h->resp_head, vf->resp_head);
 		now = vfc_now_ns();
 		before = done;
-		for (k = 0; k < n; k++) {
-			slot = (uint32_t)r[k].cookie;
-			if (slot >= vf->entries || !vf->slots[slot].op ||
-			    vf->slots[slot].gen != (uint32_t)(r[k].cookie >> 32)) {
-				vfc__count(&vf->stale, 1); /* stale or unknown: ignored */
-				continue;
-			}
-			if (vf->slots[slot].mid) {
-				/* A piece before the last: keep its first error and its output. */
-				struct vfc_op *op = slot_take(vf, slot);
-
-				if (r[k].status && !op->status)
-					op->status = r[k].status;
-				op->out_len += r[k].out_len;
-				continue;
-			}
-			{
-				struct vfc_op *op = slot_take(vf, slot);
-				int st = op->status ? op->status : r[k].status;
-
-				op_done(vf, op, st, st ? 0 : op->out_len + r[k].out_len, now);
-			}
-			done++;
-		}
+		for (k = 0; k < n; k++)
+			done += resp_take(vf, &r[k], now);
 		if (done > before)
 			vfc__monitor_on_completions(vf, now, done - before);
 	}

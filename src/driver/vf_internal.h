@@ -26,11 +26,16 @@ struct vfc_session {
 	struct vfc_session *prev, *next;
 };
 
-/* One request in flight: the cookie sent is gen << 32 | slot. */
+/* One request in flight: the cookie sent is gen << 32 | slot. A partitioned
+ * op's pieces each hold a slot; the slot of its last piece (its owner) counts
+ * the pieces not answered yet and stays held until they all are, whatever
+ * order they come in: then, and only then, the op completes. */
 struct vfc_vf_slot {
 	struct vfc_op *op; /* NULL: free */
 	uint32_t gen;
-	bool mid;          /* a piece of a partitioned op other than its last: completes nothing */
+	uint32_t owner;    /* the slot of the op's last piece (its own for the last piece or a whole op) */
+	uint32_t pending;  /* owner only: the op's pieces not answered yet */
+	bool answered;     /* owner only: its own response came (it waits for the others) */
 };
 
 /* The speed monitor of one VF (monitor.c): ticks from the completion path. */

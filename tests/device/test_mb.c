@@ -449,6 +449,59 @@ static void test_sha(void **state)
 	assert_memory_equal(v->pool + 4000000, want, 32);
 }
 
+/*
+ * A whole message waiting for the lanes must not touch its session's
+ * streaming state: here it is left alone (too few jobs) while a message in
+ * pieces on the same session goes on across a burst boundary (burst 2:
+ * [whole, FIRST] then [LAST]). The whole message used to run alone on the
+ * session's digest context after the FIRST piece: the LAST piece then failed
+ * with -EPROTO (found by scripts/chaos.sh: partitioned SHA-256 beside whole
+ * ones).
+ */
+static void test_sha_stream_across_bursts(void **state)
+{
+	struct vfc_pf_config cfg;
+	struct vfc_req_desc d[3];
+	struct vfc_resp_desc r[3];
+	struct pfh_vf v;
+	struct vfc_pf *pf;
+	uint8_t want[32];
+	uint32_t h;
+
+	(void)state;
+	vfc_pf_config_init(&cfg);
+	cfg.n_vfs = 1;
+	cfg.pool_size = POOL;
+	cfg.burst = 2;
+	cfg.engine_kind = VFC_PF_ENGINE_MB;
+	pf = vfc_pf_create(&cfg);
+	assert_non_null(pf);
+	pfh_open(pf, 0, &v);
+	assert_int_equal(pfh_session(&v, VFC_ALG_SHA256, 0, &h), 0);
+	RAND_bytes(v.pool, 8192);
+	for (unsigned round = 0; round < 20; round++) {
+		d[0] = pfh_desc(VFC_OP_HASH, h, 0, 1000, 8192, 32);
+		d[0].flags = VFC_REQ_F_ALL;
+		d[1] = pfh_desc(VFC_OP_HASH, h, 1024, 2048, 0, 0);
+		d[1].flags = VFC_REQ_F_FIRST;
+		d[2] = pfh_desc(VFC_OP_HASH, h, 3072, 1000, 8256, 32);
+		d[2].flags = VFC_REQ_F_LAST;
+		for (unsigned i = 0; i < 3; i++)
+			d[i].cookie = round * 3 + i;
+		memset(v.pool + 8192, 0, 128);
+		pfh_push_n(&v, d, 3);
+		pop_all(&v, d, 3, r);
+		for (unsigned i = 0; i < 3; i++)
+			assert_int_equal(r[i].status, 0);
+		evp_sha(v.pool, 1000, want);
+		assert_memory_equal(v.pool + 8192, want, 32);
+		evp_sha(v.pool + 1024, 3048, want);
+		assert_memory_equal(v.pool + 8256, want, 32);
+	}
+	pfh_close(&v);
+	vfc_pf_free(pf);
+}
+
 /* Through the driver: the embedded device as mb, partitioned CBC (pieces chained with CHAIN) against EVP. */
 static void test_driver_partition(void **state)
 {
@@ -497,6 +550,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_chains, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_in_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sha, setup, teardown),
+		cmocka_unit_test(test_sha_stream_across_bursts),
 		cmocka_unit_test_setup_teardown(test_decrypt, setup, teardown),
 		cmocka_unit_test(test_driver_partition),
 	};
