@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* engine.c - the PF's engine threads: weighted round robin over the VF rings, bursts, moderation, sleep. */
+/* engine.c - the PF's engine threads: deficit round robin in engine time over the VF rings, moderation, sleep. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -26,28 +26,82 @@ void vfc__engine_kick(struct vfc__engine *e)
 		return;
 }
 
-struct vfc__post {
-	struct vfc__pf_vf *vf;
-	struct vfc__region *r;
-};
-
-/* Completion of one item of a burst (vfc__done_cb). [L] */
-static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
+void vfc__drr_reset(struct vfc__pf_vf *vf)
 {
-	struct vfc__post *p = arg;
-
-	vfc__vf_post(p->vf, p->r, it, now);
+	vf->drr.deficit_ns = 0;
+	vf->drr.n = 0;
+	vf->drr.next = 0;
+	vf->drr.done = 0;
+	atomic_store_explicit(&vf->backlog, false, memory_order_relaxed);
 }
 
-/* Take one burst from a VF and run it. Returns the number of requests served. [L] */
-static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+/* Requests in the ring not yet taken (a hint: relaxed, as in the idle check). */
+static bool ring_pending(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
-	struct vfc__post post = { vf, r };
-	unsigned n = vfc__vf_take(e, vf, r, e->items);
+	return atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
+	       atomic_load_explicit(&vf->req_head, memory_order_relaxed);
+}
 
-	if (n)
-		vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
-	return n;
+/*
+ * The session of an item about to run a piece: looked up again, because the
+ * control path may have freed it while the VF was not held (a handle is never
+ * reused for another session, so the lookup fails then: -ENOENT). [L]
+ */
+static void item_session(struct vfc__pf_vf *vf, struct vfc__item *it)
+{
+	if (it->status || (it->d.opcode == VFC_OP_NOP && it->d.session == 0))
+		return;
+	it->s = vfc__session_lookup(&vf->crypto, it->d.session);
+	if (!it->s)
+		it->status = -ENOENT;
+}
+
+/*
+ * One visit: grant the VF its quantum and run its requests, a piece of at most
+ * VFC__PIECE_BYTES at a time, while its deficit is positive. Each piece is
+ * charged the engine time since the previous one ended (so the take, the
+ * validation and the posting of requests count too, not only the crypto: a
+ * flood of NOPs or invalid descriptors pays for itself). A VF found with
+ * nothing to do banks no credit. Returns whether the VF had work. [L]
+ */
+static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+{
+	struct vfc__drr *q = &vf->drr;
+	uint64_t t = vfc_now_ns(), t1;
+	bool work = q->next < q->n;
+
+	q->deficit_ns += (int64_t)VFC__QUANTUM_NS * vf->weight;
+	if (q->deficit_ns <= 0) /* still repaying a long unit (RSA): skip this visit */
+		return work || ring_pending(vf, r);
+	while (q->deficit_ns > 0) {
+		struct vfc__item *it;
+		bool fin;
+
+		if (q->next == q->n) {
+			q->next = 0;
+			q->done = 0;
+			q->n = vfc__vf_take(e, vf, r, q->items);
+			if (!q->n) {
+				q->deficit_ns = 0;
+				break;
+			}
+		}
+		it = &q->items[q->next];
+		work = true;
+		item_session(vf, it);
+		fin = vfc__backend_step(&e->pf->algs, r->pool, it, &q->done, VFC__PIECE_BYTES);
+		t1 = vfc_now_ns();
+		it->dev_ns += t1 - t;
+		q->deficit_ns -= (int64_t)(t1 - t);
+		t = t1;
+		if (fin) {
+			vfc__vf_post(vf, r, it, t1);
+			q->next++;
+			q->done = 0;
+		}
+	}
+	atomic_store_explicit(&vf->backlog, q->next < q->n, memory_order_relaxed);
+	return work;
 }
 
 /* Fire the deferred interrupts that are due, on VFs nobody else holds. */
@@ -120,6 +174,8 @@ static void idle(struct vfc__engine *e)
 		    atomic_load_explicit(&vf->failed, memory_order_relaxed) ||
 		    atomic_load_explicit(&vf->in_service, memory_order_relaxed))
 			continue; /* a VF being served is re-checked by its server before it sleeps */
+		if (atomic_load_explicit(&vf->backlog, memory_order_relaxed))
+			work = true; /* taken requests wait for a visit */
 		if (atomic_load_explicit(&regs[i]->hdr->req_tail, memory_order_relaxed) !=
 		    atomic_load_explicit(&vf->req_head, memory_order_relaxed))
 			work = true;
@@ -183,27 +239,21 @@ void *vfc__engine_main(void *arg)
 			if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
 			    atomic_load_explicit(&vf->failed, memory_order_relaxed))
 				continue;
-			for (unsigned w = 0; w < vf->weight; w++) {
-				unsigned done = 0;
+			/* The claim: one engine per VF at a time keeps a session's
+			 * requests in order and the response ring single-producer. */
+			if (pthread_mutex_trylock(&vf->lock))
+				continue;
+			atomic_store_explicit(&vf->in_service, true, memory_order_relaxed);
+			if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+			    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
+				struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
-				/* The claim: one engine per VF at a time keeps a session's
-				 * requests in order and the response ring single-producer. */
-				if (pthread_mutex_trylock(&vf->lock))
-					break;
-				atomic_store_explicit(&vf->in_service, true, memory_order_relaxed);
-				if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
-				    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
-					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
-
-					done = serve(e, vf, r);
-					vfc__vf_check_due(vf, r, vfc_now_ns());
-				}
-				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
-				pthread_mutex_unlock(&vf->lock);
-				if (!done)
-					break;
-				work = true;
+				if (visit(e, vf, r))
+					work = true;
+				vfc__vf_check_due(vf, r, vfc_now_ns());
 			}
+			atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
+			pthread_mutex_unlock(&vf->lock);
 		}
 		fire_due(e);
 		if (work) {

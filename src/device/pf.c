@@ -219,6 +219,7 @@ static void vf_rings_reset(struct vfc__pf_vf *vf, struct vfc__region *r)
 
 	atomic_store_explicit(&vf->req_head, 0, memory_order_relaxed);
 	vf->resp_tail = 0;
+	vfc__drr_reset(vf);
 	/* Relaxed: the tenant is not using the rings during a reset (documented
 	 * contract of VFC_MBOX_RESET); the control reply orders the rest. */
 	atomic_store_explicit(&h->req_tail, 0, memory_order_relaxed);

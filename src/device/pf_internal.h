@@ -13,6 +13,11 @@
 #include "device/pf.h"
 
 #define VFC__BURST_MAX 64
+/* The deficit round robin (engine.c): engine time a visit grants per unit of
+ * weight, and the largest piece of a CIPHER or HASH request run at once (whole
+ * AES blocks). Chosen by measurement: docs/scheduling.md. */
+#define VFC__QUANTUM_NS 32000
+#define VFC__PIECE_BYTES 32768u
 /* The epoll tag of an engine's kick eventfd (VF doorbells are tagged with the VF's index). */
 #define VFC__KICK_TAG UINT32_MAX
 
@@ -34,6 +39,20 @@ struct vfc__region {
 struct vfc__ctr {
 	_Atomic uint64_t ops, bytes, irqs, errors, resets, dev_ns;
 	_Atomic uint32_t cap_hz;
+};
+
+/*
+ * A VF's place in the engines' deficit round robin (engine.c), in engine time:
+ * each visit grants VFC__QUANTUM_NS x weight, each piece run is charged what it
+ * took. Requests taken from the ring wait here until they complete, in ring
+ * order; the first may be in progress (done bytes run). Kept per VF under its
+ * lock, so whichever engine holds the VF next continues it. [L]
+ */
+struct vfc__drr {
+	int64_t deficit_ns; /* negative: engine time the VF used beyond its grants */
+	unsigned n, next;   /* requests taken; the first not complete */
+	uint32_t done;      /* bytes of items[next] already run */
+	struct vfc__item items[VFC__BURST_MAX];
 };
 
 struct vfc__pf_vf {
@@ -67,6 +86,9 @@ struct vfc__pf_vf {
 	struct vfc_moderation want;  /* [L] the tenant's last request, before clamping */
 	struct vfc_vf_policy policy; /* [L] */
 	struct vfc__crypto crypto;   /* [L] */
+	struct vfc__drr drr;         /* [L] */
+	/* Taken requests wait in drr (a hint for the idle check, like in_service). */
+	_Atomic bool backlog;
 	struct vfc__ctr ctr;
 
 	pid_t owner_pid; /* pf->lock */
@@ -83,7 +105,6 @@ struct vfc__engine {
 	/* Bumped at the top of each loop iteration, where the engine holds no
 	 * region pointer (release: store; waiter: acquire). */
 	_Atomic uint64_t qseq;
-	struct vfc__item items[VFC__BURST_MAX];
 	struct vfc__mb *mb; /* the mb kind's state (mb_engine.c), owned by the engine thread */
 };
 
@@ -101,6 +122,8 @@ enum vfc_pf_engine_kind vfc__engine_kind_resolve(enum vfc_pf_engine_kind k);
 
 /* engine.c */
 void vfc__engine_kick(struct vfc__engine *e);
+/* Drop the requests taken and not completed, and the deficit (reset, release). [L] */
+void vfc__drr_reset(struct vfc__pf_vf *vf);
 void *vfc__engine_main(void *arg);
 /* Deliver an interrupt to a VF ([L]). */
 void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r);
