@@ -32,6 +32,7 @@ void vfc__drr_reset(struct vfc__pf_vf *vf)
 	vf->drr.n = 0;
 	vf->drr.next = 0;
 	vf->drr.done = 0;
+	vf->invalid_tat = 0;
 	atomic_store_explicit(&vf->backlog, false, memory_order_relaxed);
 }
 
@@ -73,6 +74,7 @@ static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__regi
 	q->deficit_ns += (int64_t)VFC__QUANTUM_NS * vf->weight;
 	if (q->deficit_ns <= 0) /* still repaying a long unit (RSA): skip this visit */
 		return work || ring_pending(vf, r);
+	vf->batch_errors = true;
 	while (q->deficit_ns > 0) {
 		struct vfc__item *it;
 		bool fin;
@@ -100,6 +102,8 @@ static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__regi
 			q->done = 0;
 		}
 	}
+	vf->batch_errors = false;
+	vfc__vf_flush_errors(vf, r, t);
 	atomic_store_explicit(&vf->backlog, q->next < q->n, memory_order_relaxed);
 	return work;
 }

@@ -514,7 +514,8 @@ static void counters_get(struct vfc__pf_vf *vf, struct vfc_counters *out)
 	out->resets = atomic_load_explicit(&vf->ctr.resets, memory_order_relaxed);
 	out->dev_ns = atomic_load_explicit(&vf->ctr.dev_ns, memory_order_relaxed);
 	out->cap_hz = atomic_load_explicit(&vf->ctr.cap_hz, memory_order_relaxed);
-	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ? VFC_VF_FAILED : VFC_VF_READY;
+	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ?
+			     atomic_load_explicit(&vf->fail_state, memory_order_relaxed) : VFC_VF_READY;
 }
 
 static int mbox_check(const struct vfc_mbox_req *req, size_t req_len)

@@ -78,6 +78,8 @@ struct vfc__pf_vf {
 	_Atomic uint32_t req_head; /* relaxed: also read unlocked by the idle check, as a hint */
 	uint32_t resp_tail;
 	_Atomic bool failed;       /* [L] write; relaxed reads as a hint */
+	_Atomic uint32_t fail_state; /* [L] write: why it failed, VFC_VF_FAILED or VFC_VF_FLOODED */
+	uint64_t invalid_tat;      /* [L] the invalid-descriptor rate's theoretical arrival time (vf_io.c) */
 	struct vfc_moder moder;    /* [L] */
 	/* Deadline of an owed interrupt, 0 = none. [L] write; read unlocked by
 	 * engines computing their sleep timeout (relaxed: a stale value only costs
@@ -87,6 +89,12 @@ struct vfc__pf_vf {
 	struct vfc_vf_policy policy; /* [L] */
 	struct vfc__crypto crypto;   /* [L] */
 	struct vfc__drr drr;         /* [L] */
+	/* [L] While set (an engine's visit), error completions are posted without
+	 * their moderation step and counted here; vfc__vf_flush_errors() gives them
+	 * to the moderation unit as one batch: a flood of rejected descriptors
+	 * costs at most one interrupt per visit, not one per descriptor. */
+	bool batch_errors;
+	uint32_t errors_owed;
 	/* Taken requests wait in drr (a hint for the idle check, like in_service). */
 	_Atomic bool backlog;
 	struct vfc__ctr ctr;
@@ -134,6 +142,8 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		      struct vfc__item *items);
 /* Post one completion: response, counters, moderation. In ring order. [L] */
 void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
+/* Moderate the error completions owed since batch_errors was set (one batch). [L] */
+void vfc__vf_flush_errors(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Re-evaluate an owed interrupt whose deadline passed. [L] */
 void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Apply a moderation verdict: fire now or remember the deadline ([L]). */
