@@ -57,25 +57,26 @@ static void item_session(struct vfc__pf_vf *vf, struct vfc__item *it)
 		it->status = -ENOENT;
 }
 
-/*
- * One visit: grant the VF its quantum and run its requests, a piece of at most
- * VFC__PIECE_BYTES at a time, while its deficit is positive. Each piece is
- * charged the engine time since the previous one ended (so the take, the
- * validation and the posting of requests count too, not only the crypto: a
- * flood of NOPs or invalid descriptors pays for itself). A VF found with
- * nothing to do banks no credit. Returns whether the VF had work. [L]
- */
-static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+/* CPU time of the calling thread. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Run the VF's work, a piece at a time, for up to budget ns of wall time;
+ * each piece's wall time goes to its request's dev_ns. Sets *empty when the
+ * ring ran dry. Returns the time of the last clock read. [L] */
+static uint64_t run_pieces(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r, int64_t budget,
+			   bool *empty)
 {
 	struct vfc__drr *q = &vf->drr;
 	uint64_t t = vfc_now_ns(), t1;
-	bool work = q->next < q->n;
 
-	q->deficit_ns += (int64_t)VFC__QUANTUM_NS * vf->weight;
-	if (q->deficit_ns <= 0) /* still repaying a long unit (RSA): skip this visit */
-		return work || ring_pending(vf, r);
-	vf->batch_errors = true;
-	while (q->deficit_ns > 0) {
+	while (budget > 0) {
 		struct vfc__item *it;
 		bool fin;
 
@@ -84,17 +85,17 @@ static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__regi
 			q->done = 0;
 			q->n = vfc__vf_take(e, vf, r, q->items);
 			if (!q->n) {
-				q->deficit_ns = 0;
+				*empty = true;
 				break;
 			}
 		}
 		it = &q->items[q->next];
-		work = true;
 		item_session(vf, it);
 		fin = vfc__backend_step(&e->pf->algs, r->pool, it, &q->done, VFC__PIECE_BYTES);
 		t1 = vfc_now_ns();
+		/* The take, the validation and the previous post count too. */
 		it->dev_ns += t1 - t;
-		q->deficit_ns -= (int64_t)(t1 - t);
+		budget -= (int64_t)(t1 - t);
 		t = t1;
 		if (fin) {
 			vfc__vf_post(vf, r, it, t1);
@@ -102,10 +103,43 @@ static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__regi
 			q->done = 0;
 		}
 	}
+	return t;
+}
+
+/*
+ * One visit: grant the VF its quantum and run its requests, a piece of at most
+ * VFC__PIECE_BYTES at a time, while its deficit lasts (docs/scheduling.md).
+ * The deficit is charged the engine thread's CPU time over the visit: the
+ * take, validation and posting of requests count (a flood of NOPs or invalid
+ * descriptors pays for itself), time the thread spent preempted does not
+ * (wall time only ends the visit). A VF found with nothing to do banks no
+ * credit; a debt (a long RSA unit) is kept until grants repay it. Returns
+ * whether the VF had work. [L]
+ */
+static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+{
+	struct vfc__drr *q = &vf->drr;
+	bool empty = false;
+	uint64_t cpu0, t;
+
+	if (q->next == q->n && !ring_pending(vf, r)) {
+		if (q->deficit_ns > 0)
+			q->deficit_ns = 0;
+		return false;
+	}
+	q->deficit_ns += (int64_t)VFC__QUANTUM_NS * vf->weight;
+	if (q->deficit_ns <= 0)
+		return true; /* still repaying: skip this visit */
+	cpu0 = thread_cpu_ns();
+	vf->batch_errors = true;
+	t = run_pieces(e, vf, r, q->deficit_ns, &empty);
 	vf->batch_errors = false;
 	vfc__vf_flush_errors(vf, r, t);
+	q->deficit_ns -= (int64_t)(thread_cpu_ns() - cpu0);
+	if (empty && q->deficit_ns > 0)
+		q->deficit_ns = 0;
 	atomic_store_explicit(&vf->backlog, q->next < q->n, memory_order_relaxed);
-	return work;
+	return true;
 }
 
 /* Fire the deferred interrupts that are due, on VFs nobody else holds. */

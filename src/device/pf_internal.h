@@ -16,8 +16,12 @@
 /* The deficit round robin (engine.c): engine time a visit grants per unit of
  * weight, and the largest piece of a CIPHER or HASH request run at once (whole
  * AES blocks). Chosen by measurement: docs/scheduling.md. */
+#ifndef VFC__QUANTUM_NS /* overridable (-D) for the measurement only */
 #define VFC__QUANTUM_NS 32000
+#endif
+#ifndef VFC__PIECE_BYTES
 #define VFC__PIECE_BYTES 32768u
+#endif
 /* The epoll tag of an engine's kick eventfd (VF doorbells are tagged with the VF's index). */
 #define VFC__KICK_TAG UINT32_MAX
 
