@@ -131,10 +131,10 @@ static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__regi
 	if (q->deficit_ns <= 0)
 		return true; /* still repaying: skip this visit */
 	cpu0 = thread_cpu_ns();
-	vf->batch_errors = true;
+	vf->batch_nowork = true;
 	t = run_pieces(e, vf, r, q->deficit_ns, &empty);
-	vf->batch_errors = false;
-	vfc__vf_flush_errors(vf, r, t);
+	vf->batch_nowork = false;
+	vfc__vf_flush_nowork(vf, r, t);
 	q->deficit_ns -= (int64_t)(thread_cpu_ns() - cpu0);
 	if (empty && q->deficit_ns > 0)
 		q->deficit_ns = 0;

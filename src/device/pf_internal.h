@@ -93,12 +93,13 @@ struct vfc__pf_vf {
 	struct vfc_vf_policy policy; /* [L] */
 	struct vfc__crypto crypto;   /* [L] */
 	struct vfc__drr drr;         /* [L] */
-	/* [L] While set (an engine's visit), error completions are posted without
-	 * their moderation step and counted here; vfc__vf_flush_errors() gives them
-	 * to the moderation unit as one batch: a flood of rejected descriptors
-	 * costs at most one interrupt per visit, not one per descriptor. */
-	bool batch_errors;
-	uint32_t errors_owed;
+	/* [L] While set (an engine's visit), completions that did no work (errors,
+	 * NOPs) are posted without their moderation step and counted here;
+	 * vfc__vf_flush_nowork() gives them to the moderation unit as one batch at
+	 * the end of the visit: a flood of rejected descriptors or NOPs costs at
+	 * most one interrupt per visit, not one per descriptor. */
+	bool batch_nowork;
+	uint32_t nowork_owed;
 	/* Taken requests wait in drr (a hint for the idle check, like in_service). */
 	_Atomic bool backlog;
 	struct vfc__ctr ctr;
@@ -146,8 +147,8 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		      struct vfc__item *items);
 /* Post one completion: response, counters, moderation. In ring order. [L] */
 void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
-/* Moderate the error completions owed since batch_errors was set (one batch). [L] */
-void vfc__vf_flush_errors(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
+/* Moderate the no-work completions owed since batch_nowork was set (one batch). [L] */
+void vfc__vf_flush_nowork(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Re-evaluate an owed interrupt whose deadline passed. [L] */
 void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Apply a moderation verdict: fire now or remember the deadline ([L]). */

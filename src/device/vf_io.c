@@ -45,7 +45,7 @@ static void vf_fail(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_vf_st
 {
 	atomic_store_explicit(&vf->fail_state, why, memory_order_relaxed);
 	atomic_store_explicit(&vf->failed, true, memory_order_relaxed);
-	vf->errors_owed = 0; /* the interrupt below covers them */
+	vf->nowork_owed = 0; /* the interrupt below covers them */
 	/* Release: the tenant that reads the state also sees the responses published before it. */
 	atomic_store_explicit(&r->hdr->state, why, memory_order_release);
 	atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
@@ -78,8 +78,8 @@ void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item
 	else
 		ctr_add(&vf->ctr.bytes, &hdr->counters.bytes, vfc_desc_bytes(&it->d));
 	ctr_add(&vf->ctr.dev_ns, &hdr->counters.dev_ns, it->dev_ns);
-	if (it->status && vf->batch_errors) {
-		vf->errors_owed++; /* moderated together at the end of the visit */
+	if (vf->batch_nowork && (it->status || it->d.opcode == VFC_OP_NOP)) {
+		vf->nowork_owed++; /* moderated together at the end of the visit */
 		return;
 	}
 
@@ -178,19 +178,19 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 	return n;
 }
 
-void vfc__vf_flush_errors(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
+void vfc__vf_flush_nowork(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
 {
 	enum vfc_moder_verdict v;
 	uint64_t dl = 0;
 	bool masked;
 
-	if (!vf->errors_owed)
+	if (!vf->nowork_owed)
 		return;
 	/* As in vfc__vf_post: the responses published before the mask is read. */
 	vfc_ring_fence();
 	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
-	v = vfc_moder_complete(&vf->moder, now, vf->errors_owed, masked, &dl);
-	vf->errors_owed = 0;
+	v = vfc_moder_complete(&vf->moder, now, vf->nowork_owed, masked, &dl);
+	vf->nowork_owed = 0;
 	vfc__vf_moder_apply(vf, r, v, dl, now);
 }
 

@@ -298,8 +298,9 @@ static struct vfc_req_desc bad_desc(void)
 }
 
 /*
- * Error completions are moderated per visit: 64 rejected descriptors published
- * at once, no cap, interrupts on, cost a few interrupts, not one each.
+ * Completions that did no work are moderated per visit: 64 rejected
+ * descriptors, then 64 NOPs, published at once, no cap, interrupts on, cost a
+ * few interrupts each time, not one per descriptor.
  */
 static void test_errors_moderated(void **state)
 {
@@ -308,6 +309,7 @@ static void test_errors_moderated(void **state)
 	struct vfc_req_desc d[64];
 	struct vfc_resp_desc r;
 	struct vfc_counters c;
+	uint64_t irqs;
 
 	(void)state;
 	pfh_open(pf, 0, &v);
@@ -329,6 +331,20 @@ static void test_errors_moderated(void **state)
 	assert_true(c.irqs >= 1);  /* never left without an interrupt */
 	assert_true(c.irqs <= 16); /* one per visit, not 64 */
 	assert_int_equal(c.state, VFC_VF_READY); /* no rate limit set */
+	assert_int_equal(pfh_irqs(&v), c.irqs);
+
+	for (unsigned i = 0; i < 64; i++)
+		d[i] = pfh_desc(VFC_OP_NOP, 0, 0, 0, 0, 0);
+	pfh_push_n(&v, d, 64);
+	for (unsigned i = 0; i < 64; i++) {
+		assert_true(pfh_pop(&v, &r, 5000));
+		assert_int_equal(r.status, 0);
+	}
+	usleep(20000);
+	assert_int_equal(vfc_pf_vf_counters(pf, v.id, &c), 0);
+	assert_int_equal(c.ops, 128);
+	irqs = pfh_irqs(&v);
+	assert_true(irqs >= 1 && irqs <= 16);
 	pfh_close(&v);
 	vfc_pf_free(pf);
 }
