@@ -67,14 +67,14 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Run the VF's work, a piece at a time, for up to budget ns of wall time;
+/* Run the VF's work, a piece at a time, from wall time t for up to budget ns;
  * each piece's wall time goes to its request's dev_ns. Sets *empty when the
  * ring ran dry. Returns the time of the last clock read. [L] */
-static uint64_t run_pieces(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r, int64_t budget,
-			   bool *empty)
+static uint64_t run_pieces(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t t,
+			   int64_t budget, bool *empty)
 {
 	struct vfc__drr *q = &vf->drr;
-	uint64_t t = vfc_now_ns(), t1;
+	uint64_t t1;
 
 	while (budget > 0) {
 		struct vfc__item *it;
@@ -109,18 +109,20 @@ static uint64_t run_pieces(struct vfc__engine *e, struct vfc__pf_vf *vf, struct 
 /*
  * One visit: grant the VF its quantum and run its requests, a piece of at most
  * VFC__PIECE_BYTES at a time, while its deficit lasts (docs/scheduling.md).
- * The deficit is charged the engine thread's CPU time over the visit: the
- * take, validation and posting of requests count (a flood of NOPs or invalid
- * descriptors pays for itself), time the thread spent preempted does not
- * (wall time only ends the visit). A VF found with nothing to do banks no
- * credit; a debt (a long RSA unit) is kept until grants repay it. Returns
- * whether the VF had work. [L]
+ * The deficit is charged the engine time of the visit: the take, validation
+ * and posting of requests count (a flood of NOPs or invalid descriptors pays
+ * for itself). While VFs compete (e->contended) that is the thread's CPU time,
+ * so time the thread spent preempted is nobody's (wall time only ends the
+ * visit); a VF served alone is charged wall time, which saves the two system
+ * calls when fairness is moot. A VF found with nothing to do banks no credit;
+ * a debt (a long RSA unit) is kept until grants repay it. Returns whether the
+ * VF had work. [L]
  */
 static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
 {
 	struct vfc__drr *q = &vf->drr;
-	bool empty = false;
-	uint64_t cpu0, t;
+	bool empty = false, cpu = e->contended;
+	uint64_t cpu0 = 0, t0, t;
 
 	if (q->next == q->n && !ring_pending(vf, r)) {
 		if (q->deficit_ns > 0)
@@ -130,12 +132,14 @@ static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__regi
 	q->deficit_ns += (int64_t)VFC__QUANTUM_NS * vf->weight;
 	if (q->deficit_ns <= 0)
 		return true; /* still repaying: skip this visit */
-	cpu0 = thread_cpu_ns();
+	if (cpu)
+		cpu0 = thread_cpu_ns();
+	t0 = vfc_now_ns();
 	vf->batch_nowork = true;
-	t = run_pieces(e, vf, r, q->deficit_ns, &empty);
+	t = run_pieces(e, vf, r, t0, q->deficit_ns, &empty);
 	vf->batch_nowork = false;
 	vfc__vf_flush_nowork(vf, r, t);
-	q->deficit_ns -= (int64_t)(thread_cpu_ns() - cpu0);
+	q->deficit_ns -= (int64_t)(cpu ? thread_cpu_ns() - cpu0 : t - t0);
 	if (empty && q->deficit_ns > 0)
 		q->deficit_ns = 0;
 	atomic_store_explicit(&vf->backlog, q->next < q->n, memory_order_relaxed);
@@ -263,6 +267,7 @@ void *vfc__engine_main(void *arg)
 
 	while (!atomic_load_explicit(&pf->stop, memory_order_acquire)) {
 		bool work = false;
+		unsigned busy = 0;
 
 		/* Quiescent point: no region pointer is held across it (seq_cst: pairs
 		 * with the release path's pointer swap and qseq read). A region an mb
@@ -286,13 +291,17 @@ void *vfc__engine_main(void *arg)
 			    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
 				struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
-				if (visit(e, vf, r))
+				if (visit(e, vf, r)) {
 					work = true;
+					busy++;
+				}
 				vfc__vf_check_due(vf, r, vfc_now_ns());
 			}
 			atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
 			pthread_mutex_unlock(&vf->lock);
 		}
+		if (!mb)
+			e->contended = busy > 1;
 		fire_due(e);
 		if (work) {
 			idle_since = 0;

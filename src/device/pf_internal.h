@@ -119,6 +119,7 @@ struct vfc__engine {
 	 * region pointer (release: store; waiter: acquire). */
 	_Atomic uint64_t qseq;
 	struct vfc__mb *mb; /* the mb kind's state (mb_engine.c), owned by the engine thread */
+	bool contended;     /* more than one VF had work in the last round (engine.c) */
 };
 
 struct vfc_pf {
