@@ -92,6 +92,9 @@ _Static_assert(sizeof(struct vfc_resp_desc) == 32, "response descriptor is half 
 enum vfc_vf_state {
 	VFC_VF_READY = 1,
 	VFC_VF_FAILED = 2, /* the device found the rings corrupted and stopped serving them; reset to recover */
+	/* the tenant sent invalid descriptors faster than its policy allows
+	 * (max_invalid_hz): the device stopped serving the VF; reset to recover */
+	VFC_VF_FLOODED = 3,
 };
 
 /* Device-maintained counters mirrored into the region for the tenant to read.

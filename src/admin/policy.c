@@ -121,6 +121,10 @@ static uint32_t *number_field(struct vfcd_policy *p, const char *key, uint32_t *
 		*bit = VFCD_POL_KEYS;
 		return &p->pf.max_keys;
 	}
+	if (!strcmp(key, "max_invalid_hz")) {
+		*bit = VFCD_POL_INVALID;
+		return &p->pf.max_invalid_hz;
+	}
 	if (!strcmp(key, "max_in_flight")) {
 		*bit = VFCD_POL_INFLIGHT;
 		return &p->max_in_flight;
@@ -176,6 +180,8 @@ void vfcd_policy_merge(struct vfcd_policy *dst, const struct vfcd_policy *src, u
 		dst->gid = src->gid;
 	if (set & VFCD_POL_INFLIGHT)
 		dst->max_in_flight = src->max_in_flight;
+	if (set & VFCD_POL_INVALID)
+		dst->pf.max_invalid_hz = src->pf.max_invalid_hz;
 	if (set & VFCD_POL_CONTROLLER)
 		memcpy(dst->controller, src->controller, sizeof(dst->controller));
 }

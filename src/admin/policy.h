@@ -11,7 +11,7 @@
 /* No bounds, anyone, any controller. */
 void vfcd_policy_init(struct vfcd_policy *p);
 /* One policy key=value ("min_cap_hz", "max_cap_hz", "max_sessions", "max_keys",
- * "uid", "gid", "max_in_flight", "controller"; uid/gid "any" or a number or a
+ * "uid", "gid", "max_in_flight", "max_invalid_hz", "controller"; uid/gid "any" or a number or a
  * user/group name): sets the field and its VFCD_POL_* bit in *set. 0 or
  * -EINVAL / -ENOENT (unknown key) with a message in err. */
 int vfcd_policy_kv(struct vfcd_policy *p, uint32_t *set, const char *key, const char *val, char *err,

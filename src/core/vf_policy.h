@@ -18,6 +18,12 @@ struct vfc_vf_policy {
 	 * consumed); those beyond it are answered -EBUSY without being run. 0 = the
 	 * ring size. A driver that keeps to it never sees the error. */
 	uint32_t max_in_flight;
+	/* Descriptors the PF rejects as invalid (vfc_desc_validate) a tenant may
+	 * send per second, with a burst of one second's worth; beyond it the PF
+	 * stops serving the VF (state VFC_VF_FLOODED) until the tenant resets it.
+	 * 0 = no limit. A driver never sends one unless its caller passes a
+	 * buffer outside the pool. */
+	uint32_t max_invalid_hz;
 };
 
 #endif

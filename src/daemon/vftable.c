@@ -196,6 +196,10 @@ void vfcd_vftable_sample(struct vfcd_vftable *t)
 			vfcd_log(VFCD_LOG_WARN, "VF %u (pid %d uid %u): corrupted rings, the device reset it and "
 				 "stopped serving it until its tenant resets it; other VFs unaffected", i, (int)v->pid,
 				 (unsigned)v->uid);
+		if (v->pid && c.state == VFC_VF_FLOODED && v->last_state != VFC_VF_FLOODED)
+			vfcd_log(VFCD_LOG_WARN, "VF %u (pid %d uid %u): invalid descriptors above its policy's "
+				 "max_invalid_hz %u/s, the device reset it and stopped serving it until its tenant "
+				 "resets it", i, (int)v->pid, (unsigned)v->uid, v->pol.pf.max_invalid_hz);
 		v->last_state = c.state;
 		pthread_mutex_unlock(&t->lock);
 	}
@@ -209,7 +213,7 @@ void vfcd_vftable_info(struct vfcd_vftable *t, uint32_t vf, struct vfcd_vf_info 
 	info->vf_id = vf;
 	vfc_pf_vf_counters(t->pf, vf, &info->ctr);
 	pthread_mutex_lock(&t->lock);
-	info->state = v->pid ? (info->ctr.state == VFC_VF_FAILED ? VFCD_VF_FAILED : VFCD_VF_ATTACHED) :
+	info->state = v->pid ? (info->ctr.state != VFC_VF_READY ? VFCD_VF_FAILED : VFCD_VF_ATTACHED) :
 			       VFCD_VF_FREE;
 	info->owner_pid = v->pid;
 	info->owner_uid = v->pid ? v->uid : 0;

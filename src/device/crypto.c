@@ -354,30 +354,36 @@ void vfc__crypto_clear(struct vfc__crypto *c)
 
 /* ---- operations ---- */
 
-static int do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, bool enc)
+/* One piece of a CIPHER request: its bytes [off, off + len). The first piece
+ * sets the IV (or checks the chain), the last leaves the context continuable;
+ * the pieces in between continue the CBC state the previous one left, so a
+ * request run in pieces gives the bytes it gives in one go. */
+static int do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, bool enc, uint32_t off,
+		     uint32_t len)
 {
 	const struct vfc_req_desc *d = &it->d;
 	EVP_CIPHER_CTX *ctx = enc ? s->enc : s->dec;
-	const uint8_t *src = pool + d->src_off;
-	uint8_t *dst = pool + d->dst_off;
-	uint32_t left = d->src_len;
+	const uint8_t *src = pool + d->src_off + off;
+	uint8_t *dst = pool + d->dst_off + off;
+	uint32_t left = len;
+	bool *chain = enc ? &s->chain_enc : &s->chain_dec;
 	int outl;
 
-	bool *chain = enc ? &s->chain_enc : &s->chain_dec;
-
-	if (d->flags & VFC_REQ_F_CHAIN) {
-		/* Continue the CBC state the previous request left in the context. */
-		if (!*chain)
-			return -EPROTO;
-	} else {
-		/* Same cipher and key: only the IV changes. Padding is set again
-		 * because a re-init may restore the provider's default. */
-		if (!EVP_CipherInit_ex2(ctx, NULL, NULL, d->iv, enc ? 1 : 0, NULL))
-			return -EIO;
-		EVP_CIPHER_CTX_set_padding(ctx, 0);
+	if (off == 0) {
+		if (d->flags & VFC_REQ_F_CHAIN) {
+			/* Continue the CBC state the previous request left in the context. */
+			if (!*chain)
+				return -EPROTO;
+		} else {
+			/* Same cipher and key: only the IV changes. Padding is set again
+			 * because a re-init may restore the provider's default. */
+			if (!EVP_CipherInit_ex2(ctx, NULL, NULL, d->iv, enc ? 1 : 0, NULL))
+				return -EIO;
+			EVP_CIPHER_CTX_set_padding(ctx, 0);
+		}
+		/* Invalid until this request succeeds: a failed piece breaks the chain. */
+		*chain = false;
 	}
-	/* Invalid until this request succeeds: a failed piece breaks the chain. */
-	*chain = false;
 	while (left) {
 		uint32_t chunk = left > VFC__CHUNK ? VFC__CHUNK : left;
 
@@ -388,20 +394,24 @@ static int do_cipher(struct vfc__session *s, uint8_t *pool, struct vfc__item *it
 		dst += chunk;
 		left -= chunk;
 	}
-	*chain = true;
-	it->out_len = d->src_len;
+	if (off + len == d->src_len) {
+		*chain = true;
+		it->out_len = d->src_len;
+	}
 	return 0;
 }
 
-static int do_hash(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool,
-			struct vfc__item *it)
+/* One piece of a HASH request, bytes [off, off + len): the first starts the
+ * message (FIRST) or continues the session's, the last finishes it (LAST). */
+static int do_hash(const struct vfc__algs *a, struct vfc__session *s, uint8_t *pool, struct vfc__item *it,
+		   uint32_t off, uint32_t len)
 {
 	const struct vfc_req_desc *d = &it->d;
-	const uint8_t *src = pool + d->src_off;
+	const uint8_t *src = pool + d->src_off + off;
 	unsigned int mdlen = 0;
-	uint32_t left = d->src_len;
+	uint32_t left = len;
 
-	if (d->flags & VFC_REQ_F_FIRST) {
+	if (off == 0 && (d->flags & VFC_REQ_F_FIRST)) {
 		if (!EVP_DigestInit_ex2(s->md, a->sha256, NULL))
 			goto fail;
 		s->hashing = true;
@@ -416,7 +426,7 @@ static int do_hash(const struct vfc__algs *a, struct vfc__session *s, uint8_t *p
 		src += chunk;
 		left -= chunk;
 	}
-	if (d->flags & VFC_REQ_F_LAST) {
+	if (off + len == d->src_len && (d->flags & VFC_REQ_F_LAST)) {
 		if (!EVP_DigestFinal_ex(s->md, pool + d->dst_off, &mdlen))
 			goto fail;
 		s->hashing = false;
@@ -527,6 +537,7 @@ static int do_pke(struct vfc__session *s, uint8_t *pool, struct vfc__item *it, b
 	return ret;
 }
 
+/* The opcodes run whole (RSA, NOP, unknown). */
 static int run_one(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *it)
 {
 	struct vfc__session *s = it->s;
@@ -537,12 +548,6 @@ static int run_one(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *i
 	if (!s) /* the engine only passes a NULL session with a NOP */
 		return -ENOENT;
 	switch (it->d.opcode) {
-	case VFC_OP_CIPHER_ENC:
-		return do_cipher(s, pool, it, true);
-	case VFC_OP_CIPHER_DEC:
-		return do_cipher(s, pool, it, false);
-	case VFC_OP_HASH:
-		return do_hash(a, s, pool, it);
 	case VFC_OP_SIGN:
 		return do_sign(a, s, pool, it);
 	case VFC_OP_VERIFY:
@@ -556,23 +561,50 @@ static int run_one(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *i
 	}
 }
 
+bool vfc__backend_step(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *it, uint32_t *done,
+		       uint32_t max)
+{
+	uint16_t op = it->d.opcode;
+	uint32_t len;
+	int st;
+
+	if (it->status) {
+		it->out_len = 0;
+		return true;
+	}
+	if (it->s && (op == VFC_OP_CIPHER_ENC || op == VFC_OP_CIPHER_DEC || op == VFC_OP_HASH)) {
+		len = it->d.src_len - *done;
+		if (len > max)
+			len = max;
+		if (op == VFC_OP_HASH)
+			st = do_hash(a, it->s, pool, it, *done, len);
+		else
+			st = do_cipher(it->s, pool, it, op == VFC_OP_CIPHER_ENC, *done, len);
+		*done += len;
+		if (!st && *done < it->d.src_len)
+			return false;
+	} else {
+		st = run_one(a, pool, it);
+	}
+	it->status = st;
+	if (st) {
+		/* Keep this thread's error queue from growing. */
+		ERR_clear_error();
+		it->out_len = 0;
+	}
+	return true;
+}
+
 void vfc__backend_run(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *items, unsigned n,
 		      vfc__done_cb cb, void *arg)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct vfc__item *it = &items[i];
 		uint64_t t0 = vfc_now_ns(), t1;
+		uint32_t done = 0;
 
-		if (it->status == 0) {
-			it->status = run_one(a, pool, it);
-			if (it->status) {
-				/* Keep this thread's error queue from growing. */
-				ERR_clear_error();
-				it->out_len = 0;
-			}
-		} else {
-			it->out_len = 0;
-		}
+		while (!vfc__backend_step(a, pool, it, &done, UINT32_MAX))
+			;
 		t1 = vfc_now_ns();
 		it->dev_ns = t1 - t0;
 		cb(arg, it, t1);

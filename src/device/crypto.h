@@ -105,7 +105,16 @@ struct vfc__item {
 /* Called once per item, in order, as soon as it is complete; now_ns is CLOCK_MONOTONIC. */
 typedef void (*vfc__done_cb)(void *arg, struct vfc__item *it, uint64_t now_ns);
 
-/* Run a burst against the VF's pool. Today OpenSSL one item at a time; the
+/*
+ * Run the next piece of one item: at most max bytes of a CIPHER or HASH request
+ * from *done on (*done advances; CBC pieces must be whole blocks), any other
+ * request whole. True when the item is complete (status and out_len set; an
+ * item that came in failed completes as is); false: call again for the rest,
+ * with no other request of the session in between.
+ */
+bool vfc__backend_step(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *it, uint32_t *done,
+		       uint32_t max);
+/* Run a burst against the VF's pool, each item whole. Today OpenSSL one item at a time; the
  * shape (an array in, a status per item, completions as they happen) is the
  * one a multi-buffer backend needs. */
 void vfc__backend_run(const struct vfc__algs *a, uint8_t *pool, struct vfc__item *items, unsigned n,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* engine.c - the PF's engine threads: weighted round robin over the VF rings, bursts, moderation, sleep. */
+/* engine.c - the PF's engine threads: deficit round robin in engine time over the VF rings, moderation, sleep. */
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -26,28 +26,124 @@ void vfc__engine_kick(struct vfc__engine *e)
 		return;
 }
 
-struct vfc__post {
-	struct vfc__pf_vf *vf;
-	struct vfc__region *r;
-};
-
-/* Completion of one item of a burst (vfc__done_cb). [L] */
-static void post_cb(void *arg, struct vfc__item *it, uint64_t now)
+void vfc__drr_reset(struct vfc__pf_vf *vf)
 {
-	struct vfc__post *p = arg;
-
-	vfc__vf_post(p->vf, p->r, it, now);
+	vf->drr.deficit_ns = 0;
+	vf->drr.n = 0;
+	vf->drr.next = 0;
+	vf->drr.done = 0;
+	vf->invalid_tat = 0;
+	atomic_store_explicit(&vf->backlog, false, memory_order_relaxed);
 }
 
-/* Take one burst from a VF and run it. Returns the number of requests served. [L] */
-static unsigned serve(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+/* Requests in the ring not yet taken (a hint: relaxed, as in the idle check). */
+static bool ring_pending(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
-	struct vfc__post post = { vf, r };
-	unsigned n = vfc__vf_take(e, vf, r, e->items);
+	return atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
+	       atomic_load_explicit(&vf->req_head, memory_order_relaxed);
+}
 
-	if (n)
-		vfc__backend_run(&e->pf->algs, r->pool, e->items, n, post_cb, &post);
-	return n;
+/*
+ * The session of an item about to run a piece: looked up again, because the
+ * control path may have freed it while the VF was not held (a handle is never
+ * reused for another session, so the lookup fails then: -ENOENT). [L]
+ */
+static void item_session(struct vfc__pf_vf *vf, struct vfc__item *it)
+{
+	if (it->status || (it->d.opcode == VFC_OP_NOP && it->d.session == 0))
+		return;
+	it->s = vfc__session_lookup(&vf->crypto, it->d.session);
+	if (!it->s)
+		it->status = -ENOENT;
+}
+
+/* CPU time of the calling thread. */
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Run the VF's work, a piece at a time, from wall time t for up to budget ns;
+ * each piece's wall time goes to its request's dev_ns. Sets *empty when the
+ * ring ran dry. Returns the time of the last clock read. [L] */
+static uint64_t run_pieces(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t t,
+			   int64_t budget, bool *empty)
+{
+	struct vfc__drr *q = &vf->drr;
+	uint64_t t1;
+
+	while (budget > 0) {
+		struct vfc__item *it;
+		bool fin;
+
+		if (q->next == q->n) {
+			q->next = 0;
+			q->done = 0;
+			q->n = vfc__vf_take(e, vf, r, q->items);
+			if (!q->n) {
+				*empty = true;
+				break;
+			}
+		}
+		it = &q->items[q->next];
+		item_session(vf, it);
+		fin = vfc__backend_step(&e->pf->algs, r->pool, it, &q->done, VFC__PIECE_BYTES);
+		t1 = vfc_now_ns();
+		/* The take, the validation and the previous post count too. */
+		it->dev_ns += t1 - t;
+		budget -= (int64_t)(t1 - t);
+		t = t1;
+		if (fin) {
+			vfc__vf_post(vf, r, it, t1);
+			q->next++;
+			q->done = 0;
+		}
+	}
+	return t;
+}
+
+/*
+ * One visit: grant the VF its quantum and run its requests, a piece of at most
+ * VFC__PIECE_BYTES at a time, while its deficit lasts (docs/scheduling.md).
+ * The deficit is charged the engine time of the visit: the take, validation
+ * and posting of requests count (a flood of NOPs or invalid descriptors pays
+ * for itself). While VFs compete (e->contended) that is the thread's CPU time,
+ * so time the thread spent preempted is nobody's (wall time only ends the
+ * visit); a VF served alone is charged wall time, which saves the two system
+ * calls when fairness is moot. A VF found with nothing to do banks no credit;
+ * a debt (a long RSA unit) is kept until grants repay it. Returns whether the
+ * VF had work. [L]
+ */
+static bool visit(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r)
+{
+	struct vfc__drr *q = &vf->drr;
+	bool empty = false, cpu = e->contended;
+	uint64_t cpu0 = 0, t0, t;
+
+	if (q->next == q->n && !ring_pending(vf, r)) {
+		if (q->deficit_ns > 0)
+			q->deficit_ns = 0;
+		return false;
+	}
+	q->deficit_ns += (int64_t)VFC__QUANTUM_NS * vf->weight;
+	if (q->deficit_ns <= 0)
+		return true; /* still repaying: skip this visit */
+	if (cpu)
+		cpu0 = thread_cpu_ns();
+	t0 = vfc_now_ns();
+	vf->batch_nowork = true;
+	t = run_pieces(e, vf, r, t0, q->deficit_ns, &empty);
+	vf->batch_nowork = false;
+	vfc__vf_flush_nowork(vf, r, t);
+	q->deficit_ns -= (int64_t)(cpu ? thread_cpu_ns() - cpu0 : t - t0);
+	if (empty && q->deficit_ns > 0)
+		q->deficit_ns = 0;
+	atomic_store_explicit(&vf->backlog, q->next < q->n, memory_order_relaxed);
+	return true;
 }
 
 /* Fire the deferred interrupts that are due, on VFs nobody else holds. */
@@ -120,6 +216,8 @@ static void idle(struct vfc__engine *e)
 		    atomic_load_explicit(&vf->failed, memory_order_relaxed) ||
 		    atomic_load_explicit(&vf->in_service, memory_order_relaxed))
 			continue; /* a VF being served is re-checked by its server before it sleeps */
+		if (atomic_load_explicit(&vf->backlog, memory_order_relaxed))
+			work = true; /* taken requests wait for a visit */
 		if (atomic_load_explicit(&regs[i]->hdr->req_tail, memory_order_relaxed) !=
 		    atomic_load_explicit(&vf->req_head, memory_order_relaxed))
 			work = true;
@@ -169,6 +267,7 @@ void *vfc__engine_main(void *arg)
 
 	while (!atomic_load_explicit(&pf->stop, memory_order_acquire)) {
 		bool work = false;
+		unsigned busy = 0;
 
 		/* Quiescent point: no region pointer is held across it (seq_cst: pairs
 		 * with the release path's pointer swap and qseq read). A region an mb
@@ -183,28 +282,26 @@ void *vfc__engine_main(void *arg)
 			if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
 			    atomic_load_explicit(&vf->failed, memory_order_relaxed))
 				continue;
-			for (unsigned w = 0; w < vf->weight; w++) {
-				unsigned done = 0;
+			/* The claim: one engine per VF at a time keeps a session's
+			 * requests in order and the response ring single-producer. */
+			if (pthread_mutex_trylock(&vf->lock))
+				continue;
+			atomic_store_explicit(&vf->in_service, true, memory_order_relaxed);
+			if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+			    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
+				struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 
-				/* The claim: one engine per VF at a time keeps a session's
-				 * requests in order and the response ring single-producer. */
-				if (pthread_mutex_trylock(&vf->lock))
-					break;
-				atomic_store_explicit(&vf->in_service, true, memory_order_relaxed);
-				if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
-				    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
-					struct vfc__region *r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
-
-					done = serve(e, vf, r);
-					vfc__vf_check_due(vf, r, vfc_now_ns());
+				if (visit(e, vf, r)) {
+					work = true;
+					busy++;
 				}
-				atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
-				pthread_mutex_unlock(&vf->lock);
-				if (!done)
-					break;
-				work = true;
+				vfc__vf_check_due(vf, r, vfc_now_ns());
 			}
+			atomic_store_explicit(&vf->in_service, false, memory_order_relaxed);
+			pthread_mutex_unlock(&vf->lock);
 		}
+		if (!mb)
+			e->contended = busy > 1;
 		fire_due(e);
 		if (work) {
 			idle_since = 0;

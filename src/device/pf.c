@@ -211,6 +211,7 @@ static void vf_rings_reset(struct vfc__pf_vf *vf, struct vfc__region *r)
 
 	atomic_store_explicit(&vf->req_head, 0, memory_order_relaxed);
 	vf->resp_tail = 0;
+	vfc__drr_reset(vf);
 	/* Relaxed: the tenant is not using the rings during a reset (documented
 	 * contract of VFC_MBOX_RESET); the control reply orders the rest. */
 	atomic_store_explicit(&h->req_tail, 0, memory_order_relaxed);
@@ -508,7 +509,8 @@ static void counters_get(struct vfc__pf_vf *vf, struct vfc_counters *out)
 	out->resets = atomic_load_explicit(&vf->ctr.resets, memory_order_relaxed);
 	out->dev_ns = atomic_load_explicit(&vf->ctr.dev_ns, memory_order_relaxed);
 	out->cap_hz = atomic_load_explicit(&vf->ctr.cap_hz, memory_order_relaxed);
-	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ? VFC_VF_FAILED : VFC_VF_READY;
+	out->state = atomic_load_explicit(&vf->failed, memory_order_relaxed) ?
+			     atomic_load_explicit(&vf->fail_state, memory_order_relaxed) : VFC_VF_READY;
 }
 
 /* The current tenant's share of the PF's totals: what was counted since its claim. */

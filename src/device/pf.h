@@ -31,7 +31,7 @@ struct vfc_pf_config {
 	 * it sleeps, 0..VFC_ENGINE_SPIN_MAX_US (default VFC_DEFAULT_ENGINE_SPIN_US):
 	 * a doorbell then finds it awake, as a hardware engine always is. */
 	unsigned spin_us;
-	unsigned weights[VFC_MAX_VFS]; /* WRR weight per VF, 0 = 1: bursts per round */
+	unsigned weights[VFC_MAX_VFS]; /* per VF, 0 = 1: engine time a visit grants, in quanta */
 	enum vfc_pf_engine_kind engine_kind; /* default VFC_PF_ENGINE_OPENSSL */
 	/* mb: the oldest job may wait this long in a partly filled batch while
 	 * requests keep coming, 0..VFC_PF_MB_BUDGET_MAX_US (default VFC_PF_MB_DEFAULT_BUDGET_US). */

@@ -13,6 +13,15 @@
 #include "device/pf.h"
 
 #define VFC__BURST_MAX 64
+/* The deficit round robin (engine.c): engine time a visit grants per unit of
+ * weight, and the largest piece of a CIPHER or HASH request run at once (whole
+ * AES blocks). Chosen by measurement: docs/scheduling.md. */
+#ifndef VFC__QUANTUM_NS /* overridable (-D) for the measurement only */
+#define VFC__QUANTUM_NS 32000
+#endif
+#ifndef VFC__PIECE_BYTES
+#define VFC__PIECE_BYTES 32768u
+#endif
 /* The epoll tag of an engine's kick eventfd (VF doorbells are tagged with the VF's index). */
 #define VFC__KICK_TAG UINT32_MAX
 
@@ -34,6 +43,20 @@ struct vfc__region {
 struct vfc__ctr {
 	_Atomic uint64_t ops, bytes, irqs, errors, resets, dev_ns;
 	_Atomic uint32_t cap_hz;
+};
+
+/*
+ * A VF's place in the engines' deficit round robin (engine.c), in engine time:
+ * each visit grants VFC__QUANTUM_NS x weight, each piece run is charged what it
+ * took. Requests taken from the ring wait here until they complete, in ring
+ * order; the first may be in progress (done bytes run). Kept per VF under its
+ * lock, so whichever engine holds the VF next continues it. [L]
+ */
+struct vfc__drr {
+	int64_t deficit_ns; /* negative: engine time the VF used beyond its grants */
+	unsigned n, next;   /* requests taken; the first not complete */
+	uint32_t done;      /* bytes of items[next] already run */
+	struct vfc__item items[VFC__BURST_MAX];
 };
 
 struct vfc__pf_vf {
@@ -59,6 +82,8 @@ struct vfc__pf_vf {
 	_Atomic uint32_t req_head; /* relaxed: also read unlocked by the idle check, as a hint */
 	uint32_t resp_tail;
 	_Atomic bool failed;       /* [L] write; relaxed reads as a hint */
+	_Atomic uint32_t fail_state; /* [L] write: why it failed, VFC_VF_FAILED or VFC_VF_FLOODED */
+	uint64_t invalid_tat;      /* [L] the invalid-descriptor rate's theoretical arrival time (vf_io.c) */
 	struct vfc_moder moder;    /* [L] */
 	/* Deadline of an owed interrupt, 0 = none. [L] write; read unlocked by
 	 * engines computing their sleep timeout (relaxed: a stale value only costs
@@ -67,6 +92,16 @@ struct vfc__pf_vf {
 	struct vfc_moderation want;  /* [L] the tenant's last request, before clamping */
 	struct vfc_vf_policy policy; /* [L] */
 	struct vfc__crypto crypto;   /* [L] */
+	struct vfc__drr drr;         /* [L] */
+	/* [L] While set (an engine's visit), completions that did no work (errors,
+	 * NOPs) are posted without their moderation step and counted here;
+	 * vfc__vf_flush_nowork() gives them to the moderation unit as one batch at
+	 * the end of the visit: a flood of rejected descriptors or NOPs costs at
+	 * most one interrupt per visit, not one per descriptor. */
+	bool batch_nowork;
+	uint32_t nowork_owed;
+	/* Taken requests wait in drr (a hint for the idle check, like in_service). */
+	_Atomic bool backlog;
 	struct vfc__ctr ctr;
 	struct vfc_counters claim_base; /* [L] the totals at claim: GET_COUNTERS answers the tenant's share */
 
@@ -84,8 +119,8 @@ struct vfc__engine {
 	/* Bumped at the top of each loop iteration, where the engine holds no
 	 * region pointer (release: store; waiter: acquire). */
 	_Atomic uint64_t qseq;
-	struct vfc__item items[VFC__BURST_MAX];
 	struct vfc__mb *mb; /* the mb kind's state (mb_engine.c), owned by the engine thread */
+	bool contended;     /* more than one VF had work in the last round (engine.c) */
 };
 
 struct vfc_pf {
@@ -102,6 +137,8 @@ enum vfc_pf_engine_kind vfc__engine_kind_resolve(enum vfc_pf_engine_kind k);
 
 /* engine.c */
 void vfc__engine_kick(struct vfc__engine *e);
+/* Drop the requests taken and not completed, and the deficit (reset, release). [L] */
+void vfc__drr_reset(struct vfc__pf_vf *vf);
 void *vfc__engine_main(void *arg);
 /* Deliver an interrupt to a VF ([L]). */
 void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r);
@@ -112,6 +149,8 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		      struct vfc__item *items);
 /* Post one completion: response, counters, moderation. In ring order. [L] */
 void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
+/* Moderate the no-work completions owed since batch_nowork was set (one batch). [L] */
+void vfc__vf_flush_nowork(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Re-evaluate an owed interrupt whose deadline passed. [L] */
 void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Apply a moderation verdict: fire now or remember the deadline ([L]). */

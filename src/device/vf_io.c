@@ -39,12 +39,15 @@ void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_
 	atomic_store_explicit(&vf->deadline_ns, a.deadline_ns, memory_order_relaxed);
 }
 
-/* The tenant corrupted its ring indices: stop serving the VF until RESET. [L] */
-static void vf_fail(struct vfc__pf_vf *vf, struct vfc__region *r)
+/* The tenant corrupted its ring indices (FAILED) or sent invalid descriptors
+ * above its policy's rate (FLOODED): stop serving the VF until RESET. [L] */
+static void vf_fail(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_vf_state why)
 {
+	atomic_store_explicit(&vf->fail_state, why, memory_order_relaxed);
 	atomic_store_explicit(&vf->failed, true, memory_order_relaxed);
-	/* Release: the tenant that reads FAILED also sees the responses published before it. */
-	atomic_store_explicit(&r->hdr->state, VFC_VF_FAILED, memory_order_release);
+	vf->nowork_owed = 0; /* the interrupt below covers them */
+	/* Release: the tenant that reads the state also sees the responses published before it. */
+	atomic_store_explicit(&r->hdr->state, why, memory_order_release);
 	atomic_fetch_add_explicit(&r->hdr->reset_epoch, 1, memory_order_relaxed);
 	ctr_add(&vf->ctr.resets, &r->hdr->counters.resets, 1);
 	atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
@@ -75,6 +78,10 @@ void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item
 	else
 		ctr_add(&vf->ctr.bytes, &hdr->counters.bytes, vfc_desc_bytes(&it->d));
 	ctr_add(&vf->ctr.dev_ns, &hdr->counters.dev_ns, it->dev_ns);
+	if (vf->batch_nowork && (it->status || it->d.opcode == VFC_OP_NOP)) {
+		vf->nowork_owed++; /* moderated together at the end of the visit */
+		return;
+	}
 
 	/* Dekker with the tenant (ring.h): our resp_tail store, fence, its irq_masked.
 	 * The tenant stores irq_masked = 0, fences and re-reads resp_tail, so
@@ -85,6 +92,24 @@ void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item
 	vfc__vf_moder_apply(vf, r, v, dl, now);
 }
 
+/*
+ * n more invalid descriptors: over the policy's rate? GCRA: each advances a
+ * theoretical arrival time by 1/rate; more than a second ahead of now means
+ * the second's burst is spent. [L]
+ */
+static bool invalid_over_rate(struct vfc__pf_vf *vf, uint32_t n)
+{
+	uint64_t hz = vf->policy.max_invalid_hz, now, tat;
+
+	if (!hz)
+		return false;
+	now = vfc_now_ns();
+	tat = vf->invalid_tat > now ? vf->invalid_tat : now;
+	tat += n * ((1000000000ull + hz - 1) / hz);
+	vf->invalid_tat = tat;
+	return tat - now > 1000000000ull;
+}
+
 unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r,
 		      struct vfc__item *items)
 {
@@ -92,14 +117,14 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 	struct vfc_region_hdr *hdr = r->hdr;
 	uint32_t entries = cfg->ring_entries;
 	uint32_t head = atomic_load_explicit(&vf->req_head, memory_order_relaxed);
-	uint32_t tail, rhead, n, space, unconsumed;
+	uint32_t tail, rhead, n, space, unconsumed, invalid = 0;
 
 	/* Acquire: the tenant's descriptor writes before its req_tail store are visible. */
 	tail = vfc_ring_load_peer(&hdr->req_tail);
 	/* Acquire: the tenant has finished reading the response slots it freed. */
 	rhead = vfc_ring_load_peer(&hdr->resp_head);
 	if (!vfc_ring_sane(head, tail, entries) || !vfc_ring_sane(rhead, vf->resp_tail, entries)) {
-		vf_fail(vf, r);
+		vf_fail(vf, r, VFC_VF_FAILED);
 		return 0;
 	}
 	n = vfc_ring_count(head, tail);
@@ -124,6 +149,9 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		struct vfc__item *it = &items[i];
 		int st = vfc_desc_validate(&it->d, cfg->pool_size);
 
+		if (st)
+			invalid++;
+
 		/* Policy: what the tenant has outstanding when this request is taken is the
 		 * responses it has not consumed plus the requests before this one in the
 		 * burst (their responses come first). Beyond the limit: -EBUSY, not run. */
@@ -141,7 +169,29 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		it->out_len = 0;
 		it->dev_ns = 0;
 	}
+	if (invalid && invalid_over_rate(vf, invalid)) {
+		/* The burst dies with the VF, as requests in corrupted rings do:
+		 * the driver completes everything in flight when it sees the state. */
+		vf_fail(vf, r, VFC_VF_FLOODED);
+		return 0;
+	}
 	return n;
+}
+
+void vfc__vf_flush_nowork(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
+{
+	enum vfc_moder_verdict v;
+	uint64_t dl = 0;
+	bool masked;
+
+	if (!vf->nowork_owed)
+		return;
+	/* As in vfc__vf_post: the responses published before the mask is read. */
+	vfc_ring_fence();
+	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
+	v = vfc_moder_complete(&vf->moder, now, vf->nowork_owed, masked, &dl);
+	vf->nowork_owed = 0;
+	vfc__vf_moder_apply(vf, r, v, dl, now);
 }
 
 void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)

@@ -109,7 +109,8 @@ struct vfcd_policy {
 #define VFCD_POL_GID 0x20u
 #define VFCD_POL_INFLIGHT 0x40u
 #define VFCD_POL_CONTROLLER 0x80u
-#define VFCD_POL_ALL 0xffu
+#define VFCD_POL_INVALID 0x100u /* pf.max_invalid_hz */
+#define VFCD_POL_ALL 0x1ffu
 struct vfcd_policy_msg {
 	uint32_t vf_id;
 	uint32_t set;

@@ -42,7 +42,7 @@ static void test_nop(void **state)
 	 * last one's accounting time to land (bounded), then check it all. */
 	for (unsigned i = 0; i < 5000; i++) {
 		assert_int_equal(vfc_pf_vf_counters(f->pf, f->v.id, &c), 0);
-		if (c.ops == 41 && c.irqs == 41)
+		if (c.ops == 41 && c.irqs >= 2)
 			break;
 		usleep(1000);
 	}
@@ -50,10 +50,14 @@ static void test_nop(void **state)
 	assert_int_equal(c.errors, 0);
 	assert_int_equal(c.state, VFC_VF_READY);
 	assert_int_equal(atomic_load(&f->v.hdr->counters.ops), 41);
-	/* No cap: one interrupt per completion. */
+	/* No cap: an interrupt for the lone NOP, and for the burst at least one
+	 * (the reference engine moderates the NOPs of a visit as one batch; the
+	 * mb engine one by one), each delivered. */
+	usleep(20000);
+	assert_int_equal(vfc_pf_vf_counters(f->pf, f->v.id, &c), 0);
 	irqs = pfh_irqs(&f->v);
-	assert_int_equal(c.irqs, 41);
-	assert_int_equal(irqs, 41);
+	assert_true(c.irqs >= 2 && c.irqs <= 41);
+	assert_int_equal(irqs, c.irqs);
 	assert_true(vfc_pf_engine_cpu_ns(f->pf) > 0);
 	/* A NOP may name a session; an unknown one is an error. */
 	r = pfh_run(&f->v, &(struct vfc_req_desc){ .cookie = 9, .session = 12345 });
