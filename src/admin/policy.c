@@ -8,8 +8,12 @@
 
 #include "admin/parse.h"
 #include "admin/policy.h"
+#include "core/controller/controller.h"
 
-static const char *const ctl_names[] = { "none", "static", "paper", "dim", "adaptive" };
+/* Families (a family allows every spec of its name, e.g. "paper" allows paper:i0=model) and
+ * variants (a variant allows only itself). */
+static const char *const ctl_names[] = { "none", "static", "paper", "dim", "adaptive",
+					 "dim:kernel", "paper:i0=model", "static:model" };
 
 void vfcd_policy_init(struct vfcd_policy *p)
 {
@@ -82,13 +86,19 @@ int vfcd_policy_ctl_allowed(const struct vfcd_policy *p, const char *spec)
 {
 	const char *list = p->controller, *q;
 	size_t name_len = strcspn(spec, ":");
+	struct vfc_controller_cfg cfg;
+	const char *variant = NULL;
 
 	if (!list[0] || !strcmp(list, "any"))
 		return 1;
+	if (vfc_controller_parse(spec, &cfg, NULL, 0) == 0 && strchr(vfc_controller_kind_name(cfg.kind), ':'))
+		variant = vfc_controller_kind_name(cfg.kind);
 	for (q = list; *q;) {
 		size_t n = strcspn(q, ",");
 
-		if (n == name_len && !strncmp(q, spec, n))
+		if (!memchr(q, ':', n) && n == name_len && !strncmp(q, spec, n))
+			return 1; /* the family */
+		if (variant && strlen(variant) == n && !strncmp(q, variant, n))
 			return 1;
 		q += n;
 		if (*q == ',')
@@ -155,7 +165,7 @@ int vfcd_policy_kv(struct vfcd_policy *p, uint32_t *set, const char *key, const 
 		if (strlen(val) >= sizeof(p->controller) || !ctl_list_ok(val))
 			return vfcd_set_err(err, errlen, -EINVAL,
 					    "controller: expected 'any' or a comma list of none, static, paper, dim, "
-					    "adaptive, got '%s'", val);
+					    "adaptive, dim:kernel, paper:i0=model, static:model, got '%s'", val);
 		snprintf(p->controller, sizeof(p->controller), "%s", strcmp(val, "any") ? val : "");
 		*set |= VFCD_POL_CONTROLLER;
 	} else {

@@ -25,6 +25,17 @@ double vfc_model_ideal_i0(double t0)
 	return t0 > 0 ? 1.0 / t0 : 0;
 }
 
+double vfc_model_best_irq(double t0, double t1, double block_bytes, double depth, double margin)
+{
+	double a = VFC_MODEL_L * t0 * depth, b = block_bytes * t1 * depth, c = margin * 1e6;
+
+	if (!(t0 >= 0) || !(t1 >= 0) || !(t0 + t1 > 0) || !(block_bytes > 0) || !(depth > 0) || !(margin >= 1) ||
+	    !isfinite(a) || !isfinite(b) || !isfinite(c))
+		return 0;
+	/* The positive root of a I^2 + b I - c = 0, in the form that loses nothing when a I << b. */
+	return 2 * c / (b + sqrt(b * b + 4 * a * c));
+}
+
 int vfc_model_fit(const struct vfc_model_point *pts, size_t n, struct vfc_model_fit *fit)
 {
 	double s_aa = 0, s_ab = 0, s_bb = 0, s_ay = 0, s_by = 0;

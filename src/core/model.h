@@ -50,6 +50,16 @@ double vfc_model_predict(double t0, double t1, double block_bytes, double irq_hz
 /* The paper's ideal interrupt rate I0 = 1 / t0 (B = 0 stationary point); 0 if t0 <= 0. */
 double vfc_model_ideal_i0(double t0);
 
+/*
+ * The best interrupt rate for B-byte requests at queue depth `depth` (margin >= 1): Equation (7)'s
+ * V(B, I) falls as I rises, so alone it has no maximum above I = 0; but one interrupt hands the
+ * tenant back at most `depth` requests, so the device delivers at most I x depth x B / 10^6 MB/s.
+ * The argmax over I of min(V(B, I), I depth B / (margin 10^6)) is where the two cross: the root of
+ * 1024 t0 depth I^2 + B t1 depth I - margin 10^6 = 0. margin > 1 keeps the rate that much above
+ * the queue limit. Returns 0 for a bad argument (t0 < 0, t1 < 0, both 0, B or depth <= 0, margin < 1).
+ */
+double vfc_model_best_irq(double t0, double t1, double block_bytes, double depth, double margin);
+
 /* The peak of a measured sweep. */
 struct vfc_model_peak {
 	double b0_bytes;   /* the smallest B whose V is within tol of the best */

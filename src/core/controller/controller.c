@@ -33,6 +33,15 @@ int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_
 	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		vfc__ad_init(ctl, initial_cap);
 		break;
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+		vfc__dimk_init(ctl);
+		break;
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+		vfc__paper_init(ctl);
+		break;
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+		vfc__smodel_init(ctl);
+		break;
 	}
 	return 0;
 }
@@ -51,6 +60,12 @@ uint32_t vfc_controller_step(struct vfc_controller *ctl, const struct vfc_speed_
 		return vfc__dim_step(ctl, s);
 	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		return vfc__ad_step(ctl, s);
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+		return vfc__dimk_step(ctl, s);
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+		return vfc__paper_step(ctl, s);
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+		return vfc__smodel_step(ctl, s);
 	}
 	return ctl->cap;
 }
@@ -72,6 +87,12 @@ const char *vfc_controller_state(const struct vfc_controller *ctl)
 		return vfc__dim_state(ctl);
 	case VFC_CONTROLLER_KIND_ADAPTIVE:
 		return vfc__ad_state(ctl);
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+		return vfc__dimk_state(ctl);
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+		return vfc__paper_state(ctl);
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+		return vfc__smodel_state(ctl);
 	}
 	return "?";
 }

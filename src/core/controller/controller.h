@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* controller.h - interrupt-rate controllers: none, static, the paper's one-shot rule, Linux-DIM style, adaptive. */
+/* controller.h - interrupt-rate controllers: none, static, the paper's one-shot rule, DIM (style and kernel), adaptive. */
 #ifndef VFC_CORE_CONTROLLER_H
 #define VFC_CORE_CONTROLLER_H
 
@@ -22,6 +22,9 @@ enum vfc_controller_kind {
 	VFC_CONTROLLER_KIND_PAPER,
 	VFC_CONTROLLER_KIND_DIM,
 	VFC_CONTROLLER_KIND_ADAPTIVE,
+	VFC_CONTROLLER_KIND_DIM_KERNEL,   /* dim:kernel, Linux lib/dim's decision logic as written */
+	VFC_CONTROLLER_KIND_PAPER_MODEL,  /* paper:i0=model, I0 from the fitted model */
+	VFC_CONTROLLER_KIND_STATIC_MODEL, /* static:model, the fitted model's cap, fixed */
 };
 
 #define VFC_CONTROLLER_MAX_HZ 100000000u /* the largest cap any controller accepts or returns (= vfc.h VFC_CAP_MAX_HZ) */
@@ -49,6 +52,13 @@ struct vfc_controller_adaptive_cfg {
 	double shift_pct;  /* restart when speed at the settled cap moves this much twice, shift= */
 };
 
+/* The paper's model fitted on a device (docs/model.md): paper:i0=model and static:model. */
+struct vfc_controller_model_cfg {
+	double t0;     /* fitted t0 in paper seconds (vfc model fit's t0_s), t0= */
+	double t1;     /* fitted t1 in paper seconds (vfc model fit's t1_s), t1= */
+	double margin; /* the cap keeps this factor above the queue limit, margin= */
+};
+
 struct vfc_controller_cfg {
 	enum vfc_controller_kind kind;
 	union {
@@ -56,11 +66,17 @@ struct vfc_controller_cfg {
 		uint32_t paper_i0_hz;    /* paper:i0=HZ (0: start uncapped) */
 		struct vfc_controller_dim_cfg dim;
 		struct vfc_controller_adaptive_cfg adaptive;
+		struct vfc_controller_model_cfg model; /* paper:i0=model, static:model */
 	};
 };
 
 /* Defaults (also documented in vfc_controller_help). */
 #define VFC_CONTROLLER_PAPER_I0_HZ 6450u /* the paper's optimal AES-128 rate (section 4.1) */
+/* The model fitted on this project's VM: `vfc model fit docs/grid.csv` (AES-128-CBC, depth 32). */
+#define VFC_CONTROLLER_MODEL_T0 8.559032e-10 /* paper seconds */
+#define VFC_CONTROLLER_MODEL_T1 8.781718e-04 /* paper seconds */
+#define VFC_CONTROLLER_MODEL_MARGIN 1.15     /* = adaptive's default cliff margin */
+#define VFC_CONTROLLER_DIMK_PROFILES 5       /* the kernel's NET_DIM_PARAMS_NUM_PROFILES */
 
 /* dim's states; vfc_controller_state names them "going", "parked", "tired". */
 enum vfc__dim_state {
@@ -68,6 +84,24 @@ enum vfc__dim_state {
 	VFC__DIM_PARKED_TOP,     /* found the top: stay until the speed changes significantly */
 	VFC__DIM_PARKED_TIRED,   /* too many steps without a winner: rest, then search again */
 	VFC__DIM_STATE_COUNT
+};
+
+/* dim:kernel's tune states, in the kernel's order (a zeroed struct dim is parked on top);
+ * vfc_controller_state names them "parked", "tired", "right", "left". Right = towards more
+ * moderation (longer periods, lower caps), as the kernel's profile index grows. */
+enum vfc__dimk_state {
+	VFC__DIMK_PARKING_ON_TOP = 0, /* compare each tick with the last stats before parking */
+	VFC__DIMK_PARKING_TIRED,      /* count tired down to 0, then search again */
+	VFC__DIMK_GOING_RIGHT,        /* profile index rising: lower caps */
+	VFC__DIMK_GOING_LEFT,         /* profile index falling: higher caps */
+	VFC__DIMK_STATE_COUNT
+};
+
+/* dim:kernel's struct dim_stats: per millisecond, rounded up, as dim_calc_stats computes them. */
+struct vfc__dimk_stats {
+	uint32_t ppms; /* requests per ms */
+	uint32_t bpms; /* bytes per ms */
+	uint32_t epms; /* interrupts per ms */
 };
 
 /* adaptive's states; vfc_controller_state names them "start", "measure", "upcheck", "climb",
@@ -102,7 +136,17 @@ struct vfc_controller {
 			double prev_irq;  /* interrupt rate of the previous (non-idle) tick */
 			bool have_prev;
 			bool done;        /* the one adjustment was made */
+			bool i0_set;      /* paper:i0=model: the first tick set I0 */
 		} paper;
+		struct {
+			bool set;         /* static:model: the first tick set the cap */
+		} smodel;
+		struct {
+			uint32_t ix;      /* profile index, 0 (1 us, 1 MHz) .. 4 (256 us, 3.9 kHz) */
+			enum vfc__dimk_state state;
+			uint32_t steps_left, steps_right, tired;
+			struct vfc__dimk_stats prev; /* prev_stats: not updated while staying parked on top */
+		} dimk;
 		struct {
 			uint32_t levels[VFC_CONTROLLER_MAX_LEVELS]; /* [0] = max_hz ... descending */
 			uint32_t nlevels, ix;
@@ -157,7 +201,8 @@ struct vfc_controller {
 };
 
 /*
- * Parse "none | static:HZ | paper[:i0=HZ] | dim[:key=value,...] |
+ * Parse "none | static:HZ | static:model[,key=value,...] | paper[:i0=HZ] |
+ * paper:i0=model[,key=value,...] | dim[:key=value,...] | dim:kernel |
  * adaptive[:key=value,...]" into *cfg (defaults filled in). Returns 0, or
  * -EINVAL with a message naming the bad part in err (if errlen > 0).
  */
@@ -170,7 +215,9 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 /*
  * Start a controller. initial_cap is the cap in force now (0 = none): dim
  * starts on the ladder level nearest to it (the top if 0), adaptive starts
- * its search from it, none/static/paper ignore it (paper starts at i0).
+ * its search from it, none/static/paper ignore it (paper starts at i0),
+ * dim:kernel ignores it (profile 1, as the kernel), paper:i0=model and
+ * static:model start uncapped until their first non-idle tick.
  * Returns 0, or -EINVAL for an inconsistent cfg (min > max, step <= 1, ...).
  */
 int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_cfg *cfg, uint32_t initial_cap);
@@ -178,7 +225,7 @@ int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_
 uint32_t vfc_controller_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
 /* The cap to apply before the first tick (and the one last returned). */
 uint32_t vfc_controller_cap(const struct vfc_controller *ctl);
-/* "none", "static", "paper", "dim", "adaptive". */
+/* "none", "static", "paper", "dim", "adaptive", "dim:kernel", "paper:i0=model", "static:model". */
 const char *vfc_controller_name(const struct vfc_controller *ctl);
 const char *vfc_controller_kind_name(enum vfc_controller_kind kind);
 /* A short word for the controller's state ("settled", "probe-down", "parked", "done", ...). */

@@ -44,6 +44,16 @@ void vfc__dim_init(struct vfc_controller *ctl, uint32_t initial_cap);
 uint32_t vfc__dim_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
 const char *vfc__dim_state(const struct vfc_controller *ctl);
 
+void vfc__dimk_init(struct vfc_controller *ctl);
+uint32_t vfc__dimk_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
+const char *vfc__dimk_state(const struct vfc_controller *ctl);
+
+/* model_cap.c: static:model, and the cap both model kinds take from a tick's request size and depth */
+uint32_t vfc__model_cap(const struct vfc_controller_model_cfg *m, const struct vfc_speed_sample *s);
+void vfc__smodel_init(struct vfc_controller *ctl);
+uint32_t vfc__smodel_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
+const char *vfc__smodel_state(const struct vfc_controller *ctl);
+
 void vfc__ad_init(struct vfc_controller *ctl, uint32_t initial_cap);
 uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
 const char *vfc__ad_state(const struct vfc_controller *ctl);

@@ -57,6 +57,9 @@ uint32_t vfc__ladder(const struct vfc_controller_cfg *cfg, uint32_t *levels)
 	case VFC_CONTROLLER_KIND_NONE:
 	case VFC_CONTROLLER_KIND_STATIC:
 	case VFC_CONTROLLER_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
 		break;
 	}
 	return 0;

@@ -4,7 +4,9 @@
 
 void vfc__paper_init(struct vfc_controller *ctl)
 {
-	ctl->cap = ctl->cfg.paper_i0_hz; /* "the ideal value I0" (0: start uncapped) */
+	/* "the ideal value I0" (0: start uncapped); paper:i0=model runs uncapped until its first
+	 * tick has measured the request size. */
+	ctl->cap = ctl->cfg.kind == VFC_CONTROLLER_KIND_PAPER_MODEL ? 0 : ctl->cfg.paper_i0_hz;
 }
 
 uint32_t vfc__paper_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s)
@@ -13,6 +15,12 @@ uint32_t vfc__paper_step(struct vfc_controller *ctl, const struct vfc_speed_samp
 
 	if (vfc__sample_idle(s))
 		return ctl->cap; /* no encryption in this tick: no speed to compare (our choice, see docs) */
+	if (ctl->cfg.kind == VFC_CONTROLLER_KIND_PAPER_MODEL && !ctl->paper.i0_set) {
+		/* I0 = the model's best rate for this request size; the rule starts with the next
+		 * tick, the first at I0, from i = 0 (this tick ran uncapped: it only measured). */
+		ctl->paper.i0_set = true;
+		return ctl->cap = vfc__model_cap(&ctl->cfg.model, s);
+	}
 	if (!ctl->paper.done) {
 		if (j > ctl->paper.best) {
 			ctl->paper.t++;
@@ -37,5 +45,7 @@ uint32_t vfc__paper_step(struct vfc_controller *ctl, const struct vfc_speed_samp
 
 const char *vfc__paper_state(const struct vfc_controller *ctl)
 {
+	if (ctl->cfg.kind == VFC_CONTROLLER_KIND_PAPER_MODEL && !ctl->paper.i0_set)
+		return "measuring";
 	return ctl->paper.done ? "done" : "watching";
 }

@@ -15,6 +15,9 @@ static const char *const kind_names[] = {
 	[VFC_CONTROLLER_KIND_PAPER] = "paper",
 	[VFC_CONTROLLER_KIND_DIM] = "dim",
 	[VFC_CONTROLLER_KIND_ADAPTIVE] = "adaptive",
+	[VFC_CONTROLLER_KIND_DIM_KERNEL] = "dim:kernel",
+	[VFC_CONTROLLER_KIND_PAPER_MODEL] = "paper:i0=model",
+	[VFC_CONTROLLER_KIND_STATIC_MODEL] = "static:model",
 };
 
 const char *vfc_controller_kind_name(enum vfc_controller_kind kind)
@@ -28,9 +31,17 @@ const char vfc_controller_help[] =
 	"Interrupt-rate controllers (--ctl SPEC):\n"
 	"  none                 no cap\n"
 	"  static:HZ            a fixed cap of HZ interrupts per second\n"
+	"  static:model[,key=value,...]  the cap the fitted model V(B, I) gives for the request size\n"
+	"                       and depth of the first tick (uncapped during it), then fixed\n"
+	"      t0=S, t1=S       the fit, paper seconds as `vfc model fit` prints them (t0_s, t1_s;\n"
+	"                       default: docs/grid.csv's fit, 8.559032e-10 and 8.781718e-04)\n"
+	"      margin=K         the cap stays K x above the queue limit ops/depth (default 1.15)\n"
 	"  paper[:i0=HZ]        the paper's one-shot rule: start at i0 (default 6450, 0 = uncapped), track the\n"
 	"                       best speed, on the first slower tick set the cap to the previous tick's\n"
 	"                       interrupt rate, once\n"
+	"  paper:i0=model[,key=value,...]  the same rule from I0 = the fitted model's best rate for\n"
+	"                       the first tick's request size and depth (uncapped during it);\n"
+	"                       t0=, t1=, margin= as for static:model\n"
 	"  dim[:key=value,...]  Linux DIM style hill-climb over a ladder of caps\n"
 	"      max=HZ           top of the ladder (default 64000)\n"
 	"      min=HZ           bottom of the ladder (default 1000)\n"
@@ -38,6 +49,8 @@ const char vfc_controller_help[] =
 	"      sig=PCT          significant difference between ticks (default 10)\n"
 	"      tired=N          steps without parking before parking tired (default 0 = 2 x levels)\n"
 	"      rest=N           ticks parked tired before searching again (default 0 = tired)\n"
+	"  dim:kernel           Linux lib/dim's decision logic as written: 5 profiles (1, 8, 64, 128,\n"
+	"                       256 us = 1 MHz .. 3.9 kHz), from profile 1, no parameters\n"
 	"  adaptive[:key=value,...]  ours: cliff-aware search for the lowest cap within band of the best\n"
 	"      min=HZ           lowest cap (default 100)\n"
 	"      max=HZ           highest cap (default 1000000)\n"
@@ -72,6 +85,14 @@ void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_control
 		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
 			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
+		};
+		break;
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+		break;
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+		cfg->model = (struct vfc_controller_model_cfg){
+			.t0 = VFC_CONTROLLER_MODEL_T0, .t1 = VFC_CONTROLLER_MODEL_T1, .margin = VFC_CONTROLLER_MODEL_MARGIN,
 		};
 		break;
 	}
@@ -157,6 +178,12 @@ static const struct param adaptive_params[] = {
 	P_DBL("shift", adaptive.shift_pct, 1, 1000, "a percentage"),
 };
 
+static const struct param model_params[] = {
+	P_DBL("t0", model.t0, 0, 1, "a fitted time in paper seconds"),
+	P_DBL("t1", model.t1, 0, 1, "a fitted time in paper seconds"),
+	P_DBL("margin", model.margin, 1, 100, "a factor"),
+};
+
 int vfc__check_cfg(const struct vfc_controller_cfg *cfg, char *err, size_t errlen)
 {
 	const char *name = vfc_controller_kind_name(cfg->kind);
@@ -191,6 +218,15 @@ int vfc__check_cfg(const struct vfc_controller_cfg *cfg, char *err, size_t errle
 				       "(raise step or narrow the range)",
 				       VFC_CONTROLLER_MAX_LEVELS, cfg->adaptive.min_hz, cfg->adaptive.max_hz,
 				       cfg->adaptive.step);
+		return 0;
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+		return 0;
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+		if (!(cfg->model.t0 + cfg->model.t1 > 0) || !(cfg->model.t0 >= 0) || !(cfg->model.t1 >= 0))
+			return set_err(err, errlen, "%s: t0 and t1 must not both be 0", name);
+		if (!(cfg->model.margin >= 1))
+			return set_err(err, errlen, "%s: margin must be at least 1", name);
 		return 0;
 	}
 	return set_err(err, errlen, "%s: unknown controller kind", name);
@@ -247,6 +283,58 @@ static int parse_params(const char *name, const char *args, const struct param *
 	return 0;
 }
 
+/* Whether args is `word` alone or `word,...`; *rest is then what follows the word's comma (or NULL). */
+static bool variant_word(const char *args, const char *word, const char **rest)
+{
+	size_t n = strlen(word);
+
+	if (!args || strncmp(args, word, n) || (args[n] && args[n] != ','))
+		return false;
+	*rest = args[n] ? args + n + 1 : NULL;
+	return true;
+}
+
+/* Whether item is one of args' comma-separated items after the first. */
+static bool item_later(const char *args, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = strchr(args, ','); p; p = strchr(p + 1, ','))
+		if (!strncmp(p + 1, item, n) && (p[1 + n] == ',' || !p[1 + n]))
+			return true;
+	return false;
+}
+
+/*
+ * The model and kernel variants: static:model[,...], paper:i0=model[,...] (i0=model first),
+ * dim:kernel. Returns 1 if spec is none of them (parse it as its family), else 0 or -EINVAL.
+ */
+static int parse_variant(int kind, const char *args, struct vfc_controller_cfg *cfg, char *err, size_t errlen)
+{
+	const char *rest = NULL;
+	enum vfc_controller_kind v;
+	int r;
+
+	if (kind == VFC_CONTROLLER_KIND_STATIC && variant_word(args, "model", &rest))
+		v = VFC_CONTROLLER_KIND_STATIC_MODEL;
+	else if (kind == VFC_CONTROLLER_KIND_PAPER && variant_word(args, "i0=model", &rest))
+		v = VFC_CONTROLLER_KIND_PAPER_MODEL;
+	else if (kind == VFC_CONTROLLER_KIND_DIM && variant_word(args, "kernel", &rest))
+		v = VFC_CONTROLLER_KIND_DIM_KERNEL;
+	else if (kind == VFC_CONTROLLER_KIND_PAPER && args && item_later(args, "i0=model"))
+		return set_err(err, errlen, "paper: i0=model must come first (paper:i0=model,t0=S,t1=S,margin=K)");
+	else
+		return 1;
+	vfc_controller_cfg_default(cfg, v);
+	if (v == VFC_CONTROLLER_KIND_DIM_KERNEL && rest)
+		return set_err(err, errlen, "dim:kernel: takes no parameters (the kernel's profiles and limits are "
+					    "fixed), got '%s'", args);
+	r = rest ? parse_params(vfc_controller_kind_name(v), rest, model_params,
+				sizeof(model_params) / sizeof(model_params[0]), cfg, err, errlen)
+		 : 0;
+	return r < 0 ? r : vfc__check_cfg(cfg, err, errlen);
+}
+
 /* The kind named by the first nlen characters of spec, or -1. */
 static int kind_by_name(const char *spec, size_t nlen)
 {
@@ -262,7 +350,8 @@ static int kind_by_name(const char *spec, size_t nlen)
 int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char *err, size_t errlen)
 {
 	static const char expected[] =
-		"expected none, static:HZ, paper[:i0=HZ], dim[:key=value,...] or adaptive[:key=value,...]";
+		"expected none, static:HZ, static:model[,...], paper[:i0=HZ], paper:i0=model[,...], "
+		"dim[:key=value,...], dim:kernel or adaptive[:key=value,...]";
 	const char *colon, *args;
 	size_t nlen;
 	int kind, r;
@@ -277,6 +366,9 @@ int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char 
 	kind = kind_by_name(spec, nlen);
 	if (kind < 0)
 		return set_err(err, errlen, "unknown controller '%.*s' (%s)", (int)nlen, spec, expected);
+	r = parse_variant(kind, args, cfg, err, errlen);
+	if (r <= 0)
+		return r;
 	vfc_controller_cfg_default(cfg, (enum vfc_controller_kind)kind);
 
 	switch ((enum vfc_controller_kind)kind) {
@@ -310,6 +402,26 @@ int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char 
 	return vfc__check_cfg(cfg, err, errlen);
 }
 
+/* x with the fewest digits that parse back to exactly x (at most 17). */
+static void fmt_exact(char *out, size_t len, double x)
+{
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(out, len, "%.*g", prec, x);
+		if (strtod(out, NULL) == x)
+			return;
+	}
+}
+
+static int format_model(const struct vfc_controller_cfg *cfg, char *buf, size_t len)
+{
+	char t0[32], t1[32], m[32];
+
+	fmt_exact(t0, sizeof(t0), cfg->model.t0);
+	fmt_exact(t1, sizeof(t1), cfg->model.t1);
+	fmt_exact(m, sizeof(m), cfg->model.margin);
+	return snprintf(buf, len, "%s,t0=%s,t1=%s,margin=%s", vfc_controller_kind_name(cfg->kind), t0, t1, m);
+}
+
 int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_t len)
 {
 	const struct vfc_controller_dim_cfg *d = &cfg->dim;
@@ -331,6 +443,11 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 				"change=%g,shift=%g",
 				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
 				a->change_pct, a->shift_pct);
+	case VFC_CONTROLLER_KIND_DIM_KERNEL:
+		return snprintf(buf, len, "dim:kernel");
+	case VFC_CONTROLLER_KIND_PAPER_MODEL:
+	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+		return format_model(cfg, buf, len);
 	}
 	return snprintf(buf, len, "?");
 }
