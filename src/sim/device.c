@@ -75,6 +75,14 @@ static int engine_start(struct vfc__sim *s, uint32_t e, uint64_t extra_ns)
 		g->seg_ns = 1;
 	extra_ns += s->irq_debt_ns;
 	s->irq_debt_ns = 0;
+	if (s->round_ns) {
+		/* A class run: the other VFs' requests take their turns first (round robin). */
+		uint64_t st = s->now + extra_ns, turn = s->rr_last + s->round_ns;
+
+		if (s->rr_last && turn > st)
+			extra_ns += turn - st, st = turn;
+		s->rr_last = st;
+	}
 	g->at = s->now + g->seg_ns + extra_ns;
 	return vfc__sim_heap_push(&s->h, g->at, VFC__SIM_EV_ENGINE, 0, e);
 }

@@ -104,10 +104,29 @@ struct vfc__sim {
 	uint64_t irq_wake_ns;           /* the profile's engine_irq_wake_ns, rounded */
 	uint64_t irq_wake_debt_ns;      /* set by irq_deliver, taken by its caller (vfc__sim_engine_irq_cost) */
 	uint64_t now, events;
+	/* A class run (vfc__sim_run_class, one VF): the other VFs' share of the engines as a
+	 * round: the VF's requests start at least round_ns apart (0: not a class run). */
+	uint64_t round_ns, rr_last;
+	uint64_t warm_ns, stop_ops;     /* counters snapshot at warm_ns; stop stop_ops completions later */
+	struct vfc__sim_vf warm;        /* the snapshot */
+	bool warm_done;
 	uint64_t *win_start, *win_bytes;
 	uint32_t nwin, win;
 	uint64_t next_progress;
 };
+
+/* What a class run measured after its warm-up: one VF's rates per second of simulated time. */
+struct vfc__sim_rates {
+	double ops, irqs, cpu_ns, dropped;
+	double in_flight;   /* requests owned by the tenant at the end (closed loop: the depth) */
+	uint64_t events;    /* the run's events (its cost) */
+};
+
+/* Run a one-VF scenario with the engines' round round_ns; rates measured from warm_ns for stop_ops completions. */
+int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uint64_t warm_ns, uint64_t stop_ops,
+		       struct vfc__sim_rates *out);
+/* agg.c: the aggregated run (vfc_sim_run with sc->aggregate). */
+int vfc__sim_agg_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *o, struct vfc_sim_result *res);
 
 /* ---- PRNG: splitmix64, one stream per VF ---- */
 
