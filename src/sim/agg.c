@@ -42,6 +42,7 @@ struct avf {
 	double ops, irqs, cpu_ns, dropped; /* fractional counters */
 	uint64_t completed, bytes, nirqs, ncpu, ndropped;
 	uint32_t in_flight, depth_max;
+	uint64_t rng;
 };
 
 struct cls {
@@ -167,6 +168,16 @@ static int class_rates(struct agg *a, const struct key *k, struct vfc__sim_rates
 					r);
 	if (rc)
 		return rc;
+	if (ph.rate_ops > 0 && r->ops > 0) {
+		/* Open loop: the arrivals' mean is known; the run's Poisson count is not it (1/sqrt(n)). */
+		double f = (ph.rate_ops - r->dropped) / r->ops;
+
+		if (f > 0) {
+			r->ops *= f;
+			r->irqs *= f;
+			r->cpu_ns *= f;
+		}
+	}
 	a->events += r->events;
 	a->tab[j] = (struct entry){ *k, true, *r };
 	a->tabn++;
@@ -305,6 +316,30 @@ static int interval(struct agg *a, uint64_t t1)
 	return 0;
 }
 
+/*
+ * The exact model's counters at a tick are cut somewhere in a VF's cycle
+ * (an interrupt and the requests it reaps): a tick sees up to a cycle's
+ * requests more or fewer than the mean. Controllers react to that noise, so
+ * the counters a tick samples are moved by a random part of a cycle
+ * (uniform, from the VF's own stream; mean-preserving: the counters
+ * themselves stay exact).
+ */
+static void cycle_phase(struct agg *a, struct avf *v, struct vfc_mon_counters *cur)
+{
+	const struct vfc__sim_rates *r = &a->c[v->cls].r;
+	const struct vfc_sim_phase *ph = &a->sc->groups[v->group].phases[v->phase];
+	double u = vfc__sim_rng_unit(&v->rng), per = r->irqs > 0 ? r->ops / r->irqs : 1;
+	uint64_t k = (uint64_t)(u * per);
+
+	if (r->ops <= 0 || cur->ops < k)
+		return;
+	cur->ops -= k;
+	cur->bytes -= k * ph->block_bytes;
+	if (r->irqs > 0 && cur->irqs && u < 0.5)
+		cur->irqs--;
+	cur->cpu_ns -= (uint64_t)(k * (r->cpu_ns / r->ops));
+}
+
 /* The controllers' tick, as tick.c does it (the same sample from the same counters). */
 static void tick(struct agg *a)
 {
@@ -315,6 +350,7 @@ static void tick(struct agg *a)
 		struct vfc_speed_sample smp;
 		uint32_t ncap;
 
+		cycle_phase(a, v, &cur);
 		if (vfc_mon_sample(&a->mprev[i], &cur, v->cap, ph->depth ? ph->depth : v->in_flight, &smp) < 0)
 			continue;
 		a->mprev[i] = cur;
@@ -413,7 +449,10 @@ static int agg_init(struct agg *a)
 		for (uint32_t k = 0; k < sc->groups[g].vfs; k++, vfi++) {
 			const struct vfc_controller_cfg *cc = a->o->override_ctl ? &a->o->override : &sc->groups[g].ctl;
 
+			uint64_t seed = sc->seed ^ (0xd1b54a32d192ed03ull * (vfi + 1));
+
 			a->v[vfi].group = g;
+			a->v[vfi].rng = vfc__sim_splitmix64(&seed);
 			if ((rc = vfc_controller_init(&a->ctl[vfi], cc, 0)))
 				return rc;
 			a->v[vfi].cap = vfc_controller_cap(&a->ctl[vfi]);
