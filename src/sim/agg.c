@@ -23,12 +23,13 @@
  */
 
 #define ROUND_STEP 1.0025   /* the round's cache grid: rounds within 0.25% share a class run */
-#define CLASS_OPS 4000      /* completions a class run measures */
+#define CLASS_OPS 4000      /* completions a class run measures, at least (and VFC__SIM_CLASS_MIN_NS) */
 #define FIT_ITER 12
 
 struct key {
 	uint32_t group, phase, cap;
 	int32_t lq; /* the round: 0 none, else round(log(round_ns) / log(ROUND_STEP)) */
+	int32_t wq; /* the first request's wait, the same way */
 };
 
 struct entry {
@@ -66,6 +67,7 @@ struct agg {
 	uint32_t *phase_of; /* per group: the phase in force */
 	uint32_t *first_vf; /* per group */
 	double round_ns;    /* the last interval's round */
+	double wait_ns;     /* and the first request's wait */
 	uint64_t now, events, completed;
 	uint64_t *win_start, *win_bytes;
 	uint32_t nwin, win;
@@ -76,13 +78,14 @@ static uint64_t key_hash(const struct key *k)
 	uint64_t h = k->group * 0x9e3779b97f4a7c15ull ^ k->phase * 0xc2b2ae3d27d4eb4full;
 
 	h ^= (uint64_t)k->cap * 0x165667b19e3779f9ull ^ (uint64_t)(uint32_t)k->lq * 0xd6e8feb86659fd93ull;
+	h ^= (uint64_t)(uint32_t)k->wq * 0x94d049bb133111ebull;
 	h ^= h >> 29;
 	return h * 0xbf58476d1ce4e5b9ull;
 }
 
 static bool key_eq(const struct key *a, const struct key *b)
 {
-	return a->group == b->group && a->phase == b->phase && a->cap == b->cap && a->lq == b->lq;
+	return a->group == b->group && a->phase == b->phase && a->cap == b->cap && a->lq == b->lq && a->wq == b->wq;
 }
 
 static int tab_grow(struct agg *a)
@@ -164,8 +167,8 @@ static int class_rates(struct agg *a, const struct key *k, struct vfc__sim_rates
 	}
 	rc = class_scenario(a, k, &one, &g, &ph, &warm);
 	if (!rc)
-		rc = vfc__sim_run_class(&one, k->lq ? vfc__sim_ns_round(pow(ROUND_STEP, k->lq)) : 0, warm, CLASS_OPS,
-					r);
+		rc = vfc__sim_run_class(&one, k->lq ? vfc__sim_ns_round(pow(ROUND_STEP, k->lq)) : 0,
+					k->wq ? vfc__sim_ns_round(pow(ROUND_STEP, k->wq)) : 0, warm, CLASS_OPS, r);
 	if (rc)
 		return rc;
 	if (ph.rate_ops > 0 && r->ops > 0) {
@@ -189,55 +192,83 @@ static int32_t round_q(double rnd)
 	return rnd < 1 ? 0 : (int32_t)lround(log(rnd) / log(ROUND_STEP));
 }
 
-/* Every class's rates at the round rnd; the engines' load (engine ns per s, all VFs). */
-static int load_at(struct agg *a, double rnd, double *load)
+/* Every class's rates at the round rnd and first wait wt; the engines' load (engine ns per s) and backlog. */
+static int load_at(struct agg *a, double rnd, double wt, double *load, double *backlog)
 {
-	*load = 0;
+	*load = *backlog = 0;
 	for (uint32_t i = 0; i < a->nc; i++) {
 		struct cls *c = &a->c[i];
 		struct key k = c->k;
 		int rc;
 
 		k.lq = round_q(rnd);
+		k.wq = round_q(wt);
 		if ((rc = class_rates(a, &k, &c->r)))
 			return rc;
 		*load += c->n * (c->r.ops * c->svc_ns + c->r.irqs * c->irq_eng_ns);
+		*backlog += c->n * c->r.backlog * c->svc_ns;
 	}
 	return 0;
 }
 
+/* Erlang's C: the probability that a request finds all e engines busy at utilisation rho. */
+static double erlang_c(uint32_t e, double rho)
+{
+	double x = e * rho, term = 1, sum = 0, last;
+
+	if (rho >= 1)
+		return 1;
+	for (uint32_t k = 0; k < e; k++) {
+		sum += term;
+		term *= x / (k + 1);
+	}
+	last = term / (1 - rho);
+	return last / (sum + last);
+}
+
 /*
- * The round: 0 if the engines serve every VF's demand, else the one at
- * which the demand fills them (a VF served once a round does about 1/round
- * requests per s, so the round scales with the load: a few steps).
+ * The round and the first request's wait (docs/sim.md, "Aggregated mode"):
+ * none if the engines serve every VF at once; saturated, the round at which
+ * the demand fills them; else a mean field: the round is the backlogged
+ * VFs' work per engine (each class run says how long its VF waits for its
+ * turn), and a VF with no turn pending waits that long with Erlang's C (the
+ * chance that every engine is busy).
  */
 static int solve_round(struct agg *a)
 {
-	double cap = (double)a->sc->engines * 1e9, load, rnd;
-	int rc = load_at(a, 0, &load);
+	uint32_t e = a->sc->engines;
+	double cap = (double)e * 1e9, load, bl, rnd, wt, smin = 1e18;
+	int rc = load_at(a, 0, 0, &load, &bl);
 
-	if (rc || load <= cap) {
-		a->round_ns = 0;
+	if (rc)
 		return rc;
-	}
-	rnd = a->round_ns;
-	if (rnd < 1) {
-		rnd = 0;
-		for (uint32_t i = 0; i < a->nc; i++)
-			rnd += a->c[i].n * a->c[i].svc_ns;
-		rnd /= a->sc->engines;
-	}
+	if (load <= 0)
+		return 0;
+	for (uint32_t i = 0; i < a->nc; i++)
+		smin = a->c[i].svc_ns < smin ? a->c[i].svc_ns : smin;
+	rnd = a->round_ns > 1 ? a->round_ns : smin;
 	for (int it = 0; it < FIT_ITER; it++) {
 		int32_t q = round_q(rnd);
+		double nrnd, rho = load / cap;
 
-		if ((rc = load_at(a, rnd, &load)))
+		wt = erlang_c(e, rho) * rnd;
+		if ((rc = load_at(a, rnd, wt, &load, &bl)))
 			return rc;
-		if (fabs(load / cap - 1) < 0.002 || round_q(rnd * load / cap) == q)
+		if (load > cap * 1.002)
+			nrnd = rnd * load / cap; /* more than the engines can: longer rounds */
+		else
+			nrnd = 0.5 * (rnd + bl / e);
+		if (nrnd < smin / e) {
+			rnd = 0;
 			break;
-		rnd *= load / cap;
+		}
+		if (round_q(nrnd) == q)
+			break;
+		rnd = nrnd;
 	}
 	a->round_ns = rnd;
-	return 0;
+	a->wait_ns = rnd ? erlang_c(e, load / cap) * rnd : 0;
+	return rnd ? load_at(a, rnd, a->wait_ns, &load, &bl) : load_at(a, 0, 0, &load, &bl);
 }
 
 /* The classes in force: each VF's (group, phase, cap), counted. */

@@ -181,7 +181,8 @@ static int sim_loop(struct vfc__sim *s)
 		switch (e.kind_sub & 0xff) {
 		case VFC__SIM_EV_ENGINE:
 			rc = vfc__sim_on_engine(s, e.id);
-			if (s->stop_ops && s->warm_done && s->vfs[0].completed - s->warm.completed >= s->stop_ops)
+			if (s->stop_ops && s->warm_done && s->vfs[0].completed - s->warm.completed >= s->stop_ops &&
+			    s->now - s->warm_ns >= s->stop_min_ns)
 				return rc;
 			break;
 		case VFC__SIM_EV_CPU:
@@ -197,6 +198,7 @@ static int sim_loop(struct vfc__sim *s)
 			rc = vfc__sim_on_tick(s);
 			if (s->warm_ns && !s->warm_done && s->now >= s->warm_ns) {
 				s->warm = s->vfs[0];
+				s->wait_warm = s->wait_sum;
 				s->warm_done = true;
 			}
 			if (s->o->progress_cb && s->now >= s->next_progress) {
@@ -299,8 +301,8 @@ int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *op
 }
 
 /* A class run for the aggregated mode (agg.c): sc has one VF, its tick at warm_ns. */
-int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uint64_t warm_ns, uint64_t stop_ops,
-		       struct vfc__sim_rates *out)
+int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uint64_t wait_ns, uint64_t warm_ns,
+		       uint64_t stop_ops, struct vfc__sim_rates *out)
 {
 	static const struct vfc_sim_opts no_opts;
 	struct vfc__sim s;
@@ -314,8 +316,10 @@ int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uin
 	s.spin_ns = vfc__sim_ns_round(sc->prof.engine_spin_ns);
 	s.irq_wake_ns = vfc__sim_ns_round(sc->prof.engine_irq_wake_ns);
 	s.round_ns = round_ns;
+	s.first_wait_ns = wait_ns;
 	s.warm_ns = warm_ns;
 	s.stop_ops = stop_ops;
+	s.stop_min_ns = VFC__SIM_CLASS_MIN_NS;
 	rc = sim_init(&s);
 	if (!rc)
 		rc = sim_loop(&s);
@@ -328,6 +332,7 @@ int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uin
 		out->cpu_ns = (double)(v->cpu_ns - w->cpu_ns) / dt;
 		out->dropped = (double)(v->dropped - w->dropped) / dt;
 		out->in_flight = v->population;
+		out->backlog = (double)(s.wait_sum - s.wait_warm) / 1e9 / dt;
 	}
 	out->events = s.events;
 	free(s.win_start);

@@ -23,7 +23,7 @@ static const char *const scenarios[] = {
 	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 4, \"groups\": [{\"vfs\": 2,"
 	" \"ctl\": \"static:4000\", \"phases\": [{\"algo\": \"aes-128-cbc\", \"block_bytes\": 16384, \"depth\": 32},"
 	" {\"at_s\": 2, \"algo\": \"sha256\", \"block_bytes\": 4096}]}]}",
-	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 4, \"groups\": [{\"vfs\": 8, \"ctl\": \"none\","
+	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 4, \"groups\": [{\"vfs\": 32, \"ctl\": \"none\","
 	" \"phases\": [{\"algo\": \"aes-128-cbc\", \"block_bytes\": 2048, \"rate_ops\": 3000},"
 	" {\"at_s\": 2, \"block_bytes\": 8192, \"rate_ops\": 2000}]}]}",
 	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 3, \"engines\": 2, \"groups\": [{\"vfs\": 32,"
