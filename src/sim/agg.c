@@ -211,6 +211,18 @@ static int load_at(struct agg *a, double rnd, double wt, double *load, double *b
 	return 0;
 }
 
+/* The engine time of a request, averaged over the requests served (the classes' rates in force). */
+static double mean_svc(const struct agg *a)
+{
+	double ops = 0, t = 0;
+
+	for (uint32_t i = 0; i < a->nc; i++) {
+		ops += a->c[i].n * a->c[i].r.ops;
+		t += a->c[i].n * a->c[i].r.ops * a->c[i].svc_ns;
+	}
+	return ops > 0 ? t / ops : 0;
+}
+
 /* Erlang's C: the probability that a request finds all e engines busy at utilisation rho. */
 static double erlang_c(uint32_t e, double rho)
 {
@@ -257,7 +269,7 @@ static int solve_round(struct agg *a)
 		if (load > cap * 1.002)
 			nrnd = rnd * load / cap; /* more than the engines can: longer rounds */
 		else
-			nrnd = 0.5 * (rnd + bl / e);
+			nrnd = 0.5 * (rnd + (mean_svc(a) + bl) / e);
 		if (nrnd < smin / e) {
 			rnd = 0;
 			break;

@@ -267,19 +267,16 @@ static int collect(struct vfc__sim *s, struct vfc_sim_result *res)
 	return 0;
 }
 
-int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res)
+int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res)
 {
-	static const struct vfc_sim_opts no_opts;
 	struct vfc__sim s;
 	double t0 = wall_now();
 	int rc;
 
-	if (sc->aggregate)
-		return vfc__sim_agg_run(sc, opts ? opts : &no_opts, res);
 	memset(&s, 0, sizeof(s));
 	memset(res, 0, sizeof(*res));
 	s.sc = sc;
-	s.o = opts ? opts : &no_opts;
+	s.o = opts;
 	s.engine_wake_ns = vfc__sim_ns_round(sc->prof.engine_wake_ns);
 	s.spin_ns = vfc__sim_ns_round(sc->prof.engine_spin_ns);
 	s.irq_wake_ns = vfc__sim_ns_round(sc->prof.engine_irq_wake_ns);

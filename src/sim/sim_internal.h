@@ -131,6 +131,8 @@ struct vfc__sim_rates {
 /* Run a one-VF scenario with the engines' round round_ns (wait_ns for a VF with no turn pending); rates measured from warm_ns for stop_ops completions. */
 int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uint64_t wait_ns, uint64_t warm_ns,
 		       uint64_t stop_ops, struct vfc__sim_rates *out);
+/* sim.c: the exact run (opts not NULL). */
+int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *o, struct vfc_sim_result *res);
 /* agg.c: the aggregated run (vfc_sim_run with sc->aggregate). */
 int vfc__sim_agg_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *o, struct vfc_sim_result *res);
 
