@@ -24,6 +24,7 @@
 
 #define ROUND_STEP 1.0025   /* the round's cache grid: rounds within 0.25% share a class run */
 #define CLASS_OPS 4000      /* completions a class run measures, at least (and VFC__SIM_CLASS_MIN_NS) */
+#define CLASS_OPS_OPEN 1000 /* open loop: its rate is known, the run gives interrupts and CPU per request */
 #define FIT_ITER 12
 
 struct key {
@@ -168,7 +169,8 @@ static int class_rates(struct agg *a, const struct key *k, struct vfc__sim_rates
 	rc = class_scenario(a, k, &one, &g, &ph, &warm);
 	if (!rc)
 		rc = vfc__sim_run_class(&one, k->lq ? vfc__sim_ns_round(pow(ROUND_STEP, k->lq)) : 0,
-					k->wq ? vfc__sim_ns_round(pow(ROUND_STEP, k->wq)) : 0, warm, CLASS_OPS, r);
+					k->wq ? vfc__sim_ns_round(pow(ROUND_STEP, k->wq)) : 0, warm,
+					ph.rate_ops > 0 ? CLASS_OPS_OPEN : CLASS_OPS, r);
 	if (rc)
 		return rc;
 	if (ph.rate_ops > 0 && r->ops > 0) {
@@ -246,35 +248,44 @@ static double erlang_c(uint32_t e, double rho)
  * turn), and a VF with no turn pending waits that long with Erlang's C (the
  * chance that every engine is busy).
  */
+static double next_round(const struct agg *a, double rnd, double load, double bl)
+{
+	double cap = (double)a->sc->engines * 1e9;
+
+	if (load > cap * 1.002)
+		return rnd * load / cap; /* more than the engines can: longer rounds */
+	return 0.5 * (rnd + (mean_svc(a) + bl) / a->sc->engines);
+}
+
 static int solve_round(struct agg *a)
 {
 	uint32_t e = a->sc->engines;
-	double cap = (double)e * 1e9, load, bl, rnd, wt, smin = 1e18;
-	int rc = load_at(a, 0, 0, &load, &bl);
+	double cap = (double)e * 1e9, load, bl, rnd, smin = 1e18;
+	int rc;
 
-	if (rc)
+	if (a->round_ns > 0) {
+		/* The round in force still fits within 2%: kept (its class runs are cached). */
+		if ((rc = load_at(a, a->round_ns, a->wait_ns, &load, &bl)))
+			return rc;
+		if (fabs(next_round(a, a->round_ns, load, bl) / a->round_ns - 1) < 0.02)
+			return 0;
+	}
+	if ((rc = load_at(a, 0, 0, &load, &bl)) || load <= 0)
 		return rc;
-	if (load <= 0)
-		return 0;
 	for (uint32_t i = 0; i < a->nc; i++)
 		smin = a->c[i].svc_ns < smin ? a->c[i].svc_ns : smin;
 	rnd = a->round_ns > 1 ? a->round_ns : smin;
 	for (int it = 0; it < FIT_ITER; it++) {
-		int32_t q = round_q(rnd);
-		double nrnd, rho = load / cap;
+		double nrnd;
 
-		wt = erlang_c(e, rho) * rnd;
-		if ((rc = load_at(a, rnd, wt, &load, &bl)))
+		if ((rc = load_at(a, rnd, erlang_c(e, load / cap) * rnd, &load, &bl)))
 			return rc;
-		if (load > cap * 1.002)
-			nrnd = rnd * load / cap; /* more than the engines can: longer rounds */
-		else
-			nrnd = 0.5 * (rnd + (mean_svc(a) + bl) / e);
+		nrnd = next_round(a, rnd, load, bl);
 		if (nrnd < smin / e) {
 			rnd = 0;
 			break;
 		}
-		if (round_q(nrnd) == q)
+		if (fabs(nrnd / rnd - 1) < 0.01)
 			break;
 		rnd = nrnd;
 	}
