@@ -225,6 +225,12 @@ static double mean_svc(const struct agg *a)
 	return ops > 0 ? t / ops : 0;
 }
 
+/* The share of the VFs that are not a given one: 1 - 1 / VFs (0 for one VF). */
+static double others(const struct agg *a)
+{
+	return a->sc->nvfs > 1 ? 1.0 - 1.0 / a->sc->nvfs : 0;
+}
+
 /* Erlang's C: the probability that a request finds all e engines busy at utilisation rho. */
 static double erlang_c(uint32_t e, double rho)
 {
@@ -254,7 +260,8 @@ static double next_round(const struct agg *a, double rnd, double load, double bl
 
 	if (load > cap * 1.002)
 		return rnd * load / cap; /* more than the engines can: longer rounds */
-	return 0.5 * (rnd + (mean_svc(a) + bl) / a->sc->engines);
+	/* A VF's own request is in its round only when others share the engines (a lone VF: none). */
+	return 0.5 * (rnd + (mean_svc(a) * others(a) + bl) / a->sc->engines);
 }
 
 static int solve_round(struct agg *a)
