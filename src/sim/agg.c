@@ -540,11 +540,12 @@ static int agg_loop(struct agg *a)
 			t1 = end;
 		if ((rc = interval(a, t1)))
 			return rc;
-		phases(a);
+		/* A tick at a phase change samples the phase that ends (its class, its depth). */
 		if (a->now == next_tick) {
 			tick(a);
 			next_tick += a->sc->tick_ns;
 		}
+		phases(a);
 		if (a->o->progress_cb && a->now >= next_prog) {
 			struct vfc_sim_progress p = { a->now, end, a->events, a->completed };
 
