@@ -378,26 +378,30 @@ static int interval(struct agg *a, uint64_t t1)
 }
 
 /*
- * The exact model's counters at a tick are cut somewhere in a VF's cycle
- * (an interrupt and the requests it reaps): a tick sees up to a cycle's
- * requests more or fewer than the mean. Controllers react to that noise, so
- * the counters a tick samples are moved by a random part of a cycle
- * (uniform, from the VF's own stream; mean-preserving: the counters
- * themselves stay exact).
+ * The exact model counts a request when the engine completes it, and a
+ * tick falls anywhere between two completions: where a VF's requests
+ * complete in bursts (a reaped batch resubmitted at once, served by free
+ * engines), a tick sees up to a burst more or fewer than the mean; where
+ * the engines' round spaces them, one at most. Controllers react to that
+ * noise (the paper controller moves when the speed drops by a request), so
+ * the counters a tick samples are moved back by a random part of a burst
+ * (uniform, from the VF's own stream; the counters themselves stay exact).
  */
 static void cycle_phase(struct agg *a, struct avf *v, struct vfc_mon_counters *cur)
 {
-	const struct vfc__sim_rates *r = &a->c[v->cls].r;
+	const struct cls *c = &a->c[v->cls];
+	const struct vfc__sim_rates *r = &c->r;
 	const struct vfc_sim_phase *ph = &a->sc->groups[v->group].phases[v->phase];
-	double u = vfc__sim_rng_unit(&v->rng), per = r->irqs > 0 ? r->ops / r->irqs : 1;
-	uint64_t k = (uint64_t)(u * per);
+	double u = vfc__sim_rng_unit(&v->rng), burst = r->irqs > 0 ? r->ops / r->irqs : 1;
+	uint64_t k;
 
-	if (r->ops <= 0 || cur->ops < k)
+	if (a->round_ns > 0 && c->svc_ns / a->sc->engines < a->round_ns)
+		burst *= c->svc_ns / a->sc->engines / a->round_ns; /* spread by the round */
+	k = (uint64_t)(u * (burst > 1 ? burst : 1));
+	if (r->ops <= 0 || cur->ops < k || cur->cpu_ns < (uint64_t)(k * (r->cpu_ns / r->ops)))
 		return;
 	cur->ops -= k;
 	cur->bytes -= k * ph->block_bytes;
-	if (r->irqs > 0 && cur->irqs && u < 0.5)
-		cur->irqs--;
 	cur->cpu_ns -= (uint64_t)(k * (r->cpu_ns / r->ops));
 }
 
