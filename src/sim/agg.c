@@ -518,6 +518,9 @@ static int agg_init(struct agg *a)
 
 			a->v[vfi].group = g;
 			a->v[vfi].rng = vfc__sim_splitmix64(&seed);
+			/* Each VF's completions and interrupts fall between ticks at its own phase. */
+			a->v[vfi].ops = vfc__sim_rng_unit(&a->v[vfi].rng);
+			a->v[vfi].irqs = vfc__sim_rng_unit(&a->v[vfi].rng);
 			if ((rc = vfc_controller_init(&a->ctl[vfi], cc, 0)))
 				return rc;
 			a->v[vfi].cap = vfc_controller_cap(&a->ctl[vfi]);
