@@ -13,6 +13,7 @@
 #include "os/clock.h"
 #include "cmds.h"
 #include "sim/sim.h"
+#include "sim_sweep.h"
 #include "util.h"
 
 #define SIM_MAX_CAPS 64
@@ -20,6 +21,8 @@
 
 static const char sim_help[] =
 	"usage: vfc sim SCENARIO.json [--json] [--csv FILE] [--oracle CAPS] [--no-timing] [--quiet]\n"
+	"                             [--seed N] [--ctl SPEC] [--exact | --aggregate]\n"
+	"       vfc sim sweep SCENARIO.json --seeds N --ctl LIST --out FILE [-j N] [--shard I/N]\n"
 	"       vfc sim calibrate FILE.csv [--out PROFILE.json] [--json]\n"
 	"\n"
 	"A deterministic discrete-event simulation of an SR-IOV crypto device: a PF with\n"
@@ -42,7 +45,16 @@ static const char sim_help[] =
 	"                  list (0 = no cap) for every VF, keep the best cap of each phase\n"
 	"                  window, report the sum (oracle_total_mbps)\n"
 	"  --no-timing     print wall_s and events_per_s as 0 (byte-identical reruns)\n"
-	"  --quiet         no progress line (it is shown only when stderr is a terminal)\n"
+	"  --quiet         no progress line (shown only when stderr is a terminal: simulated\n"
+	"                  time, events/s, request completions/s, ETA)\n"
+	"  --seed N        the scenario's seed instead of its own\n"
+	"  --ctl SPEC      every group under this controller instead of its own\n"
+	"  --exact         one event per request (the reference; the default)\n"
+	"  --aggregate     one step per VF per tick or phase change, rates from per-class\n"
+	"                  steady-state runs of the exact model (docs/sim.md: agreement)\n"
+	"\n"
+	"vfc sim sweep runs a scenario over seeds x controllers as parallel processes into\n"
+	"one resumable CSV or JSON-lines file (vfc sim sweep --help).\n"
 	"\n"
 	"vfc sim calibrate FILE.csv fits a \"local\" profile to `vfc bench --csv` rows\n"
 	"(columns algo, block_bytes, depth, ctl, mbps, irq_hz, cap_hz; others ignored), then\n"
@@ -80,17 +92,18 @@ static double wall(void)
 	return (double)vfc_now_ns() / 1e9;
 }
 
-static void progress_cb(void *arg, uint64_t sim_ns, uint64_t end_ns, uint64_t events)
+/* "vfc sim: 41.0% (1476 of 3600 s simulated), 21.3 M events/s, 310 M completions/s, ETA 12 s". */
+static void progress_cb(void *arg, const struct vfc_sim_progress *pg)
 {
 	struct progress *p = arg;
-	double now = wall();
+	double now = wall(), el = now - p->start, frac = (double)pg->sim_ns / (double)pg->end_ns;
 
-	if (now - p->last < 0.25)
+	if (now - p->last < 0.25 || el <= 0)
 		return;
 	p->last = now;
-	fprintf(stderr, "\rvfc sim: %5.1f%% (%.0f of %.0f s simulated), %.1f M events/s   ",
-		100.0 * (double)sim_ns / (double)end_ns, sim_ns / 1e9, end_ns / 1e9,
-		events / (now - p->start) / 1e6);
+	fprintf(stderr, "\rvfc sim: %5.1f%% (%.0f of %.0f s simulated), %.1f M events/s, %.1f M completions/s, "
+		"ETA %.0f s   ", 100.0 * frac, pg->sim_ns / 1e9, pg->end_ns / 1e9, pg->events / el / 1e6,
+		pg->completed / el / 1e6, frac > 0 ? el * (1 - frac) / frac : 0);
 }
 
 static int parse_caps(const char *s, uint32_t *caps, size_t *n)
@@ -225,8 +238,9 @@ static int cmd_calibrate(int argc, char **argv)
 }
 
 struct sim_args {
-	const char *path, *csv;
+	const char *path, *csv, *ctl, *seed;
 	bool json, timing, quiet;
+	int mode; /* 0: the scenario's, 1: --exact, 2: --aggregate */
 	uint32_t caps[SIM_MAX_CAPS];
 	size_t ncaps;
 };
@@ -248,6 +262,14 @@ static int parse_args(int argc, char **argv, struct sim_args *a)
 			a->timing = false;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			a->quiet = true;
+		} else if (!strcmp(argv[i], "--exact") || !strcmp(argv[i], "--aggregate")) {
+			a->mode = argv[i][2] == 'e' ? 1 : 2;
+		} else if (!strcmp(argv[i], "--seed") || !strncmp(argv[i], "--seed=", 7)) {
+			if (!(a->seed = opt_value(cmd, "--seed", argc, argv, &i)))
+				return VFC_EXIT_USAGE;
+		} else if (!strcmp(argv[i], "--ctl") || !strncmp(argv[i], "--ctl=", 6)) {
+			if (!(a->ctl = opt_value(cmd, "--ctl", argc, argv, &i)))
+				return VFC_EXIT_USAGE;
 		} else if (!strncmp(argv[i], "--csv", 5) && (!argv[i][5] || argv[i][5] == '=')) {
 			if (!(v = opt_value(cmd, "--csv", argc, argv, &i)))
 				return VFC_EXIT_USAGE;
@@ -318,6 +340,35 @@ static int run(const struct sim_args *a, const struct vfc_sim_scenario *sc, stru
 	return VFC_EXIT_OK;
 }
 
+/* --seed, --ctl, --exact/--aggregate over the scenario's own. -1 after an error (reported). */
+static int apply_overrides(const struct sim_args *a, struct vfc_sim_scenario *sc)
+{
+	if (a->seed) {
+		char *end;
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(a->seed, &end, 10);
+		if (!*a->seed || *end || errno || a->seed[0] == '-' || v > (1ull << 53)) {
+			vfc_tool_err("sim", "--seed: expected an integer from 0 to 2^53, got '%s'", a->seed);
+			return -1;
+		}
+		sc->seed = v;
+	}
+	for (uint32_t g = 0; a->ctl && g < sc->ngroups; g++) {
+		char err[256];
+
+		if (vfc_controller_parse(a->ctl, &sc->groups[g].ctl, err, sizeof(err)) < 0) {
+			vfc_tool_err("sim", "--ctl: %s", err);
+			return -1;
+		}
+		snprintf(sc->groups[g].ctl_spec, sizeof(sc->groups[g].ctl_spec), "%s", a->ctl);
+	}
+	if (a->mode)
+		sc->aggregate = a->mode == 2;
+	return 0;
+}
+
 /* The oracle's answer (ncaps 0: none asked, or it failed). */
 struct oracle {
 	size_t ncaps;
@@ -372,11 +423,17 @@ int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
 	(void)g;
 	if (argc > 1 && !strcmp(argv[1], "calibrate"))
 		return cmd_calibrate(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "sweep"))
+		return vfc_sim_sweep(argc - 1, argv + 1);
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;
 	if (vfc_sim_scenario_load(a.path, &sc, err, sizeof(err)) < 0) {
 		vfc_tool_err(cmd, "%s", err);
+		return VFC_EXIT_USAGE;
+	}
+	if (apply_overrides(&a, &sc) < 0) {
+		vfc_sim_scenario_fini(&sc);
 		return VFC_EXIT_USAGE;
 	}
 	status = run(&a, &sc, &res);

@@ -72,6 +72,9 @@ json_t *vfc_sim_result_json(const struct vfc_sim_scenario *sc, const struct vfc_
 	json_object_set_new(o, "wall_s", jreal(timing ? res->wall_s : 0, 1e3));
 	json_object_set_new(o, "events_per_s",
 			    jreal(timing && res->wall_s > 0 ? res->events / res->wall_s : 0, 1));
+	json_object_set_new(o, "completions_per_s",
+			    jreal(timing && res->wall_s > 0 ? res->completed / res->wall_s : 0, 1));
+	json_object_set_new(o, "mode", json_string(sc->aggregate ? "aggregate" : "exact"));
 	json_object_set_new(o, "vfs", arr);
 	return o;
 }

@@ -493,7 +493,7 @@ int vfc_sim_scenario_parse(json_t *root, const char *base_dir, struct vfc_sim_sc
 			   size_t errlen)
 {
 	static const char *const known[] = { "profile", "profile_file", "seed", "duration_s", "tick_ms", "engines",
-					     "groups", "name", "comment", NULL };
+					     "groups", "name", "comment", "mode", NULL };
 	json_t *prof, *groups;
 	const char *pfile = NULL;
 	double dur = 0;
@@ -551,6 +551,11 @@ int vfc_sim_scenario_parse(json_t *root, const char *base_dir, struct vfc_sim_sc
 	u = sc->prof.engines;
 	if (!rc && !(rc = get_int(root, "", "engines", false, 1, 65536, &u, NULL, err, errlen)))
 		sc->engines = (uint32_t)u;
+	if (!rc && !(rc = get_str(root, "", "mode", false, &pfile, err, errlen)) && json_object_get(root, "mode")) {
+		sc->aggregate = !strcmp(pfile, "aggregate");
+		if (!sc->aggregate && strcmp(pfile, "exact"))
+			rc = fail(err, errlen, "mode", "expected \"exact\" or \"aggregate\", got '%s'", pfile);
+	}
 	if (rc)
 		return rc;
 	groups = json_object_get(root, "groups");

@@ -103,6 +103,7 @@ struct vfc_sim_scenario {
 	uint32_t ngroups;
 	struct vfc_sim_group *groups;
 	uint32_t nvfs;
+	bool aggregate;   /* "mode": "aggregate" (the default "exact": one event per request) */
 };
 
 /*
@@ -132,7 +133,8 @@ struct vfc_sim_vf_result {
 };
 
 struct vfc_sim_result {
-	uint64_t events;
+	uint64_t events;          /* exact: events; aggregate: steps (a VF over an interval) and class runs' events */
+	uint64_t completed;       /* request completions, all VFs */
 	double wall_s;
 	double total_mbps, total_ops, irq_hz;   /* over the whole run, all VFs */
 	uint32_t nvfs;
@@ -142,16 +144,27 @@ struct vfc_sim_result {
 	uint64_t *win_bytes;      /* [nwin] bytes completed in each window */
 };
 
+/* Where a run is, for a progress line. */
+struct vfc_sim_progress {
+	uint64_t sim_ns, end_ns;
+	uint64_t events;     /* as in vfc_sim_result */
+	uint64_t completed;  /* request completions so far, all VFs */
+};
+
 struct vfc_sim_opts {
 	bool override_ctl;          /* run every VF with override (the oracle's static caps) */
 	struct vfc_controller_cfg override;
 	FILE *csv;                  /* per tick per VF: t_s,vf,group,ctl,cap_hz,mbps,irq_hz,ops_per_s,cpu_frac */
-	/* Called about every progress_ns of simulated time (NULL: never). */
-	void (*progress_cb)(void *arg, uint64_t sim_ns, uint64_t end_ns, uint64_t events);
+	/* Called about every 0.5% of the simulated time (NULL: never). */
+	void (*progress_cb)(void *arg, const struct vfc_sim_progress *p);
 	void *progress_arg;
 };
 
-/* Run the scenario to its end. Returns 0 or -ENOMEM; res is filled (free with vfc_sim_result_fini). */
+/*
+ * Run the scenario to its end, exact (one event per request) or, with
+ * sc->aggregate, aggregated (agg.c). Returns 0 or -ENOMEM; res is filled
+ * (free with vfc_sim_result_fini).
+ */
 int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res);
 void vfc_sim_result_fini(struct vfc_sim_result *res);
 
