@@ -21,6 +21,7 @@
 static const char sim_help[] =
 	"usage: vfc sim SCENARIO.json [--json] [--csv FILE] [--oracle CAPS] [--no-timing] [--quiet]\n"
 	"       vfc sim calibrate FILE.csv [--out PROFILE.json] [--json]\n"
+	"       vfc sim suite --seeds N [...]   (the fleet suite: vfc sim suite --help)\n"
 	"\n"
 	"A deterministic discrete-event simulation of an SR-IOV crypto device: a PF with\n"
 	"E engines serving VFs round robin, each VF with the moderation unit and a\n"
@@ -372,6 +373,8 @@ int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
 	(void)g;
 	if (argc > 1 && !strcmp(argv[1], "calibrate"))
 		return cmd_calibrate(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "suite"))
+		return vfc_cmd_sim_suite(argc - 1, argv + 1);
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;

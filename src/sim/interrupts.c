@@ -90,26 +90,6 @@ int vfc__sim_moder_verdict(struct vfc__sim *s, uint32_t vfi, enum vfc_moder_verd
 	return 0;
 }
 
-/*
- * The verdict after a new cap. FIRE and IDLE as after a completion. WAIT:
- * the VF's timer is disarmed and a stale event left at now, so what is
- * pending waits for the next completion's verdict, not for the deadline the
- * check computed. A known deviation from the device (which moves its
- * deadline), kept so that results stay comparable: docs/sim.md, "Known
- * deviations".
- */
-int vfc__sim_cap_verdict(struct vfc__sim *s, uint32_t vfi, enum vfc_moder_verdict vd, bool *fired)
-{
-	struct vfc__sim_vf *v = &s->vfs[vfi];
-
-	if (vd != VFC_MODER_WAIT)
-		return vfc__sim_moder_verdict(s, vfi, vd, 0, fired);
-	*fired = false;
-	v->timer_at = 0;
-	v->timer_woken = false;
-	return vfc__sim_heap_push(&s->h, s->now, VFC__SIM_EV_MODER, 0, vfi);
-}
-
 /* A moderation deadline's timer event (stale ones are skipped). */
 int vfc__sim_on_moder(struct vfc__sim *s, uint32_t vfi, uint64_t t)
 {

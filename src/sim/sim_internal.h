@@ -156,7 +156,6 @@ int vfc__sim_on_engine(struct vfc__sim *s, uint32_t e);
 /* interrupts.c: the moderation units */
 uint64_t vfc__sim_engine_irq_cost(struct vfc__sim *s, const struct vfc__sim_vf *v);
 int vfc__sim_moder_verdict(struct vfc__sim *s, uint32_t vfi, enum vfc_moder_verdict vd, uint64_t dl, bool *fired);
-int vfc__sim_cap_verdict(struct vfc__sim *s, uint32_t vfi, enum vfc_moder_verdict vd, bool *fired);
 int vfc__sim_on_moder(struct vfc__sim *s, uint32_t vfi, uint64_t t);
 
 /* tenant.c: the tenants */

@@ -31,7 +31,7 @@ int vfc__sim_on_tick(struct vfc__sim *s)
 				vfc_controller_name(&s->ctl[i]), cap, smp.mbps, smp.irq_hz, smp.ops_per_s, smp.cpu_frac);
 		if (ncap != cap) {
 			struct vfc_moderation m = v->moder.cfg;
-			uint64_t dl = 0; /* the check's deadline: not used (vfc__sim_cap_verdict) */
+			uint64_t dl = 0;
 			enum vfc_moder_verdict vd;
 			bool fired;
 			int rc;
@@ -39,7 +39,8 @@ int vfc__sim_on_tick(struct vfc__sim *s)
 			m.cap_hz = ncap;
 			vfc_moder_set(&v->moder, &m);
 			vd = vfc_moder_check(&v->moder, s->now, false, &dl);
-			rc = vfc__sim_cap_verdict(s, i, vd, &fired);
+			/* WAIT arms the new deadline: what is pending may be all the VF has in flight */
+			rc = vfc__sim_moder_verdict(s, i, vd, dl, &fired);
 			if (fired)
 				s->irq_debt_ns += vfc__sim_engine_irq_cost(s, v);
 			if (rc)
