@@ -203,15 +203,53 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ad_choose_start(ctl, s, lvl);
 }
 
-/* The machine changed under a settled level (a shift): its levels' means are stale; keep the settled
- * level, with sample v as its first. A full search would run on unpaired samples of the new phase,
- * which landed below the best on the device (docs/controllers.md, step 9). */
+/* A rate that moved by two steps or more (x 1.56 with step 1.25) on the same workload. */
+static bool ad_rate_moved(const struct vfc_controller *ctl, double f)
+{
+	return fabs(log(f)) >= 2 * log(ctl->cfg.adaptive.step);
+}
+
+/* The speed changed under a settled level (a shift, two samples in a row) on the same workload: the
+ * machine changed, or the VF's share of a shared engine did. The levels' means are stale; the settled
+ * level stays, with sample v as its first, and the paired re-probes move from there. A full search
+ * would run on unpaired samples of the new phase, which landed below the best on the device
+ * (docs/controllers.md, step 9). */
 static void ad_reanchor(struct vfc_controller *ctl, double v)
 {
 	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
 	vfc__ad_record(ctl, ctl->ad.settled, v);
 	vfc__ad_settle(ctl, ctl->ad.settled);
 	ctl->ad.reanchors++;
+}
+
+/*
+ * Settled: the VF's own request rate per queue (ops / depth, EWMA 1/4 over the settled level's samples)
+ * against the rate it had when the level was chosen (the mean of its first 4 samples). On a shared
+ * engine the VF's share moves as neighbours come, go or move their caps; its cliff moves with it, and
+ * so does the best cap: alone, a VF at depth 4 wants a cap far above its rate (the queue must not run
+ * dry while it waits for the tenant); sharing, the engine is busy with the others and the best common
+ * cap lies near the cliff. Its own speed, its share, barely tells. A rate that moved by two steps
+ * (more than a VM's slow phase) is a new operating point: the search restarts from it. Returns whether.
+ */
+static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	double r = s->depth ? s->ops_per_s / (double)s->depth : 0;
+
+	if (!(r > 0))
+		return false;
+	ctl->ad.rate_n++;
+	ctl->ad.rate += (r - ctl->ad.rate) / (double)(ctl->ad.rate_n < 4 ? ctl->ad.rate_n : 4);
+	if (ctl->ad.rate_n < 4)
+		return false;
+	if (!(ctl->ad.ratio > 0)) {
+		ctl->ad.ratio = (double)ctl->ad.levels[ctl->ad.settled] / ctl->ad.rate;
+		return false;
+	}
+	if (!ad_rate_moved(ctl, ctl->ad.ratio * ctl->ad.rate / (double)ctl->ad.levels[ctl->ad.settled]))
+		return false;
+	ctl->ad.follows++;
+	ad_restart(ctl, s, lvl);
+	return true;
 }
 
 /* Did the request size or the depth move by more than change_pct since the last (re)start? */
@@ -285,6 +323,8 @@ static void ad_on_settled(struct vfc_controller *ctl, const struct vfc_speed_sam
 	}
 	if (ctl->ad.probe_dir && vfc__ad_probe_pair(ctl, s->mbps, fl))
 		return;
+	if (!ctl->ad.probe_dir && ad_follow_rate(ctl, s, ctl->ad.settled))
+		return;
 	ctl->ad.pre_mbps = s->mbps;
 	if (ctl->ad.probe_up_next) {
 		vfc__ad_probe_up(ctl);
@@ -310,8 +350,14 @@ static bool ad_settled_admit(struct vfc_controller *ctl, const struct vfc_speed_
 		/* Same cap, same workload, another speed: the machine changed. Re-anchor; the
 		 * re-probes move from there, and the cliff guard restarts the search if the cap
 		 * has become the bottleneck. */
-		if (++ctl->ad.shifts >= 2)
+		if (++ctl->ad.shifts < 2) {
+			ctl->ad.shift_mbps = s->mbps;
+		} else if (ad_rate_moved(ctl, (s->mbps + ctl->ad.shift_mbps) / 2 / l->mean)) {
+			ctl->ad.follows++;
+			ad_restart(ctl, s, lvl);
+		} else {
 			ad_reanchor(ctl, s->mbps);
+		}
 		return false;
 	}
 	ctl->ad.shifts = 0;

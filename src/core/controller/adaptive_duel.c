@@ -11,6 +11,7 @@
 #define AD_DUEL_NEXT 3     /* settled ticks before the duel AD_DUEL_JUMP levels up, once the top lost */
 #define AD_DUEL_JUMP 5     /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
 #define AD_DUEL_BACK 2     /* after a duel AD_DUEL_JUMP up: a duel midway, 2 levels back towards the loser */
+#define AD_DUEL_LAST_Z 1.0 /* after the last round, a challenger above must still beat the noise margin */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
 #define AD_PROBE_PAIRS 3   /* re-probes below: pairs before a move down (or giving up on it) */
@@ -160,6 +161,8 @@ void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *
 		win = 1.0 + ctl->cfg.adaptive.band_pct / 100.0;
 		if (down)
 			win = 1.0 / win;
+		else if (win < 1.0 + AD_DUEL_LAST_Z * ad_noise_z(ctl, ctl->ad.duel_round * (AD_DUEL_TICKS / 2)))
+			win = 1.0 + AD_DUEL_LAST_Z * ad_noise_z(ctl, ctl->ad.duel_round * (AD_DUEL_TICKS / 2));
 	}
 	if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win)
 		ad_duel_won(ctl, up, down);
@@ -186,6 +189,8 @@ void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k)
 	ctl->ad.state = VFC__AD_SETTLED;
 	ctl->ad.since = 0;
 	ctl->ad.shifts = 0;
+	ctl->ad.ratio = ctl->ad.rate = 0; /* the rate the level is chosen at: its first samples' (ad_follow_rate) */
+	ctl->ad.rate_n = 0;
 	vfc__ad_probes_reset(ctl);
 }
 
