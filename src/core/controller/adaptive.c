@@ -196,6 +196,8 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ctl->ad.have_ref = true;
 	ctl->ad.restarts++;
 	ctl->ad.shifts = 0;
+	ctl->ad.rate_ref = ctl->ad.rate = 0;
+	ctl->ad.rate_n = 0;
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
 	vfc__ad_probes_reset(ctl);
@@ -203,10 +205,11 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ad_choose_start(ctl, s, lvl);
 }
 
-/* A rate that moved by two steps or more (x 1.56 with step 1.25) on the same workload. */
+/* A rate that moved by three ladder steps or more (x 1.95 with step 1.25) on the same workload: more
+ * than this VM's slow phases (20 to 70%), as much as a second tenant on the engine. */
 static bool ad_rate_moved(const struct vfc_controller *ctl, double f)
 {
-	return fabs(log(f)) >= 2 * log(ctl->cfg.adaptive.step);
+	return fabs(log(f)) >= 3 * log(ctl->cfg.adaptive.step);
 }
 
 /* The speed changed under a settled level (a shift, two samples in a row) on the same workload: the
@@ -223,13 +226,14 @@ static void ad_reanchor(struct vfc_controller *ctl, double v)
 }
 
 /*
- * Settled: the VF's own request rate per queue (ops / depth, EWMA 1/4 over the settled level's samples)
- * against the rate it had when the level was chosen (the mean of its first 4 samples). On a shared
- * engine the VF's share moves as neighbours come, go or move their caps; its cliff moves with it, and
- * so does the best cap: alone, a VF at depth 4 wants a cap far above its rate (the queue must not run
- * dry while it waits for the tenant); sharing, the engine is busy with the others and the best common
- * cap lies near the cliff. Its own speed, its share, barely tells. A rate that moved by two steps
- * (more than a VM's slow phase) is a new operating point: the search restarts from it. Returns whether.
+ * Settled: the VF's own request rate per queue (ops / depth, EWMA 1/4 over the samples at the settled
+ * levels) against the rate this search settled at (the mean of its first 4 settled samples; re-probes,
+ * duels and shifts keep it: only a restart takes a new one). On a shared engine the VF's share moves as
+ * neighbours come, go or move their caps; its cliff moves with it, and so does the best cap: alone, a
+ * VF wants a cap well above its rate (its queue must not run dry while it waits for the tenant);
+ * sharing, the engine is busy with the others and the best common cap lies near the cliff. Its own
+ * speed, its share, barely tells. A rate that moved by three steps (ad_rate_moved) is a new operating
+ * point: the search restarts from it. Returns whether.
  */
 static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
@@ -241,11 +245,9 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 	ctl->ad.rate += (r - ctl->ad.rate) / (double)(ctl->ad.rate_n < 4 ? ctl->ad.rate_n : 4);
 	if (ctl->ad.rate_n < 4)
 		return false;
-	if (!(ctl->ad.ratio > 0)) {
-		ctl->ad.ratio = (double)ctl->ad.levels[ctl->ad.settled] / ctl->ad.rate;
-		return false;
-	}
-	if (!ad_rate_moved(ctl, ctl->ad.ratio * ctl->ad.rate / (double)ctl->ad.levels[ctl->ad.settled]))
+	if (!(ctl->ad.rate_ref > 0))
+		ctl->ad.rate_ref = ctl->ad.rate;
+	if (!ad_rate_moved(ctl, ctl->ad.rate / ctl->ad.rate_ref))
 		return false;
 	ctl->ad.follows++;
 	ad_restart(ctl, s, lvl);
@@ -350,14 +352,8 @@ static bool ad_settled_admit(struct vfc_controller *ctl, const struct vfc_speed_
 		/* Same cap, same workload, another speed: the machine changed. Re-anchor; the
 		 * re-probes move from there, and the cliff guard restarts the search if the cap
 		 * has become the bottleneck. */
-		if (++ctl->ad.shifts < 2) {
-			ctl->ad.shift_mbps = s->mbps;
-		} else if (ad_rate_moved(ctl, (s->mbps + ctl->ad.shift_mbps) / 2 / l->mean)) {
-			ctl->ad.follows++;
-			ad_restart(ctl, s, lvl);
-		} else {
+		if (++ctl->ad.shifts >= 2)
 			ad_reanchor(ctl, s->mbps);
-		}
 		return false;
 	}
 	ctl->ad.shifts = 0;

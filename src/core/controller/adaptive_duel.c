@@ -119,6 +119,9 @@ static void ad_duel_won(struct vfc_controller *ctl, uint32_t up, bool down)
 	ctl->ad.upchecked = ctl->ad.won = true;
 	ctl->ad.duels_over = down || up + 1 >= ctl->ad.nlevels;
 	vfc__ad_settle(ctl, up);
+	/* a level 3 to 100 x away, better on the VF's own evidence: its rate is the new reference */
+	ctl->ad.rate_ref = ctl->ad.rate = 0;
+	ctl->ad.rate_n = 0;
 }
 
 /* The settled level held against a challenger above: after the top, a duel AD_DUEL_JUMP up follows (a
@@ -189,8 +192,6 @@ void vfc__ad_settle(struct vfc_controller *ctl, uint32_t k)
 	ctl->ad.state = VFC__AD_SETTLED;
 	ctl->ad.since = 0;
 	ctl->ad.shifts = 0;
-	ctl->ad.ratio = ctl->ad.rate = 0; /* the rate the level is chosen at: its first samples' (ad_follow_rate) */
-	ctl->ad.rate_n = 0;
 	vfc__ad_probes_reset(ctl);
 }
 
