@@ -96,12 +96,12 @@ static void test_plant_shape(void **state)
 /*
  * Tenants arrive one by one (every 7 ticks). A VF alone settles against the whole engine; as the others
  * come its share, and with it its cliff and the best cap, falls by 2 to 8 times. The cap must follow:
- * over 10 seeds and four workloads no VF ends 10 x or more above the best common cap, and on the three
- * at depth 32 the fleet runs at >= 0.94 of the best common cap over ticks 100..199 (mean of the seeds).
- * The adaptive of before issue 13 fails both: its floor and its levels kept the share it
- * had alone, and its duels read the neighbours' effect as noise (it ended at up to 2000 x the best cap,
- * 0.922 and 0.894 of it on two of the three). At depth 4 interrupts cost a quarter of the engine at the
- * best cap, and one ladder step above it (x 1.25) costs 8%: printed, not asserted. Printed for every
+ * over 10 seeds, on the three workloads at depth 32, the fleet runs at >= 0.95 of the best common cap
+ * over ticks 100..199 (mean of the seeds) and no VF ends 10 x or more above it. The adaptive of before
+ * issue 13 fails both: its floor and its levels kept the share it had alone, and its duels read the
+ * neighbours' effect as noise (it ended at up to 2000 x the best cap, 0.922 and 0.894 of it on two of
+ * the three). At depth 4 interrupts cost a quarter of the engine at the best cap, and one ladder step
+ * above it (x 1.25) costs 8%: printed, not asserted (docs/controllers.md, "Shared engines"). Printed for every
  * controller; asserted for adaptive. The seeds are fixed: the plant is deterministic.
  */
 static void test_staggered_tenants(void **state)
@@ -127,9 +127,9 @@ static void test_staggered_tenants(void **state)
 			       w[j].n, w[j].bytes, w[j].depth, mean, low, capmax);
 			if (strcmp(specs[k], "adaptive"))
 				continue;
-			assert_true(capmax < 10);
-			if (w[j].depth == 32 && mean < 0.94)
-				fail_msg("adaptive: mean %.3f of the best common cap (want >= 0.94)", mean);
+			if (w[j].depth == 32 && (mean < 0.95 || capmax >= 10))
+				fail_msg("adaptive: mean %.3f of the best common cap (want >= 0.95), highest cap %.1f x "
+					 "the best (want < 10)", mean, capmax);
 		}
 	}
 }

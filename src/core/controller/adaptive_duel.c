@@ -12,6 +12,7 @@
 #define AD_DUEL_JUMP 5     /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
 #define AD_DUEL_BACK 2     /* after a duel AD_DUEL_JUMP up: a duel midway, 2 levels back towards the loser */
 #define AD_DUEL_LAST_Z 1.0 /* after the last round, a challenger above must still beat the noise margin */
+#define AD_DUEL_ROUT 0.5   /* a challenger above below half the settled level's speed loses at once */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
 #define AD_PROBE_PAIRS 3   /* re-probes below: pairs before a move down (or giving up on it) */
@@ -148,6 +149,14 @@ void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *
 	bool down = up < ctl->ad.s0;
 	double win;
 
+	/* A challenger above at less than half the settled level's speed is no contest: noise and the
+	 * machine's phases move a tick by 5 to 70%, not by half against a level measured again and
+	 * again; each more tick up there costs as much (the top, for large requests: 5% of the speed). */
+	if (!down && lvl == up && ctl->ad.mem[ctl->ad.s0].n >= 3 &&
+	    s->mbps < AD_DUEL_ROUT * ctl->ad.mem[ctl->ad.s0].mean) {
+		ad_duel_held(ctl, up);
+		return;
+	}
 	ctl->ad.duel_sum[lvl == up] += s->mbps;
 	if (++ctl->ad.duel < AD_DUEL_TICKS) {
 		ctl->ad.ix = duel_up[ctl->ad.duel] ? up : ctl->ad.s0;
