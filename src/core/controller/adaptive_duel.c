@@ -11,7 +11,6 @@
 #define AD_DUEL_NEXT 3     /* settled ticks before the duel AD_DUEL_JUMP levels up, once the top lost */
 #define AD_DUEL_JUMP 5     /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
 #define AD_DUEL_BACK 2     /* after a duel AD_DUEL_JUMP up: a duel midway, 2 levels back towards the loser */
-#define AD_DUEL_LAST_Z 1.0 /* after the last round, a challenger above must still beat the noise margin */
 #define AD_DUEL_ROUT 0.5   /* a challenger above below half the settled level's speed loses at once */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
@@ -139,9 +138,9 @@ static void ad_duel_held(struct vfc_controller *ctl, uint32_t up)
 /* A duel's tick: settled level (s0) against the challenger (duel_lvl, above, or below when refining),
  * in rounds ordered C S S C C S: neighbouring ticks see the same phase of the machine, and the pattern
  * cancels a steady drift. After each round a side wins by ad_margin; an undecided duel goes on, on the
- * same sums, for up to AD_DUEL_ROUNDS (the margin shrinks with the square root of the pairs); then the
- * means decide by the band alone (their error is a third of one tick's noise by then) and, within the
- * band, the lower cap: a challenger above must beat the band, one below must not lose by it. */
+ * same sums, for up to AD_DUEL_ROUNDS (the margin shrinks with the square root of the pairs); then a
+ * challenger above holds (fewer interrupts), and one below wins unless it loses by the band. A
+ * challenger above far below the settled level loses at once (AD_DUEL_ROUT). */
 void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
 	static const bool duel_up[AD_DUEL_TICKS] = { true, false, false, true, true, false };
@@ -170,11 +169,13 @@ void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *
 			ctl->ad.ix = up;
 			return;
 		}
-		win = 1.0 + ctl->cfg.adaptive.band_pct / 100.0;
-		if (down)
-			win = 1.0 / win;
-		else if (win < 1.0 + AD_DUEL_LAST_Z * ad_noise_z(ctl, ctl->ad.duel_round * (AD_DUEL_TICKS / 2)))
-			win = 1.0 + AD_DUEL_LAST_Z * ad_noise_z(ctl, ctl->ad.duel_round * (AD_DUEL_TICKS / 2));
+		if (!down) {
+			/* undecided: a challenger above that never beat the noise margin holds (fewer
+			 * interrupts); by the band alone, on a shared engine, noise won duels upwards */
+			ad_duel_held(ctl, up);
+			return;
+		}
+		win = 1.0 / (1.0 + ctl->cfg.adaptive.band_pct / 100.0);
 	}
 	if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win)
 		ad_duel_won(ctl, up, down);
