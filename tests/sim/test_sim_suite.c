@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -180,6 +181,48 @@ static void test_no_stall_on_cap_change(void **state)
 	json_decref(j);
 }
 
+/* `vfc sim suite`'s command line: its scenario dump is `vfc sim` input, bad values exit 2 naming the option. */
+static int sh(const char *cmd, char *out, size_t len)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+	int st;
+
+	assert_non_null(p);
+	n = fread(out, 1, len - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_cli(void **state)
+{
+	static char out[1 << 16];
+	json_t *j;
+	size_t i;
+	json_t *g;
+	json_int_t vfs = 0;
+
+	(void)state;
+	assert_int_equal(sh(VFC_BIN " sim suite --scenario 5 --vfs 4-4 --engines 3 --duration 30", out, sizeof(out)), 0);
+	j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "engines")), 3);
+	json_array_foreach(json_object_get(j, "groups"), i, g)
+		vfs += json_integer_value(json_object_get(g, "vfs"));
+	assert_int_equal(vfs, 4);
+	json_decref(j);
+	assert_int_equal(sh(VFC_BIN " sim suite 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--seeds"));
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --vfs 9-3 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--vfs"));
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --ctl dim,bogus 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "bogus"));
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --frobnicate 2>&1", out, sizeof(out)), 2);
+	assert_int_equal(sh(VFC_BIN " sim suite --help", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "--seed0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_ctl_list),
 		cmocka_unit_test(test_small_suite),
 		cmocka_unit_test(test_no_stall_on_cap_change),
+		cmocka_unit_test(test_cli),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
