@@ -218,7 +218,13 @@ int vfc_sim_suite_run_seed(const struct vfc_sim_suite_cfg *cfg, uint64_t seed, v
 
 	memset(out, 0, sizeof(*out));
 	out->seed = seed;
-	if (!opts || !res || !j || !cfg->ncaps)
+	if (!cfg->ncaps || !cfg->nctls) {
+		rc = -EINVAL;
+		if (err && errlen)
+			snprintf(err, errlen, "no %s", cfg->ncaps ? "controller" : "oracle cap");
+		goto out;
+	}
+	if (!opts || !res || !j)
 		goto out;
 	rc = vfc_sim_scenario_parse(j, NULL, &sc, err, errlen);
 	if (rc < 0)
