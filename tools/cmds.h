@@ -33,6 +33,7 @@ int vfc_cmd_rsa(int argc, char **argv, struct vfc_global_opts *g);
 int vfc_cmd_bench(int argc, char **argv, struct vfc_global_opts *g);
 int vfc_cmd_model(int argc, char **argv, struct vfc_global_opts *g);
 int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g);
+int vfc_cmd_sim_suite(int argc, char **argv); /* `vfc sim suite`, dispatched by vfc_cmd_sim */
 int vfc_cmd_ctl(int argc, char **argv, struct vfc_global_opts *g);
 
 #endif

@@ -24,6 +24,7 @@ static const char sim_help[] =
 	"                             [--seed N] [--ctl SPEC] [--exact | --aggregate]\n"
 	"       vfc sim sweep SCENARIO.json --seeds N --ctl LIST --out FILE [-j N] [--shard I/N]\n"
 	"       vfc sim calibrate FILE.csv [--out PROFILE.json] [--json]\n"
+	"       vfc sim suite --seeds N [...]   (the fleet suite: vfc sim suite --help)\n"
 	"\n"
 	"A deterministic discrete-event simulation of an SR-IOV crypto device: a PF with\n"
 	"E engines serving VFs round robin, each VF with the moderation unit and a\n"
@@ -425,6 +426,8 @@ int vfc_cmd_sim(int argc, char **argv, struct vfc_global_opts *g)
 		return cmd_calibrate(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "sweep"))
 		return vfc_sim_sweep(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "suite"))
+		return vfc_cmd_sim_suite(argc - 1, argv + 1);
 	rc = parse_args(argc, argv, &a);
 	if (rc >= 0)
 		return rc;

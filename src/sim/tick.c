@@ -39,6 +39,7 @@ int vfc__sim_on_tick(struct vfc__sim *s)
 			m.cap_hz = ncap;
 			vfc_moder_set(&v->moder, &m);
 			vd = vfc_moder_check(&v->moder, s->now, false, &dl);
+			/* WAIT arms the new deadline: what is pending may be all the VF has in flight */
 			rc = vfc__sim_moder_verdict(s, i, vd, dl, &fired);
 			if (fired)
 				s->irq_debt_ns += vfc__sim_engine_irq_cost(s, v);

@@ -196,6 +196,8 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ctl->ad.have_ref = true;
 	ctl->ad.restarts++;
 	ctl->ad.shifts = 0;
+	ctl->ad.rate_ref = ctl->ad.rate = 0;
+	ctl->ad.rate_n = 0;
 	ctl->ad.lo = -1;
 	ctl->ad.upchecked = false;
 	vfc__ad_probes_reset(ctl);
@@ -203,15 +205,54 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ad_choose_start(ctl, s, lvl);
 }
 
-/* The machine changed under a settled level (a shift): its levels' means are stale; keep the settled
- * level, with sample v as its first. A full search would run on unpaired samples of the new phase,
- * which landed below the best on the device (docs/controllers.md, step 9). */
+/* A rate that moved by two ladder steps or more (x 1.56 with step 1.25) on the same workload: a second
+ * tenant on the engine moves it by 1.6 to 2 (three steps missed that: the engine's total rises as the
+ * interrupts' share falls), most of this VM's slow phases (20 to 70%) less. */
+static bool ad_rate_moved(const struct vfc_controller *ctl, double f)
+{
+	return fabs(log(f)) >= 2 * log(ctl->cfg.adaptive.step);
+}
+
+/* The speed changed under a settled level (a shift, two samples in a row) on the same workload: the
+ * machine changed, or the VF's share of a shared engine did. The levels' means are stale; the settled
+ * level stays, with sample v as its first, and the paired re-probes move from there. A full search
+ * would run on unpaired samples of the new phase, which landed below the best on the device
+ * (docs/controllers.md, step 9). */
 static void ad_reanchor(struct vfc_controller *ctl, double v)
 {
 	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
 	vfc__ad_record(ctl, ctl->ad.settled, v);
 	vfc__ad_settle(ctl, ctl->ad.settled);
 	ctl->ad.reanchors++;
+}
+
+/*
+ * Settled: the VF's own request rate per queue (ops / depth, EWMA 1/4 over the samples at the settled
+ * levels) against the rate this search settled at (the mean of its first 4 settled samples; re-probes,
+ * duels and shifts keep it: only a restart takes a new one). On a shared engine the VF's share moves as
+ * neighbours come, go or move their caps; its cliff moves with it, and so does the best cap: alone, a
+ * VF wants a cap well above its rate (its queue must not run dry while it waits for the tenant);
+ * sharing, the engine is busy with the others and the best common cap lies near the cliff. Its own
+ * speed, its share, barely tells. A rate that moved by two steps (ad_rate_moved) is a new operating
+ * point: the search restarts from it. Returns whether.
+ */
+static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	double r = s->depth ? s->ops_per_s / (double)s->depth : 0;
+
+	if (!(r > 0))
+		return false;
+	ctl->ad.rate_n++;
+	ctl->ad.rate += (r - ctl->ad.rate) / (double)(ctl->ad.rate_n < 4 ? ctl->ad.rate_n : 4);
+	if (ctl->ad.rate_n < 4)
+		return false;
+	if (!(ctl->ad.rate_ref > 0))
+		ctl->ad.rate_ref = ctl->ad.rate;
+	if (!ad_rate_moved(ctl, ctl->ad.rate / ctl->ad.rate_ref))
+		return false;
+	ctl->ad.follows++;
+	ad_restart(ctl, s, lvl);
+	return true;
 }
 
 /* Did the request size or the depth move by more than change_pct since the last (re)start? */
@@ -284,6 +325,8 @@ static void ad_on_settled(struct vfc_controller *ctl, const struct vfc_speed_sam
 		return;
 	}
 	if (ctl->ad.probe_dir && vfc__ad_probe_pair(ctl, s->mbps, fl))
+		return;
+	if (!ctl->ad.probe_dir && ad_follow_rate(ctl, s, ctl->ad.settled))
 		return;
 	ctl->ad.pre_mbps = s->mbps;
 	if (ctl->ad.probe_up_next) {

@@ -11,6 +11,7 @@
 #define AD_DUEL_NEXT 3     /* settled ticks before the duel AD_DUEL_JUMP levels up, once the top lost */
 #define AD_DUEL_JUMP 5     /* once the top lost: challengers 5 levels up (x 3.05 with step 1.25) */
 #define AD_DUEL_BACK 2     /* after a duel AD_DUEL_JUMP up: a duel midway, 2 levels back towards the loser */
+#define AD_DUEL_ROUT 0.5   /* a challenger above below half the settled level's speed loses at once */
 #define AD_SHIFT_NOISE 3.0 /* a shift must also exceed 3 x the machine's tick-to-tick noise */
 #define AD_NOISE_MIN_N 5   /* pairs of samples before the noise estimate counts */
 #define AD_PROBE_PAIRS 3   /* re-probes below: pairs before a move down (or giving up on it) */
@@ -118,6 +119,9 @@ static void ad_duel_won(struct vfc_controller *ctl, uint32_t up, bool down)
 	ctl->ad.upchecked = ctl->ad.won = true;
 	ctl->ad.duels_over = down || up + 1 >= ctl->ad.nlevels;
 	vfc__ad_settle(ctl, up);
+	/* a level 3 to 100 x away, better on the VF's own evidence: its rate is the new reference */
+	ctl->ad.rate_ref = ctl->ad.rate = 0;
+	ctl->ad.rate_n = 0;
 }
 
 /* The settled level held against a challenger above: after the top, a duel AD_DUEL_JUMP up follows (a
@@ -134,9 +138,9 @@ static void ad_duel_held(struct vfc_controller *ctl, uint32_t up)
 /* A duel's tick: settled level (s0) against the challenger (duel_lvl, above, or below when refining),
  * in rounds ordered C S S C C S: neighbouring ticks see the same phase of the machine, and the pattern
  * cancels a steady drift. After each round a side wins by ad_margin; an undecided duel goes on, on the
- * same sums, for up to AD_DUEL_ROUNDS (the margin shrinks with the square root of the pairs); then the
- * means decide by the band alone (their error is a third of one tick's noise by then) and, within the
- * band, the lower cap: a challenger above must beat the band, one below must not lose by it. */
+ * same sums, for up to AD_DUEL_ROUNDS (the margin shrinks with the square root of the pairs); then a
+ * challenger above holds (fewer interrupts), and one below wins unless it loses by the band. A
+ * challenger above far below the settled level loses at once (AD_DUEL_ROUT). */
 void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
 	static const bool duel_up[AD_DUEL_TICKS] = { true, false, false, true, true, false };
@@ -144,6 +148,14 @@ void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *
 	bool down = up < ctl->ad.s0;
 	double win;
 
+	/* A challenger above at less than half the settled level's speed is no contest: noise and the
+	 * machine's phases move a tick by 5 to 70%, not by half against a level measured again and
+	 * again; each more tick up there costs as much (the top, for large requests: 5% of the speed). */
+	if (!down && lvl == up && ctl->ad.mem[ctl->ad.s0].n >= 3 &&
+	    s->mbps < AD_DUEL_ROUT * ctl->ad.mem[ctl->ad.s0].mean) {
+		ad_duel_held(ctl, up);
+		return;
+	}
 	ctl->ad.duel_sum[lvl == up] += s->mbps;
 	if (++ctl->ad.duel < AD_DUEL_TICKS) {
 		ctl->ad.ix = duel_up[ctl->ad.duel] ? up : ctl->ad.s0;
@@ -157,9 +169,13 @@ void vfc__ad_on_duel(struct vfc_controller *ctl, const struct vfc_speed_sample *
 			ctl->ad.ix = up;
 			return;
 		}
-		win = 1.0 + ctl->cfg.adaptive.band_pct / 100.0;
-		if (down)
-			win = 1.0 / win;
+		if (!down) {
+			/* undecided: a challenger above that never beat the noise margin holds (fewer
+			 * interrupts); by the band alone, on a shared engine, noise won duels upwards */
+			ad_duel_held(ctl, up);
+			return;
+		}
+		win = 1.0 / (1.0 + ctl->cfg.adaptive.band_pct / 100.0);
 	}
 	if (ctl->ad.duel_sum[1] > ctl->ad.duel_sum[0] * win)
 		ad_duel_won(ctl, up, down);

@@ -191,6 +191,10 @@ struct vfc_controller {
 			double pair_sum[2];   /* re-probes: sums of paired relative differences, [0] below, [1] above */
 			uint32_t pair_n[2];
 			uint32_t shifts;      /* consecutive shifted samples at the settled level */
+			double rate_ref;      /* ops / depth over the first settled samples of this search (0: not yet) */
+			double rate;          /* ops / depth at the settled levels (running mean, then EWMA 1/4) */
+			uint32_t rate_n;      /* samples behind it */
+			uint32_t follows;     /* how many times a moved rate restarted the search (diagnostics) */
 			double ref_bytes;     /* workload signature at the last (re)start */
 			uint32_t ref_depth;
 			bool have_ref;

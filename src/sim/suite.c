@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/* suite.c - the fleet suite: seeded random scenarios, every controller run on each, scored against the per-phase oracle. */
+#include "sim/suite.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vfc_sim_suite_cfg_default(struct vfc_sim_suite_cfg *cfg)
+{
+	static const uint32_t caps[] = { 0, 250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6500, 8000, 10000,
+					 15000, 20000, 30000, 50000, 100000 };
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->vfs_min = 8;
+	cfg->vfs_max = 32;
+	cfg->eng_min = 2;
+	cfg->eng_max = 8;
+	cfg->duration_s = 120;
+	cfg->tick_ms = 1000;
+	snprintf(cfg->profile, sizeof(cfg->profile), "dh895xcc-paper");
+	(void)vfc_sim_suite_set_ctls(cfg, "none,paper,dim,adaptive", NULL, 0);
+	cfg->ncaps = sizeof(caps) / sizeof(caps[0]);
+	memcpy(cfg->caps, caps, sizeof(caps));
+}
+
+int vfc_sim_suite_set_ctls(struct vfc_sim_suite_cfg *cfg, const char *list, char *err, size_t errlen)
+{
+	const char *p = list;
+
+	cfg->nctls = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char spec[128], cerr[256];
+
+		if (n == 0 || n >= sizeof(spec) || cfg->nctls == VFC_SIM_SUITE_MAX_CTLS) {
+			if (err && errlen)
+				snprintf(err, errlen, "expected 1 to %d comma-separated controller specs, got '%s'",
+					 VFC_SIM_SUITE_MAX_CTLS, list);
+			return -EINVAL;
+		}
+		memcpy(spec, p, n);
+		spec[n] = '\0';
+		if (vfc_controller_parse(spec, &cfg->ctl[cfg->nctls], cerr, sizeof(cerr)) < 0) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s", cerr);
+			return -EINVAL;
+		}
+		snprintf(cfg->ctl_spec[cfg->nctls++], sizeof(cfg->ctl_spec[0]), "%s", spec);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!cfg->nctls) {
+		if (err && errlen)
+			snprintf(err, errlen, "no controller given");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ---- the generator ---- */
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [lo, hi]. */
+static uint32_t uniform(uint64_t *x, uint32_t lo, uint32_t hi)
+{
+	return hi <= lo ? lo : lo + (uint32_t)(splitmix(x) % ((uint64_t)hi - lo + 1));
+}
+
+/* A phase: algorithm, request size (1 to 64 KiB) and depth (2 to 64), each uniform. */
+static json_t *gen_phase(uint64_t *x, double at_s)
+{
+	static const char *const algos[] = { "aes-128-cbc", "aes-128-cbc-dec", "sha256" };
+	static const uint32_t depths[] = { 2, 4, 8, 16, 32, 64 };
+
+	return json_pack("{s:f, s:s, s:i, s:i}", "at_s", at_s, "algo", algos[uniform(x, 0, 2)], "block_bytes",
+			 (json_int_t)(1024u << uniform(x, 0, 6)), "depth", (json_int_t)depths[uniform(x, 0, 5)]);
+}
+
+/* 1 to 3 phases; the shifts are uniform over the middle 70% of the run, at least 10% of it apart. */
+static json_t *gen_phases(uint64_t *x, double dur)
+{
+	json_t *a = json_array();
+	uint32_t nph = uniform(x, 1, 3);
+	double at[3] = { 0 };
+
+	for (uint32_t k = 1; k < nph; k++)
+		at[k] = dur * (0.15 + 0.7 * (double)uniform(x, 0, 1000) / 1000.0);
+	if (nph == 3 && at[2] < at[1]) {
+		double t = at[1];
+
+		at[1] = at[2];
+		at[2] = t;
+	}
+	for (uint32_t k = 0; k < nph; k++) {
+		if (k && at[k] - at[k - 1] < 0.1 * dur)
+			continue;
+		json_array_append_new(a, gen_phase(x, round(at[k] * 10) / 10));
+	}
+	return a;
+}
+
+json_t *vfc_sim_suite_scenario(const struct vfc_sim_suite_cfg *cfg, uint64_t seed)
+{
+	uint64_t x = seed ^ 0x5eedf1ee7ull;
+	uint32_t nvfs = uniform(&x, cfg->vfs_min, cfg->vfs_max);
+	uint32_t engines = uniform(&x, cfg->eng_min, cfg->eng_max);
+	uint32_t ngroups = uniform(&x, 1, nvfs < 4 ? nvfs : 4), left = nvfs;
+	json_t *groups = json_array();
+
+	for (uint32_t g = 0; g < ngroups; g++) {
+		uint32_t n = g + 1 == ngroups ? left : uniform(&x, 1, left - (ngroups - g - 1));
+
+		left -= n;
+		json_array_append_new(groups, json_pack("{s:i, s:s, s:o}", "vfs", (json_int_t)n, "ctl", "none",
+							"phases", gen_phases(&x, cfg->duration_s)));
+	}
+	return json_pack("{s:s, s:I, s:f, s:i, s:i, s:o}", "profile", cfg->profile, "seed", (json_int_t)seed,
+			 "duration_s", cfg->duration_s, "tick_ms", (json_int_t)cfg->tick_ms, "engines",
+			 (json_int_t)engines, "groups", groups);
+}
+
+/* ---- running and scoring ---- */
+
+int vfc_sim_suite_run_serial(void *arg, const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts,
+			     struct vfc_sim_result *res, size_t n)
+{
+	(void)arg;
+	for (size_t i = 0; i < n; i++) {
+		int rc = vfc_sim_run(sc, &opts[i], &res[i]);
+
+		if (rc < 0) {
+			while (i--)
+				vfc_sim_result_fini(&res[i]);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The jobs of one seed: each controller, then each oracle cap, every VF overridden. */
+static void seed_jobs(const struct vfc_sim_suite_cfg *cfg, struct vfc_sim_opts *opts)
+{
+	for (uint32_t c = 0; c < cfg->nctls; c++) {
+		opts[c].override_ctl = true;
+		opts[c].override = cfg->ctl[c];
+	}
+	for (uint32_t k = 0; k < cfg->ncaps; k++) {
+		struct vfc_sim_opts *o = &opts[cfg->nctls + k];
+
+		o->override_ctl = true;
+		vfc_controller_cfg_default(&o->override,
+					   cfg->caps[k] ? VFC_CONTROLLER_KIND_STATIC : VFC_CONTROLLER_KIND_NONE);
+		if (cfg->caps[k])
+			o->override.static_hz = cfg->caps[k];
+	}
+}
+
+static double res_bytes(const struct vfc_sim_result *r)
+{
+	double b = 0;
+
+	for (uint32_t w = 0; w < r->nwin; w++)
+		b += (double)r->win_bytes[w];
+	return b;
+}
+
+/* Score the runs: the oracle per window over the static caps' runs, each run's total against it. */
+static void seed_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
+		       const struct vfc_sim_result *res, struct vfc_sim_suite_seed *out)
+{
+	const struct vfc_sim_result *st = &res[cfg->nctls];
+	double dur = sc->duration_ns / 1e9, oracle = 0;
+
+	out->nwin = st[0].nwin;
+	for (uint32_t w = 0; w < st[0].nwin; w++) {
+		uint64_t best = 0;
+
+		for (uint32_t k = 0; k < cfg->ncaps; k++)
+			if (w < st[k].nwin && st[k].win_bytes[w] > best)
+				best = st[k].win_bytes[w];
+		oracle += (double)best;
+	}
+	out->oracle_mbps = oracle / dur / 1e6;
+	out->best_static_mbps = 0;
+	for (uint32_t k = 0; k < cfg->ncaps; k++) {
+		out->cap_mbps[k] = res_bytes(&st[k]) / dur / 1e6;
+		if (out->cap_mbps[k] > out->best_static_mbps)
+			out->best_static_mbps = out->cap_mbps[k];
+	}
+	for (uint32_t c = 0; c < cfg->nctls; c++) {
+		out->mbps[c] = res_bytes(&res[c]) / dur / 1e6;
+		out->irq_hz[c] = res[c].irq_hz;
+		out->ratio[c] = oracle > 0 ? res_bytes(&res[c]) / oracle : 0;
+	}
+}
+
+int vfc_sim_suite_run_seed(const struct vfc_sim_suite_cfg *cfg, uint64_t seed, vfc_sim_suite_runner run,
+			   void *run_arg, struct vfc_sim_suite_seed *out, char *err, size_t errlen)
+{
+	size_t n = (size_t)cfg->nctls + cfg->ncaps;
+	struct vfc_sim_opts *opts = calloc(n, sizeof(*opts));
+	struct vfc_sim_result *res = calloc(n, sizeof(*res));
+	json_t *j = vfc_sim_suite_scenario(cfg, seed);
+	struct vfc_sim_scenario sc;
+	int rc = -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	out->seed = seed;
+	if (!cfg->ncaps || !cfg->nctls) {
+		rc = -EINVAL;
+		if (err && errlen)
+			snprintf(err, errlen, "no %s", cfg->ncaps ? "controller" : "oracle cap");
+		goto out;
+	}
+	if (!opts || !res || !j)
+		goto out;
+	rc = vfc_sim_scenario_parse(j, NULL, &sc, err, errlen);
+	if (rc < 0)
+		goto out;
+	seed_jobs(cfg, opts);
+	rc = run(run_arg, &sc, opts, res, n);
+	if (!rc) {
+		out->nvfs = sc.nvfs;
+		out->engines = sc.engines;
+		out->ngroups = sc.ngroups;
+		seed_score(cfg, &sc, res, out);
+		for (size_t i = 0; i < n; i++)
+			vfc_sim_result_fini(&res[i]);
+	}
+	vfc_sim_scenario_fini(&sc);
+out:
+	if (rc == -ENOMEM && err && errlen)
+		snprintf(err, errlen, "out of memory");
+	json_decref(j);
+	free(opts);
+	free(res);
+	return rc;
+}
+
+void vfc_sim_suite_summarize(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_suite_seed *seeds,
+			     uint32_t n, struct vfc_sim_suite_summary *sum)
+{
+	int dim = -1;
+
+	memset(sum, 0, sizeof(*sum));
+	for (uint32_t c = 0; c < cfg->nctls; c++)
+		if (cfg->ctl[c].kind == VFC_CONTROLLER_KIND_DIM && dim < 0)
+			dim = (int)c;
+	for (uint32_t c = 0; c < cfg->nctls; c++) {
+		sum->min[c] = INFINITY;
+		sum->below_dim[c] = dim < 0 ? -1 : 0;
+		for (uint32_t s = 0; s < n; s++) {
+			double r = seeds[s].ratio[c];
+
+			sum->mean[c] += r / n;
+			if (r < sum->min[c]) {
+				sum->min[c] = r;
+				sum->worst_seed[c] = seeds[s].seed;
+			}
+			if (dim >= 0 && r < 0.98 * seeds[s].ratio[dim])
+				sum->below_dim[c]++;
+		}
+	}
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/* sim_suite.c - `vfc sim suite`: the fleet suite of src/sim/suite.c on the command line, text, JSON or CSV. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmds.h"
+#include "sim/suite.h"
+#include "util.h"
+
+static const char suite_help[] =
+	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
+	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--json | --csv FILE]\n"
+	"\n"
+	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
+	"VFs whose workloads (algorithm, 1-64 KiB, depth 2-64) shift in 1 to 3 phases at random\n"
+	"times, on the dh895xcc-paper profile. Every controller of LIST runs on each, and is\n"
+	"scored against the per-phase oracle (per phase window, the best of the static caps of\n"
+	"--oracle applied to every VF). Reports per controller the mean, min and worst seed of\n"
+	"its ratio to the oracle, and the seeds more than 2% below dim.\n"
+	"\n"
+	"  --seeds N         scenarios to run (1 .. 100000)\n"
+	"  --vfs MIN-MAX     VFs per scenario (default 8-32)\n"
+	"  --engines MIN-MAX engines per scenario (default 2-8)\n"
+	"  --ctl LIST        comma-separated controller specs (default none,paper,dim,adaptive)\n"
+	"  --seed0 S         the first seed (default: random, printed; give it to reproduce)\n"
+	"  --duration S      simulated seconds per scenario (default 120)\n"
+	"  --tick-ms MS      the controllers' tick (default 1000)\n"
+	"  --oracle CAPS     the oracle's static caps, comma-separated, 0 = no cap\n"
+	"                    (default 0,250,500,1000,...,100000: 17 caps)\n"
+	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
+	"                    ranges, --duration and --tick-ms must be the suite's\n"
+	"  --json            one JSON object: cfg, seeds[...] and summary\n"
+	"  --csv FILE        one row per seed per controller\n";
+
+static int range_parse(const char *s, uint32_t lo, uint32_t hi, uint32_t *a, uint32_t *b)
+{
+	char *end;
+	unsigned long x, y;
+
+	errno = 0;
+	x = strtoul(s, &end, 10);
+	if (end == s || errno)
+		return -1;
+	y = x;
+	if (*end == '-') {
+		const char *t = end + 1;
+
+		y = strtoul(t, &end, 10);
+		if (end == t || errno)
+			return -1;
+	}
+	if (*end || x < lo || y > hi || x > y)
+		return -1;
+	*a = (uint32_t)x;
+	*b = (uint32_t)y;
+	return 0;
+}
+
+static int caps_parse(const char *s, struct vfc_sim_suite_cfg *cfg)
+{
+	char *end;
+
+	cfg->ncaps = 0;
+	while (*s) {
+		unsigned long long v;
+
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (end == s || errno || v > 100000000ull || (*end && *end != ',') ||
+		    cfg->ncaps == VFC_SIM_SUITE_MAX_CAPS)
+			return -1;
+		cfg->caps[cfg->ncaps++] = (uint32_t)v;
+		s = *end ? end + 1 : end;
+	}
+	return cfg->ncaps ? 0 : -1;
+}
+
+struct args {
+	struct vfc_sim_suite_cfg cfg;
+	bool have_seed0, json, dump;
+	uint64_t scenario; /* --scenario SEED */
+	const char *csv;
+};
+
+static int bad(const char *opt, const char *want, const char *got)
+{
+	vfc_tool_err("sim suite", "%s: expected %s, got '%s'", opt, want, got);
+	return VFC_EXIT_USAGE;
+}
+
+/* One option with a value; -1 to go on, else an exit status. */
+static int parse_opt(const char *o, const char *v, struct args *a)
+{
+	struct vfc_sim_suite_cfg *c = &a->cfg;
+	char err[256], *end;
+	uint32_t x, y;
+
+	if (!strcmp(o, "--seeds")) {
+		if (range_parse(v, 1, 100000, &x, &y) || x != y)
+			return bad(o, "a number from 1 to 100000", v);
+		c->nseeds = x;
+	} else if (!strcmp(o, "--vfs")) {
+		if (range_parse(v, 1, 100000, &c->vfs_min, &c->vfs_max))
+			return bad(o, "MIN-MAX VFs (1 .. 100000)", v);
+	} else if (!strcmp(o, "--engines")) {
+		if (range_parse(v, 1, 4096, &c->eng_min, &c->eng_max))
+			return bad(o, "MIN-MAX engines (1 .. 4096)", v);
+	} else if (!strcmp(o, "--ctl")) {
+		if (vfc_sim_suite_set_ctls(c, v, err, sizeof(err)) < 0) {
+			vfc_tool_err("sim suite", "--ctl: %s", err);
+			return VFC_EXIT_USAGE;
+		}
+	} else if (!strcmp(o, "--seed0")) {
+		errno = 0;
+		c->seed0 = strtoull(v, &end, 0);
+		if (end == v || *end || errno)
+			return bad(o, "a number", v);
+		a->have_seed0 = true;
+	} else if (!strcmp(o, "--duration")) {
+		c->duration_s = strtod(v, &end);
+		if (end == v || *end || !(c->duration_s >= 1 && c->duration_s <= 1e6))
+			return bad(o, "seconds from 1 to 1000000", v);
+	} else if (!strcmp(o, "--tick-ms")) {
+		if (range_parse(v, 1, 3600000, &x, &y) || x != y)
+			return bad(o, "milliseconds from 1 to 3600000", v);
+		c->tick_ms = x;
+	} else if (!strcmp(o, "--oracle")) {
+		if (caps_parse(v, c) < 0)
+			return bad(o, "a comma-separated list of 1 to 64 caps in Hz (0 = no cap)", v);
+	} else if (!strcmp(o, "--scenario")) {
+		errno = 0;
+		a->scenario = strtoull(v, &end, 0);
+		if (end == v || *end || errno)
+			return bad(o, "a seed", v);
+		a->dump = true;
+	} else if (!strcmp(o, "--csv")) {
+		a->csv = v;
+	} else {
+		return vfc_tool_unknown_opt("sim suite", o);
+	}
+	return -1;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
+					      "--tick-ms", "--oracle", "--csv", "--scenario", NULL };
+
+	for (int i = 1; i < argc; i++) {
+		char name[32];
+		const char *eq = strchr(argv[i], '='), *v;
+		size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+		int rc, k;
+
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(suite_help, stdout);
+			return VFC_EXIT_OK;
+		}
+		if (!strcmp(argv[i], "--json")) {
+			a->json = true;
+			continue;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), argv[i]);
+		for (k = 0; valued[k] && strcmp(valued[k], name); k++)
+			;
+		if (!valued[k])
+			return vfc_tool_unknown_opt("sim suite", argv[i]);
+		v = eq ? eq + 1 : vfc_tool_optval("sim suite", argc, argv, &i);
+		if (!v)
+			return VFC_EXIT_USAGE;
+		if ((rc = parse_opt(name, v, a)) >= 0)
+			return rc;
+	}
+	if (!a->cfg.nseeds && !a->dump) {
+		vfc_tool_err("sim suite", "missing --seeds N (see vfc sim suite --help)");
+		return VFC_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_summary *s, uint32_t n)
+{
+	printf("\n%u seeds from %llu: %u-%u VFs, %u-%u engines, %.0f s at %u ms ticks, %s\n", n,
+	       (unsigned long long)c->seed0, c->vfs_min, c->vfs_max, c->eng_min, c->eng_max, c->duration_s,
+	       c->tick_ms, c->profile);
+	printf("%-28s %8s %8s %12s %14s\n", "controller / oracle", "mean", "min", "worst seed", ">2% below dim");
+	for (uint32_t k = 0; k < c->nctls; k++) {
+		char bd[16] = "-";
+
+		if (s->below_dim[k] >= 0)
+			snprintf(bd, sizeof(bd), "%d", s->below_dim[k]);
+		printf("%-28.28s %8.3f %8.3f %12llu %14s\n", c->ctl_spec[k], s->mean[k], s->min[k],
+		       (unsigned long long)s->worst_seed[k], bd);
+	}
+}
+
+static json_t *seed_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d)
+{
+	json_t *ctl = json_object(), *caps = json_object();
+	char name[16];
+
+	for (uint32_t k = 0; k < c->ncaps; k++) {
+		snprintf(name, sizeof(name), "%u", c->caps[k]);
+		json_object_set_new(caps, name, json_real(d->cap_mbps[k]));
+	}
+	for (uint32_t k = 0; k < c->nctls; k++)
+		json_object_set_new(ctl, c->ctl_spec[k],
+				    json_pack("{s:f, s:f, s:f}", "mbps", d->mbps[k], "irq_hz", d->irq_hz[k], "ratio",
+					      d->ratio[k]));
+	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:f, s:f, s:o, s:o}", "seed", (json_int_t)d->seed, "vfs",
+			 (json_int_t)d->nvfs, "engines", (json_int_t)d->engines, "groups", (json_int_t)d->ngroups,
+			 "windows", (json_int_t)d->nwin, "oracle_mbps", d->oracle_mbps, "best_static_mbps",
+			 d->best_static_mbps, "static_mbps", caps, "ctl", ctl);
+}
+
+static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d, uint32_t n,
+		       const struct vfc_sim_suite_summary *s)
+{
+	json_t *seeds = json_array(), *sum = json_object();
+	json_t *j;
+	char *str;
+
+	for (uint32_t i = 0; i < n; i++)
+		json_array_append_new(seeds, seed_json(c, &d[i]));
+	for (uint32_t k = 0; k < c->nctls; k++)
+		json_object_set_new(sum, c->ctl_spec[k],
+				    json_pack("{s:f, s:f, s:I, s:i}", "mean", s->mean[k], "min", s->min[k],
+					      "worst_seed", (json_int_t)s->worst_seed[k], "below_dim",
+					      (json_int_t)s->below_dim[k]));
+	j = json_pack("{s:I, s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:s, s:o, s:o}", "seed0", (json_int_t)c->seed0,
+		      "seeds", (json_int_t)n, "vfs_min", (json_int_t)c->vfs_min, "vfs_max", (json_int_t)c->vfs_max,
+		      "engines_min", (json_int_t)c->eng_min, "engines_max", (json_int_t)c->eng_max, "duration_s",
+		      c->duration_s, "tick_ms", (json_int_t)c->tick_ms, "profile", c->profile, "results", seeds,
+		      "summary", sum);
+	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
+	if (str)
+		puts(str);
+	free(str);
+	json_decref(j);
+}
+
+static int write_csv(const char *path, const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d,
+		     uint32_t n)
+{
+	struct vfc_out o = { 0 };
+	int rc = vfc_out_open(&o, path);
+
+	if (rc < 0) {
+		vfc_tool_err("sim suite", "--csv %s: %s", path, strerror(-rc));
+		return VFC_EXIT_FAIL;
+	}
+	fputs("seed,vfs,engines,groups,windows,ctl,mbps,irq_hz,oracle_mbps,ratio\n", o.f);
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < c->nctls; k++)
+			fprintf(o.f, "%llu,%u,%u,%u,%u,\"%s\",%.3f,%.1f,%.3f,%.5f\n", (unsigned long long)d[i].seed,
+				d[i].nvfs, d[i].engines, d[i].ngroups, d[i].nwin, c->ctl_spec[k], d[i].mbps[k],
+				d[i].irq_hz[k], d[i].oracle_mbps, d[i].ratio[k]);
+	rc = vfc_out_commit(&o);
+	if (rc < 0) {
+		vfc_tool_err("sim suite", "--csv %s: %s", path, strerror(-rc));
+		return VFC_EXIT_FAIL;
+	}
+	return VFC_EXIT_OK;
+}
+
+/* Every seed, one progress line each on stderr. -1 on failure (reported). */
+static int run_all(const struct args *a, struct vfc_sim_suite_seed *d)
+{
+	for (uint32_t i = 0; i < a->cfg.nseeds; i++) {
+		char err[512] = "";
+		int rc = vfc_sim_suite_run_seed(&a->cfg, a->cfg.seed0 + i, vfc_sim_suite_run_serial, NULL, &d[i], err,
+						sizeof(err));
+
+		if (rc < 0) {
+			vfc_tool_err("sim suite", "seed %llu: %s", (unsigned long long)(a->cfg.seed0 + i),
+				     err[0] ? err : strerror(-rc));
+			return -1;
+		}
+		fprintf(stderr, "seed %llu: %u VFs, %u engines, %u groups, %u windows, oracle %.1f MB/s:",
+			(unsigned long long)d[i].seed, d[i].nvfs, d[i].engines, d[i].ngroups, d[i].nwin,
+			d[i].oracle_mbps);
+		for (uint32_t k = 0; k < a->cfg.nctls; k++)
+			fprintf(stderr, " %s %.3f", a->cfg.ctl_spec[k], d[i].ratio[k]);
+		fputc('\n', stderr);
+	}
+	return 0;
+}
+
+int vfc_cmd_sim_suite(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct vfc_sim_suite_seed *d;
+	struct vfc_sim_suite_summary sum;
+	int rc, status = VFC_EXIT_OK;
+
+	vfc_sim_suite_cfg_default(&a.cfg);
+	rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.dump) {
+		json_t *j = vfc_sim_suite_scenario(&a.cfg, a.scenario);
+
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
+		putchar('\n');
+		json_decref(j);
+		return VFC_EXIT_OK;
+	}
+	if (!a.have_seed0) {
+		if (getrandom(&a.cfg.seed0, sizeof(a.cfg.seed0), 0) != sizeof(a.cfg.seed0))
+			a.cfg.seed0 = (uint64_t)getpid() * 2654435761u;
+		a.cfg.seed0 %= 1000000000ull; /* short to type, exact in JSON */
+	}
+	fprintf(stderr, "vfc sim suite: --seed0 %llu\n", (unsigned long long)a.cfg.seed0);
+	d = calloc(a.cfg.nseeds, sizeof(*d));
+	if (!d) {
+		vfc_tool_err("sim suite", "out of memory");
+		return VFC_EXIT_FAIL;
+	}
+	if (run_all(&a, d) < 0) {
+		free(d);
+		return VFC_EXIT_FAIL;
+	}
+	vfc_sim_suite_summarize(&a.cfg, d, a.cfg.nseeds, &sum);
+	if (a.json)
+		print_json(&a.cfg, d, a.cfg.nseeds, &sum);
+	else
+		print_text(&a.cfg, &sum, a.cfg.nseeds);
+	if (a.csv)
+		status = write_csv(a.csv, &a.cfg, d, a.cfg.nseeds);
+	free(d);
+	return status;
+}
