@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -15,7 +16,8 @@
 
 static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
-	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--json | --csv FILE]\n"
+	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
+	"                     [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
 	"VFs whose workloads (algorithm, 1-64 KiB, depth 2-64) shift in 1 to 3 phases at random\n"
@@ -33,6 +35,10 @@ static const char suite_help[] =
 	"  --tick-ms MS      the controllers' tick (default 1000)\n"
 	"  --oracle CAPS     the oracle's static caps, comma-separated, 0 = no cap\n"
 	"                    (default 0,250,500,1000,...,100000: 17 caps)\n"
+	"  --aggregate       run every scenario in the aggregated mode (vfc sim --aggregate:\n"
+	"                    fast, approximate where controllers explore; docs/sim.md)\n"
+	"  -j N              seeds run at once, each in a child process (default: every\n"
+	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
 	"                    ranges, --duration and --tick-ms must be the suite's\n"
 	"  --json            one JSON object: cfg, seeds[...] and summary\n"
@@ -85,6 +91,7 @@ struct args {
 	struct vfc_sim_suite_cfg cfg;
 	bool have_seed0, json, dump;
 	uint64_t scenario; /* --scenario SEED */
+	unsigned jobs;     /* -j: seeds at once (0: every online CPU) */
 	const char *csv;
 };
 
@@ -139,6 +146,10 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 		if (end == v || *end || errno)
 			return bad(o, "a seed", v);
 		a->dump = true;
+	} else if (!strcmp(o, "-j")) {
+		if (range_parse(v, 1, 1024, &x, &y) || x != y)
+			return bad(o, "a number of processes from 1 to 1024", v);
+		a->jobs = x;
 	} else if (!strcmp(o, "--csv")) {
 		a->csv = v;
 	} else {
@@ -150,7 +161,7 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
-					      "--tick-ms", "--oracle", "--csv", "--scenario", NULL };
+					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", NULL };
 
 	for (int i = 1; i < argc; i++) {
 		char name[32];
@@ -164,6 +175,10 @@ static int parse_args(int argc, char **argv, struct args *a)
 		}
 		if (!strcmp(argv[i], "--json")) {
 			a->json = true;
+			continue;
+		}
+		if (!strcmp(argv[i], "--aggregate")) {
+			a->cfg.aggregate = true;
 			continue;
 		}
 		snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), argv[i]);
@@ -269,27 +284,118 @@ static int write_csv(const char *path, const struct vfc_sim_suite_cfg *c, const 
 	return VFC_EXIT_OK;
 }
 
-/* Every seed, one progress line each on stderr. -1 on failure (reported). */
+static void print_seed(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d)
+{
+	fprintf(stderr, "seed %llu: %u VFs, %u engines, %u groups, %u windows, oracle %.1f MB/s:",
+		(unsigned long long)d->seed, d->nvfs, d->engines, d->ngroups, d->nwin, d->oracle_mbps);
+	for (uint32_t k = 0; k < c->nctls; k++)
+		fprintf(stderr, " %s %.3f", c->ctl_spec[k], d->ratio[k]);
+	fputc('\n', stderr);
+}
+
+/* One seed in a child process: its result (or its error text after a zeroed seed) down the pipe. */
+static void child_seed(const struct vfc_sim_suite_cfg *c, uint64_t seed, int fd)
+{
+	struct vfc_sim_suite_seed d = { 0 };
+	char err[512] = "";
+	int rc = vfc_sim_suite_run_seed(c, seed, vfc_sim_suite_run_serial, NULL, &d, err, sizeof(err));
+
+	if (rc < 0 && !err[0])
+		snprintf(err, sizeof(err), "%s", strerror(-rc));
+	if (rc < 0)
+		memset(&d, 0, sizeof(d));
+	if (write(fd, &d, sizeof(d)) != (ssize_t)sizeof(d) || (rc < 0 && write(fd, err, strlen(err)) < 0))
+		_exit(1);
+	_exit(rc < 0 ? 1 : 0);
+}
+
+struct running {
+	pid_t pid;
+	int fd;
+	uint32_t idx;
+};
+
+/* Wait for the child r, read its seed into d. 0, or -1 (reported). */
+static int reap(const struct vfc_sim_suite_cfg *c, struct running *r, struct vfc_sim_suite_seed *d)
+{
+	char buf[sizeof(*d) + 512];
+	size_t got = 0;
+	ssize_t n;
+	int st = 0;
+
+	while ((n = read(r->fd, buf + got, sizeof(buf) - 1 - got)) > 0 || (n < 0 && errno == EINTR))
+		got += n > 0 ? (size_t)n : 0;
+	close(r->fd);
+	while (waitpid(r->pid, &st, 0) < 0 && errno == EINTR)
+		;
+	buf[got] = 0;
+	if (got < sizeof(*d) || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		vfc_tool_err("sim suite", "seed %llu: %s", (unsigned long long)(c->seed0 + r->idx),
+			     got > sizeof(*d) ? buf + sizeof(*d) : "the child process failed");
+		return -1;
+	}
+	memcpy(&d[r->idx], buf, sizeof(*d));
+	print_seed(c, &d[r->idx]);
+	return 0;
+}
+
+static int spawn(const struct vfc_sim_suite_cfg *c, uint32_t idx, struct running *r)
+{
+	int p[2];
+
+	if (pipe(p) < 0)
+		return -1;
+	fflush(NULL);
+	r->pid = fork();
+	if (r->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (!r->pid) {
+		close(p[0]);
+		child_seed(c, c->seed0 + idx, p[1]);
+	}
+	close(p[1]);
+	r->fd = p[0];
+	r->idx = idx;
+	return 0;
+}
+
+/*
+ * Every seed, at most `jobs` at once, each in a forked child (its own address
+ * space: a seed's result cannot depend on another's or on -j). A progress line
+ * per seed on stderr. -1 on failure (reported; the running children are reaped).
+ */
 static int run_all(const struct args *a, struct vfc_sim_suite_seed *d)
 {
-	for (uint32_t i = 0; i < a->cfg.nseeds; i++) {
-		char err[512] = "";
-		int rc = vfc_sim_suite_run_seed(&a->cfg, a->cfg.seed0 + i, vfc_sim_suite_run_serial, NULL, &d[i], err,
-						sizeof(err));
+	unsigned jobs = a->jobs ? a->jobs : (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
+	struct running *run = calloc(jobs, sizeof(*run));
+	uint32_t next = 0, live = 0;
+	int rc = 0;
 
-		if (rc < 0) {
-			vfc_tool_err("sim suite", "seed %llu: %s", (unsigned long long)(a->cfg.seed0 + i),
-				     err[0] ? err : strerror(-rc));
-			return -1;
+	if (!run)
+		return -1;
+	while (next < a->cfg.nseeds || live) {
+		while (!rc && live < jobs && next < a->cfg.nseeds) {
+			if (spawn(&a->cfg, next, &run[live]) < 0) {
+				vfc_tool_err("sim suite", "fork: %s", strerror(errno));
+				rc = -1;
+				break;
+			}
+			next++;
+			live++;
 		}
-		fprintf(stderr, "seed %llu: %u VFs, %u engines, %u groups, %u windows, oracle %.1f MB/s:",
-			(unsigned long long)d[i].seed, d[i].nvfs, d[i].engines, d[i].ngroups, d[i].nwin,
-			d[i].oracle_mbps);
-		for (uint32_t k = 0; k < a->cfg.nctls; k++)
-			fprintf(stderr, " %s %.3f", a->cfg.ctl_spec[k], d[i].ratio[k]);
-		fputc('\n', stderr);
+		if (!live)
+			break;
+		if (reap(&a->cfg, &run[0], d) < 0)
+			rc = -1;
+		run[0] = run[--live];
+		if (rc)
+			next = a->cfg.nseeds;
 	}
-	return 0;
+	free(run);
+	return rc;
 }
 
 int vfc_cmd_sim_suite(int argc, char **argv)

@@ -126,9 +126,9 @@ json_t *vfc_sim_suite_scenario(const struct vfc_sim_suite_cfg *cfg, uint64_t see
 		json_array_append_new(groups, json_pack("{s:i, s:s, s:o}", "vfs", (json_int_t)n, "ctl", "none",
 							"phases", gen_phases(&x, cfg->duration_s)));
 	}
-	return json_pack("{s:s, s:I, s:f, s:i, s:i, s:o}", "profile", cfg->profile, "seed", (json_int_t)seed,
+	return json_pack("{s:s, s:I, s:f, s:i, s:i, s:s, s:o}", "profile", cfg->profile, "seed", (json_int_t)seed,
 			 "duration_s", cfg->duration_s, "tick_ms", (json_int_t)cfg->tick_ms, "engines",
-			 (json_int_t)engines, "groups", groups);
+			 (json_int_t)engines, "mode", cfg->aggregate ? "aggregate" : "exact", "groups", groups);
 }
 
 /* ---- running and scoring ---- */

@@ -3,6 +3,7 @@
 #ifndef VFC_SIM_SUITE_H
 #define VFC_SIM_SUITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,7 @@ struct vfc_sim_suite_cfg {
 	struct vfc_controller_cfg ctl[VFC_SIM_SUITE_MAX_CTLS];
 	uint32_t ncaps;              /* the oracle's static caps (0 = no cap) */
 	uint32_t caps[VFC_SIM_SUITE_MAX_CAPS];
+	bool aggregate;              /* every run in the aggregated mode (docs/sim.md), not the exact one */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -223,6 +224,39 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, "--seed0"));
 }
 
+/* -j runs seeds in child processes: the same CSV whatever -j, in the aggregated mode too. */
+static void test_jobs_same_output(void **state)
+{
+	static char out[1 << 16], cmd[512];
+	char path[2][64];
+	unsigned long long s0 = (unsigned long long)(seed0() % 1000000000ull);
+	FILE *f[2];
+	int a, b;
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		snprintf(path[k], sizeof(path[k]), "/tmp/vfc-suite-j%d-%d.csv", k + 1, (int)getpid());
+		snprintf(cmd, sizeof(cmd),
+			 VFC_BIN " sim suite --seeds 3 --seed0 %llu --vfs 4-12 --engines 2-4 --duration 20"
+			 " --ctl none,dim,adaptive --oracle 0,1000,5000 --aggregate -j %d --csv %s 2>&1",
+			 s0, k + 1, path[k]);
+		assert_int_equal(sh(cmd, out, sizeof(out)), 0);
+		f[k] = fopen(path[k], "r");
+		assert_non_null(f[k]);
+	}
+	do {
+		a = fgetc(f[0]);
+		b = fgetc(f[1]);
+		assert_int_equal(a, b);
+	} while (a != EOF);
+	for (int k = 0; k < 2; k++) {
+		fclose(f[k]);
+		unlink(path[k]);
+	}
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 -j 0 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "-j"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_small_suite),
 		cmocka_unit_test(test_no_stall_on_cap_change),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_jobs_same_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
