@@ -26,6 +26,8 @@
 /* The league's oracle sweeps this many static caps (league.c's league_caps); a cell has a point
  * (and a VF) per cap and per controller column. */
 #define BENCH_LEAGUE_N_CAPS 15u
+#define BENCH_LEAGUE_RACE_AFTER 3 /* rounds before static points can drop out of the race */
+#define BENCH_LEAGUE_RACE_KEEP 0.8 /* a static point below 0.8 x the best static so far drops out */
 
 /* ---- keys.c: the algorithms and their keys ---- */
 
@@ -226,6 +228,8 @@ static inline bool bench_fresh(const struct bench_cfg *cfg)
 /* The league's static sweep: cap k (0: no cap) and its spec ("static:HZ", "none"). */
 uint32_t bench_league_cap(unsigned k);
 const char *bench_league_spec(unsigned k);
+/* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed: a round's order. */
+void bench_league_order(unsigned *order, unsigned n, uint64_t seed);
 /* The league's depths (--depth: that one; else 4 and 32) into depths[0 .. 2); returns how many. */
 unsigned bench_league_depths(const struct bench_cfg *cfg, unsigned *depths);
 /* --steps: the workloads one after the other on one VF whose controller is kept. */

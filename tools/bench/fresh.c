@@ -138,8 +138,8 @@ int fresh_slot(struct fcell *fc, unsigned k, const char *const *specs, struct fa
 
 /* ---- the rounds of a workload ---- */
 
-/* The race: a static point below 0.8 x the best static so far after 3 rounds
- * cannot be the oracle and stops running (as in the warm league). */
+/* The race, as in the warm league: a static point below BENCH_LEAGUE_RACE_KEEP x the best static
+ * so far cannot be the oracle and stops running. */
 static void fresh_race(struct fcell *fc)
 {
 	double top = 0;
@@ -149,28 +149,8 @@ static void fresh_race(struct fcell *fc)
 			top = (double)fc->acc[k].bytes / (double)fc->acc[k].ns;
 	for (unsigned k = 0; k < fc->n_static; k++)
 		if (fc->racing[k] && fc->acc[k].ns &&
-		    (double)fc->acc[k].bytes / (double)fc->acc[k].ns < 0.8 * top)
+		    (double)fc->acc[k].bytes / (double)fc->acc[k].ns < BENCH_LEAGUE_RACE_KEEP * top)
 			fc->racing[k] = false;
-}
-
-/* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed. */
-static void shuffle(unsigned *order, unsigned n, uint64_t seed)
-{
-	uint64_t r = seed * 0x9e3779b97f4a7c15ull + 1;
-
-	for (unsigned i = 0; i < n; i++)
-		order[i] = i;
-	for (unsigned i = n ? n - 1 : 0; i > 0; i--) {
-		unsigned j, t;
-
-		r ^= r << 13;
-		r ^= r >> 7;
-		r ^= r << 17;
-		j = (unsigned)(r % (i + 1));
-		t = order[i];
-		order[i] = order[j];
-		order[j] = t;
-	}
 }
 
 /* R rounds, each running every point still racing for one slot, in a fresh order each round. */
@@ -180,7 +160,7 @@ int fresh_rounds(struct fcell *fc)
 	int rc = order ? 0 : -ENOMEM;
 
 	for (unsigned r = 0; r < fc->R && rc == 0; r++) {
-		shuffle(order, fc->n, r + 1);
+		bench_league_order(order, fc->n, r + 1);
 		for (unsigned i = 0; i < fc->n && rc == 0; i++) {
 			unsigned k = order[i];
 			double m = 0;
@@ -192,7 +172,7 @@ int fresh_rounds(struct fcell *fc)
 			rc = fresh_slot(fc, k, NULL, &fc->acc[k], &m);
 			fc->slot_mbps[k * fc->R + fc->slots[k]++] = m;
 		}
-		if (r + 1 >= 3)
+		if (r + 1 >= BENCH_LEAGUE_RACE_AFTER)
 			fresh_race(fc);
 	}
 	free(order);

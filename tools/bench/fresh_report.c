@@ -112,6 +112,30 @@ static void col_summary(const struct bench_point *pts, size_t n_cells, unsigned 
 	}
 }
 
+/* The noise floor (an A/A test): a none column against the sweep's none point (the sweep's last). */
+static void print_aa(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n_cells, unsigned per_cell)
+{
+	double sum = 0, max = 0;
+	unsigned k;
+
+	for (k = 0; k < cfg->n_ctls && strcmp(cfg->ctls[k], "none"); k++)
+		;
+	if (k == cfg->n_ctls || !n_cells)
+		return;
+	for (size_t i = 0; i < n_cells; i++) {
+		const struct bench_point *c = &pts[i * per_cell];
+		double d = c[BENCH_LEAGUE_N_CAPS - 1].mbps > 0 ?
+				   fabs(c[BENCH_LEAGUE_N_CAPS + k].mbps / c[BENCH_LEAGUE_N_CAPS - 1].mbps - 1) :
+				   0;
+
+		sum += d;
+		max = d > max ? d : max;
+	}
+	printf("\nThe noise floor (an A/A test): the none column against the sweep's own none point\n"
+	       "differs by %.1f%% on average and by %.1f%% at most\n",
+	       100 * sum / (double)n_cells, 100 * max);
+}
+
 void fresh_print_summary(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n_cells,
 			 unsigned per_cell, unsigned n_vfs)
 {
@@ -133,6 +157,7 @@ void fresh_print_summary(const struct bench_cfg *cfg, const struct bench_point *
 			       s.irq_max);
 		}
 	}
+	print_aa(cfg, pts, n_cells, per_cell);
 	printf("\n/oracle: MB/s over the oracle's; Jain: (sum x)^2 / (n sum x^2) over the %u tenants' MB/s;\n"
 	       "irq/GB/o: interrupts per GB over the oracle's (mean, max over the cells)\n",
 	       n_vfs);

@@ -16,8 +16,8 @@ static const unsigned league_caps[] = { 1000,  2000,  3000,  5000,   7000,   100
 _Static_assert(N_LCAPS == BENCH_LEAGUE_N_CAPS, "bench.h counts the league's caps");
 #define LEAGUE_MAX_POINTS (N_LCAPS + BENCH_MAX_LIST)
 #define LEAGUE_LEAD_NS 20000000ull /* a slot's first 20 ms refill the queue: not measured */
-#define LEAGUE_RACE_AFTER 3 /* rounds before static points can drop out of the race */
-#define LEAGUE_RACE_KEEP 0.8 /* a static point below 0.8 x the best static so far drops out */
+#define LEAGUE_RACE_AFTER BENCH_LEAGUE_RACE_AFTER
+#define LEAGUE_RACE_KEEP BENCH_LEAGUE_RACE_KEEP
 
 /* The league's default depths (args.c sets its default algorithms, sizes and controllers). */
 static const unsigned league_depths[] = { 4, 32 };
@@ -58,8 +58,7 @@ unsigned bench_league_points(const struct bench_cfg *cfg)
 	return (unsigned)N_LCAPS + cfg->n_ctls;
 }
 
-/* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed. */
-static void league_order(unsigned *order, unsigned n, uint64_t seed)
+void bench_league_order(unsigned *order, unsigned n, uint64_t seed)
 {
 	uint64_t r = seed * 0x9e3779b97f4a7c15ull + 1;
 
@@ -174,7 +173,7 @@ static int cell_rounds(struct cell *cl)
 	unsigned order[LEAGUE_MAX_POINTS];
 
 	for (unsigned r = 0; r < cl->R; r++) {
-		league_order(order, cl->n, r + 1);
+		bench_league_order(order, cl->n, r + 1);
 		for (unsigned i = 0; i < cl->n; i++) {
 			if (!cl->racing[order[i]])
 				cl->x->done++;
