@@ -7,88 +7,6 @@
 
 #include "bench.h"
 
-/* --help: this, the global options, then every controller and its parameters. */
-static const char bench_help[] =
-	"Usage: vfc bench [options]\n"
-	"\n"
-	"Measure the speed and the interrupt rate of the device's VFs with requests of a\n"
-	"fixed size kept in flight (cryptodev's tests/speed, openssl speed), under an\n"
-	"interrupt-rate controller, beside raw OpenSSL in the same process.\n"
-	"\n"
-	"Workload:\n"
-	"  --algo LIST         comma-separated: aes-128-cbc (default), aes-128-cbc-dec, sha256,\n"
-	"                      rsa2048-sign, rsa2048-verify, rsa3072-sign, rsa3072-verify,\n"
-	"                      rsa4096-sign, rsa4096-verify (RSA: SHA-256 + PKCS#1 v1.5 of the\n"
-	"                      request's bytes)\n"
-	"  --size N, --sizes LIST\n"
-	"                      request sizes in bytes (default 512,1024,...,65536; AES: multiples\n"
-	"                      of 16; RSA: the bytes hashed and signed)\n"
-	"  --seconds S         measuring time per point (default 3)\n"
-	"  --warmup S          time before measuring, for the controller to settle (default 0.3)\n"
-	"  --depth Q           requests in flight per task (default 32; 1 = synchronous)\n"
-	"  --tasks N           tasks sharing one VF, like N jobs in one VM (default 1). The\n"
-	"                      tasks are streams driven by the VF's one thread (the VM's vCPU)\n"
-	"  --vfs N             tenants, each a thread on its own VF (default 1)\n"
-	"\n"
-	"Interrupt control:\n"
-	"  --ctl SPEC          controller (default none); repeat --ctl to compare several:\n"
-	"                      each is a column. SPEC as below\n"
-	"  --tick MS           speed monitor tick (default 1000, 10..60000)\n"
-	"  --cap HZ            shorthand for --ctl static:HZ (0: none)\n"
-	"  --sweep-caps LIST   one static column per cap of LIST (0 = no cap)\n"
-	"\n"
-	"Device:\n"
-	"  --engine-kind LIST  openssl, mb, auto: every column once per kind (\"none/mb\"),\n"
-	"                      each on an embedded device of that kind; --league: once per kind\n"
-	"\n"
-	"Output:\n"
-	"  --raw               also run raw single-thread OpenSSL in this process; every\n"
-	"                      table then shows the ratio to it\n"
-	"  --repeat N          run everything N times, interleaved; report the median and\n"
-	"                      the spread ((max - min) / median)\n"
-	"  --csv FILE          one row per point: algo,block_bytes,depth,tasks,vfs,ctl,seconds,\n"
-	"                      mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,\n"
-	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,\n"
-	"                      ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi,warmup_ticks,engines,mix,\n"
-	"                      jain,irq_per_gb,irq_per_gb_ratio,tenant_caps (mix: entries\n"
-	"                      joined by ';', '-' if none; jain: Jain's index over the VFs'\n"
-	"                      MB/s; irq_per_gb: interrupts per 10^9 bytes, _ratio: over the\n"
-	"                      league oracle's; tenant_caps: oracle-pt's caps, '-' if none)\n"
-	"  --timeline FILE     one row per VF per monitor tick: t_s,vf,algo,block_bytes,ctl,\n"
-	"                      cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"
-	"  --json              print the points as one JSON object instead of the tables\n"
-	"  --league            the controller league: {aes-128-cbc, sha256} x {1,4,16,64 KiB}\n"
-	"                      x depth {4,32} x {none, paper, dim, adaptive}, each divided by\n"
-	"                      the best static cap of a sweep of its cell (the oracle). A VF\n"
-	"                      per point; a cell's points take turns in --repeat slots of\n"
-	"                      --seconds / --repeat each (defaults 10 x 0.3 s), controllers\n"
-	"                      keep running across them. --algo, --sizes, --depth and --ctl\n"
-	"                      narrow the cells and the columns; --warmup (8) and --tick\n"
-	"                      (100) apply\n"
-	"  --warmup-ticks LIST the cold league (fresh league): every point on a fresh VF\n"
-	"                      (a fresh embedded device), its controller started with it,\n"
-	"                      warmed up N ticks of --tick, then measured: a cell per\n"
-	"                      workload and N (e.g. 5,10,20). The static sweep (the oracle)\n"
-	"                      runs the same way, once per workload (warm-up <= 0.3 s)\n"
-	"  --vfs N             with --league: N tenants per point (fresh league), each on its\n"
-	"                      own VF with its own controller instance (global --engines E:\n"
-	"                      on E engines); the oracle is the best common static cap.\n"
-	"                      Warm-up --warmup-ticks, or --warmup S; 20 ticks if neither\n"
-	"  --mix LIST          with --league --vfs: tenant i runs entry i mod the list's\n"
-	"                      length, SIZExDEPTH (e.g. 1024x4,65536x32,16384x32)\n"
-	"  --oracle-pt         with --league --vfs 2..8: also the best per-tenant caps by\n"
-	"                      coordinate search from the best common cap over the sweep's\n"
-	"                      caps still racing (2 passes, one slot per trial: slow, and\n"
-	"                      biased up by noise), then measured --repeat slots\n"
-	"  --steps LIST        workloads SIZExDEPTH,... (e.g. 16384x32,4096x4) one after the\n"
-	"                      other on one VF whose controller is kept, --seconds each (no\n"
-	"                      warm-up): a row per step, and from which tick its cap was\n"
-	"                      fixed and how fast ticks 5-9 ran against the step's settled\n"
-	"                      speed (re-convergence). One --algo, one --ctl; --tick (100)\n"
-	"  -q, --quiet         no progress on stderr\n"
-	"  -h, --help          this text\n"
-	"\n";
-
 /* A whole number 0..max, digits only (no sign, no spaces): 0 or -EINVAL, silently. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -496,14 +414,6 @@ static int *find_flag(struct bench_cfg *cfg, const char *a)
 
 /* ---- the command line ---- */
 
-static int print_help(void)
-{
-	fputs(bench_help, stdout);
-	fputs(vfc_global_help, stdout);
-	printf("\nControllers:\n%s", vfc_controller_help_text());
-	return VFC_EXIT_OK;
-}
-
 /* argv[*i] (and its value: *i advances past it): -1 to go on, else the exit status. */
 static int parse_arg(struct args *s, int argc, char **argv, int *i, struct vfc_global_opts *g)
 {
@@ -521,7 +431,7 @@ static int parse_arg(struct args *s, int argc, char **argv, int *i, struct vfc_g
 			return grc < 0 ? VFC_EXIT_USAGE : -1;
 	}
 	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-		return print_help();
+		return bench_print_help();
 	flag = find_flag(s->cfg, a);
 	if (flag) {
 		*flag = 1;

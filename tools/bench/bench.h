@@ -93,6 +93,9 @@ struct bench_cfg {
 	unsigned engines;
 };
 
+/* --help (help.c): the text on stdout; returns VFC_EXIT_OK. */
+int bench_print_help(void);
+
 /* Parse the command line into cfg (defaults filled in, the league's and
  * --steps' included). Returns -1 to go on, else the exit status (after --help
  * or an error message). cfg->ctls are malloc'ed even then. */
