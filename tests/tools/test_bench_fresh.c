@@ -74,7 +74,7 @@ static void test_cold_league(void **state)
 
 	(void)state;
 	assert_int_equal(run(VFC_BIN " bench --league --algo sha256 --size 4096 --depth 8 --warmup-ticks 1,3"
-				     " --tick 20 --ctl adaptive --ctl none --seconds 0.15 --repeat 3 -q --csv '%s' > '%s'",
+				     " --tick 20 --ctl adaptive --ctl none --seconds 0.3 --repeat 3 -q --csv '%s' > '%s'",
 			     P("c.csv"), P("out")),
 			 0);
 	assert_true(exists(P("c.csv")));
@@ -113,7 +113,7 @@ static void test_mixed_cell(void **state)
 
 	(void)state;
 	assert_int_equal(run(VFC_BIN " bench --league --vfs 2 --engines 1 --algo aes-128-cbc --mix 1024x4,4096x8"
-				     " --warmup-ticks 2 --tick 20 --ctl paper --oracle-pt --seconds 0.1 --repeat 2 -q"
+				     " --warmup-ticks 2 --tick 20 --ctl paper --oracle-pt --seconds 0.2 --repeat 2 -q"
 				     " --csv '%s' > '%s'",
 			     P("m.csv"), P("out")),
 			 0);
@@ -150,7 +150,7 @@ static void test_tenants_json(void **state)
 {
 	(void)state;
 	assert_int_equal(run(VFC_BIN " bench --league --vfs 2 --algo sha256 --size 4096 --depth 4 --warmup 0.05"
-				     " --tick 20 --ctl none --seconds 0.1 --repeat 1 -q --json > '%s'",
+				     " --tick 20 --ctl none --seconds 0.2 --repeat 1 -q --json > '%s'",
 			     P("j.json")),
 			 0);
 	assert_file_contains(P("j.json"), "\"command\": \"league\"");
