@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cli_test.h"
+#include "bench_csv.h"
 
 #ifndef VFC_BIN
 #error "VFC_BIN (the path of the vfc binary) must be defined by the build"
@@ -23,99 +24,6 @@
 
 /* Short runs: no warm-up, 50 ms measured, no progress. */
 #define SHORT "--seconds 0.05 --warmup 0 -q"
-
-#define CSV_HEADER                                                                                             \
-	"algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us," \
-	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo," \
-	"ratio_ci_hi"
-#define N_COLS 22
-#define MAX_ROWS 32
-
-enum col {
-	C_ALGO,
-	C_BLOCK,
-	C_DEPTH,
-	C_TASKS,
-	C_VFS,
-	C_CTL,
-	C_SECONDS,
-	C_MBPS,
-	C_OPS,
-	C_IRQ,
-	C_CAP,
-	C_CPU,
-	C_P50,
-	C_P99,
-	C_RATIO_RAW,
-	C_SPREAD,
-	C_TMIN,
-	C_TMAX,
-	C_RATIO_ORACLE,
-	C_RATIO_ORACLE_CV,
-	C_CI_LO,
-	C_CI_HI
-};
-
-struct row {
-	char algo[32], ctl[64];
-	double v[N_COLS]; /* numeric columns; the text ones are 0 */
-};
-
-/* Parse vfc bench's CSV: the header must be exactly CSV_HEADER, every row N_COLS fields, the numeric ones
- * numbers. Returns the number of rows. */
-static unsigned read_csv(const char *path, struct row *rows, unsigned max)
-{
-	char *text = (char *)slurp(path, NULL), *save = NULL, *line;
-	unsigned n = 0;
-
-	line = strtok_r(text, "\n", &save);
-	assert_non_null(line);
-	assert_string_equal(line, CSV_HEADER);
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		struct row *r = &rows[n];
-		char *fsave = NULL, *f;
-		unsigned c = 0;
-
-		assert_true(n < max);
-		memset(r, 0, sizeof(*r));
-		/* no empty fields in this schema, so strtok's merging of separators cannot hide one */
-		assert_null(strstr(line, ",,"));
-		for (f = strtok_r(line, ",", &fsave); f; f = strtok_r(NULL, ",", &fsave), c++) {
-			char *end;
-
-			assert_true(c < N_COLS);
-			if (c == C_ALGO) {
-				snprintf(r->algo, sizeof(r->algo), "%s", f);
-			} else if (c == C_CTL) {
-				snprintf(r->ctl, sizeof(r->ctl), "%s", f);
-			} else {
-				r->v[c] = strtod(f, &end);
-				if (*end || end == f || !isfinite(r->v[c]))
-					print_error("%s: row %u column %u: '%s' is not a number\n", path,
-						    n + 1, c, f);
-				assert_true(*end == '\0' && end != f && isfinite(r->v[c]));
-			}
-		}
-		if (c != N_COLS)
-			print_error("%s: row %u has %u fields, not %d\n", path, n + 1, c, N_COLS);
-		assert_int_equal(c, N_COLS);
-		n++;
-	}
-	free(text);
-	return n;
-}
-
-/* |a - b| <= abs_tol + rel_tol * max(|a|, |b|), printing both on failure. */
-static void assert_near(const char *what, double a, double b, double rel_tol, double abs_tol)
-{
-	double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
-
-	if (!(fabs(a - b) <= abs_tol + rel_tol * m)) {
-		print_error("%s: %.6g and %.6g differ by more than %.3g%% + %.3g\n", what, a, b,
-			    rel_tol * 100, abs_tol);
-		fail();
-	}
-}
 
 /* What holds for every measured row. */
 static void assert_sane_row(const struct row *r)
@@ -144,7 +52,12 @@ static void assert_sane_row(const struct row *r)
 		assert_true(r->v[C_P50] <= r->v[C_P99]);
 		assert_true(r->v[C_TMIN] > 0);
 		assert_true(r->v[C_TMIN] <= r->v[C_TMAX]);
+		assert_true(r->v[C_JAIN] > 0 && r->v[C_JAIN] <= 1 + 1e-9);
+		assert_true(r->v[C_ENGINES] >= 1);
+		/* interrupts per GB: the interrupt rate over the speed */
+		assert_near("irq_per_gb", r->v[C_IRQ_GB], r->v[C_IRQ] / r->v[C_MBPS] * 1e3, 0.002, 1);
 	}
+	assert_true(r->v[C_IRQ_GB] >= 0);
 }
 
 static int group_setup(void **state)
@@ -185,9 +98,10 @@ static void test_csv_schema(void **state)
 			assert_string_equal(r->algo, "aes-128-cbc");
 			assert_int_equal((unsigned)r->v[C_BLOCK], sizes[s]);
 			assert_string_equal(r->ctl, ctls[c]);
-			/* The measured window: the asked 0.05 s, give or take a late start or a slow
-			 * last batch on a loaded machine (printed with two decimals). */
-			assert_near("seconds", r->v[C_SECONDS], 0.05, 0, 0.025);
+			/* The measured window: about the asked 0.05 s, but a tenant thread woken late on
+			 * a loaded machine starts it late (shorter) or ends it late (longer): 0.02 and
+			 * 0.22 s were seen at a load of 14 on 2 CPUs. Only its sign and sanity here. */
+			assert_true(r->v[C_SECONDS] > 0 && r->v[C_SECONDS] < 2);
 			assert_sane_row(r);
 			if (c < 2) {
 				assert_int_equal((int)r->v[C_DEPTH], 32);
@@ -198,6 +112,12 @@ static void test_csv_schema(void **state)
 			assert_near("ratio_raw", r->v[C_RATIO_RAW], r->v[C_MBPS] / rows[s * 3 + 2].v[C_MBPS],
 				    0.002, 2e-4);
 			assert_true(r->v[C_RATIO_ORACLE] == 0); /* league only */
+			assert_true(r->v[C_IRQ_GB_RATIO] == 0);
+			assert_int_equal((int)r->v[C_WARM_TICKS], 0);
+			assert_string_equal(r->mix, "-");
+			assert_string_equal(r->tenant_caps, "-");
+			if (c < 2)
+				assert_near("one tenant's Jain", r->v[C_JAIN], 1, 0, 1e-9);
 		}
 	/* no cap without control; the static cap in force, and never exceeded (the device's minimum gap
 	 * between two interrupts: at most one more than the window allows) */
@@ -237,7 +157,16 @@ static void test_option_errors(void **state)
 		{ "--tick 5", "--tick: expected 10..60000 ms, got '5'" },
 		{ "--depth 1024 --tasks 8", "--depth x --tasks = 8192" },
 		{ "--frobnicate 1", "vfc bench: unknown option '--frobnicate' (see vfc bench --help)" },
-		{ "--league --vfs 2", "--league runs one tenant with one task per point" },
+		{ "--league --tasks 2", "--league runs one task per tenant: --tasks does not apply" },
+		{ "--warmup-ticks 5", "--warmup-ticks, --mix and --oracle-pt are options of --league" },
+		{ "--vfs 2 --mix 1024x4", "--warmup-ticks, --mix and --oracle-pt are options of --league" },
+		{ "--league --warmup-ticks 5,x", "--warmup-ticks: bad value 'x'" },
+		{ "--league --vfs 2 --mix 1024x4 --size 4096", "--mix gives each tenant its size and depth" },
+		{ "--league --vfs 2 --mix 1024", "--mix: expected SIZExDEPTH" },
+		{ "--league --vfs 2 --mix 1000x4", "--mix: 1000 is not a multiple of 16 (AES-CBC)" },
+		{ "--league --warmup-ticks 5 --oracle-pt", "--oracle-pt searches per-tenant caps: 2 to 8 tenants" },
+		{ "--league --vfs 9 --oracle-pt", "--oracle-pt searches per-tenant caps: 2 to 8 tenants" },
+		{ "--league --vfs 2 --engine-kind mb", "--engine-kind does not apply to the fresh league" },
 		{ "--league --cap 5000", "--league sweeps its own static caps" },
 		{ "--steps 4096", "--steps: expected SIZExDEPTH[,SIZExDEPTH...]" },
 		{ "--steps 4096x0", "--steps: expected SIZExDEPTH" },
@@ -315,6 +244,8 @@ static void test_league_cell(void **state)
 	/* the oracle paired with itself: no spread */
 	assert_near("oracle's interval, low", rows[best].v[C_CI_LO], 1.0, 0, 1e-4);
 	assert_near("oracle's interval, high", rows[best].v[C_CI_HI], 1.0, 0, 1e-4);
+	assert_near("oracle's irq per GB ratio", rows[best].v[C_IRQ_GB_RATIO], 1.0, 0, 1e-4);
+	assert_int_equal((int)rows[best].v[C_WARM_TICKS], 0); /* the warm league */
 	assert_string_equal(rows[0].ctl, "static:1000");
 	assert_string_equal(rows[14].ctl, "none");
 	assert_string_equal(rows[15].ctl, "adaptive");

@@ -194,6 +194,104 @@ static void test_step_conv(void **state)
 	assert_near(c.early, 0);
 }
 
+/* Jain's index against hand values: equal shares 1, one tenant of n with everything 1 / n. */
+static void test_jain(void **state)
+{
+	const double eq[] = { 5, 5, 5, 5 }, one[] = { 7, 0, 0, 0 }, ramp[] = { 1, 2, 3 }, ramp10[] = { 10, 20, 30 };
+	const double zero[] = { 0, 0 };
+
+	(void)state;
+	assert_near(bench_jain(eq, 4), 1);
+	assert_near(bench_jain(one, 4), 0.25);
+	assert_near(bench_jain(ramp, 3), 36.0 / 42.0); /* 6^2 / (3 x 14) */
+	assert_near(bench_jain(ramp10, 3), bench_jain(ramp, 3)); /* scale-free */
+	assert_near(bench_jain(eq, 1), 1);
+	assert_near(bench_jain(eq, 0), 0);
+	assert_near(bench_jain(zero, 2), 0);
+}
+
+static void test_irq_per_gb(void **state)
+{
+	(void)state;
+	assert_near(bench_irq_per_gb(1000, 2000000000ull), 500);
+	assert_near(bench_irq_per_gb(3, 1000000000ull), 3);
+	assert_near(bench_irq_per_gb(1000, 0), 0);
+	assert_near(bench_irq_per_gb(0, 12345), 0);
+}
+
+static const uint32_t cs_cands[] = { 1000, 5000, 20000, 0 };
+
+/* A separable speed: tenant t scores best at want[t]; 10 for its cap, 1 for any other. */
+static double cs_speed(const uint32_t *caps, const uint32_t *want, unsigned n)
+{
+	double v = 0;
+
+	for (unsigned t = 0; t < n; t++)
+		v += caps[t] == want[t] ? 10 : 1;
+	return v;
+}
+
+/* Run a search to its end on cs_speed; returns the trials measured. */
+static unsigned cs_run(struct bench_cs *cs, const uint32_t *want, unsigned n)
+{
+	uint32_t caps[BENCH_CS_MAX_TENANTS];
+	unsigned trials = 0;
+
+	while (bench_cs_next(cs, caps)) {
+		unsigned differ = 0;
+
+		for (unsigned t = 0; t < n; t++)
+			differ += caps[t] != cs->cur[t];
+		assert_int_equal(differ, 1); /* one coordinate at a time, never the current cap again */
+		bench_cs_result(cs, cs_speed(caps, want, n));
+		trials++;
+		assert_true(trials < 1000);
+	}
+	return trials;
+}
+
+/* Each tenant finds its own best cap in the first pass; the second pass changes nothing and ends it. */
+static void test_cs_finds_per_tenant_caps(void **state)
+{
+	const uint32_t want[3] = { 1000, 0, 20000 }, start[3] = { 5000, 5000, 5000 };
+	struct bench_cs cs;
+
+	(void)state;
+	bench_cs_init(&cs, 3, cs_cands, N(cs_cands), 5000, cs_speed(start, want, 3), 4);
+	assert_int_equal(cs_run(&cs, want, 3), 2 * 3 * 3); /* 2 passes x 3 tenants x 3 other caps */
+	assert_memory_equal(cs.cur, want, sizeof(want));
+	assert_near(cs.cur_val, 30);
+	assert_int_equal(cs.pass, 2);
+}
+
+/* The start is the best: one pass, nothing changes. max_passes bounds the search; nothing to search
+ * (no tenant, no candidate) ends it at once. */
+static void test_cs_edges(void **state)
+{
+	const uint32_t want[2] = { 5000, 5000 }, want2[2] = { 0, 1000 };
+	struct bench_cs cs;
+	uint32_t caps[BENCH_CS_MAX_TENANTS];
+
+	(void)state;
+	bench_cs_init(&cs, 2, cs_cands, N(cs_cands), 5000, 20, 4);
+	assert_int_equal(cs_run(&cs, want, 2), 2 * 3);
+	assert_memory_equal(cs.cur, want, sizeof(want));
+	assert_near(cs.cur_val, 20);
+
+	bench_cs_init(&cs, 2, cs_cands, N(cs_cands), 5000, 2, 1);
+	assert_int_equal(cs_run(&cs, want2, 2), 2 * 3);
+	assert_memory_equal(cs.cur, want2, sizeof(want2));
+
+	bench_cs_init(&cs, 0, cs_cands, N(cs_cands), 5000, 2, 4);
+	assert_int_equal(bench_cs_next(&cs, caps), 0);
+	bench_cs_init(&cs, 2, cs_cands, 0, 5000, 2, 4);
+	assert_int_equal(bench_cs_next(&cs, caps), 0);
+	/* a lone candidate equal to the start: nothing to try */
+	bench_cs_init(&cs, 2, &cs_cands[1], 1, 5000, 2, 4);
+	assert_int_equal(bench_cs_next(&cs, caps), 0);
+	assert_near(cs.cur_val, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,7 +299,9 @@ int main(void)
 		cmocka_unit_test(test_ratio_ci_edges),	cmocka_unit_test(test_oracle_cv_winners_curse),
 		cmocka_unit_test(test_oracle_cv_edges), cmocka_unit_test(test_median),
 		cmocka_unit_test(test_spread),		cmocka_unit_test(test_lat_percentiles),
-		cmocka_unit_test(test_step_conv),
+		cmocka_unit_test(test_step_conv),	cmocka_unit_test(test_jain),
+		cmocka_unit_test(test_irq_per_gb),	cmocka_unit_test(test_cs_finds_per_tenant_caps),
+		cmocka_unit_test(test_cs_edges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,69 +7,6 @@
 
 #include "bench.h"
 
-/* --help: this, the global options, then every controller and its parameters. */
-static const char bench_help[] =
-	"Usage: vfc bench [options]\n"
-	"\n"
-	"Measure the speed and the interrupt rate of the device's VFs with requests of a\n"
-	"fixed size kept in flight (cryptodev's tests/speed, openssl speed), under an\n"
-	"interrupt-rate controller, beside raw OpenSSL in the same process.\n"
-	"\n"
-	"Workload:\n"
-	"  --algo LIST         comma-separated: aes-128-cbc (default), aes-128-cbc-dec, sha256,\n"
-	"                      rsa2048-sign, rsa2048-verify, rsa3072-sign, rsa3072-verify,\n"
-	"                      rsa4096-sign, rsa4096-verify (RSA: SHA-256 + PKCS#1 v1.5 of the\n"
-	"                      request's bytes)\n"
-	"  --size N, --sizes LIST\n"
-	"                      request sizes in bytes (default 512,1024,...,65536; AES: multiples\n"
-	"                      of 16; RSA: the bytes hashed and signed)\n"
-	"  --seconds S         measuring time per point (default 3)\n"
-	"  --warmup S          time before measuring, for the controller to settle (default 0.3)\n"
-	"  --depth Q           requests in flight per task (default 32; 1 = synchronous)\n"
-	"  --tasks N           tasks sharing one VF, like N jobs in one VM (default 1). The\n"
-	"                      tasks are streams driven by the VF's one thread (the VM's vCPU)\n"
-	"  --vfs N             tenants, each a thread on its own VF (default 1)\n"
-	"\n"
-	"Interrupt control:\n"
-	"  --ctl SPEC          controller (default none); repeat --ctl to compare several:\n"
-	"                      each is a column. SPEC as below\n"
-	"  --tick MS           speed monitor tick (default 1000, 10..60000)\n"
-	"  --cap HZ            shorthand for --ctl static:HZ (0: none)\n"
-	"  --sweep-caps LIST   one static column per cap of LIST (0 = no cap)\n"
-	"\n"
-	"Device:\n"
-	"  --engine-kind LIST  openssl, mb, auto: every column once per kind (\"none/mb\"),\n"
-	"                      each on an embedded device of that kind; --league: once per kind\n"
-	"\n"
-	"Output:\n"
-	"  --raw               also run raw single-thread OpenSSL in this process; every\n"
-	"                      table then shows the ratio to it\n"
-	"  --repeat N          run everything N times, interleaved; report the median and\n"
-	"                      the spread ((max - min) / median)\n"
-	"  --csv FILE          one row per point: algo,block_bytes,depth,tasks,vfs,ctl,seconds,\n"
-	"                      mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us,lat_p99_us,\n"
-	"                      ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,\n"
-	"                      ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi\n"
-	"  --timeline FILE     one row per VF per monitor tick: t_s,vf,algo,block_bytes,ctl,\n"
-	"                      cap_hz,next_cap_hz,mbps,irq_hz,ops_per_s,depth,state\n"
-	"  --json              print the points as one JSON object instead of the tables\n"
-	"  --league            the controller league: {aes-128-cbc, sha256} x {1,4,16,64 KiB}\n"
-	"                      x depth {4,32} x {none, paper, dim, adaptive}, each divided by\n"
-	"                      the best static cap of a sweep of its cell (the oracle). A VF\n"
-	"                      per point; a cell's points take turns in --repeat slots of\n"
-	"                      --seconds / --repeat each (defaults 10 x 0.3 s), controllers\n"
-	"                      keep running across them. --algo, --sizes, --depth and --ctl\n"
-	"                      narrow the cells and the columns; --warmup (8) and --tick\n"
-	"                      (100) apply\n"
-	"  --steps LIST        workloads SIZExDEPTH,... (e.g. 16384x32,4096x4) one after the\n"
-	"                      other on one VF whose controller is kept, --seconds each (no\n"
-	"                      warm-up): a row per step, and from which tick its cap was\n"
-	"                      fixed and how fast ticks 5-9 ran against the step's settled\n"
-	"                      speed (re-convergence). One --algo, one --ctl; --tick (100)\n"
-	"  -q, --quiet         no progress on stderr\n"
-	"  -h, --help          this text\n"
-	"\n";
-
 /* A whole number 0..max, digits only (no sign, no spaces): 0 or -EINVAL, silently. */
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -192,19 +129,19 @@ static int parse_seconds(const char *opt, const char *v, double min, double *out
 	return 0;
 }
 
-/* --steps SIZExDEPTH,...: e.g. 16384x32,4096x32,4096x4. */
-static int parse_steps(struct bench_cfg *cfg, const char *v)
+/* opt SIZExDEPTH,...: e.g. 16384x32,4096x32,4096x4 (--steps, --mix) into size[], depth[], *n. */
+static int parse_pairs(const char *opt, const char *v, uint32_t *size_out, unsigned *depth_out, unsigned *n)
 {
 	char *copy = strdup(v), *rest = copy, *item;
 	int rc = copy && *copy ? 0 : -1;
 
-	cfg->n_steps = 0;
+	*n = 0;
 	while (rc == 0 && (item = strsep(&rest, ",")) != NULL) {
 		char *x = strchr(item, 'x');
 		uint64_t size, depth;
 
-		if (cfg->n_steps == BENCH_MAX_LIST) {
-			fprintf(stderr, "vfc bench: --steps: at most %d steps\n", BENCH_MAX_LIST);
+		if (*n == BENCH_MAX_LIST) {
+			fprintf(stderr, "vfc bench: %s: at most %d entries\n", opt, BENCH_MAX_LIST);
 			free(copy);
 			return -1;
 		}
@@ -215,15 +152,15 @@ static int parse_steps(struct bench_cfg *cfg, const char *v)
 			rc = -1;
 			break;
 		}
-		cfg->step_size[cfg->n_steps] = (uint32_t)size;
-		cfg->step_depth[cfg->n_steps++] = (unsigned)depth;
+		size_out[*n] = (uint32_t)size;
+		depth_out[(*n)++] = (unsigned)depth;
 	}
 	free(copy);
 	if (rc < 0)
 		fprintf(stderr,
-			"vfc bench: --steps: expected SIZExDEPTH[,SIZExDEPTH...] (bytes 1..%u, depth 1..%d), e.g. "
+			"vfc bench: %s: expected SIZExDEPTH[,SIZExDEPTH...] (bytes 1..%u, depth 1..%d), e.g. "
 			"16384x32,4096x4; got '%s'\n",
-			1u << 24, BENCH_MAX_DEPTH, v);
+			opt, 1u << 24, BENCH_MAX_DEPTH, v);
 	return rc;
 }
 
@@ -395,8 +332,27 @@ static int make_labels(struct bench_cfg *cfg)
 
 static int opt_steps(struct args *s, const char *opt, const char *v)
 {
-	(void)opt;
-	return parse_steps(s->cfg, v);
+	return parse_pairs(opt, v, s->cfg->step_size, s->cfg->step_depth, &s->cfg->n_steps);
+}
+
+/* --mix SIZExDEPTH,...: tenant i of the fresh league runs entry i mod n. */
+static int opt_mix(struct args *s, const char *opt, const char *v)
+{
+	s->cfg->mix = v;
+	return parse_pairs(opt, v, s->cfg->mix_size, s->cfg->mix_depth, &s->cfg->n_mix);
+}
+
+/* --warmup-ticks LIST: the fresh league's warm-ups, a cell per entry. */
+static int opt_warm_ticks(struct args *s, const char *opt, const char *v)
+{
+	uint64_t tmp[BENCH_MAX_LIST];
+	struct bench_cfg *cfg = s->cfg;
+
+	if (parse_list(opt, v, 0, 100000, tmp, &cfg->n_warm_ticks) < 0)
+		return -EINVAL;
+	for (unsigned k = 0; k < cfg->n_warm_ticks; k++)
+		cfg->warm_ticks[k] = (unsigned)tmp[k];
+	return 0;
 }
 
 /* Each sets its part of the configuration from the value, or prints why not and returns < 0. */
@@ -422,6 +378,8 @@ static const struct valued_opt {
 	{ "--timeline", opt_timeline },
 	{ "--steps", opt_steps },
 	{ "--engine-kind", opt_kinds },
+	{ "--mix", opt_mix },
+	{ "--warmup-ticks", opt_warm_ticks },
 };
 /* clang-format on */
 
@@ -443,6 +401,7 @@ static int *find_flag(struct bench_cfg *cfg, const char *a)
 		{ "--raw", offsetof(struct bench_cfg, raw) },
 		{ "--json", offsetof(struct bench_cfg, json) },
 		{ "--league", offsetof(struct bench_cfg, league) },
+		{ "--oracle-pt", offsetof(struct bench_cfg, oracle_pt) },
 		{ "--quiet", offsetof(struct bench_cfg, quiet) },
 		{ "-q", offsetof(struct bench_cfg, quiet) },
 	};
@@ -454,14 +413,6 @@ static int *find_flag(struct bench_cfg *cfg, const char *a)
 }
 
 /* ---- the command line ---- */
-
-static int print_help(void)
-{
-	fputs(bench_help, stdout);
-	fputs(vfc_global_help, stdout);
-	printf("\nControllers:\n%s", vfc_controller_help_text());
-	return VFC_EXIT_OK;
-}
 
 /* argv[*i] (and its value: *i advances past it): -1 to go on, else the exit status. */
 static int parse_arg(struct args *s, int argc, char **argv, int *i, struct vfc_global_opts *g)
@@ -480,7 +431,7 @@ static int parse_arg(struct args *s, int argc, char **argv, int *i, struct vfc_g
 			return grc < 0 ? VFC_EXIT_USAGE : -1;
 	}
 	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-		return print_help();
+		return bench_print_help();
 	flag = find_flag(s->cfg, a);
 	if (flag) {
 		*flag = 1;
@@ -527,14 +478,39 @@ static void set_defaults(struct bench_cfg *cfg)
 		cfg->sizes[cfg->n_sizes++] = s;
 }
 
+/* The fresh league (--warmup-ticks, --vfs > 1, --mix): what does not apply; a multi-tenant league
+ * without a warm-up of its own warms up 20 ticks. -1 or the exit status. */
+static int fresh_args(struct args *s)
+{
+	struct bench_cfg *cfg = s->cfg;
+
+	if (cfg->n_mix && (cfg->sizes_set || cfg->depth_set)) {
+		fprintf(stderr, "vfc bench: --mix gives each tenant its size and depth: --size(s) and --depth "
+				"do not apply\n");
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->n_kinds) {
+		fprintf(stderr, "vfc bench: --engine-kind does not apply to the fresh league (use the device "
+				"option)\n");
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->oracle_pt && (cfg->vfs < 2 || cfg->vfs > BENCH_CS_MAX_TENANTS)) {
+		fprintf(stderr, "vfc bench: --oracle-pt searches per-tenant caps: 2 to %d tenants (--vfs)\n",
+			BENCH_CS_MAX_TENANTS);
+		return VFC_EXIT_USAGE;
+	}
+	if (cfg->vfs > 1 && !cfg->n_warm_ticks && !s->warmup_set)
+		cfg->warm_ticks[cfg->n_warm_ticks++] = 20;
+	return -1;
+}
+
 /* --league: what does not apply, then its defaults for what was not given. -1 or the exit status. */
 static int league_args(struct args *s)
 {
 	struct bench_cfg *cfg = s->cfg;
 
-	if (cfg->vfs > 1 || cfg->tasks > 1) {
-		fprintf(stderr, "vfc bench: --league runs one tenant with one task per point: "
-				"--vfs and --tasks do not apply\n");
+	if (cfg->tasks > 1) {
+		fprintf(stderr, "vfc bench: --league runs one task per tenant: --tasks does not apply\n");
 		return VFC_EXIT_USAGE;
 	}
 	if (cfg->caps_set) {
@@ -542,7 +518,7 @@ static int league_args(struct args *s)
 				"--cap and --sweep-caps do not apply\n");
 		return VFC_EXIT_USAGE;
 	}
-	if (cfg->n_ctls + BENCH_LEAGUE_N_CAPS > VFC_MAX_VFS) {
+	if (!bench_fresh(cfg) && cfg->n_ctls + BENCH_LEAGUE_N_CAPS > VFC_MAX_VFS) {
 		fprintf(stderr, "vfc bench: --league: at most %u controllers (a VF per point)\n",
 			VFC_MAX_VFS - BENCH_LEAGUE_N_CAPS);
 		return VFC_EXIT_USAGE;
@@ -563,7 +539,7 @@ static int league_args(struct args *s)
 	cfg->repeat = s->repeat_set ? cfg->repeat : 10;
 	cfg->warmup = s->warmup_set ? cfg->warmup : 8;
 	cfg->tick_ms = s->tick_set ? cfg->tick_ms : 100;
-	return -1;
+	return bench_fresh(cfg) ? fresh_args(s) : -1;
 }
 
 /* --steps: what does not apply; the buffer pool is sized from sizes x depth: the steps' sizes at
@@ -601,6 +577,13 @@ static int check_aes_sizes(const struct bench_cfg *cfg)
 					cfg->sizes[k]);
 				return VFC_EXIT_USAGE;
 			}
+	for (unsigned ai = 0; ai < cfg->n_algos; ai++)
+		for (unsigned k = 0; k < cfg->n_mix; k++)
+			if (bench_algos[cfg->algo[ai]].kind <= K_AES_DEC && cfg->mix_size[k] % VFC_AES_BLOCK) {
+				fprintf(stderr, "vfc bench: --mix: %u is not a multiple of 16 (AES-CBC)\n",
+					cfg->mix_size[k]);
+				return VFC_EXIT_USAGE;
+			}
 	return -1;
 }
 
@@ -617,6 +600,10 @@ int bench_parse_args(int argc, char **argv, struct vfc_global_opts *g, struct be
 	if (cfg->depth * cfg->tasks > BENCH_MAX_OPS) {
 		fprintf(stderr, "vfc bench: --depth x --tasks = %u: at most %d requests per VF\n",
 			cfg->depth * cfg->tasks, BENCH_MAX_OPS);
+		return VFC_EXIT_USAGE;
+	}
+	if (!cfg->league && (cfg->n_warm_ticks || cfg->n_mix || cfg->oracle_pt)) {
+		fprintf(stderr, "vfc bench: --warmup-ticks, --mix and --oracle-pt are options of --league\n");
 		return VFC_EXIT_USAGE;
 	}
 	if (cfg->league)

@@ -26,6 +26,8 @@
 /* The league's oracle sweeps this many static caps (league.c's league_caps); a cell has a point
  * (and a VF) per cap and per controller column. */
 #define BENCH_LEAGUE_N_CAPS 15u
+#define BENCH_LEAGUE_RACE_AFTER 3 /* rounds before static points can drop out of the race */
+#define BENCH_LEAGUE_RACE_KEEP 0.8 /* a static point below 0.8 x the best static so far drops out */
 
 /* ---- keys.c: the algorithms and their keys ---- */
 
@@ -81,7 +83,18 @@ struct bench_cfg {
 	enum vfc_engine_kind kinds[3];
 	unsigned n_kinds;
 	char *labels[BENCH_MAX_LIST * 3]; /* "ctl/kind" per column when n_kinds > 0 (malloc'ed) */
+	/* the fresh league (fresh.c): --warmup-ticks LIST, --mix SIZExDEPTH,... (tenant i: entry
+	 * i mod n_mix), --oracle-pt; engines: the device's engines as opened (for the output) */
+	unsigned warm_ticks[BENCH_MAX_LIST], n_warm_ticks;
+	uint32_t mix_size[BENCH_MAX_LIST];
+	unsigned mix_depth[BENCH_MAX_LIST], n_mix;
+	const char *mix;
+	int oracle_pt;
+	unsigned engines;
 };
+
+/* --help (help.c): the text on stdout; returns VFC_EXIT_OK. */
+int bench_print_help(void);
 
 /* Parse the command line into cfg (defaults filled in, the league's and
  * --steps' included). Returns -1 to go on, else the exit status (after --help
@@ -97,6 +110,7 @@ struct bench_worker {
 	/* per point */
 	unsigned algo;
 	uint32_t size;
+	unsigned depth; /* requests in flight per task; 0: cfg->depth */
 	const char *ctl;
 	struct vfc_session *sess;
 	uint32_t key;
@@ -137,7 +151,20 @@ struct bench_point {
 	double ratio_oracle_cv; /* league only: speed / the cross-validated oracle's (bench_oracle_cv) */
 	double ratio_ci_lo, ratio_ci_hi; /* league only: 90% interval of ratio_oracle (bench_ratio_ci) */
 	int raw;
+	/* appended CSV columns: the fresh league's warm-up in ticks (0: not a fresh league), its
+	 * mix (NULL: every tenant alike), the tenants' fairness, interrupts per GB and that
+	 * over the oracle's (league only), the per-tenant caps of oracle-pt ("5000/0/2000") */
+	unsigned warm_ticks;
+	const char *mix;
+	double jain, irq_per_gb, irq_ratio_oracle;
+	char tenant_caps[128];
 };
+
+/* The requests in flight per task of the worker's point. */
+static inline unsigned bench_worker_depth(const struct bench_worker *w)
+{
+	return w->depth ? w->depth : w->cfg->depth;
+}
 
 /* Keys, session, buffers and ops for the worker's point (algo, size); 0 or a negative errno (w->what names the step). */
 int bench_worker_setup_point(struct bench_worker *w);
@@ -194,6 +221,20 @@ int bench_run_grid(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 int bench_run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_out);
 /* The league's points (and VFs) per cell: the oracle's statics, then the controllers. */
 unsigned bench_league_points(const struct bench_cfg *cfg);
+/* The fresh league (--league with --warmup-ticks, --vfs > 1 or --mix): every point on fresh VFs
+ * (fresh.c). */
+int bench_run_fresh(struct bench_ctx *x, struct bench_point **out, size_t *n_out);
+static inline bool bench_fresh(const struct bench_cfg *cfg)
+{
+	return cfg->league && (cfg->n_warm_ticks || cfg->vfs > 1 || cfg->n_mix);
+}
+/* The league's static sweep: cap k (0: no cap) and its spec ("static:HZ", "none"). */
+uint32_t bench_league_cap(unsigned k);
+const char *bench_league_spec(unsigned k);
+/* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed: a round's order. */
+void bench_league_order(unsigned *order, unsigned n, uint64_t seed);
+/* The league's depths (--depth: that one; else 4 and 32) into depths[0 .. 2); returns how many. */
+unsigned bench_league_depths(const struct bench_cfg *cfg, unsigned *depths);
 /* --steps: the workloads one after the other on one VF whose controller is kept. */
 int bench_run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_out);
 

@@ -16,8 +16,8 @@ static const unsigned league_caps[] = { 1000,  2000,  3000,  5000,   7000,   100
 _Static_assert(N_LCAPS == BENCH_LEAGUE_N_CAPS, "bench.h counts the league's caps");
 #define LEAGUE_MAX_POINTS (N_LCAPS + BENCH_MAX_LIST)
 #define LEAGUE_LEAD_NS 20000000ull /* a slot's first 20 ms refill the queue: not measured */
-#define LEAGUE_RACE_AFTER 3 /* rounds before static points can drop out of the race */
-#define LEAGUE_RACE_KEEP 0.8 /* a static point below 0.8 x the best static so far drops out */
+#define LEAGUE_RACE_AFTER BENCH_LEAGUE_RACE_AFTER
+#define LEAGUE_RACE_KEEP BENCH_LEAGUE_RACE_KEEP
 
 /* The league's default depths (args.c sets its default algorithms, sizes and controllers). */
 static const unsigned league_depths[] = { 4, 32 };
@@ -25,13 +25,40 @@ static const unsigned league_depths[] = { 4, 32 };
 /* The static points' specs: the points name them, so they outlive bench_run_league (CSV, JSON). */
 static char league_specs[N_LCAPS][32];
 
+unsigned bench_league_depths(const struct bench_cfg *cfg, unsigned *depths)
+{
+	unsigned n = cfg->depth_set ? 1 : 2;
+
+	memcpy(depths, cfg->depth_set ? &cfg->depth : league_depths, n * sizeof(unsigned));
+	return n;
+}
+
+/* The specs, made once (the league's and the fresh league's points name them). */
+static void league_specs_init(void)
+{
+	for (unsigned k = 0; k < N_LCAPS; k++)
+		snprintf(league_specs[k], sizeof(league_specs[k]), league_caps[k] ? "static:%u" : "none",
+			 league_caps[k]);
+}
+
+uint32_t bench_league_cap(unsigned k)
+{
+	return league_caps[k];
+}
+
+const char *bench_league_spec(unsigned k)
+{
+	if (!league_specs[0][0])
+		league_specs_init();
+	return league_specs[k];
+}
+
 unsigned bench_league_points(const struct bench_cfg *cfg)
 {
 	return (unsigned)N_LCAPS + cfg->n_ctls;
 }
 
-/* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed. */
-static void league_order(unsigned *order, unsigned n, uint64_t seed)
+void bench_league_order(unsigned *order, unsigned n, uint64_t seed)
 {
 	uint64_t r = seed * 0x9e3779b97f4a7c15ull + 1;
 
@@ -146,7 +173,7 @@ static int cell_rounds(struct cell *cl)
 	unsigned order[LEAGUE_MAX_POINTS];
 
 	for (unsigned r = 0; r < cl->R; r++) {
-		league_order(order, cl->n, r + 1);
+		bench_league_order(order, cl->n, r + 1);
 		for (unsigned i = 0; i < cl->n; i++) {
 			if (!cl->racing[order[i]])
 				cl->x->done++;
@@ -182,6 +209,7 @@ static void cell_finish(struct cell *cl, double *oracle_cv, unsigned *best)
 		double half = bench_ratio_ci(&cl->slot_mbps[k * R], &cl->slot_mbps[*best * R], m);
 
 		c[k].ratio_oracle = c[*best].mbps > 0 ? c[k].mbps / c[*best].mbps : 0;
+		c[k].irq_ratio_oracle = c[*best].irq_per_gb > 0 ? c[k].irq_per_gb / c[*best].irq_per_gb : 0;
 		c[k].ratio_oracle_cv = *oracle_cv > 0 ? c[k].mbps / *oracle_cv : 0;
 		c[k].ratio_ci_lo = half >= 0 ? c[k].ratio_oracle - half : 0;
 		c[k].ratio_ci_hi = half >= 0 ? c[k].ratio_oracle + half : 0;
@@ -391,7 +419,7 @@ static void cell_points(const struct bench_cfg *cfg, struct bench_point *c, unsi
 int bench_run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 {
 	struct bench_cfg *cfg = x->cfg;
-	unsigned depths[2], n_sizes = cfg->n_sizes, n_depths = cfg->depth_set ? 1 : 2;
+	unsigned depths[2], n_sizes = cfg->n_sizes, n_depths = bench_league_depths(cfg, depths);
 	const unsigned per_cell = bench_league_points(cfg);
 	size_t n_cells = (size_t)cfg->n_algos * n_sizes * n_depths, n = n_cells * per_cell;
 	struct bench_point *pts = calloc(n, sizeof(*pts));
@@ -400,10 +428,7 @@ int bench_run_league(struct bench_ctx *x, struct bench_point **out, size_t *n_ou
 
 	if (!pts)
 		return -ENOMEM;
-	memcpy(depths, cfg->depth_set ? &cfg->depth : league_depths, n_depths * sizeof(unsigned));
-	for (unsigned k = 0; k < N_LCAPS; k++)
-		snprintf(league_specs[k], sizeof(league_specs[k]), league_caps[k] ? "static:%u" : "none",
-			 league_caps[k]);
+	league_specs_init();
 	cols_init(&lc, cfg);
 	x->total = (unsigned)n * cfg->repeat;
 	if (!cfg->json)

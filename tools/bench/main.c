@@ -19,6 +19,11 @@ static int size_pool(const struct bench_cfg *cfg, struct vfc_global_opts *g)
 
 		need = b * depth * cfg->tasks > need ? b * depth * cfg->tasks : need;
 	}
+	for (unsigned k = 0; k < cfg->n_mix; k++) {
+		uint64_t b = ((uint64_t)cfg->mix_size[k] + BENCH_SIG_MAX + 4095) / 4096 * 4096;
+
+		need = b * cfg->mix_depth[k] > need ? b * cfg->mix_depth[k] : need;
+	}
 	need = need * 2 + (1u << 20);
 	if (need > VFC_POOL_MAX) {
 		fprintf(stderr,
@@ -44,7 +49,8 @@ static int open_timeline(struct bench_ctx *x)
 	return 0;
 }
 
-/* n workers, each on its own VF; *opened counts those to close (close_workers). 0 or -1 after a message. */
+/* n workers, each on its own VF (the fresh league opens them per point: none here); *opened
+ * counts those to close (close_workers). 0 or -1 after a message. */
 static int open_workers(struct bench_ctx *x, unsigned n, struct vfc_global_opts *g, unsigned *opened)
 {
 	struct bench_worker *ws = x->ws;
@@ -55,7 +61,11 @@ static int open_workers(struct bench_ctx *x, unsigned n, struct vfc_global_opts 
 		ws[v].timeline = x->timeline;
 		ws[v].timeline_lock = &x->timeline_lock;
 		ws[v].lat = calloc(BENCH_LAT_SAMPLES, sizeof(uint64_t));
-		ws[v].vf = ws[v].lat ? vfc_tool_vf_open("bench", g) : NULL;
+		if (!ws[v].lat)
+			return -1;
+		if (bench_fresh(x->cfg))
+			continue;
+		ws[v].vf = vfc_tool_vf_open("bench", g);
 		if (!ws[v].vf)
 			return -1;
 	}
@@ -65,7 +75,8 @@ static int open_workers(struct bench_ctx *x, unsigned n, struct vfc_global_opts 
 static void close_workers(struct bench_worker *ws, unsigned opened)
 {
 	for (unsigned v = 0; v < opened; v++) {
-		vfc_vf_close(ws[v].vf);
+		if (ws[v].vf)
+			vfc_vf_close(ws[v].vf);
 		free(ws[v].lat);
 	}
 	free(ws);
@@ -96,7 +107,8 @@ static int run_and_report(struct bench_ctx *x, struct vfc_out *csv_out)
 
 	if (cfg->league && cfg->n_kinds)
 		return bench_run_leagues(x, csv_out);
-	rc = cfg->league  ? bench_run_league(x, &pts, &n_pts) :
+	rc = bench_fresh(cfg) ? bench_run_fresh(x, &pts, &n_pts) :
+	     cfg->league  ? bench_run_league(x, &pts, &n_pts) :
 	     cfg->n_steps ? bench_run_steps(x, &pts, &n_pts) :
 			    bench_run_grid(x, &pts, &n_pts);
 	if (rc >= 0) {
@@ -117,8 +129,8 @@ static int bench(struct bench_cfg *cfg, struct vfc_global_opts *g)
 {
 	struct bench_ctx x = { .cfg = cfg, .g = g, .kind = -1 };
 	struct vfc_out csv_out = { 0 };
-	unsigned opened = 0, n_workers = cfg->league ? bench_league_points(cfg) :
-						       cfg->vfs; /* the league: a VF per point of a cell */
+	/* the league: a VF per point of a cell; the fresh league: a VF per tenant */
+	unsigned opened = 0, n_workers = cfg->league && !bench_fresh(cfg) ? bench_league_points(cfg) : cfg->vfs;
 	int rc, status = VFC_EXIT_FAIL;
 
 	if (cfg->csv) {
@@ -141,6 +153,7 @@ static int bench(struct bench_cfg *cfg, struct vfc_global_opts *g)
 		goto out;
 	}
 	x.n_ws = n_workers;
+	cfg->engines = g->vf.n_engines ? g->vf.n_engines : 1;
 	if (cfg->n_kinds)
 		g->vf.engine_kind = cfg->kinds[0];
 	x.kind = cfg->n_kinds ? (int)cfg->kinds[0] : -1;

@@ -60,27 +60,42 @@ void bench_print_table(const struct bench_cfg *cfg, const struct bench_point *pt
 	}
 }
 
+/* The mix for the CSV: its entries joined by ';' (a comma would split the field). */
+static const char *csv_mix(const struct bench_point *p, char *buf, size_t len)
+{
+	if (!p->mix)
+		return "-";
+	snprintf(buf, len, "%s", p->mix);
+	for (char *c = buf; *c; c++)
+		*c = *c == ',' ? ';' : *c;
+	return buf;
+}
+
 int bench_write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct bench_point *pts, size_t n)
 {
-	char line[1024];
+	char line[1536];
 	int rc;
 
 	snprintf(line, sizeof(line),
 		 "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
 		 "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
-		 "task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi\n");
+		 "task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi,warmup_ticks,engines,"
+		 "mix,jain,irq_per_gb,irq_per_gb_ratio,tenant_caps\n");
 	rc = vfc_out_write(o, line, strlen(line));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct bench_point *p = &pts[i];
+		char mix[256];
 		int len = snprintf(
 			line, sizeof(line),
 			"%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f,"
-			"%.4f,%.4f\n",
+			"%.4f,%.4f,%u,%u,%s,%.4f,%.1f,%.4f,%s\n",
 			bench_algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
 			p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->label ? p->label : p->ctl, p->secs, p->mbps, p->ops_per_s,
 			p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
 			p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle,
-			p->ratio_oracle_cv, p->ratio_ci_lo, p->ratio_ci_hi);
+			p->ratio_oracle_cv, p->ratio_ci_lo, p->ratio_ci_hi, p->warm_ticks, p->raw ? 0 : cfg->engines,
+			csv_mix(p, mix, sizeof(mix)), p->raw ? 0 : p->jain, p->irq_per_gb, p->irq_ratio_oracle,
+			p->tenant_caps[0] ? p->tenant_caps : "-");
 
 		rc = vfc_out_write(o, line, (size_t)len);
 	}
@@ -93,7 +108,7 @@ int bench_write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct
 	return rc;
 }
 
-static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
+static json_t *point_json_base(const struct bench_cfg *cfg, const struct bench_point *p)
 {
 	return json_pack(
 		"{s:s, s:i, s:i, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:i, s:f, s:f, s:f, s:f, s:f, s:f, "
@@ -106,6 +121,20 @@ static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point 
 		"lat_p99_us", p->lat_p99_us, "ratio_raw", p->ratio_raw, "spread_pct", p->spread_pct,
 		"ratio_oracle", p->ratio_oracle, "ratio_oracle_cv", p->ratio_oracle_cv, "ratio_ci_lo",
 		p->ratio_ci_lo, "ratio_ci_hi", p->ratio_ci_hi);
+}
+
+static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point *p)
+{
+	json_t *o = point_json_base(cfg, p);
+
+	json_object_set_new(o, "warmup_ticks", json_integer(p->warm_ticks));
+	json_object_set_new(o, "engines", json_integer(p->raw ? 0 : cfg->engines));
+	json_object_set_new(o, "mix", p->mix ? json_string(p->mix) : json_null());
+	json_object_set_new(o, "jain", json_real(p->raw ? 0 : p->jain));
+	json_object_set_new(o, "irq_per_gb", json_real(p->irq_per_gb));
+	json_object_set_new(o, "irq_per_gb_ratio", json_real(p->irq_ratio_oracle));
+	json_object_set_new(o, "tenant_caps", p->tenant_caps[0] ? json_string(p->tenant_caps) : json_null());
+	return o;
 }
 
 void bench_print_json(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n)

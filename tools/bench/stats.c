@@ -131,3 +131,82 @@ void bench_step_conv(const struct vfc_tick *t, unsigned n, struct bench_step_con
 		}
 	}
 }
+
+double bench_jain(const double *x, unsigned n)
+{
+	double s = 0, s2 = 0;
+
+	for (unsigned k = 0; k < n; k++) {
+		s += x[k];
+		s2 += x[k] * x[k];
+	}
+	return n && s2 > 0 ? s * s / ((double)n * s2) : 0;
+}
+
+double bench_irq_per_gb(uint64_t irqs, uint64_t bytes)
+{
+	return bytes ? (double)irqs / ((double)bytes / 1e9) : 0;
+}
+
+void bench_cs_init(struct bench_cs *cs, unsigned n, const uint32_t *cands, unsigned n_cands, uint32_t start,
+		   double start_val, unsigned max_passes)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->n = n < BENCH_CS_MAX_TENANTS ? n : BENCH_CS_MAX_TENANTS;
+	cs->n_cands = n_cands < BENCH_CS_MAX_CANDS ? n_cands : BENCH_CS_MAX_CANDS;
+	memcpy(cs->cands, cands, cs->n_cands * sizeof(uint32_t));
+	for (unsigned k = 0; k < cs->n; k++)
+		cs->cur[k] = start;
+	cs->cur_val = start_val;
+	cs->max_passes = max_passes;
+	cs->best_val = -1;
+	cs->done = cs->n == 0 || cs->n_cands == 0 || max_passes == 0;
+}
+
+/* The tenant's candidates are over: keep its best trial if it beat the current speed, go on to the
+ * next tenant, and at the end of a pass stop unless it changed something (and passes are left). */
+static void cs_next_tenant(struct bench_cs *cs)
+{
+	if (cs->best_val > cs->cur_val) {
+		cs->cur[cs->tenant] = cs->best_cap;
+		cs->cur_val = cs->best_val;
+		cs->changed = 1;
+	}
+	cs->best_val = -1;
+	cs->cand = 0;
+	if (++cs->tenant < cs->n)
+		return;
+	cs->tenant = 0;
+	cs->pass++;
+	if (!cs->changed || cs->pass >= cs->max_passes)
+		cs->done = 1;
+	cs->changed = 0;
+}
+
+int bench_cs_next(struct bench_cs *cs, uint32_t *caps)
+{
+	while (!cs->done) {
+		/* skip the tenant's current cap: its speed is cur_val already */
+		while (cs->cand < cs->n_cands && cs->cands[cs->cand] == cs->cur[cs->tenant])
+			cs->cand++;
+		if (cs->cand < cs->n_cands) {
+			memcpy(caps, cs->cur, cs->n * sizeof(uint32_t));
+			caps[cs->tenant] = cs->cands[cs->cand];
+			return 1;
+		}
+		cs_next_tenant(cs);
+	}
+	return 0;
+}
+
+void bench_cs_result(struct bench_cs *cs, double val)
+{
+	if (cs->done || cs->cand >= cs->n_cands)
+		return;
+	if (val > cs->best_val) {
+		cs->best_val = val;
+		cs->best_cap = cs->cands[cs->cand];
+	}
+	cs->cand++;
+	cs->evals++;
+}

@@ -56,4 +56,41 @@ struct bench_step_conv {
 };
 void bench_step_conv(const struct vfc_tick *t, unsigned n, struct bench_step_conv *c);
 
+/* Jain's fairness index of x[0 .. n): (sum x)^2 / (n sum x^2), in [1/n, 1] for
+ * non-negative x, 1 when all are equal; 0 if n == 0 or every x is 0. */
+double bench_jain(const double *x, unsigned n);
+
+/* Interrupts per GB (10^9 bytes) of payload: irqs / (bytes / 1e9); 0 if bytes == 0. */
+double bench_irq_per_gb(uint64_t irqs, uint64_t bytes);
+
+/* A coordinate search for per-tenant caps (the multi-tenant league's oracle-pt):
+ * from a start assignment (every tenant at the best common cap) and its
+ * measured speed, each tenant in turn tries every candidate cap with the others
+ * fixed; the best trial replaces the tenant's cap where it beats the current
+ * speed. A pass visits every tenant; the search ends after a pass without a
+ * change or after max_passes. Pure: the caller measures each assignment
+ * bench_cs_next hands out and reports its speed with bench_cs_result. */
+#define BENCH_CS_MAX_TENANTS 8
+#define BENCH_CS_MAX_CANDS 16
+struct bench_cs {
+	unsigned n, n_cands, max_passes;
+	uint32_t cands[BENCH_CS_MAX_CANDS];
+	uint32_t cur[BENCH_CS_MAX_TENANTS]; /* the best assignment so far */
+	double cur_val;			    /* its speed */
+	unsigned tenant, cand, pass, evals;
+	uint32_t best_cap; /* the best trial of the tenant being searched, and its speed */
+	double best_val;
+	int changed; /* this pass changed a cap */
+	int done;
+};
+/* n tenants (1..BENCH_CS_MAX_TENANTS), n_cands candidates (at most BENCH_CS_MAX_CANDS;
+ * more are ignored), every tenant starting at start, whose speed is start_val. */
+void bench_cs_init(struct bench_cs *cs, unsigned n, const uint32_t *cands, unsigned n_cands, uint32_t start,
+		   double start_val, unsigned max_passes);
+/* The next assignment to measure into caps[0 .. n): 1, or 0 when the search is over (cs->cur
+ * and cs->cur_val are then the result). */
+int bench_cs_next(struct bench_cs *cs, uint32_t *caps);
+/* The speed of the assignment bench_cs_next handed out last. */
+void bench_cs_result(struct bench_cs *cs, double val);
+
 #endif

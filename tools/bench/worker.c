@@ -18,7 +18,7 @@ static void worker_done_cb(struct vfc_op *op, int status, uint32_t out_len)
 	if (w->measuring) {
 		w->lat[w->n_lat++ % BENCH_LAT_SAMPLES] = op->complete_ns - op->submit_ns;
 		if (status == 0)
-			w->task_bytes[(size_t)(op - w->ops) / w->cfg->depth] += op->src_len;
+			w->task_bytes[(size_t)(op - w->ops) / bench_worker_depth(w)] += op->src_len;
 	}
 	w->done[w->n_done++] = op;
 }
@@ -136,7 +136,7 @@ int bench_worker_setup_point(struct bench_worker *w)
 
 	if (rc < 0)
 		return rc;
-	w->n_ops = w->cfg->depth * w->cfg->tasks;
+	w->n_ops = bench_worker_depth(w) * w->cfg->tasks;
 	w->what = "vfc_buf_alloc";
 	for (unsigned i = 0; i < w->n_ops; i++) {
 		uint32_t extra = a->kind == K_SHA256 ? VFC_SHA256_LEN : rk ? BENCH_SIG_MAX : 0;
@@ -292,6 +292,8 @@ void bench_point_rates(struct bench_point *p, uint64_t bytes, uint64_t ops, uint
 	p->irq_hz = (double)irqs / secs;
 	p->cpu_pct = 100.0 * (double)cpu_ns / (secs * 1e9);
 	p->task_mbps_min = p->task_mbps_max = p->mbps;
+	p->jain = 1; /* one tenant; gather_point and the fresh league count theirs */
+	p->irq_per_gb = bench_irq_per_gb(irqs, bytes);
 }
 
 /* Start every worker on the point and wait for them all; 0, or the first failure (named). */
@@ -330,7 +332,7 @@ static int gather_point(struct bench_worker *ws, const struct bench_cfg *cfg, st
 {
 	uint64_t bytes = 0, ops = 0, irqs = 0, n_lat = 0;
 	uint64_t *lat = malloc(sizeof(uint64_t) * BENCH_LAT_SAMPLES * cfg->vfs);
-	double dt = 0, tmin = HUGE_VAL, tmax = 0;
+	double dt = 0, tmin = HUGE_VAL, tmax = 0, vf_mbps[VFC_MAX_VFS];
 
 	if (!lat)
 		return -ENOMEM;
@@ -340,6 +342,7 @@ static int gather_point(struct bench_worker *ws, const struct bench_cfg *cfg, st
 		uint64_t nl = w->n_lat < BENCH_LAT_SAMPLES ? w->n_lat : BENCH_LAT_SAMPLES;
 
 		bytes += w->s1.bytes - w->s0.bytes;
+		vf_mbps[v] = wdt > 0 ? (double)(w->s1.bytes - w->s0.bytes) / wdt / 1e6 : 0;
 		ops += w->s1.ops - w->s0.ops;
 		irqs += w->s1.irqs - w->s0.irqs;
 		dt = wdt > dt ? wdt : dt;
@@ -362,6 +365,8 @@ static int gather_point(struct bench_worker *ws, const struct bench_cfg *cfg, st
 	bench_point_rates(p, bytes, ops, irqs, ws[0].s1.tenant_cpu_ns - ws[0].s0.tenant_cpu_ns, dt);
 	p->task_mbps_min = tmin;
 	p->task_mbps_max = tmax;
+	p->jain = bench_jain(vf_mbps, cfg->vfs);
+	p->irq_per_gb = bench_irq_per_gb(irqs, bytes);
 	bench_lat_percentiles(lat, n_lat, &p->lat_p50_us, &p->lat_p99_us);
 	free(lat);
 	return 0;

@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* test_bench_fresh.c - `vfc bench`'s fresh league end to end: a tiny cold league and multi-tenant cells, their structure and invariants. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli_test.h"
+#include "bench_csv.h"
+
+#ifndef VFC_BIN
+#error "VFC_BIN (the path of the vfc binary) must be defined by the build"
+#endif
+
+#define N_CAPS 15 /* the oracle's sweep */
+
+static const char *const sweep[N_CAPS] = { "static:1000",  "static:2000",  "static:3000",   "static:5000",
+					   "static:7000",  "static:10000", "static:15000",  "static:20000",
+					   "static:30000", "static:50000", "static:70000",  "static:100000",
+					   "static:150000", "static:200000", "none" };
+
+static int group_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/vfc-bench-fresh-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+/* What holds in every cell c[0 .. n) of a fresh league: the sweep first, in order; the oracle is its
+ * fastest point (ratio 1 by construction, and its irq per GB ratio 1); every ratio is the point's
+ * speed over the oracle's; Jain in [1 / vfs, 1]; irq per GB >= 0 and the interrupt rate over the speed. */
+static unsigned check_cell(const struct row *c, unsigned n)
+{
+	unsigned best = 0;
+
+	for (unsigned i = 0; i < N_CAPS; i++) {
+		assert_string_equal(c[i].ctl, sweep[i]);
+		best = c[i].v[C_MBPS] > c[best].v[C_MBPS] ? i : best;
+	}
+	assert_near("the oracle's ratio", c[best].v[C_RATIO_ORACLE], 1, 0, 1e-4);
+	assert_near("the oracle's irq ratio", c[best].v[C_IRQ_GB_RATIO], 1, 0, 1e-4);
+	for (unsigned i = 0; i < n; i++) {
+		const struct row *r = &c[i];
+
+		assert_true(r->v[C_MBPS] > 0);
+		assert_true(r->v[C_SECONDS] > 0);
+		assert_int_equal((int)r->v[C_WARM_TICKS], (int)c[0].v[C_WARM_TICKS]);
+		assert_near("ratio_oracle", r->v[C_RATIO_ORACLE], r->v[C_MBPS] / c[best].v[C_MBPS], 0.002, 2e-4);
+		if (i < N_CAPS)
+			assert_true(r->v[C_RATIO_ORACLE] <= 1 + 1e-9);
+		assert_true(r->v[C_JAIN] >= 1 / r->v[C_VFS] - 1e-4 && r->v[C_JAIN] <= 1 + 1e-9);
+		assert_true(r->v[C_IRQ_GB] >= 0);
+		assert_near("irq_per_gb", r->v[C_IRQ_GB], r->v[C_IRQ] / r->v[C_MBPS] * 1e3, 0.003, 1);
+		assert_near("irq_per_gb_ratio", r->v[C_IRQ_GB_RATIO], r->v[C_IRQ_GB] / c[best].v[C_IRQ_GB], 0.003,
+			    1e-3);
+		assert_true(r->v[C_TMIN] <= r->v[C_TMAX] + 1e-3); /* the slowest and fastest tenant */
+	}
+	return best;
+}
+
+/* A cold league of one workload at two warm-ups: a cell per warm-up, each the sweep (measured once for
+ * the workload, so the same in both cells) and the controller columns warmed up that many ticks. */
+static void test_cold_league(void **state)
+{
+	struct row rows[MAX_ROWS];
+	const unsigned per_cell = N_CAPS + 2;
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --league --algo sha256 --size 4096 --depth 8 --warmup-ticks 1,3"
+				     " --tick 20 --ctl adaptive --ctl none --seconds 0.3 --repeat 3 -q --csv '%s' > '%s'",
+			     P("c.csv"), P("out")),
+			 0);
+	assert_true(exists(P("c.csv")));
+	assert_int_equal(read_csv(P("c.csv"), rows, MAX_ROWS), 2 * per_cell);
+	for (unsigned w = 0; w < 2; w++) {
+		const struct row *c = &rows[w * per_cell];
+
+		check_cell(c, per_cell);
+		assert_int_equal((int)c[0].v[C_WARM_TICKS], w ? 3 : 1);
+		assert_string_equal(c[N_CAPS].ctl, "adaptive");
+		assert_string_equal(c[N_CAPS + 1].ctl, "none");
+		for (unsigned i = 0; i < per_cell; i++) {
+			assert_string_equal(c[i].algo, "sha256");
+			assert_int_equal((int)c[i].v[C_BLOCK], 4096);
+			assert_int_equal((int)c[i].v[C_DEPTH], 8);
+			assert_int_equal((int)c[i].v[C_VFS], 1);
+			assert_near("one tenant's Jain", c[i].v[C_JAIN], 1, 0, 1e-9);
+			assert_string_equal(c[i].mix, "-");
+			/* the sweep is the workload's, shared by its cells */
+			if (i < N_CAPS && w)
+				assert_near("shared sweep", c[i].v[C_MBPS], rows[i].v[C_MBPS], 0, 1e-9);
+		}
+	}
+	assert_file_contains(P("out"), "Fresh league");
+	assert_file_contains(P("out"), "warm-up 1 ticks, 1 cells:");
+	assert_file_contains(P("out"), "warm-up 3 ticks, 1 cells:");
+}
+
+/* A mixed multi-tenant cell with oracle-pt: two tenants (1 KiB depth 4 and 4 KiB depth 8) on one
+ * engine; the controller column, then oracle-pt's per-tenant caps, each a cap of the sweep. */
+static void test_mixed_cell(void **state)
+{
+	struct row rows[MAX_ROWS];
+	unsigned caps[2];
+	const struct row *pt;
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --league --vfs 2 --engines 1 --algo aes-128-cbc --mix 1024x4,4096x8"
+				     " --warmup-ticks 2 --tick 20 --ctl paper --oracle-pt --seconds 0.2 --repeat 2 -q"
+				     " --csv '%s' > '%s'",
+			     P("m.csv"), P("out")),
+			 0);
+	assert_int_equal(read_csv(P("m.csv"), rows, MAX_ROWS), N_CAPS + 2);
+	check_cell(rows, N_CAPS + 2);
+	for (unsigned i = 0; i < N_CAPS + 2; i++) {
+		assert_int_equal((int)rows[i].v[C_VFS], 2);
+		assert_int_equal((int)rows[i].v[C_ENGINES], 1);
+		assert_int_equal((int)rows[i].v[C_BLOCK], 0); /* a mix: no one size or depth */
+		assert_int_equal((int)rows[i].v[C_DEPTH], 0);
+		assert_string_equal(rows[i].mix, "1024x4;4096x8");
+		assert_int_equal((int)rows[i].v[C_WARM_TICKS], 2);
+	}
+	assert_string_equal(rows[N_CAPS].ctl, "paper");
+	assert_string_equal(rows[N_CAPS].tenant_caps, "-");
+	pt = &rows[N_CAPS + 1];
+	assert_string_equal(pt->ctl, "oracle-pt");
+	assert_int_equal(sscanf(pt->tenant_caps, "%u/%u", &caps[0], &caps[1]), 2);
+	for (unsigned k = 0; k < 2; k++) {
+		char spec[32];
+		int found = 0;
+
+		snprintf(spec, sizeof(spec), caps[k] ? "static:%u" : "none", caps[k]);
+		for (unsigned i = 0; i < N_CAPS; i++)
+			found |= !strcmp(spec, sweep[i]);
+		assert_true(found);
+	}
+	assert_file_contains(P("out"), "x 2 VFs on 1 engine(s)");
+	assert_file_contains(P("out"), "(oracle)");
+}
+
+/* Identical tenants, the warm-up in seconds, the JSON form: every point carries the new fields. */
+static void test_tenants_json(void **state)
+{
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --league --vfs 2 --algo sha256 --size 4096 --depth 4 --warmup 0.05"
+				     " --tick 20 --ctl none --seconds 0.2 --repeat 1 -q --json > '%s'",
+			     P("j.json")),
+			 0);
+	assert_file_contains(P("j.json"), "\"command\": \"league\"");
+	assert_file_contains(P("j.json"), "\"vfs\": 2");
+	assert_file_contains(P("j.json"), "\"warmup_ticks\": 0");
+	assert_file_contains(P("j.json"), "\"jain\": ");
+	assert_file_contains(P("j.json"), "\"irq_per_gb_ratio\": 1.0");
+	assert_file_contains(P("j.json"), "\"mix\": null");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cold_league),
+		cmocka_unit_test(test_mixed_cell),
+		cmocka_unit_test(test_tenants_json),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* fresh_report.c - the fresh league's table: a row per cold cell, a block per multi-tenant cell, the columns' summary. */
+#include <math.h>
+#include <string.h>
+
+#include "fresh.h"
+
+static unsigned n_warms(const struct bench_cfg *cfg)
+{
+	return cfg->n_warm_ticks ? cfg->n_warm_ticks : 1;
+}
+
+/* The columns of a cell after its statics: the controllers, then oracle-pt if asked. */
+static unsigned n_cols(const struct bench_cfg *cfg)
+{
+	return cfg->n_ctls + (cfg->oracle_pt ? 1 : 0);
+}
+
+static const char *col_name(const struct bench_cfg *cfg, unsigned k)
+{
+	return k < cfg->n_ctls ? cfg->ctls[k] : "oracle-pt";
+}
+
+void fresh_print_header(const struct bench_cfg *cfg, unsigned n_vfs)
+{
+	printf("Fresh league: every point runs on fresh VFs (a fresh device when embedded) for up to %u\n"
+	       "slots, interleaved; a slot opens the VFs, starts the controllers, warms up, measures\n"
+	       "%.2f s and closes them. The oracle is the best common static cap of a sweep of\n"
+	       "{1,2,3,5,7,10,15,20,30,50,70,100,150,200} kHz and no cap, measured the same way (warm-up\n"
+	       "at most 0.3 s, once per workload for all its warm-ups). Tick %u ms; ",
+	       cfg->repeat, cfg->seconds / cfg->repeat, cfg->tick_ms);
+	if (cfg->n_warm_ticks)
+		printf("warm-up in ticks per cell.\n");
+	else
+		printf("warm-up %.2f s.\n", cfg->warmup);
+	if (n_vfs > 1)
+		printf("%u tenants on %u engine(s), each VF its own controller instance%s\n", n_vfs,
+		       cfg->engines, cfg->n_mix ? ", mixed workloads" : "");
+	printf("\n");
+	if (n_vfs > 1)
+		return;
+	printf("%-12s %6s %5s %5s %13s %9s |", "algo", "bytes", "depth", "ticks", "oracle", "MB/s");
+	for (unsigned k = 0; k < n_cols(cfg); k++)
+		printf(" %9.9s", col_name(cfg, k));
+	printf("\n");
+}
+
+/* A multi-tenant cell: a line per column (the oracle first) with its speed, ratio, fairness, irq/GB. */
+static void print_block(const struct bench_cfg *cfg, const struct bench_point *c, unsigned best, unsigned n_vfs)
+{
+	const unsigned ns = BENCH_LEAGUE_N_CAPS;
+
+	if (c[0].mix)
+		printf("%s, mix %s", bench_algos[c[0].algo].name, c[0].mix);
+	else
+		printf("%s %u B depth %u", bench_algos[c[0].algo].name, c[0].size, c[0].depth);
+	printf(" x %u VFs on %u engine(s), ", n_vfs, cfg->engines);
+	if (c[0].warm_ticks)
+		printf("warm-up %u ticks\n", c[0].warm_ticks);
+	else
+		printf("warm-up %.2f s\n", cfg->warmup);
+	printf("  %-22s %9s %8s %6s %9s %8s %7s  %s\n", "column", "MB/s", "/oracle", "Jain", "irq/GB", "/oracle",
+	       "spread", "caps");
+	for (unsigned i = 0; i <= n_cols(cfg); i++) {
+		const struct bench_point *p = i == 0 ? &c[best] : &c[ns + i - 1];
+		char name[40];
+
+		snprintf(name, sizeof(name), "%s%s", p->ctl, i == 0 ? " (oracle)" : "");
+		printf("  %-22.22s %9.1f %8.3f %6.3f %9.0f %8.2f %6.1f%%  %s\n", name, p->mbps, p->ratio_oracle,
+		       p->jain, p->irq_per_gb, p->irq_ratio_oracle, p->spread_pct,
+		       p->tenant_caps[0] ? p->tenant_caps : "");
+	}
+	printf("\n");
+}
+
+void fresh_print_cell(const struct bench_cfg *cfg, const struct bench_point *c, unsigned best, unsigned n_vfs)
+{
+	if (n_vfs > 1) {
+		print_block(cfg, c, best, n_vfs);
+	} else {
+		printf("%-12s %6u %5u %5u %13s %9.1f |", bench_algos[c[0].algo].name, c[0].size, c[0].depth,
+		       c[0].warm_ticks, c[best].ctl, c[best].mbps);
+		for (unsigned k = 0; k < n_cols(cfg); k++)
+			printf(" %9.3f", c[BENCH_LEAGUE_N_CAPS + k].ratio_oracle);
+		printf("\n");
+	}
+	fflush(stdout);
+}
+
+/* Column k over the cells of warm-up w: mean and min ratio, cells >= 0.97, min Jain, mean and max
+ * irq/GB ratio to the oracle's. */
+struct colsum {
+	double sum, min, jain_min, irq_sum, irq_max;
+	unsigned n, n97;
+};
+
+static void col_summary(const struct bench_point *pts, size_t n_cells, unsigned per_cell, unsigned nw, unsigned w,
+			unsigned k, struct colsum *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->min = s->jain_min = HUGE_VAL;
+	for (size_t i = w; i < n_cells; i += nw) {
+		const struct bench_point *p = &pts[i * per_cell + BENCH_LEAGUE_N_CAPS + k];
+
+		s->sum += p->ratio_oracle;
+		s->min = p->ratio_oracle < s->min ? p->ratio_oracle : s->min;
+		s->n97 += p->ratio_oracle >= 0.97;
+		s->jain_min = p->jain < s->jain_min ? p->jain : s->jain_min;
+		s->irq_sum += p->irq_ratio_oracle;
+		s->irq_max = p->irq_ratio_oracle > s->irq_max ? p->irq_ratio_oracle : s->irq_max;
+		s->n++;
+	}
+}
+
+/* The noise floor (an A/A test): a none column against the sweep's none point (the sweep's last). */
+static void print_aa(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n_cells, unsigned per_cell)
+{
+	double sum = 0, max = 0;
+	unsigned k;
+
+	for (k = 0; k < cfg->n_ctls && strcmp(cfg->ctls[k], "none"); k++)
+		;
+	if (k == cfg->n_ctls || !n_cells)
+		return;
+	for (size_t i = 0; i < n_cells; i++) {
+		const struct bench_point *c = &pts[i * per_cell];
+		double d = c[BENCH_LEAGUE_N_CAPS - 1].mbps > 0 ?
+				   fabs(c[BENCH_LEAGUE_N_CAPS + k].mbps / c[BENCH_LEAGUE_N_CAPS - 1].mbps - 1) :
+				   0;
+
+		sum += d;
+		max = d > max ? d : max;
+	}
+	printf("\nThe noise floor (an A/A test): the none column against the sweep's own none point\n"
+	       "differs by %.1f%% on average and by %.1f%% at most\n",
+	       100 * sum / (double)n_cells, 100 * max);
+}
+
+void fresh_print_summary(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n_cells,
+			 unsigned per_cell, unsigned n_vfs)
+{
+	unsigned nw = n_warms(cfg);
+
+	for (unsigned w = 0; w < nw; w++) {
+		if (cfg->n_warm_ticks)
+			printf("\nwarm-up %u ticks, %zu cells:\n", cfg->warm_ticks[w], n_cells / nw);
+		else
+			printf("\n%zu cells:\n", n_cells / nw);
+		printf("  %-22s %8s %8s %6s %9s %10s %10s\n", "column", "mean", "min", ">=0.97", "min Jain",
+		       "irq/GB/o", "max irq/o");
+		for (unsigned k = 0; k < n_cols(cfg); k++) {
+			struct colsum s;
+
+			col_summary(pts, n_cells, per_cell, nw, w, k, &s);
+			printf("  %-22.22s %8.3f %8.3f %6u %9.3f %10.2f %10.2f\n", col_name(cfg, k),
+			       s.n ? s.sum / s.n : 0, s.min, s.n97, s.jain_min, s.n ? s.irq_sum / s.n : 0,
+			       s.irq_max);
+		}
+	}
+	print_aa(cfg, pts, n_cells, per_cell);
+	printf("\n/oracle: MB/s over the oracle's; Jain: (sum x)^2 / (n sum x^2) over the %u tenants' MB/s;\n"
+	       "irq/GB/o: interrupts per GB over the oracle's (mean, max over the cells)\n",
+	       n_vfs);
+}
