@@ -12,6 +12,7 @@
 
 #include "cmds.h"
 #include "sim/suite.h"
+#include "sim_runner.h"
 #include "util.h"
 
 static const char suite_help[] =
@@ -369,7 +370,7 @@ static int spawn(const struct vfc_sim_suite_cfg *c, uint32_t idx, struct running
  */
 static int run_all(const struct args *a, struct vfc_sim_suite_seed *d)
 {
-	unsigned jobs = a->jobs ? a->jobs : (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
+	unsigned jobs = a->jobs ? a->jobs : vfc_simrun_cpus();
 	struct running *run = calloc(jobs, sizeof(*run));
 	uint32_t next = 0, live = 0;
 	int rc = 0;
