@@ -196,6 +196,25 @@ int vfc_poll(struct vfc_vf *vf, unsigned max);
  * before min were delivered (those delivered stay delivered). */
 int vfc_wait(struct vfc_vf *vf, unsigned min, int64_t timeout_ns);
 
+/* ---- completion events, for event loops (epoll, OpenSSL ASYNC wait contexts) ---- */
+
+/* An fd that becomes readable when the device signals completions of this VF
+ * (its interrupt: in VFC_IRQ_INTERRUPT mode; POLL and HYBRID mask the device's
+ * signals outside vfc_wait) or when vfc_vf_event_raise is called. Owned by the
+ * VF, valid until vfc_vf_close: poll it (or a dup of it), never read or close
+ * it. The event is level: it stays readable until consumed by
+ * vfc_vf_event_ack or by a vfc_wait that blocked. To take completions without
+ * losing one: ack, then vfc_poll(vf, 0); a completion published after the ack
+ * makes it readable again (under the VF's interrupt cap, at most cap times a
+ * second). Ack and raise are data-path calls: one thread at a time, like
+ * vfc_poll; polling the fd is safe from any thread. */
+int vfc_vf_event_fd(const struct vfc_vf *vf);
+/* Consume the event without blocking: 1 if it was readable, 0 if not. */
+int vfc_vf_event_ack(struct vfc_vf *vf);
+/* Make the event readable now: for a waiter that delivered completions
+ * belonging to others, who wait on the fd. 0 or a negative errno. */
+int vfc_vf_event_raise(struct vfc_vf *vf);
+
 /* ---- synchronous helpers: copy in and out through pool buffers, any size ---- */
 
 /* AES-128-CBC over len bytes (a multiple of 16), no padding; iv is the first

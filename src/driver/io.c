@@ -364,6 +364,32 @@ static void irq_block(struct vfc_vf *vf, int64_t ns)
 	}
 }
 
+int vfc_vf_event_fd(const struct vfc_vf *vf)
+{
+	return vf->t->irq_fd;
+}
+
+int vfc_vf_event_ack(struct vfc_vf *vf)
+{
+	uint64_t cnt;
+
+	/* The eventfd is non-blocking (both transports): EAGAIN when not signalled. */
+	if (read(vf->t->irq_fd, &cnt, sizeof(cnt)) != (ssize_t)sizeof(cnt))
+		return 0;
+	vfc__count(&vf->wakeups, 1);
+	return 1;
+}
+
+int vfc_vf_event_raise(struct vfc_vf *vf)
+{
+	uint64_t one = 1;
+
+	/* EAGAIN: the counter is saturated, so the fd is readable already. */
+	if (write(vf->t->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 0;
+}
+
 /* The transport says the device is gone (the daemon hung up): nothing in
  * flight will ever complete; complete it with err. Returns what vfc_wait
  * returns: the number delivered by this call (done so far plus these), or

@@ -1,94 +1,51 @@
 /* SPDX-License-Identifier: MIT */
-/* async.c - OpenSSL ASYNC jobs: submit to the VF, pause the job; a poller thread takes the VF's completions and wakes the job's fd. */
+/* async.c - one request to the VF: from an OpenSSL ASYNC job (submit, pause until the VF's completion event), or waited for. */
 #include <errno.h>
-#include <sched.h>
-#include <string.h>
-#include <sys/eventfd.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <openssl/async.h>
 
 #include "provider/prov.h"
 
-#define POLL_SLICE_NS 200000 /* the poller holds the VF lock at most this long per wait */
 #define RING_FULL_MAX 100000 /* pauses waiting for a ring slot before giving up */
 
-/* One request of a paused job. */
+/*
+ * The wait fd. Every job's wait context holds, under our one key (the provider
+ * context), a dup of the VF's completion event fd (vfc_vf_event_fd): the VF's
+ * interrupt makes it readable, no thread of ours in between. All jobs share
+ * that one event, so the provider keeps it readable while any completion is
+ * waiting for its job: whoever consumes the event (a job's ack, or a
+ * synchronous caller's vfc_wait) and leaves completions of other jobs behind
+ * raises it again before releasing the lock (vfc__async_settle). A job woken
+ * for another's completion finds its own request not done and pauses again.
+ */
+
+/* One request: its completion, in whichever thread polls the VF (the lock held). */
 struct waiter {
-	struct vfc_op op;
 	struct vfc__dev *d;
-	int fd;   /* the job's wait fd */
-	int done; /* atomic */
+	int job;  /* a paused job takes the result (counted in d->ready until it does) */
+	int done;
 };
 
-/* The completion, in whichever thread polls the VF (the lock held): wake the job. */
 static void done_cb(struct vfc_op *op, int status, uint32_t out_len)
 {
 	struct waiter *w = op->user;
-	uint64_t one = 1;
 
 	(void)status;
 	(void)out_len;
-	w->d->inflight--;
-	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
-	if (write(w->fd, &one, sizeof(one)) < 0) {
-		/* An eventfd write fails only on overflow: the fd is readable anyway. */
+	w->done = 1;
+	if (w->job) {
+		w->d->ready++;
+		w->d->delivered = 1;
 	}
 }
 
-/*
- * Waits on the VF whenever jobs have requests in flight, in slices, and steps
- * aside for threads that want the lock (a synchronous caller delivers the
- * jobs' completions too while it waits for its own).
- */
-static void *poller(void *arg)
+void vfc__async_settle(struct vfc__dev *d, int consumed)
 {
-	struct vfc__dev *d = arg;
-
-	pthread_mutex_lock(&d->lock);
-	while (!d->stop) {
-		if (d->inflight == 0) {
-			pthread_cond_wait(&d->cv, &d->lock);
-			continue;
-		}
-		vfc_wait(d->vf, 1, POLL_SLICE_NS);
-		if (__atomic_load_n(&d->want, __ATOMIC_ACQUIRE)) {
-			pthread_mutex_unlock(&d->lock);
-			while (__atomic_load_n(&d->want, __ATOMIC_ACQUIRE) && !__atomic_load_n(&d->stop, __ATOMIC_RELAXED))
-				sched_yield();
-			pthread_mutex_lock(&d->lock);
-		}
-	}
-	pthread_mutex_unlock(&d->lock);
-	return NULL;
-}
-
-/* With the lock: a poller for this process (a child of fork() starts its own). */
-static int poller_start(struct vfc__dev *d)
-{
-	pid_t me = getpid();
-
-	if (d->poller_pid == me)
-		return 0;
-	d->stop = 0;
-	if (pthread_create(&d->poller, NULL, poller, d) != 0)
-		return -EAGAIN;
-	d->poller_pid = me;
-	return 0;
-}
-
-void vfc__async_fini(struct vfc__prov *p)
-{
-	struct vfc__dev *d = &p->dev;
-
-	if (d->poller_pid != getpid())
-		return;
-	pthread_mutex_lock(&d->lock);
-	__atomic_store_n(&d->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_signal(&d->cv);
-	pthread_mutex_unlock(&d->lock);
-	pthread_join(d->poller, NULL);
-	d->poller_pid = 0;
+	if (d->ready && (consumed || d->delivered) && d->vf)
+		vfc_vf_event_raise(d->vf);
+	d->delivered = 0;
 }
 
 static void close_fd(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, void *custom)
@@ -99,104 +56,148 @@ static void close_fd(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, voi
 	close(fd);
 }
 
-/* The job's one wait fd, under our one key (the provider context): made on first use. */
-static int job_fd(struct vfc__prov *p, ASYNC_JOB *job)
+/*
+ * The job's one wait fd under our key, made on first use: a dup of the VF's
+ * event fd, tagged with the VF's generation. A context that outlived its VF (a
+ * child after fork() opened its own) keeps its fd number, now naming the new
+ * VF's event (dup2).
+ */
+static int job_fd(struct vfc__prov *p, ASYNC_JOB *job, struct vfc_vf *vf, unsigned gen)
 {
 	ASYNC_WAIT_CTX *w = ASYNC_get_wait_ctx(job);
+	void *tag = (void *)(uintptr_t)gen;
 	OSSL_ASYNC_FD fd;
 	void *custom;
-	int efd;
 
 	if (!w)
 		return -1;
-	if (ASYNC_WAIT_CTX_get_fd(w, p, &fd, &custom))
-		return fd;
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (efd < 0)
-		return -1;
-	if (!ASYNC_WAIT_CTX_set_wait_fd(w, p, efd, NULL, close_fd)) {
-		close(efd);
+	if (ASYNC_WAIT_CTX_get_fd(w, p, &fd, &custom)) {
+		if (custom == tag)
+			return fd;
+		if (dup2(vfc_vf_event_fd(vf), fd) < 0 || !ASYNC_WAIT_CTX_clear_fd(w, p))
+			return -1;
+	} else {
+		fd = fcntl(vfc_vf_event_fd(vf), F_DUPFD_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+	}
+	if (!ASYNC_WAIT_CTX_set_wait_fd(w, p, fd, tag, close_fd)) {
+		close(fd);
 		return -1;
 	}
-	return efd;
+	return fd;
 }
 
-static void drain(int fd)
+static void job_unlock(struct vfc__prov *p, int consumed)
 {
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: nothing to drain. */
-	}
+	vfc__async_settle(&p->dev, consumed);
+	pthread_mutex_unlock(&p->dev.lock);
 }
 
-/* With the lock: submit w->op, pausing (lock released) while the ring is full. Returns locked or not (*locked). */
-static int submit(struct vfc__prov *p, struct vfc_vf *vf, struct waiter *w, int *locked)
+/* After a pause: the lock again, on the same VF, or NULL (not locked). */
+static struct vfc_vf *relock(struct vfc__prov *p, unsigned gen)
 {
-	struct vfc_op *ops[1] = { &w->op };
-	uint64_t one = 1;
-	int rc, tries = 0;
+	unsigned g = 0;
+	struct vfc_vf *vf = vfc__dev_lock(p, &g);
 
-	while ((rc = vfc_submit_burst(vf, ops, 1)) == 0) {
-		/* Ring full: the job's EAGAIN path, let other jobs run and completions come. */
-		if (++tries > RING_FULL_MAX)
-			return -EAGAIN;
+	if (vf && g != gen) {
 		vfc__dev_unlock(p);
-		*locked = 0;
-		if (write(w->fd, &one, sizeof(one)) < 0) {
+		return NULL;
+	}
+	return vf;
+}
+
+/* Take what completed: the cheap look at the ring first; then consume the event and look again (a
+ * completion after the ack raises it anew). *consumed tells the settle step. */
+static void take(struct vfc_vf *vf, struct waiter *w, int *consumed)
+{
+	vfc_poll(vf, 0);
+	if (w->done)
+		return;
+	*consumed |= vfc_vf_event_ack(vf);
+	vfc_poll(vf, 0);
+}
+
+/* Submit from a job, pausing while the ring is full (the EAGAIN path: the job raises the event so
+ * that it is resumed, and retries). 0, or a negative errno with the device unlocked. */
+static int job_submit(struct vfc__prov *p, struct vfc_vf **vf, unsigned gen, struct vfc_op *op,
+		      struct waiter *w)
+{
+	struct vfc_op *ops[1] = { op };
+	unsigned tries = 0;
+	int rc, consumed = 0;
+
+	while ((rc = vfc_submit_burst(*vf, ops, 1)) == 0) {
+		take(*vf, w, &consumed);
+		if ((rc = vfc_submit_burst(*vf, ops, 1)) != 0)
+			break;
+		if (++tries > RING_FULL_MAX) {
+			job_unlock(p, consumed);
+			return -EAGAIN;
 		}
+		vfc_vf_event_raise(*vf);
+		job_unlock(p, 0);
+		consumed = 0;
 		ASYNC_pause_job();
-		drain(w->fd);
-		if (!(vf = vfc__dev_lock(p, NULL)))
-			return -ENODEV;
-		*locked = 1;
+		if (!(*vf = relock(p, gen)))
+			return -ESTALE;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		job_unlock(p, 1);
 		return rc;
-	p->dev.inflight++;
-	if (poller_start(&p->dev) < 0) {
-		vfc_wait(vf, 0, -1); /* no poller: complete it here */
-		return 0;
 	}
-	pthread_cond_signal(&p->dev.cv);
+	if (consumed)
+		vfc__async_settle(&p->dev, 1);
 	return 0;
 }
 
-int vfc__async_cipher(struct vfc__prov *p, struct vfc_vf *vf, struct vfc_session *s, int enc,
-		      uint8_t iv[VFC_AES_BLOCK], const uint8_t *in, size_t len, uint8_t *out)
+/*
+ * Consume the event before submitting, then pause at once: a job alone is
+ * woken by its own completion and nothing else (whatever completed before the
+ * ack was taken by the poll after it), and jobs started together get their
+ * requests onto the ring back to back (the multi-buffer engine's lanes fill).
+ */
+static int run_in_job(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_op *op, struct waiter *w)
+{
+	int rc, consumed;
+
+	w->job = 1;
+	consumed = vfc_vf_event_ack(vf);
+	vfc_poll(vf, 0);
+	if ((rc = job_submit(p, &vf, gen, op, w)) < 0)
+		return rc;
+	for (;;) {
+		job_unlock(p, consumed);
+		consumed = 0;
+		ASYNC_pause_job();
+		if (!(vf = relock(p, gen)))
+			return -ESTALE; /* the VF went away (fork): the request is not ours any more */
+		if (!w->done)
+			take(vf, w, &consumed);
+		if (w->done)
+			break;
+	}
+	p->dev.ready--;
+	job_unlock(p, consumed);
+	return op->status;
+}
+
+int vfc__dev_run(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_op *op)
 {
 	ASYNC_JOB *job = ASYNC_get_current_job();
-	struct waiter w;
-	uint8_t *src = NULL, *dst = NULL, next[VFC_AES_BLOCK];
-	int rc, locked = 1;
+	struct vfc_op *ops[1] = { op };
+	struct waiter w = { .d = &p->dev };
+	int rc;
 
-	memset(&w, 0, sizeof(w));
-	if (!job || len > UINT32_MAX || (w.fd = job_fd(p, job)) < 0 || !(src = vfc_buf_alloc(vf, len)) ||
-	    !(dst = vfc_buf_alloc(vf, len))) {
-		vfc_buf_free(vf, src);
-		rc = vfc_cipher(s, enc, iv, in, len, out, iv);
-		vfc__dev_unlock(p);
-		return rc;
-	}
-	memcpy(src, in, len);
-	memcpy(next, in + len - VFC_AES_BLOCK, VFC_AES_BLOCK);
-	w.d = &p->dev;
-	w.op = (struct vfc_op){ .sess = s, .opcode = enc ? VFC_OP_CIPHER_ENC : VFC_OP_CIPHER_DEC, .src = src,
-				.src_len = (uint32_t)len, .dst = dst, .dst_len = (uint32_t)len, .cb = done_cb,
-				.user = &w };
-	memcpy(w.op.iv, iv, VFC_AES_BLOCK);
-	rc = submit(p, vf, &w, &locked);
-	if (locked)
-		vfc__dev_unlock(p);
-	while (rc == 0 && !__atomic_load_n(&w.done, __ATOMIC_ACQUIRE)) {
-		ASYNC_pause_job();
-		drain(w.fd);
-	}
-	if (rc == 0 && (rc = w.op.status) == 0) {
-		memcpy(out, dst, len);
-		memcpy(iv, enc ? out + len - VFC_AES_BLOCK : next, VFC_AES_BLOCK);
-	}
-	vfc_buf_free(vf, src);
-	vfc_buf_free(vf, dst);
-	return rc;
+	op->cb = done_cb;
+	op->user = &w;
+	if (job && job_fd(p, job, vf, gen) >= 0)
+		return run_in_job(p, vf, gen, op, &w);
+	/* Outside a job: as the driver's synchronous helpers (others' completions may come too). */
+	while ((rc = vfc_submit_burst(vf, ops, 1)) == 0)
+		vfc_wait(vf, 1, -1);
+	while (rc > 0 && !w.done)
+		vfc_wait(vf, 1, -1);
+	vfc__dev_unlock(p);
+	return rc < 0 ? rc : op->status;
 }

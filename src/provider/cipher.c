@@ -105,7 +105,7 @@ static int dev_run(struct cctx *c, const uint8_t *in, size_t len, uint8_t *out)
 		return 0;
 	s = vfc__dsess_get(&c->ds, vf, gen, VFC_ALG_AES128_CBC, VFC_KEY_AES128, c->key, sizeof(c->key));
 	if (s)
-		rc = vfc__async_cipher(c->p, vf, s, c->enc, c->iv, in, len, out); /* unlocks */
+		rc = vfc__op_cipher(c->p, vf, gen, s, c->enc, c->iv, in, len, out); /* unlocks */
 	else
 		vfc__dev_unlock(c->p);
 	if (rc < 0)

@@ -7,20 +7,10 @@
 
 #include "provider/prov.h"
 
-/* The ASYNC jobs' part (async.c): nothing in flight, no poller. */
-static void async_state_init(struct vfc__dev *d)
-{
-	pthread_cond_init(&d->cv, NULL);
-	d->inflight = 0;
-	d->poller_pid = 0;
-	d->stop = 0;
-}
-
 void vfc__dev_init(struct vfc__dev *d)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
-	async_state_init(d);
 	d->pid = getpid();
 	d->state = VFC_DEV_UNOPENED;
 }
@@ -38,8 +28,8 @@ static void after_fork(struct vfc__prov *p, pid_t me)
 	int embedded = !p->set.device[0] || !strcmp(p->set.device, "embedded");
 
 	pthread_mutex_init(&d->lock, NULL);
-	async_state_init(d);
-	d->want = 0;
+	d->ready = 0;
+	d->delivered = 0;
 	d->vf = NULL;
 	d->state = embedded && d->state == VFC_DEV_OPEN ? VFC_DEV_FORKED : VFC_DEV_UNOPENED;
 	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);
@@ -56,18 +46,20 @@ static void open_vf(struct vfc__prov *p)
 		o.n_engines = p->set.engines;
 	if (p->set.vfs)
 		o.n_vfs = p->set.vfs;
+	if (p->set.engine_kind_set)
+		o.engine_kind = p->set.engine_kind;
 	d->vf = vfc_vf_open(p->set.device, &o);
 	if (!d->vf) {
 		/* One warning per process; the work goes to software, it does not fail. */
 		fprintf(stderr, "vfcrypt: no VF on %s (%s): using OpenSSL's default provider\n", p->set.device,
 			strerror(errno));
-		d->state = VFC_DEV_ABSENT;
+		__atomic_store_n(&d->state, VFC_DEV_ABSENT, __ATOMIC_RELAXED);
 		return;
 	}
 	if (p->set.ctl[0] && vfc_vf_set_controller(d->vf, p->set.ctl, 0, err, sizeof(err)) < 0)
 		fprintf(stderr, "vfcrypt: controller '%s' refused: %s\n", p->set.ctl, err);
 	d->gen++;
-	d->state = VFC_DEV_OPEN;
+	__atomic_store_n(&d->state, VFC_DEV_OPEN, __ATOMIC_RELAXED);
 }
 
 struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
@@ -77,15 +69,13 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 
 	if (__atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != me)
 		after_fork(p, me);
-	__atomic_add_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_lock(&d->lock);
-	__atomic_sub_fetch(&d->want, 1, __ATOMIC_ACQ_REL);
 	if (d->state == VFC_DEV_UNOPENED)
 		open_vf(p);
 	if (d->state == VFC_DEV_FORKED) {
 		fprintf(stderr, "vfcrypt: the embedded device stays with the parent process: using OpenSSL's "
 				"default provider (a vfcd device gives each process its own VF)\n");
-		d->state = VFC_DEV_ABSENT;
+		__atomic_store_n(&d->state, VFC_DEV_ABSENT, __ATOMIC_RELAXED);
 	}
 	if (d->state != VFC_DEV_OPEN) {
 		pthread_mutex_unlock(&d->lock);
@@ -96,9 +86,19 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 	return d->vf;
 }
 
+/* A section that may have waited on the VF (and so consumed its completion event). */
 void vfc__dev_unlock(struct vfc__prov *p)
 {
+	vfc__async_settle(&p->dev, 1);
 	pthread_mutex_unlock(&p->dev.lock);
+}
+
+int vfc__dev_absent(struct vfc__prov *p)
+{
+	struct vfc__dev *d = &p->dev;
+
+	return __atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) == getpid() &&
+	       __atomic_load_n(&d->state, __ATOMIC_RELAXED) == VFC_DEV_ABSENT;
 }
 
 /* One line a test (or a curious user) can read: what this process's VF did. */
@@ -124,7 +124,6 @@ void vfc__dev_fini(struct vfc__prov *p)
 	}
 	d->vf = NULL;
 	d->state = VFC_DEV_UNOPENED;
-	pthread_cond_destroy(&d->cv);
 	pthread_mutex_destroy(&d->lock);
 }
 

@@ -95,7 +95,6 @@ static void teardown(void *provctx)
 {
 	struct vfc__prov *p = provctx;
 
-	vfc__async_fini(p);
 	vfc__digest_fini(p);
 	vfc__dev_fini(p);
 	vfc__fb_fini(p);
@@ -130,6 +129,7 @@ __attribute__((visibility("default"))) int OSSL_provider_init(const OSSL_CORE_HA
 		return 0;
 	}
 	vfc__dev_init(&p->dev);
+	vfc__digest_init(p);
 	*out = PROVIDER_FNS;
 	*provctx = p;
 	return 1;

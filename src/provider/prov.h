@@ -22,6 +22,12 @@
 /* Inputs below this many bytes go to software: a cipher update's whole blocks; a SHA-256
  * message whose first update is shorter. docs/provider.md has the measurements behind it. */
 #define VFC_PROV_THRESHOLD_DEFAULT (1u << 20)
+/* The largest request the provider sends whole (a pool buffer); larger cipher runs go through the
+ * driver's synchronous helper in chunks. */
+#define VFC_PROV_OP_MAX (1u << 20)
+/* Freed SHA-256 contexts kept with their VF sessions: EVP_Digest makes one per message, and a
+ * session costs a mailbox round trip to make and to free. One per concurrent ASYNC job is enough. */
+#define VFC_PROV_DG_SPARES 64
 
 /* Settings: the provider's config section, then the VFCRYPT_* environment over it. */
 struct vfc__prov_settings {
@@ -29,6 +35,8 @@ struct vfc__prov_settings {
 	char ctl[VFC_PROV_SPEC_MAX];    /* controller spec, "" = the driver's default */
 	size_t small_threshold;
 	unsigned engines, vfs;          /* embedded device sizes, 0 = the driver's defaults */
+	enum vfc_engine_kind engine_kind; /* embedded device: how its engines compute */
+	int engine_kind_set;            /* engine_kind was given (else the driver's default) */
 	int stats;                      /* print the VF's counters to stderr when the provider closes */
 };
 
@@ -48,13 +56,9 @@ struct vfc__dev {
 	unsigned gen;          /* bumped at each open: handles of another gen are stale */
 	enum vfc__dev_state state;
 	struct vfc_vf *vf;
-	unsigned want;         /* threads waiting for lock (atomic): the poller steps aside */
-	/* Requests of ASYNC jobs (async.c), all under lock. */
-	unsigned inflight;     /* submitted by jobs, not yet completed */
-	pthread_cond_t cv;     /* the poller sleeps here while nothing is in flight */
-	pthread_t poller;
-	pid_t poller_pid;      /* the process whose poller runs, 0 = none */
-	int stop;
+	/* Requests of ASYNC jobs (async.c), under lock. */
+	unsigned ready;        /* completed (callback ran) but not yet taken by their paused job */
+	int delivered;         /* a job's request completed since the lock was taken */
 };
 
 /* The default provider's AES-128-CBC and SHA-256 functions, from its own dispatch tables
@@ -88,7 +92,9 @@ struct vfc__prov {
 	EVP_MD *fb_sha256;            /* the default provider's SHA-256 */
 	struct vfc__fb_cipher fbc;
 	struct vfc__fb_digest fbd;
-	void *dg_spare;               /* digest.c: one freed context kept for the next (atomic) */
+	pthread_mutex_t dg_lock;      /* digest.c: freed contexts kept for the next, with their sessions */
+	void *dg_spare[VFC_PROV_DG_SPARES];
+	unsigned n_dg_spare;
 	struct vfc__prov_settings set;
 	struct vfc__dev dev;
 };
@@ -110,14 +116,35 @@ int vfc__fb_pctx_set_params(EVP_PKEY_CTX *pctx, const OSSL_PARAM params[]);
 void vfc__dev_init(struct vfc__dev *d);
 struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen);
 void vfc__dev_unlock(struct vfc__prov *p);
+/* Whether this process is known to have no VF (a hint, read without the lock). */
+int vfc__dev_absent(struct vfc__prov *p);
 void vfc__dev_fini(struct vfc__prov *p);
 
-/* async.c. In an ASYNC job, with the device locked: AES-128-CBC of len bytes (a multiple of
- * 16) through pool buffers with the job paused until the VF completes it; updates iv.
- * Returns with the device unlocked: 0 or a negative errno. Outside a job: vfc_cipher. */
-int vfc__async_cipher(struct vfc__prov *p, struct vfc_vf *vf, struct vfc_session *s, int enc,
-		      uint8_t iv[VFC_AES_BLOCK], const uint8_t *in, size_t len, uint8_t *out);
-void vfc__async_fini(struct vfc__prov *p); /* stops the poller (before vfc__dev_fini); not locked */
+/* async.c. With the device locked (vf, gen from vfc__dev_lock): run op, whose buffers are pool
+ * buffers of vf. Inside an OpenSSL ASYNC job: submit, then pause the job until the VF completes
+ * it (the job's wait fd is the VF's completion event); outside: submit and wait. Returns with the
+ * device unlocked: the op's status, or -ESTALE if the VF was lost meanwhile (then the op's
+ * buffers must be left alone). */
+int vfc__dev_run(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_op *op);
+/* With the lock, before releasing it: keep the completion event readable while completions wait
+ * for their paused jobs (a section that waited on the VF may have consumed it). */
+void vfc__async_settle(struct vfc__dev *d, int consumed);
+
+/* devop.c: one request each through a pool buffer, with the device locked; all return with it
+ * unlocked (vfc__dev_run). */
+/* AES-128-CBC of len bytes (a multiple of 16) from in to out (may alias), chaining iv. */
+int vfc__op_cipher(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_session *s, int enc,
+		   uint8_t iv[VFC_AES_BLOCK], const uint8_t *in, size_t len, uint8_t *out);
+/* SHA-256 of len <= VFC_PROV_OP_MAX bytes as part of the session's message: flags VFC_REQ_F_FIRST
+ * starts it, VFC_REQ_F_LAST ends it with the digest into out (NULL otherwise); both: a whole
+ * message, which the multi-buffer engine's lanes take. */
+int vfc__op_hash(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_session *s, uint16_t flags,
+		 const uint8_t *in, size_t len, uint8_t *out);
+/* RSA: opcode VFC_OP_SIGN / VERIFY / PKE_ENC / PKE_DEC of src; aux is VERIFY's signature; dst
+ * has *cap bytes of room and gets *cap bytes out (NULL for VERIFY). 0, -EBADMSG (verification or
+ * padding), or another negative errno. */
+int vfc__op_rsa(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_session *s, uint16_t opcode,
+		const void *src, size_t len, const void *aux, size_t aux_len, void *dst, size_t *cap);
 
 /* A device-side session that follows the VF across forks: recreated when gen moves. */
 struct vfc__dsess {
@@ -159,7 +186,8 @@ static inline int vfc__name_in(const char *name, const char *const *names)
 	return 0;
 }
 
-/* digest.c: free the kept context (teardown). */
+/* digest.c: the kept contexts (provider init, teardown). */
+void vfc__digest_init(struct vfc__prov *p);
 void vfc__digest_fini(struct vfc__prov *p);
 
 /* The algorithm tables. */

@@ -106,10 +106,13 @@ static int dev_run(struct encctx *c, unsigned char *out, size_t *outlen, const u
 	if (!vf)
 		return rc;
 	s = vfc__rsa_key_session(c->key, vf, gen, VFC_ALG_RSA_OAEP);
-	if (s)
-		rc = c->encrypt ? vfc_pke_encrypt(s, in, inlen, out, outlen) : vfc_pke_decrypt(s, in, inlen, out, outlen);
-	vfc__dev_unlock(c->p);
-	return rc;
+	if (!s || !in || !inlen || !*outlen) {
+		vfc__dev_unlock(c->p);
+		return rc;
+	}
+	/* In an ASYNC job the job pauses until the VF answers. */
+	return vfc__op_rsa(c->p, vf, gen, s, c->encrypt ? VFC_OP_PKE_ENC : VFC_OP_PKE_DEC, in, inlen, NULL, 0, out,
+			   outlen);
 }
 
 static int e_run(void *vctx, unsigned char *out, size_t *outlen, size_t outsize, const unsigned char *in,

@@ -171,12 +171,14 @@ static int dev_run(struct sigctx *c, enum vfc_alg alg, unsigned char *sig, size_
 	if (!vf)
 		return rc;
 	s = vfc__rsa_key_session(c->key, vf, gen, alg);
-	if (s && sig)
-		rc = vfc_sign(s, c->msg, c->len, sig, siglen);
-	else if (s)
-		rc = vfc_verify(s, c->msg, c->len, vsig, *siglen);
-	vfc__dev_unlock(c->p);
-	return rc;
+	if (!s) {
+		vfc__dev_unlock(c->p);
+		return rc;
+	}
+	/* In an ASYNC job the job pauses until the VF answers. */
+	if (sig)
+		return vfc__op_rsa(c->p, vf, gen, s, VFC_OP_SIGN, c->msg, c->len, NULL, 0, sig, siglen);
+	return vfc__op_rsa(c->p, vf, gen, s, VFC_OP_VERIFY, c->msg, c->len, vsig, *siglen, NULL, NULL);
 }
 
 /* Hand the held message to software. */

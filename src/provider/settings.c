@@ -10,11 +10,27 @@
 #include "provider/prov.h"
 
 /* One setting: its config key, its environment variable. */
-enum setting_id { SET_DEVICE, SET_CTL, SET_THRESHOLD, SET_ENGINES, SET_VFS, SET_STATS, SET__N };
+enum setting_id { SET_DEVICE, SET_CTL, SET_THRESHOLD, SET_ENGINES, SET_VFS, SET_STATS, SET_KIND, SET__N };
 
-static const char *const KEYS[SET__N] = { "device", "ctl", "small_threshold", "engines", "vfs", "stats" };
-static const char *const ENVS[SET__N] = { "VFCRYPT_DEVICE", "VFCRYPT_CTL", "VFCRYPT_SMALL_THRESHOLD",
-					  "VFCRYPT_ENGINES", "VFCRYPT_VFS", "VFCRYPT_STATS" };
+static const char *const KEYS[SET__N] = { "device", "ctl",   "small_threshold", "engines",
+					  "vfs",    "stats", "engine_kind" };
+static const char *const ENVS[SET__N] = { "VFCRYPT_DEVICE", "VFCRYPT_CTL",   "VFCRYPT_SMALL_THRESHOLD",
+					  "VFCRYPT_ENGINES", "VFCRYPT_VFS", "VFCRYPT_STATS",
+					  "VFCRYPT_ENGINE_KIND" };
+/* engine_kind's words, indexed by enum vfc_engine_kind. */
+static const char *const KINDS[] = { [VFC_ENGINE_OPENSSL] = "openssl", [VFC_ENGINE_MB] = "mb",
+				     [VFC_ENGINE_AUTO] = "auto" };
+
+static int parse_kind(const char *v, struct vfc__prov_settings *s)
+{
+	for (size_t k = 0; k < sizeof(KINDS) / sizeof(KINDS[0]); k++)
+		if (!strcmp(v, KINDS[k])) {
+			s->engine_kind = (enum vfc_engine_kind)k;
+			s->engine_kind_set = 1;
+			return 0;
+		}
+	return -1;
+}
 
 static int parse_size(const char *v, size_t *out)
 {
@@ -55,6 +71,8 @@ static int apply(struct vfc__prov_settings *s, enum setting_id id, const char *v
 	case SET_STATS:
 		s->stats = !strcmp(v, "1") || !strcmp(v, "yes");
 		return 0;
+	case SET_KIND:
+		return parse_kind(v, s);
 	default:
 		return -1;
 	}
