@@ -35,17 +35,31 @@ static void done_cb(struct vfc_op *op, int status, uint32_t out_len)
 	(void)status;
 	(void)out_len;
 	w->done = 1;
-	if (w->job) {
+	w->d->inflight--;
+	w->d->skip_acks = 0; /* something new: the next waiter looks at the event again */
+	if (w->job)
 		w->d->ready++;
-		w->d->delivered = 1;
+}
+
+/*
+ * Whoever consumes the event while completions wait for their jobs raises it
+ * again. A completion delivered without an ack needs nothing: the device
+ * signals every completion at or after publishing it (a capped interrupt is
+ * owed, never dropped), so its signal came after the last ack, or will come.
+ */
+void vfc__async_settle(struct vfc__dev *d, int consumed)
+{
+	if (d->ready && consumed && !d->raised && d->vf) {
+		vfc_vf_event_raise(d->vf);
+		d->raised = 1;
 	}
 }
 
-void vfc__async_settle(struct vfc__dev *d, int consumed)
+/* Consume the event (our own raise with it). */
+static int ack(struct vfc__dev *d, struct vfc_vf *vf)
 {
-	if (d->ready && (consumed || d->delivered) && d->vf)
-		vfc_vf_event_raise(d->vf);
-	d->delivered = 0;
+	d->raised = 0;
+	return vfc_vf_event_ack(vf);
 }
 
 static void close_fd(ASYNC_WAIT_CTX *ctx, const void *key, OSSL_ASYNC_FD fd, void *custom)
@@ -107,15 +121,28 @@ static struct vfc_vf *relock(struct vfc__prov *p, unsigned gen)
 	return vf;
 }
 
-/* Take what completed: the cheap look at the ring first; then consume the event and look again (a
- * completion after the ack raises it anew). *consumed tells the settle step. */
+/*
+ * Take what completed: the cheap look at the ring first; then consume the
+ * event and look again (a completion after the ack raises it anew).
+ * *consumed tells the settle step. Acks only stop needless wakeups (a job
+ * whose request is not done pauses again either way), so after one that found
+ * nothing new, the other paused jobs (as many as are in flight) skip theirs:
+ * one system call per round of wakeups, not one per job.
+ */
 static void take(struct vfc_vf *vf, struct waiter *w, int *consumed)
 {
+	struct vfc__dev *d = w->d;
+
 	vfc_poll(vf, 0);
 	if (w->done)
 		return;
-	*consumed |= vfc_vf_event_ack(vf);
-	vfc_poll(vf, 0);
+	if (d->skip_acks) {
+		d->skip_acks--;
+		return;
+	}
+	*consumed |= ack(d, vf);
+	if (vfc_poll(vf, 0) == 0)
+		d->skip_acks = d->inflight;
 }
 
 /* Submit from a job, pausing while the ring is full (the EAGAIN path: the job raises the event so
@@ -136,6 +163,7 @@ static int job_submit(struct vfc__prov *p, struct vfc_vf **vf, unsigned gen, str
 			return -EAGAIN;
 		}
 		vfc_vf_event_raise(*vf);
+		p->dev.raised = 1;
 		job_unlock(p, 0);
 		consumed = 0;
 		ASYNC_pause_job();
@@ -146,24 +174,29 @@ static int job_submit(struct vfc__prov *p, struct vfc_vf **vf, unsigned gen, str
 		job_unlock(p, 1);
 		return rc;
 	}
+	p->dev.inflight++;
 	if (consumed)
 		vfc__async_settle(&p->dev, 1);
 	return 0;
 }
 
 /*
- * Consume the event before submitting, then pause at once: a job alone is
- * woken by its own completion and nothing else (whatever completed before the
- * ack was taken by the poll after it), and jobs started together get their
- * requests onto the ring back to back (the multi-buffer engine's lanes fill).
+ * With nothing of ours in flight, consume the event before submitting: a job
+ * alone is then woken by its own completion and nothing else (whatever
+ * completed before the ack was taken by the poll after it). With requests in
+ * flight, wakeups for others' completions come anyway: no ack (a system call).
+ * Then pause at once: jobs started together get their requests onto the ring
+ * back to back (the multi-buffer engine's lanes fill).
  */
 static int run_in_job(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_op *op, struct waiter *w)
 {
-	int rc, consumed;
+	int rc, consumed = 0;
 
 	w->job = 1;
-	consumed = vfc_vf_event_ack(vf);
-	vfc_poll(vf, 0);
+	if (p->dev.inflight == 0) {
+		consumed = ack(&p->dev, vf);
+		vfc_poll(vf, 0);
+	}
 	if ((rc = job_submit(p, &vf, gen, op, w)) < 0)
 		return rc;
 	for (;;) {
@@ -196,6 +229,8 @@ int vfc__dev_run(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vf
 	/* Outside a job: as the driver's synchronous helpers (others' completions may come too). */
 	while ((rc = vfc_submit_burst(vf, ops, 1)) == 0)
 		vfc_wait(vf, 1, -1);
+	if (rc > 0)
+		p->dev.inflight++;
 	while (rc > 0 && !w.done)
 		vfc_wait(vf, 1, -1);
 	vfc__dev_unlock(p);

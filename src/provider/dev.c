@@ -3,9 +3,40 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#define FORK_MARK_BYTES 4096
+
 #include "provider/prov.h"
+
+/*
+ * Whether this is still the process that set d->pid, without a system call
+ * (getpid() is one, and the data path asks on every use): a page the kernel
+ * zeroes in a child of fork() (MADV_WIPEONFORK) holds 1 while it is. Without
+ * that page (an old kernel), getpid().
+ */
+static void fork_mark_init(struct vfc__dev *d)
+{
+	void *pg = mmap(NULL, FORK_MARK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	d->fork_mark = NULL;
+	if (pg == MAP_FAILED)
+		return;
+	if (madvise(pg, FORK_MARK_BYTES, MADV_WIPEONFORK) != 0) {
+		munmap(pg, FORK_MARK_BYTES);
+		return;
+	}
+	*(int *)pg = 1;
+	d->fork_mark = pg;
+}
+
+static int same_process(struct vfc__dev *d)
+{
+	if (d->fork_mark && __atomic_load_n(d->fork_mark, __ATOMIC_ACQUIRE))
+		return 1;
+	return __atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) == getpid();
+}
 
 void vfc__dev_init(struct vfc__dev *d)
 {
@@ -13,6 +44,7 @@ void vfc__dev_init(struct vfc__dev *d)
 	pthread_mutex_init(&d->lock, NULL);
 	d->pid = getpid();
 	d->state = VFC_DEV_UNOPENED;
+	fork_mark_init(d);
 }
 
 /*
@@ -28,11 +60,15 @@ static void after_fork(struct vfc__prov *p, pid_t me)
 	int embedded = !p->set.device[0] || !strcmp(p->set.device, "embedded");
 
 	pthread_mutex_init(&d->lock, NULL);
+	d->inflight = 0;
 	d->ready = 0;
-	d->delivered = 0;
+	d->skip_acks = 0;
+	d->raised = 0;
 	d->vf = NULL;
 	d->state = embedded && d->state == VFC_DEV_OPEN ? VFC_DEV_FORKED : VFC_DEV_UNOPENED;
 	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);
+	if (d->fork_mark)
+		__atomic_store_n(d->fork_mark, 1, __ATOMIC_RELEASE);
 }
 
 static void open_vf(struct vfc__prov *p)
@@ -65,10 +101,8 @@ static void open_vf(struct vfc__prov *p)
 struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 {
 	struct vfc__dev *d = &p->dev;
-	pid_t me = getpid();
-
-	if (__atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != me)
-		after_fork(p, me);
+	if (!same_process(d))
+		after_fork(p, getpid());
 	pthread_mutex_lock(&d->lock);
 	if (d->state == VFC_DEV_UNOPENED)
 		open_vf(p);
@@ -89,6 +123,7 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 /* A section that may have waited on the VF (and so consumed its completion event). */
 void vfc__dev_unlock(struct vfc__prov *p)
 {
+	p->dev.raised = 0;
 	vfc__async_settle(&p->dev, 1);
 	pthread_mutex_unlock(&p->dev.lock);
 }
@@ -97,7 +132,7 @@ int vfc__dev_absent(struct vfc__prov *p)
 {
 	struct vfc__dev *d = &p->dev;
 
-	return __atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) == getpid() &&
+	return same_process(d) &&
 	       __atomic_load_n(&d->state, __ATOMIC_RELAXED) == VFC_DEV_ABSENT;
 }
 
@@ -117,7 +152,7 @@ void vfc__dev_fini(struct vfc__prov *p)
 {
 	struct vfc__dev *d = &p->dev;
 
-	if (d->state == VFC_DEV_OPEN && d->pid == getpid()) {
+	if (d->state == VFC_DEV_OPEN && same_process(d)) {
 		if (p->set.stats)
 			print_stats(d);
 		vfc_vf_close(d->vf);
@@ -125,6 +160,9 @@ void vfc__dev_fini(struct vfc__prov *p)
 	d->vf = NULL;
 	d->state = VFC_DEV_UNOPENED;
 	pthread_mutex_destroy(&d->lock);
+	if (d->fork_mark)
+		munmap(d->fork_mark, FORK_MARK_BYTES);
+	d->fork_mark = NULL;
 }
 
 struct vfc_session *vfc__dsess_get(struct vfc__dsess *ds, struct vfc_vf *vf, unsigned gen, enum vfc_alg alg,
@@ -154,7 +192,7 @@ void vfc__dsess_drop(struct vfc__prov *p, struct vfc__dsess *ds)
 	struct vfc_vf *vf;
 	unsigned gen;
 
-	if (!ds->s || __atomic_load_n(&d->pid, __ATOMIC_ACQUIRE) != getpid())
+	if (!ds->s || !same_process(d))
 		goto out;
 	vf = vfc__dev_lock(p, &gen);
 	if (!vf)

@@ -53,12 +53,15 @@ enum vfc__dev_state {
 struct vfc__dev {
 	pthread_mutex_t lock;  /* held across every use of vf: threads share it */
 	pid_t pid;             /* the process that opened (or failed to open) vf */
+	int *fork_mark;        /* 1 in that process, 0 in a child of fork() (dev.c), or NULL */
 	unsigned gen;          /* bumped at each open: handles of another gen are stale */
 	enum vfc__dev_state state;
 	struct vfc_vf *vf;
 	/* Requests of ASYNC jobs (async.c), under lock. */
+	unsigned inflight;     /* requests submitted by vfc__dev_run, not yet completed */
 	unsigned ready;        /* completed (callback ran) but not yet taken by their paused job */
-	int delivered;         /* a job's request completed since the lock was taken */
+	unsigned skip_acks;    /* waiters that may pause without consuming the event (async.c take) */
+	int raised;            /* we raised the event and no ack of ours consumed it since */
 };
 
 /* The default provider's AES-128-CBC and SHA-256 functions, from its own dispatch tables
