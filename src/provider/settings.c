@@ -88,6 +88,7 @@ int vfc__prov_settings_load(struct vfc__prov_settings *s, const OSSL_CORE_HANDLE
 
 	memset(s, 0, sizeof(*s));
 	strcpy(s->device, "embedded");
+	strcpy(s->ctl, VFC_PROV_CTL_DEFAULT);
 	s->small_threshold = VFC_PROV_THRESHOLD_DEFAULT;
 	for (; in && in->function_id; in++)
 		if (in->function_id == OSSL_FUNC_CORE_GET_PARAMS)

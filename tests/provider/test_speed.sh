@@ -20,8 +20,13 @@ speed()
 export VFCRYPT_SMALL_THRESHOLD=0
 speed "aes sync" '^AES-128-CBC ' -bytes 16384 -evp aes-128-cbc
 expect_device err "openssl speed aes sync"
-speed "aes -async_jobs 8" '^AES-128-CBC ' -bytes 16384 -async_jobs 8 -evp aes-128-cbc
+# The engine kind setting: the multi-buffer engine where built in (auto), and a bad word refused.
+VFCRYPT_ENGINE_KIND=auto speed "aes -async_jobs 8" '^AES-128-CBC ' -bytes 16384 -async_jobs 8 -evp aes-128-cbc
 expect_device err "openssl speed aes -async_jobs 8"
+if VFCRYPT_ENGINE_KIND=bogus "$OPENSSL" speed "${SPEED[@]}" -bytes 16 -evp aes-128-cbc >out 2>err; then
+	fail "VFCRYPT_ENGINE_KIND=bogus was accepted"
+fi
+grep -q "bad setting" err || { cat err >&2; fail "VFCRYPT_ENGINE_KIND=bogus: no message"; }
 speed "sha256 -async_jobs 8" '^sha256 ' -bytes 16384 -async_jobs 8 -evp sha256
 expect_device err "openssl speed sha256 -async_jobs 8"
 # speed signs a prepared digest, which the device cannot (it hashes the message): software in the
