@@ -17,7 +17,7 @@
  * that one event, so the provider keeps it readable while any completion is
  * waiting for its job: whoever consumes the event (a job's ack, or a
  * synchronous caller's vfc_wait) and leaves completions of other jobs behind
- * raises it again before releasing the lock (vfc__async_settle). A job woken
+ * raises it again before releasing the lock (dev.c vfc__dev_settle). A job woken
  * for another's completion finds its own request not done and pauses again.
  */
 
@@ -39,20 +39,6 @@ static void done_cb(struct vfc_op *op, int status, uint32_t out_len)
 	w->d->skip_acks = 0; /* something new: the next waiter looks at the event again */
 	if (w->job)
 		w->d->ready++;
-}
-
-/*
- * Whoever consumes the event while completions wait for their jobs raises it
- * again. A completion delivered without an ack needs nothing: the device
- * signals every completion at or after publishing it (a capped interrupt is
- * owed, never dropped), so its signal came after the last ack, or will come.
- */
-void vfc__async_settle(struct vfc__dev *d, int consumed)
-{
-	if (d->ready && consumed && !d->raised && d->vf) {
-		vfc_vf_event_raise(d->vf);
-		d->raised = 1;
-	}
 }
 
 /* Consume the event (our own raise with it). */
@@ -104,7 +90,7 @@ static int job_fd(struct vfc__prov *p, ASYNC_JOB *job, struct vfc_vf *vf, unsign
 
 static void job_unlock(struct vfc__prov *p, int consumed)
 {
-	vfc__async_settle(&p->dev, consumed);
+	vfc__dev_settle(&p->dev, consumed);
 	pthread_mutex_unlock(&p->dev.lock);
 }
 
@@ -176,7 +162,7 @@ static int job_submit(struct vfc__prov *p, struct vfc_vf **vf, unsigned gen, str
 	}
 	p->dev.inflight++;
 	if (consumed)
-		vfc__async_settle(&p->dev, 1);
+		vfc__dev_settle(&p->dev, 1);
 	return 0;
 }
 

@@ -120,11 +120,25 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 	return d->vf;
 }
 
+/*
+ * Whoever consumes the event while completions wait for their jobs raises it
+ * again. A completion delivered without an ack needs nothing: the device
+ * signals every completion at or after publishing it (a capped interrupt is
+ * owed, never dropped), so its signal came after the last ack, or will come.
+ */
+void vfc__dev_settle(struct vfc__dev *d, int consumed)
+{
+	if (d->ready && consumed && !d->raised && d->vf) {
+		vfc_vf_event_raise(d->vf);
+		d->raised = 1;
+	}
+}
+
 /* A section that may have waited on the VF (and so consumed its completion event). */
 void vfc__dev_unlock(struct vfc__prov *p)
 {
 	p->dev.raised = 0;
-	vfc__async_settle(&p->dev, 1);
+	vfc__dev_settle(&p->dev, 1);
 	pthread_mutex_unlock(&p->dev.lock);
 }
 

@@ -124,6 +124,9 @@ int vfc__fb_pctx_set_params(EVP_PKEY_CTX *pctx, const OSSL_PARAM params[]);
 void vfc__dev_init(struct vfc__dev *d);
 struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen);
 void vfc__dev_unlock(struct vfc__prov *p);
+/* With the lock, before releasing it: keep the VF's completion event readable while completions
+ * wait for their paused ASYNC jobs, if this section consumed it (async.c). */
+void vfc__dev_settle(struct vfc__dev *d, int consumed);
 /* Whether this process is known to have no VF (a hint, read without the lock). */
 int vfc__dev_absent(struct vfc__prov *p);
 void vfc__dev_fini(struct vfc__prov *p);
@@ -134,9 +137,6 @@ void vfc__dev_fini(struct vfc__prov *p);
  * device unlocked: the op's status, or -ESTALE if the VF was lost meanwhile (then the op's
  * buffers must be left alone). */
 int vfc__dev_run(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_op *op);
-/* With the lock, before releasing it: keep the completion event readable while completions wait
- * for their paused jobs (a section that waited on the VF may have consumed it). */
-void vfc__async_settle(struct vfc__dev *d, int consumed);
 
 /* devop.c: one request each through a pool buffer, with the device locked; all return with it
  * unlocked (vfc__dev_run). */
