@@ -58,6 +58,14 @@ if [ -n "${VFC_PROVIDER_LIB_TEST:-}" ]; then
 	fi
 fi
 
+# ASYNC jobs on the daemon's VF: the jobs' wait fds are the VF's interrupt eventfd received over the
+# socket; every algorithm byte-exact against default, and AES in openssl speed's 8 jobs.
+if [ -n "${VFC_PROVIDER_ASYNC_TEST:-}" ]; then
+	moved "libcrypto ASYNC test" "$VFC_PROVIDER_ASYNC_TEST"
+fi
+moved "openssl speed -async_jobs 8" env VFCRYPT_SMALL_THRESHOLD=0 "$OPENSSL" speed "${VF_PREF[@]}" -seconds 1 \
+	-bytes 16384 -async_jobs 8 -evp aes-128-cbc
+
 # The daemon refuses us (every VF's policy wants another uid): software, one warning, success.
 for vf in 0 1 2; do
 	"$VFC_BIN" ctl --device "$VFCRYPT_DEVICE" policy $vf uid=54321 >/dev/null
