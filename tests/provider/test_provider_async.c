@@ -404,6 +404,13 @@ static int setup(void **state)
 	return ASYNC_init_thread(32, 32) ? 0 : -1;
 }
 
+static int teardown(void **state)
+{
+	(void)state;
+	ASYNC_cleanup_thread();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,7 +439,7 @@ int main(void)
 	rsa = EVP_PKEY_Q_keygen(lib, "provider=default", "RSA", (size_t)2048);
 	if (!vaes || !daes || !vsha || !dsha || !rsa)
 		return 1;
-	rc = cmocka_run_group_tests(tests, setup, NULL);
+	rc = cmocka_run_group_tests(tests, setup, teardown);
 	EVP_PKEY_free(rsa);
 	EVP_CIPHER_free(vaes);
 	EVP_CIPHER_free(daes);
