@@ -24,6 +24,8 @@ static const OSSL_ALGORITHM DIGESTS[] = {
 
 static const OSSL_ALGORITHM KEYMGMT[] = {
 	{ RSA_NAMES, VFC_PROV_PROPS, vfc__rsa_keymgmt, "RSA keys for a vfcrypt VF" },
+	{ "RSA-PSS:RSASSA-PSS:1.2.840.113549.1.1.10", VFC_PROV_PROPS, vfc__rsa_pss_keymgmt,
+	  "RSA-PSS keys for a vfcrypt VF" },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -170,6 +170,7 @@ void vfc__dsess_drop(struct vfc__prov *p, struct vfc__dsess *ds);
 /* rsa_kmgmt.c: the key object. */
 struct vfc__rsa_key {
 	struct vfc__prov *p;
+	const char *type;      /* "RSA" or "RSA-PSS" (restricted to PSS, maybe to a digest and salt) */
 	EVP_PKEY *pkey;        /* in fb_libctx */
 	int has_priv;
 	int bits;
@@ -202,6 +203,7 @@ void vfc__digest_fini(struct vfc__prov *p);
 extern const OSSL_DISPATCH vfc__cipher_aes128cbc[];
 extern const OSSL_DISPATCH vfc__digest_sha256[];
 extern const OSSL_DISPATCH vfc__rsa_keymgmt[];
+extern const OSSL_DISPATCH vfc__rsa_pss_keymgmt[];
 extern const OSSL_DISPATCH vfc__rsa_signature[];
 extern const OSSL_DISPATCH vfc__rsa_asym_cipher[];
 

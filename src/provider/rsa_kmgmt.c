@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* rsa_kmgmt.c - RSA key management: keys live as the default provider's keys in our private context; the VF gets them as PEM. */
+/* rsa_kmgmt.c - RSA and RSA-PSS key management: keys live as the default provider's keys in our private context; the VF gets them as PEM. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,15 +10,29 @@
 
 #include "provider/prov.h"
 
-static void *k_new(void *provctx)
+#define TYPE_RSA "RSA"
+#define TYPE_PSS "RSA-PSS"
+
+static struct vfc__rsa_key *key_new(struct vfc__prov *p, const char *type)
 {
 	struct vfc__rsa_key *k = calloc(1, sizeof(*k));
 
 	if (!k)
 		return NULL;
-	k->p = provctx;
+	k->p = p;
+	k->type = type;
 	k->refs = 1;
 	return k;
+}
+
+static void *k_new(void *provctx)
+{
+	return key_new(provctx, TYPE_RSA);
+}
+
+static void *k_new_pss(void *provctx)
+{
+	return key_new(provctx, TYPE_PSS);
 }
 
 static void k_free(void *keydata)
@@ -88,7 +102,7 @@ static int k_import(void *keydata, int selection, const OSSL_PARAM params[])
 
 	if (!k || !(selection & OSSL_KEYMGMT_SELECT_KEYPAIR))
 		return 0;
-	ctx = EVP_PKEY_CTX_new_from_name(k->p->fb_libctx, "RSA", VFC_PROV_FB_PROPQ);
+	ctx = EVP_PKEY_CTX_new_from_name(k->p->fb_libctx, k->type, VFC_PROV_FB_PROPQ);
 	ok = ctx && EVP_PKEY_fromdata_init(ctx) > 0 &&
 	     EVP_PKEY_fromdata(ctx, &pkey, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
 			       (OSSL_PARAM *)params) > 0;
@@ -134,14 +148,30 @@ static int k_get_params(void *keydata, OSSL_PARAM params[])
 	return k && k->pkey && EVP_PKEY_get_params(k->pkey, params);
 }
 
+/* The default provider's tables for type (static there). */
+static const OSSL_PARAM *fb_gettable(struct vfc__prov *p, const char *type, int gen)
+{
+	EVP_KEYMGMT *km = EVP_KEYMGMT_fetch(p->fb_libctx, type, VFC_PROV_FB_PROPQ);
+	const OSSL_PARAM *t = !km ? NULL : gen ? EVP_KEYMGMT_gen_settable_params(km) : EVP_KEYMGMT_gettable_params(km);
+
+	EVP_KEYMGMT_free(km);
+	return t;
+}
+
 static const OSSL_PARAM *k_gettable_params(void *provctx)
 {
-	struct vfc__prov *p = provctx;
-	EVP_KEYMGMT *km = EVP_KEYMGMT_fetch(p->fb_libctx, "RSA", VFC_PROV_FB_PROPQ);
-	const OSSL_PARAM *t = km ? EVP_KEYMGMT_gettable_params(km) : NULL;
+	return fb_gettable(provctx, TYPE_RSA, 0);
+}
 
-	EVP_KEYMGMT_free(km); /* the table is static in the default provider */
-	return t;
+static const OSSL_PARAM *k_gettable_params_pss(void *provctx)
+{
+	return fb_gettable(provctx, TYPE_PSS, 0);
+}
+
+/* An RSA-PSS key signs with the RSA signature (ours), as in the default provider. */
+static const char *k_query_name_pss(int operation_id)
+{
+	return operation_id == OSSL_OP_SIGNATURE ? TYPE_RSA : NULL;
 }
 
 static void *k_dup(const void *keydata, int selection)
@@ -153,7 +183,7 @@ static void *k_dup(const void *keydata, int selection)
 	(void)selection;
 	if (!k || !k->pkey || !(pkey = EVP_PKEY_dup(k->pkey)))
 		return NULL;
-	d = k_new(k->p);
+	d = key_new(k->p, k->type);
 	if (!d) {
 		EVP_PKEY_free(pkey);
 		return NULL;
@@ -166,6 +196,7 @@ static void *k_dup(const void *keydata, int selection)
 
 struct genctx {
 	struct vfc__prov *p;
+	const char *type;
 	EVP_PKEY_CTX *pctx;
 };
 
@@ -186,16 +217,15 @@ static int g_set_params(void *vgen, const OSSL_PARAM params[])
 	return !params || EVP_PKEY_CTX_set_params(g->pctx, params);
 }
 
-static void *g_init(void *provctx, int selection, const OSSL_PARAM params[])
+static void *gen_init(struct vfc__prov *p, const char *type, const OSSL_PARAM params[])
 {
-	struct vfc__prov *p = provctx;
 	struct genctx *g = calloc(1, sizeof(*g));
 
-	(void)selection;
 	if (!g)
 		return NULL;
 	g->p = p;
-	g->pctx = EVP_PKEY_CTX_new_from_name(p->fb_libctx, "RSA", VFC_PROV_FB_PROPQ);
+	g->type = type;
+	g->pctx = EVP_PKEY_CTX_new_from_name(p->fb_libctx, type, VFC_PROV_FB_PROPQ);
 	if (!g->pctx || EVP_PKEY_keygen_init(g->pctx) <= 0 || !g_set_params(g, params)) {
 		g_cleanup(g);
 		return NULL;
@@ -203,15 +233,28 @@ static void *g_init(void *provctx, int selection, const OSSL_PARAM params[])
 	return g;
 }
 
+static void *g_init(void *provctx, int selection, const OSSL_PARAM params[])
+{
+	(void)selection;
+	return gen_init(provctx, TYPE_RSA, params);
+}
+
+static void *g_init_pss(void *provctx, int selection, const OSSL_PARAM params[])
+{
+	(void)selection;
+	return gen_init(provctx, TYPE_PSS, params);
+}
+
 static const OSSL_PARAM *g_settable_params(void *vgen, void *provctx)
 {
-	struct vfc__prov *p = provctx;
-	EVP_KEYMGMT *km = EVP_KEYMGMT_fetch(p->fb_libctx, "RSA", VFC_PROV_FB_PROPQ);
-	const OSSL_PARAM *t = km ? EVP_KEYMGMT_gen_settable_params(km) : NULL;
-
 	(void)vgen;
-	EVP_KEYMGMT_free(km);
-	return t;
+	return fb_gettable(provctx, TYPE_RSA, 1);
+}
+
+static const OSSL_PARAM *g_settable_params_pss(void *vgen, void *provctx)
+{
+	(void)vgen;
+	return fb_gettable(provctx, TYPE_PSS, 1);
 }
 
 static void *g_gen(void *vgen, OSSL_CALLBACK *cb, void *cbarg)
@@ -224,7 +267,7 @@ static void *g_gen(void *vgen, OSSL_CALLBACK *cb, void *cbarg)
 	(void)cbarg;
 	if (EVP_PKEY_generate(g->pctx, &pkey) <= 0)
 		return NULL;
-	k = k_new(g->p);
+	k = key_new(g->p, g->type);
 	if (!k) {
 		EVP_PKEY_free(pkey);
 		return NULL;
@@ -240,19 +283,45 @@ int vfc__rsa_key_dev_ok(const struct vfc__rsa_key *k)
 	return k->pkey && (k->bits == 2048 || k->bits == 3072 || k->bits == 4096);
 }
 
+/* The same numbers as a plain RSA key: the device imports RSA keys only. An RSA-PSS key's
+ * restrictions stay with the provider: the VF is only asked for what its context accepted. */
+static EVP_PKEY *as_rsa(const struct vfc__rsa_key *k, int sel)
+{
+	/* The key's numbers only, not its PSS restrictions (an RSA key has none). */
+	int nums = sel == EVP_PKEY_KEYPAIR ? OSSL_KEYMGMT_SELECT_KEYPAIR : OSSL_KEYMGMT_SELECT_PUBLIC_KEY;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *rsa = NULL;
+
+	if (EVP_PKEY_todata(k->pkey, nums, &params) > 0 &&
+	    (ctx = EVP_PKEY_CTX_new_from_name(k->p->fb_libctx, TYPE_RSA, VFC_PROV_FB_PROPQ)) &&
+	    EVP_PKEY_fromdata_init(ctx) > 0)
+		EVP_PKEY_fromdata(ctx, &rsa, sel, params);
+	EVP_PKEY_CTX_free(ctx);
+	for (OSSL_PARAM *q = params; q && q->key; q++)
+		OPENSSL_cleanse(q->data, q->data_size); /* the private numbers */
+	OSSL_PARAM_free(params);
+	return rsa;
+}
+
 /* The PEM the device imports: PKCS#8 for a private key, SubjectPublicKeyInfo otherwise. */
 static int encode_pem(struct vfc__rsa_key *k)
 {
+	int sel = k->has_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
+	EVP_PKEY *pkey = strcmp(k->type, TYPE_PSS) ? k->pkey : as_rsa(k, sel);
 	OSSL_ENCODER_CTX *e;
 	unsigned char *data = NULL;
 	size_t len = 0;
 	int ok;
 
-	e = OSSL_ENCODER_CTX_new_for_pkey(k->pkey, k->has_priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, "PEM",
-					  k->has_priv ? "PrivateKeyInfo" : "SubjectPublicKeyInfo",
-					  VFC_PROV_FB_PROPQ);
+	e = !pkey ? NULL
+		  : OSSL_ENCODER_CTX_new_for_pkey(pkey, sel, "PEM",
+						  k->has_priv ? "PrivateKeyInfo" : "SubjectPublicKeyInfo",
+						  VFC_PROV_FB_PROPQ);
 	ok = e && OSSL_ENCODER_to_data(e, &data, &len);
 	OSSL_ENCODER_CTX_free(e);
+	if (pkey != k->pkey)
+		EVP_PKEY_free(pkey);
 	if (!ok)
 		return 0;
 	k->pem = data;
@@ -283,6 +352,28 @@ const OSSL_DISPATCH vfc__rsa_keymgmt[] = {
 	{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))g_init },
 	{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))g_set_params },
 	{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))g_settable_params },
+	{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))g_gen },
+	{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))g_cleanup },
+	{ 0, NULL },
+};
+
+/* RSA-PSS: the same key object, of the default provider's RSA-PSS type (its restrictions kept). */
+const OSSL_DISPATCH vfc__rsa_pss_keymgmt[] = {
+	{ OSSL_FUNC_KEYMGMT_NEW, (void (*)(void))k_new_pss },
+	{ OSSL_FUNC_KEYMGMT_FREE, (void (*)(void))k_free },
+	{ OSSL_FUNC_KEYMGMT_HAS, (void (*)(void))k_has },
+	{ OSSL_FUNC_KEYMGMT_MATCH, (void (*)(void))k_match },
+	{ OSSL_FUNC_KEYMGMT_IMPORT, (void (*)(void))k_import },
+	{ OSSL_FUNC_KEYMGMT_IMPORT_TYPES, (void (*)(void))k_types },
+	{ OSSL_FUNC_KEYMGMT_EXPORT, (void (*)(void))k_export },
+	{ OSSL_FUNC_KEYMGMT_EXPORT_TYPES, (void (*)(void))k_types },
+	{ OSSL_FUNC_KEYMGMT_GET_PARAMS, (void (*)(void))k_get_params },
+	{ OSSL_FUNC_KEYMGMT_GETTABLE_PARAMS, (void (*)(void))k_gettable_params_pss },
+	{ OSSL_FUNC_KEYMGMT_DUP, (void (*)(void))k_dup },
+	{ OSSL_FUNC_KEYMGMT_QUERY_OPERATION_NAME, (void (*)(void))k_query_name_pss },
+	{ OSSL_FUNC_KEYMGMT_GEN_INIT, (void (*)(void))g_init_pss },
+	{ OSSL_FUNC_KEYMGMT_GEN_SET_PARAMS, (void (*)(void))g_set_params },
+	{ OSSL_FUNC_KEYMGMT_GEN_SETTABLE_PARAMS, (void (*)(void))g_settable_params_pss },
 	{ OSSL_FUNC_KEYMGMT_GEN, (void (*)(void))g_gen },
 	{ OSSL_FUNC_KEYMGMT_GEN_CLEANUP, (void (*)(void))g_cleanup },
 	{ 0, NULL },
