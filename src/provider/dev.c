@@ -92,7 +92,7 @@ static void open_vf(struct vfc__prov *p)
 		__atomic_store_n(&d->state, VFC_DEV_ABSENT, __ATOMIC_RELAXED);
 		return;
 	}
-	if (p->set.ctl[0] && vfc_vf_set_controller(d->vf, p->set.ctl, 0, err, sizeof(err)) < 0)
+	if (p->set.ctl[0] && vfc_vf_set_controller(d->vf, p->set.ctl, 0, err, sizeof(err)) < 0 && p->set.ctl_set)
 		fprintf(stderr, "vfcrypt: controller '%s' refused: %s\n", p->set.ctl, err);
 	d->gen++;
 	__atomic_store_n(&d->state, VFC_DEV_OPEN, __ATOMIC_RELAXED);

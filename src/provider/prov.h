@@ -38,6 +38,7 @@
 struct vfc__prov_settings {
 	char device[VFC_PROV_SPEC_MAX]; /* "embedded" or "unix:PATH" */
 	char ctl[VFC_PROV_SPEC_MAX];    /* controller spec, VFC_PROV_CTL_DEFAULT unless set */
+	int ctl_set;                    /* ctl was given (a refusal of the default is not worth a warning) */
 	size_t small_threshold;
 	unsigned engines, vfs;          /* embedded device sizes, 0 = the driver's defaults */
 	enum vfc_engine_kind engine_kind; /* embedded device: how its engines compute */

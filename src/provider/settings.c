@@ -59,6 +59,7 @@ static int apply(struct vfc__prov_settings *s, enum setting_id id, const char *v
 		if (strlen(v) >= sizeof(s->ctl))
 			return -1;
 		strcpy(s->ctl, v);
+		s->ctl_set = 1;
 		return 0;
 	case SET_THRESHOLD:
 		return parse_size(v, &s->small_threshold);
