@@ -42,8 +42,9 @@ static void usage(FILE *f)
 		"  --pool-size BYTES    buffer pool per VF, K/M/G suffix (default 16M)\n"
 		"  --policy VF:KEY=VALUE[,KEY=VALUE...]\n"
 		"                       per-VF policy ('all' for every VF); keys: min_cap_hz, max_cap_hz,\n"
-		"                       max_sessions, max_keys, max_in_flight, max_invalid_hz,\n"
-		"                       uid, gid, controller\n"
+		"                       max_sessions, max_keys, max_in_flight, max_invalid_hz (default\n"
+		"                       %u/s), max_nowork_hz (NOPs and errors, default %u/s), uid, gid,\n"
+		"                       controller\n"
 		"  --metrics ADDR:PORT  Prometheus endpoint (default %s; port 0: any free one), or 'off'\n"
 		"  --drain-timeout MS   on SIGTERM, wait this long for requests in flight (default %u)\n"
 		"  --foreground, -f     do not detach (systemd: Type=simple)\n"
@@ -51,7 +52,7 @@ static void usage(FILE *f)
 		"  --verbose, -v        debug messages too\n"
 		"  --help, --version\n\n"
 		"Signals: SIGTERM/SIGINT drain requests in flight and exit; SIGHUP rereads the policy from --config.\n",
-		VFCD_METRICS_DEFAULT, VFCD_DRAIN_MS_DEFAULT);
+		VFCD_INVALID_HZ_DEFAULT, VFCD_NOWORK_HZ_DEFAULT, VFCD_METRICS_DEFAULT, VFCD_DRAIN_MS_DEFAULT);
 }
 
 static int parse_ul(const char *s, unsigned long max, unsigned long *out)
