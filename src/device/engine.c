@@ -33,8 +33,7 @@ void vfc__drr_reset(struct vfc__pf_vf *vf)
 	vf->drr.next = 0;
 	vf->drr.done = 0;
 	vf->invalid_tat = 0;
-	vf->nowork_tat = 0;
-	atomic_store_explicit(&vf->nowork_until, 0, memory_order_relaxed);
+	vfc__vf_nowork_reset(vf, false);
 	atomic_store_explicit(&vf->backlog, false, memory_order_relaxed);
 }
 

@@ -645,15 +645,8 @@ int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_pol
 		return -EINVAL;
 	vf = &pf->vfs[vf_id];
 	pthread_mutex_lock(&vf->lock);
-	if (pol->max_nowork_hz != vf->policy.max_nowork_hz) {
-		/* A new rate starts with a fresh allowance: a THROTTLED VF is taken
-		 * from again (sleeping engines kicked to see it). */
-		vf->nowork_tat = 0;
-		atomic_store_explicit(&vf->nowork_until, 0, memory_order_relaxed);
-		for (unsigned i = 0; i < pf->cfg.n_engines; i++)
-			if (pf->engines[i].started)
-				vfc__engine_kick(&pf->engines[i]);
-	}
+	if (pol->max_nowork_hz != vf->policy.max_nowork_hz)
+		vfc__vf_nowork_reset(vf, true);
 	vf->policy = *pol;
 	/* Re-clamp the moderation in force to the new bounds. */
 	want = vf->want;
