@@ -26,6 +26,17 @@ void vfc__engine_kick(struct vfc__engine *e)
 		return;
 }
 
+void vfc__vf_nowork_reset(struct vfc__pf_vf *vf, bool kick)
+{
+	struct vfc_pf *pf = vf->pf;
+
+	vf->nowork_tat = 0;
+	atomic_store_explicit(&vf->nowork_until, 0, memory_order_relaxed);
+	for (unsigned i = 0; kick && i < pf->cfg.n_engines; i++)
+		if (pf->engines[i].started)
+			vfc__engine_kick(&pf->engines[i]); /* a sleeper sees the ring again */
+}
+
 void vfc__drr_reset(struct vfc__pf_vf *vf)
 {
 	vf->drr.deficit_ns = 0;

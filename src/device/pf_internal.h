@@ -157,6 +157,9 @@ enum vfc_pf_engine_kind vfc__engine_kind_resolve(enum vfc_pf_engine_kind k);
 
 /* engine.c */
 void vfc__engine_kick(struct vfc__engine *e);
+/* A fresh max_nowork_hz allowance (TAKING); kick: wake the engines to see the
+ * ring (a policy change; a reset or release needs none). [L] */
+void vfc__vf_nowork_reset(struct vfc__pf_vf *vf, bool kick);
 /* Drop the requests taken and not completed, and the deficit (reset, release). [L] */
 void vfc__drr_reset(struct vfc__pf_vf *vf);
 void *vfc__engine_main(void *arg);
@@ -171,9 +174,6 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
  * take again). Both engine kinds skip a THROTTLED VF; vfc__vf_take returns 0
  * for it. [L] */
 enum vfc__nowork_state vfc__vf_nowork(struct vfc__pf_vf *vf, uint64_t now, uint64_t *until);
-/* A fresh allowance (TAKING); kick: wake the engines to see the ring (a
- * policy change; a reset or release needs none). [L] */
-void vfc__vf_nowork_reset(struct vfc__pf_vf *vf, bool kick);
 /* Post one completion: response, counters, moderation. In ring order. [L] */
 void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
 /* Moderate the no-work completions owed since batch_nowork was set (one batch). [L] */

@@ -121,17 +121,6 @@ enum vfc__nowork_state vfc__vf_nowork(struct vfc__pf_vf *vf, uint64_t now, uint6
 	return VFC__NOWORK_THROTTLED;
 }
 
-void vfc__vf_nowork_reset(struct vfc__pf_vf *vf, bool kick)
-{
-	struct vfc_pf *pf = vf->pf;
-
-	vf->nowork_tat = 0;
-	atomic_store_explicit(&vf->nowork_until, 0, memory_order_relaxed);
-	for (unsigned i = 0; kick && i < pf->cfg.n_engines; i++)
-		if (pf->engines[i].started)
-			vfc__engine_kick(&pf->engines[i]); /* a sleeper sees the ring again */
-}
-
 /*
  * n descriptors that did no work were taken: each advances the theoretical
  * arrival time by 1/max_nowork_hz (GCRA, as the invalid rate). Once it is
