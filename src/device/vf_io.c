@@ -139,6 +139,16 @@ static void nowork_charge(struct vfc__pf_vf *vf, uint32_t n, uint64_t now)
 	vf->nowork_tat += n * ((1000000000ull + hz - 1) / hz);
 }
 
+/* A taken request that does no work: answered with an error at the take, a
+ * NOP, or a HASH of no bytes that gives no digest (max_nowork_hz). */
+static bool does_no_work(const struct vfc__item *it)
+{
+	const struct vfc_req_desc *d = &it->d;
+
+	return it->status || d->opcode == VFC_OP_NOP ||
+	       (d->opcode == VFC_OP_HASH && !d->src_len && !(d->flags & VFC_REQ_F_LAST));
+}
+
 unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r,
 		      struct vfc__item *items)
 {
@@ -203,8 +213,7 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		it->status = st;
 		it->out_len = 0;
 		it->dev_ns = 0;
-		if (st || it->d.opcode == VFC_OP_NOP)
-			nowork++;
+		nowork += does_no_work(it);
 	}
 	nowork_charge(vf, nowork, now);
 	if (invalid && invalid_over_rate(vf, invalid)) {

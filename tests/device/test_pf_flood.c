@@ -196,6 +196,61 @@ static void test_flood_exactly_once(void **state)
 	vfc_pf_free(pf);
 }
 
+/* n descriptors at once, all answered with status 0 within 5 s (not checked: order). */
+static void push_all(struct pfh_vf *v, const struct vfc_req_desc *d, unsigned n)
+{
+	struct vfc_resp_desc r;
+
+	pfh_push_n(v, d, n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(pfh_pop(v, &r, 5000));
+		assert_int_equal(r.status, 0);
+	}
+}
+
+/*
+ * What counts: a HASH of no bytes without LAST gives nothing and counts like a
+ * NOP; a HASH that gives a digest is work and never counts. At 1/s, one take
+ * of such empty hashes THROTTLES the VF for about half a minute: the second
+ * take waits (until the limit is lifted), while real hashes are all served.
+ */
+static void test_flood_what_counts(void **state)
+{
+	struct vfc_vf_policy pol = { .max_nowork_hz = 1 };
+	struct vfc_pf *pf = flood_pf();
+	struct vfc_req_desc d[RING];
+	struct vfc_resp_desc r;
+	struct pfh_vf v;
+	uint32_t kh = 0, s, got = 0;
+
+	(void)state;
+	pfh_open(pf, 0, &v);
+	assert_int_equal(vfc_pf_set_policy(pf, 0, &pol), 0);
+	assert_int_equal(pfh_session(&v, VFC_ALG_SHA256, kh, &s), 0);
+	for (unsigned i = 0; i < RING; i++) {
+		d[i] = pfh_desc(VFC_OP_HASH, s, 0, 16, 4096 + 32 * i, 32);
+		d[i].flags = VFC_REQ_F_FIRST | VFC_REQ_F_LAST;
+	}
+	push_all(&v, d, RING);
+	push_all(&v, d, RING);
+	for (unsigned i = 0; i < RING; i++) {
+		d[i] = pfh_desc(VFC_OP_HASH, s, 0, 0, 0, 0);
+		d[i].flags = VFC_REQ_F_FIRST;
+	}
+	pfh_push_n(&v, d, RING);
+	assert_true(pfh_pop(&v, &r, 5000));
+	for (got = 1; pfh_pop(&v, &r, 100);) /* the take's others are posted with it */
+		got++;
+	/* One take (the device's burst, 32) was served; the rest waits ~30 s. */
+	assert_true(got > 0 && got < RING);
+	pol.max_nowork_hz = 0;
+	assert_int_equal(vfc_pf_set_policy(pf, 0, &pol), 0);
+	for (; got < RING; got++)
+		assert_true(pfh_pop(&v, &r, 5000));
+	pfh_close(&v);
+	vfc_pf_free(pf);
+}
+
 /* The policy key: parsed, merged by its bit, vfcd's default, bad values refused with a message. */
 static void test_policy_key(void **state)
 {
@@ -233,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flood_share),
 		cmocka_unit_test(test_flood_exactly_once),
+		cmocka_unit_test(test_flood_what_counts),
 		cmocka_unit_test(test_policy_key),
 	};
 
