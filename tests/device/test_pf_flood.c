@@ -91,9 +91,8 @@ static void flood_drain(struct flooder *f)
 /*
  * A VF flooding NOPs and invalid descriptors beside a VF of 4 KiB AES on one
  * engine, with max_nowork_hz = 2000: the flooder is served at most its rate
- * (plus the burst and one ring) over the run, and its engine time is a small
- * fraction of the neighbour's. Before the limit it had about as much engine
- * time as the neighbour (deficit round robin gave it its fair share) and
+ * (plus the burst and one ring) over the run, counted, so no clock decides.
+ * Before the limit deficit round robin gave it its fair share of the engine:
  * hundreds of thousands of completions a second.
  */
 static void test_flood_share(void **state)
@@ -132,16 +131,17 @@ static void test_flood_share(void **state)
 			nsent++;
 		}
 	}
-	t1 = vfc_now_ns();
-	/* GCRA: over t1 - t0, at most hz/s, the burst (0.1 s worth) and one take
-	 * beyond it (a ring); taken before t1, so answered ones are a lower count. */
-	bound = hz * (t1 - t0) / 1000000000ull + hz / 10 + RING;
-	assert_true(f.answered <= bound);
 	assert_int_equal(vfc_pf_vf_counters(pf, 0, &cf), 0);
 	assert_int_equal(vfc_pf_vf_counters(pf, 1, &cn), 0);
+	t1 = vfc_now_ns();
+	/* GCRA: taken over t1 - t0, at most hz/s, the burst (0.1 s worth) and
+	 * one take beyond it (a ring); posted ones are fewer, answered fewer yet. */
+	bound = hz * (t1 - t0) / 1000000000ull + hz / 10 + RING;
+	assert_true(f.answered <= cf.ops);
+	assert_true(cf.ops <= bound);
 	assert_int_equal(cn.ops, total);
-	/* Engine time: the flooder's share is small (about 1 us a descriptor). */
-	assert_true(cf.dev_ns * 10 <= cn.dev_ns);
+	/* (Not asserted: the engine time of each, dev_ns, which is wall time and
+	 * takes in whatever preemption a loaded host adds to a flooder's piece.) */
 
 	flood_drain(&f);
 	pfh_close(&f.v);
