@@ -255,7 +255,8 @@ static void idle(struct vfc__engine *e)
 			continue;
 		if (dl && dl < min_dl)
 			min_dl = dl;
-		if (until > now && until < min_dl && atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+		if (until > now && until < min_dl &&
+		    atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
 		    !atomic_load_explicit(&vf->failed, memory_order_relaxed))
 			min_dl = until; /* a THROTTLED ring with requests: they are taken then */
 	}

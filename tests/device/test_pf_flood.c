@@ -36,7 +36,8 @@ static struct vfc_pf *flood_pf(void)
 	cfg.pool_size = 2u << 20;
 	/* The mb kind too (CTest's test_pf_flood_mb): the bound lives in the take both kinds share. */
 	if (getenv("VFC_TEST_ENGINE_KIND"))
-		assert_int_equal(vfc_pf_engine_kind_parse(getenv("VFC_TEST_ENGINE_KIND"), &cfg.engine_kind), 0);
+		assert_int_equal(vfc_pf_engine_kind_parse(getenv("VFC_TEST_ENGINE_KIND"), &cfg.engine_kind),
+				 0);
 	pf = vfc_pf_create(&cfg);
 	assert_non_null(pf);
 	return pf;
@@ -45,7 +46,8 @@ static struct vfc_pf *flood_pf(void)
 /* The flooder's k-th descriptor: a NOP, or every third one invalid (a source outside the pool). */
 static struct vfc_req_desc flood_desc(uint64_t k)
 {
-	struct vfc_req_desc d = pfh_desc(VFC_OP_NOP, 0, k % 3 == 2 ? 64u << 20 : 0, k % 3 == 2 ? 16 : 0, 0, 0);
+	struct vfc_req_desc d =
+		pfh_desc(VFC_OP_NOP, 0, k % 3 == 2 ? 64u << 20 : 0, k % 3 == 2 ? 16 : 0, 0, 0);
 
 	d.cookie = k;
 	return d;
@@ -123,8 +125,8 @@ static void test_flood_share(void **state)
 			ndone++;
 		}
 		while (nsent < total && nsent - ndone < NB_DEPTH) {
-			struct vfc_req_desc d = pfh_desc(VFC_OP_CIPHER_ENC, s, (nsent % NB_DEPTH) * NB_SIZE, NB_SIZE,
-							 (nsent % NB_DEPTH) * NB_SIZE, NB_SIZE);
+			struct vfc_req_desc d = pfh_desc(VFC_OP_CIPHER_ENC, s, (nsent % NB_DEPTH) * NB_SIZE,
+							 NB_SIZE, (nsent % NB_DEPTH) * NB_SIZE, NB_SIZE);
 
 			memcpy(d.iv, iv, 16);
 			pfh_push(&n, &d);
@@ -275,7 +277,8 @@ static void test_policy_key(void **state)
 		static const char *const bad[] = { "abc", "-1", "", "99999999999" };
 
 		err[0] = 0;
-		assert_int_equal(vfcd_policy_kv(&p, &set, "max_nowork_hz", bad[i], err, sizeof(err)), -EINVAL);
+		assert_int_equal(vfcd_policy_kv(&p, &set, "max_nowork_hz", bad[i], err, sizeof(err)),
+				 -EINVAL);
 		assert_non_null(strstr(err, "max_nowork_hz: expected a number"));
 	}
 	assert_int_equal(p.pf.max_nowork_hz, 0);
