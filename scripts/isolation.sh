@@ -15,6 +15,10 @@
 # second (vfcd_vf_device_seconds_total) and that as a fraction of the same beside 'own' (its fair share:
 # two tenants of one kind split the engine evenly), and its MB/s as a fraction of that beside 'cpu'.
 #
+# vfcd's default policy bounds both floods (docs/scheduling.md): the NOP flooder is throttled at
+# max_nowork_hz, the invalid one reset at max_invalid_hz within its first milliseconds (the row says
+# "(adversary reset)" per round); VFCD_ARGS="--policy all:max_invalid_hz=0" measures the throttle alone
+# against it, "--policy all:max_nowork_hz=0,max_invalid_hz=0" the engine without either.
 # Environment: VFCD (default build/tools/vfcd), TENANT (build/tests/device/isolation_tenant), ENGINES (1),
 # REPS (3), SECS (3), ADVS, SIZE (4096), DEPTH (16), PORT (metrics, default 19464), VFCD_ARGS (extra flags).
 set -euo pipefail

@@ -31,8 +31,8 @@ static void help(FILE *f)
 		"  list                       every VF: owner pid/uid, state, controller, cap, MB/s, irq/s, errors\n"
 		"  show VF                    one VF in full: counters, rates, policy\n"
 		"  policy VF KEY=VALUE...     change a VF's policy; keys: min_cap_hz, max_cap_hz, max_sessions,\n"
-		"                             max_keys, max_in_flight, max_invalid_hz, uid, gid (a number, a name\n"
-		"                             or 'any'),\n"
+		"                             max_keys, max_in_flight, max_invalid_hz, max_nowork_hz, uid, gid\n"
+		"                             (a number, a name or 'any'),\n"
 		"                             controller ('any' or a comma list: none,static,paper,dim,adaptive,\n"
 		"                             or the variants dim:kernel,paper:i0=model,static:model alone)\n"
 		"  reset VF                   reset an attached VF's rings (its requests in flight fail with -EIO)\n"
@@ -48,10 +48,11 @@ static void help(FILE *f)
 
 static json_t *policy_json(const struct vfcd_policy *p)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "min_cap_hz", (json_int_t)p->pf.min_cap_hz,
+	return json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:s}", "min_cap_hz", (json_int_t)p->pf.min_cap_hz,
 			 "max_cap_hz", (json_int_t)p->pf.max_cap_hz, "max_sessions", (json_int_t)p->pf.max_sessions,
 			 "max_keys", (json_int_t)p->pf.max_keys, "max_in_flight", (json_int_t)p->max_in_flight,
-			 "max_invalid_hz", (json_int_t)p->pf.max_invalid_hz,
+			 "max_invalid_hz", (json_int_t)p->pf.max_invalid_hz, "max_nowork_hz",
+			 (json_int_t)p->pf.max_nowork_hz,
 			 "uid", p->uid == VFCD_ANY_ID ? (json_int_t)-1 : (json_int_t)p->uid, "gid",
 			 p->gid == VFCD_ANY_ID ? (json_int_t)-1 : (json_int_t)p->gid, "controller",
 			 vfcd_policy_controllers(p));
@@ -129,9 +130,10 @@ static void print_show(const struct vfcd_vf_info *x, int json)
 	printf("  counters:    ops %llu, bytes %llu, irqs %llu, errors %llu, resets %llu, device %.3f s\n",
 	       (unsigned long long)x->ctr.ops, (unsigned long long)x->ctr.bytes, (unsigned long long)x->ctr.irqs,
 	       (unsigned long long)x->ctr.errors, (unsigned long long)x->ctr.resets, (double)x->ctr.dev_ns / 1e9);
-	printf("  policy:      cap %u..%u Hz (0: none), sessions %u, keys %u, in flight %u, invalid %u/s (0: no limit)\n",
+	printf("  policy:      cap %u..%u Hz (0: none), sessions %u, keys %u, in flight %u, invalid %u/s, "
+	       "NOPs and errors %u/s (0: no limit)\n",
 	       p->pf.min_cap_hz, p->pf.max_cap_hz, p->pf.max_sessions, p->pf.max_keys, p->max_in_flight,
-	       p->pf.max_invalid_hz);
+	       p->pf.max_invalid_hz, p->pf.max_nowork_hz);
 	if (p->uid != VFCD_ANY_ID)
 		snprintf(uid, sizeof(uid), "%u", p->uid);
 	if (p->gid != VFCD_ANY_ID)

@@ -42,8 +42,10 @@ static void usage(FILE *f)
 		"  --pool-size BYTES    buffer pool per VF, K/M/G suffix (default 16M)\n"
 		"  --policy VF:KEY=VALUE[,KEY=VALUE...]\n"
 		"                       per-VF policy ('all' for every VF); keys: min_cap_hz, max_cap_hz,\n"
-		"                       max_sessions, max_keys, max_in_flight, max_invalid_hz,\n"
-		"                       uid, gid, controller\n"
+		"                       max_sessions, max_keys, max_in_flight, max_invalid_hz (default\n"
+		"                       %u/s), max_nowork_hz (NOPs and errors, default %u/s), uid, gid,\n"
+		"                       controller; and with 'all' only, max_conns_per_uid (daemon-wide,\n"
+		"                       default %u)\n"
 		"  --metrics ADDR:PORT  Prometheus endpoint (default %s; port 0: any free one), or 'off'\n"
 		"  --drain-timeout MS   on SIGTERM, wait this long for requests in flight (default %u)\n"
 		"  --foreground, -f     do not detach (systemd: Type=simple)\n"
@@ -51,7 +53,7 @@ static void usage(FILE *f)
 		"  --verbose, -v        debug messages too\n"
 		"  --help, --version\n\n"
 		"Signals: SIGTERM/SIGINT drain requests in flight and exit; SIGHUP rereads the policy from --config.\n",
-		VFCD_METRICS_DEFAULT, VFCD_DRAIN_MS_DEFAULT);
+		VFCD_INVALID_HZ_DEFAULT, VFCD_NOWORK_HZ_DEFAULT, VFCD_CONNS_PER_UID_DEFAULT, VFCD_METRICS_DEFAULT, VFCD_DRAIN_MS_DEFAULT);
 }
 
 static int parse_ul(const char *s, unsigned long max, unsigned long *out)
@@ -123,6 +125,19 @@ static int apply_policy_flag(struct vfcd_config *c, const char *arg)
 			break;
 		}
 		*eq = '\0';
+		/* Daemon-wide keys ([policy] only in the INI): with 'all' alone. */
+		rc = vfcd_conn_policy_kv(&c->conn, tok, eq + 1, err, sizeof(err));
+		if (rc != -ENOENT) {
+			if (!rc && !all)
+				snprintf(err, sizeof(err), "%s is daemon-wide: use all:%s=...", tok, tok);
+			if (rc || !all) {
+				fprintf(stderr, "vfcd: --policy %s: %s\n", arg, err);
+				rc = -1;
+				break;
+			}
+			continue;
+		}
+		rc = 0;
 		if (vfcd_policy_kv(&p, &set, tok, eq + 1, err, sizeof(err))) {
 			fprintf(stderr, "vfcd: --policy %s: %s\n", arg, err);
 			rc = -1;

@@ -20,6 +20,8 @@ void vfcd_policy_init(struct vfcd_policy *p)
 	memset(p, 0, sizeof(*p));
 	p->uid = VFCD_ANY_ID;
 	p->gid = VFCD_ANY_ID;
+	p->pf.max_invalid_hz = VFCD_INVALID_HZ_DEFAULT;
+	p->pf.max_nowork_hz = VFCD_NOWORK_HZ_DEFAULT;
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -135,6 +137,10 @@ static uint32_t *number_field(struct vfcd_policy *p, const char *key, uint32_t *
 		*bit = VFCD_POL_INVALID;
 		return &p->pf.max_invalid_hz;
 	}
+	if (!strcmp(key, "max_nowork_hz")) {
+		*bit = VFCD_POL_NOWORK;
+		return &p->pf.max_nowork_hz;
+	}
 	if (!strcmp(key, "max_in_flight")) {
 		*bit = VFCD_POL_INFLIGHT;
 		return &p->max_in_flight;
@@ -192,6 +198,8 @@ void vfcd_policy_merge(struct vfcd_policy *dst, const struct vfcd_policy *src, u
 		dst->max_in_flight = src->max_in_flight;
 	if (set & VFCD_POL_INVALID)
 		dst->pf.max_invalid_hz = src->pf.max_invalid_hz;
+	if (set & VFCD_POL_NOWORK)
+		dst->pf.max_nowork_hz = src->pf.max_nowork_hz;
 	if (set & VFCD_POL_CONTROLLER)
 		memcpy(dst->controller, src->controller, sizeof(dst->controller));
 }

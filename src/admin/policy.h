@@ -8,10 +8,21 @@
 
 #include "transport/wire.h"
 
-/* No bounds, anyone, any controller. */
+/*
+ * vfcd's defaults for the flood bounds (vf_policy.h; 0 turns either off). No
+ * tenant of the driver sends invalid descriptors unless its caller passes
+ * buffers outside the pool, nor NOPs but as tests and latency probes: a
+ * tenant beyond 1,000 invalid descriptors/s is reset (VFC_VF_FLOODED), and
+ * beyond 10,000 NOPs and errors/s it waits (THROTTLED), which bounds what such
+ * a flood takes from the engines to about 1 % (docs/scheduling.md).
+ */
+#define VFCD_INVALID_HZ_DEFAULT 1000u
+#define VFCD_NOWORK_HZ_DEFAULT 10000u
+
+/* No bounds but the flood bounds above, anyone, any controller. */
 void vfcd_policy_init(struct vfcd_policy *p);
 /* One policy key=value ("min_cap_hz", "max_cap_hz", "max_sessions", "max_keys",
- * "uid", "gid", "max_in_flight", "max_invalid_hz", "controller"; uid/gid "any" or a number or a
+ * "uid", "gid", "max_in_flight", "max_invalid_hz", "max_nowork_hz", "controller"; uid/gid "any" or a number or a
  * user/group name): sets the field and its VFCD_POL_* bit in *set. 0 or
  * -EINVAL / -ENOENT (unknown key) with a message in err. */
 int vfcd_policy_kv(struct vfcd_policy *p, uint32_t *set, const char *key, const char *val, char *err,

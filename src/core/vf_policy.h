@@ -24,6 +24,15 @@ struct vfc_vf_policy {
 	 * 0 = no limit. A driver never sends one unless its caller passes a
 	 * buffer outside the pool. */
 	uint32_t max_invalid_hz;
+	/* Descriptors that do no work (NOPs, HASHes of no bytes without LAST,
+	 * and those answered with an error without running: invalid, unknown
+	 * session, beyond max_in_flight) the PF takes from a tenant's ring per
+	 * second, with a burst of a tenth of a second's worth; beyond it the
+	 * engines stop taking from the ring until the allowance refills (the
+	 * descriptors wait there; each still gets its one completion). Such a
+	 * flood then costs the engines about nothing and earns no share of
+	 * them. 0 = no limit. */
+	uint32_t max_nowork_hz;
 };
 
 #endif

@@ -26,6 +26,17 @@ void vfc__engine_kick(struct vfc__engine *e)
 		return;
 }
 
+void vfc__vf_nowork_reset(struct vfc__pf_vf *vf, bool kick)
+{
+	struct vfc_pf *pf = vf->pf;
+
+	vf->nowork_tat = 0;
+	atomic_store_explicit(&vf->nowork_until, 0, memory_order_relaxed);
+	for (unsigned i = 0; kick && i < pf->cfg.n_engines; i++)
+		if (pf->engines[i].started)
+			vfc__engine_kick(&pf->engines[i]); /* a sleeper sees the ring again */
+}
+
 void vfc__drr_reset(struct vfc__pf_vf *vf)
 {
 	vf->drr.deficit_ns = 0;
@@ -33,14 +44,20 @@ void vfc__drr_reset(struct vfc__pf_vf *vf)
 	vf->drr.next = 0;
 	vf->drr.done = 0;
 	vf->invalid_tat = 0;
+	vfc__vf_nowork_reset(vf, false);
 	atomic_store_explicit(&vf->backlog, false, memory_order_relaxed);
 }
 
-/* Requests in the ring not yet taken (a hint: relaxed, as in the idle check). */
+/* Requests in the ring the engine may take now (a hint: relaxed, as in the
+ * idle check): none while the VF is THROTTLED for its NOPs and errors. [L] */
 static bool ring_pending(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
-	return atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
-	       atomic_load_explicit(&vf->req_head, memory_order_relaxed);
+	uint64_t until;
+
+	if (atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) ==
+	    atomic_load_explicit(&vf->req_head, memory_order_relaxed))
+		return false;
+	return !vf->policy.max_nowork_hz || vfc__vf_nowork(vf, vfc_now_ns(), &until) == VFC__NOWORK_TAKING;
 }
 
 /*
@@ -114,7 +131,8 @@ static uint64_t run_pieces(struct vfc__engine *e, struct vfc__pf_vf *vf, struct 
  * for itself). While VFs compete (e->contended) that is the thread's CPU time,
  * so time the thread spent preempted is nobody's (wall time only ends the
  * visit); a VF served alone is charged wall time, which saves the two system
- * calls when fairness is moot. A VF found with nothing to do banks no credit;
+ * calls when fairness is moot. A VF found with nothing to do (or THROTTLED
+ * for its NOPs and errors: max_nowork_hz) banks no credit;
  * a debt (a long RSA unit) is kept until grants repay it. Returns whether the
  * VF had work. [L]
  */
@@ -209,6 +227,7 @@ static void idle(struct vfc__engine *e)
 	 * tenant publishes req_tail, fences, reads dev_sleeping: either it rings
 	 * or we see its request here. */
 	vfc_ring_fence();
+	now = vfc_now_ns();
 	for (unsigned i = 0; i < n && !work; i++) {
 		struct vfc__pf_vf *vf = &pf->vfs[i];
 
@@ -218,19 +237,28 @@ static void idle(struct vfc__engine *e)
 			continue; /* a VF being served is re-checked by its server before it sleeps */
 		if (atomic_load_explicit(&vf->backlog, memory_order_relaxed))
 			work = true; /* taken requests wait for a visit */
+		/* A THROTTLED ring is not work until it refills (a deadline below). */
 		if (atomic_load_explicit(&regs[i]->hdr->req_tail, memory_order_relaxed) !=
-		    atomic_load_explicit(&vf->req_head, memory_order_relaxed))
+			    atomic_load_explicit(&vf->req_head, memory_order_relaxed) &&
+		    atomic_load_explicit(&vf->nowork_until, memory_order_relaxed) <= now)
 			work = true;
 	}
 	if (work || atomic_load_explicit(&pf->stop, memory_order_relaxed))
 		goto awake;
 
-	now = vfc_now_ns();
 	for (unsigned i = 0; i < n; i++) {
-		uint64_t dl = atomic_load_explicit(&pf->vfs[i].deadline_ns, memory_order_relaxed);
+		struct vfc__pf_vf *vf = &pf->vfs[i];
+		uint64_t dl = atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed);
+		uint64_t until = atomic_load_explicit(&vf->nowork_until, memory_order_relaxed);
 
-		if (dl && dl < min_dl && !atomic_load_explicit(&pf->vfs[i].in_service, memory_order_relaxed))
+		if (atomic_load_explicit(&vf->in_service, memory_order_relaxed))
+			continue;
+		if (dl && dl < min_dl)
 			min_dl = dl;
+		if (until > now && until < min_dl &&
+		    atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
+		    !atomic_load_explicit(&vf->failed, memory_order_relaxed))
+			min_dl = until; /* a THROTTLED ring with requests: they are taken then */
 	}
 	if (min_dl != UINT64_MAX) {
 		uint64_t wait = min_dl > now ? min_dl - now : VFC__RETRY_NS;

@@ -645,6 +645,8 @@ int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_pol
 		return -EINVAL;
 	vf = &pf->vfs[vf_id];
 	pthread_mutex_lock(&vf->lock);
+	if (pol->max_nowork_hz != vf->policy.max_nowork_hz)
+		vfc__vf_nowork_reset(vf, true);
 	vf->policy = *pol;
 	/* Re-clamp the moderation in force to the new bounds. */
 	want = vf->want;

@@ -22,6 +22,9 @@
 #ifndef VFC__PIECE_BYTES
 #define VFC__PIECE_BYTES 32768u
 #endif
+/* The policy's max_nowork_hz (vf_io.c): a tenant may send this much of a
+ * second's worth of descriptors that do no work at once. */
+#define VFC__NOWORK_BURST_NS 100000000ull
 /* The epoll tag of an engine's kick eventfd (VF doorbells are tagged with the VF's index). */
 #define VFC__KICK_TAG UINT32_MAX
 
@@ -59,6 +62,17 @@ struct vfc__drr {
 	struct vfc__item items[VFC__BURST_MAX];
 };
 
+/*
+ * Whether the engines take from a VF's ring, by its descriptors that do no
+ * work (NOPs and errors found at the take) against the policy's
+ * max_nowork_hz: beyond the rate the VF is THROTTLED, its ring is left alone
+ * (not visited, not work for the idle check) until the allowance refills.
+ */
+enum vfc__nowork_state {
+	VFC__NOWORK_TAKING = 0,
+	VFC__NOWORK_THROTTLED = 1,
+};
+
 struct vfc__pf_vf {
 	struct vfc_pf *pf;
 	uint32_t id;
@@ -84,6 +98,12 @@ struct vfc__pf_vf {
 	_Atomic bool failed;       /* [L] write; relaxed reads as a hint */
 	_Atomic uint32_t fail_state; /* [L] write: why it failed, VFC_VF_FAILED or VFC_VF_FLOODED */
 	uint64_t invalid_tat;      /* [L] the invalid-descriptor rate's theoretical arrival time (vf_io.c) */
+	uint64_t nowork_tat;       /* [L] the same for descriptors that do no work (max_nowork_hz) */
+	/* While the VF is VFC__NOWORK_THROTTLED: when its allowance has refilled
+	 * (0 = taking). [L] write; read unlocked by the idle check (relaxed: a
+	 * hint, a stale value costs an early or a late wake-up of at most one
+	 * refill). */
+	_Atomic uint64_t nowork_until;
 	struct vfc_moder moder;    /* [L] */
 	/* Deadline of an owed interrupt, 0 = none. [L] write; read unlocked by
 	 * engines computing their sleep timeout (relaxed: a stale value only costs
@@ -137,6 +157,9 @@ enum vfc_pf_engine_kind vfc__engine_kind_resolve(enum vfc_pf_engine_kind k);
 
 /* engine.c */
 void vfc__engine_kick(struct vfc__engine *e);
+/* A fresh max_nowork_hz allowance (TAKING); kick: wake the engines to see the
+ * ring (a policy change; a reset or release needs none). [L] */
+void vfc__vf_nowork_reset(struct vfc__pf_vf *vf, bool kick);
 /* Drop the requests taken and not completed, and the deficit (reset, release). [L] */
 void vfc__drr_reset(struct vfc__pf_vf *vf);
 void *vfc__engine_main(void *arg);
@@ -147,6 +170,10 @@ void vfc__vf_irq(struct vfc__pf_vf *vf, struct vfc__region *r);
  * the count (0 also when the rings were corrupt: the VF is failed). [L] */
 unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r,
 		      struct vfc__item *items);
+/* The VF's nowork state at now; THROTTLED sets *until (when the engines may
+ * take again). Both engine kinds skip a THROTTLED VF; vfc__vf_take returns 0
+ * for it. [L] */
+enum vfc__nowork_state vfc__vf_nowork(struct vfc__pf_vf *vf, uint64_t now, uint64_t *until);
 /* Post one completion: response, counters, moderation. In ring order. [L] */
 void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
 /* Moderate the no-work completions owed since batch_nowork was set (one batch). [L] */

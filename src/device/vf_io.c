@@ -110,6 +110,45 @@ static bool invalid_over_rate(struct vfc__pf_vf *vf, uint32_t n)
 	return tat - now > 1000000000ull;
 }
 
+enum vfc__nowork_state vfc__vf_nowork(struct vfc__pf_vf *vf, uint64_t now, uint64_t *until)
+{
+	if (!vf->policy.max_nowork_hz || vf->nowork_tat <= now + VFC__NOWORK_BURST_NS) {
+		atomic_store_explicit(&vf->nowork_until, 0, memory_order_relaxed);
+		return VFC__NOWORK_TAKING;
+	}
+	*until = vf->nowork_tat - VFC__NOWORK_BURST_NS;
+	atomic_store_explicit(&vf->nowork_until, *until, memory_order_relaxed);
+	return VFC__NOWORK_THROTTLED;
+}
+
+/*
+ * n descriptors that did no work were taken: each advances the theoretical
+ * arrival time by 1/max_nowork_hz (GCRA, as the invalid rate). Once it is
+ * more than the burst ahead of now the VF is THROTTLED (vfc__vf_nowork). A
+ * take may overshoot by one burst of the ring: it is paid for by a longer
+ * wait. [L]
+ */
+static void nowork_charge(struct vfc__pf_vf *vf, uint32_t n, uint64_t now)
+{
+	uint64_t hz = vf->policy.max_nowork_hz;
+
+	if (!hz || !n)
+		return;
+	if (vf->nowork_tat < now)
+		vf->nowork_tat = now;
+	vf->nowork_tat += n * ((1000000000ull + hz - 1) / hz);
+}
+
+/* A taken request that does no work: answered with an error at the take, a
+ * NOP, or a HASH of no bytes that gives no digest (max_nowork_hz). */
+static bool does_no_work(const struct vfc__item *it)
+{
+	const struct vfc_req_desc *d = &it->d;
+
+	return it->status || d->opcode == VFC_OP_NOP ||
+	       (d->opcode == VFC_OP_HASH && !d->src_len && !(d->flags & VFC_REQ_F_LAST));
+}
+
 unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__region *r,
 		      struct vfc__item *items)
 {
@@ -117,8 +156,14 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 	struct vfc_region_hdr *hdr = r->hdr;
 	uint32_t entries = cfg->ring_entries;
 	uint32_t head = atomic_load_explicit(&vf->req_head, memory_order_relaxed);
-	uint32_t tail, rhead, n, space, unconsumed, invalid = 0;
+	uint32_t tail, rhead, n, space, unconsumed, invalid = 0, nowork = 0;
+	uint64_t now = 0, until;
 
+	if (vf->policy.max_nowork_hz) {
+		now = vfc_now_ns();
+		if (vfc__vf_nowork(vf, now, &until) == VFC__NOWORK_THROTTLED)
+			return 0; /* the ring waits, untouched, until the allowance refills */
+	}
 	/* Acquire: the tenant's descriptor writes before its req_tail store are visible. */
 	tail = vfc_ring_load_peer(&hdr->req_tail);
 	/* Acquire: the tenant has finished reading the response slots it freed. */
@@ -168,7 +213,9 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
 		it->status = st;
 		it->out_len = 0;
 		it->dev_ns = 0;
+		nowork += does_no_work(it);
 	}
+	nowork_charge(vf, nowork, now);
 	if (invalid && invalid_over_rate(vf, invalid)) {
 		/* The burst dies with the VF, as requests in corrupted rings do:
 		 * the driver completes everything in flight when it sees the state. */

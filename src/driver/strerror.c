@@ -24,6 +24,11 @@ const char *vfc_strerror(int status)
 		return "destination buffer too small";
 	case EOPNOTSUPP:
 		return "operation not supported";
+	/* vfcd's refusals at connect (docs/vfcd.md, Refused connections). */
+	case EMFILE:
+		return "too many open files (in this process, or vfcd is out of file descriptors: see its log)";
+	case EUSERS:
+		return "too many connections from this uid (vfcd's max_conns_per_uid)";
 	default:
 		/* strerrordesc_np: thread-safe, no locale buffer. */
 		d = strerrordesc_np(status);

@@ -110,7 +110,8 @@ struct vfcd_policy {
 #define VFCD_POL_INFLIGHT 0x40u
 #define VFCD_POL_CONTROLLER 0x80u
 #define VFCD_POL_INVALID 0x100u /* pf.max_invalid_hz */
-#define VFCD_POL_ALL 0x1ffu
+#define VFCD_POL_NOWORK 0x200u  /* pf.max_nowork_hz */
+#define VFCD_POL_ALL 0x3ffu
 struct vfcd_policy_msg {
 	uint32_t vf_id;
 	uint32_t set;
