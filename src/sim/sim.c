@@ -4,6 +4,7 @@
 #include "sim/sim_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ static void sim_free(struct vfc__sim *s)
 	free(s->eng);
 	free(s->free_eng);
 	free(s->ready);
+	vfc__sim_samp_free(s);
 }
 
 static int build_windows(struct vfc__sim *s)
@@ -163,12 +165,16 @@ static int sim_loop(struct vfc__sim *s)
 	uint64_t pstep = end / 200 ? end / 200 : 1;
 	int rc = 0;
 
-	for (uint32_t g = 0; g < sc->ngroups && !rc; g++)
-		rc = vfc__sim_heap_push(&s->h, 0, VFC__SIM_EV_PHASE, 0, g);
-	if (!rc && sc->tick_ns < end)
-		rc = vfc__sim_heap_push(&s->h, sc->tick_ns, VFC__SIM_EV_TICK, 0, 0);
-	if (!rc)
-		rc = vfc__sim_heap_push(&s->h, end, VFC__SIM_EV_END, 0, 0);
+	if (s->samp) {
+		rc = vfc__sim_samp_start(s); /* the aggregated mode drives phases, ticks and the end */
+	} else {
+		for (uint32_t g = 0; g < sc->ngroups && !rc; g++)
+			rc = vfc__sim_heap_push(&s->h, 0, VFC__SIM_EV_PHASE, 0, g);
+		if (!rc && sc->tick_ns < end)
+			rc = vfc__sim_heap_push(&s->h, sc->tick_ns, VFC__SIM_EV_TICK, 0, 0);
+		if (!rc)
+			rc = vfc__sim_heap_push(&s->h, end, VFC__SIM_EV_END, 0, 0);
+	}
 	s->next_progress = pstep;
 	while (!rc && s->h.n) {
 		struct vfc__sim_ev e;
@@ -211,6 +217,9 @@ static int sim_loop(struct vfc__sim *s)
 			break;
 		case VFC__SIM_EV_WAKE:
 			rc = vfc__sim_on_wake(s, e.id);
+			break;
+		case VFC__SIM_EV_CUT:
+			rc = vfc__sim_on_cut(s);
 			break;
 		case VFC__SIM_EV_END:
 			return 0;
@@ -280,11 +289,24 @@ int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_o
 	s.engine_wake_ns = vfc__sim_ns_round(sc->prof.engine_wake_ns);
 	s.spin_ns = vfc__sim_ns_round(sc->prof.engine_spin_ns);
 	s.irq_wake_ns = vfc__sim_ns_round(sc->prof.engine_irq_wake_ns);
+	if (sc->aggregate) {
+		const char *e = getenv("VFC_SIM_SAMPLE");
+		double a = 20, b = 30;
+
+		if (e)
+			sscanf(e, "%lf,%lf", &a, &b);
+		s.sample_settle_ns = sc->sample_meas_ns ? sc->sample_settle_ns : (uint64_t)(a * 1e6);
+		s.sample_meas_ns = sc->sample_meas_ns ? sc->sample_meas_ns : (uint64_t)(b * 1e6);
+	}
 	rc = sim_init(&s);
+	if (!rc && sc->aggregate)
+		rc = vfc__sim_samp_init(&s);
 	if (!rc)
 		rc = sim_loop(&s);
 	if (!rc)
 		rc = collect(&s, res);
+	if (!rc && s.samp)
+		vfc__sim_samp_collect(&s, res);
 	if (rc) {
 		free(s.win_start);
 		free(s.win_bytes);

@@ -115,6 +115,9 @@ struct vfc__sim {
 	uint64_t *win_start, *win_bytes;
 	uint32_t nwin, win;
 	uint64_t next_progress;
+	/* The aggregated mode (sample.c; NULL: exact): each interval's first settle ns, then meas ns scaled. */
+	struct vfc__sim_samp *samp;
+	uint64_t sample_settle_ns, sample_meas_ns;
 };
 
 /* What a class run measured after its warm-up: one VF's rates per second of simulated time. */
@@ -191,8 +194,19 @@ int vfc__sim_on_cpu(struct vfc__sim *s, uint32_t vfi, uint32_t c, uint64_t t);
 int vfc__sim_on_wake(struct vfc__sim *s, uint32_t vfi);
 int vfc__sim_on_arrival(struct vfc__sim *s, uint32_t vfi, uint64_t t);
 int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi);
+int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without windows or the next phase */
 
 /* tick.c: the controllers */
 int vfc__sim_on_tick(struct vfc__sim *s);
+int vfc__sim_tick_step(struct vfc__sim *s); /* every VF's controller stepped (on_tick without the next tick) */
+
+/* sample.c: the aggregated mode */
+int vfc__sim_samp_init(struct vfc__sim *s);
+void vfc__sim_samp_free(struct vfc__sim *s);
+int vfc__sim_samp_start(struct vfc__sim *s);
+int vfc__sim_on_cut(struct vfc__sim *s);
+void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi); /* the VF's tenant reaped: a cycle's end */
+void vfc__sim_samp_counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
+void vfc__sim_samp_collect(const struct vfc__sim *s, struct vfc_sim_result *res);
 
 #endif

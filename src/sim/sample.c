@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/* sample.c - the aggregated mode: the exact model run over a sample of each interval, its counters scaled to the interval. */
+#include "sim/sim_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+
+/* A VF's rates over its whole cycles need this many reaps in the measured piece. */
+#define SAMPLE_MIN_MARKS 4
+/* The measured piece runs at least sample_meas_ns, and on in steps of half of it while a VF that reaped has
+ * reaped fewer than SAMPLE_MIN_MARKS times, up to SAMPLE_MAX_MEAS times sample_meas_ns. */
+#define SAMPLE_MAX_MEAS 5
+
+/*
+ * Between two ticks or phase changes (an interval) nothing changes a VF's
+ * cap or workload, so its rates after a settling time are steady. The
+ * aggregated mode runs the exact model itself - every VF, engine, moderation
+ * unit, tenant and controller as in the exact mode - but over a part of each
+ * interval only: the first settle_ns (the transient a new cap or phase sets
+ * off, counted as it is), then meas_ns whose counts stand for the rest of
+ * the interval (scaled by (L - settle_ns) / meas_ns). The model's clock runs
+ * through the sampled parts only; the state at the end of one interval's
+ * sample is the state at the start of the next (a steady state: what the
+ * unsampled rest would have ended in, statistically). The controllers see
+ * the scaled counters at the real tick times: the same sample shape as in
+ * the exact mode. An interval no longer than settle_ns + meas_ns is run
+ * whole (scale 1): with both at least the tick, the run is the exact one.
+ * (docs/sim.md, "Aggregated mode".)
+ */
+
+/* A VF's counters, as the model has them (or taken at one of its interrupts). */
+struct cnt {
+	uint64_t t, bytes, ops, irqs, cpu_ns, dropped;
+};
+
+struct svf {
+	double bytes, ops, irqs, cpu_ns, dropped;  /* real (scaled) counters */
+	struct cnt c0;                             /* the model's counters at the piece's start */
+	struct cnt first, last;                    /* at the measured piece's first and last reap */
+	uint32_t nmark;                            /* reaps in the measured piece */
+};
+
+struct vfc__sim_samp {
+	uint64_t real;       /* the real time the current piece starts at */
+	uint64_t piece_real; /* its real length */
+	uint64_t bound;      /* the real time the current interval ends at */
+	bool measure;        /* the current piece is its interval's last */
+	bool sampled;        /* and it runs the model for part of it only (from meas_at) */
+	uint64_t meas_at;
+	uint64_t next_tick;
+	uint32_t *phase_next; /* per group: the next phase to start */
+	struct svf *v;
+	double *win_bytes;
+	uint32_t win;
+};
+
+int vfc__sim_samp_init(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = calloc(1, sizeof(*p));
+
+	s->samp = p;
+	if (!p)
+		return -ENOMEM;
+	p->phase_next = calloc(s->sc->ngroups, sizeof(uint32_t));
+	p->v = calloc(s->sc->nvfs, sizeof(*p->v));
+	p->win_bytes = calloc(s->nwin, sizeof(double));
+	if (!p->phase_next || !p->v || !p->win_bytes)
+		return -ENOMEM;
+	p->next_tick = s->sc->tick_ns;
+	return 0;
+}
+
+void vfc__sim_samp_free(struct vfc__sim *s)
+{
+	if (!s->samp)
+		return;
+	free(s->samp->phase_next);
+	free(s->samp->v);
+	free(s->samp->win_bytes);
+	free(s->samp);
+	s->samp = NULL;
+}
+
+static struct cnt now_cnt(const struct vfc__sim *s, const struct vfc__sim_vf *v)
+{
+	return (struct cnt){ s->now, v->bytes_done, v->completed, v->irqs, v->cpu_ns, v->dropped };
+}
+
+/* VF vfi's tenant reaped: in a sampled piece, the reap may bound the VF's whole cycles. */
+void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi)
+{
+	struct vfc__sim_samp *p = s->samp;
+	struct svf *r = &p->v[vfi];
+
+	if (!p->sampled)
+		return;
+	if (!r->nmark++)
+		r->first = now_cnt(s, &s->vfs[vfi]);
+	else
+		r->last = now_cnt(s, &s->vfs[vfi]);
+}
+
+/*
+ * The piece's counts into the real counters: as they are, and for the
+ * rest of the interval that the model did not run (gap ns), at the VF's
+ * rates over its whole cycles in the piece (from its first reap to its
+ * last: no cycle cut at either end, so the rest adds no noise the exact
+ * mode would not have); a VF with too few reaps for that, at its rates
+ * over the piece.
+ */
+static void fold(struct vfc__sim *s, double gap)
+{
+	struct vfc__sim_samp *p = s->samp;
+	double wb = 0, meas = (double)(s->now - p->meas_at);
+
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		struct svf *r = &p->v[i];
+		struct cnt c = now_cnt(s, &s->vfs[i]), d0 = r->c0, d1 = c;
+		double k = gap > 0 ? gap / meas : 0;
+
+		if (gap > 0 && r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
+			d0 = r->first;
+			d1 = r->last;
+			k = gap / (double)(r->last.t - r->first.t);
+		}
+		r->bytes += (double)(c.bytes - r->c0.bytes) + k * (double)(d1.bytes - d0.bytes);
+		wb += (double)(c.bytes - r->c0.bytes) + k * (double)(d1.bytes - d0.bytes);
+		r->ops += (double)(c.ops - r->c0.ops) + k * (double)(d1.ops - d0.ops);
+		r->irqs += (double)(c.irqs - r->c0.irqs) + k * (double)(d1.irqs - d0.irqs);
+		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + k * (double)(d1.cpu_ns - d0.cpu_ns);
+		r->dropped += (double)(c.dropped - r->c0.dropped) + k * (double)(d1.dropped - d0.dropped);
+		r->c0 = c;
+		r->nmark = 0;
+	}
+	p->win_bytes[p->win] += wb;
+}
+
+/* Does a VF that reaped in the sampled piece need more reaps for its whole cycles? */
+static bool need_more(const struct vfc__sim *s)
+{
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS)
+			return true;
+	return false;
+}
+
+static uint64_t u64(double x)
+{
+	return x <= 0 ? 0 : (uint64_t)llround(x);
+}
+
+/* What a tick samples in this mode: the scaled counters, at the real time. */
+void vfc__sim_samp_counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c)
+{
+	const struct svf *r = &s->samp->v[vfi];
+
+	c->t_ns = s->samp->real;
+	c->bytes = u64(r->bytes);
+	c->ops = u64(r->ops);
+	c->irqs = u64(r->irqs);
+	c->cpu_ns = u64(r->cpu_ns);
+}
+
+static int measure(struct vfc__sim *s);
+
+/* The next real boundary after p->real: a tick, a phase change or the end. */
+static uint64_t next_bound(const struct vfc__sim *s)
+{
+	const struct vfc__sim_samp *p = s->samp;
+	uint64_t t = s->sc->duration_ns;
+
+	if (p->next_tick < t)
+		t = p->next_tick;
+	for (uint32_t g = 0; g < s->sc->ngroups; g++) {
+		const struct vfc_sim_group *gr = &s->sc->groups[g];
+
+		if (p->phase_next[g] < gr->nphases && gr->phases[p->phase_next[g]].at_ns < t)
+			t = gr->phases[p->phase_next[g]].at_ns;
+	}
+	return t;
+}
+
+/* Plan the interval from p->real: its first piece, and the cut event at the piece's end. */
+static int plan(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = s->samp;
+	uint64_t len;
+
+	p->bound = next_bound(s);
+	len = p->bound - p->real;
+	p->sampled = false;
+	if (len <= s->sample_settle_ns + s->sample_meas_ns) {
+		p->piece_real = len;
+		p->measure = true;
+	} else {
+		p->piece_real = s->sample_settle_ns;
+		p->measure = false;
+		if (!p->piece_real)
+			return measure(s);
+	}
+	return vfc__sim_heap_push(&s->h, s->now + p->piece_real, VFC__SIM_EV_CUT, 0, 0);
+}
+
+/* The interval's sampled piece: at least meas_ns of the model for the rest of the interval. */
+static int measure(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = s->samp;
+
+	p->measure = true;
+	p->sampled = true;
+	p->meas_at = s->now;
+	p->piece_real = p->bound - p->real;
+	return vfc__sim_heap_push(&s->h, s->now + s->sample_meas_ns, VFC__SIM_EV_CUT, 0, 0);
+}
+
+/* Phases that start at the real time (one per group at most: their starts are strictly increasing). */
+static int phases(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = s->samp;
+
+	for (uint32_t g = 0; g < s->sc->ngroups; g++) {
+		const struct vfc_sim_group *gr = &s->sc->groups[g];
+
+		while (p->phase_next[g] < gr->nphases && gr->phases[p->phase_next[g]].at_ns <= p->real) {
+			int rc = vfc__sim_group_phase(s, g, p->phase_next[g]++);
+
+			if (rc)
+				return rc;
+		}
+	}
+	while (p->win + 1 < s->nwin && s->win_start[p->win + 1] <= p->real)
+		p->win++;
+	return 0;
+}
+
+int vfc__sim_samp_start(struct vfc__sim *s)
+{
+	int rc = phases(s);
+
+	return rc ? rc : plan(s);
+}
+
+/* A piece ends: its counters scaled; at the interval's end, the tick and phases due, and the next interval. */
+int vfc__sim_on_cut(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = s->samp;
+	int rc;
+
+	if (p->sampled) {
+		uint64_t ran = s->now - p->meas_at, step = s->sample_meas_ns / 2;
+
+		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && need_more(s))
+			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
+						  VFC__SIM_EV_CUT, 0, 0);
+		fold(s, (double)(p->piece_real - ran));
+	} else {
+		fold(s, 0);
+	}
+	p->real += p->piece_real;
+	if (!p->measure)
+		return measure(s);
+	if (s->o->progress_cb) {
+		struct vfc_sim_progress pr = { p->real, s->sc->duration_ns, s->events, 0 };
+
+		for (uint32_t i = 0; i < s->sc->nvfs; i++)
+			pr.completed += u64(p->v[i].ops);
+		s->o->progress_cb(s->o->progress_arg, &pr);
+	}
+	if (p->real >= s->sc->duration_ns)
+		return vfc__sim_heap_push(&s->h, s->now, VFC__SIM_EV_END, 0, 0);
+	if (p->real == p->next_tick) {
+		if ((rc = vfc__sim_tick_step(s)))
+			return rc;
+		p->next_tick += s->sc->tick_ns;
+	}
+	if ((rc = phases(s)))
+		return rc;
+	return plan(s);
+}
+
+/* The result's counters from the scaled ones (the state at the end - in flight, caps - is the model's). */
+void vfc__sim_samp_collect(const struct vfc__sim *s, struct vfc_sim_result *res)
+{
+	const struct vfc__sim_samp *p = s->samp;
+	double dur = s->sc->duration_ns / 1e9, bytes = 0, ops = 0, irqs = 0;
+
+	for (uint32_t i = 0; i < res->nvfs; i++) {
+		struct vfc_sim_vf_result *r = &res->vfs[i];
+		const struct svf *v = &p->v[i];
+
+		r->completed = u64(v->ops);
+		r->submitted = r->completed + r->in_flight;
+		r->bytes = u64(v->bytes);
+		r->irqs = u64(v->irqs);
+		r->cpu_ns = u64(v->cpu_ns);
+		r->dropped = u64(v->dropped);
+		r->id_sum = r->id_sum_in_flight = 0;
+		bytes += v->bytes;
+		ops += v->ops;
+		irqs += v->irqs;
+	}
+	for (uint32_t w = 0; w < res->nwin; w++)
+		res->win_bytes[w] = u64(p->win_bytes[w]);
+	res->completed = u64(ops);
+	res->total_mbps = bytes / dur / 1e6;
+	res->total_ops = ops / dur;
+	res->irq_hz = irqs / dur;
+}
