@@ -40,6 +40,7 @@ struct svf {
 	struct cnt c0;                             /* the model's counters at the piece's start */
 	struct cnt first, last;                    /* at the measured piece's first and last reap */
 	uint32_t nmark;                            /* reaps in the measured piece */
+	uint32_t pop0;                             /* the tenant's requests at its start */
 };
 
 struct vfc__sim_samp {
@@ -137,11 +138,33 @@ static void fold(struct vfc__sim *s, double gap)
 	p->win_bytes[p->win] += wb;
 }
 
+/*
+ * Is a VF's state still moving on a longer time scale than its cycles (a
+ * closed loop retiring the excess of a smaller depth; an open loop whose
+ * queue grows towards max_queue)? Its rates now are not the rest's: the
+ * model must run on.
+ */
+static bool transient(const struct vfc__sim_vf *v, uint32_t pop0)
+{
+	if (!v->open)
+		return v->population > v->depth;
+	return v->population < v->max_queue && v->population > pop0 + 8 + pop0 / 4;
+}
+
 /* Does a VF that reaped in the sampled piece need more reaps for its whole cycles? */
 static bool need_more(const struct vfc__sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS)
+			return true;
+	return false;
+}
+
+/* Is any VF's state moving (transient above)? */
+static bool moving(const struct vfc__sim *s)
+{
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		if (transient(&s->vfs[i], s->samp->v[i].pop0))
 			return true;
 	return false;
 }
@@ -211,8 +234,11 @@ static int measure(struct vfc__sim *s)
 	p->measure = true;
 	p->sampled = true;
 	p->meas_at = s->now;
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		p->v[i].pop0 = s->vfs[i].population;
 	p->piece_real = p->bound - p->real;
-	return vfc__sim_heap_push(&s->h, s->now + s->sample_meas_ns, VFC__SIM_EV_CUT, 0, 0);
+	return vfc__sim_heap_push(&s->h, s->now + (p->piece_real < s->sample_meas_ns ? p->piece_real : s->sample_meas_ns),
+				  VFC__SIM_EV_CUT, 0, 0);
 }
 
 /* Phases that start at the real time (one per group at most: their starts are strictly increasing). */
@@ -251,6 +277,12 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 	if (p->sampled) {
 		uint64_t ran = s->now - p->meas_at, step = s->sample_meas_ns / 2;
 
+		if (ran < p->piece_real && moving(s)) {
+			/* Counted as it is, like a settling piece; the measurement starts again from here. */
+			fold(s, 0);
+			p->real += ran;
+			return measure(s);
+		}
 		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && need_more(s))
 			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
 						  VFC__SIM_EV_CUT, 0, 0);
