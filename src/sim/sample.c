@@ -205,13 +205,12 @@ static uint64_t next_bound(const struct vfc__sim *s)
 	return t;
 }
 
-/* Plan the interval from p->real: its first piece, and the cut event at the piece's end. */
+/* Plan the rest of the interval from p->real: its first piece (a settling one if it is long), and the cut event at the piece's end. */
 static int plan(struct vfc__sim *s)
 {
 	struct vfc__sim_samp *p = s->samp;
 	uint64_t len;
 
-	p->bound = next_bound(s);
 	len = p->bound - p->real;
 	p->sampled = false;
 	if (len <= s->sample_settle_ns + s->sample_meas_ns) {
@@ -265,7 +264,10 @@ int vfc__sim_samp_start(struct vfc__sim *s)
 {
 	int rc = phases(s);
 
-	return rc ? rc : plan(s);
+	if (rc)
+		return rc;
+	s->samp->bound = next_bound(s);
+	return plan(s);
 }
 
 /* A piece ends: its counters scaled; at the interval's end, the tick and phases due, and the next interval. */
@@ -276,12 +278,13 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 
 	if (p->sampled) {
 		uint64_t ran = s->now - p->meas_at, step = s->sample_meas_ns / 2;
+		if (getenv("SDBG")) fprintf(stderr, "cut real %.4f ran %.4f piece %.4f moving %d more %d\n", p->real/1e9, ran/1e9, p->piece_real/1e9, moving(s), need_more(s));
 
 		if (ran < p->piece_real && moving(s)) {
-			/* Counted as it is, like a settling piece; the measurement starts again from here. */
+			/* Counted as it is, like a settling piece; the rest is planned again from here. */
 			fold(s, 0);
 			p->real += ran;
-			return measure(s);
+			return plan(s);
 		}
 		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && need_more(s))
 			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
@@ -309,6 +312,7 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 	}
 	if ((rc = phases(s)))
 		return rc;
+	p->bound = next_bound(s);
 	return plan(s);
 }
 
