@@ -35,6 +35,11 @@ struct cnt {
 	uint64_t t, bytes, ops, irqs, cpu_ns, dropped;
 };
 
+/* Counts to add (the rest of an interval). */
+struct cnt_d {
+	double bytes, ops, irqs, cpu_ns, dropped;
+};
+
 struct svf {
 	double bytes, ops, irqs, cpu_ns, dropped;  /* real (scaled) counters */
 	struct cnt c0;                             /* the model's counters at the piece's start */
@@ -103,35 +108,72 @@ void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi)
 		r->last = now_cnt(s, &s->vfs[vfi]);
 }
 
+/* Poisson with mean m, from the VF's own stream (normal beyond 30: the tick's noise, not its tail). */
+static double poisson(uint64_t *rng, double m)
+{
+	if (m > 30) {
+		double z = sqrt(-2 * log(vfc__sim_rng_unit(rng))) * cos(6.283185307179586 * vfc__sim_rng_unit(rng));
+		double n = floor(m + sqrt(m) * z + 0.5);
+
+		return n > 0 ? n : 0;
+	}
+	double l = exp(-m), q = vfc__sim_rng_unit(rng);
+	double n = 0;
+
+	while (q > l) {
+		q *= vfc__sim_rng_unit(rng);
+		n++;
+	}
+	return n;
+}
+
 /*
- * The piece's counts into the real counters: as they are, and for the
- * rest of the interval that the model did not run (gap ns), at the VF's
- * rates over its whole cycles in the piece (from its first reap to its
- * last: no cycle cut at either end, so the rest adds no noise the exact
- * mode would not have); a VF with too few reaps for that, at its rates
- * over the piece.
+ * What the rest of the interval that the model did not run (gap ns) adds
+ * to VF i's counters: its rates over its whole cycles in the piece (from
+ * its first reap to its last: no cycle cut at either end, so the rest adds
+ * no noise the exact mode would not have), or over the piece for a VF with
+ * too few reaps. An open loop that keeps up with its arrivals completes
+ * them: a Poisson count of its known rate (the exact mode's noise, not the
+ * short piece's), each with the piece's interrupts and CPU per request.
  */
+static struct cnt_d fill(struct vfc__sim *s, uint32_t i, const struct cnt *c, double gap)
+{
+	const struct svf *r = &s->samp->v[i];
+	struct vfc__sim_vf *v = &s->vfs[i];
+	struct cnt d0 = r->c0, d1 = *c;
+	double k = gap / (double)(s->now - s->samp->meas_at), ops;
+
+	if (r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
+		d0 = r->first;
+		d1 = r->last;
+		k = gap / (double)(d1.t - d0.t);
+	}
+	if (!v->open || c->dropped != r->c0.dropped || v->population * 2 > v->max_queue || d1.ops == d0.ops)
+		return (struct cnt_d){ k * (double)(d1.bytes - d0.bytes), k * (double)(d1.ops - d0.ops),
+				       k * (double)(d1.irqs - d0.irqs), k * (double)(d1.cpu_ns - d0.cpu_ns),
+				       k * (double)(d1.dropped - d0.dropped) };
+	ops = poisson(&v->rng, v->rate * gap / 1e9);
+	k = ops / (double)(d1.ops - d0.ops);
+	return (struct cnt_d){ ops * v->bytes, ops, k * (double)(d1.irqs - d0.irqs), k * (double)(d1.cpu_ns - d0.cpu_ns), 0 };
+}
+
+/* The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill). */
 static void fold(struct vfc__sim *s, double gap)
 {
 	struct vfc__sim_samp *p = s->samp;
-	double wb = 0, meas = (double)(s->now - p->meas_at);
+	double wb = 0;
 
 	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
 		struct svf *r = &p->v[i];
-		struct cnt c = now_cnt(s, &s->vfs[i]), d0 = r->c0, d1 = c;
-		double k = gap > 0 ? gap / meas : 0;
+		struct cnt c = now_cnt(s, &s->vfs[i]);
+		struct cnt_d f = gap > 0 ? fill(s, i, &c, gap) : (struct cnt_d){ 0 };
 
-		if (gap > 0 && r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
-			d0 = r->first;
-			d1 = r->last;
-			k = gap / (double)(r->last.t - r->first.t);
-		}
-		r->bytes += (double)(c.bytes - r->c0.bytes) + k * (double)(d1.bytes - d0.bytes);
-		wb += (double)(c.bytes - r->c0.bytes) + k * (double)(d1.bytes - d0.bytes);
-		r->ops += (double)(c.ops - r->c0.ops) + k * (double)(d1.ops - d0.ops);
-		r->irqs += (double)(c.irqs - r->c0.irqs) + k * (double)(d1.irqs - d0.irqs);
-		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + k * (double)(d1.cpu_ns - d0.cpu_ns);
-		r->dropped += (double)(c.dropped - r->c0.dropped) + k * (double)(d1.dropped - d0.dropped);
+		r->bytes += (double)(c.bytes - r->c0.bytes) + f.bytes;
+		wb += (double)(c.bytes - r->c0.bytes) + f.bytes;
+		r->ops += (double)(c.ops - r->c0.ops) + f.ops;
+		r->irqs += (double)(c.irqs - r->c0.irqs) + f.irqs;
+		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + f.cpu_ns;
+		r->dropped += (double)(c.dropped - r->c0.dropped) + f.dropped;
 		r->c0 = c;
 		r->nmark = 0;
 	}
