@@ -247,8 +247,24 @@ static uint64_t next_bound(const struct vfc__sim *s)
 	return t;
 }
 
-/* Plan the rest of the interval from p->real: its first piece (a settling one if it is long), and the cut event at the piece's end. */
-static int plan(struct vfc__sim *s)
+/* A checksum of every VF's cap: did a tick change one? */
+static uint64_t caps_sum(const struct vfc__sim *s)
+{
+	uint64_t h = 0;
+
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		h += (uint64_t)s->vfs[i].moder.cfg.cap_hz * (2 * i + 1) * 0x9e3779b97f4a7c15ull;
+	return h;
+}
+
+/*
+ * Plan the rest of the interval from p->real: its first piece, and the cut
+ * event at the piece's end. A long rest starts with a settling piece if
+ * something changed (a cap, a phase, a transient's end); if nothing did, the
+ * model is in the steady state the previous interval measured, and measures
+ * at once.
+ */
+static int plan(struct vfc__sim *s, bool settle)
 {
 	struct vfc__sim_samp *p = s->samp;
 	uint64_t len;
@@ -259,7 +275,7 @@ static int plan(struct vfc__sim *s)
 		p->piece_real = len;
 		p->measure = true;
 	} else {
-		p->piece_real = s->sample_settle_ns;
+		p->piece_real = settle ? s->sample_settle_ns : 0;
 		p->measure = false;
 		if (!p->piece_real)
 			return measure(s);
@@ -283,7 +299,7 @@ static int measure(struct vfc__sim *s)
 }
 
 /* Phases that start at the real time (one per group at most: their starts are strictly increasing). */
-static int phases(struct vfc__sim *s)
+static int phases(struct vfc__sim *s, bool *changed)
 {
 	struct vfc__sim_samp *p = s->samp;
 
@@ -292,6 +308,8 @@ static int phases(struct vfc__sim *s)
 
 		while (p->phase_next[g] < gr->nphases && gr->phases[p->phase_next[g]].at_ns <= p->real) {
 			int rc = vfc__sim_group_phase(s, g, p->phase_next[g]++);
+
+			*changed = true;
 
 			if (rc)
 				return rc;
@@ -304,12 +322,13 @@ static int phases(struct vfc__sim *s)
 
 int vfc__sim_samp_start(struct vfc__sim *s)
 {
-	int rc = phases(s);
+	bool changed = true;
+	int rc = phases(s, &changed);
 
 	if (rc)
 		return rc;
 	s->samp->bound = next_bound(s);
-	return plan(s);
+	return plan(s, true);
 }
 
 /* A piece ends: its counters scaled; at the interval's end, the tick and phases due, and the next interval. */
@@ -326,7 +345,7 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 			/* Counted as it is, like a settling piece; the rest is planned again from here. */
 			fold(s, 0);
 			p->real += ran;
-			return plan(s);
+			return plan(s, true);
 		}
 		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && need_more(s))
 			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
@@ -347,15 +366,19 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 	}
 	if (p->real >= s->sc->duration_ns)
 		return vfc__sim_heap_push(&s->h, s->now, VFC__SIM_EV_END, 0, 0);
+	uint64_t caps = caps_sum(s);
+	bool changed;
+
 	if (p->real == p->next_tick) {
 		if ((rc = vfc__sim_tick_step(s)))
 			return rc;
 		p->next_tick += s->sc->tick_ns;
 	}
-	if ((rc = phases(s)))
+	changed = caps != caps_sum(s);
+	if ((rc = phases(s, &changed)))
 		return rc;
 	p->bound = next_bound(s);
-	return plan(s);
+	return plan(s, changed);
 }
 
 /* The result's counters from the scaled ones (the state at the end - in flight, caps - is the model's). */
