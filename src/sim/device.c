@@ -129,6 +129,8 @@ int vfc__sim_on_engine(struct vfc__sim *s, uint32_t e)
 		v->id_sum += g->r.id;
 		v->done_unreaped++;
 		s->win_bytes[s->win] += g->r.bytes;
+		if (s->samp)
+			vfc__sim_samp_done(s, vfi);
 	}
 	vd = vfc_moder_complete(&v->moder, s->now, 1, false, &dl);
 	rc = vfc__sim_moder_verdict(s, vfi, vd, dl, &fired);

@@ -12,6 +12,8 @@
 /* The measured piece runs at least sample_meas_ns, and on in steps of half of it while a VF that reaped has
  * reaped fewer than SAMPLE_MIN_MARKS times, up to SAMPLE_MAX_MEAS times sample_meas_ns. */
 #define SAMPLE_MAX_MEAS 5
+/* A line through fewer completions is not trusted. */
+#define SAMPLE_MIN_POINTS 8
 
 /*
  * Between two ticks or phase changes (an interval) nothing changes a VF's
@@ -40,12 +42,20 @@ struct cnt_d {
 	double bytes, ops, irqs, cpu_ns, dropped;
 };
 
+/* A least-squares line through (time, completions so far) at each completion. */
+struct reg {
+	double n, t, tt, j, tj, jj;
+};
+
 struct svf {
 	double bytes, ops, irqs, cpu_ns, dropped;  /* real (scaled) counters */
 	struct cnt c0;                             /* the model's counters at the piece's start */
 	struct cnt first, last;                    /* at the measured piece's first and last reap */
 	uint32_t nmark;                            /* reaps in the measured piece */
+	struct reg acc, at_last;                   /* its completions from its first reap (and to its last) */
+	uint32_t per_min, per_max;                 /* completions between two of its reaps */
 	uint32_t pop0;                             /* the tenant's requests at its start */
+	double q_ops, q_irqs, q_dropped;           /* fractions of the rest's counts, carried (below) */
 };
 
 struct vfc__sim_samp {
@@ -75,6 +85,14 @@ int vfc__sim_samp_init(struct vfc__sim *s)
 	if (!p->phase_next || !p->v || !p->win_bytes)
 		return -ENOMEM;
 	p->next_tick = s->sc->tick_ns;
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		/* Where each VF's whole counts fall between ticks: its own phase, as in the exact mode. */
+		uint64_t x = s->sc->seed ^ (0x6a09e667f3bcc909ull * (i + 1));
+
+		p->v[i].q_ops = vfc__sim_rng_unit(&x);
+		p->v[i].q_irqs = vfc__sim_rng_unit(&x);
+		p->v[i].q_dropped = vfc__sim_rng_unit(&x);
+	}
 	return 0;
 }
 
@@ -102,10 +120,60 @@ void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi)
 
 	if (!p->sampled)
 		return;
-	if (!r->nmark++)
+	if (!r->nmark++) {
 		r->first = now_cnt(s, &s->vfs[vfi]);
-	else
+		r->acc = (struct reg){ 0 };
+		r->per_min = UINT32_MAX;
+		r->per_max = 0;
+	} else {
+		uint32_t k = (uint32_t)(s->vfs[vfi].completed - (r->nmark > 2 ? r->last.ops : r->first.ops));
+
 		r->last = now_cnt(s, &s->vfs[vfi]);
+		r->at_last = r->acc;
+		r->per_min = k < r->per_min ? k : r->per_min;
+		r->per_max = k > r->per_max ? k : r->per_max;
+	}
+}
+
+/* A request of VF vfi completed: a point of its line, from its first reap in the sampled piece on. */
+void vfc__sim_samp_done(struct vfc__sim *s, uint32_t vfi)
+{
+	struct vfc__sim_samp *p = s->samp;
+	struct svf *r = &p->v[vfi];
+	double t, j;
+
+	if (!p->sampled || !r->nmark)
+		return;
+	t = (double)(s->now - p->meas_at);
+	j = (double)(s->vfs[vfi].completed - r->first.ops);
+	r->acc.n += 1;
+	r->acc.t += t;
+	r->acc.tt += t * t;
+	r->acc.j += j;
+	r->acc.tj += t * j;
+	r->acc.jj += j * j;
+}
+
+/*
+ * The line's slope (completions per ns), 0 if it has too few points; *sd:
+ * the completions' standard deviation about it (about a request or less:
+ * the VF's completions are spaced evenly, as the round robin serves a VF of
+ * a busy device once per round).
+ */
+static double slope(const struct reg *g, double *sd)
+{
+	double vt, sl, vr;
+
+	*sd = 1e9;
+	if (g->n < SAMPLE_MIN_POINTS)
+		return 0;
+	vt = g->tt - g->t * g->t / g->n;
+	if (vt <= 0)
+		return 0;
+	sl = (g->tj - g->t * g->j / g->n) / vt;
+	vr = (g->jj - g->j * g->j / g->n - sl * sl * vt) / g->n;
+	*sd = vr > 0 ? sqrt(vr) : 0;
+	return sl;
 }
 
 /* Poisson with mean m, from the VF's own stream (normal beyond 30: the tick's noise, not its tail). */
@@ -141,20 +209,61 @@ static struct cnt_d fill(struct vfc__sim *s, uint32_t i, const struct cnt *c, do
 	const struct svf *r = &s->samp->v[i];
 	struct vfc__sim_vf *v = &s->vfs[i];
 	struct cnt d0 = r->c0, d1 = *c;
-	double k = gap / (double)(s->now - s->samp->meas_at), ops;
+	double k = gap / (double)(s->now - s->samp->meas_at), ko, ops;
 
 	if (r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
 		d0 = r->first;
 		d1 = r->last;
 		k = gap / (double)(d1.t - d0.t);
 	}
-	if (!v->open || c->dropped != r->c0.dropped || v->population * 2 > v->max_queue || d1.ops == d0.ops)
-		return (struct cnt_d){ k * (double)(d1.bytes - d0.bytes), k * (double)(d1.ops - d0.ops),
-				       k * (double)(d1.irqs - d0.irqs), k * (double)(d1.cpu_ns - d0.cpu_ns),
+	ko = k;
+	if (r->nmark >= SAMPLE_MIN_MARKS && d1.ops > d0.ops) {
+		double sd, sl = slope(&r->at_last, &sd);
+
+		/* Reaps that take varying counts, or completions spaced evenly: the line is steadier. */
+		if ((r->per_min != r->per_max || sd <= 1) && sl > 0)
+			ko = sl * gap / (double)(d1.ops - d0.ops);
+	}
+	if (!v->open || c->dropped != r->c0.dropped || v->population * 2 > v->max_queue || d1.ops == d0.ops) {
+		/* Interrupts are per cycle (by time); requests by the line, each resubmitted at its CPU cost. */
+		double dops = (double)(d1.ops - d0.ops);
+
+		return (struct cnt_d){ ko * (double)(d1.bytes - d0.bytes), ko * dops, k * (double)(d1.irqs - d0.irqs),
+				       k * (double)(d1.cpu_ns - d0.cpu_ns) + (v->open ? 0 : (ko - k) * dops * v->req_cost_ns),
 				       k * (double)(d1.dropped - d0.dropped) };
+	}
 	ops = poisson(&v->rng, v->rate * gap / 1e9);
 	k = ops / (double)(d1.ops - d0.ops);
 	return (struct cnt_d){ ops * v->bytes, ops, k * (double)(d1.irqs - d0.irqs), k * (double)(d1.cpu_ns - d0.cpu_ns), 0 };
+}
+
+/* Carry x's fraction in *q: the whole part. */
+static double carry(double *q, double x)
+{
+	double w = floor(*q + x);
+
+	*q += x - w;
+	return w;
+}
+
+/*
+ * The rest's counts in whole requests, interrupts and drops (bytes and CPU
+ * in proportion), the fractions carried to the VF's next interval: a tick
+ * of the exact mode counts whole requests, and controllers compare such
+ * counts (two levels whose speeds are the same number of requests per tick
+ * tie; 0.01% apart they do not).
+ */
+static void whole(struct svf *r, struct cnt_d *f)
+{
+	double ops = carry(&r->q_ops, f->ops);
+
+	if (f->ops > 0) {
+		f->bytes *= ops / f->ops;
+		f->cpu_ns *= ops / f->ops;
+	}
+	f->ops = ops;
+	f->irqs = carry(&r->q_irqs, f->irqs);
+	f->dropped = carry(&r->q_dropped, f->dropped);
 }
 
 /* The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill). */
@@ -167,6 +276,9 @@ static void fold(struct vfc__sim *s, double gap)
 		struct svf *r = &p->v[i];
 		struct cnt c = now_cnt(s, &s->vfs[i]);
 		struct cnt_d f = gap > 0 ? fill(s, i, &c, gap) : (struct cnt_d){ 0 };
+
+		if (gap > 0)
+			whole(r, &f);
 
 		r->bytes += (double)(c.bytes - r->c0.bytes) + f.bytes;
 		wb += (double)(c.bytes - r->c0.bytes) + f.bytes;

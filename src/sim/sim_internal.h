@@ -205,7 +205,8 @@ int vfc__sim_samp_init(struct vfc__sim *s);
 void vfc__sim_samp_free(struct vfc__sim *s);
 int vfc__sim_samp_start(struct vfc__sim *s);
 int vfc__sim_on_cut(struct vfc__sim *s);
-void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi); /* the VF's tenant reaped: a cycle's end */
+void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi);
+void vfc__sim_samp_done(struct vfc__sim *s, uint32_t vfi); /* one of the VF's requests completed */ /* the VF's tenant reaped: a cycle's end */
 void vfc__sim_samp_counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
 void vfc__sim_samp_collect(const struct vfc__sim *s, struct vfc_sim_result *res);
 
