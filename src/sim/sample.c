@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <stdio.h>
 
 /* A VF's rates over its whole cycles need this many reaps in the measured piece. */
 #define SAMPLE_MIN_MARKS 4
@@ -72,6 +71,10 @@ struct vfc__sim_samp {
 	uint32_t win;
 };
 
+static void reaped(struct vfc__sim *s, uint32_t vfi);
+static void done(struct vfc__sim *s, uint32_t vfi);
+static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
+
 int vfc__sim_samp_init(struct vfc__sim *s)
 {
 	struct vfc__sim_samp *p = calloc(1, sizeof(*p));
@@ -85,6 +88,9 @@ int vfc__sim_samp_init(struct vfc__sim *s)
 	if (!p->phase_next || !p->v || !p->win_bytes)
 		return -ENOMEM;
 	p->next_tick = s->sc->tick_ns;
+	s->samp_reap = reaped;
+	s->samp_done = done;
+	s->samp_counters = counters;
 	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
 		/* Where each VF's whole counts fall between ticks: its own phase, as in the exact mode. */
 		uint64_t x = s->sc->seed ^ (0x6a09e667f3bcc909ull * (i + 1));
@@ -113,7 +119,7 @@ static struct cnt now_cnt(const struct vfc__sim *s, const struct vfc__sim_vf *v)
 }
 
 /* VF vfi's tenant reaped: in a sampled piece, the reap may bound the VF's whole cycles. */
-void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi)
+static void reaped(struct vfc__sim *s, uint32_t vfi)
 {
 	struct vfc__sim_samp *p = s->samp;
 	struct svf *r = &p->v[vfi];
@@ -136,7 +142,7 @@ void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi)
 }
 
 /* A request of VF vfi completed: a point of its line, from its first reap in the sampled piece on. */
-void vfc__sim_samp_done(struct vfc__sim *s, uint32_t vfi)
+static void done(struct vfc__sim *s, uint32_t vfi)
 {
 	struct vfc__sim_samp *p = s->samp;
 	struct svf *r = &p->v[vfi];
@@ -258,7 +264,7 @@ static void whole(struct svf *r, struct cnt_d *f)
 	double ops = carry(&r->q_ops, f->ops);
 
 	if (f->ops > 0) {
-		f->bytes *= ops / f->ops;
+		f->bytes = floor(f->bytes * ops / f->ops + 0.5); /* whole bytes: windows and VFs add up */
 		f->cpu_ns *= ops / f->ops;
 	}
 	f->ops = ops;
@@ -298,11 +304,14 @@ static void fold(struct vfc__sim *s, double gap)
  * queue grows towards max_queue)? Its rates now are not the rest's: the
  * model must run on.
  */
-static bool transient(const struct vfc__sim_vf *v, uint32_t pop0)
+static bool transient(const struct vfc__sim_vf *v, uint32_t pop0, double ran_ns)
 {
+	double arrived = v->rate * ran_ns / 1e9;
+
 	if (!v->open)
 		return v->population > v->depth;
-	return v->population < v->max_queue && v->population > pop0 + 8 + pop0 / 4;
+	/* Beyond the arrivals' noise: a backlog that grows by an eighth of them, or more. */
+	return v->population < v->max_queue && v->population > pop0 + 8 + arrived / 8 + 2 * sqrt(arrived);
 }
 
 /* Does a VF that reaped in the sampled piece need more reaps for its whole cycles? */
@@ -318,7 +327,7 @@ static bool need_more(const struct vfc__sim *s)
 static bool moving(const struct vfc__sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
-		if (transient(&s->vfs[i], s->samp->v[i].pop0))
+		if (transient(&s->vfs[i], s->samp->v[i].pop0, (double)(s->now - s->samp->meas_at)))
 			return true;
 	return false;
 }
@@ -329,7 +338,7 @@ static uint64_t u64(double x)
 }
 
 /* What a tick samples in this mode: the scaled counters, at the real time. */
-void vfc__sim_samp_counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c)
+static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c)
 {
 	const struct svf *r = &s->samp->v[vfi];
 
@@ -451,7 +460,6 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 
 	if (p->sampled) {
 		uint64_t ran = s->now - p->meas_at, step = s->sample_meas_ns / 2;
-		if (getenv("SDBG")) fprintf(stderr, "cut real %.4f ran %.4f piece %.4f moving %d more %d\n", p->real/1e9, ran/1e9, p->piece_real/1e9, moving(s), need_more(s));
 
 		if (ran < p->piece_real && moving(s)) {
 			/* Counted as it is, like a settling piece; the rest is planned again from here. */

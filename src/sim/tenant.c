@@ -31,7 +31,7 @@ int vfc__sim_cpu_kick(struct vfc__sim *s, uint32_t vfi)
 		v->done_unreaped = 0;
 		v->reap_pending = false;
 		if (s->samp)
-			vfc__sim_samp_mark(s, vfi);
+			s->samp_reap(s, vfi);
 	}
 	while (v->cores_busy < v->cores && (v->reap_pending || v->sub_pending)) {
 		struct vfc__sim_job *j = NULL;
@@ -70,7 +70,7 @@ int vfc__sim_cpu_kick(struct vfc__sim *s, uint32_t vfi)
 		v->cores_busy++;
 		v->cpu_ns += vfc__sim_ns_round(cost);
 		if (s->samp && j->kind == VFC__SIM_JOB_REAP)
-			vfc__sim_samp_mark(s, vfi);
+			s->samp_reap(s, vfi);
 		j->end_at = s->now + vfc__sim_ns_round(cost);
 		int rc = vfc__sim_heap_push(&s->h, j->end_at, VFC__SIM_EV_CPU, c, vfi);
 

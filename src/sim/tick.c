@@ -7,7 +7,7 @@
 static void vf_counters(const struct vfc__sim *s, const struct vfc__sim_vf *v, struct vfc_mon_counters *c)
 {
 	if (s->samp) {
-		vfc__sim_samp_counters(s, (uint32_t)(v - s->vfs), c); /* the aggregated mode's, scaled */
+		s->samp_counters(s, (uint32_t)(v - s->vfs), c); /* the aggregated mode's, scaled */
 		return;
 	}
 	c->t_ns = s->now;
