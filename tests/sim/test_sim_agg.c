@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_sim_agg.c - the aggregated mode against the exact one: totals within 1% / 2%, same caps, determinism. */
+/* test_sim_agg.c - the aggregated mode against the exact one: totals within 1% / 2%, caps within a step, a whole sample is exact, determinism. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
