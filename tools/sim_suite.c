@@ -37,7 +37,7 @@ static const char suite_help[] =
 	"  --oracle CAPS     the oracle's static caps, comma-separated, 0 = no cap\n"
 	"                    (default 0,250,500,1000,...,100000: 17 caps)\n"
 	"  --aggregate       run every scenario in the aggregated mode (vfc sim --aggregate:\n"
-	"                    fast, approximate where controllers explore; docs/sim.md)\n"
+	"                    sampled, about 10x faster; agreement in docs/sim.md)\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"

@@ -75,21 +75,6 @@ static int engine_start(struct vfc__sim *s, uint32_t e, uint64_t extra_ns)
 		g->seg_ns = 1;
 	extra_ns += s->irq_debt_ns;
 	s->irq_debt_ns = 0;
-	if (s->round_ns) {
-		/*
-		 * A class run: the other VFs' requests take their turns first. A
-		 * request of a VF that still has its turn to wait for starts a round
-		 * after the previous one; one of a VF that had none waits wait_ns
-		 * (the engines busy with other VFs).
-		 */
-		uint64_t now = s->now + extra_ns, turn = s->rr_last + s->round_ns;
-		uint64_t st = s->rr_last && turn > now ? turn : now + s->first_wait_ns;
-		uint64_t from = s->rr_last > now ? s->rr_last : now;
-
-		s->wait_sum += st - from;
-		extra_ns += st - now;
-		s->rr_last = st;
-	}
 	g->at = s->now + g->seg_ns + extra_ns;
 	return vfc__sim_heap_push(&s->h, g->at, VFC__SIM_EV_ENGINE, 0, e);
 }
@@ -129,6 +114,8 @@ int vfc__sim_on_engine(struct vfc__sim *s, uint32_t e)
 		v->id_sum += g->r.id;
 		v->done_unreaped++;
 		s->win_bytes[s->win] += g->r.bytes;
+		if (s->samp)
+			s->samp_done(s, vfi);
 	}
 	vd = vfc_moder_complete(&v->moder, s->now, 1, false, &dl);
 	rc = vfc__sim_moder_verdict(s, vfi, vd, dl, &fired);

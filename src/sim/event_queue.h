@@ -23,6 +23,7 @@ enum vfc__sim_ev_kind {
 	VFC__SIM_EV_PHASE,      /* a group's phase starts: id = group, sub = phase index */
 	VFC__SIM_EV_WAKE,       /* the tenant woke up after an interrupt: id = vf */
 	VFC__SIM_EV_END,
+	VFC__SIM_EV_CUT,        /* the aggregated mode: a sampled piece ends (sample.c) */
 };
 
 struct vfc__sim_ev {

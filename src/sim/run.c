@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* run.c - vfc_sim_run: the scenario's mode, exact (sim.c) or aggregated (agg.c). */
+/* run.c - vfc_sim_run: a run of the scenario, exact or aggregated (sim.c, sample.c). */
 #include "sim/sim_internal.h"
 
 int vfc_sim_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res)
 {
 	static const struct vfc_sim_opts no_opts;
 
-	if (!opts)
-		opts = &no_opts;
-	return sc->aggregate ? vfc__sim_agg_run(sc, opts, res) : vfc__sim_exact_run(sc, opts, res);
+	return vfc__sim_model_run(sc, opts ? opts : &no_opts, res);
 }

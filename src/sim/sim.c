@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* sim.c - a run: set-up, the event loop that hands each event to its handler, the result. */
+/* sim.c - a run, exact or aggregated: set-up, the event loop that hands each event to its handler, the result. */
 #include "os/clock.h"
 #include "sim/sim_internal.h"
 
@@ -29,6 +29,7 @@ static void sim_free(struct vfc__sim *s)
 	free(s->eng);
 	free(s->free_eng);
 	free(s->ready);
+	vfc__sim_samp_free(s);
 }
 
 static int build_windows(struct vfc__sim *s)
@@ -163,12 +164,16 @@ static int sim_loop(struct vfc__sim *s)
 	uint64_t pstep = end / 200 ? end / 200 : 1;
 	int rc = 0;
 
-	for (uint32_t g = 0; g < sc->ngroups && !rc; g++)
-		rc = vfc__sim_heap_push(&s->h, 0, VFC__SIM_EV_PHASE, 0, g);
-	if (!rc && sc->tick_ns < end)
-		rc = vfc__sim_heap_push(&s->h, sc->tick_ns, VFC__SIM_EV_TICK, 0, 0);
-	if (!rc)
-		rc = vfc__sim_heap_push(&s->h, end, VFC__SIM_EV_END, 0, 0);
+	if (s->samp) {
+		rc = vfc__sim_samp_start(s); /* the aggregated mode drives phases, ticks and the end */
+	} else {
+		for (uint32_t g = 0; g < sc->ngroups && !rc; g++)
+			rc = vfc__sim_heap_push(&s->h, 0, VFC__SIM_EV_PHASE, 0, g);
+		if (!rc && sc->tick_ns < end)
+			rc = vfc__sim_heap_push(&s->h, sc->tick_ns, VFC__SIM_EV_TICK, 0, 0);
+		if (!rc)
+			rc = vfc__sim_heap_push(&s->h, end, VFC__SIM_EV_END, 0, 0);
+	}
 	s->next_progress = pstep;
 	while (!rc && s->h.n) {
 		struct vfc__sim_ev e;
@@ -181,9 +186,6 @@ static int sim_loop(struct vfc__sim *s)
 		switch (e.kind_sub & 0xff) {
 		case VFC__SIM_EV_ENGINE:
 			rc = vfc__sim_on_engine(s, e.id);
-			if (s->stop_ops && s->warm_done && s->vfs[0].completed - s->warm.completed >= s->stop_ops &&
-			    s->now - s->warm_ns >= s->stop_min_ns)
-				return rc;
 			break;
 		case VFC__SIM_EV_CPU:
 			rc = vfc__sim_on_cpu(s, e.id, e.kind_sub >> 8, e.t);
@@ -196,11 +198,6 @@ static int sim_loop(struct vfc__sim *s)
 			break;
 		case VFC__SIM_EV_TICK:
 			rc = vfc__sim_on_tick(s);
-			if (s->warm_ns && !s->warm_done && s->now >= s->warm_ns) {
-				s->warm = s->vfs[0];
-				s->wait_warm = s->wait_sum;
-				s->warm_done = true;
-			}
 			if (s->o->progress_cb && s->now >= s->next_progress) {
 				progress(s);
 				s->next_progress = s->now + pstep;
@@ -211,6 +208,9 @@ static int sim_loop(struct vfc__sim *s)
 			break;
 		case VFC__SIM_EV_WAKE:
 			rc = vfc__sim_on_wake(s, e.id);
+			break;
+		case VFC__SIM_EV_CUT:
+			rc = vfc__sim_on_cut(s);
 			break;
 		case VFC__SIM_EV_END:
 			return 0;
@@ -267,7 +267,7 @@ static int collect(struct vfc__sim *s, struct vfc_sim_result *res)
 	return 0;
 }
 
-int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res)
+int vfc__sim_model_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *opts, struct vfc_sim_result *res)
 {
 	struct vfc__sim s;
 	double t0 = wall_now();
@@ -280,11 +280,19 @@ int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_o
 	s.engine_wake_ns = vfc__sim_ns_round(sc->prof.engine_wake_ns);
 	s.spin_ns = vfc__sim_ns_round(sc->prof.engine_spin_ns);
 	s.irq_wake_ns = vfc__sim_ns_round(sc->prof.engine_irq_wake_ns);
+	if (sc->aggregate) {
+		s.sample_settle_ns = sc->sample_meas_ns ? sc->sample_settle_ns : VFC__SIM_SETTLE_NS;
+		s.sample_meas_ns = sc->sample_meas_ns ? sc->sample_meas_ns : VFC__SIM_MEAS_NS;
+	}
 	rc = sim_init(&s);
+	if (!rc && sc->aggregate)
+		rc = vfc__sim_samp_init(&s);
 	if (!rc)
 		rc = sim_loop(&s);
 	if (!rc)
 		rc = collect(&s, res);
+	if (!rc && s.samp)
+		vfc__sim_samp_collect(&s, res);
 	if (rc) {
 		free(s.win_start);
 		free(s.win_bytes);
@@ -295,45 +303,4 @@ int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_o
 	res->wall_s = wall_now() - t0;
 	sim_free(&s);
 	return 0;
-}
-
-/* A class run for the aggregated mode (agg.c): sc has one VF, its tick at warm_ns. */
-int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uint64_t wait_ns, uint64_t warm_ns,
-		       uint64_t stop_ops, struct vfc__sim_rates *out)
-{
-	static const struct vfc_sim_opts no_opts;
-	struct vfc__sim s;
-	int rc;
-
-	memset(&s, 0, sizeof(s));
-	memset(out, 0, sizeof(*out));
-	s.sc = sc;
-	s.o = &no_opts;
-	s.engine_wake_ns = vfc__sim_ns_round(sc->prof.engine_wake_ns);
-	s.spin_ns = vfc__sim_ns_round(sc->prof.engine_spin_ns);
-	s.irq_wake_ns = vfc__sim_ns_round(sc->prof.engine_irq_wake_ns);
-	s.round_ns = round_ns;
-	s.first_wait_ns = wait_ns;
-	s.warm_ns = warm_ns;
-	s.stop_ops = stop_ops;
-	s.stop_min_ns = VFC__SIM_CLASS_MIN_NS;
-	rc = sim_init(&s);
-	if (!rc)
-		rc = sim_loop(&s);
-	if (!rc && s.warm_done && s.now > warm_ns) {
-		const struct vfc__sim_vf *v = &s.vfs[0], *w = &s.warm;
-		double dt = (double)(s.now - warm_ns) / 1e9;
-
-		out->ops = (double)(v->completed - w->completed) / dt;
-		out->irqs = (double)(v->irqs - w->irqs) / dt;
-		out->cpu_ns = (double)(v->cpu_ns - w->cpu_ns) / dt;
-		out->dropped = (double)(v->dropped - w->dropped) / dt;
-		out->in_flight = v->population;
-		out->backlog = (double)(s.wait_sum - s.wait_warm) / 1e9 / dt;
-	}
-	out->events = s.events;
-	free(s.win_start);
-	free(s.win_bytes);
-	sim_free(&s);
-	return rc;
 }

@@ -104,6 +104,7 @@ struct vfc_sim_scenario {
 	struct vfc_sim_group *groups;
 	uint32_t nvfs;
 	bool aggregate;   /* "mode": "aggregate" (the default "exact": one event per request) */
+	uint64_t sample_settle_ns, sample_meas_ns; /* the aggregated mode's sample of each interval */
 };
 
 /*

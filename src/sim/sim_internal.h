@@ -104,37 +104,24 @@ struct vfc__sim {
 	uint64_t irq_wake_ns;           /* the profile's engine_irq_wake_ns, rounded */
 	uint64_t irq_wake_debt_ns;      /* set by irq_deliver, taken by its caller (vfc__sim_engine_irq_cost) */
 	uint64_t now, events;
-	/* A class run (vfc__sim_run_class, one VF): the other VFs' share of the engines as a
-	 * round: the VF's requests start at least round_ns apart (0: not a class run). */
-	uint64_t round_ns, first_wait_ns, rr_last;
-	uint64_t wait_sum, wait_warm;   /* time the VF waited for its turn (sum, and at warm_ns) */
-	uint64_t warm_ns, stop_ops;     /* counters snapshot at warm_ns; stop stop_ops completions later, */
-	uint64_t stop_min_ns;           /* and not before warm_ns + stop_min_ns */
-	struct vfc__sim_vf warm;        /* the snapshot */
-	bool warm_done;
 	uint64_t *win_start, *win_bytes;
 	uint32_t nwin, win;
 	uint64_t next_progress;
+	/* The aggregated mode (sample.c; NULL: exact): each interval's first settle ns, then meas ns scaled.
+	 * Its hooks are pointers, set by sample.c, so that the handlers it drives do not call it back. */
+	struct vfc__sim_samp *samp;
+	void (*samp_reap)(struct vfc__sim *s, uint32_t vfi);  /* the VF's tenant reaped: a cycle's end */
+	void (*samp_done)(struct vfc__sim *s, uint32_t vfi);  /* one of the VF's requests completed */
+	void (*samp_counters)(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c); /* what a tick samples */
+	uint64_t sample_settle_ns, sample_meas_ns;
 };
 
-/* What a class run measured after its warm-up: one VF's rates per second of simulated time. */
-struct vfc__sim_rates {
-	double ops, irqs, cpu_ns, dropped;
-	double in_flight;   /* requests owned by the tenant at the end (closed loop: the depth) */
-	double backlog;     /* fraction of the time the VF waited for its turn at the engines */
-	uint64_t events;    /* the run's events (its cost) */
-};
+/* The aggregated mode's sample of each interval (sample.c): a settling piece, then a measured one. */
+#define VFC__SIM_SETTLE_NS 20000000ull
+#define VFC__SIM_MEAS_NS 30000000ull
 
-/* A class run measures at least this long after its warm-up (a fast VF's noise averages out). */
-#define VFC__SIM_CLASS_MIN_NS 50000000ull
-
-/* Run a one-VF scenario with the engines' round round_ns (wait_ns for a VF with no turn pending); rates measured from warm_ns for stop_ops completions. */
-int vfc__sim_run_class(const struct vfc_sim_scenario *sc, uint64_t round_ns, uint64_t wait_ns, uint64_t warm_ns,
-		       uint64_t stop_ops, struct vfc__sim_rates *out);
-/* sim.c: the exact run (opts not NULL). */
-int vfc__sim_exact_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *o, struct vfc_sim_result *res);
-/* agg.c: the aggregated run (vfc_sim_run with sc->aggregate). */
-int vfc__sim_agg_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *o, struct vfc_sim_result *res);
+/* sim.c: a run, exact or (sc->aggregate) aggregated (opts not NULL). */
+int vfc__sim_model_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_opts *o, struct vfc_sim_result *res);
 
 /* ---- PRNG: splitmix64, one stream per VF ---- */
 
@@ -191,8 +178,19 @@ int vfc__sim_on_cpu(struct vfc__sim *s, uint32_t vfi, uint32_t c, uint64_t t);
 int vfc__sim_on_wake(struct vfc__sim *s, uint32_t vfi);
 int vfc__sim_on_arrival(struct vfc__sim *s, uint32_t vfi, uint64_t t);
 int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi);
+int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without windows or the next phase */
 
 /* tick.c: the controllers */
 int vfc__sim_on_tick(struct vfc__sim *s);
+int vfc__sim_tick_step(struct vfc__sim *s); /* every VF's controller stepped (on_tick without the next tick) */
+
+/* sample.c: the aggregated mode */
+int vfc__sim_samp_init(struct vfc__sim *s);
+void vfc__sim_samp_free(struct vfc__sim *s);
+int vfc__sim_samp_start(struct vfc__sim *s);
+int vfc__sim_on_cut(struct vfc__sim *s);
+void vfc__sim_samp_mark(struct vfc__sim *s, uint32_t vfi);
+void vfc__sim_samp_done(struct vfc__sim *s, uint32_t vfi); /* one of the VF's requests completed */ /* the VF's tenant reaped: a cycle's end */
+void vfc__sim_samp_collect(const struct vfc__sim *s, struct vfc_sim_result *res);
 
 #endif

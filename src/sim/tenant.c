@@ -30,6 +30,8 @@ int vfc__sim_cpu_kick(struct vfc__sim *s, uint32_t vfi)
 		v->population -= v->done_unreaped;
 		v->done_unreaped = 0;
 		v->reap_pending = false;
+		if (s->samp)
+			s->samp_reap(s, vfi);
 	}
 	while (v->cores_busy < v->cores && (v->reap_pending || v->sub_pending)) {
 		struct vfc__sim_job *j = NULL;
@@ -67,6 +69,8 @@ int vfc__sim_cpu_kick(struct vfc__sim *s, uint32_t vfi)
 		}
 		v->cores_busy++;
 		v->cpu_ns += vfc__sim_ns_round(cost);
+		if (s->samp && j->kind == VFC__SIM_JOB_REAP)
+			s->samp_reap(s, vfi);
 		j->end_at = s->now + vfc__sim_ns_round(cost);
 		int rc = vfc__sim_heap_push(&s->h, j->end_at, VFC__SIM_EV_CPU, c, vfi);
 
@@ -167,20 +171,29 @@ static int vf_phase(struct vfc__sim *s, uint32_t vfi, const struct vfc_sim_phase
 	return 0; /* a smaller depth: the excess retires as it completes */
 }
 
-int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi)
+int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi)
 {
 	uint32_t first = 0;
 
 	for (uint32_t i = 0; i < g; i++)
 		first += s->sc->groups[i].vfs;
-	while (s->win + 1 < s->nwin && s->win_start[s->win + 1] <= s->now)
-		s->win++;
 	for (uint32_t k = 0; k < s->sc->groups[g].vfs; k++) {
 		int rc = vf_phase(s, first + k, &s->sc->groups[g].phases[pi]);
 
 		if (rc)
 			return rc;
 	}
+	return 0;
+}
+
+int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi)
+{
+	int rc;
+
+	while (s->win + 1 < s->nwin && s->win_start[s->win + 1] <= s->now)
+		s->win++;
+	if ((rc = vfc__sim_group_phase(s, g, pi)))
+		return rc;
 	if (pi + 1 < s->sc->groups[g].nphases)
 		return vfc__sim_heap_push(&s->h, s->sc->groups[g].phases[pi + 1].at_ns, VFC__SIM_EV_PHASE, pi + 1, g);
 	return 0;

@@ -6,6 +6,10 @@
 
 static void vf_counters(const struct vfc__sim *s, const struct vfc__sim_vf *v, struct vfc_mon_counters *c)
 {
+	if (s->samp) {
+		s->samp_counters(s, (uint32_t)(v - s->vfs), c); /* the aggregated mode's, scaled */
+		return;
+	}
 	c->t_ns = s->now;
 	c->bytes = v->bytes_done;
 	c->ops = v->completed;
@@ -13,7 +17,7 @@ static void vf_counters(const struct vfc__sim *s, const struct vfc__sim_vf *v, s
 	c->cpu_ns = v->cpu_ns;
 }
 
-int vfc__sim_on_tick(struct vfc__sim *s)
+int vfc__sim_tick_step(struct vfc__sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
 		struct vfc__sim_vf *v = &s->vfs[i];
@@ -27,7 +31,7 @@ int vfc__sim_on_tick(struct vfc__sim *s)
 		s->mprev[i] = cur;
 		ncap = vfc_controller_step(&s->ctl[i], &smp);
 		if (s->o->csv)
-			fprintf(s->o->csv, "%.3f,%u,%u,%s,%u,%.3f,%.1f,%.1f,%.4f\n", s->now / 1e9, i, v->group,
+			fprintf(s->o->csv, "%.3f,%u,%u,%s,%u,%.3f,%.1f,%.1f,%.4f\n", cur.t_ns / 1e9, i, v->group,
 				vfc_controller_name(&s->ctl[i]), cap, smp.mbps, smp.irq_hz, smp.ops_per_s, smp.cpu_frac);
 		if (ncap != cap) {
 			struct vfc_moderation m = v->moder.cfg;
@@ -47,6 +51,15 @@ int vfc__sim_on_tick(struct vfc__sim *s)
 				return rc;
 		}
 	}
+	return 0;
+}
+
+int vfc__sim_on_tick(struct vfc__sim *s)
+{
+	int rc = vfc__sim_tick_step(s);
+
+	if (rc)
+		return rc;
 	if (s->now + s->sc->tick_ns < s->sc->duration_ns)
 		return vfc__sim_heap_push(&s->h, s->now + s->sc->tick_ns, VFC__SIM_EV_TICK, 0, 0);
 	return 0;

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: MIT */
+/* sample.c - the aggregated mode: the exact model run over a sample of each interval, its counters scaled to the interval. */
+#include "sim/sim_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+/* A VF's rates over its whole cycles need this many reaps in the measured piece. */
+#define SAMPLE_MIN_MARKS 4
+/* The measured piece runs at least sample_meas_ns, and on in steps of half of it while a VF that reaped has
+ * reaped fewer than SAMPLE_MIN_MARKS times, up to SAMPLE_MAX_MEAS times sample_meas_ns. */
+#define SAMPLE_MAX_MEAS 5
+/* A line through fewer completions is not trusted. */
+#define SAMPLE_MIN_POINTS 8
+
+/*
+ * Between two ticks or phase changes (an interval) nothing changes a VF's
+ * cap or workload, so its rates after a settling time are steady. The
+ * aggregated mode runs the exact model itself - every VF, engine, moderation
+ * unit, tenant and controller as in the exact mode - but over a part of each
+ * interval only: the first settle_ns (the transient a new cap or phase sets
+ * off, counted as it is), then meas_ns whose counts stand for the rest of
+ * the interval (scaled by (L - settle_ns) / meas_ns). The model's clock runs
+ * through the sampled parts only; the state at the end of one interval's
+ * sample is the state at the start of the next (a steady state: what the
+ * unsampled rest would have ended in, statistically). The controllers see
+ * the scaled counters at the real tick times: the same sample shape as in
+ * the exact mode. An interval no longer than settle_ns + meas_ns is run
+ * whole (scale 1): with both at least the tick, the run is the exact one.
+ * (docs/sim.md, "Aggregated mode".)
+ */
+
+/* A VF's counters, as the model has them (or taken at one of its interrupts). */
+struct cnt {
+	uint64_t t, bytes, ops, irqs, cpu_ns, dropped;
+};
+
+/* Counts to add (the rest of an interval). */
+struct cnt_d {
+	double bytes, ops, irqs, cpu_ns, dropped;
+};
+
+/* A least-squares line through (time, completions so far) at each completion. */
+struct reg {
+	double n, t, tt, j, tj, jj;
+};
+
+struct svf {
+	double bytes, ops, irqs, cpu_ns, dropped;  /* real (scaled) counters */
+	struct cnt c0;                             /* the model's counters at the piece's start */
+	struct cnt first, last;                    /* at the measured piece's first and last reap */
+	uint32_t nmark;                            /* reaps in the measured piece */
+	struct reg acc, at_last;                   /* its completions from its first reap (and to its last) */
+	uint32_t per_min, per_max;                 /* completions between two of its reaps */
+	uint32_t pop0;                             /* the tenant's requests at its start */
+	double q_ops, q_irqs, q_dropped;           /* fractions of the rest's counts, carried (below) */
+};
+
+struct vfc__sim_samp {
+	uint64_t real;       /* the real time the current piece starts at */
+	uint64_t piece_real; /* its real length */
+	uint64_t bound;      /* the real time the current interval ends at */
+	bool measure;        /* the current piece is its interval's last */
+	bool sampled;        /* and it runs the model for part of it only (from meas_at) */
+	uint64_t meas_at;
+	uint64_t next_tick;
+	uint32_t *phase_next; /* per group: the next phase to start */
+	struct svf *v;
+	double *win_bytes;
+	uint32_t win;
+};
+
+static void reaped(struct vfc__sim *s, uint32_t vfi);
+static void done(struct vfc__sim *s, uint32_t vfi);
+static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
+
+int vfc__sim_samp_init(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = calloc(1, sizeof(*p));
+
+	s->samp = p;
+	if (!p)
+		return -ENOMEM;
+	p->phase_next = calloc(s->sc->ngroups, sizeof(uint32_t));
+	p->v = calloc(s->sc->nvfs, sizeof(*p->v));
+	p->win_bytes = calloc(s->nwin, sizeof(double));
+	if (!p->phase_next || !p->v || !p->win_bytes)
+		return -ENOMEM;
+	p->next_tick = s->sc->tick_ns;
+	s->samp_reap = reaped;
+	s->samp_done = done;
+	s->samp_counters = counters;
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		/* Where each VF's whole counts fall between ticks: its own phase, as in the exact mode. */
+		uint64_t x = s->sc->seed ^ (0x6a09e667f3bcc909ull * (i + 1));
+
+		p->v[i].q_ops = vfc__sim_rng_unit(&x);
+		p->v[i].q_irqs = vfc__sim_rng_unit(&x);
+		p->v[i].q_dropped = vfc__sim_rng_unit(&x);
+	}
+	return 0;
+}
+
+void vfc__sim_samp_free(struct vfc__sim *s)
+{
+	if (!s->samp)
+		return;
+	free(s->samp->phase_next);
+	free(s->samp->v);
+	free(s->samp->win_bytes);
+	free(s->samp);
+	s->samp = NULL;
+}
+
+static struct cnt now_cnt(const struct vfc__sim *s, const struct vfc__sim_vf *v)
+{
+	return (struct cnt){ s->now, v->bytes_done, v->completed, v->irqs, v->cpu_ns, v->dropped };
+}
+
+/* VF vfi's tenant reaped: in a sampled piece, the reap may bound the VF's whole cycles. */
+static void reaped(struct vfc__sim *s, uint32_t vfi)
+{
+	struct vfc__sim_samp *p = s->samp;
+	struct svf *r = &p->v[vfi];
+
+	if (!p->sampled)
+		return;
+	if (!r->nmark++) {
+		r->first = now_cnt(s, &s->vfs[vfi]);
+		r->acc = (struct reg){ 0 };
+		r->per_min = UINT32_MAX;
+		r->per_max = 0;
+	} else {
+		uint32_t k = (uint32_t)(s->vfs[vfi].completed - (r->nmark > 2 ? r->last.ops : r->first.ops));
+
+		r->last = now_cnt(s, &s->vfs[vfi]);
+		r->at_last = r->acc;
+		r->per_min = k < r->per_min ? k : r->per_min;
+		r->per_max = k > r->per_max ? k : r->per_max;
+	}
+}
+
+/* A request of VF vfi completed: a point of its line, from its first reap in the sampled piece on. */
+static void done(struct vfc__sim *s, uint32_t vfi)
+{
+	struct vfc__sim_samp *p = s->samp;
+	struct svf *r = &p->v[vfi];
+	double t, j;
+
+	if (!p->sampled || !r->nmark)
+		return;
+	t = (double)(s->now - p->meas_at);
+	j = (double)(s->vfs[vfi].completed - r->first.ops);
+	r->acc.n += 1;
+	r->acc.t += t;
+	r->acc.tt += t * t;
+	r->acc.j += j;
+	r->acc.tj += t * j;
+	r->acc.jj += j * j;
+}
+
+/*
+ * The line's slope (completions per ns), 0 if it has too few points; *sd:
+ * the completions' standard deviation about it (about a request or less:
+ * the VF's completions are spaced evenly, as the round robin serves a VF of
+ * a busy device once per round).
+ */
+static double slope(const struct reg *g, double *sd)
+{
+	double vt, sl, vr;
+
+	*sd = 1e9;
+	if (g->n < SAMPLE_MIN_POINTS)
+		return 0;
+	vt = g->tt - g->t * g->t / g->n;
+	if (vt <= 0)
+		return 0;
+	sl = (g->tj - g->t * g->j / g->n) / vt;
+	vr = (g->jj - g->j * g->j / g->n - sl * sl * vt) / g->n;
+	*sd = vr > 0 ? sqrt(vr) : 0;
+	return sl;
+}
+
+/* Poisson with mean m, from the VF's own stream (normal beyond 30: the tick's noise, not its tail). */
+static double poisson(uint64_t *rng, double m)
+{
+	if (m > 30) {
+		double z = sqrt(-2 * log(vfc__sim_rng_unit(rng))) * cos(6.283185307179586 * vfc__sim_rng_unit(rng));
+		double n = floor(m + sqrt(m) * z + 0.5);
+
+		return n > 0 ? n : 0;
+	}
+	double l = exp(-m), q = vfc__sim_rng_unit(rng);
+	double n = 0;
+
+	while (q > l) {
+		q *= vfc__sim_rng_unit(rng);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * What the rest of the interval that the model did not run (gap ns) adds
+ * to VF i's counters: its rates over its whole cycles in the piece (from
+ * its first reap to its last: no cycle cut at either end, so the rest adds
+ * no noise the exact mode would not have), or over the piece for a VF with
+ * too few reaps. An open loop that keeps up with its arrivals completes
+ * them: a Poisson count of its known rate (the exact mode's noise, not the
+ * short piece's), each with the piece's interrupts and CPU per request.
+ */
+static struct cnt_d fill(struct vfc__sim *s, uint32_t i, const struct cnt *c, double gap)
+{
+	const struct svf *r = &s->samp->v[i];
+	struct vfc__sim_vf *v = &s->vfs[i];
+	struct cnt d0 = r->c0, d1 = *c;
+	double k = gap / (double)(s->now - s->samp->meas_at), ko, ops;
+
+	if (r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
+		d0 = r->first;
+		d1 = r->last;
+		k = gap / (double)(d1.t - d0.t);
+	}
+	ko = k;
+	if (r->nmark >= SAMPLE_MIN_MARKS && d1.ops > d0.ops) {
+		double sd, sl = slope(&r->at_last, &sd);
+
+		/* Reaps that take varying counts, or completions spaced evenly: the line is steadier. */
+		if ((r->per_min != r->per_max || sd <= 1) && sl > 0)
+			ko = sl * gap / (double)(d1.ops - d0.ops);
+	}
+	if (!v->open || c->dropped != r->c0.dropped || v->population * 2 > v->max_queue || d1.ops == d0.ops) {
+		/* Interrupts are per cycle (by time); requests by the line, each resubmitted at its CPU cost. */
+		double dops = (double)(d1.ops - d0.ops);
+
+		return (struct cnt_d){ ko * (double)(d1.bytes - d0.bytes), ko * dops, k * (double)(d1.irqs - d0.irqs),
+				       k * (double)(d1.cpu_ns - d0.cpu_ns) + (v->open ? 0 : (ko - k) * dops * v->req_cost_ns),
+				       k * (double)(d1.dropped - d0.dropped) };
+	}
+	ops = poisson(&v->rng, v->rate * gap / 1e9);
+	k = ops / (double)(d1.ops - d0.ops);
+	return (struct cnt_d){ ops * v->bytes, ops, k * (double)(d1.irqs - d0.irqs), k * (double)(d1.cpu_ns - d0.cpu_ns), 0 };
+}
+
+/* Carry x's fraction in *q: the whole part. */
+static double carry(double *q, double x)
+{
+	double w = floor(*q + x);
+
+	*q += x - w;
+	return w;
+}
+
+/*
+ * The rest's counts in whole requests, interrupts and drops (bytes and CPU
+ * in proportion), the fractions carried to the VF's next interval: a tick
+ * of the exact mode counts whole requests, and controllers compare such
+ * counts (two levels whose speeds are the same number of requests per tick
+ * tie; 0.01% apart they do not).
+ */
+static void whole(struct svf *r, struct cnt_d *f)
+{
+	double ops = carry(&r->q_ops, f->ops);
+
+	if (f->ops > 0) {
+		f->bytes = floor(f->bytes * ops / f->ops + 0.5); /* whole bytes: windows and VFs add up */
+		f->cpu_ns *= ops / f->ops;
+	}
+	f->ops = ops;
+	f->irqs = carry(&r->q_irqs, f->irqs);
+	f->dropped = carry(&r->q_dropped, f->dropped);
+}
+
+/* The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill). */
+static void fold(struct vfc__sim *s, double gap)
+{
+	struct vfc__sim_samp *p = s->samp;
+	double wb = 0;
+
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		struct svf *r = &p->v[i];
+		struct cnt c = now_cnt(s, &s->vfs[i]);
+		struct cnt_d f = gap > 0 ? fill(s, i, &c, gap) : (struct cnt_d){ 0 };
+
+		if (gap > 0)
+			whole(r, &f);
+
+		r->bytes += (double)(c.bytes - r->c0.bytes) + f.bytes;
+		wb += (double)(c.bytes - r->c0.bytes) + f.bytes;
+		r->ops += (double)(c.ops - r->c0.ops) + f.ops;
+		r->irqs += (double)(c.irqs - r->c0.irqs) + f.irqs;
+		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + f.cpu_ns;
+		r->dropped += (double)(c.dropped - r->c0.dropped) + f.dropped;
+		r->c0 = c;
+		r->nmark = 0;
+	}
+	p->win_bytes[p->win] += wb;
+}
+
+/*
+ * Is a VF's state still moving on a longer time scale than its cycles (a
+ * closed loop retiring the excess of a smaller depth; an open loop whose
+ * queue grows towards max_queue)? Its rates now are not the rest's: the
+ * model must run on.
+ */
+static bool transient(const struct vfc__sim_vf *v, uint32_t pop0, double ran_ns)
+{
+	double arrived = v->rate * ran_ns / 1e9;
+
+	if (!v->open)
+		return v->population > v->depth;
+	/* Beyond the arrivals' noise: a backlog that grows by an eighth of them, or more. */
+	return v->population < v->max_queue && v->population > pop0 + 8 + arrived / 8 + 2 * sqrt(arrived);
+}
+
+/* Does a VF that reaped in the sampled piece need more reaps for its whole cycles? */
+static bool need_more(const struct vfc__sim *s)
+{
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS)
+			return true;
+	return false;
+}
+
+/* Is any VF's state moving (transient above)? */
+static bool moving(const struct vfc__sim *s)
+{
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		if (transient(&s->vfs[i], s->samp->v[i].pop0, (double)(s->now - s->samp->meas_at)))
+			return true;
+	return false;
+}
+
+static uint64_t u64(double x)
+{
+	return x <= 0 ? 0 : (uint64_t)llround(x);
+}
+
+/* What a tick samples in this mode: the scaled counters, at the real time. */
+static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c)
+{
+	const struct svf *r = &s->samp->v[vfi];
+
+	c->t_ns = s->samp->real;
+	c->bytes = u64(r->bytes);
+	c->ops = u64(r->ops);
+	c->irqs = u64(r->irqs);
+	c->cpu_ns = u64(r->cpu_ns);
+}
+
+static int measure(struct vfc__sim *s);
+
+/* The next real boundary after p->real: a tick, a phase change or the end. */
+static uint64_t next_bound(const struct vfc__sim *s)
+{
+	const struct vfc__sim_samp *p = s->samp;
+	uint64_t t = s->sc->duration_ns;
+
+	if (p->next_tick < t)
+		t = p->next_tick;
+	for (uint32_t g = 0; g < s->sc->ngroups; g++) {
+		const struct vfc_sim_group *gr = &s->sc->groups[g];
+
+		if (p->phase_next[g] < gr->nphases && gr->phases[p->phase_next[g]].at_ns < t)
+			t = gr->phases[p->phase_next[g]].at_ns;
+	}
+	return t;
+}
+
+/* A checksum of every VF's cap: did a tick change one? */
+static uint64_t caps_sum(const struct vfc__sim *s)
+{
+	uint64_t h = 0;
+
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		h += (uint64_t)s->vfs[i].moder.cfg.cap_hz * (2 * i + 1) * 0x9e3779b97f4a7c15ull;
+	return h;
+}
+
+/*
+ * Plan the rest of the interval from p->real: its first piece, and the cut
+ * event at the piece's end. A long rest starts with a settling piece if
+ * something changed (a cap, a phase, a transient's end); if nothing did, the
+ * model is in the steady state the previous interval measured, and measures
+ * at once.
+ */
+static int plan(struct vfc__sim *s, bool settle)
+{
+	struct vfc__sim_samp *p = s->samp;
+	uint64_t len;
+
+	len = p->bound - p->real;
+	p->sampled = false;
+	if (len <= s->sample_settle_ns + s->sample_meas_ns) {
+		p->piece_real = len;
+		p->measure = true;
+	} else {
+		p->piece_real = settle ? s->sample_settle_ns : 0;
+		p->measure = false;
+		if (!p->piece_real)
+			return measure(s);
+	}
+	return vfc__sim_heap_push(&s->h, s->now + p->piece_real, VFC__SIM_EV_CUT, 0, 0);
+}
+
+/* The interval's sampled piece: at least meas_ns of the model for the rest of the interval. */
+static int measure(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = s->samp;
+
+	p->measure = true;
+	p->sampled = true;
+	p->meas_at = s->now;
+	for (uint32_t i = 0; i < s->sc->nvfs; i++)
+		p->v[i].pop0 = s->vfs[i].population;
+	p->piece_real = p->bound - p->real;
+	return vfc__sim_heap_push(&s->h, s->now + (p->piece_real < s->sample_meas_ns ? p->piece_real : s->sample_meas_ns),
+				  VFC__SIM_EV_CUT, 0, 0);
+}
+
+/* Phases that start at the real time (one per group at most: their starts are strictly increasing). */
+static int phases(struct vfc__sim *s, bool *changed)
+{
+	struct vfc__sim_samp *p = s->samp;
+
+	for (uint32_t g = 0; g < s->sc->ngroups; g++) {
+		const struct vfc_sim_group *gr = &s->sc->groups[g];
+
+		while (p->phase_next[g] < gr->nphases && gr->phases[p->phase_next[g]].at_ns <= p->real) {
+			int rc = vfc__sim_group_phase(s, g, p->phase_next[g]++);
+
+			*changed = true;
+
+			if (rc)
+				return rc;
+		}
+	}
+	while (p->win + 1 < s->nwin && s->win_start[p->win + 1] <= p->real)
+		p->win++;
+	return 0;
+}
+
+int vfc__sim_samp_start(struct vfc__sim *s)
+{
+	bool changed = true;
+	int rc = phases(s, &changed);
+
+	if (rc)
+		return rc;
+	s->samp->bound = next_bound(s);
+	return plan(s, true);
+}
+
+/* A piece ends: its counters scaled; at the interval's end, the tick and phases due, and the next interval. */
+int vfc__sim_on_cut(struct vfc__sim *s)
+{
+	struct vfc__sim_samp *p = s->samp;
+	int rc;
+
+	if (p->sampled) {
+		uint64_t ran = s->now - p->meas_at, step = s->sample_meas_ns / 2;
+
+		if (ran < p->piece_real && moving(s)) {
+			/* Counted as it is, like a settling piece; the rest is planned again from here. */
+			fold(s, 0);
+			p->real += ran;
+			return plan(s, true);
+		}
+		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && need_more(s))
+			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
+						  VFC__SIM_EV_CUT, 0, 0);
+		fold(s, (double)(p->piece_real - ran));
+	} else {
+		fold(s, 0);
+	}
+	p->real += p->piece_real;
+	if (!p->measure)
+		return measure(s);
+	if (s->o->progress_cb) {
+		struct vfc_sim_progress pr = { p->real, s->sc->duration_ns, s->events, 0 };
+
+		for (uint32_t i = 0; i < s->sc->nvfs; i++)
+			pr.completed += u64(p->v[i].ops);
+		s->o->progress_cb(s->o->progress_arg, &pr);
+	}
+	if (p->real >= s->sc->duration_ns)
+		return vfc__sim_heap_push(&s->h, s->now, VFC__SIM_EV_END, 0, 0);
+	uint64_t caps = caps_sum(s);
+	bool changed;
+
+	if (p->real == p->next_tick) {
+		if ((rc = vfc__sim_tick_step(s)))
+			return rc;
+		p->next_tick += s->sc->tick_ns;
+	}
+	changed = caps != caps_sum(s);
+	if ((rc = phases(s, &changed)))
+		return rc;
+	p->bound = next_bound(s);
+	return plan(s, changed);
+}
+
+/* The result's counters from the scaled ones (the state at the end - in flight, caps - is the model's). */
+void vfc__sim_samp_collect(const struct vfc__sim *s, struct vfc_sim_result *res)
+{
+	const struct vfc__sim_samp *p = s->samp;
+	double dur = s->sc->duration_ns / 1e9, bytes = 0, ops = 0, irqs = 0;
+
+	for (uint32_t i = 0; i < res->nvfs; i++) {
+		struct vfc_sim_vf_result *r = &res->vfs[i];
+		const struct svf *v = &p->v[i];
+
+		r->completed = u64(v->ops);
+		r->submitted = r->completed + r->in_flight;
+		r->bytes = u64(v->bytes);
+		r->irqs = u64(v->irqs);
+		r->cpu_ns = u64(v->cpu_ns);
+		r->dropped = u64(v->dropped);
+		r->id_sum = r->id_sum_in_flight = 0;
+		bytes += v->bytes;
+		ops += v->ops;
+		irqs += v->irqs;
+	}
+	for (uint32_t w = 0; w < res->nwin; w++)
+		res->win_bytes[w] = u64(p->win_bytes[w]);
+	res->completed = u64(ops);
+	res->total_mbps = bytes / dur / 1e6;
+	res->total_ops = ops / dur;
+	res->irq_hz = irqs / dur;
+}
