@@ -44,6 +44,9 @@ struct mb_vf {
 	unsigned n, next, posted; /* taken; first not dispatched; first not posted */
 	struct vfc__item items[VFC__BURST_MAX];
 	struct mb_ext ext[VFC__BURST_MAX];
+	/* The hull of each item's buffers [lo, hi) in the pool: two requests whose
+	 * hulls are apart cannot conflict (a cheap filter before conflicts()). */
+	uint64_t lo[VFC__BURST_MAX], hi[VFC__BURST_MAX];
 };
 
 struct vfc__mb {
@@ -175,19 +178,56 @@ static bool conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b
 	       vfc_desc_overlap(a->src_off, a->src_len, b->dst_off, b->dst_len);
 }
 
+/* Does request i wait for an earlier one of its burst that is not complete? */
 static bool blocked(const struct mb_vf *mv, unsigned i)
 {
 	const struct vfc__item *b = &mv->items[i];
+	uint64_t lo = mv->lo[i], hi = mv->hi[i];
+	bool chain;
 
 	if (b->status || b->d.opcode == VFC_OP_NOP)
 		return false;
+	chain = (b->d.flags & VFC_REQ_F_CHAIN) && b->d.opcode == VFC_OP_CIPHER_ENC;
 	for (unsigned j = mv->posted; j < i; j++) {
 		const struct vfc__item *a = &mv->items[j];
 
-		if (mv->ext[j].st != MB_DONE && conflicts(&a->d, &b->d, a->s == b->s))
+		if (mv->ext[j].st == MB_DONE)
+			continue;
+		if ((chain && a->s == b->s) ||
+		    (mv->lo[j] < hi && lo < mv->hi[j] && conflicts(&a->d, &b->d, a->s == b->s)))
 			return true;
 	}
 	return false;
+}
+
+/* Widen [lo, hi) (empty while lo == hi) by a buffer; an empty buffer overlaps nothing. */
+static void hull_add(uint64_t *lo, uint64_t *hi, uint32_t off, uint32_t len)
+{
+	uint64_t end = (uint64_t)off + len;
+
+	if (!len)
+		return;
+	if (*lo == *hi) {
+		*lo = off;
+		*hi = end;
+		return;
+	}
+	if (off < *lo)
+		*lo = off;
+	if (end > *hi)
+		*hi = end;
+}
+
+static void hull(struct mb_vf *mv, unsigned i)
+{
+	const struct vfc_req_desc *d = &mv->items[i].d;
+	uint64_t lo = 0, hi = 0;
+
+	hull_add(&lo, &hi, d->src_off, d->src_len);
+	hull_add(&lo, &hi, d->dst_off, d->dst_len);
+	hull_add(&lo, &hi, d->aux_off, d->aux_len);
+	mv->lo[i] = lo;
+	mv->hi[i] = hi;
 }
 
 /* CBC decryption, synchronous (single-buffer in 1.3, faster than OpenSSL here): true if done. */
@@ -400,10 +440,14 @@ static void release(struct mb_vf *mv, uint64_t now)
 /* Dispatch what no longer waits, post the completed prefix, let go when all is posted. */
 static void settle(struct vfc__mb *m, struct mb_vf *mv)
 {
+	unsigned k = mv->posted;
+
 	dispatch(m, mv);
-	while (mv->posted < mv->n && mv->ext[mv->posted].st == MB_DONE) {
-		vfc__vf_post(mv->vf, mv->r, &mv->items[mv->posted], m->now);
-		mv->posted++;
+	while (k < mv->n && mv->ext[k].st == MB_DONE)
+		k++;
+	if (k > mv->posted) {
+		vfc__vf_post_n(mv->vf, mv->r, &mv->items[mv->posted], k - mv->posted, m->now);
+		mv->posted = k;
 	}
 	if (mv->posted == mv->n) {
 		release(mv, m->now);
@@ -434,8 +478,10 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 	mv->n = n;
 	mv->next = 0;
 	mv->posted = 0;
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		mv->ext[i] = (struct mb_ext){ .st = MB_WAIT, .vfi = (uint16_t)vfi, .idx = (uint16_t)i };
+		hull(mv, i);
+	}
 	dispatch(m, mv);
 	return true;
 }
