@@ -47,6 +47,7 @@ struct mb_vf {
 	/* The hull of each item's buffers [lo, hi) in the pool: two requests whose
 	 * hulls are apart cannot conflict (a cheap filter before conflicts()). */
 	uint64_t lo[VFC__BURST_MAX], hi[VFC__BURST_MAX];
+	bool apart; /* no two hulls of the burst overlap: only CHAIN can make a request wait */
 };
 
 struct vfc__mb {
@@ -188,6 +189,8 @@ static bool blocked(const struct mb_vf *mv, unsigned i)
 	if (b->status || b->d.opcode == VFC_OP_NOP)
 		return false;
 	chain = (b->d.flags & VFC_REQ_F_CHAIN) && b->d.opcode == VFC_OP_CIPHER_ENC;
+	if (mv->apart && !chain)
+		return false;
 	for (unsigned j = mv->posted; j < i; j++) {
 		const struct vfc__item *a = &mv->items[j];
 
@@ -216,6 +219,33 @@ static void hull_add(uint64_t *lo, uint64_t *hi, uint32_t off, uint32_t len)
 		*lo = off;
 	if (end > *hi)
 		*hi = end;
+}
+
+/* Are the n hulls pairwise apart? Sorted by lo (insertion: a ring's requests
+ * usually come in address order), then each must end before the next starts. */
+static bool hulls_apart(const struct mb_vf *mv, unsigned n)
+{
+	struct span {
+		uint64_t lo, hi;
+	} v[VFC__BURST_MAX];
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j;
+
+		if (mv->lo[i] == mv->hi[i] || mv->items[i].status)
+			continue; /* no buffer, or failed at the take: complete at dispatch */
+		j = k++;
+		while (j && v[j - 1].lo > mv->lo[i]) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = (struct span){ mv->lo[i], mv->hi[i] };
+	}
+	for (unsigned j = 1; j < k; j++)
+		if (v[j].lo < v[j - 1].hi)
+			return false;
+	return true;
 }
 
 static void hull(struct mb_vf *mv, unsigned i)
@@ -482,6 +512,7 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 		mv->ext[i] = (struct mb_ext){ .st = MB_WAIT, .vfi = (uint16_t)vfi, .idx = (uint16_t)i };
 		hull(mv, i);
 	}
+	mv->apart = hulls_apart(mv, n);
 	dispatch(m, mv);
 	return true;
 }
