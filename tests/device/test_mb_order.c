@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_mb_order.c - the mb engine keeps ring order where buffers depend on each other within a burst, and moderates a batch of completions as one. */
+/* test_mb_order.c - the mb engine: ring order where buffers depend on each other within a burst, a batch of completions moderated as one, a long lone stream yielding between pieces. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,10 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "core/ring.h"
 #include "pfh.h"
 #include "vfcrypt/vfc.h"
 
@@ -163,11 +166,72 @@ static void test_batch_one_irq(void **state)
 	assert_true(irqs <= 2);
 }
 
+/*
+ * One tenant's 24 MiB encryption, taken while alone, and a neighbour's 4 KiB
+ * requests pushed right after: the lone stream runs on OpenSSL a piece at a
+ * time and goes back to the round between pieces, so the neighbour is served
+ * while it is in progress (it waited for all of it when a lone stream ran in
+ * one call: 16 ms here).
+ */
+static void test_long_stream_yields(void **state)
+{
+	const uint32_t big = 24u << 20, n = 48, small = 4096;
+	struct vfc_pf_config cfg;
+	struct vfc_pf *pf;
+	struct pfh_vf a, b;
+	struct vfc_req_desc d[48];
+	struct vfc_resp_desc r;
+	uint8_t key[16], iv[16];
+	uint32_t k, sa, sb, done_meanwhile;
+
+	(void)state;
+	vfc_pf_config_init(&cfg);
+	cfg.n_vfs = 2;
+	cfg.ring_entries = 64;
+	cfg.pool_size = 64u << 20;
+	cfg.engine_kind = VFC_PF_ENGINE_MB;
+	pf = vfc_pf_create(&cfg);
+	assert_non_null(pf);
+	pfh_open(pf, 0, &a);
+	pfh_open(pf, 1, &b);
+	RAND_bytes(key, 16);
+	RAND_bytes(iv, 16);
+	assert_int_equal(pfh_key_import(&a, VFC_KEY_AES128, key, 16, &k), 0);
+	assert_int_equal(pfh_session(&a, VFC_ALG_AES128_CBC, k, &sa), 0);
+	assert_int_equal(pfh_key_import(&b, VFC_KEY_AES128, key, 16, &k), 0);
+	assert_int_equal(pfh_session(&b, VFC_ALG_AES128_CBC, k, &sb), 0);
+	d[0] = pfh_desc(VFC_OP_CIPHER_ENC, sa, 0, big, 32u << 20, big);
+	memcpy(d[0].iv, iv, 16);
+	pfh_push(&a, &d[0]);
+	/* Wait until the engine has taken it (alone): from then on it is in progress. */
+	for (int i = 0; i < 100000 && atomic_load(&a.hdr->req_head) != a.req_tail; i++)
+		usleep(10);
+	for (uint32_t i = 0; i < n; i++) {
+		d[i] = pfh_desc(VFC_OP_CIPHER_ENC, sb, i * small, small, (16u << 20) + i * small, small);
+		memcpy(d[i].iv, iv, 16);
+	}
+	pfh_push_n(&b, d, n);
+	assert_true(pfh_pop(&a, &r, 60000));
+	done_meanwhile = vfc_ring_load_peer(&b.hdr->resp_tail) - b.resp_head;
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.out_len, big);
+	assert_true(done_meanwhile >= n - 8);
+	for (uint32_t i = 0; i < n; i++) {
+		assert_true(pfh_pop(&b, &r, 10000));
+		assert_int_equal(r.cookie, d[i].cookie);
+		assert_int_equal(r.status, 0);
+	}
+	pfh_close(&a);
+	pfh_close(&b);
+	vfc_pf_free(pf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dependent_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_one_irq, setup, teardown),
+		cmocka_unit_test(test_long_stream_yields),
 	};
 
 	if (!vfc_pf_mb_available()) {
