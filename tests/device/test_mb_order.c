@@ -167,15 +167,16 @@ static void test_batch_one_irq(void **state)
 }
 
 /*
- * One tenant's 24 MiB encryption, taken while alone, and a neighbour's 4 KiB
+ * One tenant's 48 MiB encryption, taken while alone, and a neighbour's 4 KiB
  * requests pushed right after: the lone stream runs on OpenSSL a piece at a
  * time and goes back to the round between pieces, so the neighbour is served
  * while it is in progress (it waited for all of it when a lone stream ran in
- * one call: 16 ms here).
+ * one call: about 30 ms here, long enough that the pushes below land
+ * within it even on a loaded machine).
  */
 static void test_long_stream_yields(void **state)
 {
-	const uint32_t big = 24u << 20, n = 48, small = 4096;
+	const uint32_t big = 48u << 20, n = 48, small = 4096;
 	struct vfc_pf_config cfg;
 	struct vfc_pf *pf;
 	struct pfh_vf a, b;
@@ -188,7 +189,7 @@ static void test_long_stream_yields(void **state)
 	vfc_pf_config_init(&cfg);
 	cfg.n_vfs = 2;
 	cfg.ring_entries = 64;
-	cfg.pool_size = 64u << 20;
+	cfg.pool_size = 128u << 20;
 	cfg.engine_kind = VFC_PF_ENGINE_MB;
 	pf = vfc_pf_create(&cfg);
 	assert_non_null(pf);
@@ -200,7 +201,7 @@ static void test_long_stream_yields(void **state)
 	assert_int_equal(pfh_session(&a, VFC_ALG_AES128_CBC, k, &sa), 0);
 	assert_int_equal(pfh_key_import(&b, VFC_KEY_AES128, key, 16, &k), 0);
 	assert_int_equal(pfh_session(&b, VFC_ALG_AES128_CBC, k, &sb), 0);
-	d[0] = pfh_desc(VFC_OP_CIPHER_ENC, sa, 0, big, 32u << 20, big);
+	d[0] = pfh_desc(VFC_OP_CIPHER_ENC, sa, 0, big, 64u << 20, big);
 	memcpy(d[0].iv, iv, 16);
 	pfh_push(&a, &d[0]);
 	/* Wait until the engine has taken it (alone): from then on it is in progress. */
