@@ -665,6 +665,7 @@ void vfc__mb_engine_fini(struct vfc__engine *e)
 
 	if (!m)
 		return;
+	m->contended = false; /* no more grants come: what is held runs to the end */
 	while (m->n_held)
 		progress(m, true);
 	vfc__mb_mgrs_free(m->mgrs);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -227,12 +228,59 @@ static void test_long_stream_yields(void **state)
 	vfc_pf_free(pf);
 }
 
+/*
+ * The device stops while two VFs compete and may hold requests taken and not
+ * dispatched (a spent deficit): the engine's last rounds complete them (no
+ * grants come any more) and the stop returns. The window where the deficit
+ * binds is a round or two, so this rarely lands in it: a smoke test.
+ */
+static void test_stop_while_indebted(void **state)
+{
+	struct vfc_req_desc d[60];
+	uint8_t key[16] = { 1 }, iv[16] = { 2 };
+
+	(void)state;
+	for (int rep = 0; rep < 20; rep++) {
+		struct vfc_pf_config cfg;
+		struct vfc_pf *pf;
+		struct pfh_vf v[2];
+		uint32_t k, s;
+
+		vfc_pf_config_init(&cfg);
+		cfg.n_vfs = 2;
+		cfg.ring_entries = 64;
+		cfg.pool_size = 8u << 20;
+		cfg.engine_kind = VFC_PF_ENGINE_MB;
+		pf = vfc_pf_create(&cfg);
+		assert_non_null(pf);
+		for (unsigned q = 0; q < 2; q++) {
+			/* VF 0: 60 KiB requests, its deficit spent within a burst; VF 1: 1 KiB ones, two bursts' worth. */
+			uint32_t len = q ? 1024 : 61440, n = q ? 60 : 32;
+
+			pfh_open(pf, q, &v[q]);
+			assert_int_equal(pfh_key_import(&v[q], VFC_KEY_AES128, key, 16, &k), 0);
+			assert_int_equal(pfh_session(&v[q], VFC_ALG_AES128_CBC, k, &s), 0);
+			for (uint32_t i = 0; i < n; i++) {
+				d[i] = pfh_desc(VFC_OP_CIPHER_ENC, s, i * 2 * len, len, (i * 2 + 1) * len, len);
+				memcpy(d[i].iv, iv, 16);
+			}
+			pfh_push_n(&v[q], d, n);
+		}
+		usleep((useconds_t)(rep * 5));
+		/* Stop with the VFs still claimed: the engine may hold them. */
+		vfc_pf_free(pf);
+		munmap(v[0].base, v[0].fds.region_size);
+		munmap(v[1].base, v[1].fds.region_size);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_dependent_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_one_irq, setup, teardown),
 		cmocka_unit_test(test_long_stream_yields),
+		cmocka_unit_test(test_stop_while_indebted),
 	};
 
 	if (!vfc_pf_mb_available()) {
