@@ -183,5 +183,8 @@ void vfc__vf_check_due(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t no
 /* Apply a moderation verdict: fire now or remember the deadline ([L]). */
 void vfc__vf_moder_apply(struct vfc__pf_vf *vf, struct vfc__region *r, enum vfc_moder_verdict v,
 			 uint64_t deadline, uint64_t now);
+/* Post n completions (ring order) at once: one publish, one moderation step (mb engine). [L] */
+void vfc__vf_post_n(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *its, unsigned n,
+		    uint64_t now);
 
 #endif

@@ -93,6 +93,62 @@ void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item
 }
 
 /*
+ * Post n completions in ring order at once: the response slots, one publish,
+ * the counters summed, and one moderation step for all of them (they are one
+ * event for the moderation unit: vfc_moder_complete with n; no-work ones are
+ * left to vfc__vf_flush_nowork while batch_nowork is set, as in vfc__vf_post).
+ * The mb engine's lanes complete jobs together; one interrupt (an eventfd
+ * write, a system call and a wake-up) per batch, not one per completion. [L]
+ */
+void vfc__vf_post_n(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *its, unsigned n,
+		    uint64_t now)
+{
+	struct vfc_region_hdr *hdr = r->hdr;
+	uint32_t entries = vf->pf->cfg.ring_entries, errors = 0, work = 0;
+	uint64_t bytes = 0, dev_ns = 0, dl = 0;
+	enum vfc_moder_verdict v;
+	bool masked;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct vfc__item *it = &its[i];
+		struct vfc_resp_desc *rd = &r->resp_ring[vfc_ring_slot(vf->resp_tail + i, entries)];
+		bool nowork = it->status || it->d.opcode == VFC_OP_NOP;
+
+		rd->cookie = it->d.cookie;
+		rd->status = it->status;
+		rd->out_len = it->out_len;
+		rd->dev_ns = it->dev_ns;
+		rd->rsvd = 0;
+		if (it->status)
+			errors++;
+		else
+			bytes += vfc_desc_bytes(&it->d);
+		dev_ns += it->dev_ns;
+		if (vf->batch_nowork && nowork)
+			vf->nowork_owed++;
+		else
+			work++;
+	}
+	if (!n)
+		return;
+	vf->resp_tail += n;
+	/* Release: the slots' contents (and the dst bytes) before the index that publishes them. */
+	vfc_ring_publish(&hdr->resp_tail, vf->resp_tail);
+	ctr_add(&vf->ctr.ops, &hdr->counters.ops, n);
+	if (errors)
+		ctr_add(&vf->ctr.errors, &hdr->counters.errors, errors);
+	ctr_add(&vf->ctr.bytes, &hdr->counters.bytes, bytes);
+	ctr_add(&vf->ctr.dev_ns, &hdr->counters.dev_ns, dev_ns);
+	if (!work)
+		return;
+	/* Dekker with the tenant, as in vfc__vf_post. */
+	vfc_ring_fence();
+	masked = atomic_load_explicit(&hdr->irq_masked, memory_order_relaxed) != 0;
+	v = vfc_moder_complete(&vf->moder, now, work, masked, &dl);
+	vfc__vf_moder_apply(vf, r, v, dl, now);
+}
+
+/*
  * n more invalid descriptors: over the policy's rate? GCRA: each advances a
  * theoretical arrival time by 1/rate; more than a second ahead of now means
  * the second's burst is spent. [L]

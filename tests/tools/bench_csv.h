@@ -10,8 +10,8 @@
 #define CSV_HEADER                                                                                             \
 	"algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,tenant_cpu_pct,lat_p50_us," \
 	"lat_p99_us,ratio_raw,spread_pct,task_mbps_min,task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo," \
-	"ratio_ci_hi,warmup_ticks,engines,mix,jain,irq_per_gb,irq_per_gb_ratio,tenant_caps"
-#define N_COLS 29
+	"ratio_ci_hi,warmup_ticks,engines,mix,jain,irq_per_gb,irq_per_gb_ratio,tenant_caps,engine_kind"
+#define N_COLS 30
 #define MAX_ROWS 64
 
 enum col {
@@ -43,11 +43,12 @@ enum col {
 	C_JAIN,
 	C_IRQ_GB,
 	C_IRQ_GB_RATIO,
-	C_TENANT_CAPS
+	C_TENANT_CAPS,
+	C_ENGINE_KIND
 };
 
 struct row {
-	char algo[32], ctl[64], mix[256], tenant_caps[128];
+	char algo[32], ctl[64], mix[256], tenant_caps[128], engine_kind[16];
 	double v[N_COLS]; /* numeric columns; the text ones are 0 */
 };
 
@@ -82,6 +83,8 @@ static unsigned read_csv(const char *path, struct row *rows, unsigned max)
 				snprintf(r->mix, sizeof(r->mix), "%s", f);
 			} else if (c == C_TENANT_CAPS) {
 				snprintf(r->tenant_caps, sizeof(r->tenant_caps), "%s", f);
+			} else if (c == C_ENGINE_KIND) {
+				snprintf(r->engine_kind, sizeof(r->engine_kind), "%s", f);
 			} else {
 				r->v[c] = strtod(f, &end);
 				if (*end || end == f || !isfinite(r->v[c]))

@@ -116,6 +116,8 @@ static void test_csv_schema(void **state)
 			assert_int_equal((int)r->v[C_WARM_TICKS], 0);
 			assert_string_equal(r->mix, "-");
 			assert_string_equal(r->tenant_caps, "-");
+			/* the device's engine kind as the options chose it (the default); none for raw */
+			assert_string_equal(r->engine_kind, c < 2 ? "openssl" : "-");
 			if (c < 2)
 				assert_near("one tenant's Jain", r->v[C_JAIN], 1, 0, 1e-9);
 		}

@@ -91,6 +91,7 @@ struct bench_cfg {
 	const char *mix;
 	int oracle_pt;
 	unsigned engines;
+	int engine_kind; /* the device options' engine kind (enum vfc_engine_kind), for the output */
 };
 
 /* --help (help.c): the text on stdout; returns VFC_EXIT_OK. */

@@ -154,6 +154,7 @@ static int bench(struct bench_cfg *cfg, struct vfc_global_opts *g)
 	}
 	x.n_ws = n_workers;
 	cfg->engines = g->vf.n_engines ? g->vf.n_engines : 1;
+	cfg->engine_kind = (int)g->vf.engine_kind;
 	if (cfg->n_kinds)
 		g->vf.engine_kind = cfg->kinds[0];
 	x.kind = cfg->n_kinds ? (int)cfg->kinds[0] : -1;

@@ -60,6 +60,15 @@ void bench_print_table(const struct bench_cfg *cfg, const struct bench_point *pt
 	}
 }
 
+/* The engine kind a point asked for ("-" for raw OpenSSL); where mb cannot run the device
+ * computes on the openssl path (vfc_pf_engine_kind tells, the VF API does not). */
+static const char *point_kind(const struct bench_cfg *cfg, const struct bench_point *p)
+{
+	if (p->raw)
+		return "-";
+	return vfc_engine_kind_name((enum vfc_engine_kind)(p->kind >= 0 ? p->kind : cfg->engine_kind));
+}
+
 /* The mix for the CSV: its entries joined by ';' (a comma would split the field). */
 static const char *csv_mix(const struct bench_point *p, char *buf, size_t len)
 {
@@ -80,7 +89,7 @@ int bench_write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct
 		 "algo,block_bytes,depth,tasks,vfs,ctl,seconds,mbps,ops_per_s,irq_hz,cap_hz,"
 		 "tenant_cpu_pct,lat_p50_us,lat_p99_us,ratio_raw,spread_pct,task_mbps_min,"
 		 "task_mbps_max,ratio_oracle,ratio_oracle_cv,ratio_ci_lo,ratio_ci_hi,warmup_ticks,engines,"
-		 "mix,jain,irq_per_gb,irq_per_gb_ratio,tenant_caps\n");
+		 "mix,jain,irq_per_gb,irq_per_gb_ratio,tenant_caps,engine_kind\n");
 	rc = vfc_out_write(o, line, strlen(line));
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct bench_point *p = &pts[i];
@@ -88,14 +97,14 @@ int bench_write_csv(const struct bench_cfg *cfg, struct vfc_out *o, const struct
 		int len = snprintf(
 			line, sizeof(line),
 			"%s,%u,%u,%u,%u,%s,%.2f,%.3f,%.1f,%.1f,%u,%.1f,%.1f,%.1f,%.4f,%.2f,%.3f,%.3f,%.4f,%.4f,"
-			"%.4f,%.4f,%u,%u,%s,%.4f,%.1f,%.4f,%s\n",
+			"%.4f,%.4f,%u,%u,%s,%.4f,%.1f,%.4f,%s,%s\n",
 			bench_algos[p->algo].name, p->size, p->raw ? 0 : p->depth, p->raw ? 1 : cfg->tasks,
 			p->raw ? 0 : cfg->vfs, p->raw ? "raw" : p->label ? p->label : p->ctl, p->secs, p->mbps, p->ops_per_s,
 			p->irq_hz, p->cap_hz, p->cpu_pct, p->lat_p50_us, p->lat_p99_us, p->ratio_raw,
 			p->spread_pct, p->task_mbps_min, p->task_mbps_max, p->ratio_oracle,
 			p->ratio_oracle_cv, p->ratio_ci_lo, p->ratio_ci_hi, p->warm_ticks, p->raw ? 0 : cfg->engines,
 			csv_mix(p, mix, sizeof(mix)), p->raw ? 0 : p->jain, p->irq_per_gb, p->irq_ratio_oracle,
-			p->tenant_caps[0] ? p->tenant_caps : "-");
+			p->tenant_caps[0] ? p->tenant_caps : "-", point_kind(cfg, p));
 
 		rc = vfc_out_write(o, line, (size_t)len);
 	}
@@ -134,6 +143,7 @@ static json_t *point_json(const struct bench_cfg *cfg, const struct bench_point 
 	json_object_set_new(o, "irq_per_gb", json_real(p->irq_per_gb));
 	json_object_set_new(o, "irq_per_gb_ratio", json_real(p->irq_ratio_oracle));
 	json_object_set_new(o, "tenant_caps", p->tenant_caps[0] ? json_string(p->tenant_caps) : json_null());
+	json_object_set_new(o, "engine_kind", p->raw ? json_null() : json_string(point_kind(cfg, p)));
 	return o;
 }
 
