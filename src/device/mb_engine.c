@@ -519,9 +519,15 @@ static void grant(struct vfc__pf_vf *vf)
 		vf->drr.deficit_ns = g;
 }
 
-/* Requests in the ring not yet taken (a hint: relaxed, as in the idle check). */
+/* Requests in the ring the engine may take now (a hint: relaxed, as in the
+ * idle check): none while the VF is THROTTLED for its NOPs and errors, read
+ * from the atomic nowork_until, since the VF may not be held here. */
 static bool ring_pending(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
+	uint64_t until = atomic_load_explicit(&vf->nowork_until, memory_order_relaxed);
+
+	if (until && until > vfc_now_ns())
+		return false;
 	return atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
 	       atomic_load_explicit(&vf->req_head, memory_order_relaxed);
 }
