@@ -154,17 +154,42 @@ static void ad_after_start(struct vfc_controller *ctl)
 	ad_bisect(ctl);
 }
 
+/* start=model: the fitted model's cap for the sample's request size and depth (model_cap.c, the
+ * default fit, adaptive's margin); 0 if it has none. It needs no speed: a sample taken at a bad cap
+ * says the workload's size and depth as well as a good one. */
+static double ad_model_target(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
+{
+	const struct vfc_controller_model_cfg m = {
+		.t0 = VFC_CONTROLLER_MODEL_T0, .t1 = VFC_CONTROLLER_MODEL_T1, .margin = ctl->cfg.adaptive.margin,
+	};
+
+	return s->depth ? (double)vfc__model_cap(&m, s) : 0;
+}
+
 /* Choose where a (re)started search starts, from sample s taken at level lvl: at start x the floor
  * margin x ops / depth, measured there first; at lvl itself if it lies within a step of that, or if
- * the floor is unknown (depth 0). */
-static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+ * the floor is unknown (depth 0). With start=model a new workload starts at the model's cap instead
+ * (same-workload restarts follow the sample: it says where the VF's share and cliff now are). */
+static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl,
+			    bool new_workload)
 {
 	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
 	double fl = s->depth ? a->margin * s->ops_per_s / (double)s->depth : 0;
 	double cap = (double)ctl->ad.levels[lvl];
 	double target = a->start * fl;
+	double model = a->start_model && new_workload ? ad_model_target(ctl, s) : 0;
 
-	if (fl > 0 && s->cap_hz && cap < fl) {
+	ctl->ad.from_model = model > 0;
+	if (model > 0) {
+		/* the model's cap, measured there first; the sample here belongs to another cap */
+		target = model;
+		if (fabs(log(cap / target)) <= log(a->step)) {
+			ctl->ad.s0 = lvl;
+			ad_after_start(ctl);
+			return;
+		}
+		memset(&ctl->ad.mem[lvl], 0, sizeof(ctl->ad.mem[lvl]));
+	} else if (fl > 0 && s->cap_hz && cap < fl) {
 		/* Below the floor. Where the cap is clearly the bottleneck, ops understate what the
 		 * workload could do: jump esc x above the cap, if that is higher than start x floor. */
 		if (s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap && a->esc * cap > target)
@@ -188,7 +213,8 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 
 /* Forget the levels' means and search again from what sample s (taken at level lvl) tells. What the
  * duels found stays (the caller clears it when the workload changed). */
-static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl,
+		       bool new_workload)
 {
 	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
 	ctl->ad.ref_bytes = s->mean_req_bytes;
@@ -202,7 +228,7 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ctl->ad.upchecked = false;
 	vfc__ad_probes_reset(ctl);
 	vfc__ad_record(ctl, lvl, s->mbps);
-	ad_choose_start(ctl, s, lvl);
+	ad_choose_start(ctl, s, lvl, new_workload);
 }
 
 /* A rate that moved by two ladder steps or more (x 1.56 with step 1.25) on the same workload: a second
@@ -251,7 +277,7 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 	if (!ad_rate_moved(ctl, ctl->ad.rate / ctl->ad.rate_ref))
 		return false;
 	ctl->ad.follows++;
-	ad_restart(ctl, s, lvl);
+	ad_restart(ctl, s, lvl, false);
 	return true;
 }
 
@@ -278,8 +304,13 @@ static bool ad_workload_changed(const struct vfc_controller *ctl, const struct v
 static void ad_on_measure_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
 	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
-	double target = s->depth ? a->start * a->margin * s->ops_per_s / (double)s->depth : 0;
+	double fl = s->depth ? a->margin * s->ops_per_s / (double)s->depth : 0;
+	double target = a->start * fl;
 
+	/* From the model's cap, re-aim only if the cap is the bottleneck there (the model undershot):
+	 * else the search refines from the model's cap (bisection down to the floor, then up). */
+	if (ctl->ad.from_model && (double)ctl->ad.levels[lvl] * AD_GUARD_SLACK >= fl)
+		target = 0;
 	if (target > (double)ctl->ad.levels[lvl] * a->step && lvl + 1 < ctl->ad.nlevels) {
 		ctl->ad.s0 = ad_level_at_least(ctl, target);
 		ctl->ad.ix = ctl->ad.s0;
@@ -378,13 +409,13 @@ static bool ad_admit(struct vfc_controller *ctl, const struct vfc_speed_sample *
 		 * make a cap 3 x higher better, and each duel costs ticks at a collapsing cap. */
 		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
 		ctl->ad.refine = 0;
-		ad_restart(ctl, s, lvl);
+		ad_restart(ctl, s, lvl, true);
 		return false;
 	}
 	/* Cliff guard: the cap in force is clearly below margin x ops / depth. */
 	if (s->depth && s->cap_hz &&
 	    (double)s->cap_hz * AD_GUARD_SLACK < a->margin * s->ops_per_s / (double)s->depth) {
-		ad_restart(ctl, s, lvl);
+		ad_restart(ctl, s, lvl, false);
 		return false;
 	}
 	if (lvl != ctl->ad.ix) {
