@@ -7,6 +7,7 @@
 
 #define AD_GUARD_SLACK 1.1 /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8  /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
+#define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
 
 /* ---- the levels' memory ---- */
 
@@ -268,6 +269,11 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 
 	if (!(r > 0))
 		return false;
+	/* once the reference is set, a sample counts at most AD_RATE_CLIP times away from the rate: a
+	 * tick in which the tenant thread barely ran (a tenth of the speed, one in a few dozen on this VM
+	 * with the multi-buffer engine) must not move it by two steps with one or two more */
+	if (ctl->ad.rate_ref > 0)
+		r = fmin(fmax(r, ctl->ad.rate / AD_RATE_CLIP), ctl->ad.rate * AD_RATE_CLIP);
 	ctl->ad.rate_n++;
 	ctl->ad.rate += (r - ctl->ad.rate) / (double)(ctl->ad.rate_n < 4 ? ctl->ad.rate_n : 4);
 	if (ctl->ad.rate_n < 4)
