@@ -8,6 +8,7 @@
 #define AD_GUARD_SLACK 1.1 /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8  /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
 #define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
+#define AD_LATE_IRQ 0.7    /* interrupts below 0.7 x the cap that drain the queue: the turnaround binds */
 
 /* ---- the levels' memory ---- */
 
@@ -75,15 +76,31 @@ static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
 	return ctl->ad.nlevels - 1;
 }
 
-/* The cliff floor from the best speed seen since the (re)start: no eligible level is below it. */
+/* Did sample s wait on late interrupts? Every interrupt handed back (nearly) the whole queue, so the VF
+ * waited on its interrupts, and they came at less than AD_LATE_IRQ x the cap: the tenant's turnaround
+ * after each (its wake-up, the refill; on the multi-buffer engine the lanes' fill) is as long as the
+ * cap's gap, so a higher cap still buys interrupts, and speed. On the reference engine interrupts come
+ * at 0.75 to 1 x the cap while the queue drains; on the multi-buffer engine at 0.4 to 0.6 x, and
+ * there the cliff lies 2 to 3 x above margin x ops / depth. */
+static bool ad_late(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
+{
+	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < AD_LATE_IRQ * (double)s->cap_hz &&
+	       AD_GUARD_SLACK * s->irq_hz < ctl->cfg.adaptive.margin * s->ops_per_s / (double)s->depth;
+}
+
+/* The cliff floor from the best speed seen since the (re)start: no eligible level is below it; nor
+ * below a level seen waiting on late interrupts. */
 static uint32_t ad_floor_ix(const struct vfc_controller *ctl)
 {
 	double best = ad_best(ctl);
+	uint32_t fl, late = (uint32_t)(ctl->ad.late_lo + 1);
 
 	if (!ctl->ad.ref_depth || !(ctl->ad.ref_bytes > 0) || !(best > 0))
-		return 0;
-	return ad_level_at_least(ctl, ctl->cfg.adaptive.margin * best * 1e6 / ctl->ad.ref_bytes /
-					      (double)ctl->ad.ref_depth);
+		return late < ctl->ad.nlevels ? late : ctl->ad.nlevels - 1;
+	fl = ad_level_at_least(ctl, ctl->cfg.adaptive.margin * best * 1e6 / ctl->ad.ref_bytes /
+					    (double)ctl->ad.ref_depth);
+	/* and above every level this search saw waiting on late interrupts (ad_late) */
+	return fl > late || late >= ctl->ad.nlevels ? fl : late;
 }
 
 /* The lowest cap within band of the best: walk down from the best level while the next level below is
@@ -190,10 +207,12 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 			return;
 		}
 		memset(&ctl->ad.mem[lvl], 0, sizeof(ctl->ad.mem[lvl]));
-	} else if (fl > 0 && s->cap_hz && cap < fl) {
-		/* Below the floor. Where the cap is clearly the bottleneck, ops understate what the
-		 * workload could do: jump esc x above the cap, if that is higher than start x floor. */
-		if (s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap && a->esc * cap > target)
+	} else if (fl > 0 && s->cap_hz && (cap < fl || ad_late(ctl, s))) {
+		/* Below the floor, or waiting on late interrupts. Where the cap is clearly the
+		 * bottleneck, ops understate what the workload could do: jump esc x above the cap, if
+		 * that is higher than start x floor. */
+		if ((ad_late(ctl, s) || s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap) &&
+		    a->esc * cap > target)
 			target = a->esc * cap;
 	} else if (fl > 0 && (cap > target * a->step || cap * a->step < target)) {
 		/* More than a step from the start point: go there, and forget the sample here. Far
@@ -226,6 +245,7 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ctl->ad.rate_ref = ctl->ad.rate = 0;
 	ctl->ad.rate_n = 0;
 	ctl->ad.lo = -1;
+	ctl->ad.late_lo = ad_late(ctl, s) ? (int64_t)lvl : -1;
 	ctl->ad.upchecked = false;
 	vfc__ad_probes_reset(ctl);
 	vfc__ad_record(ctl, lvl, s->mbps);
@@ -346,9 +366,9 @@ static void ad_on_climb(struct vfc_controller *ctl, uint32_t lvl, uint32_t fl)
 		vfc__ad_settle(ctl, ad_pick(ctl, fl > ctl->ad.s0 + 1 ? fl : ctl->ad.s0 + 1));
 }
 
-static void ad_on_descend(struct vfc_controller *ctl, uint32_t lvl)
+static void ad_on_descend(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
-	if (!ad_good(ctl, lvl))
+	if (!ad_good(ctl, lvl) || ad_late(ctl, s))
 		ctl->ad.lo = lvl;
 	ad_bisect(ctl);
 }
@@ -441,6 +461,8 @@ uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample 
 	lvl = s->cap_hz ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, s->cap_hz) : ctl->ad.nlevels - 1;
 	if (!ad_admit(ctl, s, lvl))
 		goto out;
+	if (ad_late(ctl, s) && (int64_t)lvl > ctl->ad.late_lo)
+		ctl->ad.late_lo = lvl;
 	vfc__ad_record(ctl, lvl, s->mbps);
 	fl = ad_floor_ix(ctl);
 	switch (ctl->ad.state) {
@@ -457,7 +479,7 @@ uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample 
 		ad_on_climb(ctl, lvl, fl);
 		break;
 	case VFC__AD_DESCEND:
-		ad_on_descend(ctl, lvl);
+		ad_on_descend(ctl, s, lvl);
 		break;
 	case VFC__AD_SETTLED:
 		ad_on_settled(ctl, s, fl);
@@ -481,6 +503,7 @@ void vfc__ad_init(struct vfc_controller *ctl, uint32_t initial_cap)
 	ctl->ad.ix = initial_cap ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, initial_cap)
 				 : ctl->ad.nlevels - 1;
 	ctl->ad.settled = ctl->ad.ix;
+	ctl->ad.late_lo = -1;
 	ctl->ad.state = VFC__AD_START;
 	ctl->cap = ctl->ad.levels[ctl->ad.ix];
 }

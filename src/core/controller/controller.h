@@ -167,6 +167,7 @@ struct vfc_controller {
 			uint32_t settled;     /* level settled on (or the search's candidate) */
 			uint32_t s0;          /* the search's start level */
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
+			int64_t late_lo;      /* highest level this search saw waiting on late interrupts (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
 			bool from_model;      /* start=model: this search started at the model's cap */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
