@@ -95,21 +95,24 @@ static double run(double noise, double phase, double *low)
 /* Steady plants (+-3%, no phases; a stalled tick one in 33): the cliff guard never tripped there (the
  * queue drains at every interrupt, but the interrupts come at half the cap, so ops / depth stays far
  * below it), so a search that ended on the knee's lower shoulder, or a restart from a stalled tick,
- * stayed there: mean 0.980, lowest 0.609 before. A level whose interrupts come late (under 0.7 x the
- * cap, and under margin x ops / depth less the guard's slack) now lies below the floor: 0.989, 0.941. */
+ * stayed there: mean 0.979, lowest 0.609 before. A level whose interrupts come late (under 0.7 x the
+ * cap, and under margin x ops / depth) now lies below the floor: 0.976, 0.872 (this plant's best
+ * cap drains the queue at every interrupt, so the late test also keeps the search off a level next
+ * to it; with the guard's 1.1 slack in the test, 0.989 and 0.941 here, but on the device the late
+ * levels' interrupts hand back 0.90 to 0.95 of the queue, which the slack misses). */
 static void test_late_steady(void **state)
 {
 	double low, mean = run(0.03, 0, &low);
 
 	(void)state;
 	printf("# late interrupts, steady: mean %.3f of the best over ticks 100..199, lowest %.3f\n", mean, low);
-	if (mean < 0.985 || low < 0.93)
-		fail_msg("mean %.3f, lowest %.3f (want >= 0.985, >= 0.93)", mean, low);
+	if (mean < 0.97 || low < 0.85)
+		fail_msg("mean %.3f, lowest %.3f (want >= 0.97, >= 0.85)", mean, low);
 }
 
 /* The VM as measured with the multi-buffer engine: +-25% per tick, 30% slower phases, stalled ticks.
- * Before: mean 0.932, lowest 0.634 (a restart from a slow or stalled tick landed low, and nothing
- * brought it back up); now 0.987, 0.890. */
+ * Before: mean 0.921, lowest 0.634 (a restart from a slow or stalled tick landed low, and nothing
+ * brought it back up); now 0.976, 0.884. */
 static void test_late_noisy(void **state)
 {
 	double low, mean = run(0.25, 0.3, &low);

@@ -76,16 +76,17 @@ static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
 	return ctl->ad.nlevels - 1;
 }
 
-/* Did sample s wait on late interrupts? Every interrupt handed back (nearly) the whole queue, so the VF
- * waited on its interrupts, and they came at less than AD_LATE_IRQ x the cap: the tenant's turnaround
- * after each (its wake-up, the refill; on the multi-buffer engine the lanes' fill) is as long as the
- * cap's gap, so a higher cap still buys interrupts, and speed. On the reference engine interrupts come
- * at 0.75 to 1 x the cap while the queue drains; on the multi-buffer engine at 0.4 to 0.6 x, and
- * there the cliff lies 2 to 3 x above margin x ops / depth. */
+/* Did sample s wait on late interrupts? They came at less than margin x ops / depth, the rate the cliff
+ * floor asks for (each handed back more than 1 / margin of the queue), and at less than AD_LATE_IRQ x
+ * the cap: the tenant's turnaround after each (its wake-up, the refill; on the multi-buffer engine
+ * the lanes' fill) is as long as the cap's gap, so a higher cap still buys interrupts, and speed. On
+ * the reference engine interrupts come at 0.75 to 1 x the cap where the queue drains; on the
+ * multi-buffer engine at 0.2 to 0.6 x, each handing back 0.90 to 0.98 of the queue, and there the
+ * best caps lie 2 to 4 x above margin x ops / depth. */
 static bool ad_late(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
 	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < AD_LATE_IRQ * (double)s->cap_hz &&
-	       AD_GUARD_SLACK * s->irq_hz < ctl->cfg.adaptive.margin * s->ops_per_s / (double)s->depth;
+	       s->irq_hz < ctl->cfg.adaptive.margin * s->ops_per_s / (double)s->depth;
 }
 
 /* The cliff floor from the best speed seen since the (re)start: no eligible level is below it; nor
