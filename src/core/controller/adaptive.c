@@ -7,6 +7,8 @@
 
 #define AD_GUARD_SLACK 1.1 /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8  /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
+#define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
+#define AD_LATE_IRQ 0.7    /* interrupts below 0.7 x the cap that drain the queue: the turnaround binds */
 
 /* ---- the levels' memory ---- */
 
@@ -74,15 +76,32 @@ static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
 	return ctl->ad.nlevels - 1;
 }
 
-/* The cliff floor from the best speed seen since the (re)start: no eligible level is below it. */
+/* Did sample s wait on late interrupts? They came at less than margin x ops / depth, the rate the cliff
+ * floor asks for (each handed back more than 1 / margin of the queue), and at less than AD_LATE_IRQ x
+ * the cap: the tenant's turnaround after each (its wake-up, the refill; on the multi-buffer engine
+ * the lanes' fill) is as long as the cap's gap, so a higher cap still buys interrupts, and speed. On
+ * the reference engine interrupts come at 0.75 to 1 x the cap where the queue drains; on the
+ * multi-buffer engine at 0.2 to 0.6 x, each handing back 0.90 to 0.98 of the queue, and there the
+ * best caps lie 2 to 4 x above margin x ops / depth. */
+static bool ad_late(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
+{
+	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < AD_LATE_IRQ * (double)s->cap_hz &&
+	       s->irq_hz < ctl->cfg.adaptive.margin * s->ops_per_s / (double)s->depth;
+}
+
+/* The cliff floor from the best speed seen since the (re)start: no eligible level is below it; nor
+ * below a level seen waiting on late interrupts. */
 static uint32_t ad_floor_ix(const struct vfc_controller *ctl)
 {
 	double best = ad_best(ctl);
+	uint32_t fl, late = (uint32_t)(ctl->ad.late_lo + 1);
 
 	if (!ctl->ad.ref_depth || !(ctl->ad.ref_bytes > 0) || !(best > 0))
-		return 0;
-	return ad_level_at_least(ctl, ctl->cfg.adaptive.margin * best * 1e6 / ctl->ad.ref_bytes /
-					      (double)ctl->ad.ref_depth);
+		return late < ctl->ad.nlevels ? late : ctl->ad.nlevels - 1;
+	fl = ad_level_at_least(ctl, ctl->cfg.adaptive.margin * best * 1e6 / ctl->ad.ref_bytes /
+					    (double)ctl->ad.ref_depth);
+	/* and above every level this search saw waiting on late interrupts (ad_late) */
+	return fl > late || late >= ctl->ad.nlevels ? fl : late;
 }
 
 /* The lowest cap within band of the best: walk down from the best level while the next level below is
@@ -154,20 +173,47 @@ static void ad_after_start(struct vfc_controller *ctl)
 	ad_bisect(ctl);
 }
 
+/* start=model: the fitted model's cap for the sample's request size and depth (model_cap.c, the
+ * default fit, adaptive's margin); 0 if it has none. It needs no speed: a sample taken at a bad cap
+ * says the workload's size and depth as well as a good one. */
+static double ad_model_target(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
+{
+	const struct vfc_controller_model_cfg m = {
+		.t0 = VFC_CONTROLLER_MODEL_T0, .t1 = VFC_CONTROLLER_MODEL_T1, .margin = ctl->cfg.adaptive.margin,
+	};
+
+	return s->depth ? (double)vfc__model_cap(&m, s) : 0;
+}
+
 /* Choose where a (re)started search starts, from sample s taken at level lvl: at start x the floor
  * margin x ops / depth, measured there first; at lvl itself if it lies within a step of that, or if
- * the floor is unknown (depth 0). */
-static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+ * the floor is unknown (depth 0). With start=model a new workload starts at the model's cap instead
+ * (same-workload restarts follow the sample: it says where the VF's share and cliff now are). */
+static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl,
+			    bool new_workload)
 {
 	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
 	double fl = s->depth ? a->margin * s->ops_per_s / (double)s->depth : 0;
 	double cap = (double)ctl->ad.levels[lvl];
 	double target = a->start * fl;
+	double model = a->start_model && new_workload ? ad_model_target(ctl, s) : 0;
 
-	if (fl > 0 && s->cap_hz && cap < fl) {
-		/* Below the floor. Where the cap is clearly the bottleneck, ops understate what the
-		 * workload could do: jump esc x above the cap, if that is higher than start x floor. */
-		if (s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap && a->esc * cap > target)
+	ctl->ad.from_model = model > 0;
+	if (model > 0) {
+		/* the model's cap, measured there first; the sample here belongs to another cap */
+		target = model;
+		if (fabs(log(cap / target)) <= log(a->step)) {
+			ctl->ad.s0 = lvl;
+			ad_after_start(ctl);
+			return;
+		}
+		memset(&ctl->ad.mem[lvl], 0, sizeof(ctl->ad.mem[lvl]));
+	} else if (fl > 0 && s->cap_hz && (cap < fl || ad_late(ctl, s))) {
+		/* Below the floor, or waiting on late interrupts. Where the cap is clearly the
+		 * bottleneck, ops understate what the workload could do: jump esc x above the cap, if
+		 * that is higher than start x floor. */
+		if ((ad_late(ctl, s) || s->ops_per_s / (double)s->depth >= AD_BOUND_FRAC * cap) &&
+		    a->esc * cap > target)
 			target = a->esc * cap;
 	} else if (fl > 0 && (cap > target * a->step || cap * a->step < target)) {
 		/* More than a step from the start point: go there, and forget the sample here. Far
@@ -188,7 +234,8 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 
 /* Forget the levels' means and search again from what sample s (taken at level lvl) tells. What the
  * duels found stays (the caller clears it when the workload changed). */
-static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl,
+		       bool new_workload)
 {
 	memset(ctl->ad.mem, 0, sizeof(ctl->ad.mem));
 	ctl->ad.ref_bytes = s->mean_req_bytes;
@@ -199,10 +246,11 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ctl->ad.rate_ref = ctl->ad.rate = 0;
 	ctl->ad.rate_n = 0;
 	ctl->ad.lo = -1;
+	ctl->ad.late_lo = ad_late(ctl, s) ? (int64_t)lvl : -1;
 	ctl->ad.upchecked = false;
 	vfc__ad_probes_reset(ctl);
 	vfc__ad_record(ctl, lvl, s->mbps);
-	ad_choose_start(ctl, s, lvl);
+	ad_choose_start(ctl, s, lvl, new_workload);
 }
 
 /* A rate that moved by two ladder steps or more (x 1.56 with step 1.25) on the same workload: a second
@@ -242,6 +290,11 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 
 	if (!(r > 0))
 		return false;
+	/* once the reference is set, a sample counts at most AD_RATE_CLIP times away from the rate: a
+	 * tick in which the tenant thread barely ran (a tenth of the speed, one in a few dozen on this VM
+	 * with the multi-buffer engine) must not move it by two steps with one or two more */
+	if (ctl->ad.rate_ref > 0)
+		r = fmin(fmax(r, ctl->ad.rate / AD_RATE_CLIP), ctl->ad.rate * AD_RATE_CLIP);
 	ctl->ad.rate_n++;
 	ctl->ad.rate += (r - ctl->ad.rate) / (double)(ctl->ad.rate_n < 4 ? ctl->ad.rate_n : 4);
 	if (ctl->ad.rate_n < 4)
@@ -251,7 +304,7 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 	if (!ad_rate_moved(ctl, ctl->ad.rate / ctl->ad.rate_ref))
 		return false;
 	ctl->ad.follows++;
-	ad_restart(ctl, s, lvl);
+	ad_restart(ctl, s, lvl, false);
 	return true;
 }
 
@@ -278,8 +331,13 @@ static bool ad_workload_changed(const struct vfc_controller *ctl, const struct v
 static void ad_on_measure_start(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
 	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
-	double target = s->depth ? a->start * a->margin * s->ops_per_s / (double)s->depth : 0;
+	double fl = s->depth ? a->margin * s->ops_per_s / (double)s->depth : 0;
+	double target = a->start * fl;
 
+	/* From the model's cap, re-aim only if the cap is the bottleneck there (the model undershot):
+	 * else the search refines from the model's cap (bisection down to the floor, then up). */
+	if (ctl->ad.from_model && (double)ctl->ad.levels[lvl] * AD_GUARD_SLACK >= fl)
+		target = 0;
 	if (target > (double)ctl->ad.levels[lvl] * a->step && lvl + 1 < ctl->ad.nlevels) {
 		ctl->ad.s0 = ad_level_at_least(ctl, target);
 		ctl->ad.ix = ctl->ad.s0;
@@ -309,9 +367,9 @@ static void ad_on_climb(struct vfc_controller *ctl, uint32_t lvl, uint32_t fl)
 		vfc__ad_settle(ctl, ad_pick(ctl, fl > ctl->ad.s0 + 1 ? fl : ctl->ad.s0 + 1));
 }
 
-static void ad_on_descend(struct vfc_controller *ctl, uint32_t lvl)
+static void ad_on_descend(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
-	if (!ad_good(ctl, lvl))
+	if (!ad_good(ctl, lvl) || ad_late(ctl, s))
 		ctl->ad.lo = lvl;
 	ad_bisect(ctl);
 }
@@ -378,13 +436,13 @@ static bool ad_admit(struct vfc_controller *ctl, const struct vfc_speed_sample *
 		 * make a cap 3 x higher better, and each duel costs ticks at a collapsing cap. */
 		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
 		ctl->ad.refine = 0;
-		ad_restart(ctl, s, lvl);
+		ad_restart(ctl, s, lvl, true);
 		return false;
 	}
 	/* Cliff guard: the cap in force is clearly below margin x ops / depth. */
 	if (s->depth && s->cap_hz &&
 	    (double)s->cap_hz * AD_GUARD_SLACK < a->margin * s->ops_per_s / (double)s->depth) {
-		ad_restart(ctl, s, lvl);
+		ad_restart(ctl, s, lvl, false);
 		return false;
 	}
 	if (lvl != ctl->ad.ix) {
@@ -404,6 +462,8 @@ uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample 
 	lvl = s->cap_hz ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, s->cap_hz) : ctl->ad.nlevels - 1;
 	if (!ad_admit(ctl, s, lvl))
 		goto out;
+	if (ad_late(ctl, s) && (int64_t)lvl > ctl->ad.late_lo)
+		ctl->ad.late_lo = lvl;
 	vfc__ad_record(ctl, lvl, s->mbps);
 	fl = ad_floor_ix(ctl);
 	switch (ctl->ad.state) {
@@ -420,7 +480,7 @@ uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample 
 		ad_on_climb(ctl, lvl, fl);
 		break;
 	case VFC__AD_DESCEND:
-		ad_on_descend(ctl, lvl);
+		ad_on_descend(ctl, s, lvl);
 		break;
 	case VFC__AD_SETTLED:
 		ad_on_settled(ctl, s, fl);
@@ -444,6 +504,7 @@ void vfc__ad_init(struct vfc_controller *ctl, uint32_t initial_cap)
 	ctl->ad.ix = initial_cap ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, initial_cap)
 				 : ctl->ad.nlevels - 1;
 	ctl->ad.settled = ctl->ad.ix;
+	ctl->ad.late_lo = -1;
 	ctl->ad.state = VFC__AD_START;
 	ctl->cap = ctl->ad.levels[ctl->ad.ix];
 }

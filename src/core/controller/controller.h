@@ -46,6 +46,7 @@ struct vfc_controller_adaptive_cfg {
 	double band_pct;   /* speeds within this percentage are equal, band= */
 	double margin;     /* cliff floor = margin x ops_per_s / depth, margin= */
 	double start;      /* a search starts at start x floor, start= */
+	bool start_model;  /* start=model: a new workload's search starts at the fitted model's cap */
 	double esc;        /* cliff escape factor when the cap is the bottleneck, esc= */
 	uint32_t probe;    /* re-probe neighbours every this many settled ticks, probe= (0: never) */
 	double change_pct; /* restart when request size or depth moves this much, change= */
@@ -166,7 +167,9 @@ struct vfc_controller {
 			uint32_t settled;     /* level settled on (or the search's candidate) */
 			uint32_t s0;          /* the search's start level */
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
+			int64_t late_lo;      /* highest level this search saw waiting on late interrupts (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
+			bool from_model;      /* start=model: this search started at the model's cap */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
 			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */
 			int refine;           /* a duel AD_DUEL_JUMP up was won (-1) or lost (+1): next, a duel

@@ -57,7 +57,8 @@ const char vfc_controller_help[] =
 	"      step=R           ladder ratio (default 1.25)\n"
 	"      band=PCT         speeds within PCT are equal; the lower cap wins (default 2)\n"
 	"      margin=K         never below K x ops_per_s / depth (default 1.15)\n"
-	"      start=S          a search starts at S x that floor (default 2)\n"
+	"      start=S|model    a search starts at S x that floor (default 2), or (model) a new\n"
+	"                       workload's at the fitted model's cap for its size and depth\n"
 	"      esc=E            multiply the cap by E when it is the bottleneck (default 8)\n"
 	"      probe=N          re-probe one level down and up every N settled ticks (default 20, 0 = never)\n"
 	"      change=PCT       restart when request size or depth moves by PCT (default 25)\n"
@@ -283,6 +284,44 @@ static int parse_params(const char *name, const char *args, const struct param *
 	return 0;
 }
 
+/* adaptive's parameters; start=model is a word where start= otherwise takes a factor. The items other
+ * than start=model go to parse_params; the last start= wins, as for every parameter. */
+static int parse_adaptive(const char *args, struct vfc_controller_cfg *cfg, char *err, size_t errlen)
+{
+	char rest[256] = "";
+	const char *p = args;
+	bool model = false;
+	int r;
+
+	if (!strstr(args, "start=model"))
+		return parse_params("adaptive", args, adaptive_params,
+				    sizeof(adaptive_params) / sizeof(adaptive_params[0]), cfg, err, errlen);
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == strlen("start=model") && !strncmp(p, "start=model", n)) {
+			model = true;
+		} else {
+			if (!strncmp(p, "start=", 6))
+				model = false;
+			if (strlen(rest) + n + 2 > sizeof(rest))
+				return set_err(err, errlen, "adaptive: parameters too long");
+			strncat(rest, *rest ? "," : "", 2);
+			strncat(rest, p, n);
+		}
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return set_err(err, errlen, "adaptive: empty parameter after ':' or ','");
+	}
+	r = *rest ? parse_params("adaptive", rest, adaptive_params,
+				 sizeof(adaptive_params) / sizeof(adaptive_params[0]), cfg, err, errlen)
+		  : 0;
+	if (r < 0)
+		return r;
+	cfg->adaptive.start_model = model;
+	return 0;
+}
+
 /* Whether args is `word` alone or `word,...`; *rest is then what follows the word's comma (or NULL). */
 static bool variant_word(const char *args, const char *word, const char **rest)
 {
@@ -390,9 +429,7 @@ int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char 
 			 : 0;
 		break;
 	case VFC_CONTROLLER_KIND_ADAPTIVE:
-		r = args ? parse_params("adaptive", args, adaptive_params,
-					sizeof(adaptive_params) / sizeof(adaptive_params[0]), cfg, err, errlen)
-			 : 0;
+		r = args ? parse_adaptive(args, cfg, err, errlen) : 0;
 		break;
 	default:
 		r = -EINVAL;
@@ -438,6 +475,12 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 		return snprintf(buf, len, "dim:max=%u,min=%u,step=%g,sig=%g,tired=%u,rest=%u", d->max_hz, d->min_hz,
 				d->step, d->sig_pct, d->tired, d->rest);
 	case VFC_CONTROLLER_KIND_ADAPTIVE:
+		if (a->start_model)
+			return snprintf(buf, len,
+					"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=model,esc=%g,"
+					"probe=%u,change=%g,shift=%g",
+					a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->esc, a->probe,
+					a->change_pct, a->shift_pct);
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
 				"change=%g,shift=%g",
