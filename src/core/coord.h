@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* coord.h - the PF-side coordinator: one cap for the VFs in pf mode, from their total speed and the engines' busy time. */
+#ifndef VFC_CORE_COORD_H
+#define VFC_CORE_COORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/controller/controller.h"
+#include "core/speed_sample.h"
+
+/*
+ * On a shared engine a VF's speed is its share: its own cap barely moves it, and all the caps
+ * together decide how long the engines sit idle and what interrupts cost. The PF sees what no
+ * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
+ * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
+ * interrupts, the sum of their queue depths, the common cap in force) and steps one controller
+ * on it, whose cap every member gets. The best common static cap is the cap that maximises the
+ * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
+ *
+ * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
+ * thread) reads the counters, calls vfc_coord_tick() once per tick and applies the cap.
+ */
+
+#define VFC_COORD_MAX_VFS 64 /* = VFC_MAX_VFS (abi.h) */
+
+enum vfc_coord_state {
+	VFC_COORD_IDLE = 0, /* no member: nothing to decide */
+	VFC_COORD_PRIMING,  /* the members changed (or the first reading): this reading is the reference */
+	VFC_COORD_RUNNING,  /* each reading gives a sample to the controller */
+	VFC_COORD_STATE_COUNT
+};
+
+/* One VF's reading, as the PF sees it. Counters are cumulative (only differences matter, modulo 2^64). */
+struct vfc_coord_vf {
+	bool member;      /* in pf mode */
+	uint64_t bytes;   /* payload bytes completed */
+	uint64_t ops;     /* requests completed */
+	uint64_t irqs;    /* interrupts delivered */
+	uint64_t busy_ns; /* engine time spent on its requests */
+	uint32_t depth;   /* most requests in flight seen since the previous reading (0 = unknown) */
+};
+
+struct vfc_coord {
+	struct vfc_controller ctl; /* stepped with the members' total */
+	enum vfc_coord_state state;
+	uint32_t n;                /* VFs in the last reading */
+	uint32_t members;          /* of them in pf mode */
+	uint64_t t_ns;             /* the last reading's time */
+	struct vfc_coord_vf prev[VFC_COORD_MAX_VFS];
+	uint64_t ticks;            /* samples given to the controller */
+	uint64_t restarts;         /* member changes */
+	struct vfc_speed_sample last; /* the last total sample */
+	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
+};
+
+/* Start with controller cfg inner (e.g. adaptive) and no members; 0 or -EINVAL (a bad cfg, or pf itself). */
+int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner);
+/*
+ * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the members'
+ * counters since the previous reading become one sample for the controller. A change of
+ * membership (or of n) makes this reading the new reference (PRIMING) and keeps the controller:
+ * a workload change is its business. Returns the common cap to apply (0: no cap).
+ */
+uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coord_vf *vfs, uint32_t n,
+			uint32_t n_engines);
+/* The cap to apply now (the last one returned; the controller's opening cap before). */
+uint32_t vfc_coord_cap(const struct vfc_coord *c);
+/* "idle", "priming", "running". */
+const char *vfc_coord_state_name(enum vfc_coord_state s);
+
+#endif
