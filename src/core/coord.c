@@ -5,12 +5,12 @@
 #include <errno.h>
 #include <string.h>
 
-int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner)
+int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap)
 {
 	if (!c || !inner || inner->kind == VFC_CONTROLLER_KIND_PF)
 		return -EINVAL;
 	memset(c, 0, sizeof(*c));
-	if (vfc_controller_init(&c->ctl, inner, 0) < 0)
+	if (vfc_controller_init(&c->ctl, inner, initial_cap) < 0)
 		return -EINVAL;
 	c->state = VFC_COORD_IDLE;
 	return 0;

@@ -54,8 +54,15 @@ struct vfc_coord {
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
 };
 
-/* Start with controller cfg inner (e.g. adaptive) and no members; 0 or -EINVAL (a bad cfg, or pf itself). */
-int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner);
+/*
+ * Start with controller cfg inner (e.g. adaptive) at initial_cap (0: none; what the inner controller
+ * does with it: vfc_controller_init) and no members; 0 or -EINVAL (a bad cfg, or pf itself). The
+ * device starts at VFC_COORD_INITIAL_HZ: uncapped, several VFs raise an interrupt per completion
+ * and their first tick runs at a fraction of their speed, which a search's start point (adaptive:
+ * 2.3 x ops / depth of the first tick) then takes for the workload's.
+ */
+int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap);
+#define VFC_COORD_INITIAL_HZ 5000u
 /*
  * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the members'
  * counters since the previous reading become one sample for the controller. A change of

@@ -149,7 +149,7 @@ static int coord_start(struct vfc_pf *pf)
 		return -ENOMEM;
 	d->pf = pf;
 	d->tick_ns = (uint64_t)(pf->cfg.coord_tick_ms ? pf->cfg.coord_tick_ms : VFC_PF_COORD_DEFAULT_TICK_MS) * 1000000ull;
-	if (vfc_coord_init(&d->st, &pf->coord_cfg) < 0) {
+	if (vfc_coord_init(&d->st, &pf->coord_cfg, VFC_COORD_INITIAL_HZ) < 0) {
 		free(d);
 		return -EINVAL;
 	}
