@@ -45,16 +45,23 @@ static bool same_members(const struct vfc_coord *c, const struct vfc_coord_vf *v
 static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, uint64_t dt_ns,
 			 uint32_t n_engines, struct vfc_speed_sample *s)
 {
-	uint64_t bytes = 0, ops = 0, irqs = 0, busy = 0;
+	uint64_t bytes = 0, ops = 0, irqs = 0, busy = 0, bound = 0;
 	uint32_t depth = 0;
 	double secs = (double)dt_ns / 1e9;
 
 	for (uint32_t i = 0; i < n; i++) {
+		uint64_t b, o, q;
+
 		if (!vfs[i].member)
 			continue;
-		bytes += vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes);
-		ops += vfc_mon_delta64(c->prev[i].ops, vfs[i].ops);
-		irqs += vfc_mon_delta64(c->prev[i].irqs, vfs[i].irqs);
+		b = vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes);
+		o = vfc_mon_delta64(c->prev[i].ops, vfs[i].ops);
+		q = vfc_mon_delta64(c->prev[i].irqs, vfs[i].irqs);
+		if (q && vfs[i].depth && (double)o >= VFC_COORD_BOUND_Q * (double)q * vfs[i].depth)
+			bound += b;
+		bytes += b;
+		ops += o;
+		irqs += q;
 		busy += vfc_mon_delta64(c->prev[i].busy_ns, vfs[i].busy_ns);
 		depth += vfs[i].depth;
 	}
@@ -67,9 +74,33 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	s->mean_req_bytes = ops ? (double)bytes / (double)ops : 0;
 	s->cap_hz = vfc_controller_cap(&c->ctl);
 	s->depth = depth;
+	c->bound_frac = bytes ? (double)bound / (double)bytes : 0;
 	c->busy_frac = n_engines ? (double)busy / ((double)dt_ns * n_engines) : 0;
 	if (c->busy_frac > 1)
 		c->busy_frac = 1;
+}
+
+/* The cap binds (the bytes' VFs get their whole queue back per interrupt) twice in a row: the
+ * controller starts again above it (vfc_coord.h, VFC_COORD_BOUND_Q). */
+static void escape(struct vfc_coord *c)
+{
+	uint32_t cap = c->last.cap_hz;
+	struct vfc_controller_cfg cfg = c->ctl.cfg;
+	double up;
+
+	if (!cap || c->bound_frac < VFC_COORD_BOUND_SHARE || c->busy_frac >= VFC_COORD_IDLE_BUSY ||
+	    !(c->last.ops_per_s > 0)) {
+		c->bound_ticks = 0;
+		return;
+	}
+	if (++c->bound_ticks < VFC_COORD_BOUND_TICKS)
+		return;
+	up = VFC_COORD_ESCAPE * (double)cap;
+	if (up > VFC_CONTROLLER_MAX_HZ)
+		up = VFC_CONTROLLER_MAX_HZ;
+	vfc_controller_init(&c->ctl, &cfg, (uint32_t)up);
+	c->bound_ticks = 0;
+	c->escapes++;
 }
 
 uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coord_vf *vfs, uint32_t n,
@@ -93,6 +124,7 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 		vfc_controller_step(&c->ctl, &c->last);
 		c->ticks++;
 		c->state = VFC_COORD_RUNNING;
+		escape(c);
 	}
 	memcpy(c->prev, vfs, n * sizeof(*vfs));
 	c->n = n;

@@ -52,7 +52,30 @@ struct vfc_coord {
 	uint64_t restarts;         /* member changes */
 	struct vfc_speed_sample last; /* the last total sample */
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
+	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
+	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
+	uint64_t escapes;          /* times the controller was restarted above a binding cap */
 };
+
+/*
+ * The cliff, as only the PF sees it: a VF whose every interrupt hands back its whole queue
+ * (ops >= VFC_COORD_BOUND_Q x irqs x depth) waited for the interrupt with nothing left in the
+ * device, and an engine busy less than VFC_COORD_IDLE_BUSY of the time waited for it. When the VFs
+ * carrying VFC_COORD_BOUND_SHARE of the bytes are so, with the engines that idle, on
+ * VFC_COORD_BOUND_TICKS ticks in a row, the cap binds: the controller restarts at VFC_COORD_ESCAPE
+ * x the cap. Both are ratios of counts and times, which the machine's speed does not move: a search
+ * that settled while the machine was slow finds its cap binding when the machine speeds up, and the
+ * speed it measures there (bounded by the cap) cannot show it (adaptive's own guard compares ops /
+ * depth with the cap, which a slow tenant turnaround keeps under its 0.8: on the device 2 VFs of
+ * AES 1 KiB sat at 3.5 kHz, 32.0 completions per interrupt at depth 32, 0.76 x the cap). The whole
+ * queue per interrupt alone is not enough: where the share meets every VF's cliff (the best common
+ * cap of a saturated engine) it holds too, with the engine busy.
+ */
+#define VFC_COORD_IDLE_BUSY 0.7
+#define VFC_COORD_BOUND_Q 0.97
+#define VFC_COORD_BOUND_SHARE 0.5
+#define VFC_COORD_BOUND_TICKS 2
+#define VFC_COORD_ESCAPE 2.0
 
 /*
  * Start with controller cfg inner (e.g. adaptive) at initial_cap (0: none; what the inner controller
