@@ -52,7 +52,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t b, o, q;
 
-		if (!vfs[i].member)
+		if (!c->active[i])
 			continue;
 		b = vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes);
 		o = vfc_mon_delta64(c->prev[i].ops, vfs[i].ops);
@@ -78,6 +78,31 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	c->busy_frac = n_engines ? (double)busy / ((double)dt_ns * n_engines) : 0;
 	if (c->busy_frac > 1)
 		c->busy_frac = 1;
+}
+
+/*
+ * The members that completed something in this tick (c->active) and for how many ticks in a row
+ * that set has been the same and not empty (returned, c->stable): a tick where it changed is the
+ * ramp of a tenant that came or left (its queue filling or draining), not a sample.
+ */
+static uint32_t note_active(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n)
+{
+	bool changed = false, any = false;
+
+	for (uint32_t i = 0; i < n; i++) {
+		bool a = vfs[i].member && vfc_mon_delta64(c->prev[i].ops, vfs[i].ops) > 0;
+
+		changed |= a != c->active[i];
+		any |= a;
+		c->active[i] = a;
+	}
+	if (!any)
+		c->stable = 0;
+	else if (changed || !c->stable)
+		c->stable = 1;
+	else
+		c->stable++;
+	return c->stable;
 }
 
 /* The cap binds (the bytes' VFs get their whole queue back per interrupt) twice in a row: the
@@ -115,9 +140,15 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 		members += vfs[i].member;
 	if (!members) {
 		c->state = VFC_COORD_IDLE;
+		c->stable = 0;
+		memset(c->active, 0, sizeof(c->active));
 	} else if (c->state == VFC_COORD_IDLE || !same_members(c, vfs, n) || dt == 0) {
 		if (c->state != VFC_COORD_IDLE || c->ticks)
 			c->restarts++;
+		c->state = VFC_COORD_PRIMING;
+		c->stable = 0;
+		memset(c->active, 0, sizeof(c->active));
+	} else if (note_active(c, vfs, n) < VFC_COORD_RAMP_TICKS) {
 		c->state = VFC_COORD_PRIMING;
 	} else {
 		total_sample(c, vfs, n, dt, n_engines, &c->last);

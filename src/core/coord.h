@@ -26,7 +26,7 @@
 
 enum vfc_coord_state {
 	VFC_COORD_IDLE = 0, /* no member: nothing to decide */
-	VFC_COORD_PRIMING,  /* the members changed (or the first reading): this reading is the reference */
+	VFC_COORD_PRIMING,  /* the members, or those with traffic, changed: no sample (a reference, a ramp) */
 	VFC_COORD_RUNNING,  /* each reading gives a sample to the controller */
 	VFC_COORD_STATE_COUNT
 };
@@ -49,6 +49,8 @@ struct vfc_coord {
 	uint64_t t_ns;             /* the last reading's time */
 	struct vfc_coord_vf prev[VFC_COORD_MAX_VFS];
 	uint64_t ticks;            /* samples given to the controller */
+	bool active[VFC_COORD_MAX_VFS]; /* members that completed something in the last tick */
+	uint32_t stable;           /* ticks in a row with the same, non-empty set of active members */
 	uint64_t restarts;         /* member changes */
 	struct vfc_speed_sample last; /* the last total sample */
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
@@ -89,11 +91,16 @@ struct vfc_coord {
 int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*
- * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the members'
- * counters since the previous reading become one sample for the controller. A change of
- * membership (or of n) makes this reading the new reference (PRIMING) and keeps the controller:
- * a workload change is its business. Returns the common cap to apply (0: no cap).
+ * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the active members'
+ * (those that completed something) counters since the previous reading become one sample for the
+ * controller, once the set of active members has been the same for VFC_COORD_RAMP_TICKS ticks in a
+ * row. A change of membership (or of n) makes this reading the new reference (PRIMING); a change
+ * of the active set, a ramp (tenants starting: on the device 8 VFs opened one by one ran at 0 to
+ * 36 MB/s each in their first ticks, 160 later, and adaptive's start point, taken from such a tick,
+ * lay at 100 to 600 Hz, the best common cap at 1 to 3 kHz). The controller is kept: a workload
+ * change is its business. Returns the common cap to apply (0: no cap).
  */
+#define VFC_COORD_RAMP_TICKS 2
 uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coord_vf *vfs, uint32_t n,
 			uint32_t n_engines);
 /* The cap to apply now (the last one returned; the controller's opening cap before). */

@@ -143,7 +143,26 @@ static void test_coord_staggered(void **state)
 	}
 }
 
-/* The sample is the members' total only; a change of members primes (no sample), an empty set is idle. */
+/* One 100 ms tick: VF i of the n adds (i + 1) MB, 100 x (i + 1) completions, 10 interrupts, 25 ms busy
+ * if its bit is set in busy_vfs. */
+static void step3(struct vfc_coord *c, struct vfc_coord_vf *r, uint64_t *t, unsigned busy_vfs, uint32_t engines)
+{
+	for (int i = 0; i < 3; i++) {
+		if (!((busy_vfs >> i) & 1))
+			continue;
+		r[i].bytes += 1000000 * (uint64_t)(i + 1);
+		r[i].ops += 100 * (uint64_t)(i + 1);
+		r[i].irqs += 10;
+		r[i].busy_ns += 25000000;
+	}
+	*t += 100000000;
+	vfc_coord_tick(c, *t, r, 3, engines);
+}
+
+/*
+ * The sample is the active members' total only; a change of members primes (no sample), and so does
+ * a change of the members with traffic, for one more tick (the ramp); an empty set is idle.
+ */
 static void test_coord_members(void **state)
 {
 	struct vfc_controller_cfg cfg;
@@ -158,14 +177,10 @@ static void test_coord_members(void **state)
 	assert_int_equal(c.state, VFC_COORD_IDLE);
 	assert_int_equal(vfc_coord_tick(&c, t, r, 3, 1), 5000);
 	assert_int_equal(c.state, VFC_COORD_PRIMING);
-	for (int i = 0; i < 3; i++) {
-		r[i].bytes += 1000000 * (uint64_t)(i + 1);
-		r[i].ops += 100 * (uint64_t)(i + 1);
-		r[i].irqs += 10;
-		r[i].busy_ns += 25000000;
-	}
-	t += 100000000;
-	vfc_coord_tick(&c, t, r, 3, 2);
+	step3(&c, r, &t, 7, 2); /* the ramp: members with traffic from none to 0 and 2 */
+	assert_int_equal(c.state, VFC_COORD_PRIMING);
+	assert_int_equal(c.ticks, 0);
+	step3(&c, r, &t, 7, 2);
 	assert_int_equal(c.state, VFC_COORD_RUNNING);
 	assert_int_equal(c.ticks, 1);
 	/* VFs 0 and 2: 4 MB and 400 ops and 20 interrupts in 0.1 s; VF 1 is not counted */
@@ -175,12 +190,19 @@ static void test_coord_members(void **state)
 	assert_int_equal(c.last.depth, 64);
 	assert_int_equal(c.last.cap_hz, 5000);
 	assert_true(fabs(c.busy_frac - 0.25) < 1e-9); /* 50 ms busy on 2 engines in 100 ms */
+	/* VF 2 pauses: VF 0 alone is a new set, a ramp; then its own total */
+	step3(&c, r, &t, 1, 1);
+	assert_int_equal(c.state, VFC_COORD_PRIMING);
+	step3(&c, r, &t, 1, 1);
+	assert_int_equal(c.state, VFC_COORD_RUNNING);
+	assert_int_equal(c.ticks, 2);
+	assert_true(fabs(c.last.mbps - 10.0) < 1e-9);
+	assert_int_equal(c.last.depth, 32);
 	/* VF 1 joins: this reading is the new reference */
 	r[1].member = true;
-	t += 100000000;
-	vfc_coord_tick(&c, t, r, 3, 1);
+	step3(&c, r, &t, 7, 1);
 	assert_int_equal(c.state, VFC_COORD_PRIMING);
-	assert_int_equal(c.ticks, 1);
+	assert_int_equal(c.ticks, 2);
 	assert_int_equal(c.restarts, 1);
 	/* nobody in pf mode: idle; pf cannot coordinate itself */
 	for (int i = 0; i < 3; i++)

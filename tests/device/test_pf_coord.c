@@ -33,7 +33,7 @@ static uint32_t cap_of(struct vfc_pf *pf, uint32_t id)
 	return c.cap_hz;
 }
 
-/* Wait (up to 5 s) until the coordinator has taken a sample with the members given. */
+/* Wait (up to 5 s) until the coordinator has read the members given (without traffic it only primes). */
 static void wait_ticks(struct vfc_pf *pf, uint32_t members)
 {
 	struct vfc_pf_coord_info ci;
@@ -41,12 +41,11 @@ static void wait_ticks(struct vfc_pf *pf, uint32_t members)
 
 	for (int k = 0; k < 1000; k++) {
 		assert_int_equal(vfc_pf_coord_info(pf, &ci), 0);
-		if (ci.ticks > 0 && ci.members == members && !strcmp(ci.state, "running"))
+		if (ci.members == members && !strcmp(ci.state, "priming"))
 			return;
 		nanosleep(&nap, NULL);
 	}
-	fail_msg("the coordinator took no sample with %u members (state %s, %u members)", members, ci.state,
-		 ci.members);
+	fail_msg("the coordinator did not read %u members (state %s, %u members)", members, ci.state, ci.members);
 }
 
 /*
