@@ -153,7 +153,7 @@ static void do_hello(struct vfcd_ctx *x, struct vfcd_client *c, const struct vfc
 	/* A VF whose policy allows pf alone is coordinated from its attach on, whatever its tenant runs. */
 	vfcd_vftable_policy(x->vfs, id, &pol);
 	if (!strcmp(pol.controller, "pf"))
-		vfc_pf_vf_set_pf_mode(x->pf, id, true);
+		vfc_pf_vf_set_pf_mode(x->pf, id, true, NULL);
 	rep->max_in_flight = vfcd_vftable_attach(x->vfs, id, c->pid, c->uid, c->gid);
 	rep->status = 0;
 	rep->vf_id = id;
@@ -190,7 +190,7 @@ static void do_note_controller(struct vfcd_ctx *x, struct vfcd_client *c, const 
 
 	/* pf: the PF's coordinator sets the VF's cap from now on; any other controller ends that. */
 	if (!rc) {
-		rc = vfc_pf_vf_set_pf_mode(x->pf, (uint32_t)c->vf, pf_mode);
+		rc = vfc_pf_vf_set_pf_mode(x->pf, (uint32_t)c->vf, pf_mode, NULL);
 	} else {
 		vfcd_vftable_policy(x->vfs, (uint32_t)c->vf, &pol);
 		vfcd_log(VFCD_LOG_INFO, "VF %d: controller '%s' refused by policy (%s)", c->vf, n->spec,

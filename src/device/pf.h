@@ -88,13 +88,16 @@ int vfc_pf_mbox(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_mbox_req *re
 int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol);
 int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *pol);
 /*
- * The VF's tenant runs controller pf (on) or another one (off). In pf mode the PF's coordinator
+ * The VF's tenant runs controller pf (on) or another one (off). coord_spec (NULL or "": none) is the
+ * coordinator's controller the tenant asks for (pf:SPEC): used if this VF starts the coordinator
+ * and the PF's config has no coord_ctl, ignored otherwise (the first VF in pf mode decides; vfcd
+ * passes NULL: its configuration decides). In pf mode the PF's coordinator
  * sets the VF's cap (one cap for every VF in pf mode, from their total speed; clamped to the VF's
  * policy) and the tenant's own cap requests are kept aside until it leaves pf mode (its count and
  * timeout still apply). The first VF in pf mode starts the coordinator's thread. A release ends
  * pf mode. 0, -EINVAL, -EPERM (VF not claimed), or the thread's creation error.
  */
-int vfc_pf_vf_set_pf_mode(struct vfc_pf *pf, uint32_t vf_id, bool on);
+int vfc_pf_vf_set_pf_mode(struct vfc_pf *pf, uint32_t vf_id, bool on, const char *coord_spec);
 
 /* The coordinator as last seen (for tests, logs and metrics). */
 struct vfc_pf_coord_info {

@@ -138,18 +138,24 @@ static void *coord_main(void *arg)
 	return NULL;
 }
 
-/* Start the coordinator (pf->lock held). 0 or a negative errno. */
-static int coord_start(struct vfc_pf *pf)
+/* Start the coordinator (pf->lock held) with the PF's controller, or spec if the PF's config names
+ * none. 0 or a negative errno. */
+static int coord_start(struct vfc_pf *pf, const char *spec)
 {
-	struct vfc__coord_dev *d = calloc(1, sizeof(*d));
+	struct vfc__coord_dev *d;
+	struct vfc_controller_cfg cfg = pf->coord_cfg;
 	pthread_condattr_t ca;
 	int rc;
 
+	if (!pf->cfg.coord_ctl[0] && spec && spec[0] &&
+	    (vfc_controller_parse(spec, &cfg, NULL, 0) < 0 || cfg.kind == VFC_CONTROLLER_KIND_PF))
+		return -EINVAL;
+	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	d->pf = pf;
 	d->tick_ns = (uint64_t)(pf->cfg.coord_tick_ms ? pf->cfg.coord_tick_ms : VFC_PF_COORD_DEFAULT_TICK_MS) * 1000000ull;
-	if (vfc_coord_init(&d->st, &pf->coord_cfg, VFC_COORD_INITIAL_HZ) < 0) {
+	if (vfc_coord_init(&d->st, &cfg, VFC_COORD_INITIAL_HZ) < 0) {
 		free(d);
 		return -EINVAL;
 	}
@@ -187,7 +193,7 @@ void vfc__coord_stop(struct vfc_pf *pf)
 	pf->coord = NULL;
 }
 
-int vfc_pf_vf_set_pf_mode(struct vfc_pf *pf, uint32_t vf_id, bool on)
+int vfc_pf_vf_set_pf_mode(struct vfc_pf *pf, uint32_t vf_id, bool on, const char *coord_spec)
 {
 	struct vfc__pf_vf *vf;
 	struct vfc_moderation want;
@@ -198,7 +204,7 @@ int vfc_pf_vf_set_pf_mode(struct vfc_pf *pf, uint32_t vf_id, bool on)
 	vf = &pf->vfs[vf_id];
 	pthread_mutex_lock(&pf->lock);
 	if (on && !pf->coord)
-		rc = coord_start(pf);
+		rc = coord_start(pf, coord_spec);
 	pthread_mutex_unlock(&pf->lock);
 	if (rc)
 		return rc;

@@ -50,7 +50,7 @@ static int inproc_note_controller(struct vfc_transport *t, const char *spec)
 	struct vfc_controller_cfg cfg;
 	bool pf_mode = vfc_controller_parse(spec, &cfg, NULL, 0) == 0 && cfg.kind == VFC_CONTROLLER_KIND_PF;
 
-	return vfc_pf_vf_set_pf_mode(to_inproc(t)->pf, t->vf_id, pf_mode);
+	return vfc_pf_vf_set_pf_mode(to_inproc(t)->pf, t->vf_id, pf_mode, pf_mode ? cfg.pf_coord : NULL);
 }
 
 static void inproc_put_pf(void)

@@ -269,6 +269,33 @@ static void test_coord_escape(void **state)
 	assert_int_equal(c.escapes, 1);
 }
 
+/* The pf kind's spec: pf alone, or pf:SPEC naming the coordinator's controller (not pf); round trips. */
+static void test_pf_spec(void **state)
+{
+	struct vfc_controller_cfg cfg;
+	char err[256], buf[128];
+
+	(void)state;
+	assert_int_equal(vfc_controller_parse("pf", &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.kind, VFC_CONTROLLER_KIND_PF);
+	assert_string_equal(cfg.pf_coord, "");
+	vfc_controller_format(&cfg, buf, sizeof(buf));
+	assert_string_equal(buf, "pf");
+	assert_int_equal(vfc_controller_parse("pf:adaptive:band=1", &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.pf_coord, "adaptive:band=1");
+	vfc_controller_format(&cfg, buf, sizeof(buf));
+	assert_string_equal(buf, "pf:adaptive:band=1");
+	assert_string_equal(vfc_controller_kind_name(cfg.kind), "pf");
+	assert_int_equal(vfc_controller_parse("pf:adaptive:bnad=1", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "pf: the coordinator's controller: adaptive: unknown parameter 'bnad' (known: min, "
+				 "max, step, band, margin, start, esc, probe, change, shift)");
+	assert_int_equal(vfc_controller_parse("pf:pf", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "pf: the coordinator cannot run pf itself");
+	assert_int_equal(vfc_controller_parse("pf:static:1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+					      &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+}
+
 /* Cold: all tenants at once, every VF in pf mode, the fleet from the 10th tick to the 40th. */
 static void test_coord_cold(void **state)
 {
@@ -324,6 +351,7 @@ static void test_coord_slow_start(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pf_spec),
 		cmocka_unit_test(test_coord_members),
 		cmocka_unit_test(test_coord_escape),
 		cmocka_unit_test(test_coord_cold),

@@ -70,8 +70,8 @@ static void test_pf_mode_caps(void **state)
 		assert_int_equal(pfh_moderation(&v[i], &m, &got), 0);
 		assert_int_equal(got.cap_hz, 50000);
 	}
-	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true), 0);
-	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 1, true), 0);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true, NULL), 0);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 1, true, NULL), 0);
 	assert_int_equal(cap_of(pf, 0), 4000);
 	assert_int_equal(cap_of(pf, 1), 4000);
 	assert_int_equal(cap_of(pf, 2), 50000);
@@ -87,7 +87,7 @@ static void test_pf_mode_caps(void **state)
 	assert_int_equal(vfc_pf_set_policy(pf, 1, &pol), 0);
 	assert_int_equal(cap_of(pf, 1), 2000);
 	/* leaving: the tenant's last request again */
-	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, false), 0);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, false, NULL), 0);
 	assert_int_equal(cap_of(pf, 0), 123);
 	wait_ticks(pf, 1);
 	assert_int_equal(cap_of(pf, 0), 123);
@@ -103,6 +103,33 @@ static void test_pf_mode_caps(void **state)
 	vfc_pf_free(pf);
 }
 
+/* pf:SPEC: the first VF in pf mode names the coordinator's controller, unless the PF's config does. */
+static void test_pf_coord_spec(void **state)
+{
+	struct vfc_pf *pf = coord_pf("");
+	struct pfh_vf v[2];
+
+	(void)state;
+	assert_non_null(pf);
+	pfh_open(pf, 0, &v[0]);
+	pfh_open(pf, 1, &v[1]);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true, "static:4321"), 0);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 1, true, "static:999"), 0); /* the first decided */
+	assert_int_equal(cap_of(pf, 0), 4321);
+	assert_int_equal(cap_of(pf, 1), 4321);
+	pfh_close(&v[0]);
+	pfh_close(&v[1]);
+	vfc_pf_free(pf);
+
+	pf = coord_pf("static:4000");
+	assert_non_null(pf);
+	pfh_open(pf, 0, &v[0]);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true, "static:4321"), 0);
+	assert_int_equal(cap_of(pf, 0), 4000); /* the PF's config decides */
+	pfh_close(&v[0]);
+	vfc_pf_free(pf);
+}
+
 /* Bad input: a VF not claimed, out of range; a coordinator spec that is not a controller, or pf itself. */
 static void test_pf_mode_bad(void **state)
 {
@@ -110,8 +137,8 @@ static void test_pf_mode_bad(void **state)
 
 	(void)state;
 	assert_non_null(pf);
-	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 1, true), -EPERM);
-	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 3, true), -EINVAL);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 1, true, NULL), -EPERM);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 3, true, NULL), -EINVAL);
 	vfc_pf_free(pf);
 	errno = 0;
 	assert_null(coord_pf("pf"));
@@ -124,6 +151,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pf_mode_caps),
+		cmocka_unit_test(test_pf_coord_spec),
 		cmocka_unit_test(test_pf_mode_bad),
 	};
 

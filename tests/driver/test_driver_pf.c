@@ -23,9 +23,11 @@ static void test_pf_mode_through_driver(void **state)
 	assert_int_equal(st.cap_hz, applied);
 	vfc_vf_stats(b, &st);
 	assert_int_equal(st.cap_hz, 7000);
-	/* pf takes no parameters */
+	/* pf:SPEC names the coordinator's controller: a controller, and not pf */
 	assert_int_equal(vfc_vf_set_controller(a, "pf:x=1", 100, err, sizeof(err)), -EINVAL);
-	assert_non_null(strstr(err, "pf: takes no parameters"));
+	assert_non_null(strstr(err, "pf: the coordinator's controller: unknown controller 'x=1'"));
+	assert_int_equal(vfc_vf_set_controller(a, "pf:pf", 100, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "pf: the coordinator cannot run pf itself");
 	/* back to the tenant's own caps */
 	assert_int_equal(vfc_vf_set_controller(a, "none", 100, err, sizeof(err)), 0);
 	assert_int_equal(vfc_vf_set_cap(a, 5000, &applied), 0);

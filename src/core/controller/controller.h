@@ -68,6 +68,7 @@ struct vfc_controller_cfg {
 		struct vfc_controller_dim_cfg dim;
 		struct vfc_controller_adaptive_cfg adaptive;
 		struct vfc_controller_model_cfg model; /* paper:i0=model, static:model */
+		char pf_coord[64];       /* pf:SPEC: the coordinator's controller the VF asks for ("": the PF's) */
 	};
 };
 
@@ -208,7 +209,7 @@ struct vfc_controller {
 /*
  * Parse "none | static:HZ | static:model[,key=value,...] | paper[:i0=HZ] |
  * paper:i0=model[,key=value,...] | dim[:key=value,...] | dim:kernel |
- * adaptive[:key=value,...] | pf" into *cfg (defaults filled in). Returns 0, or
+ * adaptive[:key=value,...] | pf[:SPEC]" into *cfg (defaults filled in). Returns 0, or
  * -EINVAL with a message naming the bad part in err (if errlen > 0).
  */
 int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char *err, size_t errlen);
