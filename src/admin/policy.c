@@ -13,7 +13,7 @@
 /* Families (a family allows every spec of its name, e.g. "paper" allows paper:i0=model) and
  * variants (a variant allows only itself). */
 static const char *const ctl_names[] = { "none", "static", "paper", "dim", "adaptive",
-					 "dim:kernel", "paper:i0=model", "static:model" };
+					 "dim:kernel", "paper:i0=model", "static:model", "pf" };
 
 void vfcd_policy_init(struct vfcd_policy *p)
 {

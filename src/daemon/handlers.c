@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "admin/policy.h"
+#include "core/controller/controller.h"
 #include "daemon/handlers.h"
 #include "daemon/log.h"
 #include "daemon/proto.h"
@@ -115,6 +116,7 @@ static void do_hello(struct vfcd_ctx *x, struct vfcd_client *c, const struct vfc
 		     struct vfcd_reply *r)
 {
 	struct vfcd_hello_reply *rep = reply_body(r, rtype, sizeof(*rep));
+	struct vfcd_policy pol;
 	struct vfc_vf_fds fds;
 	uint32_t id = 0;
 	void *p;
@@ -148,6 +150,10 @@ static void do_hello(struct vfcd_ctx *x, struct vfcd_client *c, const struct vfc
 	p = mmap(NULL, HDR_MAP, PROT_READ, MAP_SHARED, fds.mem_fd, 0);
 	c->hdr = p == MAP_FAILED ? NULL : p;
 	c->vf = (int)id;
+	/* A VF whose policy allows pf alone is coordinated from its attach on, whatever its tenant runs. */
+	vfcd_vftable_policy(x->vfs, id, &pol);
+	if (!strcmp(pol.controller, "pf"))
+		vfc_pf_vf_set_pf_mode(x->pf, id, true, NULL);
 	rep->max_in_flight = vfcd_vftable_attach(x->vfs, id, c->pid, c->uid, c->gid);
 	rep->status = 0;
 	rep->vf_id = id;
@@ -177,10 +183,15 @@ static void do_mbox(struct vfcd_ctx *x, struct vfcd_client *c, const struct vfc_
 static void do_note_controller(struct vfcd_ctx *x, struct vfcd_client *c, const struct vfcd_note_controller *n,
 			       uint16_t rtype, struct vfcd_reply *r)
 {
+	struct vfc_controller_cfg cfg;
 	struct vfcd_policy pol;
 	int rc = vfcd_vftable_set_controller(x->vfs, (uint32_t)c->vf, n->spec);
+	bool pf_mode = vfc_controller_parse(n->spec, &cfg, NULL, 0) == 0 && cfg.kind == VFC_CONTROLLER_KIND_PF;
 
-	if (rc) {
+	/* pf: the PF's coordinator sets the VF's cap from now on; any other controller ends that. */
+	if (!rc) {
+		rc = vfc_pf_vf_set_pf_mode(x->pf, (uint32_t)c->vf, pf_mode, NULL);
+	} else {
 		vfcd_vftable_policy(x->vfs, (uint32_t)c->vf, &pol);
 		vfcd_log(VFCD_LOG_INFO, "VF %d: controller '%s' refused by policy (%s)", c->vf, n->spec,
 			 pol.controller);

@@ -52,6 +52,9 @@ static int config_check(const struct vfc_pf_config *c)
 	if (c->spin_us > VFC_ENGINE_SPIN_MAX_US || !vfc_pf_engine_kind_name(c->engine_kind) ||
 	    c->mb_budget_us > VFC_PF_MB_BUDGET_MAX_US)
 		return -EINVAL;
+	if ((c->coord_tick_ms && (c->coord_tick_ms < 10 || c->coord_tick_ms > 10000)) ||
+	    !memchr(c->coord_ctl, '\0', sizeof(c->coord_ctl)))
+		return -EINVAL;
 	return 0;
 }
 
@@ -154,56 +157,6 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
 	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-/* ---- moderation and policy ---- */
-
-static uint32_t clamp_cap(const struct vfc_vf_policy *pol, uint32_t cap)
-{
-	if (cap == 0 && pol->max_cap_hz)
-		cap = pol->max_cap_hz; /* "no cap" under a maximum is the maximum */
-	if (cap && pol->min_cap_hz && cap < pol->min_cap_hz)
-		cap = pol->min_cap_hz;
-	if (pol->max_cap_hz && cap > pol->max_cap_hz)
-		cap = pol->max_cap_hz;
-	return cap;
-}
-
-/* Apply a moderation request clamped to the VF's policy. [L] */
-static void moder_apply_cfg(struct vfc__pf_vf *vf, struct vfc__region *r, const struct vfc_moderation *want,
-				 struct vfc_moderation *applied, bool keep_pending)
-{
-	struct vfc_moderation m = *want;
-	enum vfc_moder_verdict v;
-	uint64_t now, dl = 0;
-	bool masked;
-
-	vf->want = *want;
-	m.cap_hz = clamp_cap(&vf->policy, m.cap_hz);
-	if (m.timeout_ns > VFC__TIMEOUT_MAX_NS)
-		m.timeout_ns = VFC__TIMEOUT_MAX_NS;
-	if (keep_pending) {
-		vfc_moder_set(&vf->moder, &m);
-	} else {
-		vfc_moder_init(&vf->moder, &m);
-		atomic_store_explicit(&vf->deadline_ns, 0, memory_order_relaxed);
-	}
-	atomic_store_explicit(&vf->ctr.cap_hz, m.cap_hz, memory_order_relaxed);
-	atomic_store_explicit(&r->hdr->counters.cap_hz, m.cap_hz, memory_order_relaxed);
-	if (applied)
-		*applied = m;
-	if (!keep_pending)
-		return;
-	/* Completions may be owed: the new settings can make them due now or at
-	 * another time. Sleeping engines are kicked to see a new deadline. */
-	now = vfc_now_ns();
-	vfc_ring_fence(); /* as in the engine: our resp_tail stores before irq_masked */
-	masked = atomic_load_explicit(&r->hdr->irq_masked, memory_order_relaxed) != 0;
-	v = vfc_moder_check(&vf->moder, now, masked, &dl);
-	vfc__vf_moder_apply(vf, r, v, dl, now);
-	if (v == VFC_MODER_WAIT)
-		for (unsigned i = 0; i < vf->pf->cfg.n_engines; i++)
-			vfc__engine_kick(&vf->pf->engines[i]);
-}
-
 /* Back to an empty, READY ring pair with no interrupt owed. [L] */
 static void vf_rings_reset(struct vfc__pf_vf *vf, struct vfc__region *r)
 {
@@ -243,6 +196,7 @@ void vfc_pf_free(struct vfc_pf *pf)
 {
 	if (!pf)
 		return;
+	vfc__coord_stop(pf); /* it takes VF locks and applies caps: before anything goes */
 	if (pf->engines)
 		engines_stop(pf);
 	if (pf->vfs) {
@@ -272,10 +226,15 @@ void vfc_pf_free(struct vfc_pf *pf)
 struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 {
 	struct vfc_moderation none = { 0 };
+	struct vfc_controller_cfg coord;
 	struct vfc_pf *pf;
 	int err;
 
 	err = config_check(cfg);
+	if (!err)
+		err = vfc_controller_parse(cfg->coord_ctl[0] ? cfg->coord_ctl : VFC_PF_COORD_DEFAULT_CTL, &coord, NULL, 0);
+	if (!err && coord.kind == VFC_CONTROLLER_KIND_PF)
+		err = -EINVAL; /* the coordinator cannot ask itself */
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -285,6 +244,7 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 		return NULL;
 	pf->cfg = *cfg;
 	pf->cfg.engine_kind = vfc__engine_kind_resolve(cfg->engine_kind);
+	pf->coord_cfg = coord;
 	pthread_mutex_init(&pf->lock, NULL);
 	err = vfc__algs_init(&pf->algs);
 	if (err)
@@ -386,7 +346,8 @@ int vfc_pf_vf_claim(struct vfc_pf *pf, uint32_t *vf_id, pid_t owner_pid, uid_t o
 	vf->owner_pid = owner_pid;
 	vf->owner_uid = owner_uid;
 	counters_get(vf, &vf->claim_base); /* the tenant's counters start here (GET_COUNTERS) */
-	moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &none, NULL, false);
+	vf->pf_mode = false;
+	vfc__moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &none, NULL, false);
 	/* Relaxed: engines act on it only under the VF lock, which orders the rest. */
 	atomic_store_explicit(&vf->claimed, true, memory_order_relaxed);
 	pthread_mutex_unlock(&vf->lock);
@@ -458,7 +419,8 @@ int vfc_pf_vf_release(struct vfc_pf *pf, uint32_t vf_id)
 		old = NULL;
 	}
 	vf_rings_reset(vf, fresh);
-	moder_apply_cfg(vf, fresh, &(struct vfc_moderation){ 0 }, NULL, false);
+	vf->pf_mode = false;
+	vfc__moder_apply_cfg(vf, fresh, &(struct vfc_moderation){ 0 }, NULL, false);
 	ctr_fresh(vf, fresh);
 	vf->owner_pid = 0;
 	vf->owner_uid = 0;
@@ -608,7 +570,7 @@ int vfc_pf_mbox(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_mbox_req *re
 		break;
 	case VFC_MBOX_SET_MODERATION:
 		want = req->u.moderation;
-		moder_apply_cfg(vf, r, &want, &resp->u.moderation, true);
+		vfc__moder_apply_cfg(vf, r, &want, &resp->u.moderation, true);
 		ret = 0;
 		break;
 	case VFC_MBOX_RESET:
@@ -633,37 +595,6 @@ out:
 }
 
 /* ---- policy and counters ---- */
-
-int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol)
-{
-	struct vfc_moderation want;
-	struct vfc__pf_vf *vf;
-
-	if (vf_id >= pf->cfg.n_vfs || !pol)
-		return -EINVAL;
-	if (pol->min_cap_hz && pol->max_cap_hz && pol->min_cap_hz > pol->max_cap_hz)
-		return -EINVAL;
-	vf = &pf->vfs[vf_id];
-	pthread_mutex_lock(&vf->lock);
-	if (pol->max_nowork_hz != vf->policy.max_nowork_hz)
-		vfc__vf_nowork_reset(vf, true);
-	vf->policy = *pol;
-	/* Re-clamp the moderation in force to the new bounds. */
-	want = vf->want;
-	moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &want, NULL, true);
-	pthread_mutex_unlock(&vf->lock);
-	return 0;
-}
-
-int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *pol)
-{
-	if (vf_id >= pf->cfg.n_vfs || !pol)
-		return -EINVAL;
-	pthread_mutex_lock(&pf->vfs[vf_id].lock);
-	*pol = pf->vfs[vf_id].policy;
-	pthread_mutex_unlock(&pf->vfs[vf_id].lock);
-	return 0;
-}
 
 int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *out)
 {

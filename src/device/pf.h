@@ -36,7 +36,13 @@ struct vfc_pf_config {
 	/* mb: the oldest job may wait this long in a partly filled batch while
 	 * requests keep coming, 0..VFC_PF_MB_BUDGET_MAX_US (default VFC_PF_MB_DEFAULT_BUDGET_US). */
 	unsigned mb_budget_us;
+	/* The coordinator of the VFs in pf mode (docs/controllers.md, "pf"): its controller's spec
+	 * ("" = VFC_PF_COORD_DEFAULT_CTL; not pf itself) and its tick, 10..10000 ms (0 = 100). */
+	char coord_ctl[64];
+	unsigned coord_tick_ms;
 };
+#define VFC_PF_COORD_DEFAULT_CTL "adaptive"
+#define VFC_PF_COORD_DEFAULT_TICK_MS 100u
 #define VFC_PF_MB_DEFAULT_BUDGET_US 50
 
 /* What a tenant needs to map and drive a VF. The fds stay owned by the PF. */
@@ -81,6 +87,31 @@ int vfc_pf_mbox(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_mbox_req *re
 
 int vfc_pf_set_policy(struct vfc_pf *pf, uint32_t vf_id, const struct vfc_vf_policy *pol);
 int vfc_pf_get_policy(struct vfc_pf *pf, uint32_t vf_id, struct vfc_vf_policy *pol);
+/*
+ * The VF's tenant runs controller pf (on) or another one (off). coord_spec (NULL or "": none) is the
+ * coordinator's controller the tenant asks for (pf:SPEC): used if this VF starts the coordinator
+ * and the PF's config has no coord_ctl, ignored otherwise (the first VF in pf mode decides; vfcd
+ * passes NULL: its configuration decides). In pf mode the PF's coordinator
+ * sets the VF's cap (one cap for every VF in pf mode, from their total speed; clamped to the VF's
+ * policy) and the tenant's own cap requests are kept aside until it leaves pf mode (its count and
+ * timeout still apply). The first VF in pf mode starts the coordinator's thread. A release ends
+ * pf mode. 0, -EINVAL, -EPERM (VF not claimed), or the thread's creation error.
+ */
+int vfc_pf_vf_set_pf_mode(struct vfc_pf *pf, uint32_t vf_id, bool on, const char *coord_spec);
+
+/* The coordinator as last seen (for tests, logs and metrics). */
+struct vfc_pf_coord_info {
+	bool running;          /* its thread was started */
+	uint32_t members;      /* VFs in pf mode in its last reading */
+	uint32_t cap_hz;       /* the common cap it asks for (0: none) */
+	uint64_t ticks;        /* samples its controller took */
+	double mbps;           /* the members' total in the last tick */
+	double busy_frac;      /* the engines' busy fraction in the last tick */
+	char state[16];        /* "idle", "priming", "running" */
+	char ctl_state[16];    /* its controller's state word */
+};
+int vfc_pf_coord_info(struct vfc_pf *pf, struct vfc_pf_coord_info *out);
+
 /* Authoritative counters (not the tenant-writable mirror). */
 int vfc_pf_vf_counters(struct vfc_pf *pf, uint32_t vf_id, struct vfc_counters *out);
 /* CPU time consumed by the engine threads so far (CLOCK_THREAD_CPUTIME_ID sums). */

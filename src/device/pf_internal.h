@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/controller/controller.h"
 #include "core/moder.h"
 #include "device/crypto.h"
 #include "device/pf.h"
@@ -110,6 +111,8 @@ struct vfc__pf_vf {
 	 * an early or a spurious wakeup, and the writer kicks sleepers). */
 	_Atomic uint64_t deadline_ns;
 	struct vfc_moderation want;  /* [L] the tenant's last request, before clamping */
+	bool pf_mode;                /* [L] the tenant runs controller pf: the coordinator's cap is in force */
+	uint32_t pf_cap;             /* [L] the coordinator's cap for it (pf_coord.c), before clamping */
 	struct vfc_vf_policy policy; /* [L] */
 	struct vfc__crypto crypto;   /* [L] */
 	struct vfc__drr drr;         /* [L] */
@@ -143,6 +146,8 @@ struct vfc__engine {
 	bool contended;     /* more than one VF had work in the last round (engine.c) */
 };
 
+struct vfc__coord_dev;
+
 struct vfc_pf {
 	struct vfc_pf_config cfg;
 	struct vfc__algs algs;
@@ -150,7 +155,17 @@ struct vfc_pf {
 	_Atomic bool stop;
 	struct vfc__pf_vf *vfs;
 	struct vfc__engine *engines;
+	struct vfc_controller_cfg coord_cfg; /* the coordinator's controller (cfg.coord_ctl parsed) */
+	struct vfc__coord_dev *coord;        /* pf_coord.c: started by the first VF in pf mode (pf->lock) */
 };
+
+/* pf_moder.c: apply a moderation request (the coordinator's cap instead of its cap in pf mode),
+ * clamped to the VF's policy; keep_pending: completions owed stay owed. [L] */
+void vfc__moder_apply_cfg(struct vfc__pf_vf *vf, struct vfc__region *r, const struct vfc_moderation *want,
+			  struct vfc_moderation *applied, bool keep_pending);
+
+/* pf_coord.c: stop the coordinator's thread and free it (vfc_pf_free, before the engines stop). */
+void vfc__coord_stop(struct vfc_pf *pf);
 
 /* kind.c: AUTO becomes MB or OPENSSL; MB stays MB only where it can run. */
 enum vfc_pf_engine_kind vfc__engine_kind_resolve(enum vfc_pf_engine_kind k);

@@ -28,7 +28,13 @@ int vfc_vf_set_controller(struct vfc_vf *vf, const char *spec, unsigned tick_ms,
 	rc = vfc_controller_parse(spec ? spec : "none", &cfg, err, errlen);
 	if (rc < 0)
 		return rc;
-	/* A daemon's policy may allow only some controllers: it is told first. */
+	/* A daemon's policy may allow only some controllers: it is told first. In pf mode the PF sets
+	 * the cap: the device must hear of it. */
+	if (cfg.kind == VFC_CONTROLLER_KIND_PF && !vf->t->ops->note_controller) {
+		if (err && errlen)
+			snprintf(err, errlen, "pf: this transport cannot tell the PF");
+		return -EOPNOTSUPP;
+	}
 	if (vf->t->ops->note_controller) {
 		rc = vf->t->ops->note_controller(vf->t, spec ? spec : "none");
 		if (rc < 0) {
@@ -45,8 +51,11 @@ int vfc_vf_set_controller(struct vfc_vf *vf, const char *spec, unsigned tick_ms,
 			snprintf(err, errlen, "%s: inconsistent parameters", spec);
 		return rc;
 	}
-	/* The controller's opening cap (static: its value, paper: I0, none: no cap). */
-	rc = vfc_vf_set_cap(vf, vfc_controller_cap(&m->ctl), &applied);
+	/* The controller's opening cap (static: its value, paper: I0, none: no cap; pf: the PF's). */
+	rc = 0;
+	applied = st.cap_hz;
+	if (cfg.kind != VFC_CONTROLLER_KIND_PF)
+		rc = vfc_vf_set_cap(vf, vfc_controller_cap(&m->ctl), &applied);
 	if (rc < 0) {
 		if (err && errlen)
 			snprintf(err, errlen, "set cap: %s", vfc_strerror(rc));
@@ -120,8 +129,11 @@ void vfc__monitor_tick(struct vfc_vf *vf, uint64_t now_ns)
 	m->ticks++;
 	want = vfc_controller_step(&m->ctl, &s);
 	applied = m->cap;
-	/* Ask the PF only for a change; it clamps to its policy and says what it applied. */
-	if (want != m->cap && vfc_vf_set_cap(vf, want, &applied) == 0)
+	/* Ask the PF only for a change; it clamps to its policy and says what it applied. In pf mode
+	 * the PF's coordinator sets the cap: the monitor only reports the one in force. */
+	if (m->ctl.cfg.kind == VFC_CONTROLLER_KIND_PF)
+		m->cap = st.cap_hz;
+	else if (want != m->cap && vfc_vf_set_cap(vf, want, &applied) == 0)
 		m->cap = applied;
 	if (m->cb) {
 		memset(&t, 0, sizeof(t));

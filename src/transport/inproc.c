@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/controller/controller.h"
 #include "device/pf.h"
 #include "transport/transport.h"
 
@@ -43,6 +44,15 @@ static uint64_t inproc_device_cpu_ns(struct vfc_transport *t)
 	return vfc_pf_engine_cpu_ns(to_inproc(t)->pf);
 }
 
+/* The embedded PF learns which VFs run controller pf: its coordinator sets their caps. */
+static int inproc_note_controller(struct vfc_transport *t, const char *spec)
+{
+	struct vfc_controller_cfg cfg;
+	bool pf_mode = vfc_controller_parse(spec, &cfg, NULL, 0) == 0 && cfg.kind == VFC_CONTROLLER_KIND_PF;
+
+	return vfc_pf_vf_set_pf_mode(to_inproc(t)->pf, t->vf_id, pf_mode, pf_mode ? cfg.pf_coord : NULL);
+}
+
 static void inproc_put_pf(void)
 {
 	struct vfc_pf *dead = NULL;
@@ -72,6 +82,7 @@ static const struct vfc_transport_ops inproc_ops = {
 	.mbox = inproc_mbox,
 	.device_cpu_ns = inproc_device_cpu_ns,
 	.close = inproc_close,
+	.note_controller = inproc_note_controller,
 };
 
 /* Sizes asked for (0 = default) against the running device's. */

@@ -42,6 +42,9 @@ int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_
 	case VFC_CONTROLLER_KIND_STATIC_MODEL:
 		vfc__smodel_init(ctl);
 		break;
+	case VFC_CONTROLLER_KIND_PF:
+		ctl->cap = initial_cap;
+		break;
 	}
 	return 0;
 }
@@ -66,6 +69,9 @@ uint32_t vfc_controller_step(struct vfc_controller *ctl, const struct vfc_speed_
 		return vfc__paper_step(ctl, s);
 	case VFC_CONTROLLER_KIND_STATIC_MODEL:
 		return vfc__smodel_step(ctl, s);
+	case VFC_CONTROLLER_KIND_PF:
+		/* The PF decides: report the cap that was in force, ask for nothing new. */
+		return ctl->cap = s->cap_hz;
 	}
 	return ctl->cap;
 }
@@ -93,6 +99,8 @@ const char *vfc_controller_state(const struct vfc_controller *ctl)
 		return vfc__paper_state(ctl);
 	case VFC_CONTROLLER_KIND_STATIC_MODEL:
 		return vfc__smodel_state(ctl);
+	case VFC_CONTROLLER_KIND_PF:
+		return "pf";
 	}
 	return "?";
 }

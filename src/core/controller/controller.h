@@ -25,6 +25,7 @@ enum vfc_controller_kind {
 	VFC_CONTROLLER_KIND_DIM_KERNEL,   /* dim:kernel, Linux lib/dim's decision logic as written */
 	VFC_CONTROLLER_KIND_PAPER_MODEL,  /* paper:i0=model, I0 from the fitted model */
 	VFC_CONTROLLER_KIND_STATIC_MODEL, /* static:model, the fitted model's cap, fixed */
+	VFC_CONTROLLER_KIND_PF,           /* pf: the PF's coordinator sets the cap (core/coord.h); the VF follows */
 };
 
 #define VFC_CONTROLLER_MAX_HZ 100000000u /* the largest cap any controller accepts or returns (= vfc.h VFC_CAP_MAX_HZ) */
@@ -68,6 +69,7 @@ struct vfc_controller_cfg {
 		struct vfc_controller_dim_cfg dim;
 		struct vfc_controller_adaptive_cfg adaptive;
 		struct vfc_controller_model_cfg model; /* paper:i0=model, static:model */
+		char pf_coord[64];       /* pf:SPEC: the coordinator's controller the VF asks for ("": the PF's) */
 	};
 };
 
@@ -210,7 +212,7 @@ struct vfc_controller {
 /*
  * Parse "none | static:HZ | static:model[,key=value,...] | paper[:i0=HZ] |
  * paper:i0=model[,key=value,...] | dim[:key=value,...] | dim:kernel |
- * adaptive[:key=value,...]" into *cfg (defaults filled in). Returns 0, or
+ * adaptive[:key=value,...] | pf[:SPEC]" into *cfg (defaults filled in). Returns 0, or
  * -EINVAL with a message naming the bad part in err (if errlen > 0).
  */
 int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char *err, size_t errlen);
@@ -224,7 +226,8 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
  * starts on the ladder level nearest to it (the top if 0), adaptive starts
  * its search from it, none/static/paper ignore it (paper starts at i0),
  * dim:kernel ignores it (profile 1, as the kernel), paper:i0=model and
- * static:model start uncapped until their first non-idle tick.
+ * static:model start uncapped until their first non-idle tick, pf starts at
+ * initial_cap and then reports the cap in force (the PF's) without asking for one.
  * Returns 0, or -EINVAL for an inconsistent cfg (min > max, step <= 1, ...).
  */
 int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_cfg *cfg, uint32_t initial_cap);
@@ -232,7 +235,7 @@ int vfc_controller_init(struct vfc_controller *ctl, const struct vfc_controller_
 uint32_t vfc_controller_step(struct vfc_controller *ctl, const struct vfc_speed_sample *s);
 /* The cap to apply before the first tick (and the one last returned). */
 uint32_t vfc_controller_cap(const struct vfc_controller *ctl);
-/* "none", "static", "paper", "dim", "adaptive", "dim:kernel", "paper:i0=model", "static:model". */
+/* "none", "static", "paper", "dim", "adaptive", "dim:kernel", "paper:i0=model", "static:model", "pf". */
 const char *vfc_controller_name(const struct vfc_controller *ctl);
 const char *vfc_controller_kind_name(enum vfc_controller_kind kind);
 /* A short word for the controller's state ("settled", "probe-down", "parked", "done", ...). */

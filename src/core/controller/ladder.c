@@ -60,6 +60,7 @@ uint32_t vfc__ladder(const struct vfc_controller_cfg *cfg, uint32_t *levels)
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 	case VFC_CONTROLLER_KIND_PAPER_MODEL:
 	case VFC_CONTROLLER_KIND_STATIC_MODEL:
+	case VFC_CONTROLLER_KIND_PF:
 		break;
 	}
 	return 0;

@@ -18,6 +18,7 @@ static const char *const kind_names[] = {
 	[VFC_CONTROLLER_KIND_DIM_KERNEL] = "dim:kernel",
 	[VFC_CONTROLLER_KIND_PAPER_MODEL] = "paper:i0=model",
 	[VFC_CONTROLLER_KIND_STATIC_MODEL] = "static:model",
+	[VFC_CONTROLLER_KIND_PF] = "pf",
 };
 
 const char *vfc_controller_kind_name(enum vfc_controller_kind kind)
@@ -62,7 +63,13 @@ const char vfc_controller_help[] =
 	"      esc=E            multiply the cap by E when it is the bottleneck (default 8)\n"
 	"      probe=N          re-probe one level down and up every N settled ticks (default 20, 0 = never)\n"
 	"      change=PCT       restart when request size or depth moves by PCT (default 25)\n"
-	"      shift=PCT        restart when speed at the settled cap moves by PCT twice (default 10)\n";
+	"      shift=PCT        restart when speed at the settled cap moves by PCT twice (default 10)\n"
+	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
+	"                       mode on the device, on their total speed (what only the PF sees), and\n"
+	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
+	"                       SPEC (not pf): the coordinator's controller, if the first VF in pf mode\n"
+	"                       names it and the device's configuration does not (embedded device only;\n"
+	"                       default adaptive)\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
@@ -70,6 +77,7 @@ void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_control
 	cfg->kind = kind;
 	switch (kind) {
 	case VFC_CONTROLLER_KIND_NONE:
+	case VFC_CONTROLLER_KIND_PF:
 		break;
 	case VFC_CONTROLLER_KIND_STATIC:
 		cfg->static_hz = 0; /* must be given */
@@ -192,6 +200,7 @@ int vfc__check_cfg(const struct vfc_controller_cfg *cfg, char *err, size_t errle
 	switch (cfg->kind) {
 	case VFC_CONTROLLER_KIND_NONE:
 	case VFC_CONTROLLER_KIND_PAPER:
+	case VFC_CONTROLLER_KIND_PF:
 		return 0;
 	case VFC_CONTROLLER_KIND_STATIC:
 		if (cfg->static_hz < 1 || cfg->static_hz > VFC_CONTROLLER_MAX_HZ)
@@ -374,12 +383,31 @@ static int parse_variant(int kind, const char *args, struct vfc_controller_cfg *
 	return r < 0 ? r : vfc__check_cfg(cfg, err, errlen);
 }
 
+/* pf:SPEC: SPEC a controller spec other than pf, kept as given. */
+static int parse_pf_coord(const char *args, struct vfc_controller_cfg *cfg, char *err, size_t errlen)
+{
+	struct vfc_controller_cfg inner;
+	char e[192];
+
+	if (strlen(args) >= sizeof(cfg->pf_coord))
+		return set_err(err, errlen, "pf: the coordinator's spec is too long (at most %zu characters)",
+			       sizeof(cfg->pf_coord) - 1);
+	if (vfc_controller_parse(args, &inner, e, sizeof(e)) < 0)
+		return set_err(err, errlen, "pf: the coordinator's controller: %s", e);
+	if (inner.kind == VFC_CONTROLLER_KIND_PF)
+		return set_err(err, errlen, "pf: the coordinator cannot run pf itself");
+	snprintf(cfg->pf_coord, sizeof(cfg->pf_coord), "%s", args);
+	return 0;
+}
+
 /* The kind named by the first nlen characters of spec, or -1. */
 static int kind_by_name(const char *spec, size_t nlen)
 {
-	for (int k = VFC_CONTROLLER_KIND_NONE; k <= VFC_CONTROLLER_KIND_ADAPTIVE; k++) {
+	for (int k = VFC_CONTROLLER_KIND_NONE; k <= VFC_CONTROLLER_KIND_PF; k++) {
 		const char *name = vfc_controller_kind_name((enum vfc_controller_kind)k);
 
+		if (strchr(name, ':'))
+			continue; /* a variant: parsed after its family's name */
 		if (strlen(name) == nlen && !strncmp(spec, name, nlen))
 			return k;
 	}
@@ -390,7 +418,7 @@ int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char 
 {
 	static const char expected[] =
 		"expected none, static:HZ, static:model[,...], paper[:i0=HZ], paper:i0=model[,...], "
-		"dim[:key=value,...], dim:kernel or adaptive[:key=value,...]";
+		"dim[:key=value,...], dim:kernel, adaptive[:key=value,...] or pf[:SPEC]";
 	const char *colon, *args;
 	size_t nlen;
 	int kind, r;
@@ -415,6 +443,8 @@ int vfc_controller_parse(const char *spec, struct vfc_controller_cfg *cfg, char 
 		if (args)
 			return set_err(err, errlen, "none: takes no parameters, got '%s'", args);
 		return 0;
+	case VFC_CONTROLLER_KIND_PF:
+		return args ? parse_pf_coord(args, cfg, err, errlen) : 0;
 	case VFC_CONTROLLER_KIND_STATIC:
 		if (!args || !parse_u32(args, 1, VFC_CONTROLLER_MAX_HZ, &cfg->static_hz))
 			return set_err(err, errlen, "static: expected static:HZ with HZ from 1 to %u, got '%s'",
@@ -488,6 +518,8 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 				a->change_pct, a->shift_pct);
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
+	case VFC_CONTROLLER_KIND_PF:
+		return cfg->pf_coord[0] ? snprintf(buf, len, "pf:%s", cfg->pf_coord) : snprintf(buf, len, "pf");
 	case VFC_CONTROLLER_KIND_PAPER_MODEL:
 	case VFC_CONTROLLER_KIND_STATIC_MODEL:
 		return format_model(cfg, buf, len);

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* coord.h - the PF-side coordinator: one cap for the VFs in pf mode, from their total speed and the engines' busy time. */
+#ifndef VFC_CORE_COORD_H
+#define VFC_CORE_COORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/controller/controller.h"
+#include "core/speed_sample.h"
+
+/*
+ * On a shared engine a VF's speed is its share: its own cap barely moves it, and all the caps
+ * together decide how long the engines sit idle and what interrupts cost. The PF sees what no
+ * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
+ * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
+ * interrupts, the sum of their queue depths, the common cap in force) and steps one controller
+ * on it, whose cap every member gets. The best common static cap is the cap that maximises the
+ * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
+ *
+ * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
+ * thread) reads the counters, calls vfc_coord_tick() once per tick and applies the cap.
+ */
+
+#define VFC_COORD_MAX_VFS 64 /* = VFC_MAX_VFS (abi.h) */
+
+enum vfc_coord_state {
+	VFC_COORD_IDLE = 0, /* no member: nothing to decide */
+	VFC_COORD_PRIMING,  /* the members, or those with traffic, changed: no sample (a reference, a ramp) */
+	VFC_COORD_RUNNING,  /* each reading gives a sample to the controller */
+	VFC_COORD_STATE_COUNT
+};
+
+/* One VF's reading, as the PF sees it. Counters are cumulative (only differences matter, modulo 2^64). */
+struct vfc_coord_vf {
+	bool member;      /* in pf mode */
+	uint64_t bytes;   /* payload bytes completed */
+	uint64_t ops;     /* requests completed */
+	uint64_t irqs;    /* interrupts delivered */
+	uint64_t busy_ns; /* engine time spent on its requests */
+	uint32_t depth;   /* most requests in flight seen since the previous reading (0 = unknown) */
+};
+
+struct vfc_coord {
+	struct vfc_controller ctl; /* stepped with the members' total */
+	enum vfc_coord_state state;
+	uint32_t n;                /* VFs in the last reading */
+	uint32_t members;          /* of them in pf mode */
+	uint64_t t_ns;             /* the last reading's time */
+	struct vfc_coord_vf prev[VFC_COORD_MAX_VFS];
+	uint64_t ticks;            /* samples given to the controller */
+	bool active[VFC_COORD_MAX_VFS]; /* members that completed something in the last tick */
+	uint32_t stable;           /* ticks in a row with the same, non-empty set of active members */
+	uint64_t restarts;         /* member changes */
+	struct vfc_speed_sample last; /* the last total sample */
+	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
+	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
+	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
+	uint64_t escapes;          /* times the controller was restarted above a binding cap */
+};
+
+/*
+ * The cliff, as only the PF sees it: a VF whose every interrupt hands back its whole queue
+ * (ops >= VFC_COORD_BOUND_Q x irqs x depth) waited for the interrupt with nothing left in the
+ * device, and an engine busy less than VFC_COORD_IDLE_BUSY of the time waited for it. When the VFs
+ * carrying VFC_COORD_BOUND_SHARE of the bytes are so, with the engines that idle, on
+ * VFC_COORD_BOUND_TICKS ticks in a row, the cap binds: the controller restarts at VFC_COORD_ESCAPE
+ * x the cap. Both are ratios of counts and times, which the machine's speed does not move: a search
+ * that settled while the machine was slow finds its cap binding when the machine speeds up, and the
+ * speed it measures there (bounded by the cap) cannot show it (adaptive's own guard compares ops /
+ * depth with the cap, which a slow tenant turnaround keeps under its 0.8: on the device 2 VFs of
+ * AES 1 KiB sat at 3.5 kHz, 32.0 completions per interrupt at depth 32, 0.76 x the cap). The whole
+ * queue per interrupt alone is not enough: where the share meets every VF's cliff (the best common
+ * cap of a saturated engine) it holds too, with the engine busy.
+ */
+#define VFC_COORD_IDLE_BUSY 0.7
+#define VFC_COORD_BOUND_Q 0.97
+#define VFC_COORD_BOUND_SHARE 0.5
+#define VFC_COORD_BOUND_TICKS 2
+#define VFC_COORD_ESCAPE 2.0
+
+/*
+ * Start with controller cfg inner (e.g. adaptive) at initial_cap (0: none; what the inner controller
+ * does with it: vfc_controller_init) and no members; 0 or -EINVAL (a bad cfg, or pf itself). The
+ * device starts at VFC_COORD_INITIAL_HZ: uncapped, several VFs raise an interrupt per completion
+ * and their first tick runs at a fraction of their speed, which a search's start point (adaptive:
+ * 2.3 x ops / depth of the first tick) then takes for the workload's (4 VFs of AES 4 KiB went from
+ * 1 MHz to 477 Hz); at 5 kHz small requests are held by the cap in their first tick, and the start
+ * lies below their best (2 VFs of AES 1 KiB, best at 15 to 30 kHz, started at 6.9 kHz).
+ */
+int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap);
+#define VFC_COORD_INITIAL_HZ 20000u
+/*
+ * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the active members'
+ * (those that completed something) counters since the previous reading become one sample for the
+ * controller, once the set of active members has been the same for VFC_COORD_RAMP_TICKS ticks in a
+ * row. A change of membership (or of n) makes this reading the new reference (PRIMING); a change
+ * of the active set, a ramp (tenants starting: on the device 8 VFs opened one by one ran at 0 to
+ * 36 MB/s each in their first ticks, 160 later, and adaptive's start point, taken from such a tick,
+ * lay at 100 to 600 Hz, the best common cap at 1 to 3 kHz). The controller is kept: a workload
+ * change is its business. Returns the common cap to apply (0: no cap).
+ */
+#define VFC_COORD_RAMP_TICKS 2
+uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coord_vf *vfs, uint32_t n,
+			uint32_t n_engines);
+/* The cap to apply now (the last one returned; the controller's opening cap before). */
+uint32_t vfc_coord_cap(const struct vfc_coord *c);
+/* "idle", "priming", "running". */
+const char *vfc_coord_state_name(enum vfc_coord_state s);
+
+#endif
