@@ -41,6 +41,19 @@ struct shared_plant {
 	uint64_t t_ns;
 };
 
+/* N identical VFs on an engine like the software device's (docs/sim.md): 350 ns + 720 ns/KiB per
+ * request, 3.5 us per interrupt (one that wakes the tenant), 20 us tenant turnaround, +-3% noise
+ * per VF per tick. */
+static inline struct shared_plant sp_software(uint32_t n, double bytes, uint32_t depth, uint64_t seed)
+{
+	struct shared_plant p = { .n = n, .req_ns = 350, .kib_ns = 720, .irq_ns = 3500, .lat_s = 20e-6, .coal = 1,
+				  .noise = 0.03, .rng = seed };
+
+	for (uint32_t i = 0; i < n; i++)
+		p.vf[i] = (struct sp_vf){ .bytes = bytes, .depth = depth };
+	return p;
+}
+
 static inline double sp_rand(struct shared_plant *p) /* uniform in [-1, 1] */
 {
 	p->rng ^= p->rng << 13;

@@ -16,17 +16,6 @@
 
 #define TICKS 200
 
-/* As test_shared_plant.c: the software device's engine, +-3% noise per VF per tick. */
-static struct shared_plant plant(uint32_t n, double bytes, uint32_t depth, uint64_t seed)
-{
-	struct shared_plant p = { .n = n, .req_ns = 350, .kib_ns = 720, .irq_ns = 3500, .lat_s = 20e-6, .coal = 1,
-				  .noise = 0.03, .rng = seed };
-
-	for (uint32_t i = 0; i < n; i++)
-		p.vf[i] = (struct sp_vf){ .bytes = bytes, .depth = depth };
-	return p;
-}
-
 struct outcome {
 	double ratio;   /* mean total over ticks from..TICKS-1 / the best common cap's total */
 	double cap;     /* the cap at the end / the best common cap */
@@ -128,7 +117,7 @@ static void test_coord_staggered(void **state)
 			double mean = 0, low = 1e9, capmax = 0;
 
 			for (uint64_t seed = 1; seed <= 10; seed++) {
-				struct outcome o = run_coord(plant(cells[j].n, cells[j].bytes, cells[j].depth, seed * 7919),
+				struct outcome o = run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 7919),
 							     inner[k], 7, 100, VFC_COORD_INITIAL_HZ);
 
 				mean += o.ratio / 10;
@@ -305,7 +294,7 @@ static void test_coord_cold(void **state)
 
 		for (uint64_t seed = 1; seed <= 10; seed++)
 			for (int u = 0; u < 2; u++)
-				m[u] += run_coord(plant(cells[j].n, cells[j].bytes, cells[j].depth, seed * 104729), "adaptive",
+				m[u] += run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 104729), "adaptive",
 						  0, 10, u ? 0 : VFC_COORD_INITIAL_HZ).ratio / 10;
 		mean = m[0];
 		printf("pf(adaptive) cold %u VFs %6.0f B d%-2u: ticks 10..199 mean %.3f (from uncapped %.3f)\n",
@@ -330,7 +319,7 @@ static void test_coord_slow_start(void **state)
 		double mean = 0, low = 1e9;
 
 		for (uint64_t seed = 1; seed <= 10; seed++) {
-			struct outcome o = run_coord(plant(cells[j].n, cells[j].bytes, cells[j].depth, seed * 15485863),
+			struct outcome o = run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 15485863),
 						     "adaptive", 0, 60, VFC_COORD_INITIAL_HZ);
 
 			mean += o.ratio / 10;

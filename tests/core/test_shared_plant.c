@@ -15,18 +15,6 @@
 
 #define TICKS 200
 
-/* An engine like the software device's (docs/sim.md): 350 ns + 720 ns/KiB per request, 3.5 us per
- * interrupt (one that wakes the tenant), 20 us tenant turnaround, +-3% noise per VF per tick. */
-static struct shared_plant plant(uint32_t n, double bytes, uint32_t depth, uint64_t seed)
-{
-	struct shared_plant p = { .n = n, .req_ns = 350, .kib_ns = 720, .irq_ns = 3500, .lat_s = 20e-6, .coal = 1,
-				  .noise = 0.03, .rng = seed };
-
-	for (uint32_t i = 0; i < n; i++)
-		p.vf[i] = (struct sp_vf){ .bytes = bytes, .depth = depth };
-	return p;
-}
-
 struct outcome {
 	double ratio;    /* mean total over ticks 100..199 / the best common cap's total */
 	double cap_max;  /* the highest cap at the end / the best common cap */
@@ -76,7 +64,7 @@ static struct outcome run(struct shared_plant p, const char *spec, uint32_t stag
  * all (one interrupt per completion) is far below it. */
 static void test_plant_shape(void **state)
 {
-	struct shared_plant p = plant(4, 4096, 32, 1);
+	struct shared_plant p = sp_software(4, 4096, 32, 1);
 	uint32_t bc = 1;
 	double best = sp_best_common(&p, &bc);
 
@@ -117,7 +105,7 @@ static void test_staggered_tenants(void **state)
 			double mean = 0, low = 1e9, capmax = 0;
 
 			for (uint64_t seed = 1; seed <= 10; seed++) {
-				struct outcome o = run(plant(w[j].n, w[j].bytes, w[j].depth, seed * 7919), specs[k], 7);
+				struct outcome o = run(sp_software(w[j].n, w[j].bytes, w[j].depth, seed * 7919), specs[k], 7);
 
 				mean += o.ratio / 10;
 				low = fmin(low, o.ratio);
