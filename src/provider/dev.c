@@ -50,14 +50,15 @@ void vfc__dev_init(struct vfc__dev *d)
 /*
  * A child of fork() inherits the parent's handle but must never touch the
  * parent's rings: it forgets the VF (without closing it: the parent's) and
- * opens its own on first use. The lock is made anew: a parent thread may
- * have held it at the fork. A child starts with one thread, which does this
- * before it starts others that use the provider.
+ * opens its own on first use, from vfcd or, with the embedded device, from
+ * a device of its own (the driver's embedded transport forgets the parent's
+ * device at fork(), src/transport/inproc.c). The lock is made anew: a parent
+ * thread may have held it at the fork. A child starts with one thread, which
+ * does this before it starts others that use the provider.
  */
 static void after_fork(struct vfc__prov *p, pid_t me)
 {
 	struct vfc__dev *d = &p->dev;
-	int embedded = !p->set.device[0] || !strcmp(p->set.device, "embedded");
 
 	pthread_mutex_init(&d->lock, NULL);
 	d->inflight = 0;
@@ -65,7 +66,7 @@ static void after_fork(struct vfc__prov *p, pid_t me)
 	d->skip_acks = 0;
 	d->raised = 0;
 	d->vf = NULL;
-	d->state = embedded && d->state == VFC_DEV_OPEN ? VFC_DEV_FORKED : VFC_DEV_UNOPENED;
+	d->state = VFC_DEV_UNOPENED;
 	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);
 	if (d->fork_mark)
 		__atomic_store_n(d->fork_mark, 1, __ATOMIC_RELEASE);
@@ -106,11 +107,6 @@ struct vfc_vf *vfc__dev_lock(struct vfc__prov *p, unsigned *gen)
 	pthread_mutex_lock(&d->lock);
 	if (d->state == VFC_DEV_UNOPENED)
 		open_vf(p);
-	if (d->state == VFC_DEV_FORKED) {
-		fprintf(stderr, "vfcrypt: the embedded device stays with the parent process: using OpenSSL's "
-				"default provider (a vfcd device gives each process its own VF)\n");
-		__atomic_store_n(&d->state, VFC_DEV_ABSENT, __ATOMIC_RELAXED);
-	}
 	if (d->state != VFC_DEV_OPEN) {
 		pthread_mutex_unlock(&d->lock);
 		return NULL;

@@ -51,8 +51,6 @@ enum vfc__dev_state {
 	VFC_DEV_UNOPENED = 0, /* nothing asked for the device yet in this process */
 	VFC_DEV_OPEN = 1,
 	VFC_DEV_ABSENT = 2,   /* the open failed: software for the rest of the process */
-	VFC_DEV_FORKED = 3,   /* a child of a process whose embedded device is open: that device's
-				 engines did not survive fork() and the driver keeps one per process */
 };
 
 /* The process's VF: opened on first use, reopened in a child after fork() (pid differs). */

@@ -8,6 +8,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 #define MAXLEN 70000
 
 static OSSL_LIB_CTX *lib;
+static OSSL_PROVIDER *pv, *pd;
 static EVP_CIPHER *vaes, *daes;
 static EVP_MD *vsha, *dsha;
 static const uint8_t KEY[16] = "0123456789abcdef", IV[16] = "fedcba9876543210";
@@ -236,23 +238,71 @@ static void test_threads(void **state)
 	}
 }
 
+/*
+ * A child of fork(): its work, through the embedded device, runs in a VF of
+ * its own, which its counters show. They are printed (VFCRYPT_STATS) when the
+ * child closes the provider, on its stderr, redirected to out.
+ */
+static int fork_child(int out, unsigned seed)
+{
+	int rc;
+
+	dup2(out, 2);
+	rc = roundtrip(50000, 1, seed) || thread_fn((void *)7);
+	EVP_CIPHER_free(vaes);
+	EVP_CIPHER_free(daes);
+	EVP_MD_free(vsha);
+	EVP_MD_free(dsha);
+	OSSL_PROVIDER_unload(pv);
+	OSSL_PROVIDER_unload(pd);
+	OSSL_LIB_CTX_free(lib); /* vfcrypt's teardown prints the VF's counters, then closes it */
+	return rc;
+}
+
+/* What the child printed: its own VF with ops in it, and no move to software. */
+static void check_child_log(FILE *f, pid_t pid)
+{
+	char line[512];
+	unsigned long long ops = 0;
+	unsigned vf;
+	int who, seen = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "default provider"))
+			fail_msg("child %d fell back to software: %s", (int)pid, line);
+		if (sscanf(line, "vfcrypt: pid %d VF %u ops %llu", &who, &vf, &ops) == 3 && who == pid)
+			seen = 1;
+	}
+	if (!seen)
+		fail_msg("child %d printed no counters of its own VF", (int)pid);
+	assert_true(ops >= 4); /* 50,000 bytes in pieces, and 30 more round trips */
+}
+
 static void test_fork(void **state)
 {
+	FILE *log[2];
 	int status, i;
 	pid_t pid[2];
 
 	(void)state;
 	assert_int_equal(roundtrip(40000, 1, 5), 0); /* the parent has its VF */
 	for (i = 0; i < 2; i++) {
+		log[i] = tmpfile();
+		assert_non_null(log[i]);
+		fflush(stderr);
 		pid[i] = fork();
 		assert_true(pid[i] >= 0);
-		if (pid[i] == 0) /* the embedded device stayed with the parent: software, one warning */
-			_exit(roundtrip(50000, 1, 6 + (unsigned)i) || thread_fn((void *)7) ? 1 : 0);
+		if (pid[i] == 0) /* a VF of its own, from an embedded device of its own */
+			_exit(fork_child(fileno(log[i]), 6 + (unsigned)i) ? 1 : 0);
 	}
+	assert_int_equal(roundtrip(40000, 1, 9), 0); /* the parent works while they do */
 	for (i = 0; i < 2; i++) {
 		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), 0);
+		check_child_log(log[i], pid[i]);
+		fclose(log[i]);
 	}
 	assert_int_equal(roundtrip(40000, 1, 8), 0); /* and still has it */
 }
@@ -264,10 +314,10 @@ int main(void)
 		cmocka_unit_test(test_digest_dup),    cmocka_unit_test(test_async_jobs),
 		cmocka_unit_test(test_threads),       cmocka_unit_test(test_fork),
 	};
-	OSSL_PROVIDER *pv, *pd;
 	int rc;
 
 	setenv("VFCRYPT_SMALL_THRESHOLD", "4096", 1);
+	setenv("VFCRYPT_STATS", "1", 1); /* test_fork reads a child's VF counters */
 	lib = OSSL_LIB_CTX_new();
 	OSSL_PROVIDER_set_default_search_path(lib, PROVIDER_DIR);
 	pd = OSSL_PROVIDER_load(lib, "default");
