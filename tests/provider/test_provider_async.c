@@ -15,15 +15,14 @@
 #include <openssl/async.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
+
+#include "prov_ctx.h"
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #define MAXLEN 70000
 #define WAIT_MS 10000 /* a job's fd not readable for this long: a lost wakeup */
 
-static OSSL_LIB_CTX *lib;
-static EVP_CIPHER *vaes, *daes;
-static EVP_MD *vsha, *dsha;
 static EVP_PKEY *rsa;
 static const uint8_t KEY[16] = "0123456789abcdef", IV[16] = "fedcba9876543210";
 
@@ -422,31 +421,15 @@ int main(void)
 		cmocka_unit_test(test_sync_call_between_resumes),
 		cmocka_unit_test(test_jobs_beside_sync_threads),
 	};
-	OSSL_PROVIDER *pv, *pd;
 	int rc;
 
-	setenv("VFCRYPT_SMALL_THRESHOLD", "4096", 1);
-	lib = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER_set_default_search_path(lib, PROVIDER_DIR);
-	pd = OSSL_PROVIDER_load(lib, "default");
-	pv = OSSL_PROVIDER_load(lib, "vfcrypt");
-	if (!pv || !pd)
+	if (prov_ctx_open("4096"))
 		return 1;
-	vaes = EVP_CIPHER_fetch(lib, "AES-128-CBC", "provider=vfcrypt");
-	daes = EVP_CIPHER_fetch(lib, "AES-128-CBC", "provider=default");
-	vsha = EVP_MD_fetch(lib, "SHA256", "provider=vfcrypt");
-	dsha = EVP_MD_fetch(lib, "SHA256", "provider=default");
 	rsa = EVP_PKEY_Q_keygen(lib, "provider=default", "RSA", (size_t)2048);
-	if (!vaes || !daes || !vsha || !dsha || !rsa)
+	if (!rsa)
 		return 1;
 	rc = cmocka_run_group_tests(tests, setup, teardown);
 	EVP_PKEY_free(rsa);
-	EVP_CIPHER_free(vaes);
-	EVP_CIPHER_free(daes);
-	EVP_MD_free(vsha);
-	EVP_MD_free(dsha);
-	OSSL_PROVIDER_unload(pv);
-	OSSL_PROVIDER_unload(pd);
-	OSSL_LIB_CTX_free(lib);
+	prov_ctx_close();
 	return rc;
 }

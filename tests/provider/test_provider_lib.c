@@ -18,14 +18,12 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/provider.h>
+
+#include "prov_ctx.h"
 #include <openssl/rand.h>
 
 #define MAXLEN 70000
 
-static OSSL_LIB_CTX *lib;
-static OSSL_PROVIDER *pv, *pd;
-static EVP_CIPHER *vaes, *daes;
-static EVP_MD *vsha, *dsha;
 static const uint8_t KEY[16] = "0123456789abcdef", IV[16] = "fedcba9876543210";
 
 /* AES-128-CBC of in[0..len) with c, fed in random pieces; returns the output length or -1. */
@@ -249,13 +247,7 @@ static int fork_child(int out, unsigned seed)
 
 	dup2(out, 2);
 	rc = roundtrip(50000, 1, seed) || thread_fn((void *)7);
-	EVP_CIPHER_free(vaes);
-	EVP_CIPHER_free(daes);
-	EVP_MD_free(vsha);
-	EVP_MD_free(dsha);
-	OSSL_PROVIDER_unload(pv);
-	OSSL_PROVIDER_unload(pd);
-	OSSL_LIB_CTX_free(lib); /* vfcrypt's teardown prints the VF's counters, then closes it */
+	prov_ctx_close(); /* vfcrypt's teardown prints the VF's counters, then closes it */
 	return rc;
 }
 
@@ -316,27 +308,10 @@ int main(void)
 	};
 	int rc;
 
-	setenv("VFCRYPT_SMALL_THRESHOLD", "4096", 1);
 	setenv("VFCRYPT_STATS", "1", 1); /* test_fork reads a child's VF counters */
-	lib = OSSL_LIB_CTX_new();
-	OSSL_PROVIDER_set_default_search_path(lib, PROVIDER_DIR);
-	pd = OSSL_PROVIDER_load(lib, "default");
-	pv = OSSL_PROVIDER_load(lib, "vfcrypt");
-	if (!pv || !pd)
-		return 1;
-	vaes = EVP_CIPHER_fetch(lib, "AES-128-CBC", "provider=vfcrypt");
-	daes = EVP_CIPHER_fetch(lib, "AES-128-CBC", "provider=default");
-	vsha = EVP_MD_fetch(lib, "SHA256", "provider=vfcrypt");
-	dsha = EVP_MD_fetch(lib, "SHA256", "provider=default");
-	if (!vaes || !daes || !vsha || !dsha)
+	if (prov_ctx_open("4096"))
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	EVP_CIPHER_free(vaes);
-	EVP_CIPHER_free(daes);
-	EVP_MD_free(vsha);
-	EVP_MD_free(dsha);
-	OSSL_PROVIDER_unload(pv);
-	OSSL_PROVIDER_unload(pd);
-	OSSL_LIB_CTX_free(lib);
+	prov_ctx_close();
 	return rc;
 }
