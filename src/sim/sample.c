@@ -55,6 +55,9 @@ struct svf {
 	uint32_t per_min, per_max;                 /* completions between two of its reaps */
 	uint32_t pop0;                             /* the tenant's requests at its start */
 	double q_ops, q_irqs, q_dropped;           /* fractions of the rest's counts, carried (below) */
+	struct cnt_d pool;                         /* a slow open loop's measured pieces since its cap or rate changed */
+	uint32_t pool_cap;
+	double pool_rate;
 };
 
 struct vfc__sim_samp {
@@ -74,6 +77,7 @@ struct vfc__sim_samp {
 static void reaped(struct vfc__sim *s, uint32_t vfi);
 static void done(struct vfc__sim *s, uint32_t vfi);
 static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
+static double poisson(uint64_t *rng, double m);
 
 int vfc__sim_samp_init(struct vfc__sim *s)
 {
@@ -182,6 +186,50 @@ static double slope(const struct reg *g, double *sd)
 	return sl;
 }
 
+/*
+ * An open loop that keeps up with its arrivals (no drops in the piece, queue
+ * under half of max_queue): its rest is a Poisson count of its rate (fill),
+ * so it needs no whole cycles and, once it has a pool (pooled), does not
+ * hold the piece (need_more).
+ */
+static bool keeps_up(const struct vfc__sim_vf *v, const struct svf *r)
+{
+	return v->open && v->dropped == r->c0.dropped && v->population * 2 <= v->max_queue;
+}
+
+/* A new cap or rate: the pool restarts, its old ratios kept as one request's worth until it has its own. */
+static void pool_check(const struct vfc__sim_vf *v, struct svf *r)
+{
+	if (r->pool_cap == v->moder.cfg.cap_hz && r->pool_rate == v->rate)
+		return;
+	if (r->pool.ops > 0) {
+		r->pool.irqs /= r->pool.ops;
+		r->pool.cpu_ns /= r->pool.ops;
+		r->pool.ops = 1;
+	}
+	r->pool_cap = v->moder.cfg.cap_hz;
+	r->pool_rate = v->rate;
+}
+
+/*
+ * Such a VF with too few reaps for whole cycles (a slow open loop): its
+ * interrupts and CPU per request come from all its measured pieces since its
+ * cap or rate last changed (the model's clock runs on through them: a
+ * request whose interrupt falls in the next piece is counted there), not
+ * from the few requests of one piece.
+ */
+static struct cnt_d pooled(struct vfc__sim_vf *v, struct svf *r, const struct cnt *c, double gap)
+{
+	double ops;
+
+	pool_check(v, r);
+	r->pool.ops += (double)(c->ops - r->c0.ops);
+	r->pool.irqs += (double)(c->irqs - r->c0.irqs);
+	r->pool.cpu_ns += (double)(c->cpu_ns - r->c0.cpu_ns);
+	ops = poisson(&v->rng, v->rate * gap / 1e9);
+	return (struct cnt_d){ ops * v->bytes, ops, ops * r->pool.irqs / r->pool.ops, ops * r->pool.cpu_ns / r->pool.ops, 0 };
+}
+
 /* Poisson with mean m, from the VF's own stream (normal beyond 30: the tick's noise, not its tail). */
 static double poisson(uint64_t *rng, double m)
 {
@@ -212,11 +260,13 @@ static double poisson(uint64_t *rng, double m)
  */
 static struct cnt_d fill(struct vfc__sim *s, uint32_t i, const struct cnt *c, double gap)
 {
-	const struct svf *r = &s->samp->v[i];
+	struct svf *r = &s->samp->v[i];
 	struct vfc__sim_vf *v = &s->vfs[i];
 	struct cnt d0 = r->c0, d1 = *c;
 	double k = gap / (double)(s->now - s->samp->meas_at), ko, ops;
 
+	if (r->nmark < SAMPLE_MIN_MARKS && keeps_up(v, r) && r->pool.ops + (double)(c->ops - r->c0.ops) > 0)
+		return pooled(v, r, c, gap);
 	if (r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
 		d0 = r->first;
 		d1 = r->last;
@@ -314,11 +364,12 @@ static bool transient(const struct vfc__sim_vf *v, uint32_t pop0, double ran_ns)
 	return v->population < v->max_queue && v->population > pop0 + 8 + arrived / 8 + 2 * sqrt(arrived);
 }
 
-/* Does a VF that reaped in the sampled piece need more reaps for its whole cycles? */
+/* Does a VF that reaped in the sampled piece need more reaps for its whole cycles (not one that keeps_up)? */
 static bool need_more(const struct vfc__sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
-		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS)
+		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS &&
+		    !(s->samp->v[i].pool.ops > 0 && keeps_up(&s->vfs[i], &s->samp->v[i])))
 			return true;
 	return false;
 }
