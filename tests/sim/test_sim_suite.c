@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,8 @@ static void test_small_suite(void **state)
 
 	(void)state;
 	small_cfg(&c);
+	c.oracle_mode = VFC_SIM_SUITE_ORACLE_EXACT; /* the controllers' runs, so none = the cap 0 exactly */
+	c.oracle_search = VFC_SIM_SUITE_SEARCH_FULL;
 	for (uint32_t i = 0; i < 2; i++) {
 		if (vfc_sim_suite_run_seed(&c, s0 + i, vfc_sim_suite_run_serial, NULL, &d[i], err, sizeof(err)) < 0)
 			fail_msg("seed %llu: %s", (unsigned long long)(s0 + i), err);
@@ -116,6 +119,63 @@ static void test_small_suite(void **state)
 		assert_true(sum.worst_seed[k] == (d[0].ratio[k] == lo ? s0 : s0 + 1));
 	}
 	assert_int_equal(sum.below_dim[2], 0); /* dim is never 2% below itself */
+}
+
+/* Position of cap in the default ladder by rate, no cap (0) last. */
+static int ladder_pos(const struct vfc_sim_suite_cfg *c, uint32_t cap)
+{
+	int pos = 0;
+
+	for (uint32_t k = 0; k < c->ncaps; k++)
+		pos += (c->caps[k] ? c->caps[k] : UINT32_MAX) < (cap ? cap : UINT32_MAX);
+	return pos;
+}
+
+/*
+ * The climbing oracle (every fourth cap, then a climb per window) against every cap, on random small
+ * scenarios with the default 17-cap ladder: fewer runs, the caps both ran with the same totals, per window
+ * the same best cap or one a ladder step away, and an oracle within 1% of the full one (never above: its
+ * runs are a subset of the full one's).
+ */
+static void test_climb_finds_best(void **state)
+{
+	struct vfc_sim_suite_cfg c;
+	uint64_t s0 = seed0();
+	char err[256] = "";
+
+	(void)state;
+	vfc_sim_suite_cfg_default(&c);
+	c.vfs_min = 3;
+	c.vfs_max = 12;
+	c.duration_s = 20;
+	c.tick_ms = 500;
+	c.aggregate = true;
+	assert_int_equal(vfc_sim_suite_set_ctls(&c, "none", NULL, 0), 0);
+	for (uint64_t s = s0; s < s0 + 6; s++) {
+		struct vfc_sim_suite_seed full, climb;
+
+		c.oracle_search = VFC_SIM_SUITE_SEARCH_FULL;
+		assert_int_equal(vfc_sim_suite_run_seed(&c, s, vfc_sim_suite_run_serial, NULL, &full, err, sizeof(err)), 0);
+		c.oracle_search = VFC_SIM_SUITE_SEARCH_CLIMB;
+		assert_int_equal(vfc_sim_suite_run_seed(&c, s, vfc_sim_suite_run_serial, NULL, &climb, err, sizeof(err)), 0);
+		printf("seed %llu: %u windows, climb %u runs %.2f MB/s, full %u runs %.2f MB/s\n", (unsigned long long)s,
+		       full.nwin, climb.oracle_runs, climb.oracle_mbps, full.oracle_runs, full.oracle_mbps);
+		assert_int_equal(full.oracle_runs, c.ncaps);
+		assert_true(climb.oracle_runs < full.oracle_runs);
+		assert_int_equal(climb.nwin, full.nwin);
+		for (uint32_t k = 0; k < c.ncaps; k++)
+			assert_true(isnan(climb.cap_mbps[k]) || climb.cap_mbps[k] == full.cap_mbps[k]);
+		for (uint32_t w = 0; w < full.nwin && w < VFC_SIM_SUITE_MAX_WIN; w++) {
+			int d = ladder_pos(&c, climb.best_cap[w]) - ladder_pos(&c, full.best_cap[w]);
+
+			if (d < -1 || d > 1)
+				fail_msg("seed %llu window %u: best cap %u, full %u", (unsigned long long)s, w,
+					 climb.best_cap[w], full.best_cap[w]);
+		}
+		assert_true(climb.oracle_mbps <= full.oracle_mbps * (1 + 1e-12));
+		assert_true(climb.oracle_mbps >= 0.99 * full.oracle_mbps);
+		assert_true(climb.ratio[0] >= full.ratio[0] * (1 - 1e-12));
+	}
 }
 
 /* Bad controller lists are refused with a message. */
@@ -263,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_generator_ranges),
 		cmocka_unit_test(test_ctl_list),
 		cmocka_unit_test(test_small_suite),
+		cmocka_unit_test(test_climb_finds_best),
 		cmocka_unit_test(test_no_stall_on_cap_change),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_jobs_same_output),
