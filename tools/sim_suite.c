@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* sim_suite.c - `vfc sim suite`: the fleet suite of src/sim/suite.c on the command line, text, JSON or CSV. */
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,7 @@
 static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
 	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
-	"                     [--oracle-mode sampled|exact] [--oracle-search climb|full]\n"
+	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS]\n"
 	"                     [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
@@ -42,9 +41,8 @@ static const char suite_help[] =
 	"                    sampled, about 10x faster; agreement in docs/sim.md)\n"
 	"  --oracle-mode M   sampled (default): the static caps run in the aggregated\n"
 	"                    mode whatever the controllers run in; exact: in theirs\n"
-	"  --oracle-search S climb (default): every fourth cap of the ladder, then per\n"
-	"                    phase window a climb to a local best (about half the runs);\n"
-	"                    full: every cap\n"
+	"  --oracle-tick-ms MS the static caps' tick (0: --tick-ms); a static cap never\n"
+	"                    changes, so only a sampled run's samples per run depend on it\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
@@ -152,10 +150,10 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 		if (strcmp(v, "sampled") && strcmp(v, "exact"))
 			return bad(o, "sampled or exact", v);
 		c->oracle_mode = strcmp(v, "exact") ? VFC_SIM_SUITE_ORACLE_SAMPLED : VFC_SIM_SUITE_ORACLE_EXACT;
-	} else if (!strcmp(o, "--oracle-search")) {
-		if (strcmp(v, "climb") && strcmp(v, "full"))
-			return bad(o, "climb or full", v);
-		c->oracle_search = strcmp(v, "full") ? VFC_SIM_SUITE_SEARCH_CLIMB : VFC_SIM_SUITE_SEARCH_FULL;
+	} else if (!strcmp(o, "--oracle-tick-ms")) {
+		if (range_parse(v, 0, 3600000, &x, &y) || x != y)
+			return bad(o, "milliseconds from 0 to 3600000", v);
+		c->oracle_tick_ms = x;
 	} else if (!strcmp(o, "--scenario")) {
 		errno = 0;
 		a->scenario = strtoull(v, &end, 0);
@@ -178,7 +176,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
 					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", "--oracle-mode",
-					      "--oracle-search", NULL };
+					      "--oracle-tick-ms", NULL };
 
 	for (int i = 1; i < argc; i++) {
 		char name[32];
@@ -239,8 +237,7 @@ static json_t *seed_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim
 
 	for (uint32_t k = 0; k < c->ncaps; k++) {
 		snprintf(name, sizeof(name), "%u", c->caps[k]);
-		if (!isnan(d->cap_mbps[k])) /* a cap the search did not run has no total */
-			json_object_set_new(caps, name, json_real(d->cap_mbps[k]));
+		json_object_set_new(caps, name, json_real(d->cap_mbps[k]));
 	}
 	for (uint32_t w = 0; w < d->nwin && w < VFC_SIM_SUITE_MAX_WIN; w++)
 		json_array_append_new(best, json_integer(d->best_cap[w]));
@@ -248,11 +245,10 @@ static json_t *seed_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim
 		json_object_set_new(ctl, c->ctl_spec[k],
 				    json_pack("{s:f, s:f, s:f}", "mbps", d->mbps[k], "irq_hz", d->irq_hz[k], "ratio",
 					      d->ratio[k]));
-	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:f, s:f, s:i, s:o, s:o, s:o}", "seed", (json_int_t)d->seed,
+	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:f, s:f, s:o, s:o, s:o}", "seed", (json_int_t)d->seed,
 			 "vfs", (json_int_t)d->nvfs, "engines", (json_int_t)d->engines, "groups",
 			 (json_int_t)d->ngroups, "windows", (json_int_t)d->nwin, "oracle_mbps", d->oracle_mbps,
-			 "best_static_mbps", d->best_static_mbps, "oracle_runs", (json_int_t)d->oracle_runs,
-			 "window_best_cap", best, "static_mbps", caps, "ctl", ctl);
+			 "best_static_mbps", d->best_static_mbps, "window_best_cap", best, "static_mbps", caps, "ctl", ctl);
 }
 
 static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d, uint32_t n,
@@ -277,8 +273,7 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 	if (j) {
 		json_object_set_new(j, "oracle_mode",
 				    json_string(c->oracle_mode == VFC_SIM_SUITE_ORACLE_EXACT ? "exact" : "sampled"));
-		json_object_set_new(j, "oracle_search",
-				    json_string(c->oracle_search == VFC_SIM_SUITE_SEARCH_FULL ? "full" : "climb"));
+		json_object_set_new(j, "oracle_tick_ms", json_integer(c->oracle_tick_ms));
 	}
 	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
 	if (str)
@@ -313,9 +308,8 @@ static int write_csv(const char *path, const struct vfc_sim_suite_cfg *c, const 
 
 static void print_seed(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d)
 {
-	fprintf(stderr, "seed %llu: %u VFs, %u engines, %u groups, %u windows, oracle %.1f MB/s (%u runs):",
-		(unsigned long long)d->seed, d->nvfs, d->engines, d->ngroups, d->nwin, d->oracle_mbps,
-		d->oracle_runs);
+	fprintf(stderr, "seed %llu: %u VFs, %u engines, %u groups, %u windows, oracle %.1f MB/s:",
+		(unsigned long long)d->seed, d->nvfs, d->engines, d->ngroups, d->nwin, d->oracle_mbps);
 	for (uint32_t k = 0; k < c->nctls; k++)
 		fprintf(stderr, " %s %.3f", c->ctl_spec[k], d->ratio[k]);
 	fputc('\n', stderr);

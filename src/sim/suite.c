@@ -20,6 +20,7 @@ void vfc_sim_suite_cfg_default(struct vfc_sim_suite_cfg *cfg)
 	cfg->eng_max = 8;
 	cfg->duration_s = 120;
 	cfg->tick_ms = 1000;
+	cfg->oracle_tick_ms = 10000; /* docs/sim.md, "The oracle's cost" */
 	snprintf(cfg->profile, sizeof(cfg->profile), "dh895xcc-paper");
 	(void)vfc_sim_suite_set_ctls(cfg, "none,paper,dim,adaptive", NULL, 0);
 	cfg->ncaps = sizeof(caps) / sizeof(caps[0]);
@@ -176,145 +177,62 @@ static double res_bytes(const struct vfc_sim_result *r)
 	return b;
 }
 
-/*
- * The oracle's search. The caps in ladder order (by rate, no cap last) are positions 0 .. n-1; wb[pos * nwin + w]
- * holds a run's window bytes once done[pos]. The first round runs every fourth position and the last (all of
- * them with SEARCH_FULL); then while a window's best run so far has a neighbour not run, that neighbour runs:
- * a climb, per window, to a local best of the ladder.
- */
-struct search {
-	uint32_t n, nwin, order[VFC_SIM_SUITE_MAX_CAPS]; /* order[pos] = index into cfg->caps */
-	bool done[VFC_SIM_SUITE_MAX_CAPS], want[VFC_SIM_SUITE_MAX_CAPS];
-	uint64_t *wb;
-	uint32_t runs;
-};
-
-static uint64_t cap_rank(uint32_t cap)
-{
-	return cap ? cap : UINT64_MAX;
-}
-
-static void search_init(const struct vfc_sim_suite_cfg *cfg, struct search *s)
-{
-	s->n = cfg->ncaps;
-	for (uint32_t i = 0; i < s->n; i++) {
-		uint32_t j = i;
-
-		for (; j && cap_rank(cfg->caps[s->order[j - 1]]) > cap_rank(cfg->caps[i]); j--)
-			s->order[j] = s->order[j - 1];
-		s->order[j] = i;
-	}
-	for (uint32_t p = 0; p < s->n; p++)
-		s->want[p] = cfg->oracle_search == VFC_SIM_SUITE_SEARCH_FULL || p % 4 == 0 || p + 1 == s->n;
-}
-
-/* The best position run so far for window w (the lowest on a tie). */
-static uint32_t search_best(const struct search *s, uint32_t w)
-{
-	uint32_t best = UINT32_MAX;
-
-	for (uint32_t p = 0; p < s->n; p++)
-		if (s->done[p] && (best == UINT32_MAX || s->wb[p * s->nwin + w] > s->wb[best * s->nwin + w]))
-			best = p;
-	return best;
-}
-
-/* Mark the next round's positions; false when every window is at a local best. */
-static bool search_next(struct search *s)
-{
-	bool any = false;
-
-	for (uint32_t w = 0; w < s->nwin; w++) {
-		uint32_t b = search_best(s, w);
-
-		if (b > 0 && !s->done[b - 1])
-			any = s->want[b - 1] = true;
-		if (b + 1 < s->n && !s->done[b + 1])
-			any = s->want[b + 1] = true;
-	}
-	return any;
-}
-
-/* Run the marked positions (one runner call), fill wb and done. */
-static int search_round(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
-			vfc_sim_suite_runner run, void *arg, struct search *s)
-{
-	struct vfc_sim_opts opts[VFC_SIM_SUITE_MAX_CAPS];
-	struct vfc_sim_result res[VFC_SIM_SUITE_MAX_CAPS];
-	uint32_t pos[VFC_SIM_SUITE_MAX_CAPS], k = 0;
-	int rc;
-
-	for (uint32_t p = 0; p < s->n; p++)
-		if (s->want[p] && !s->done[p]) {
-			cap_job(cfg->caps[s->order[p]], &opts[k]);
-			pos[k++] = p;
-		}
-	rc = run(arg, sc, opts, res, k);
-	if (rc < 0)
-		return rc;
-	for (uint32_t i = 0; i < k; i++) {
-		if (!s->wb) {
-			s->nwin = res[i].nwin;
-			s->wb = calloc((size_t)s->n * (s->nwin ? s->nwin : 1), sizeof(*s->wb));
-		}
-		if (s->wb && res[i].nwin == s->nwin)
-			memcpy(&s->wb[pos[i] * s->nwin], res[i].win_bytes, s->nwin * sizeof(*s->wb));
-		else
-			rc = -ENOMEM;
-		s->done[pos[i]] = true;
-		vfc_sim_result_fini(&res[i]);
-	}
-	s->runs += k;
-	return rc;
-}
-
-/* The oracle per window over the static caps run, and each cap's total. */
+/* The oracle per window over the static caps' runs, each cap's total; returns the oracle's bytes. */
 static double oracle_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
-			   const struct search *s, struct vfc_sim_suite_seed *out)
+			   const struct vfc_sim_result *st, struct vfc_sim_suite_seed *out)
 {
 	double dur = sc->duration_ns / 1e9, oracle = 0;
 
-	out->nwin = s->nwin;
-	out->oracle_runs = s->runs;
-	for (uint32_t w = 0; w < s->nwin; w++) {
-		uint32_t b = search_best(s, w);
+	out->nwin = st[0].nwin;
+	for (uint32_t w = 0; w < st[0].nwin; w++) {
+		uint64_t best = 0;
 
-		oracle += (double)s->wb[b * s->nwin + w];
+		for (uint32_t k = 0; k < cfg->ncaps; k++)
+			if (w < st[k].nwin && (!k || st[k].win_bytes[w] > best)) {
+				best = st[k].win_bytes[w];
+				if (w < VFC_SIM_SUITE_MAX_WIN)
+					out->best_cap[w] = cfg->caps[k];
+			}
+		oracle += (double)best;
 		if (w < VFC_SIM_SUITE_MAX_WIN)
-			out->best_cap[w] = cfg->caps[s->order[b]];
+			out->best_bytes[w] = best;
 	}
 	out->oracle_mbps = oracle / dur / 1e6;
 	out->best_static_mbps = 0;
-	for (uint32_t p = 0; p < s->n; p++) {
-		double b = 0;
-
-		for (uint32_t w = 0; w < s->nwin; w++)
-			b += (double)s->wb[p * s->nwin + w];
-		out->cap_mbps[s->order[p]] = s->done[p] ? b / dur / 1e6 : NAN;
-		if (s->done[p] && b / dur / 1e6 > out->best_static_mbps)
-			out->best_static_mbps = b / dur / 1e6;
+	for (uint32_t k = 0; k < cfg->ncaps; k++) {
+		out->cap_mbps[k] = res_bytes(&st[k]) / dur / 1e6;
+		if (out->cap_mbps[k] > out->best_static_mbps)
+			out->best_static_mbps = out->cap_mbps[k];
 	}
 	return oracle;
 }
 
-/* The oracle of one scenario: its caps in the oracle's mode, searched; scored into out, its bytes in *bytes. */
+/*
+ * The oracle of one scenario: every cap, in the oracle's mode and at its tick; scored into out, its bytes in
+ * *bytes. A static cap is set at the start and never stepped, so the tick changes nothing of an exact run;
+ * a sampled one samples each interval (between ticks and phase changes) once: a longer tick, fewer samples.
+ */
 static int seed_oracle(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
 		       vfc_sim_suite_runner run, void *arg, struct vfc_sim_suite_seed *out, double *bytes)
 {
-	struct vfc_sim_scenario osc = *sc; /* shallow: only the mode differs, sc keeps ownership */
-	struct search s = { 0 };
+	struct vfc_sim_scenario osc = *sc; /* shallow: only the mode and tick differ, sc keeps ownership */
+	struct vfc_sim_opts opts[VFC_SIM_SUITE_MAX_CAPS];
+	struct vfc_sim_result res[VFC_SIM_SUITE_MAX_CAPS];
 	int rc;
 
 	if (cfg->oracle_mode == VFC_SIM_SUITE_ORACLE_SAMPLED)
 		osc.aggregate = true;
-	search_init(cfg, &s);
-	do
-		rc = search_round(cfg, &osc, run, arg, &s);
-	while (!rc && search_next(&s));
-	if (!rc)
-		*bytes = oracle_score(cfg, sc, &s, out);
-	free(s.wb);
-	return rc;
+	if (cfg->oracle_tick_ms)
+		osc.tick_ns = cfg->oracle_tick_ms * 1000000ull;
+	for (uint32_t k = 0; k < cfg->ncaps; k++)
+		cap_job(cfg->caps[k], &opts[k]);
+	rc = run(arg, &osc, opts, res, cfg->ncaps);
+	if (rc < 0)
+		return rc;
+	*bytes = oracle_score(cfg, sc, res, out);
+	for (uint32_t k = 0; k < cfg->ncaps; k++)
+		vfc_sim_result_fini(&res[k]);
+	return 0;
 }
 
 /* Every controller's run, scored against the oracle's bytes. */

@@ -21,11 +21,6 @@ enum vfc_sim_suite_oracle_mode {
 	VFC_SIM_SUITE_ORACLE_EXACT,   /* the controllers' mode: exact unless aggregate */
 };
 
-enum vfc_sim_suite_oracle_search {
-	VFC_SIM_SUITE_SEARCH_CLIMB, /* every fourth cap of the ladder, then per window a climb to a local best */
-	VFC_SIM_SUITE_SEARCH_FULL,  /* every cap */
-};
-
 struct vfc_sim_suite_cfg {
 	uint64_t seed0;          /* the first seed; seeds are seed0, seed0 + 1, ... */
 	uint32_t nseeds;
@@ -41,7 +36,7 @@ struct vfc_sim_suite_cfg {
 	uint32_t caps[VFC_SIM_SUITE_MAX_CAPS];
 	bool aggregate;              /* every run in the aggregated mode (docs/sim.md), not the exact one */
 	enum vfc_sim_suite_oracle_mode oracle_mode;     /* default sampled */
-	enum vfc_sim_suite_oracle_search oracle_search; /* default climb */
+	uint32_t oracle_tick_ms;     /* the static caps' tick (0: tick_ms); only the sampled mode's intervals see it */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,
@@ -72,9 +67,9 @@ struct vfc_sim_suite_seed {
 	double mbps[VFC_SIM_SUITE_MAX_CTLS];      /* each controller's total */
 	double irq_hz[VFC_SIM_SUITE_MAX_CTLS];
 	double ratio[VFC_SIM_SUITE_MAX_CTLS];     /* mbps / oracle_mbps */
-	double cap_mbps[VFC_SIM_SUITE_MAX_CAPS];  /* each static cap's total; NaN for a cap the search did not run */
-	uint32_t oracle_runs;                     /* static-cap runs the oracle took */
+	double cap_mbps[VFC_SIM_SUITE_MAX_CAPS];  /* each static cap's total */
 	uint32_t best_cap[VFC_SIM_SUITE_MAX_WIN]; /* per window (the first MAX_WIN) its best cap, 0 = none */
+	uint64_t best_bytes[VFC_SIM_SUITE_MAX_WIN]; /* and that cap's bytes in the window */
 };
 
 /* Generate, run (every controller and every oracle cap) and score one seed. 0 or a negative errno. */
