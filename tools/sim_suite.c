@@ -18,6 +18,7 @@
 static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
 	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
+	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS]\n"
 	"                     [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
@@ -38,6 +39,10 @@ static const char suite_help[] =
 	"                    (default 0,250,500,1000,...,100000: 17 caps)\n"
 	"  --aggregate       run every scenario in the aggregated mode (vfc sim --aggregate:\n"
 	"                    sampled, about 10x faster; agreement in docs/sim.md)\n"
+	"  --oracle-mode M   sampled (default): the static caps run in the aggregated\n"
+	"                    mode whatever the controllers run in; exact: in theirs\n"
+	"  --oracle-tick-ms MS the static caps' tick (0: --tick-ms); a static cap never\n"
+	"                    changes, so only a sampled run's samples per run depend on it\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
@@ -141,6 +146,14 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 	} else if (!strcmp(o, "--oracle")) {
 		if (caps_parse(v, c) < 0)
 			return bad(o, "a comma-separated list of 1 to 64 caps in Hz (0 = no cap)", v);
+	} else if (!strcmp(o, "--oracle-mode")) {
+		if (strcmp(v, "sampled") && strcmp(v, "exact"))
+			return bad(o, "sampled or exact", v);
+		c->oracle_mode = strcmp(v, "exact") ? VFC_SIM_SUITE_ORACLE_SAMPLED : VFC_SIM_SUITE_ORACLE_EXACT;
+	} else if (!strcmp(o, "--oracle-tick-ms")) {
+		if (range_parse(v, 0, 3600000, &x, &y) || x != y)
+			return bad(o, "milliseconds from 0 to 3600000", v);
+		c->oracle_tick_ms = x;
 	} else if (!strcmp(o, "--scenario")) {
 		errno = 0;
 		a->scenario = strtoull(v, &end, 0);
@@ -162,7 +175,8 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
-					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", NULL };
+					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", "--oracle-mode",
+					      "--oracle-tick-ms", NULL };
 
 	for (int i = 1; i < argc; i++) {
 		char name[32];
@@ -218,21 +232,23 @@ static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 
 static json_t *seed_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d)
 {
-	json_t *ctl = json_object(), *caps = json_object();
+	json_t *ctl = json_object(), *caps = json_object(), *best = json_array();
 	char name[16];
 
 	for (uint32_t k = 0; k < c->ncaps; k++) {
 		snprintf(name, sizeof(name), "%u", c->caps[k]);
 		json_object_set_new(caps, name, json_real(d->cap_mbps[k]));
 	}
+	for (uint32_t w = 0; w < d->nwin && w < VFC_SIM_SUITE_MAX_WIN; w++)
+		json_array_append_new(best, json_integer(d->best_cap[w]));
 	for (uint32_t k = 0; k < c->nctls; k++)
 		json_object_set_new(ctl, c->ctl_spec[k],
 				    json_pack("{s:f, s:f, s:f}", "mbps", d->mbps[k], "irq_hz", d->irq_hz[k], "ratio",
 					      d->ratio[k]));
-	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:f, s:f, s:o, s:o}", "seed", (json_int_t)d->seed, "vfs",
-			 (json_int_t)d->nvfs, "engines", (json_int_t)d->engines, "groups", (json_int_t)d->ngroups,
-			 "windows", (json_int_t)d->nwin, "oracle_mbps", d->oracle_mbps, "best_static_mbps",
-			 d->best_static_mbps, "static_mbps", caps, "ctl", ctl);
+	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:f, s:f, s:o, s:o, s:o}", "seed", (json_int_t)d->seed,
+			 "vfs", (json_int_t)d->nvfs, "engines", (json_int_t)d->engines, "groups",
+			 (json_int_t)d->ngroups, "windows", (json_int_t)d->nwin, "oracle_mbps", d->oracle_mbps,
+			 "best_static_mbps", d->best_static_mbps, "window_best_cap", best, "static_mbps", caps, "ctl", ctl);
 }
 
 static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d, uint32_t n,
@@ -254,6 +270,11 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		      "engines_min", (json_int_t)c->eng_min, "engines_max", (json_int_t)c->eng_max, "duration_s",
 		      c->duration_s, "tick_ms", (json_int_t)c->tick_ms, "profile", c->profile, "results", seeds,
 		      "summary", sum);
+	if (j) {
+		json_object_set_new(j, "oracle_mode",
+				    json_string(c->oracle_mode == VFC_SIM_SUITE_ORACLE_EXACT ? "exact" : "sampled"));
+		json_object_set_new(j, "oracle_tick_ms", json_integer(c->oracle_tick_ms));
+	}
 	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
 	if (str)
 		puts(str);

@@ -20,6 +20,7 @@ void vfc_sim_suite_cfg_default(struct vfc_sim_suite_cfg *cfg)
 	cfg->eng_max = 8;
 	cfg->duration_s = 120;
 	cfg->tick_ms = 1000;
+	cfg->oracle_tick_ms = 10000; /* docs/sim.md, "The oracle's cost" */
 	snprintf(cfg->profile, sizeof(cfg->profile), "dh895xcc-paper");
 	(void)vfc_sim_suite_set_ctls(cfg, "none,paper,dim,adaptive", NULL, 0);
 	cfg->ncaps = sizeof(caps) / sizeof(caps[0]);
@@ -149,22 +150,22 @@ int vfc_sim_suite_run_serial(void *arg, const struct vfc_sim_scenario *sc, const
 	return 0;
 }
 
-/* The jobs of one seed: each controller, then each oracle cap, every VF overridden. */
-static void seed_jobs(const struct vfc_sim_suite_cfg *cfg, struct vfc_sim_opts *opts)
+/* The controllers' jobs, every VF overridden. */
+static void ctl_jobs(const struct vfc_sim_suite_cfg *cfg, struct vfc_sim_opts *opts)
 {
 	for (uint32_t c = 0; c < cfg->nctls; c++) {
 		opts[c].override_ctl = true;
 		opts[c].override = cfg->ctl[c];
 	}
-	for (uint32_t k = 0; k < cfg->ncaps; k++) {
-		struct vfc_sim_opts *o = &opts[cfg->nctls + k];
+}
 
-		o->override_ctl = true;
-		vfc_controller_cfg_default(&o->override,
-					   cfg->caps[k] ? VFC_CONTROLLER_KIND_STATIC : VFC_CONTROLLER_KIND_NONE);
-		if (cfg->caps[k])
-			o->override.static_hz = cfg->caps[k];
-	}
+static void cap_job(uint32_t cap, struct vfc_sim_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->override_ctl = true;
+	vfc_controller_cfg_default(&o->override, cap ? VFC_CONTROLLER_KIND_STATIC : VFC_CONTROLLER_KIND_NONE);
+	if (cap)
+		o->override.static_hz = cap;
 }
 
 static double res_bytes(const struct vfc_sim_result *r)
@@ -176,11 +177,10 @@ static double res_bytes(const struct vfc_sim_result *r)
 	return b;
 }
 
-/* Score the runs: the oracle per window over the static caps' runs, each run's total against it. */
-static void seed_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
-		       const struct vfc_sim_result *res, struct vfc_sim_suite_seed *out)
+/* The oracle per window over the static caps' runs, each cap's total; returns the oracle's bytes. */
+static double oracle_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
+			   const struct vfc_sim_result *st, struct vfc_sim_suite_seed *out)
 {
-	const struct vfc_sim_result *st = &res[cfg->nctls];
 	double dur = sc->duration_ns / 1e9, oracle = 0;
 
 	out->nwin = st[0].nwin;
@@ -188,9 +188,14 @@ static void seed_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim
 		uint64_t best = 0;
 
 		for (uint32_t k = 0; k < cfg->ncaps; k++)
-			if (w < st[k].nwin && st[k].win_bytes[w] > best)
+			if (w < st[k].nwin && (!k || st[k].win_bytes[w] > best)) {
 				best = st[k].win_bytes[w];
+				if (w < VFC_SIM_SUITE_MAX_WIN)
+					out->best_cap[w] = cfg->caps[k];
+			}
 		oracle += (double)best;
+		if (w < VFC_SIM_SUITE_MAX_WIN)
+			out->best_bytes[w] = best;
 	}
 	out->oracle_mbps = oracle / dur / 1e6;
 	out->best_static_mbps = 0;
@@ -199,21 +204,63 @@ static void seed_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim
 		if (out->cap_mbps[k] > out->best_static_mbps)
 			out->best_static_mbps = out->cap_mbps[k];
 	}
-	for (uint32_t c = 0; c < cfg->nctls; c++) {
+	return oracle;
+}
+
+/*
+ * The oracle of one scenario: every cap, in the oracle's mode and at its tick; scored into out, its bytes in
+ * *bytes. A static cap is set at the start and never stepped, so the tick changes nothing of an exact run;
+ * a sampled one samples each interval (between ticks and phase changes) once: a longer tick, fewer samples.
+ */
+static int seed_oracle(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
+		       vfc_sim_suite_runner run, void *arg, struct vfc_sim_suite_seed *out, double *bytes)
+{
+	struct vfc_sim_scenario osc = *sc; /* shallow: only the mode and tick differ, sc keeps ownership */
+	struct vfc_sim_opts opts[VFC_SIM_SUITE_MAX_CAPS];
+	struct vfc_sim_result res[VFC_SIM_SUITE_MAX_CAPS];
+	int rc;
+
+	if (cfg->oracle_mode == VFC_SIM_SUITE_ORACLE_SAMPLED)
+		osc.aggregate = true;
+	if (cfg->oracle_tick_ms)
+		osc.tick_ns = cfg->oracle_tick_ms * 1000000ull;
+	for (uint32_t k = 0; k < cfg->ncaps; k++)
+		cap_job(cfg->caps[k], &opts[k]);
+	rc = run(arg, &osc, opts, res, cfg->ncaps);
+	if (rc < 0)
+		return rc;
+	*bytes = oracle_score(cfg, sc, res, out);
+	for (uint32_t k = 0; k < cfg->ncaps; k++)
+		vfc_sim_result_fini(&res[k]);
+	return 0;
+}
+
+/* Every controller's run, scored against the oracle's bytes. */
+static int seed_ctls(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
+		     vfc_sim_suite_runner run, void *arg, double oracle, struct vfc_sim_suite_seed *out)
+{
+	struct vfc_sim_opts opts[VFC_SIM_SUITE_MAX_CTLS] = { 0 };
+	struct vfc_sim_result res[VFC_SIM_SUITE_MAX_CTLS];
+	double dur = sc->duration_ns / 1e9;
+	int rc;
+
+	ctl_jobs(cfg, opts);
+	rc = run(arg, sc, opts, res, cfg->nctls);
+	for (uint32_t c = 0; !rc && c < cfg->nctls; c++) {
 		out->mbps[c] = res_bytes(&res[c]) / dur / 1e6;
 		out->irq_hz[c] = res[c].irq_hz;
 		out->ratio[c] = oracle > 0 ? res_bytes(&res[c]) / oracle : 0;
+		vfc_sim_result_fini(&res[c]);
 	}
+	return rc;
 }
 
 int vfc_sim_suite_run_seed(const struct vfc_sim_suite_cfg *cfg, uint64_t seed, vfc_sim_suite_runner run,
 			   void *run_arg, struct vfc_sim_suite_seed *out, char *err, size_t errlen)
 {
-	size_t n = (size_t)cfg->nctls + cfg->ncaps;
-	struct vfc_sim_opts *opts = calloc(n, sizeof(*opts));
-	struct vfc_sim_result *res = calloc(n, sizeof(*res));
 	json_t *j = vfc_sim_suite_scenario(cfg, seed);
 	struct vfc_sim_scenario sc;
+	double oracle = 0;
 	int rc = -ENOMEM;
 
 	memset(out, 0, sizeof(*out));
@@ -224,28 +271,24 @@ int vfc_sim_suite_run_seed(const struct vfc_sim_suite_cfg *cfg, uint64_t seed, v
 			snprintf(err, errlen, "no %s", cfg->ncaps ? "controller" : "oracle cap");
 		goto out;
 	}
-	if (!opts || !res || !j)
+	if (!j)
 		goto out;
 	rc = vfc_sim_scenario_parse(j, NULL, &sc, err, errlen);
 	if (rc < 0)
 		goto out;
-	seed_jobs(cfg, opts);
-	rc = run(run_arg, &sc, opts, res, n);
+	rc = seed_oracle(cfg, &sc, run, run_arg, out, &oracle);
+	if (!rc)
+		rc = seed_ctls(cfg, &sc, run, run_arg, oracle, out);
 	if (!rc) {
 		out->nvfs = sc.nvfs;
 		out->engines = sc.engines;
 		out->ngroups = sc.ngroups;
-		seed_score(cfg, &sc, res, out);
-		for (size_t i = 0; i < n; i++)
-			vfc_sim_result_fini(&res[i]);
 	}
 	vfc_sim_scenario_fini(&sc);
 out:
 	if (rc == -ENOMEM && err && errlen)
 		snprintf(err, errlen, "out of memory");
 	json_decref(j);
-	free(opts);
-	free(res);
 	return rc;
 }
 

@@ -13,6 +13,13 @@
 
 #define VFC_SIM_SUITE_MAX_CTLS 16
 #define VFC_SIM_SUITE_MAX_CAPS 64
+#define VFC_SIM_SUITE_MAX_WIN 16     /* phase windows whose best cap a seed reports (4 groups x 3 phases: 9) */
+
+/* How the oracle runs its static caps (docs/sim.md, "The oracle's cost"). */
+enum vfc_sim_suite_oracle_mode {
+	VFC_SIM_SUITE_ORACLE_SAMPLED, /* the aggregated (sampled) mode, whatever the controllers run in */
+	VFC_SIM_SUITE_ORACLE_EXACT,   /* the controllers' mode: exact unless aggregate */
+};
 
 struct vfc_sim_suite_cfg {
 	uint64_t seed0;          /* the first seed; seeds are seed0, seed0 + 1, ... */
@@ -28,6 +35,8 @@ struct vfc_sim_suite_cfg {
 	uint32_t ncaps;              /* the oracle's static caps (0 = no cap) */
 	uint32_t caps[VFC_SIM_SUITE_MAX_CAPS];
 	bool aggregate;              /* every run in the aggregated mode (docs/sim.md), not the exact one */
+	enum vfc_sim_suite_oracle_mode oracle_mode;     /* default sampled */
+	uint32_t oracle_tick_ms;     /* the static caps' tick (0: tick_ms); only the sampled mode's intervals see it */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,
@@ -59,6 +68,8 @@ struct vfc_sim_suite_seed {
 	double irq_hz[VFC_SIM_SUITE_MAX_CTLS];
 	double ratio[VFC_SIM_SUITE_MAX_CTLS];     /* mbps / oracle_mbps */
 	double cap_mbps[VFC_SIM_SUITE_MAX_CAPS];  /* each static cap's total */
+	uint32_t best_cap[VFC_SIM_SUITE_MAX_WIN]; /* per window (the first MAX_WIN) its best cap, 0 = none */
+	uint64_t best_bytes[VFC_SIM_SUITE_MAX_WIN]; /* and that cap's bytes in the window */
 };
 
 /* Generate, run (every controller and every oracle cap) and score one seed. 0 or a negative errno. */
