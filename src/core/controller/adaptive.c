@@ -8,7 +8,6 @@
 #define AD_GUARD_SLACK 1.1 /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8  /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
 #define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
-#define AD_LATE_IRQ 0.7    /* interrupts below 0.7 x the cap that drain the queue: the turnaround binds */
 
 /* ---- the levels' memory ---- */
 
@@ -77,7 +76,7 @@ static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
 }
 
 /* Did sample s wait on late interrupts? They came at less than margin x ops / depth, the rate the cliff
- * floor asks for (each handed back more than 1 / margin of the queue), and at less than AD_LATE_IRQ x
+ * floor asks for (each handed back more than 1 / margin of the queue), and at less than late= x
  * the cap: the tenant's turnaround after each (its wake-up, the refill; on the multi-buffer engine
  * the lanes' fill) is as long as the cap's gap, so a higher cap still buys interrupts, and speed. On
  * the reference engine interrupts come at 0.75 to 1 x the cap where the queue drains; on the
@@ -85,7 +84,7 @@ static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
  * best caps lie 2 to 4 x above margin x ops / depth. */
 static bool ad_late(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
-	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < AD_LATE_IRQ * (double)s->cap_hz &&
+	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < ctl->cfg.adaptive.late * (double)s->cap_hz &&
 	       s->irq_hz < ctl->cfg.adaptive.margin * s->ops_per_s / (double)s->depth;
 }
 

@@ -52,6 +52,7 @@ struct vfc_controller_adaptive_cfg {
 	uint32_t probe;    /* re-probe neighbours every this many settled ticks, probe= (0: never) */
 	double change_pct; /* restart when request size or depth moves this much, change= */
 	double shift_pct;  /* restart when speed at the settled cap moves this much twice, shift= */
+	double late;       /* interrupts below late x the cap that drain the queue are late, late= (0: off) */
 };
 
 /* The paper's model fitted on a device (docs/model.md): paper:i0=model and static:model. */

@@ -64,6 +64,9 @@ const char vfc_controller_help[] =
 	"      probe=N          re-probe one level down and up every N settled ticks (default 20, 0 = never)\n"
 	"      change=PCT       restart when request size or depth moves by PCT (default 25)\n"
 	"      shift=PCT        restart when speed at the settled cap moves by PCT twice (default 10)\n"
+	"      late=K           a level whose interrupts come below K x the cap while each hands back\n"
+	"                       most of the queue waits on late interrupts: search above it\n"
+	"                       (default 0.7, 0 = off)\n"
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
@@ -94,6 +97,7 @@ void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_control
 		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
 			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
+			.late = 0.7,
 		};
 		break;
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
@@ -185,6 +189,7 @@ static const struct param adaptive_params[] = {
 	P_U32("probe", adaptive.probe, 0, 1000000, "a number of ticks"),
 	P_DBL("change", adaptive.change_pct, 1, 1000, "a percentage"),
 	P_DBL("shift", adaptive.shift_pct, 1, 1000, "a percentage"),
+	P_DBL("late", adaptive.late, 0, 1, "a factor"),
 };
 
 static const struct param model_params[] = {
@@ -508,14 +513,14 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 		if (a->start_model)
 			return snprintf(buf, len,
 					"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=model,esc=%g,"
-					"probe=%u,change=%g,shift=%g",
+					"probe=%u,change=%g,shift=%g,late=%g",
 					a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->esc, a->probe,
-					a->change_pct, a->shift_pct);
+					a->change_pct, a->shift_pct, a->late);
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
-				"change=%g,shift=%g",
+				"change=%g,shift=%g,late=%g",
 				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
-				a->change_pct, a->shift_pct);
+				a->change_pct, a->shift_pct, a->late);
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
 	case VFC_CONTROLLER_KIND_PF:
