@@ -238,9 +238,7 @@ static void idle(struct vfc__engine *e)
 		if (atomic_load_explicit(&vf->backlog, memory_order_relaxed))
 			work = true; /* taken requests wait for a visit */
 		/* A THROTTLED ring is not work until it refills (a deadline below). */
-		if (atomic_load_explicit(&regs[i]->hdr->req_tail, memory_order_relaxed) !=
-			    atomic_load_explicit(&vf->req_head, memory_order_relaxed) &&
-		    atomic_load_explicit(&vf->nowork_until, memory_order_relaxed) <= now)
+		if (vfc__vf_ring_ready(vf, regs[i], now))
 			work = true;
 	}
 	if (work || atomic_load_explicit(&pf->stop, memory_order_relaxed))

@@ -519,19 +519,6 @@ static void grant(struct vfc__pf_vf *vf)
 		vf->drr.deficit_ns = g;
 }
 
-/* Requests in the ring the engine may take now (a hint: relaxed, as in the
- * idle check): none while the VF is THROTTLED for its NOPs and errors, read
- * from the atomic nowork_until, since the VF may not be held here. */
-static bool ring_pending(struct vfc__pf_vf *vf, struct vfc__region *r)
-{
-	uint64_t until = atomic_load_explicit(&vf->nowork_until, memory_order_relaxed);
-
-	if (until && until > vfc_now_ns())
-		return false;
-	return atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
-	       atomic_load_explicit(&vf->req_head, memory_order_relaxed);
-}
-
 /* Lock a VF, grant it its round and take a burst from it. False if there was
  * nothing (or another engine holds it); true also when it has requests but
  * repays a debt this round (not held then). */
@@ -547,7 +534,7 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 	if (atomic_load_explicit(&vf->claimed, memory_order_relaxed) &&
 	    !atomic_load_explicit(&vf->failed, memory_order_relaxed)) {
 		mv->r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
-		if (ring_pending(vf, mv->r)) {
+		if (vfc__vf_ring_ready(vf, mv->r, m->now)) {
 			grant(vf);
 			/* Still repaying a debt while others compete: not this round. */
 			if (vf->drr.deficit_ns > 0 || !m->contended)
@@ -576,7 +563,7 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 	return true;
 }
 
-/* Requests waiting in a ring this engine does not hold (a hint: relaxed). */
+/* Requests waiting in a ring this engine does not hold and may take (a hint). */
 static bool more_pending(struct vfc__mb *m)
 {
 	struct vfc_pf *pf = m->e->pf;
@@ -590,7 +577,7 @@ static bool more_pending(struct vfc__mb *m)
 			continue;
 		/* Valid until our next quiescent point, as in the idle check. */
 		r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
-		if (ring_pending(vf, r))
+		if (vfc__vf_ring_ready(vf, r, m->now))
 			return true;
 	}
 	return false;

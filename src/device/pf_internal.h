@@ -189,6 +189,11 @@ unsigned vfc__vf_take(struct vfc__engine *e, struct vfc__pf_vf *vf, struct vfc__
  * take again). Both engine kinds skip a THROTTLED VF; vfc__vf_take returns 0
  * for it. [L] */
 enum vfc__nowork_state vfc__vf_nowork(struct vfc__pf_vf *vf, uint64_t now, uint64_t *until);
+/* Requests in the ring that the engines may take at now, as a hint read
+ * without the VF's lock (relaxed): none while it is THROTTLED, by the
+ * nowork_until its last take published. The idle check and the mb engine's
+ * "more work coming" use it; the holder of the lock asks vfc__vf_nowork. */
+bool vfc__vf_ring_ready(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now);
 /* Post one completion: response, counters, moderation. In ring order. [L] */
 void vfc__vf_post(struct vfc__pf_vf *vf, struct vfc__region *r, struct vfc__item *it, uint64_t now);
 /* Moderate the no-work completions owed since batch_nowork was set (one batch). [L] */

@@ -177,6 +177,13 @@ enum vfc__nowork_state vfc__vf_nowork(struct vfc__pf_vf *vf, uint64_t now, uint6
 	return VFC__NOWORK_THROTTLED;
 }
 
+bool vfc__vf_ring_ready(struct vfc__pf_vf *vf, struct vfc__region *r, uint64_t now)
+{
+	return atomic_load_explicit(&r->hdr->req_tail, memory_order_relaxed) !=
+		       atomic_load_explicit(&vf->req_head, memory_order_relaxed) &&
+	       atomic_load_explicit(&vf->nowork_until, memory_order_relaxed) <= now;
+}
+
 /*
  * n descriptors that did no work were taken: each advances the theoretical
  * arrival time by 1/max_nowork_hz (GCRA, as the invalid rate). Once it is
