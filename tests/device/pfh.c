@@ -15,23 +15,38 @@
 
 #include "core/ring.h"
 
-struct vfc_pf *pfh_pf(unsigned n_vfs, unsigned n_engines)
+struct vfc_pf_config pfh_config(unsigned n_vfs, int kind, unsigned ring_entries, uint64_t pool_size)
 {
 	struct vfc_pf_config cfg;
-	struct vfc_pf *pf;
 
 	vfc_pf_config_init(&cfg);
 	cfg.n_vfs = n_vfs;
-	cfg.n_engines = n_engines;
-	cfg.ring_entries = 64;
-	cfg.pool_size = 2u << 20;
-	cfg.burst = 16;
-	/* The same tests on another engine kind: VFC_TEST_ENGINE_KIND=mb (CTest's *_mb copies). */
-	if (getenv("VFC_TEST_ENGINE_KIND"))
+	if (ring_entries)
+		cfg.ring_entries = ring_entries;
+	if (pool_size)
+		cfg.pool_size = pool_size;
+	if (kind != PFH_KIND_ENV)
+		cfg.engine_kind = (enum vfc_pf_engine_kind)kind;
+	else if (getenv("VFC_TEST_ENGINE_KIND")) /* the same tests on another engine kind */
 		assert_int_equal(vfc_pf_engine_kind_parse(getenv("VFC_TEST_ENGINE_KIND"), &cfg.engine_kind), 0);
-	pf = vfc_pf_create(&cfg);
+	return cfg;
+}
+
+struct vfc_pf *pfh_create(const struct vfc_pf_config *cfg)
+{
+	struct vfc_pf *pf = vfc_pf_create(cfg);
+
 	assert_non_null(pf);
 	return pf;
+}
+
+struct vfc_pf *pfh_pf(unsigned n_vfs, unsigned n_engines)
+{
+	struct vfc_pf_config cfg = pfh_config(n_vfs, PFH_KIND_ENV, 64, 2u << 20);
+
+	cfg.n_engines = n_engines;
+	cfg.burst = 16;
+	return pfh_create(&cfg);
 }
 
 void pfh_open(struct vfc_pf *pf, uint32_t id, struct pfh_vf *v)

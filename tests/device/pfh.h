@@ -23,7 +23,14 @@ struct pfh_vf {
 	uint32_t req_tail, resp_head; /* the tenant's own indices */
 };
 
-/* A PF with small rings/pools; n_engines engines, n_vfs VFs. Asserts on failure. */
+/* pfh_config's kind: VFC_TEST_ENGINE_KIND if set (CTest's *_mb copies of the PF tests), else the default. */
+#define PFH_KIND_ENV (-1)
+/* vfc_pf_config_init's defaults with n_vfs VFs on engines of kind (an enum vfc_pf_engine_kind or
+ * PFH_KIND_ENV), rings of ring_entries and pools of pool_size bytes (0: the default). */
+struct vfc_pf_config pfh_config(unsigned n_vfs, int kind, unsigned ring_entries, uint64_t pool_size);
+/* vfc_pf_create(cfg); asserts it succeeded. */
+struct vfc_pf *pfh_create(const struct vfc_pf_config *cfg);
+/* A PF with small rings/pools; n_engines engines, n_vfs VFs, the kind of PFH_KIND_ENV. Asserts on failure. */
 struct vfc_pf *pfh_pf(unsigned n_vfs, unsigned n_engines);
 /* Claim VF id (UINT32_MAX: any) and map it; asserts on failure. */
 void pfh_open(struct vfc_pf *pf, uint32_t id, struct pfh_vf *v);

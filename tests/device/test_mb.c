@@ -30,17 +30,11 @@ struct mfix {
 static int setup(void **state)
 {
 	struct mfix *f = calloc(1, sizeof(*f));
-	struct vfc_pf_config cfg;
+	struct vfc_pf_config cfg = pfh_config(NVF, VFC_PF_ENGINE_MB, 256, POOL);
 
 	assert_non_null(f);
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = NVF;
-	cfg.ring_entries = 256;
-	cfg.pool_size = POOL;
 	cfg.burst = 32;
-	cfg.engine_kind = VFC_PF_ENGINE_MB;
-	f->pf = vfc_pf_create(&cfg);
-	assert_non_null(f->pf);
+	f->pf = pfh_create(&cfg);
 	assert_int_equal(vfc_pf_engine_kind(f->pf), VFC_PF_ENGINE_MB);
 	for (unsigned i = 0; i < NVF; i++)
 		pfh_open(f->pf, i, &f->v[i]);
@@ -469,13 +463,9 @@ static void test_sha_stream_across_bursts(void **state)
 	uint32_t h;
 
 	(void)state;
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 1;
-	cfg.pool_size = POOL;
+	cfg = pfh_config(1, VFC_PF_ENGINE_MB, 0, POOL);
 	cfg.burst = 2;
-	cfg.engine_kind = VFC_PF_ENGINE_MB;
-	pf = vfc_pf_create(&cfg);
-	assert_non_null(pf);
+	pf = pfh_create(&cfg);
 	pfh_open(pf, 0, &v);
 	assert_int_equal(pfh_session(&v, VFC_ALG_SHA256, 0, &h), 0);
 	RAND_bytes(v.pool, 8192);

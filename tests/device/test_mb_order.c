@@ -35,14 +35,9 @@ static int setup(void **state)
 	uint32_t k;
 
 	assert_non_null(f);
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 1;
-	cfg.ring_entries = 256;
-	cfg.pool_size = 4u << 20;
+	cfg = pfh_config(1, VFC_PF_ENGINE_MB, 256, 4u << 20);
 	cfg.burst = 64;
-	cfg.engine_kind = VFC_PF_ENGINE_MB;
-	f->pf = vfc_pf_create(&cfg);
-	assert_non_null(f->pf);
+	f->pf = pfh_create(&cfg);
 	pfh_open(f->pf, 0, &f->v);
 	RAND_bytes(f->key, 16);
 	assert_int_equal(pfh_key_import(&f->v, VFC_KEY_AES128, f->key, 16, &k), 0);
@@ -187,13 +182,8 @@ static void test_long_stream_yields(void **state)
 	uint32_t k, sa, sb, done_meanwhile;
 
 	(void)state;
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 2;
-	cfg.ring_entries = 64;
-	cfg.pool_size = 128u << 20;
-	cfg.engine_kind = VFC_PF_ENGINE_MB;
-	pf = vfc_pf_create(&cfg);
-	assert_non_null(pf);
+	cfg = pfh_config(2, VFC_PF_ENGINE_MB, 64, 128u << 20);
+	pf = pfh_create(&cfg);
 	pfh_open(pf, 0, &a);
 	pfh_open(pf, 1, &b);
 	RAND_bytes(key, 16);
@@ -246,13 +236,8 @@ static void test_stop_while_indebted(void **state)
 		struct pfh_vf v[2];
 		uint32_t k, s;
 
-		vfc_pf_config_init(&cfg);
-		cfg.n_vfs = 2;
-		cfg.ring_entries = 64;
-		cfg.pool_size = 8u << 20;
-		cfg.engine_kind = VFC_PF_ENGINE_MB;
-		pf = vfc_pf_create(&cfg);
-		assert_non_null(pf);
+		cfg = pfh_config(2, VFC_PF_ENGINE_MB, 64, 8u << 20);
+		pf = pfh_create(&cfg);
 		for (unsigned q = 0; q < 2; q++) {
 			/* VF 0: 60 KiB requests, its deficit spent within a burst; VF 1: 1 KiB ones, two bursts' worth. */
 			uint32_t len = q ? 1024 : 61440, n = q ? 60 : 32;

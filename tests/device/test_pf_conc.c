@@ -277,15 +277,11 @@ static void test_many_tenants(void **state)
 	struct pfh_vf v;
 
 	(void)state;
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 4;
+	cfg = pfh_config(4, VFC_PF_ENGINE_OPENSSL, 16, 1u << 20);
 	cfg.n_engines = 2;
-	cfg.ring_entries = 16;
-	cfg.pool_size = 1u << 20;
 	cfg.burst = 4;
 	cfg.weights[0] = 3;
-	pf = vfc_pf_create(&cfg);
-	assert_non_null(pf);
+	pf = pfh_create(&cfg);
 	worker_start(&w[0], pf, 0, 120, false);
 	worker_start(&w[1], pf, 1, 60, true);
 	worker_start(&w[2], pf, 2, 60, true);

@@ -14,12 +14,8 @@
 
 static struct vfc_pf *coord_pf(const char *ctl)
 {
-	struct vfc_pf_config cfg;
+	struct vfc_pf_config cfg = pfh_config(3, VFC_PF_ENGINE_OPENSSL, 64, 2u << 20);
 
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 3;
-	cfg.ring_entries = 64;
-	cfg.pool_size = 2u << 20;
 	cfg.coord_tick_ms = 20;
 	strcpy(cfg.coord_ctl, ctl);
 	return vfc_pf_create(&cfg);

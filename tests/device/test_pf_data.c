@@ -255,13 +255,9 @@ static unsigned sequential_sleeps(unsigned spin_us)
 	struct vfc_pf *pf;
 	unsigned asleep = 0;
 
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 1;
-	cfg.ring_entries = 64;
-	cfg.pool_size = 1u << 20;
+	cfg = pfh_config(1, VFC_PF_ENGINE_OPENSSL, 64, 1u << 20);
 	cfg.spin_us = spin_us;
-	pf = vfc_pf_create(&cfg);
-	assert_non_null(pf);
+	pf = pfh_create(&cfg);
 	pfh_open(pf, UINT32_MAX, &v);
 	for (unsigned i = 0; i < 200; i++) {
 		asleep += atomic_load(&v.hdr->dev_sleeping) != 0;

@@ -26,21 +26,11 @@ static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
 /* One engine, two VFs, a ring of RING. */
 static struct vfc_pf *flood_pf(void)
 {
-	struct vfc_pf_config cfg;
-	struct vfc_pf *pf;
-
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 2;
-	cfg.n_engines = 1;
-	cfg.ring_entries = RING;
-	cfg.pool_size = 2u << 20;
 	/* The mb kind too (CTest's test_pf_flood_mb): the bound lives in the take both kinds share. */
-	if (getenv("VFC_TEST_ENGINE_KIND"))
-		assert_int_equal(vfc_pf_engine_kind_parse(getenv("VFC_TEST_ENGINE_KIND"), &cfg.engine_kind),
-				 0);
-	pf = vfc_pf_create(&cfg);
-	assert_non_null(pf);
-	return pf;
+	struct vfc_pf_config cfg = pfh_config(2, PFH_KIND_ENV, RING, 2u << 20);
+
+	cfg.n_engines = 1;
+	return pfh_create(&cfg);
 }
 
 /* The flooder's k-th descriptor: a NOP, or every third one invalid (a source outside the pool). */

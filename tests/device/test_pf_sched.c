@@ -26,17 +26,10 @@ static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
 
 static struct vfc_pf *big_pf(unsigned n_engines, unsigned ring)
 {
-	struct vfc_pf_config cfg;
-	struct vfc_pf *pf;
+	struct vfc_pf_config cfg = pfh_config(2, VFC_PF_ENGINE_OPENSSL, ring, 32u * MIB);
 
-	vfc_pf_config_init(&cfg);
-	cfg.n_vfs = 2;
 	cfg.n_engines = n_engines;
-	cfg.ring_entries = ring;
-	cfg.pool_size = 32u * MIB;
-	pf = vfc_pf_create(&cfg);
-	assert_non_null(pf);
-	return pf;
+	return pfh_create(&cfg);
 }
 
 static uint32_t session(struct pfh_vf *v, uint32_t alg)
