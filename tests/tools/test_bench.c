@@ -168,7 +168,8 @@ static void test_option_errors(void **state)
 		{ "--league --vfs 2 --mix 1000x4", "--mix: 1000 is not a multiple of 16 (AES-CBC)" },
 		{ "--league --warmup-ticks 5 --oracle-pt", "--oracle-pt searches per-tenant caps: 2 to 8 tenants" },
 		{ "--league --vfs 9 --oracle-pt", "--oracle-pt searches per-tenant caps: 2 to 8 tenants" },
-		{ "--league --vfs 2 --engine-kind mb", "--engine-kind does not apply to the fresh league" },
+		{ "--depth 4,8", "--depth: a list of depths is an option of --league" },
+		{ "--league --depth 4,0", "--depth: bad value '0'" },
 		{ "--league --cap 5000", "--league sweeps its own static caps" },
 		{ "--steps 4096", "--steps: expected SIZExDEPTH[,SIZExDEPTH...]" },
 		{ "--steps 4096x0", "--steps: expected SIZExDEPTH" },
@@ -257,6 +258,33 @@ static void test_league_cell(void **state)
 	assert_file_contains(P("out"), "The noise floor (an A/A test)");
 	assert_file_contains(P("out"), "cells >= 0.97 (cv)");
 	assert_file_contains(P("out"), "cells < 0.97 beyond noise");
+}
+
+/* The league once per engine kind, a cell per depth of --depth's list: kinds x depths cells of the
+ * 15 statics and the column, in that order, each kind under its own heading. */
+static void test_league_kinds_depths(void **state)
+{
+	static const char *const kinds[] = { "openssl", "mb" };
+	static const int depths[] = { 4, 8 };
+	struct row rows[MAX_ROWS];
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --league --engine-kind openssl,mb --algo sha256 --size 4096 --depth 4,8"
+				     " --ctl none --seconds 0.2 --repeat 2 --warmup 0.05 -q --csv '%s' > '%s'",
+			     P("k.csv"), P("out")),
+			 0);
+	assert_int_equal(read_csv(P("k.csv"), rows, MAX_ROWS), 2 * 2 * 16);
+	for (unsigned i = 0; i < 2 * 2 * 16; i++) {
+		assert_string_equal(rows[i].engine_kind, kinds[i / 32]);
+		assert_int_equal((int)rows[i].v[C_DEPTH], depths[i / 16 % 2]);
+		if (i % 16 == 0)
+			assert_string_equal(rows[i].ctl, "static:1000");
+		else if (i % 16 >= 14) /* the sweep's last point, then the column */
+			assert_string_equal(rows[i].ctl, "none");
+		assert_true(rows[i].v[C_MBPS] > 0);
+	}
+	assert_file_contains(P("out"), "# engine kind: openssl");
+	assert_file_contains(P("out"), "# engine kind: mb");
 }
 
 /* A short real run of each algorithm: it succeeds and measures something. */
@@ -411,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_each_algorithm), cmocka_unit_test(test_raw_and_device_agree),
 		cmocka_unit_test(test_csv_unwritable), cmocka_unit_test(test_timeline),
 		cmocka_unit_test(test_league_cell),    cmocka_unit_test(test_steps),
+		cmocka_unit_test(test_league_kinds_depths),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

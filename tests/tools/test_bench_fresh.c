@@ -103,6 +103,28 @@ static void test_cold_league(void **state)
 	assert_file_contains(P("out"), "warm-up 3 ticks, 1 cells:");
 }
 
+/* The fresh league once per engine kind: each kind's cell in the CSV, under its own heading. */
+static void test_fresh_kinds(void **state)
+{
+	struct row rows[MAX_ROWS];
+	const unsigned per_cell = N_CAPS + 1;
+
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --league --engine-kind openssl,mb --algo sha256 --size 4096 --depth 4"
+				     " --warmup-ticks 1 --tick 20 --ctl none --seconds 0.1 --repeat 2 -q --csv '%s' > '%s'",
+			     P("k.csv"), P("out")),
+			 0);
+	assert_int_equal(read_csv(P("k.csv"), rows, MAX_ROWS), 2 * per_cell);
+	for (unsigned i = 0; i < 2 * per_cell; i++) {
+		assert_string_equal(rows[i].engine_kind, i < per_cell ? "openssl" : "mb");
+		assert_int_equal((int)rows[i].v[C_WARM_TICKS], 1);
+	}
+	check_cell(&rows[0], per_cell);
+	check_cell(&rows[per_cell], per_cell);
+	assert_file_contains(P("out"), "# engine kind: openssl");
+	assert_file_contains(P("out"), "# engine kind: mb");
+}
+
 /* A mixed multi-tenant cell with oracle-pt: two tenants (1 KiB depth 4 and 4 KiB depth 8) on one
  * engine; the controller column, then oracle-pt's per-tenant caps, each a cap of the sweep. */
 static void test_mixed_cell(void **state)
@@ -165,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cold_league),
+		cmocka_unit_test(test_fresh_kinds),
 		cmocka_unit_test(test_mixed_cell),
 		cmocka_unit_test(test_tenants_json),
 	};

@@ -192,19 +192,41 @@ static int opt_sizes(struct args *s, const char *opt, const char *v)
 	return 0;
 }
 
-/* --depth, --tasks, --vfs: a whole number from 1 to their bound. */
+/* --tasks, --vfs: a whole number from 1 to their bound. */
 static int opt_count(struct args *s, const char *opt, const char *v)
 {
 	struct bench_cfg *cfg = s->cfg;
-	uint64_t max = opt[2] == 'd' ? BENCH_MAX_DEPTH : opt[2] == 't' ? BENCH_MAX_TASKS : VFC_MAX_VFS, u;
+	uint64_t max = opt[2] == 't' ? BENCH_MAX_TASKS : VFC_MAX_VFS, u;
 
 	if (parse_u64(v, max, &u) < 0 || u == 0) {
 		fprintf(stderr, "vfc bench: %s: expected a whole number from 1 to %" PRIu64 ", got '%s'\n",
 			opt, max, v);
 		return -EINVAL;
 	}
-	*(opt[2] == 'd' ? &cfg->depth : opt[2] == 't' ? &cfg->tasks : &cfg->vfs) = (unsigned)u;
-	cfg->depth_set |= opt[2] == 'd';
+	*(opt[2] == 't' ? &cfg->tasks : &cfg->vfs) = (unsigned)u;
+	return 0;
+}
+
+/* --depth Q, or a list of depths (the league: a cell per depth); cfg->depth is the deepest, which
+ * sizes the buffers. */
+static int opt_depth(struct args *s, const char *opt, const char *v)
+{
+	struct bench_cfg *cfg = s->cfg;
+	uint64_t tmp[BENCH_MAX_LIST];
+
+	if (!strchr(v, ',') && (parse_u64(v, BENCH_MAX_DEPTH, &tmp[0]) < 0 || tmp[0] == 0)) {
+		fprintf(stderr, "vfc bench: %s: expected a whole number from 1 to %d, got '%s'\n", opt,
+			BENCH_MAX_DEPTH, v);
+		return -EINVAL;
+	}
+	if (parse_list(opt, v, 1, BENCH_MAX_DEPTH, tmp, &cfg->n_depths) < 0)
+		return -EINVAL;
+	cfg->depth = 0;
+	for (unsigned k = 0; k < cfg->n_depths; k++) {
+		cfg->depths[k] = (unsigned)tmp[k];
+		cfg->depth = cfg->depths[k] > cfg->depth ? cfg->depths[k] : cfg->depth;
+	}
+	cfg->depth_set = 1;
 	return 0;
 }
 
@@ -364,7 +386,7 @@ static const struct valued_opt {
 	{ "--algo", opt_algo },
 	{ "--size", opt_sizes },
 	{ "--sizes", opt_sizes },
-	{ "--depth", opt_count },
+	{ "--depth", opt_depth },
 	{ "--tasks", opt_count },
 	{ "--vfs", opt_count },
 	{ "--seconds", opt_seconds },
@@ -489,11 +511,6 @@ static int fresh_args(struct args *s)
 				"do not apply\n");
 		return VFC_EXIT_USAGE;
 	}
-	if (cfg->n_kinds) {
-		fprintf(stderr, "vfc bench: --engine-kind does not apply to the fresh league (use the device "
-				"option)\n");
-		return VFC_EXIT_USAGE;
-	}
 	if (cfg->oracle_pt && (cfg->vfs < 2 || cfg->vfs > BENCH_CS_MAX_TENANTS)) {
 		fprintf(stderr, "vfc bench: --oracle-pt searches per-tenant caps: 2 to %d tenants (--vfs)\n",
 			BENCH_CS_MAX_TENANTS);
@@ -600,6 +617,10 @@ int bench_parse_args(int argc, char **argv, struct vfc_global_opts *g, struct be
 	if (cfg->depth * cfg->tasks > BENCH_MAX_OPS) {
 		fprintf(stderr, "vfc bench: --depth x --tasks = %u: at most %d requests per VF\n",
 			cfg->depth * cfg->tasks, BENCH_MAX_OPS);
+		return VFC_EXIT_USAGE;
+	}
+	if (!cfg->league && cfg->n_depths > 1) {
+		fprintf(stderr, "vfc bench: --depth: a list of depths is an option of --league\n");
 		return VFC_EXIT_USAGE;
 	}
 	if (!cfg->league && (cfg->n_warm_ticks || cfg->n_mix || cfg->oracle_pt)) {

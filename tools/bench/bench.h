@@ -71,6 +71,7 @@ struct bench_cfg {
 	unsigned n_ctls;
 	unsigned tick_ms;
 	unsigned depth, tasks, vfs;
+	unsigned depths[BENCH_MAX_LIST], n_depths; /* --depth LIST (the league's cells); depth: the deepest */
 	double seconds, warmup;
 	unsigned repeat;
 	int raw, json, league, quiet;
@@ -234,7 +235,7 @@ uint32_t bench_league_cap(unsigned k);
 const char *bench_league_spec(unsigned k);
 /* A deterministic shuffle of 0 .. n-1 (Fisher-Yates on xorshift64), one per seed: a round's order. */
 void bench_league_order(unsigned *order, unsigned n, uint64_t seed);
-/* The league's depths (--depth: that one; else 4 and 32) into depths[0 .. 2); returns how many. */
+/* The league's depths (--depth: its list; else 4 and 32) into depths[0 .. BENCH_MAX_LIST); returns how many. */
 unsigned bench_league_depths(const struct bench_cfg *cfg, unsigned *depths);
 /* --steps: the workloads one after the other on one VF whose controller is kept. */
 int bench_run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_out);

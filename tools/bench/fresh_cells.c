@@ -220,7 +220,7 @@ static int run_workload(struct bench_ctx *x, unsigned algo, uint32_t size, unsig
 int bench_run_fresh(struct bench_ctx *x, struct bench_point **out, size_t *n_out)
 {
 	struct bench_cfg *cfg = x->cfg;
-	unsigned depths[2], n_depths = cfg->n_mix ? 1 : bench_league_depths(cfg, depths);
+	unsigned depths[BENCH_MAX_LIST], n_depths = cfg->n_mix ? 1 : bench_league_depths(cfg, depths);
 	unsigned n_sizes = cfg->n_mix ? 1 : cfg->n_sizes;
 	unsigned per_cell = BENCH_LEAGUE_N_CAPS + cfg->n_ctls + (cfg->oracle_pt ? 1 : 0);
 	size_t n_work = (size_t)cfg->n_algos * n_sizes * n_depths, n_cells = n_work * n_warms(cfg);

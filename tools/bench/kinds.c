@@ -9,6 +9,11 @@ int bench_reopen(struct bench_ctx *x, enum vfc_engine_kind k)
 {
 	if (x->kind == (int)k)
 		return 0;
+	if (bench_fresh(x->cfg)) { /* the fresh league opens its VFs per point, on a fresh device */
+		x->g->vf.engine_kind = k;
+		x->kind = (int)k;
+		return 0;
+	}
 	for (unsigned v = 0; v < x->n_ws; v++) {
 		vfc_vf_close(x->ws[v].vf);
 		x->ws[v].vf = NULL;
@@ -23,7 +28,7 @@ int bench_reopen(struct bench_ctx *x, enum vfc_engine_kind k)
 	return 0;
 }
 
-/* The league once per --engine-kind, its points one list. 0 or a negative errno. */
+/* The league (or the fresh league) once per --engine-kind, its points one list. 0 or a negative errno. */
 int bench_run_leagues(struct bench_ctx *x, struct vfc_out *csv_out)
 {
 	const struct bench_cfg *cfg = x->cfg;
@@ -40,7 +45,7 @@ int bench_run_leagues(struct bench_ctx *x, struct vfc_out *csv_out)
 		if (rc >= 0 && !cfg->json)
 			printf("\n# engine kind: %s\n", vfc_engine_kind_name(cfg->kinds[k]));
 		if (rc >= 0)
-			rc = bench_run_league(x, &pts, &n);
+			rc = bench_fresh(cfg) ? bench_run_fresh(x, &pts, &n) : bench_run_league(x, &pts, &n);
 		grown = realloc(all, (n_all + n) * sizeof(*all));
 		if (grown) {
 			all = grown;
