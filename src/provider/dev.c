@@ -66,6 +66,7 @@ static void after_fork(struct vfc__prov *p, pid_t me)
 	d->ready = 0;
 	d->skip_acks = 0;
 	d->raised = 0;
+	d->ack_owed = 0;
 	d->vf = NULL;
 	d->state = VFC_DEV_UNOPENED;
 	__atomic_store_n(&d->pid, me, __ATOMIC_RELEASE);

@@ -66,6 +66,7 @@ struct vfc__dev {
 	unsigned ready;        /* completed (callback ran) but not yet taken by their paused job */
 	unsigned skip_acks;    /* waiters that may pause without consuming the event (async.c take) */
 	int raised;            /* we raised the event and no ack of ours consumed it since */
+	int ack_owed;          /* a woken job left the event set for the ready ones (async.c take) */
 };
 
 /* The default provider's AES-128-CBC and SHA-256 functions, from its own dispatch tables
