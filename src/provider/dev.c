@@ -43,6 +43,7 @@ void vfc__dev_init(struct vfc__dev *d)
 {
 	memset(d, 0, sizeof(*d));
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->buf_lock, NULL);
 	d->pid = getpid();
 	d->state = VFC_DEV_UNOPENED;
 	fork_mark_init(d);
@@ -62,6 +63,8 @@ static void after_fork(struct vfc__prov *p, pid_t me)
 	struct vfc__dev *d = &p->dev;
 
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->buf_lock, NULL);
+	d->n_bufs = 0; /* the parent's VF's buffers */
 	d->inflight = 0;
 	d->ready = 0;
 	d->skip_acks = 0;
@@ -189,11 +192,14 @@ void vfc__dev_fini(struct vfc__prov *p)
 	if (d->state == VFC_DEV_OPEN && same_process(d)) {
 		if (p->set.stats)
 			print_stats(d);
+		vfc__bufs_reset(d, d->vf);
 		vfc_vf_close(d->vf);
 	}
 	d->vf = NULL;
 	d->state = VFC_DEV_UNOPENED;
+	d->n_bufs = 0;
 	pthread_mutex_destroy(&d->lock);
+	pthread_mutex_destroy(&d->buf_lock);
 	if (d->fork_mark)
 		munmap(d->fork_mark, FORK_MARK_BYTES);
 	d->fork_mark = NULL;
