@@ -40,9 +40,8 @@ void *vfc__buf_get(struct vfc__prov *p, struct vfc_vf *vf, size_t len)
 			return buf;
 	}
 	buf = vfc_buf_alloc(vf, cap);
-	if (!buf && d->n_bufs) {
-		/* The pool is short: what we keep goes back first. */
-		vfc__bufs_reset(d, vf);
+	if (!buf && vfc__bufs_reset(d, vf)) {
+		/* The pool is short: what we kept went back, try again. */
 		buf = vfc_buf_alloc(vf, cap);
 	}
 	return buf;
@@ -70,12 +69,16 @@ void vfc__buf_put(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, void *bu
 		vfc_buf_free(vf, buf);
 }
 
-void vfc__bufs_reset(struct vfc__dev *d, struct vfc_vf *vf)
+unsigned vfc__bufs_reset(struct vfc__dev *d, struct vfc_vf *vf)
 {
+	unsigned n;
+
 	pthread_mutex_lock(&d->buf_lock);
-	for (unsigned i = 0; i < d->n_bufs; i++)
+	n = d->n_bufs;
+	for (unsigned i = 0; i < n; i++)
 		if (vf)
 			vfc_buf_free(vf, d->bufs[i].p);
 	d->n_bufs = 0;
 	pthread_mutex_unlock(&d->buf_lock);
+	return n;
 }

@@ -145,10 +145,11 @@ int vfc__dev_absent(struct vfc__prov *p);
 void vfc__dev_fini(struct vfc__prov *p);
 
 /* bufs.c: a pool buffer of at least len bytes of the VF of generation gen (the device locked),
- * or NULL; given back with vfc__buf_put (any thread). vfc__bufs_reset forgets them all. */
+ * or NULL; given back with vfc__buf_put (any thread). vfc__bufs_reset gives them all back to vf's
+ * pool (vf NULL: forgets them) and returns how many there were. */
 void *vfc__buf_get(struct vfc__prov *p, struct vfc_vf *vf, size_t len);
 void vfc__buf_put(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, void *buf, size_t len);
-void vfc__bufs_reset(struct vfc__dev *d, struct vfc_vf *vf);
+unsigned vfc__bufs_reset(struct vfc__dev *d, struct vfc_vf *vf);
 
 /* async.c. With the device locked (vf, gen from vfc__dev_lock): run op, whose buffers are pool
  * buffers of vf. Inside an OpenSSL ASYNC job: submit, then pause the job until the VF completes
