@@ -132,6 +132,29 @@ static void piece_desc(struct vfc_vf *vf, const struct vfc_op *op, uint32_t i, u
 	*off += d->src_len;
 }
 
+/*
+ * Whether a device seen asleep needs the doorbell for what we just published
+ * (after the fence). Not while the device has not yet taken the last request
+ * we rang for: an engine will take that one (our doorbell wakes it, or it saw
+ * the request in its pre-sleep re-check), and the engine that publishes
+ * req_head past it fences before it next re-reads req_tail (its sleep path),
+ * while we read req_head after our own fence: if we still see the old head,
+ * that re-read sees our new requests (the Dekker pattern again, with req_head
+ * as the device's flag). Until then dev_sleeping still reads 1 after our ring
+ * (the engine clears it only once it runs), and without this every submit of
+ * a burst of jobs rang again: a system call each.
+ */
+static bool bell_owed(struct vfc_vf *vf)
+{
+	uint32_t head, ahead;
+
+	if (!vf->rang)
+		return true;
+	head = vfc_ring_load_peer(&vf->hdr->req_head);
+	ahead = vfc_ring_count(head, vf->bell_tail);
+	return ahead == 0 || ahead > vf->entries;
+}
+
 int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 {
 	struct vfc_region_hdr *h = vf->hdr;
@@ -198,11 +221,13 @@ int vfc_submit_burst(struct vfc_vf *vf, struct vfc_op *const *ops, unsigned n)
 	 * re-reads req_tail. One of us sees the other's store: either the engine
 	 * finds our requests, or we see it asleep and ring the doorbell. */
 	vfc_ring_fence();
-	if (atomic_load_explicit(&h->dev_sleeping, memory_order_relaxed)) {
+	if (atomic_load_explicit(&h->dev_sleeping, memory_order_relaxed) && bell_owed(vf)) {
 		uint64_t one = 1;
 		ssize_t w = write(vf->t->doorbell_fd, &one, sizeof(one));
 
 		(void)w; /* an eventfd write fails only at counter overflow: the engine is awake then */
+		vf->bell_tail = tail;
+		vf->rang = true;
 	}
 	return (int)i;
 }

@@ -222,6 +222,7 @@ int vfc_vf_reset(struct vfc_vf *vf)
 	atomic_store_explicit(&vf->hdr->req_tail, head, memory_order_release);
 	atomic_store_explicit(&vf->hdr->resp_head, tail, memory_order_release);
 	vf->epoch = atomic_load_explicit(&vf->hdr->reset_epoch, memory_order_acquire);
+	vf->rang = false;
 	vf->failed = false;
 	vfc__irq_apply(vf);
 	return 0;

@@ -67,6 +67,8 @@ struct vfc_vf {
 
 	/* Data path, owned by the one thread driving the VF at a time. */
 	uint32_t req_tail;  /* local copy of the index we publish */
+	uint32_t bell_tail; /* req_tail when we last rang the doorbell (see bell_owed in io.c) */
+	bool rang;          /* bell_tail is set (cleared by a reset) */
 	uint32_t resp_head; /* local copy of the index we publish */
 	uint32_t epoch;     /* hdr->reset_epoch the rings belong to */
 	bool failed;        /* in-flight ops were failed with -EIO; submit refuses until reset */

@@ -45,6 +45,7 @@ static void done_cb(struct vfc_op *op, int status, uint32_t out_len)
 static int ack(struct vfc__dev *d, struct vfc_vf *vf)
 {
 	d->raised = 0;
+	d->ack_owed = 0;
 	return vfc_vf_event_ack(vf);
 }
 
@@ -111,9 +112,15 @@ static struct vfc_vf *relock(struct vfc__prov *p, unsigned gen)
  * Take what completed: the cheap look at the ring first; then consume the
  * event and look again (a completion after the ack raises it anew).
  * *consumed tells the settle step. Acks only stop needless wakeups (a job
- * whose request is not done pauses again either way), so after one that found
- * nothing new, the other paused jobs (as many as are in flight) skip theirs:
- * one system call per round of wakeups, not one per job.
+ * whose request is not done pauses again either way), so:
+ * - while completions wait for other paused jobs (d->ready), the event is
+ *   left set: they are to be woken by it, and an ack now would only be
+ *   followed by a raise (two system calls and a second round of wakeups for
+ *   nothing). The next job to submit once they are taken acks instead
+ *   (ack_owed, run_in_job).
+ * - after an ack that found nothing new, the other paused jobs (as many as
+ *   are in flight) skip theirs: one system call per round of wakeups, not
+ *   one per job.
  */
 static void take(struct vfc_vf *vf, struct waiter *w, int *consumed)
 {
@@ -122,6 +129,10 @@ static void take(struct vfc_vf *vf, struct waiter *w, int *consumed)
 	vfc_poll(vf, 0);
 	if (w->done)
 		return;
+	if (d->ready) {
+		d->ack_owed = 1;
+		return;
+	}
 	if (d->skip_acks) {
 		d->skip_acks--;
 		return;
@@ -169,19 +180,25 @@ static int job_submit(struct vfc__prov *p, struct vfc_vf **vf, unsigned gen, str
 /*
  * With nothing of ours in flight, consume the event before submitting: a job
  * alone is then woken by its own completion and nothing else (whatever
- * completed before the ack was taken by the poll after it). With requests in
- * flight, wakeups for others' completions come anyway: no ack (a system call).
- * Then pause at once: jobs started together get their requests onto the ring
- * back to back (the multi-buffer engine's lanes fill).
+ * completed before the ack was taken by the poll after it). Not while
+ * completions wait for other paused jobs (d->ready): the event is theirs, and
+ * an ack would only be followed by a raise; the first job to submit after
+ * they are taken acks then (ack_owed, also left by take). With requests in
+ * flight, wakeups for others' completions come anyway: no ack (a system
+ * call). Then pause at once: jobs started together get their requests onto
+ * the ring back to back (the multi-buffer engine's lanes fill).
  */
 static int run_in_job(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_op *op, struct waiter *w)
 {
+	struct vfc__dev *d = &p->dev;
 	int rc, consumed = 0;
 
 	w->job = 1;
-	if (p->dev.inflight == 0) {
-		consumed = ack(&p->dev, vf);
+	if (d->ready == 0 && (d->inflight == 0 || d->ack_owed)) {
+		consumed = ack(d, vf);
 		vfc_poll(vf, 0);
+	} else if (d->inflight == 0) {
+		d->ack_owed = 1;
 	}
 	if ((rc = job_submit(p, &vf, gen, op, w)) < 0)
 		return rc;

@@ -15,7 +15,7 @@ static size_t round64(size_t n)
 int vfc__op_cipher(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc_session *s, int enc,
 		   uint8_t iv[VFC_AES_BLOCK], const uint8_t *in, size_t len, uint8_t *out)
 {
-	uint8_t *buf = len <= VFC_PROV_OP_MAX ? vfc_buf_alloc(vf, len) : NULL, next[VFC_AES_BLOCK];
+	uint8_t *buf = len <= VFC_PROV_OP_MAX ? vfc__buf_get(p, vf, len) : NULL, next[VFC_AES_BLOCK];
 	struct vfc_op op;
 	int rc;
 
@@ -42,7 +42,7 @@ int vfc__op_cipher(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct 
 		memcpy(out, buf, len);
 		memcpy(iv, enc ? out + len - VFC_AES_BLOCK : next, VFC_AES_BLOCK);
 	}
-	vfc_buf_free(vf, buf);
+	vfc__buf_put(p, vf, gen, buf, len);
 	return rc;
 }
 
@@ -50,7 +50,7 @@ int vfc__op_hash(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vf
 		 const uint8_t *in, size_t len, uint8_t *out)
 {
 	size_t room = round64(len);
-	uint8_t *buf = len <= VFC_PROV_OP_MAX ? vfc_buf_alloc(vf, room + VFC_SHA256_LEN) : NULL;
+	uint8_t *buf = len <= VFC_PROV_OP_MAX ? vfc__buf_get(p, vf, room + VFC_SHA256_LEN) : NULL;
 	struct vfc_op op;
 	int rc;
 
@@ -77,7 +77,7 @@ int vfc__op_hash(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vf
 		rc = -EPROTO;
 	if (rc == 0 && out)
 		memcpy(out, buf + room, VFC_SHA256_LEN);
-	vfc_buf_free(vf, buf);
+	vfc__buf_put(p, vf, gen, buf, room + VFC_SHA256_LEN);
 	return rc;
 }
 
@@ -93,7 +93,7 @@ int vfc__op_rsa(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc
 	if (len > VFC_PROV_OP_MAX || aux_len > RSA_MAX_BYTES)
 		rc = aux_len > RSA_MAX_BYTES ? -EBADMSG : -EINVAL; /* a signature longer than any modulus */
 	else
-		rc = (buf = vfc_buf_alloc(vf, total ? total : 1)) ? 0 : -ENOMEM;
+		rc = (buf = vfc__buf_get(p, vf, total ? total : 1)) ? 0 : -ENOMEM;
 	if (rc) {
 		vfc__dev_unlock(p);
 		return rc;
@@ -120,6 +120,6 @@ int vfc__op_rsa(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, struct vfc
 	}
 	/* Plaintexts and messages pass through here: wipe the buffer. */
 	explicit_bzero(buf, total ? total : 1);
-	vfc_buf_free(vf, buf);
+	vfc__buf_put(p, vf, gen, buf, total ? total : 1);
 	return rc;
 }

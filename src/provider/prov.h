@@ -53,6 +53,15 @@ enum vfc__dev_state {
 	VFC_DEV_ABSENT = 2,   /* the open failed: software for the rest of the process */
 };
 
+#define VFC__BUFS 32                  /* pool buffers kept for reuse (bufs.c) */
+#define VFC__BUF_KEEP_MAX (64u << 10) /* the largest buffer kept */
+
+/* A pool buffer kept for reuse (bufs.c). */
+struct vfc__buf {
+	void *p;
+	size_t cap;
+};
+
 /* The process's VF: opened on first use, reopened in a child after fork() (pid differs). */
 struct vfc__dev {
 	pthread_mutex_t lock;  /* held across every use of vf: threads share it */
@@ -66,6 +75,11 @@ struct vfc__dev {
 	unsigned ready;        /* completed (callback ran) but not yet taken by their paused job */
 	unsigned skip_acks;    /* waiters that may pause without consuming the event (async.c take) */
 	int raised;            /* we raised the event and no ack of ours consumed it since */
+	int ack_owed;          /* a woken job left the event set for the ready ones (async.c take) */
+	/* Pool buffers of vf kept for reuse (bufs.c), under buf_lock (freed outside lock). */
+	pthread_mutex_t buf_lock;
+	unsigned n_bufs;
+	struct vfc__buf bufs[VFC__BUFS];
 };
 
 /* The default provider's AES-128-CBC and SHA-256 functions, from its own dispatch tables
@@ -129,6 +143,13 @@ void vfc__dev_settle(struct vfc__dev *d, int consumed);
 /* Whether this process is known to have no VF (a hint, read without the lock). */
 int vfc__dev_absent(struct vfc__prov *p);
 void vfc__dev_fini(struct vfc__prov *p);
+
+/* bufs.c: a pool buffer of at least len bytes of the VF of generation gen (the device locked),
+ * or NULL; given back with vfc__buf_put (any thread). vfc__bufs_reset gives them all back to vf's
+ * pool (vf NULL: forgets them) and returns how many there were. */
+void *vfc__buf_get(struct vfc__prov *p, struct vfc_vf *vf, size_t len);
+void vfc__buf_put(struct vfc__prov *p, struct vfc_vf *vf, unsigned gen, void *buf, size_t len);
+unsigned vfc__bufs_reset(struct vfc__dev *d, struct vfc_vf *vf);
 
 /* async.c. With the device locked (vf, gen from vfc__dev_lock): run op, whose buffers are pool
  * buffers of vf. Inside an OpenSSL ASYNC job: submit, then pause the job until the VF completes

@@ -265,10 +265,53 @@ static void test_monitor_restart_tick(void **state)
 			 (double)restarted.max_dt_ns / 1e6);
 }
 
+/*
+ * The doorbell is rung once per engine sleep (io.c bell_owed): submits that
+ * find the device still asleep after a ring skip theirs while the request
+ * rung for is not taken. Bursts of single submits around the engine's spin
+ * window (asleep, waking, just taken, spinning) must all complete: a skipped
+ * ring that was owed leaves them in the ring and the wait times out.
+ */
+static void test_doorbell_once_per_sleep(void **state)
+{
+	struct vfc_vf *vf = t_open(VFC_IRQ_INTERRUPT);
+	unsigned completed = 0, submitted = 0, rounds = T_SANITIZED ? 60 : 300;
+	struct ctr_op o[8];
+
+	(void)state;
+	for (unsigned r = 0; r < rounds; r++) {
+		unsigned k = 1 + (unsigned)t_randn(8);
+
+		/* Long enough, half of the time, for the engine to go to sleep (spin 100 us). */
+		if (r % 2)
+			usleep(200 + (useconds_t)t_randn(800));
+		for (unsigned i = 0; i < k; i++) {
+			struct vfc_op *op = &o[i].op;
+			uint64_t until = vfc_now_ns() + t_randn(60000);
+
+			memset(&o[i], 0, sizeof(o[i]));
+			op->opcode = VFC_OP_NOP;
+			op->cb = ctr_cb;
+			o[i].completed = &completed;
+			assert_int_equal(vfc_submit_burst(vf, &op, 1), 1);
+			submitted++;
+			while (vfc_now_ns() < until)
+				; /* the engine may take the first ones meanwhile, or not */
+		}
+		while (completed < submitted)
+			if (vfc_wait(vf, 1, 2000000000ll) < 0)
+				fail_msg("round %u: %u of %u done: a doorbell owed was not rung", r, completed,
+					 submitted);
+		assert_int_equal(vf->in_flight, 0);
+	}
+	vfc_vf_close(vf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cap_applies),
+		cmocka_unit_test(test_doorbell_once_per_sleep),
 		cmocka_unit_test(test_irq_counts_move),
 		cmocka_unit_test(test_tenant_cpu_monotonic),
 		cmocka_unit_test(test_cap_rate_interrupt),

@@ -255,7 +255,7 @@ static int fork_child(int out, unsigned seed)
 static void check_child_log(FILE *f, pid_t pid)
 {
 	char line[512];
-	unsigned long long ops = 0;
+	unsigned long long ops = 0, bytes, errors = 0;
 	unsigned vf;
 	int who, seen = 0;
 
@@ -263,12 +263,15 @@ static void check_child_log(FILE *f, pid_t pid)
 	while (fgets(line, sizeof(line), f)) {
 		if (strstr(line, "default provider"))
 			fail_msg("child %d fell back to software: %s", (int)pid, line);
-		if (sscanf(line, "vfcrypt: pid %d VF %u ops %llu", &who, &vf, &ops) == 3 && who == pid)
+		if (sscanf(line, "vfcrypt: pid %d VF %u ops %llu bytes %llu errors %llu", &who, &vf, &ops, &bytes,
+			   &errors) == 5 && who == pid)
 			seen = 1;
 	}
 	if (!seen)
 		fail_msg("child %d printed no counters of its own VF", (int)pid);
 	assert_true(ops >= 4); /* 50,000 bytes in pieces, and 30 more round trips */
+	/* None refused: a child that reused a buffer of the parent's VF (bufs.c) sent offsets outside its pool. */
+	assert_int_equal(errors, 0);
 }
 
 static void test_fork(void **state)
