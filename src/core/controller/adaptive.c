@@ -127,7 +127,8 @@ static uint32_t ad_cand(const struct vfc_controller *ctl, uint32_t from)
 {
 	uint32_t cand = ad_lowest_good(ctl, from);
 
-	if (ctl->ad.hi >= (int64_t)from && ctl->ad.hi < (int64_t)cand && ad_good(ctl, (uint32_t)ctl->ad.hi))
+	if (ctl->cfg.adaptive.recheck && ctl->ad.hi >= (int64_t)from && ctl->ad.hi < (int64_t)cand &&
+	    ad_good(ctl, (uint32_t)ctl->ad.hi))
 		cand = (uint32_t)ctl->ad.hi;
 	return cand;
 }
@@ -141,7 +142,7 @@ static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
 	uint32_t cand = ad_cand(ctl, from);
 
 	if (ctl->ad.mem[cand].n < 2 && cand + 1 < ctl->ad.nlevels && ctl->ad.mem[cand + 1].n &&
-	    (ad_best_level(ctl) > cand || ad_good(ctl, cand + 1)))
+	    (ad_best_level(ctl) > cand || (ctl->cfg.adaptive.recheck && ad_good(ctl, cand + 1))))
 		cand++;
 	return cand;
 }
@@ -152,7 +153,9 @@ static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
  * have been below the peak); the risky probes below were done first, this one is on the flat side. */
 static void ad_finish(struct vfc_controller *ctl, uint32_t cand)
 {
-	if (!ctl->ad.upchecked && cand + 1 < ctl->ad.nlevels && ctl->ad.mem[cand + 1].n < AD_UPCHECK_N) {
+	uint32_t n_up = ctl->cfg.adaptive.recheck ? AD_UPCHECK_N : 1;
+
+	if (!ctl->ad.upchecked && cand + 1 < ctl->ad.nlevels && ctl->ad.mem[cand + 1].n < n_up) {
 		ctl->ad.upchecked = true;
 		ctl->ad.s0 = cand;
 		ctl->ad.settled = cand;
