@@ -7,6 +7,8 @@
 
 #define AD_GUARD_SLACK 1.1 /* cliff guard trips when cap x 1.1 < margin x ops / depth (noise room) */
 #define AD_BOUND_FRAC 0.8  /* the cap is the bottleneck when ops / depth >= 0.8 x cap */
+#define AD_CLIMB_MAX 4      /* a climb's stride: at most 4 levels (x 2.44 with step 1.25) */
+#define AD_UPCHECK_N 2      /* the check up measures the level above unless it has 2 samples */
 #define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
 
 /* ---- the levels' memory ---- */
@@ -117,15 +119,30 @@ static uint32_t ad_lowest_good(const struct vfc_controller *ctl, uint32_t from)
 	return k;
 }
 
-/* Where a search ends: the lowest good level from `from` up; but a candidate below the best level
- * that was measured once may owe its place to one lucky sample: take the level above it, and let the
- * averaged re-probes walk down later if it really is as good. */
-static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
+/* The search's candidate from `from` up: the lowest good level (ad_lowest_good), or the lowest level
+ * the bisection measured good below it, if still good. A good midpoint moves the bisection's upper end
+ * down to it even where the levels between it and the best are unmeasured: else the next midpoint is
+ * the same level and the search ends at the best, however far above (a cliff guard's jump of esc x). */
+static uint32_t ad_cand(const struct vfc_controller *ctl, uint32_t from)
 {
 	uint32_t cand = ad_lowest_good(ctl, from);
 
+	if (ctl->cfg.adaptive.recheck && ctl->ad.hi >= (int64_t)from && ctl->ad.hi < (int64_t)cand &&
+	    ad_good(ctl, (uint32_t)ctl->ad.hi))
+		cand = (uint32_t)ctl->ad.hi;
+	return cand;
+}
+
+/* Where a search ends: the candidate from `from` up; but a candidate measured once, below the best
+ * level or with a good level measured above it, may owe its place to one sample: take the level above
+ * it (on the device's depth-32 curves one level below the peak costs 5 to 25%, one level above 1 to
+ * 3%), and let the averaged re-probes walk down later if it really is as good. */
+static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
+{
+	uint32_t cand = ad_cand(ctl, from);
+
 	if (ctl->ad.mem[cand].n < 2 && cand + 1 < ctl->ad.nlevels && ctl->ad.mem[cand + 1].n &&
-	    ad_best_level(ctl) > cand)
+	    (ad_best_level(ctl) > cand || (ctl->cfg.adaptive.recheck && ad_good(ctl, cand + 1))))
 		cand++;
 	return cand;
 }
@@ -136,7 +153,9 @@ static uint32_t ad_pick(const struct vfc_controller *ctl, uint32_t from)
  * have been below the peak); the risky probes below were done first, this one is on the flat side. */
 static void ad_finish(struct vfc_controller *ctl, uint32_t cand)
 {
-	if (!ctl->ad.upchecked && cand + 1 < ctl->ad.nlevels && !ctl->ad.mem[cand + 1].n) {
+	uint32_t n_up = ctl->cfg.adaptive.recheck ? AD_UPCHECK_N : 1;
+
+	if (!ctl->ad.upchecked && cand + 1 < ctl->ad.nlevels && ctl->ad.mem[cand + 1].n < n_up) {
 		ctl->ad.upchecked = true;
 		ctl->ad.s0 = cand;
 		ctl->ad.settled = cand;
@@ -152,12 +171,12 @@ static void ad_finish(struct vfc_controller *ctl, uint32_t cand)
 static void ad_bisect(struct vfc_controller *ctl)
 {
 	uint32_t fl = ad_floor_ix(ctl);
-	uint32_t cand = ad_lowest_good(ctl, fl);
 	int64_t lo = ctl->ad.lo < (int64_t)fl - 1 ? (int64_t)fl - 1 : ctl->ad.lo;
+	uint32_t cand = ad_cand(ctl, (uint32_t)(lo + 1));
 	int64_t next = lo + ((int64_t)cand - lo) / 2;
 
 	if (next <= lo || next >= (int64_t)cand || ctl->ad.mem[next].n) {
-		ad_finish(ctl, ad_pick(ctl, fl));
+		ad_finish(ctl, ad_pick(ctl, (uint32_t)(lo + 1)));
 		return;
 	}
 	ctl->ad.settled = cand;
@@ -168,7 +187,7 @@ static void ad_bisect(struct vfc_controller *ctl)
 /* After s0 is measured: bisect down to the lowest good level, then check one level up. */
 static void ad_after_start(struct vfc_controller *ctl)
 {
-	ctl->ad.lo = -1;
+	ctl->ad.lo = ctl->ad.hi = -1;
 	ad_bisect(ctl);
 }
 
@@ -244,7 +263,7 @@ static void ad_restart(struct vfc_controller *ctl, const struct vfc_speed_sample
 	ctl->ad.shifts = 0;
 	ctl->ad.rate_ref = ctl->ad.rate = 0;
 	ctl->ad.rate_n = 0;
-	ctl->ad.lo = -1;
+	ctl->ad.lo = ctl->ad.hi = -1;
 	ctl->ad.late_lo = ad_late(ctl, s) ? (int64_t)lvl : -1;
 	ctl->ad.upchecked = false;
 	vfc__ad_probes_reset(ctl);
@@ -345,31 +364,69 @@ static void ad_on_measure_start(struct vfc_controller *ctl, const struct vfc_spe
 	ad_after_start(ctl);
 }
 
+/* The climb's next level: the stride grows climb= x (at least one level) past lvl, up to the top. */
+static void ad_climb_next(struct vfc_controller *ctl, uint32_t lvl)
+{
+	uint32_t top = ctl->ad.nlevels - 1;
+	double g = ctl->ad.stride * ctl->cfg.adaptive.climb;
+
+	ctl->ad.stride = g < 1.5 ? 1 : g > AD_CLIMB_MAX ? AD_CLIMB_MAX : (uint32_t)lround(g);
+	ctl->ad.climb_prev = lvl;
+	ctl->ad.ix = ctl->ad.stride < top - lvl ? lvl + ctl->ad.stride : top;
+	ctl->ad.state = VFC__AD_CLIMB;
+}
+
 /* The level above the search's candidate: better by the band starts a climb, else settle. */
 static void ad_on_upcheck(struct vfc_controller *ctl, uint32_t lvl, uint32_t fl)
 {
 	if (ad_better(ctl, lvl, ctl->ad.s0) && lvl + 1 < ctl->ad.nlevels) {
-		ctl->ad.ix = lvl + 1;
-		ctl->ad.state = VFC__AD_CLIMB;
+		ctl->ad.climb_lo = ctl->ad.s0;
+		ctl->ad.stride = 1;
+		ctl->ad.climb_late = false;
+		ad_climb_next(ctl, lvl);
 	} else {
 		vfc__ad_settle(ctl, ad_pick(ctl, fl));
 	}
 }
 
-/* Climb while each level beats the one below; s0 + 1 proved better than s0: never settle back at s0
- * or below. */
-static void ad_on_climb(struct vfc_controller *ctl, uint32_t lvl, uint32_t fl)
+/* Settled below the floor (a late sample, or the best speed rose): climb from there while the levels
+ * wait on late interrupts, from the lowest good level at or above the floor. */
+static void ad_climb_floor(struct vfc_controller *ctl, uint32_t fl)
 {
-	if (ad_better(ctl, lvl, lvl - 1) && lvl + 1 < ctl->ad.nlevels)
-		ctl->ad.ix = lvl + 1;
-	else
-		vfc__ad_settle(ctl, ad_pick(ctl, fl > ctl->ad.s0 + 1 ? fl : ctl->ad.s0 + 1));
+	ctl->ad.climb_lo = (int64_t)fl - 1;
+	ctl->ad.climb_prev = ctl->ad.settled;
+	ctl->ad.stride = 1;
+	ctl->ad.climb_late = true;
+	ctl->ad.ix = ad_lowest_good(ctl, fl);
+	ctl->ad.state = VFC__AD_CLIMB;
+}
+
+/*
+ * Climb while each level beats the one it was compared with by the band, or waits on late interrupts
+ * (a climb from the floor: while late only); each step's stride grows climb= x (default 1: one level
+ * a tick; docs/controllers.md, step 5). Then bisect between the highest level found bad and the best:
+ * the peak lies between them (never at or below the level the climb started from).
+ */
+static void ad_on_climb(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
+{
+	bool late = ad_late(ctl, s);
+
+	if ((late || (!ctl->ad.climb_late && ad_better(ctl, lvl, ctl->ad.climb_prev))) && lvl + 1 < ctl->ad.nlevels) {
+		ctl->ad.climb_lo = late ? lvl : ctl->ad.climb_prev;
+		ad_climb_next(ctl, lvl);
+		return;
+	}
+	ctl->ad.lo = ctl->ad.climb_lo;
+	ctl->ad.hi = -1;
+	ad_bisect(ctl);
 }
 
 static void ad_on_descend(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t lvl)
 {
 	if (!ad_good(ctl, lvl) || ad_late(ctl, s))
 		ctl->ad.lo = lvl;
+	else
+		ctl->ad.hi = lvl;
 	ad_bisect(ctl);
 }
 
@@ -378,7 +435,7 @@ static void ad_on_descend(struct vfc_controller *ctl, const struct vfc_speed_sam
 static void ad_on_settled(struct vfc_controller *ctl, const struct vfc_speed_sample *s, uint32_t fl)
 {
 	if (ctl->ad.settled < fl) {
-		vfc__ad_settle(ctl, ad_lowest_good(ctl, fl));
+		ad_climb_floor(ctl, fl);
 		return;
 	}
 	if (ctl->ad.probe_dir && vfc__ad_probe_pair(ctl, s->mbps, fl))
@@ -476,7 +533,7 @@ uint32_t vfc__ad_step(struct vfc_controller *ctl, const struct vfc_speed_sample 
 		ad_on_upcheck(ctl, lvl, fl);
 		break;
 	case VFC__AD_CLIMB:
-		ad_on_climb(ctl, lvl, fl);
+		ad_on_climb(ctl, s, lvl);
 		break;
 	case VFC__AD_DESCEND:
 		ad_on_descend(ctl, s, lvl);
@@ -503,7 +560,7 @@ void vfc__ad_init(struct vfc_controller *ctl, uint32_t initial_cap)
 	ctl->ad.ix = initial_cap ? vfc__nearest_level(ctl->ad.levels, ctl->ad.nlevels, initial_cap)
 				 : ctl->ad.nlevels - 1;
 	ctl->ad.settled = ctl->ad.ix;
-	ctl->ad.late_lo = -1;
+	ctl->ad.lo = ctl->ad.hi = ctl->ad.late_lo = -1;
 	ctl->ad.state = VFC__AD_START;
 	ctl->cap = ctl->ad.levels[ctl->ad.ix];
 }

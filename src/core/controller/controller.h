@@ -53,6 +53,8 @@ struct vfc_controller_adaptive_cfg {
 	double change_pct; /* restart when request size or depth moves this much, change= */
 	double shift_pct;  /* restart when speed at the settled cap moves this much twice, shift= */
 	double late;       /* interrupts below late x the cap that drain the queue are late, late= (0: off) */
+	double climb;      /* a climb's stride grows by this factor each level it wins, climb= (1: one level) */
+	uint32_t recheck;  /* the search's end re-checks levels measured once, recheck= (0: as in session 7) */
 };
 
 /* The paper's model fitted on a device (docs/model.md): paper:i0=model and static:model. */
@@ -170,8 +172,13 @@ struct vfc_controller {
 			uint32_t settled;     /* level settled on (or the search's candidate) */
 			uint32_t s0;          /* the search's start level */
 			int64_t lo;           /* bisection: highest level known bad (-1: none) */
+			int64_t hi;           /* bisection: lowest level it measured good (-1: none) */
 			int64_t late_lo;      /* highest level this search saw waiting on late interrupts (-1: none) */
 			bool upchecked;       /* this search looked one level above its candidate */
+			uint32_t climb_prev;  /* climb: the level the one asked for is compared with */
+			int64_t climb_lo;     /* climb: the highest level it found bad (late, or beaten) */
+			uint32_t stride;      /* climb: levels between climb_prev and the level asked for */
+			bool climb_late;      /* climb: driven by late interrupts (goes on while late only) */
 			bool from_model;      /* start=model: this search started at the model's cap */
 			bool duels_over;      /* this search's duels upwards are over (lost, or won at the top) */
 			bool top_tried;       /* the top did not win its duel: challengers are AD_DUEL_JUMP levels up */

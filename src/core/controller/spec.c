@@ -67,6 +67,11 @@ const char vfc_controller_help[] =
 	"      late=K           a level whose interrupts come below K x the cap while each hands back\n"
 	"                       most of the queue waits on late interrupts: search above it\n"
 	"                       (default 0.7, 0 = off)\n"
+	"      climb=G          a climb's stride grows G x with each level it wins, then bisects\n"
+	"                       back (default 1: one level a tick)\n"
+	"      recheck=0|1      the search's end trusts no level measured once: a good midpoint\n"
+	"                       ends the bisection's upper end, the check up re-measures the level\n"
+	"                       above, a candidate with a good level above takes it (default 1)\n"
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
@@ -97,7 +102,7 @@ void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_control
 		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
 			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
-			.late = 0.7,
+			.late = 0.7, .climb = 1.0, .recheck = 1,
 		};
 		break;
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
@@ -190,6 +195,8 @@ static const struct param adaptive_params[] = {
 	P_DBL("change", adaptive.change_pct, 1, 1000, "a percentage"),
 	P_DBL("shift", adaptive.shift_pct, 1, 1000, "a percentage"),
 	P_DBL("late", adaptive.late, 0, 1, "a factor"),
+	P_DBL("climb", adaptive.climb, 1, 8, "a factor"),
+	P_U32("recheck", adaptive.recheck, 0, 1, "0 or 1"),
 };
 
 static const struct param model_params[] = {
@@ -513,14 +520,14 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 		if (a->start_model)
 			return snprintf(buf, len,
 					"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=model,esc=%g,"
-					"probe=%u,change=%g,shift=%g,late=%g",
+					"probe=%u,change=%g,shift=%g,late=%g,climb=%g,recheck=%u",
 					a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->esc, a->probe,
-					a->change_pct, a->shift_pct, a->late);
+					a->change_pct, a->shift_pct, a->late, a->climb, a->recheck);
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
-				"change=%g,shift=%g,late=%g",
+				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u",
 				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
-				a->change_pct, a->shift_pct, a->late);
+				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck);
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
 	case VFC_CONTROLLER_KIND_PF:
