@@ -41,8 +41,20 @@ struct vfc_coord_vf {
 	uint32_t depth;   /* most requests in flight seen since the previous reading (0 = unknown) */
 };
 
+/* How the coordinator decides the common cap. */
+enum vfc_coord_rule {
+	VFC_COORD_RULE_FILL = 0, /* its own rule: hold the completions per interrupt at VFC_COORD_FILL_TARGET of a queue */
+	VFC_COORD_RULE_CTL,      /* a controller (e.g. adaptive) stepped on the members' total speed */
+	VFC_COORD_RULE_COUNT
+};
+
 struct vfc_coord {
-	struct vfc_controller ctl; /* stepped with the members' total */
+	enum vfc_coord_rule rule;
+	struct vfc_controller ctl; /* RULE_CTL: stepped with the members' total */
+	uint32_t cap;              /* RULE_FILL: the cap in force */
+	double fill_target;        /* RULE_FILL: the fill it holds (VFC_COORD_FILL_TARGET) */
+	double fill;               /* the last tick's fill: completions per interrupt over depth, bytes-weighted */
+	double rate_tick;          /* the last tick's rate per queue slot (bytes-weighted ops / depth of the members) */
 	enum vfc_coord_state state;
 	uint32_t n;                /* VFs in the last reading */
 	uint32_t members;          /* of them in pf mode */
@@ -89,6 +101,15 @@ struct vfc_coord {
  * lies below their best (2 VFs of AES 1 KiB, best at 15 to 30 kHz, started at 6.9 kHz).
  */
 int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap);
+/* The same with the coordinator's own rule (RULE_FILL) instead of a controller. */
+int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap);
+#define VFC_COORD_FILL_TARGET 0.7
+#define VFC_COORD_FILL_GAIN 0.5
+#define VFC_COORD_FILL_MIN_HZ 100.0      /* the rule's range: adaptive's default ladder */
+#define VFC_COORD_FILL_MAX_HZ 1000000.0
+#define VFC_COORD_FILL_HYST 0.05 /* the cap moves when the rule's target is this far from it */
+/* Where the rule's state word is asked for: "fill", "escape". */
+const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*
  * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the active members'
