@@ -3,6 +3,7 @@
 #include "core/coord.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 
 int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap)
@@ -12,13 +13,33 @@ int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, 
 	memset(c, 0, sizeof(*c));
 	if (vfc_controller_init(&c->ctl, inner, initial_cap) < 0)
 		return -EINVAL;
+	c->rule = VFC_COORD_RULE_CTL;
+	c->state = VFC_COORD_IDLE;
+	return 0;
+}
+
+int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap)
+{
+	if (!c)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->rule = VFC_COORD_RULE_FILL;
+	c->fill_target = VFC_COORD_FILL_TARGET;
+	c->cap = initial_cap;
 	c->state = VFC_COORD_IDLE;
 	return 0;
 }
 
 uint32_t vfc_coord_cap(const struct vfc_coord *c)
 {
-	return vfc_controller_cap(&c->ctl);
+	return c->rule == VFC_COORD_RULE_FILL ? c->cap : vfc_controller_cap(&c->ctl);
+}
+
+const char *vfc_coord_rule_state(const struct vfc_coord *c)
+{
+	if (c->rule == VFC_COORD_RULE_CTL)
+		return vfc_controller_state(&c->ctl);
+	return c->bound_ticks ? "bound" : "fill";
 }
 
 const char *vfc_coord_state_name(enum vfc_coord_state s)
@@ -47,6 +68,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 {
 	uint64_t bytes = 0, ops = 0, irqs = 0, busy = 0, bound = 0;
 	uint32_t depth = 0;
+	double wrate = 0, wbytes = 0, wfill = 0, fbytes = 0;
 	double secs = (double)dt_ns / 1e9;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -59,6 +81,14 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 		q = vfc_mon_delta64(c->prev[i].irqs, vfs[i].irqs);
 		if (q && vfs[i].depth && (double)o >= VFC_COORD_BOUND_Q * (double)q * vfs[i].depth)
 			bound += b;
+		if (vfs[i].depth) {
+			wrate += (double)b * (double)o / vfs[i].depth;
+			wbytes += (double)b;
+		}
+		if (q && vfs[i].depth) {
+			wfill += (double)b * fmin(1.0, (double)o / ((double)q * vfs[i].depth));
+			fbytes += (double)b;
+		}
 		bytes += b;
 		ops += o;
 		irqs += q;
@@ -72,9 +102,11 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	s->ops_per_s = (double)ops / secs;
 	s->irq_hz = (double)irqs / secs;
 	s->mean_req_bytes = ops ? (double)bytes / (double)ops : 0;
-	s->cap_hz = vfc_controller_cap(&c->ctl);
+	s->cap_hz = vfc_coord_cap(c);
 	s->depth = depth;
 	c->bound_frac = bytes ? (double)bound / (double)bytes : 0;
+	c->rate_tick = wbytes > 0 ? wrate / wbytes / secs : 0;
+	c->fill = fbytes > 0 ? wfill / fbytes : 0;
 	c->busy_frac = n_engines ? (double)busy / ((double)dt_ns * n_engines) : 0;
 	if (c->busy_frac > 1)
 		c->busy_frac = 1;
@@ -128,6 +160,37 @@ static void escape(struct vfc_coord *c)
 	c->escapes++;
 }
 
+/*
+ * The coordinator's own rule (vfc_coord.h, VFC_COORD_FILL_K): the cap at fill_k x the members'
+ * request rate per queue slot (averaged), so that each interrupt hands back about 1 / fill_k of a
+ * queue; a cap that binds (the escape's test, whatever the engines' load) doubles at once.
+ */
+static void fill_step(struct vfc_coord *c)
+{
+	double target;
+
+	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
+		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS) {
+			target = VFC_COORD_ESCAPE * (double)c->cap;
+			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
+			c->bound_ticks = 0;
+			c->escapes++;
+			return;
+		}
+	} else {
+		c->bound_ticks = 0;
+	}
+	if (!(c->fill > 0) || !c->cap)
+		return;
+	target = (double)c->cap * pow(c->fill / c->fill_target, VFC_COORD_FILL_GAIN);
+	if (target < VFC_COORD_FILL_MIN_HZ)
+		target = VFC_COORD_FILL_MIN_HZ;
+	if (target > VFC_COORD_FILL_MAX_HZ)
+		target = VFC_COORD_FILL_MAX_HZ;
+	if (fabs(target / (double)c->cap - 1) > VFC_COORD_FILL_HYST)
+		c->cap = (uint32_t)(target + 0.5);
+}
+
 uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coord_vf *vfs, uint32_t n,
 			uint32_t n_engines)
 {
@@ -152,10 +215,14 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 		c->state = VFC_COORD_PRIMING;
 	} else {
 		total_sample(c, vfs, n, dt, n_engines, &c->last);
-		vfc_controller_step(&c->ctl, &c->last);
 		c->ticks++;
 		c->state = VFC_COORD_RUNNING;
-		escape(c);
+		if (c->rule == VFC_COORD_RULE_FILL) {
+			fill_step(c);
+		} else {
+			vfc_controller_step(&c->ctl, &c->last);
+			escape(c);
+		}
 	}
 	memcpy(c->prev, vfs, n * sizeof(*vfs));
 	c->n = n;

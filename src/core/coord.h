@@ -14,8 +14,9 @@
  * together decide how long the engines sit idle and what interrupts cost. The PF sees what no
  * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
- * interrupts, the sum of their queue depths, the common cap in force) and steps one controller
- * on it, whose cap every member gets. The best common static cap is the cap that maximises the
+ * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
+ * that every member gets: by its own rule (the fill rule, vfc_coord_init_fill) or by stepping a
+ * controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -41,8 +42,20 @@ struct vfc_coord_vf {
 	uint32_t depth;   /* most requests in flight seen since the previous reading (0 = unknown) */
 };
 
+/* How the coordinator decides the common cap. */
+enum vfc_coord_rule {
+	VFC_COORD_RULE_FILL = 0, /* its own rule: hold the completions per interrupt at VFC_COORD_FILL_TARGET of a queue */
+	VFC_COORD_RULE_CTL,      /* a controller (e.g. adaptive) stepped on the members' total speed */
+	VFC_COORD_RULE_COUNT
+};
+
 struct vfc_coord {
-	struct vfc_controller ctl; /* stepped with the members' total */
+	enum vfc_coord_rule rule;
+	struct vfc_controller ctl; /* RULE_CTL: stepped with the members' total */
+	uint32_t cap;              /* RULE_FILL: the cap in force */
+	double fill_target;        /* RULE_FILL: the fill it holds (VFC_COORD_FILL_TARGET) */
+	double fill;               /* the last tick's fill: completions per interrupt over depth, bytes-weighted */
+	double rate_tick;          /* the last tick's ops / depth per VF, bytes-weighted (shown, not used) */
 	enum vfc_coord_state state;
 	uint32_t n;                /* VFs in the last reading */
 	uint32_t members;          /* of them in pf mode */
@@ -89,6 +102,25 @@ struct vfc_coord {
  * lies below their best (2 VFs of AES 1 KiB, best at 15 to 30 kHz, started at 6.9 kHz).
  */
 int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap);
+/*
+ * The same with the coordinator's own rule (RULE_FILL, the device's default) instead of a
+ * controller. The fill is the members' completions per interrupt over their queue depth (per VF,
+ * at most 1, weighted by its bytes); each sample moves the cap by (fill / fill_target)^GAIN when
+ * that exceeds HYST, within [MIN, MAX]; a cap that binds (the escape's test below, whatever the
+ * engines' load) doubles. A fill of 1 is a queue run dry at each interrupt; the target keeps each
+ * interrupt at 0.7 of a queue. It compares no tick with another: a ratio of counts says on which
+ * side the cap is, where a search on the total needs tens of ticks of 10-30% noise to resolve the
+ * few % between caps near the best, and its probes (a tick at the top) cost every member at once
+ * (docs/controllers.md, "The fill rule").
+ */
+int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap);
+#define VFC_COORD_FILL_TARGET 0.7
+#define VFC_COORD_FILL_GAIN 0.5
+#define VFC_COORD_FILL_MIN_HZ 100.0 /* the rule's range: adaptive's default ladder */
+#define VFC_COORD_FILL_MAX_HZ 1000000.0
+#define VFC_COORD_FILL_HYST 0.05
+/* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick). */
+const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*
  * One reading at t_ns of n VFs (n <= VFC_COORD_MAX_VFS) on n_engines engines: the active members'

@@ -37,7 +37,8 @@ struct vfc_pf_config {
 	 * requests keep coming, 0..VFC_PF_MB_BUDGET_MAX_US (default VFC_PF_MB_DEFAULT_BUDGET_US). */
 	unsigned mb_budget_us;
 	/* The coordinator of the VFs in pf mode (docs/controllers.md, "pf"): its controller's spec
-	 * ("" = VFC_PF_COORD_DEFAULT_CTL; not pf itself) and its tick, 10..10000 ms (0 = 100). */
+	 * ("": its own fill rule, core/coord.h, unless the first VF in pf mode names one; not pf itself)
+	 * and its tick, 10..10000 ms (0 = 100). */
 	char coord_ctl[64];
 	unsigned coord_tick_ms;
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* pf_coord.c - the PF's coordinator thread: reads the pf-mode VFs' counters and queues, steps core's coordinator, applies its cap. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -31,6 +32,8 @@ struct vfc__coord_dev {
 	struct vfc_coord st;
 	struct vfc_coord_vf rd[VFC_MAX_VFS]; /* the thread's own */
 	uint32_t depth[VFC_MAX_VFS];         /* the thread's own: most in flight since the last tick */
+	bool trace;                          /* VFC_PF_TRACE set: a line per tick on stderr */
+	uint64_t t0;                         /* the thread's start (the trace's time origin) */
 };
 
 /* The VF's requests in flight as its region says (tenant-written indices: clamped). [L] */
@@ -84,6 +87,19 @@ static void apply_cap(struct vfc__coord_dev *d, uint32_t cap)
 	}
 }
 
+/* A line per tick on stderr (VFC_PF_TRACE): what the coordinator saw and decided. [d->lock] */
+static void trace_tick(const struct vfc__coord_dev *d, uint64_t now)
+{
+	const struct vfc_coord *c = &d->st;
+
+	fprintf(stderr,
+		"pf-coord %8.3f %-8s %-10s cap %7u (sample at %7u) %8.1f MB/s %9.0f ops/s %8.0f irq/s depth %3u busy %.2f "
+		"bound %.2f rate %.0f fill %.2f escapes %llu\n",
+		(double)(now - d->t0) / 1e9, vfc_coord_state_name(c->state), vfc_coord_rule_state(c),
+		vfc_coord_cap(c), c->last.cap_hz, c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth,
+		c->busy_frac, c->bound_frac, c->rate_tick, c->fill, (unsigned long long)c->escapes);
+}
+
 /* One tick: every VF's reading into the coordinator, its cap to the members. */
 static void coord_tick(struct vfc__coord_dev *d, uint64_t now)
 {
@@ -106,6 +122,8 @@ static void coord_tick(struct vfc__coord_dev *d, uint64_t now)
 	}
 	pthread_mutex_lock(&d->lock);
 	cap = vfc_coord_tick(&d->st, now, d->rd, pf->cfg.n_vfs, pf->cfg.n_engines);
+	if (d->trace)
+		trace_tick(d, now);
 	pthread_mutex_unlock(&d->lock);
 	apply_cap(d, cap);
 }
@@ -154,8 +172,16 @@ static int coord_start(struct vfc_pf *pf, const char *spec)
 	if (!d)
 		return -ENOMEM;
 	d->pf = pf;
+	d->trace = getenv("VFC_PF_TRACE") != NULL;
+	d->t0 = vfc_now_ns();
 	d->tick_ns = (uint64_t)(pf->cfg.coord_tick_ms ? pf->cfg.coord_tick_ms : VFC_PF_COORD_DEFAULT_TICK_MS) * 1000000ull;
-	if (vfc_coord_init(&d->st, &cfg, VFC_COORD_INITIAL_HZ) < 0) {
+	if (!pf->cfg.coord_ctl[0] && !(spec && spec[0]))
+		rc = vfc_coord_init_fill(&d->st, VFC_COORD_INITIAL_HZ);
+	else
+		rc = vfc_coord_init(&d->st, &cfg, VFC_COORD_INITIAL_HZ);
+	if (getenv("VFC_PF_FILL")) /* measurement only: the rule's target */
+		d->st.fill_target = atof(getenv("VFC_PF_FILL"));
+	if (rc < 0) {
 		free(d);
 		return -EINVAL;
 	}
@@ -240,7 +266,7 @@ int vfc_pf_coord_info(struct vfc_pf *pf, struct vfc_pf_coord_info *out)
 		out->mbps = d->st.last.mbps;
 		out->busy_frac = d->st.busy_frac;
 		strncpy(out->state, vfc_coord_state_name(d->st.state), sizeof(out->state) - 1);
-		strncpy(out->ctl_state, vfc_controller_state(&d->st.ctl), sizeof(out->ctl_state) - 1);
+		strncpy(out->ctl_state, vfc_coord_rule_state(&d->st), sizeof(out->ctl_state) - 1);
 		pthread_mutex_unlock(&d->lock);
 	} else {
 		strncpy(out->state, "off", sizeof(out->state) - 1);

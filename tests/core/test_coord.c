@@ -29,12 +29,18 @@ struct outcome {
  * cycle). So does the device: 2 VFs of AES 1 KiB at a 3.5 kHz cap took 2.7 k interrupts of 32.0
  * completions each at depth 32.
  */
+/* The plant's noise moves the interrupts with the speed (true); false: interrupts at the cap come
+ * from its timer, only those under it move with the speed (test_coord_noise). */
+static bool noisy_irqs = true;
+
 static void read_vfs(const struct shared_plant *p, const struct vfc_speed_sample *s, struct vfc_coord_vf *r,
 		     uint32_t members)
 {
 	for (uint32_t i = 0; i < p->n; i++) {
 		double secs = (double)s[i].dt_ns / 1e9, irq = s[i].irq_hz;
 
+		if (!noisy_irqs)
+			irq = fmin(p->vf[i].cap ? p->vf[i].cap : 1e7, s[i].ops_per_s / p->coal);
 		if (p->vf[i].depth && p->vf[i].ops >= 0.999 * sp_dem(p, &p->vf[i]))
 			irq = s[i].ops_per_s / p->vf[i].depth;
 		r[i].member = (members >> i) & 1;
@@ -52,7 +58,7 @@ static uint32_t slow_until;
 
 /* Every VF in pf mode, the coordinator running inner; VF i arrives at tick i x stagger. */
 static struct outcome run_coord(struct shared_plant p, const char *inner, uint32_t stagger, uint32_t from,
-				uint32_t initial)
+				uint32_t to, uint32_t initial)
 {
 	const double req_ns = p.req_ns, kib_ns = p.kib_ns, lat_s = p.lat_s;
 	struct vfc_coord_vf r[SP_MAX_VFS];
@@ -64,15 +70,19 @@ static struct outcome run_coord(struct shared_plant p, const char *inner, uint32
 	struct outcome o;
 	char err[256];
 
-	assert_int_equal(vfc_controller_parse(inner, &cfg, err, sizeof(err)), 0);
-	assert_int_equal(vfc_coord_init(&c, &cfg, initial), 0);
+	if (!strcmp(inner, "fill")) {
+		assert_int_equal(vfc_coord_init_fill(&c, initial), 0);
+	} else {
+		assert_int_equal(vfc_controller_parse(inner, &cfg, err, sizeof(err)), 0);
+		assert_int_equal(vfc_coord_init(&c, &cfg, initial), 0);
+	}
 	memset(r, 0, sizeof(r));
 	for (uint32_t i = 0; i < p.n; i++) {
 		depth[i] = p.vf[i].depth;
 		p.vf[i].depth = 0;
 		p.vf[i].cap = vfc_coord_cap(&c);
 	}
-	for (uint32_t t = 0; t < TICKS; t++) {
+	for (uint32_t t = 0; t < to; t++) {
 		double tot;
 		uint32_t cap;
 
@@ -92,7 +102,7 @@ static struct outcome run_coord(struct shared_plant p, const char *inner, uint32
 		for (uint32_t i = 0; i < p.n; i++)
 			p.vf[i].cap = cap;
 	}
-	o.ratio = sum / (TICKS - from) / best;
+	o.ratio = sum / (to - from) / best;
 	o.cap = (p.vf[0].cap ? p.vf[0].cap : 1e7) / (double)best_cap;
 	return o;
 }
@@ -109,7 +119,7 @@ static const struct { uint32_t n; double bytes; uint32_t depth; } cells[] = {
  */
 static void test_coord_staggered(void **state)
 {
-	static const char *const inner[] = { "adaptive", "dim", "paper:i0=model" };
+	static const char *const inner[] = { "adaptive", "fill", "dim", "paper:i0=model" };
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(inner) / sizeof(inner[0]); k++) {
@@ -118,7 +128,7 @@ static void test_coord_staggered(void **state)
 
 			for (uint64_t seed = 1; seed <= 10; seed++) {
 				struct outcome o = run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 7919),
-							     inner[k], 7, 100, VFC_COORD_INITIAL_HZ);
+							     inner[k], 7, 100, TICKS, VFC_COORD_INITIAL_HZ);
 
 				mean += o.ratio / 10;
 				low = fmin(low, o.ratio);
@@ -128,8 +138,52 @@ static void test_coord_staggered(void **state)
 			       cells[j].n, cells[j].bytes, cells[j].depth, mean, low, capmax);
 			if (k == 0 && mean < 0.95)
 				fail_msg("pf(adaptive): mean %.3f of the best common cap (want >= 0.95)", mean);
+			if (k == 1 && mean < (cells[j].depth >= 32 ? 0.95 : 0.93))
+				fail_msg("pf (fill): mean %.3f of the best common cap (want >= 0.95, d4 0.93)", mean);
 		}
 	}
+}
+
+/*
+ * Tick-to-tick noise as this VM gives it (10 to 30% per 100 ms tick: the tenants' threads and the
+ * engines share 2 vCPUs), over the window a cold league measures (ticks 20..59 of a fresh
+ * coordinator, every tenant at once). Interrupts at the cap come from the cap's timer, not from the
+ * machine: the noise moves the speed and not them. The default coordinator (the fill rule) holds
+ * >= 0.95 of the best common cap in the depth-32 cells at every noise level (mean of 20 seeds; the
+ * depth-4 cell 0.93: its best lies at a fill of 0.85, the rule holds 0.7, docs/controllers.md) and
+ * >= 0.9 in every seed; the search on the total (pf:adaptive, the default before) falls to 0.80-0.93 in the
+ * small-request and depth-4 cells at 20-30% noise: its probes and duels (the top, 1 MHz, for a tick)
+ * fall into the window, and noise decides its comparisons.
+ */
+static void test_coord_noise(void **state)
+{
+	static const double noise[] = { 0.1, 0.2, 0.3 };
+
+	(void)state;
+	noisy_irqs = false;
+	for (size_t z = 0; z < sizeof(noise) / sizeof(noise[0]); z++)
+		for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
+			double m[2] = { 0, 0 }, lo[2] = { 9, 9 };
+
+			for (int u = 0; u < 2; u++)
+				for (uint64_t seed = 1; seed <= 20; seed++) {
+					struct shared_plant p = sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 7727);
+					struct outcome o;
+
+					p.noise = noise[z];
+					o = run_coord(p, u ? "adaptive" : "fill", 0, 20, 60, VFC_COORD_INITIAL_HZ);
+					m[u] += o.ratio / 20;
+					lo[u] = fmin(lo[u], o.ratio);
+				}
+			printf("noise %.2f %u VFs %6.0f B d%-2u: fill %.3f (min %.3f), pf(adaptive) %.3f (min %.3f)\n",
+			       noise[z], cells[j].n, cells[j].bytes, cells[j].depth, m[0], lo[0], m[1], lo[1]);
+			if (m[0] < (cells[j].depth >= 32 ? 0.95 : 0.93) || lo[0] < 0.9) {
+				noisy_irqs = true;
+				fail_msg("fill at noise %.2f: mean %.3f min %.3f (want >= 0.95 (d4: 0.93), >= 0.9)", noise[z], m[0],
+					 lo[0]);
+			}
+		}
+	noisy_irqs = true;
 }
 
 /* One 100 ms tick: VF i of the n adds (i + 1) MB, 100 x (i + 1) completions, 10 interrupts, 25 ms busy
@@ -258,6 +312,45 @@ static void test_coord_escape(void **state)
 	assert_int_equal(c.escapes, 1);
 }
 
+/*
+ * The fill rule: each tick the cap moves by (fill / target)^gain, fill the completions per interrupt
+ * over the depth. A queue per interrupt (fill 1) raises it, a third of one lowers it, the target
+ * holds it; a cap that binds two ticks in a row doubles (the escape, whatever the engine's load).
+ */
+static void test_coord_fill_rule(void **state)
+{
+	struct vfc_coord_vf r[2];
+	struct vfc_coord c;
+	uint64_t t = 0;
+	uint32_t cap;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	assert_int_equal(vfc_coord_init_fill(&c, 4000), 0);
+	assert_int_equal(vfc_coord_init_fill(NULL, 4000), -EINVAL);
+	assert_int_equal(feed(&c, r, &t, 0, 0, 0), 4000); /* the reference */
+	feed(&c, r, &t, 100, 10, 0); /* the ramp */
+	assert_int_equal(c.state, VFC_COORD_PRIMING);
+	/* 400 interrupts of 0.7 x 32 completions: held */
+	cap = feed(&c, r, &t, 400 * 224 / 10, 400, 90000000);
+	assert_int_equal(c.state, VFC_COORD_RUNNING);
+	assert_true(fabs(c.fill - 0.7) < 0.01);
+	assert_int_equal(cap, 4000);
+	assert_string_equal(vfc_coord_rule_state(&c), "fill");
+	/* a third of a queue per interrupt: down by sqrt(0.33 / 0.7) */
+	cap = feed(&c, r, &t, 400 * 32 / 3, 400, 90000000);
+	assert_true(cap > 2650 && cap < 2800);
+	/* the whole queue per interrupt: up at once by sqrt(1 / 0.7), doubled on the second tick */
+	cap = feed(&c, r, &t, 300 * 32, 300, 30000000);
+	assert_true(cap > 3200 && cap < 3400);
+	assert_string_equal(vfc_coord_rule_state(&c), "bound");
+	assert_int_equal(feed(&c, r, &t, 300 * 32, 300, 30000000), 2 * cap);
+	assert_int_equal(c.escapes, 1);
+	/* within the hysteresis: no move */
+	cap = vfc_coord_cap(&c);
+	assert_int_equal(feed(&c, r, &t, 400 * 235 / 10, 400, 90000000), cap);
+}
+
 /* The pf kind's spec: pf alone, or pf:SPEC naming the coordinator's controller (not pf); round trips. */
 static void test_pf_spec(void **state)
 {
@@ -285,21 +378,23 @@ static void test_pf_spec(void **state)
 	assert_non_null(strstr(err, "too long"));
 }
 
-/* Cold: all tenants at once, every VF in pf mode, the fleet from the 10th tick to the 40th. */
+/* Cold: all tenants at once, every VF in pf mode, the fleet from the 10th tick; the fill rule (the
+ * default) and adaptive on the total, from the start cap and (adaptive) from uncapped. */
 static void test_coord_cold(void **state)
 {
 	(void)state;
 	for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
-		double mean, m[2] = { 0, 0 };
+		double m[3] = { 0, 0, 0 };
 
 		for (uint64_t seed = 1; seed <= 10; seed++)
-			for (int u = 0; u < 2; u++)
-				m[u] += run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 104729), "adaptive",
-						  0, 10, u ? 0 : VFC_COORD_INITIAL_HZ).ratio / 10;
-		mean = m[0];
-		printf("pf(adaptive) cold %u VFs %6.0f B d%-2u: ticks 10..199 mean %.3f (from uncapped %.3f)\n",
-		       cells[j].n, cells[j].bytes, cells[j].depth, m[0], m[1]);
-		assert_true(mean >= 0.95);
+			for (int u = 0; u < 3; u++)
+				m[u] += run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 104729),
+						  u ? "adaptive" : "fill", 0, 10, TICKS, u == 2 ? 0 : VFC_COORD_INITIAL_HZ).ratio /
+					10;
+		printf("cold %u VFs %6.0f B d%-2u: ticks 10..199 fill %.3f, pf(adaptive) %.3f (from uncapped %.3f)\n",
+		       cells[j].n, cells[j].bytes, cells[j].depth, m[0], m[1], m[2]);
+		assert_true(m[0] >= (cells[j].depth >= 32 ? 0.95 : 0.93));
+		assert_true(m[1] >= 0.95);
 	}
 }
 
@@ -316,21 +411,23 @@ static void test_coord_slow_start(void **state)
 	slow_x = 8;
 	slow_until = 30;
 	for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
-		double mean = 0, low = 1e9;
+		double mean = 0, low = 1e9, fmean = 0;
 
 		for (uint64_t seed = 1; seed <= 10; seed++) {
-			struct outcome o = run_coord(sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 15485863),
-						     "adaptive", 0, 60, VFC_COORD_INITIAL_HZ);
+			struct shared_plant p = sp_software(cells[j].n, cells[j].bytes, cells[j].depth, seed * 15485863);
+			struct outcome o = run_coord(p, "adaptive", 0, 60, TICKS, VFC_COORD_INITIAL_HZ);
 
 			mean += o.ratio / 10;
 			low = fmin(low, o.ratio);
+			o = run_coord(p, "fill", 0, 60, TICKS, VFC_COORD_INITIAL_HZ);
+			fmean += o.ratio / 10;
 		}
-		printf("pf(adaptive) slow start %u VFs %6.0f B d%-2u: ticks 60..199 mean %.3f min %.3f\n", cells[j].n,
-		       cells[j].bytes, cells[j].depth, mean, low);
-		if (mean < 0.95) {
+		printf("slow start %u VFs %6.0f B d%-2u: ticks 60..199 pf(adaptive) mean %.3f min %.3f, fill %.3f\n",
+		       cells[j].n, cells[j].bytes, cells[j].depth, mean, low, fmean);
+		if (mean < 0.95 || fmean < (cells[j].depth >= 32 ? 0.95 : 0.93)) {
 			slow_x = 1;
 			slow_until = 0;
-			fail_msg("pf(adaptive) after a slow start: mean %.3f (want >= 0.95)", mean);
+			fail_msg("after a slow start: pf(adaptive) %.3f, fill %.3f (want >= 0.95, d4 0.93)", mean, fmean);
 		}
 	}
 	slow_x = 1;
@@ -343,9 +440,11 @@ int main(void)
 		cmocka_unit_test(test_pf_spec),
 		cmocka_unit_test(test_coord_members),
 		cmocka_unit_test(test_coord_escape),
+		cmocka_unit_test(test_coord_fill_rule),
 		cmocka_unit_test(test_coord_cold),
 		cmocka_unit_test(test_coord_slow_start),
 		cmocka_unit_test(test_coord_staggered),
+		cmocka_unit_test(test_coord_noise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

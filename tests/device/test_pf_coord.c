@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "core/coord.h"
+
 #include "pfh.h"
 
 static struct vfc_pf *coord_pf(const char *ctl)
@@ -126,6 +128,26 @@ static void test_pf_coord_spec(void **state)
 	vfc_pf_free(pf);
 }
 
+/* No controller named (the PF's config nor the VF's pf:SPEC): the coordinator's own rule, from its start cap. */
+static void test_pf_coord_fill(void **state)
+{
+	struct vfc_pf *pf = coord_pf("");
+	struct vfc_pf_coord_info ci;
+	struct pfh_vf v;
+
+	(void)state;
+	assert_non_null(pf);
+	pfh_open(pf, 0, &v);
+	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true, NULL), 0);
+	assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ);
+	wait_ticks(pf, 1);
+	assert_int_equal(vfc_pf_coord_info(pf, &ci), 0);
+	assert_string_equal(ci.ctl_state, "fill");
+	assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ); /* no traffic: no sample, no move */
+	pfh_close(&v);
+	vfc_pf_free(pf);
+}
+
 /* Bad input: a VF not claimed, out of range; a coordinator spec that is not a controller, or pf itself. */
 static void test_pf_mode_bad(void **state)
 {
@@ -148,6 +170,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pf_mode_caps),
 		cmocka_unit_test(test_pf_coord_spec),
+		cmocka_unit_test(test_pf_coord_fill),
 		cmocka_unit_test(test_pf_mode_bad),
 	};
 
