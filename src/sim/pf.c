@@ -31,6 +31,8 @@ struct vfc__sim_pf {
 	uint64_t *prev_ops, *prev_bytes, *prev_irqs; /* [n]: the previous tick's counters */
 };
 
+static int step(struct vfc__sim *s);
+
 static bool is_member(const struct vfc__sim *s, uint32_t vfi)
 {
 	return s->ctl[vfi].cfg.kind == VFC_CONTROLLER_KIND_PF;
@@ -80,6 +82,7 @@ int vfc__sim_pf_init(struct vfc__sim *s)
 		return 0;
 	if (n > VFC_COORD_MAX_VFS)
 		return -E2BIG;
+	s->pf_step = step;
 	p = s->pf = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -135,7 +138,7 @@ static void reading(struct vfc__sim *s, struct vfc__sim_pf *p, uint32_t k, const
 }
 
 /* The tick: every member's reading, one coordinator step, its cap to every member. 0 or an error. */
-int vfc__sim_pf_step(struct vfc__sim *s)
+static int step(struct vfc__sim *s)
 {
 	struct vfc__sim_pf *p = s->pf;
 	uint64_t t = s->now;

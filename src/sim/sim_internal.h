@@ -94,6 +94,8 @@ struct vfc__sim {
 	struct vfc_controller *ctl;     /* cold: [nvfs] */
 	struct vfc_mon_counters *mprev; /* cold: [nvfs] */
 	struct vfc__sim_pf *pf;         /* the PF's coordinator (pf.c; NULL: no VF in pf mode) */
+	/* Its tick, after the VFs' controllers: a pointer set by pf.c, which calls tick.c (no call circle). */
+	int (*pf_step)(struct vfc__sim *s);
 	struct vfc__sim_job *jobs;
 	struct vfc__sim_req *kinds;
 	struct vfc__sim_engine *eng;
@@ -190,8 +192,7 @@ void vfc__sim_vf_counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon
 int vfc__sim_set_cap(struct vfc__sim *s, uint32_t vfi, uint32_t cap);
 
 /* pf.c: the PF's coordinator of the VFs in pf mode */
-int vfc__sim_pf_init(struct vfc__sim *s); /* after the VFs' controllers; 0, -E2BIG, -EINVAL, -ENOMEM */
-int vfc__sim_pf_step(struct vfc__sim *s); /* a tick, after the VFs' controllers */
+int vfc__sim_pf_init(struct vfc__sim *s); /* after the VFs' controllers (sets s->pf_step); 0, -E2BIG, -EINVAL, -ENOMEM */
 void vfc__sim_pf_stats(const struct vfc__sim *s, struct vfc_sim_pf_result *out);
 void vfc__sim_pf_free(struct vfc__sim *s);
 
