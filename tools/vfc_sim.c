@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "core/coord.h"
 #include "os/clock.h"
 #include "cmds.h"
 #include "sim/sim.h"
@@ -158,6 +159,9 @@ static void print_text(const struct vfc_sim_scenario *sc, const struct vfc_sim_r
 		printf("%-6u %-6u %-20.20s %12.1f %12.0f %12s %9.1f%%\n", g, sc->groups[g].vfs, sc->groups[g].ctl_spec,
 		       mb / sc->groups[g].vfs, irq / sc->groups[g].vfs, caps, 100 * cpu / sc->groups[g].vfs);
 	}
+	if (r->pf.members)
+		printf("\npf coordinator: %u members, %llu ticks stepped, %llu escapes, common cap %u Hz at the end\n",
+		       r->pf.members, (unsigned long long)r->pf.ticks, (unsigned long long)r->pf.escapes, r->pf.cap_hz);
 }
 
 /* The fitted profile and its fit's summary as JSON, to out (NULL: stdout). Returns the exit status. */
@@ -329,6 +333,11 @@ static int run(const struct sim_args *a, const struct vfc_sim_scenario *sc, stru
 	rc = vfc_sim_run(sc, &opts, res);
 	if (opts.progress_cb)
 		fprintf(stderr, "\r%72s\r", "");
+	if (rc == -E2BIG) {
+		vfc_tool_err(cmd, "more VFs in pf mode than the PF's coordinator holds (%d)", VFC_COORD_MAX_VFS);
+		vfc_out_abort(&co);
+		return -1;
+	}
 	if (rc < 0) {
 		vfc_tool_err(cmd, "vfc_sim_run: %s", strerror(-rc));
 		vfc_out_abort(&co);

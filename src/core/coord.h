@@ -8,6 +8,7 @@
 
 #include "core/controller/controller.h"
 #include "core/speed_sample.h"
+#include "vfcrypt/abi.h"
 
 /*
  * On a shared engine a VF's speed is its share: its own cap barely moves it, and all the caps
@@ -23,7 +24,10 @@
  * thread) reads the counters, calls vfc_coord_tick() once per tick and applies the cap.
  */
 
-#define VFC_COORD_MAX_VFS 64 /* = VFC_MAX_VFS (abi.h) */
+/* The most VFs a reading may hold: the device's PFs have at most VFC_MAX_VFS (abi.h); the simulator's
+ * PFs more (its suite reaches 256 VFs on one PF). The device passes its n <= VFC_MAX_VFS as before. */
+#define VFC_COORD_MAX_VFS 256
+_Static_assert(VFC_COORD_MAX_VFS >= VFC_MAX_VFS, "the coordinator must hold every VF of a device's PF");
 
 enum vfc_coord_state {
 	VFC_COORD_IDLE = 0, /* no member: nothing to decide */

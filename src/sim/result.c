@@ -75,6 +75,13 @@ json_t *vfc_sim_result_json(const struct vfc_sim_scenario *sc, const struct vfc_
 	json_object_set_new(o, "completions_per_s",
 			    jreal(timing && res->wall_s > 0 ? res->completed / res->wall_s : 0, 1));
 	json_object_set_new(o, "mode", json_string(sc->aggregate ? "aggregate" : "exact"));
+	if (res->pf.members) {
+		json_t *pf = json_pack("{s:I, s:I, s:I, s:I}", "members", (json_int_t)res->pf.members, "ticks",
+				       (json_int_t)res->pf.ticks, "escapes", (json_int_t)res->pf.escapes, "cap_hz_final",
+				       (json_int_t)res->pf.cap_hz);
+
+		json_object_set_new(o, "pf", pf);
+	}
 	json_object_set_new(o, "vfs", arr);
 	return o;
 }

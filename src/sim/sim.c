@@ -29,6 +29,7 @@ static void sim_free(struct vfc__sim *s)
 	free(s->eng);
 	free(s->free_eng);
 	free(s->ready);
+	vfc__sim_pf_free(s);
 	vfc__sim_samp_free(s);
 }
 
@@ -138,7 +139,8 @@ static int sim_init(struct vfc__sim *s)
 	}
 	for (uint32_t e = 0; e < sc->engines; e++)
 		s->free_eng[s->nfree++] = sc->engines - 1 - e;
-	return build_windows(s);
+	rc = vfc__sim_pf_init(s);
+	return rc ? rc : build_windows(s);
 }
 
 /* ---- the event loop ---- */
@@ -264,6 +266,7 @@ static int collect(struct vfc__sim *s, struct vfc_sim_result *res)
 	res->win_start_ns = s->win_start;
 	res->win_bytes = s->win_bytes;
 	s->win_start = s->win_bytes = NULL;
+	vfc__sim_pf_stats(s, &res->pf);
 	return 0;
 }
 

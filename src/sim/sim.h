@@ -133,6 +133,15 @@ struct vfc_sim_vf_result {
 	uint32_t depth_max;  /* largest closed-loop depth the VF ran at */
 };
 
+/* The PF's coordinator, when VFs run in pf mode (src/sim/pf.c; members 0: none). */
+struct vfc_sim_pf_result {
+	uint32_t members;    /* VFs in pf mode */
+	uint64_t ticks;      /* samples its controller was stepped on */
+	uint64_t escapes;    /* restarts above a binding cap */
+	uint64_t restarts;   /* member changes (0 in a run: membership is fixed) */
+	uint32_t cap_hz;     /* the common cap at the end */
+};
+
 struct vfc_sim_result {
 	uint64_t events;          /* exact: events; aggregate: steps (a VF over an interval) and class runs' events */
 	uint64_t completed;       /* request completions, all VFs */
@@ -143,6 +152,7 @@ struct vfc_sim_result {
 	uint32_t nwin;            /* phase windows (the union of every group's phase boundaries) */
 	uint64_t *win_start_ns;   /* [nwin] */
 	uint64_t *win_bytes;      /* [nwin] bytes completed in each window */
+	struct vfc_sim_pf_result pf;
 };
 
 /* Where a run is, for a progress line. */

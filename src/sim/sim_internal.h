@@ -93,6 +93,9 @@ struct vfc__sim {
 	struct vfc__sim_vf *vfs;
 	struct vfc_controller *ctl;     /* cold: [nvfs] */
 	struct vfc_mon_counters *mprev; /* cold: [nvfs] */
+	struct vfc__sim_pf *pf;         /* the PF's coordinator (pf.c; NULL: no VF in pf mode) */
+	/* Its tick, after the VFs' controllers: a pointer set by pf.c, which calls tick.c (no call circle). */
+	int (*pf_step)(struct vfc__sim *s);
 	struct vfc__sim_job *jobs;
 	struct vfc__sim_req *kinds;
 	struct vfc__sim_engine *eng;
@@ -183,6 +186,15 @@ int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_pha
 /* tick.c: the controllers */
 int vfc__sim_on_tick(struct vfc__sim *s);
 int vfc__sim_tick_step(struct vfc__sim *s); /* every VF's controller stepped (on_tick without the next tick) */
+/* What a tick samples of VF vfi: its counters, or the aggregated mode's scaled ones. */
+void vfc__sim_vf_counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
+/* A new cap for VF vfi (no-op if it is in force): applied, pending completions re-checked. 0 or an error. */
+int vfc__sim_set_cap(struct vfc__sim *s, uint32_t vfi, uint32_t cap);
+
+/* pf.c: the PF's coordinator of the VFs in pf mode */
+int vfc__sim_pf_init(struct vfc__sim *s); /* after the VFs' controllers (sets s->pf_step); 0, -E2BIG, -EINVAL, -ENOMEM */
+void vfc__sim_pf_stats(const struct vfc__sim *s, struct vfc_sim_pf_result *out);
+void vfc__sim_pf_free(struct vfc__sim *s);
 
 /* sample.c: the aggregated mode */
 int vfc__sim_samp_init(struct vfc__sim *s);
