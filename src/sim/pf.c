@@ -18,10 +18,6 @@
  * non-members either way).
  */
 
-/* The coordinator's controller when no pf VF names one (pf:SPEC): the device's default,
- * VFC_PF_COORD_DEFAULT_CTL in src/device/pf.h (the simulator may not include the device). */
-#define PF_DEFAULT_CTL "adaptive"
-
 struct vfc__sim_pf {
 	struct vfc_coord st;
 	uint32_t n;                 /* members */
@@ -54,15 +50,19 @@ void vfc__sim_pf_free(struct vfc__sim *s)
 	s->pf = NULL;
 }
 
-/* The coordinator's controller: the first member's pf:SPEC, else the device's default. */
-static int inner_cfg(const struct vfc__sim *s, const struct vfc__sim_pf *p, struct vfc_controller_cfg *cfg)
+/*
+ * The coordinator as the device's PF thread makes it: stepping the first member's pf:SPEC if it
+ * names a controller, else by its own rule (the fill rule, the device's default).
+ */
+static int coord_init(struct vfc__sim_pf *p, const char *spec)
 {
-	const char *spec = s->ctl[p->vfi[0]].cfg.pf_coord;
+	struct vfc_controller_cfg cfg;
 
-	if (vfc_controller_parse(spec[0] ? spec : PF_DEFAULT_CTL, cfg, NULL, 0) < 0 ||
-	    cfg->kind == VFC_CONTROLLER_KIND_PF)
+	if (!spec[0])
+		return vfc_coord_init_fill(&p->st, VFC_COORD_INITIAL_HZ);
+	if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0 || cfg.kind == VFC_CONTROLLER_KIND_PF)
 		return -EINVAL;
-	return 0;
+	return vfc_coord_init(&p->st, &cfg, VFC_COORD_INITIAL_HZ);
 }
 
 /*
@@ -72,7 +72,6 @@ static int inner_cfg(const struct vfc__sim *s, const struct vfc__sim_pf *p, stru
  */
 int vfc__sim_pf_init(struct vfc__sim *s)
 {
-	struct vfc_controller_cfg cfg;
 	struct vfc__sim_pf *p;
 	uint32_t n = 0;
 
@@ -97,7 +96,7 @@ int vfc__sim_pf_init(struct vfc__sim *s)
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		if (is_member(s, i))
 			p->vfi[p->n++] = i;
-	if (inner_cfg(s, p, &cfg) < 0 || vfc_coord_init(&p->st, &cfg, VFC_COORD_INITIAL_HZ) < 0)
+	if (coord_init(p, s->ctl[p->vfi[0]].cfg.pf_coord) < 0)
 		return -EINVAL;
 	for (uint32_t k = 0; k < n; k++) {
 		struct vfc__sim_vf *v = &s->vfs[p->vfi[k]];
