@@ -76,7 +76,7 @@ static int engine_start(struct vfc__sim *s, uint32_t e, uint64_t extra_ns)
 	extra_ns += s->irq_debt_ns;
 	s->irq_debt_ns = 0;
 	g->at = s->now + g->seg_ns + extra_ns;
-	return vfc__sim_heap_push(&s->h, g->at, VFC__SIM_EV_ENGINE, 0, e);
+	return vfc__sim_heap_slot(&s->h, e, g->at, VFC__SIM_EV_ENGINE, e);
 }
 
 static int dispatch(struct vfc__sim *s)
@@ -126,7 +126,7 @@ int vfc__sim_on_engine(struct vfc__sim *s, uint32_t e)
 
 	if (g->segs_left) {
 		g->at = s->now + g->seg_ns + extra;
-		return vfc__sim_heap_push(&s->h, g->at, VFC__SIM_EV_ENGINE, 0, e);
+		return vfc__sim_heap_slot(&s->h, e, g->at, VFC__SIM_EV_ENGINE, e);
 	}
 	g->busy = false;
 	if (s->rhead != s->rtail)

@@ -20,4 +20,30 @@ void vfc__sim_heap_free(struct vfc__sim_heap *h)
 {
 	for (unsigned k = 0; k < 65; k++)
 		free(h->b[k].v);
+	free(h->spending);
+	h->spending = NULL;
+	h->nslot = 0;
+}
+
+int vfc__sim_heap_slots(struct vfc__sim_heap *h, uint32_t n, uint32_t kind)
+{
+	h->spending = calloc(n, 1);
+	if (!h->spending)
+		return -ENOMEM;
+	h->nslot = n;
+	h->skind = kind;
+	h->shead = h->stail = 0;
+	return 0;
+}
+
+void vfc__sim_heap_slot_drop(struct vfc__sim_heap *h, uint32_t i)
+{
+	uint32_t j = h->shead;
+
+	while (h->sq[j & 63].i != i)
+		j++;
+	for (; j + 1 != h->stail; j++)
+		h->sq[j & 63] = h->sq[(j + 1) & 63];
+	h->stail--;
+	h->spending[i] = 0;
 }

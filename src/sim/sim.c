@@ -87,6 +87,9 @@ static int sim_alloc(struct vfc__sim *s)
 	s->ready = calloc((size_t)s->rmask + 1, sizeof(uint32_t));
 	if (!s->vfs || !s->ctl || !s->mprev || !s->eng || !s->free_eng || !s->ready)
 		return -ENOMEM;
+	/* Each engine has one event pending at most: a slot of the queue (event_queue.h). */
+	if (sc->engines <= VFC__SIM_HEAP_SLOTS_MAX && vfc__sim_heap_slots(&s->h, sc->engines, VFC__SIM_EV_ENGINE))
+		return -ENOMEM;
 	/* Runs of one kind in a queue: one per phase at most, and the current one. */
 	for (uint32_t g = 0; g < sc->ngroups; g++) {
 		const struct vfc_sim_group *gr = &sc->groups[g];

@@ -18,6 +18,10 @@ uint32_t vfc__nearest_level(const uint32_t *levels, uint32_t n, uint32_t hz)
 	uint32_t best = 0;
 	double bestd = INFINITY;
 
+	/* A cap on the ladder (what a controller set) is its own nearest level: the first such, as below. */
+	for (uint32_t k = 0; k < n; k++)
+		if (levels[k] == hz)
+			return k;
 	for (uint32_t k = 0; k < n; k++) {
 		double d = fabs(log((double)levels[k] / (double)hz));
 
