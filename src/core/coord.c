@@ -161,9 +161,10 @@ static void escape(struct vfc_coord *c)
 }
 
 /*
- * The coordinator's own rule (vfc_coord.h, VFC_COORD_FILL_K): the cap at fill_k x the members'
- * request rate per queue slot (averaged), so that each interrupt hands back about 1 / fill_k of a
- * queue; a cap that binds (the escape's test, whatever the engines' load) doubles at once.
+ * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
+ * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
+ * so that each interrupt hands back about fill_target of a queue; a cap that binds
+ * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once.
  */
 static void fill_step(struct vfc_coord *c)
 {
