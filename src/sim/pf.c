@@ -24,7 +24,6 @@ struct vfc__sim_pf {
 	uint32_t *vfi;              /* [n]: their VF indices */
 	struct vfc_coord_vf *rd;    /* [n]: their readings */
 	double *busy_ns;            /* [n]: engine time so far, estimated per tick (below) */
-	uint64_t *prev_ops, *prev_bytes, *prev_irqs; /* [n]: the previous tick's counters */
 };
 
 static int step(struct vfc__sim *s);
@@ -43,9 +42,6 @@ void vfc__sim_pf_free(struct vfc__sim *s)
 	free(p->vfi);
 	free(p->rd);
 	free(p->busy_ns);
-	free(p->prev_ops);
-	free(p->prev_bytes);
-	free(p->prev_irqs);
 	free(p);
 	s->pf = NULL;
 }
@@ -88,10 +84,7 @@ int vfc__sim_pf_init(struct vfc__sim *s)
 	p->vfi = calloc(n, sizeof(*p->vfi));
 	p->rd = calloc(n, sizeof(*p->rd));
 	p->busy_ns = calloc(n, sizeof(*p->busy_ns));
-	p->prev_ops = calloc(n, sizeof(uint64_t));
-	p->prev_bytes = calloc(n, sizeof(uint64_t));
-	p->prev_irqs = calloc(n, sizeof(uint64_t));
-	if (!p->vfi || !p->rd || !p->busy_ns || !p->prev_ops || !p->prev_bytes || !p->prev_irqs)
+	if (!p->vfi || !p->rd || !p->busy_ns)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		if (is_member(s, i))
@@ -123,12 +116,10 @@ static void reading(struct vfc__sim *s, struct vfc__sim_pf *p, uint32_t k, const
 	const struct vfc_sim_algo_prof *a = vfc__sim_algo_prof(s, v->algo);
 	struct vfc_coord_vf *r = &p->rd[k];
 
-	p->busy_ns[k] += (double)(c->ops - p->prev_ops[k]) * a->engine_ns +
-			 (double)(c->bytes - p->prev_bytes[k]) / 1024.0 * a->engine_ns_per_kib +
-			 (double)(c->irqs - p->prev_irqs[k]) * (double)v->eng_irq_ns;
-	p->prev_ops[k] = c->ops;
-	p->prev_bytes[k] = c->bytes;
-	p->prev_irqs[k] = c->irqs;
+	/* r holds the previous tick's counters until overwritten below (zeros before the first) */
+	p->busy_ns[k] += (double)(c->ops - r->ops) * a->engine_ns +
+			 (double)(c->bytes - r->bytes) / 1024.0 * a->engine_ns_per_kib +
+			 (double)(c->irqs - r->irqs) * (double)v->eng_irq_ns;
 	r->ops = c->ops;
 	r->bytes = c->bytes;
 	r->irqs = c->irqs;
