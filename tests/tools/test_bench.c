@@ -409,6 +409,19 @@ static void test_timeline(void **state)
 	assert_file_contains(P("t.csv"), ",aes-128-cbc,4096,paper,");
 }
 
+/* A depth beyond the default ring (256 slots) is kept in flight: the bench sizes the ring to it (the
+ * timeline's depth is the most requests the VF had in flight in a tick). */
+static void test_depth_beyond_ring(void **state)
+{
+	(void)state;
+	assert_int_equal(run(VFC_BIN " bench --size 1024 --depth 512 --tick 10 --ctl none --seconds 0.3 --warmup 0 "
+				     "-q --timeline '%s' > /dev/null",
+			     P("tr.csv")),
+			 0);
+	assert_file_contains(P("tr.csv"), ",none,");
+	assert_file_contains(P("tr.csv"), ",512,fixed\n");
+}
+
 /* --steps: the workloads one after the other on one VF, its controller kept: a CSV row per step with
  * the step's size and depth, and the table of how soon each step's cap was fixed. */
 static void test_steps(void **state)
@@ -440,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_csv_schema),     cmocka_unit_test(test_option_errors),
 		cmocka_unit_test(test_each_algorithm), cmocka_unit_test(test_raw_and_device_agree),
 		cmocka_unit_test(test_csv_unwritable), cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_depth_beyond_ring),
 		cmocka_unit_test(test_league_cell),    cmocka_unit_test(test_steps),
 		cmocka_unit_test(test_league_kinds_depths),
 	};

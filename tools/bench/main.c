@@ -7,6 +7,21 @@
 
 #include "bench.h"
 
+/* A ring slot per request in flight: depth x tasks (or a mix entry's depth) beyond the default ring
+ * would otherwise be capped there silently (submit waits for a free slot). A power of two up to
+ * VFC_RING_MAX (BENCH_MAX_DEPTH is below it). */
+static void size_ring(const struct bench_cfg *cfg, struct vfc_global_opts *g)
+{
+	uint64_t depth = (uint64_t)cfg->depth * cfg->tasks;
+	uint32_t entries = g->vf.ring_entries ? g->vf.ring_entries : VFC_DEFAULT_RING_ENTRIES;
+
+	for (unsigned k = 0; k < cfg->n_mix; k++)
+		depth = cfg->mix_depth[k] > depth ? cfg->mix_depth[k] : depth;
+	while (entries < depth && entries < VFC_RING_MAX)
+		entries *= 2;
+	g->vf.ring_entries = entries;
+}
+
 /* Buffers for depth x tasks requests of the largest size, twice over for headroom, into
  * g->vf.pool_size. -1 or the exit status. */
 static int size_pool(const struct bench_cfg *cfg, struct vfc_global_opts *g)
@@ -33,6 +48,7 @@ static int size_pool(const struct bench_cfg *cfg, struct vfc_global_opts *g)
 	}
 	if (need > g->vf.pool_size)
 		g->vf.pool_size = (need + 4095) / 4096 * 4096;
+	size_ring(cfg, g);
 	return -1;
 }
 
