@@ -13,6 +13,13 @@
 #define SAMPLE_MAX_MEAS 5
 /* A line through fewer completions is not trusted. */
 #define SAMPLE_MIN_POINTS 8
+/* Checkpoints of the measured piece: every half of sample_meas_ns, up to its longest. */
+#define SAMPLE_MAX_STEPS (2 * SAMPLE_MAX_MEAS)
+/* A group's bytes or interrupts in the piece's two halves that differ by more than their noise
+ * (SAMPLE_HALF_Z standard deviations of a count) by this fraction of the device's, in all: the
+ * piece has not seen the device's cycle yet. */
+#define SAMPLE_HALF_Z 3.0
+#define SAMPLE_HALF_FRAC 0.005
 
 /*
  * Between two ticks or phase changes (an interval) nothing changes a VF's
@@ -72,6 +79,8 @@ struct vfc__sim_samp {
 	struct svf *v;
 	double *win_bytes;
 	uint32_t win;
+	double *gsnap;       /* per checkpoint k (0 .. SAMPLE_MAX_STEPS) and group: ops, bytes, irqs so far */
+	bool uneven;         /* the last even checkpoint's halves differed (halves_differ) */
 };
 
 static void reaped(struct vfc__sim *s, uint32_t vfi);
@@ -89,7 +98,8 @@ int vfc__sim_samp_init(struct vfc__sim *s)
 	p->phase_next = calloc(s->sc->ngroups, sizeof(uint32_t));
 	p->v = calloc(s->sc->nvfs, sizeof(*p->v));
 	p->win_bytes = calloc(s->nwin, sizeof(double));
-	if (!p->phase_next || !p->v || !p->win_bytes)
+	p->gsnap = calloc((size_t)(SAMPLE_MAX_STEPS + 1) * s->sc->ngroups * 3, sizeof(double));
+	if (!p->phase_next || !p->v || !p->win_bytes || !p->gsnap)
 		return -ENOMEM;
 	p->next_tick = s->sc->tick_ns;
 	s->samp_reap = reaped;
@@ -113,6 +123,7 @@ void vfc__sim_samp_free(struct vfc__sim *s)
 	free(s->samp->phase_next);
 	free(s->samp->v);
 	free(s->samp->win_bytes);
+	free(s->samp->gsnap);
 	free(s->samp);
 	s->samp = NULL;
 }
@@ -351,17 +362,21 @@ static void fold(struct vfc__sim *s, double gap)
 /*
  * Is a VF's state still moving on a longer time scale than its cycles (a
  * closed loop retiring the excess of a smaller depth; an open loop whose
- * queue grows towards max_queue)? Its rates now are not the rest's: the
+ * queue grows towards max_queue or drains)? Its rates now are not the rest's: the
  * model must run on.
  */
 static bool transient(const struct vfc__sim_vf *v, uint32_t pop0, double ran_ns)
 {
-	double arrived = v->rate * ran_ns / 1e9;
+	double arrived = v->rate * ran_ns / 1e9, noise;
 
 	if (!v->open)
 		return v->population > v->depth;
-	/* Beyond the arrivals' noise: a backlog that grows by an eighth of them, or more. */
-	return v->population < v->max_queue && v->population > pop0 + 8 + arrived / 8 + 2 * sqrt(arrived);
+	/* Beyond the arrivals' noise: a backlog that grows by an eighth of them, or more (towards max_queue),
+	 * or one that drains (a lower rate after an overload): the rates the piece saw do not last. */
+	noise = 8 + arrived / 8 + 2 * sqrt(arrived);
+	if (v->population < v->max_queue && v->population > pop0 + noise)
+		return true;
+	return (double)v->population + noise < (double)pop0;
 }
 
 /* Does a VF that reaped in the sampled piece need more reaps for its whole cycles (not one that keeps_up)? */
@@ -381,6 +396,55 @@ static bool moving(const struct vfc__sim *s)
 		if (transient(&s->vfs[i], s->samp->v[i].pop0, (double)(s->now - s->samp->meas_at)))
 			return true;
 	return false;
+}
+
+/* Checkpoint k of the measured piece: every group's ops, bytes and interrupts so far. */
+static void snap(struct vfc__sim *s, uint32_t k)
+{
+	uint32_t ng = s->sc->ngroups;
+	double *g = s->samp->gsnap + (size_t)k * ng * 3;
+
+	for (uint32_t j = 0; j < ng * 3; j++)
+		g[j] = 0;
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		const struct vfc__sim_vf *v = &s->vfs[i];
+
+		g[v->group * 3] += (double)v->completed;
+		g[v->group * 3 + 1] += (double)v->bytes_done;
+		g[v->group * 3 + 2] += (double)v->irqs;
+	}
+}
+
+/*
+ * Do the two halves of the measured piece (checkpoints 0 .. k/2 .. k) differ
+ * beyond their noise? The VFs' reaps may be many while the device runs a
+ * longer cycle of its own (groups whose requests take turns on the engines in
+ * convoys, some tens of ms): a piece shorter than a few of those cycles gives
+ * whatever part of the cycle it caught. A group's difference counts beyond
+ * SAMPLE_HALF_Z standard deviations of a Poisson count (its requests', in
+ * bytes at its mean size; its interrupts'); the piece goes on while the sum
+ * over groups exceeds SAMPLE_HALF_FRAC of the device's bytes or interrupts.
+ */
+static bool halves_differ(const struct vfc__sim *s, uint32_t k)
+{
+	uint32_t ng = s->sc->ngroups;
+	const double *a = s->samp->gsnap, *m = a + (size_t)(k / 2) * ng * 3, *b = a + (size_t)k * ng * 3;
+	double xb = 0, tb = 0, xi = 0, ti = 0;
+
+	for (uint32_t g = 0; g < ng; g++) {
+		const double *A = a + g * 3, *M = m + g * 3, *B = b + g * 3;
+		double n = B[0] - A[0], by = B[1] - A[1], ir = B[2] - A[2];
+		double db = fabs((B[1] - M[1]) - (M[1] - A[1])), di = fabs((B[2] - M[2]) - (M[2] - A[2]));
+
+		tb += by;
+		ti += ir;
+		if (n > 0)
+			db -= SAMPLE_HALF_Z * sqrt(n) * by / n;
+		di -= SAMPLE_HALF_Z * sqrt(ir);
+		xb += db > 0 ? db : 0;
+		xi += di > 0 ? di : 0;
+	}
+	return xb > SAMPLE_HALF_FRAC * tb || xi > SAMPLE_HALF_FRAC * ti;
 }
 
 static uint64_t u64(double x)
@@ -466,7 +530,10 @@ static int measure(struct vfc__sim *s)
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		p->v[i].pop0 = s->vfs[i].population;
 	p->piece_real = p->bound - p->real;
-	return vfc__sim_heap_push(&s->h, s->now + (p->piece_real < s->sample_meas_ns ? p->piece_real : s->sample_meas_ns),
+	p->uneven = false;
+	snap(s, 0);
+	/* The first cut is the checkpoint half way (a piece shorter than the measure runs whole). */
+	return vfc__sim_heap_push(&s->h, s->now + (p->piece_real < s->sample_meas_ns ? p->piece_real : s->sample_meas_ns / 2),
 				  VFC__SIM_EV_CUT, 0, 0);
 }
 
@@ -511,14 +578,21 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 
 	if (p->sampled) {
 		uint64_t ran = s->now - p->meas_at, step = s->sample_meas_ns / 2;
+		uint32_t k = (uint32_t)((ran + step / 2) / step);
 
+		if (k <= SAMPLE_MAX_STEPS && ran < p->piece_real)
+			snap(s, k);
+		if (ran < s->sample_meas_ns && ran < p->piece_real) /* the checkpoint half way */
+			return vfc__sim_heap_push(&s->h, s->now + step, VFC__SIM_EV_CUT, 0, 0);
+		if (k % 2 == 0 && k <= SAMPLE_MAX_STEPS && ran < p->piece_real)
+			p->uneven = halves_differ(s, k);
 		if (ran < p->piece_real && moving(s)) {
 			/* Counted as it is, like a settling piece; the rest is planned again from here. */
 			fold(s, 0);
 			p->real += ran;
 			return plan(s, true);
 		}
-		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && need_more(s))
+		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && (p->uneven || need_more(s)))
 			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
 						  VFC__SIM_EV_CUT, 0, 0);
 		fold(s, (double)(p->piece_real - ran));
