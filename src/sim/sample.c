@@ -5,12 +5,16 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* A VF's rates over its whole cycles need this many reaps in the measured piece. */
 #define SAMPLE_MIN_MARKS 4
 /* The measured piece runs at least sample_meas_ns, and on in steps of half of it while a VF that reaped has
  * reaped fewer than SAMPLE_MIN_MARKS times, up to SAMPLE_MAX_MEAS times sample_meas_ns. */
 #define SAMPLE_MAX_MEAS 5
+/* A closed loop with fewer reaps than this in the piece (a cycle longer than half of it) is filled at the
+ * rates of its history (hist_add), once that has SAMPLE_MIN_MARKS reaps. */
+#define SAMPLE_HIST_MARKS 2
 /* A line through fewer completions is not trusted. */
 #define SAMPLE_MIN_POINTS 8
 /* Checkpoints of the measured piece: every half of sample_meas_ns, up to its longest. */
@@ -65,6 +69,10 @@ struct svf {
 	struct cnt_d pool;                         /* a slow open loop's measured pieces since its cap or rate changed */
 	uint32_t pool_cap;
 	double pool_rate;
+	struct cnt_d hist;                         /* its counts over every piece since its cap or workload changed */
+	double hist_ns;                            /* the model time they took */
+	uint32_t hist_reaps, reaps;                /* their reaps; the current piece's */
+	uint64_t hist_key;                         /* the cap and workload they ran (hist_key_of) */
 };
 
 struct vfc__sim_samp {
@@ -139,6 +147,7 @@ static void reaped(struct vfc__sim *s, uint32_t vfi)
 	struct vfc__sim_samp *p = s->samp;
 	struct svf *r = &p->v[vfi];
 
+	r->reaps++;
 	if (!p->sampled)
 		return;
 	if (!r->nmark++) {
@@ -229,16 +238,65 @@ static void pool_check(const struct vfc__sim_vf *v, struct svf *r)
  * request whose interrupt falls in the next piece is counted there), not
  * from the few requests of one piece.
  */
-static struct cnt_d pooled(struct vfc__sim_vf *v, struct svf *r, const struct cnt *c, double gap)
+static void pool_add(const struct vfc__sim_vf *v, struct svf *r, const struct cnt *c)
 {
-	double ops;
-
 	pool_check(v, r);
 	r->pool.ops += (double)(c->ops - r->c0.ops);
 	r->pool.irqs += (double)(c->irqs - r->c0.irqs);
 	r->pool.cpu_ns += (double)(c->cpu_ns - r->c0.cpu_ns);
-	ops = poisson(&v->rng, v->rate * gap / 1e9);
+}
+
+static struct cnt_d pooled(struct vfc__sim_vf *v, struct svf *r, double gap)
+{
+	double ops = poisson(&v->rng, v->rate * gap / 1e9);
+
 	return (struct cnt_d){ ops * v->bytes, ops, ops * r->pool.irqs / r->pool.ops, ops * r->pool.cpu_ns / r->pool.ops, 0 };
+}
+
+/* What a VF's history is kept for: its cap and workload (a change restarts it). */
+static uint64_t hist_key_of(const struct vfc__sim_vf *v)
+{
+	uint64_t rate;
+
+	memcpy(&rate, &v->rate, sizeof(rate));
+	return (((uint64_t)v->moder.cfg.cap_hz * 0x9e3779b97f4a7c15ull) ^ rate ^ ((uint64_t)v->depth << 40) ^
+		((uint64_t)v->bytes << 8) ^ v->algo) * 0xbf58476d1ce4e5b9ull;
+}
+
+/*
+ * A piece's counts (settling, transient or measured) into the VF's history
+ * since its cap or workload last changed: the model's clock runs through
+ * every piece, so the history is one stretch of the VF's own timeline.
+ */
+static void hist_add(struct svf *r, const struct vfc__sim_vf *v, const struct cnt *c)
+{
+	uint64_t key = hist_key_of(v);
+
+	if (key != r->hist_key) {
+		r->hist = (struct cnt_d){ 0 };
+		r->hist_ns = 0;
+		r->hist_reaps = 0;
+		r->hist_key = key;
+	}
+	r->hist.bytes += (double)(c->bytes - r->c0.bytes);
+	r->hist.ops += (double)(c->ops - r->c0.ops);
+	r->hist.irqs += (double)(c->irqs - r->c0.irqs);
+	r->hist.cpu_ns += (double)(c->cpu_ns - r->c0.cpu_ns);
+	r->hist.dropped += (double)(c->dropped - r->c0.dropped);
+	r->hist_ns += (double)(c->t - r->c0.t);
+	r->hist_reaps += r->reaps;
+	r->reaps = 0;
+}
+
+/*
+ * Has a VF with too few reaps in the piece enough in its history to fill the
+ * rest at its rates? Closed loops only: an open loop that keeps up has its
+ * pool, and one that does not (an overload: a saturated tenant, queues at
+ * max_queue) moves on longer time scales than its history would average.
+ */
+static bool hist_enough(const struct vfc__sim_vf *v, const struct svf *r)
+{
+	return !v->open && r->hist_reaps >= SAMPLE_MIN_MARKS;
 }
 
 /* Poisson with mean m, from the VF's own stream (normal beyond 30: the tick's noise, not its tail). */
@@ -276,8 +334,19 @@ static struct cnt_d fill(struct vfc__sim *s, uint32_t i, const struct cnt *c, do
 	struct cnt d0 = r->c0, d1 = *c;
 	double k = gap / (double)(s->now - s->samp->meas_at), ko, ops;
 
-	if (r->nmark < SAMPLE_MIN_MARKS && keeps_up(v, r) && r->pool.ops + (double)(c->ops - r->c0.ops) > 0)
-		return pooled(v, r, c, gap);
+	if (r->nmark < SAMPLE_MIN_MARKS && keeps_up(v, r) && r->pool.ops + (double)(c->ops - r->c0.ops) > 0) {
+		pool_add(v, r, c);
+		return pooled(v, r, gap);
+	}
+	if (r->nmark < SAMPLE_HIST_MARKS && hist_enough(v, r) && r->hist_ns > 0) {
+		/* A slow cycle (a reap every 10 ms or more): the piece holds one or two, cut anywhere,
+		 * and a settling piece, counted as it is, takes its share of them unscaled. Its rates
+		 * over its history (every piece since its cap or workload changed) have neither bias. */
+		double h = gap / r->hist_ns;
+
+		return (struct cnt_d){ h * r->hist.bytes, h * r->hist.ops, h * r->hist.irqs, h * r->hist.cpu_ns,
+				       h * r->hist.dropped };
+	}
 	if (r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
 		d0 = r->first;
 		d1 = r->last;
@@ -333,32 +402,6 @@ static void whole(struct svf *r, struct cnt_d *f)
 	f->dropped = carry(&r->q_dropped, f->dropped);
 }
 
-/* The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill). */
-static void fold(struct vfc__sim *s, double gap)
-{
-	struct vfc__sim_samp *p = s->samp;
-	double wb = 0;
-
-	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
-		struct svf *r = &p->v[i];
-		struct cnt c = now_cnt(s, &s->vfs[i]);
-		struct cnt_d f = gap > 0 ? fill(s, i, &c, gap) : (struct cnt_d){ 0 };
-
-		if (gap > 0)
-			whole(r, &f);
-
-		r->bytes += (double)(c.bytes - r->c0.bytes) + f.bytes;
-		wb += (double)(c.bytes - r->c0.bytes) + f.bytes;
-		r->ops += (double)(c.ops - r->c0.ops) + f.ops;
-		r->irqs += (double)(c.irqs - r->c0.irqs) + f.irqs;
-		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + f.cpu_ns;
-		r->dropped += (double)(c.dropped - r->c0.dropped) + f.dropped;
-		r->c0 = c;
-		r->nmark = 0;
-	}
-	p->win_bytes[p->win] += wb;
-}
-
 /*
  * Is a VF's state still moving on a longer time scale than its cycles (a
  * closed loop retiring the excess of a smaller depth; an open loop whose
@@ -379,11 +422,47 @@ static bool transient(const struct vfc__sim_vf *v, uint32_t pop0, double ran_ns)
 	return (double)v->population + noise < (double)pop0;
 }
 
+/*
+ * The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill).
+ * moved: the piece ran on because some VF's state moved (transient); such a VF's history restarts after it.
+ */
+static void fold(struct vfc__sim *s, double gap, bool moved)
+{
+	struct vfc__sim_samp *p = s->samp;
+	double wb = 0;
+
+	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
+		struct svf *r = &p->v[i];
+		struct cnt c = now_cnt(s, &s->vfs[i]);
+		struct cnt_d f;
+
+		hist_add(r, &s->vfs[i], &c);
+		if (moved && transient(&s->vfs[i], r->pop0, (double)(s->now - p->meas_at)))
+			r->hist_key = 0;
+		f = gap > 0 ? fill(s, i, &c, gap) : (struct cnt_d){ 0 };
+
+		if (gap > 0)
+			whole(r, &f);
+
+		r->bytes += (double)(c.bytes - r->c0.bytes) + f.bytes;
+		wb += (double)(c.bytes - r->c0.bytes) + f.bytes;
+		r->ops += (double)(c.ops - r->c0.ops) + f.ops;
+		r->irqs += (double)(c.irqs - r->c0.irqs) + f.irqs;
+		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + f.cpu_ns;
+		r->dropped += (double)(c.dropped - r->c0.dropped) + f.dropped;
+		r->c0 = c;
+		r->nmark = 0;
+	}
+	p->win_bytes[p->win] += wb;
+}
+
+
 /* Does a VF that reaped in the sampled piece need more reaps for its whole cycles (not one that keeps_up)? */
 static bool need_more(const struct vfc__sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS &&
+		    !(s->samp->v[i].nmark < SAMPLE_HIST_MARKS && hist_enough(&s->vfs[i], &s->samp->v[i])) &&
 		    !(s->samp->v[i].pool.ops > 0 && keeps_up(&s->vfs[i], &s->samp->v[i]))) {
 			return true;
 		}
@@ -588,16 +667,16 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 			p->uneven = halves_differ(s, k);
 		if (ran < p->piece_real && moving(s)) {
 			/* Counted as it is, like a settling piece; the rest is planned again from here. */
-			fold(s, 0);
+			fold(s, 0, true);
 			p->real += ran;
 			return plan(s, true);
 		}
 		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && (p->uneven || need_more(s)))
 			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
 						  VFC__SIM_EV_CUT, 0, 0);
-		fold(s, (double)(p->piece_real - ran));
+		fold(s, (double)(p->piece_real - ran), false);
 	} else {
-		fold(s, 0);
+		fold(s, 0, false);
 	}
 	p->real += p->piece_real;
 	if (!p->measure)
