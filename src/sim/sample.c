@@ -1,29 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* sample.c - the aggregated mode: the exact model run over a sample of each interval, its counters scaled to the interval. */
-#include "sim/sim_internal.h"
+#include "sim/sample_internal.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
-
-/* A VF's rates over its whole cycles need this many reaps in the measured piece. */
-#define SAMPLE_MIN_MARKS 4
-/* The measured piece runs at least sample_meas_ns, and on in steps of half of it while a VF that reaped has
- * reaped fewer than SAMPLE_MIN_MARKS times, up to SAMPLE_MAX_MEAS times sample_meas_ns. */
-#define SAMPLE_MAX_MEAS 5
-/* A closed loop with fewer reaps than this in the piece (a cycle longer than half of it) is filled at the
- * rates of its history (hist_add), once that has SAMPLE_MIN_MARKS reaps. */
-#define SAMPLE_HIST_MARKS 2
-/* A line through fewer completions is not trusted. */
-#define SAMPLE_MIN_POINTS 8
-/* Checkpoints of the measured piece: every half of sample_meas_ns, up to its longest. */
-#define SAMPLE_MAX_STEPS (2 * SAMPLE_MAX_MEAS)
-/* Groups' bytes in the piece's two halves that differ by more than their noise (SAMPLE_HALF_Z
- * standard deviations of a count) by this fraction of the device's, in all: the piece has not
- * seen the device's cycle yet. */
-#define SAMPLE_HALF_Z 3.0
-#define SAMPLE_HALF_FRAC 0.005
 
 /*
  * Between two ticks or phase changes (an interval) nothing changes a VF's
@@ -42,59 +23,10 @@
  * (docs/sim.md, "Aggregated mode".)
  */
 
-/* A VF's counters, as the model has them (or taken at one of its interrupts). */
-struct cnt {
-	uint64_t t, bytes, ops, irqs, cpu_ns, dropped;
-};
-
-/* Counts to add (the rest of an interval). */
-struct cnt_d {
-	double bytes, ops, irqs, cpu_ns, dropped;
-};
-
-/* A least-squares line through (time, completions so far) at each completion. */
-struct reg {
-	double n, t, tt, j, tj, jj;
-};
-
-struct svf {
-	double bytes, ops, irqs, cpu_ns, dropped;  /* real (scaled) counters */
-	struct cnt c0;                             /* the model's counters at the piece's start */
-	struct cnt first, last;                    /* at the measured piece's first and last reap */
-	uint32_t nmark;                            /* reaps in the measured piece */
-	struct reg acc, at_last;                   /* its completions from its first reap (and to its last) */
-	uint32_t per_min, per_max;                 /* completions between two of its reaps */
-	uint32_t pop0;                             /* the tenant's requests at its start */
-	double q_ops, q_irqs, q_dropped;           /* fractions of the rest's counts, carried (below) */
-	struct cnt_d pool;                         /* a slow open loop's measured pieces since its cap or rate changed */
-	uint32_t pool_cap;
-	double pool_rate;
-	struct cnt_d hist;                         /* its counts over every piece since its cap or workload changed */
-	double hist_ns;                            /* the model time they took */
-	uint32_t hist_reaps, reaps;                /* their reaps; the current piece's */
-	uint64_t hist_key;                         /* the cap and workload they ran (hist_key_of) */
-};
-
-struct vfc__sim_samp {
-	uint64_t real;       /* the real time the current piece starts at */
-	uint64_t piece_real; /* its real length */
-	uint64_t bound;      /* the real time the current interval ends at */
-	bool measure;        /* the current piece is its interval's last */
-	bool sampled;        /* and it runs the model for part of it only (from meas_at) */
-	uint64_t meas_at;
-	uint64_t next_tick;
-	uint32_t *phase_next; /* per group: the next phase to start */
-	struct svf *v;
-	double *win_bytes;
-	uint32_t win;
-	double *gsnap;       /* per checkpoint k (0 .. SAMPLE_MAX_STEPS) and group: requests and bytes so far */
-	bool uneven;         /* the last even checkpoint's halves differed (halves_differ) */
-};
 
 static void reaped(struct vfc__sim *s, uint32_t vfi);
 static void done(struct vfc__sim *s, uint32_t vfi);
 static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c);
-static double poisson(uint64_t *rng, double m);
 
 int vfc__sim_samp_init(struct vfc__sim *s)
 {
@@ -136,23 +68,23 @@ void vfc__sim_samp_free(struct vfc__sim *s)
 	s->samp = NULL;
 }
 
-static struct cnt now_cnt(const struct vfc__sim *s, const struct vfc__sim_vf *v)
+static struct vfc__samp_cnt now_cnt(const struct vfc__sim *s, const struct vfc__sim_vf *v)
 {
-	return (struct cnt){ s->now, v->bytes_done, v->completed, v->irqs, v->cpu_ns, v->dropped };
+	return (struct vfc__samp_cnt){ s->now, v->bytes_done, v->completed, v->irqs, v->cpu_ns, v->dropped };
 }
 
 /* VF vfi's tenant reaped: in a sampled piece, the reap may bound the VF's whole cycles. */
 static void reaped(struct vfc__sim *s, uint32_t vfi)
 {
 	struct vfc__sim_samp *p = s->samp;
-	struct svf *r = &p->v[vfi];
+	struct vfc__samp_vf *r = &p->v[vfi];
 
 	r->reaps++;
 	if (!p->sampled)
 		return;
 	if (!r->nmark++) {
 		r->first = now_cnt(s, &s->vfs[vfi]);
-		r->acc = (struct reg){ 0 };
+		r->acc = (struct vfc__samp_reg){ 0 };
 		r->per_min = UINT32_MAX;
 		r->per_max = 0;
 	} else {
@@ -169,7 +101,7 @@ static void reaped(struct vfc__sim *s, uint32_t vfi)
 static void done(struct vfc__sim *s, uint32_t vfi)
 {
 	struct vfc__sim_samp *p = s->samp;
-	struct svf *r = &p->v[vfi];
+	struct vfc__samp_vf *r = &p->v[vfi];
 	double t, j;
 
 	if (!p->sampled || !r->nmark)
@@ -184,223 +116,6 @@ static void done(struct vfc__sim *s, uint32_t vfi)
 	r->acc.jj += j * j;
 }
 
-/*
- * The line's slope (completions per ns), 0 if it has too few points; *sd:
- * the completions' standard deviation about it (about a request or less:
- * the VF's completions are spaced evenly, as the round robin serves a VF of
- * a busy device once per round).
- */
-static double slope(const struct reg *g, double *sd)
-{
-	double vt, sl, vr;
-
-	*sd = 1e9;
-	if (g->n < SAMPLE_MIN_POINTS)
-		return 0;
-	vt = g->tt - g->t * g->t / g->n;
-	if (vt <= 0)
-		return 0;
-	sl = (g->tj - g->t * g->j / g->n) / vt;
-	vr = (g->jj - g->j * g->j / g->n - sl * sl * vt) / g->n;
-	*sd = vr > 0 ? sqrt(vr) : 0;
-	return sl;
-}
-
-/*
- * An open loop that keeps up with its arrivals (no drops in the piece, queue
- * under half of max_queue): its rest is a Poisson count of its rate (fill),
- * so it needs no whole cycles and, once it has a pool (pooled), does not
- * hold the piece (need_more).
- */
-static bool keeps_up(const struct vfc__sim_vf *v, const struct svf *r)
-{
-	return v->open && v->dropped == r->c0.dropped && v->population * 2 <= v->max_queue;
-}
-
-/* A new cap or rate: the pool restarts, its old ratios kept as one request's worth until it has its own. */
-static void pool_check(const struct vfc__sim_vf *v, struct svf *r)
-{
-	if (r->pool_cap == v->moder.cfg.cap_hz && r->pool_rate == v->rate)
-		return;
-	if (r->pool.ops > 0) {
-		r->pool.irqs /= r->pool.ops;
-		r->pool.cpu_ns /= r->pool.ops;
-		r->pool.ops = 1;
-	}
-	r->pool_cap = v->moder.cfg.cap_hz;
-	r->pool_rate = v->rate;
-}
-
-/*
- * Such a VF with too few reaps for whole cycles (a slow open loop): its
- * interrupts and CPU per request come from all its measured pieces since its
- * cap or rate last changed (the model's clock runs on through them: a
- * request whose interrupt falls in the next piece is counted there), not
- * from the few requests of one piece.
- */
-static void pool_add(const struct vfc__sim_vf *v, struct svf *r, const struct cnt *c)
-{
-	pool_check(v, r);
-	r->pool.ops += (double)(c->ops - r->c0.ops);
-	r->pool.irqs += (double)(c->irqs - r->c0.irqs);
-	r->pool.cpu_ns += (double)(c->cpu_ns - r->c0.cpu_ns);
-}
-
-static struct cnt_d pooled(struct vfc__sim_vf *v, struct svf *r, double gap)
-{
-	double ops = poisson(&v->rng, v->rate * gap / 1e9);
-
-	return (struct cnt_d){ ops * v->bytes, ops, ops * r->pool.irqs / r->pool.ops, ops * r->pool.cpu_ns / r->pool.ops, 0 };
-}
-
-/* What a VF's history is kept for: its cap and workload (a change restarts it). */
-static uint64_t hist_key_of(const struct vfc__sim_vf *v)
-{
-	uint64_t rate;
-
-	memcpy(&rate, &v->rate, sizeof(rate));
-	return (((uint64_t)v->moder.cfg.cap_hz * 0x9e3779b97f4a7c15ull) ^ rate ^ ((uint64_t)v->depth << 40) ^
-		((uint64_t)v->bytes << 8) ^ v->algo) * 0xbf58476d1ce4e5b9ull;
-}
-
-/*
- * A piece's counts (settling, transient or measured) into the VF's history
- * since its cap or workload last changed: the model's clock runs through
- * every piece, so the history is one stretch of the VF's own timeline.
- */
-static void hist_add(struct svf *r, const struct vfc__sim_vf *v, const struct cnt *c)
-{
-	uint64_t key = hist_key_of(v);
-
-	if (key != r->hist_key) {
-		r->hist = (struct cnt_d){ 0 };
-		r->hist_ns = 0;
-		r->hist_reaps = 0;
-		r->hist_key = key;
-	}
-	r->hist.bytes += (double)(c->bytes - r->c0.bytes);
-	r->hist.ops += (double)(c->ops - r->c0.ops);
-	r->hist.irqs += (double)(c->irqs - r->c0.irqs);
-	r->hist.cpu_ns += (double)(c->cpu_ns - r->c0.cpu_ns);
-	r->hist.dropped += (double)(c->dropped - r->c0.dropped);
-	r->hist_ns += (double)(c->t - r->c0.t);
-	r->hist_reaps += r->reaps;
-	r->reaps = 0;
-}
-
-/*
- * Has a VF with too few reaps in the piece enough in its history to fill the
- * rest at its rates? Closed loops only: an open loop that keeps up has its
- * pool, and one that does not (an overload: a saturated tenant, queues at
- * max_queue) moves on longer time scales than its history would average.
- */
-static bool hist_enough(const struct vfc__sim_vf *v, const struct svf *r)
-{
-	return !v->open && r->hist_reaps >= SAMPLE_MIN_MARKS;
-}
-
-/* Poisson with mean m, from the VF's own stream (normal beyond 30: the tick's noise, not its tail). */
-static double poisson(uint64_t *rng, double m)
-{
-	if (m > 30) {
-		double z = sqrt(-2 * log(vfc__sim_rng_unit(rng))) * cos(6.283185307179586 * vfc__sim_rng_unit(rng));
-		double n = floor(m + sqrt(m) * z + 0.5);
-
-		return n > 0 ? n : 0;
-	}
-	double l = exp(-m), q = vfc__sim_rng_unit(rng);
-	double n = 0;
-
-	while (q > l) {
-		q *= vfc__sim_rng_unit(rng);
-		n++;
-	}
-	return n;
-}
-
-/*
- * What the rest of the interval that the model did not run (gap ns) adds
- * to VF i's counters: its rates over its whole cycles in the piece (from
- * its first reap to its last: no cycle cut at either end, so the rest adds
- * no noise the exact mode would not have), or over the piece for a VF with
- * too few reaps. An open loop that keeps up with its arrivals completes
- * them: a Poisson count of its known rate (the exact mode's noise, not the
- * short piece's), each with the piece's interrupts and CPU per request.
- */
-static struct cnt_d fill(struct vfc__sim *s, uint32_t i, const struct cnt *c, double gap)
-{
-	struct svf *r = &s->samp->v[i];
-	struct vfc__sim_vf *v = &s->vfs[i];
-	struct cnt d0 = r->c0, d1 = *c;
-	double k = gap / (double)(s->now - s->samp->meas_at), ko, ops;
-
-	if (r->nmark < SAMPLE_MIN_MARKS && keeps_up(v, r) && r->pool.ops + (double)(c->ops - r->c0.ops) > 0) {
-		pool_add(v, r, c);
-		return pooled(v, r, gap);
-	}
-	if (r->nmark < SAMPLE_HIST_MARKS && hist_enough(v, r) && r->hist_ns > 0) {
-		/* A slow cycle (a reap every 10 ms or more): the piece holds one or two, cut anywhere,
-		 * and a settling piece, counted as it is, takes its share of them unscaled. Its rates
-		 * over its history (every piece since its cap or workload changed) have neither bias. */
-		double h = gap / r->hist_ns;
-
-		return (struct cnt_d){ h * r->hist.bytes, h * r->hist.ops, h * r->hist.irqs, h * r->hist.cpu_ns,
-				       h * r->hist.dropped };
-	}
-	if (r->nmark >= SAMPLE_MIN_MARKS && r->last.t > r->first.t) {
-		d0 = r->first;
-		d1 = r->last;
-		k = gap / (double)(d1.t - d0.t);
-	}
-	ko = k;
-	if (r->nmark >= SAMPLE_MIN_MARKS && d1.ops > d0.ops) {
-		double sd, sl = slope(&r->at_last, &sd);
-
-		/* Reaps that take varying counts, or completions spaced evenly: the line is steadier. */
-		if ((r->per_min != r->per_max || sd <= 1) && sl > 0)
-			ko = sl * gap / (double)(d1.ops - d0.ops);
-	}
-	if (!v->open || c->dropped != r->c0.dropped || v->population * 2 > v->max_queue || d1.ops == d0.ops) {
-		/* Interrupts are per cycle (by time); requests by the line, each resubmitted at its CPU cost. */
-		double dops = (double)(d1.ops - d0.ops);
-
-		return (struct cnt_d){ ko * (double)(d1.bytes - d0.bytes), ko * dops, k * (double)(d1.irqs - d0.irqs),
-				       k * (double)(d1.cpu_ns - d0.cpu_ns) + (v->open ? 0 : (ko - k) * dops * v->req_cost_ns),
-				       k * (double)(d1.dropped - d0.dropped) };
-	}
-	ops = poisson(&v->rng, v->rate * gap / 1e9);
-	k = ops / (double)(d1.ops - d0.ops);
-	return (struct cnt_d){ ops * v->bytes, ops, k * (double)(d1.irqs - d0.irqs), k * (double)(d1.cpu_ns - d0.cpu_ns), 0 };
-}
-
-/* Carry x's fraction in *q: the whole part. */
-static double carry(double *q, double x)
-{
-	double w = floor(*q + x);
-
-	*q += x - w;
-	return w;
-}
-
-/*
- * The rest's counts in whole requests, interrupts and drops (bytes and CPU
- * in proportion), the fractions carried to the VF's next interval: a tick
- * of the exact mode counts whole requests, and controllers compare such
- * counts (two levels whose speeds are the same number of requests per tick
- * tie; 0.01% apart they do not).
- */
-static void whole(struct svf *r, struct cnt_d *f)
-{
-	double ops = carry(&r->q_ops, f->ops);
-
-	if (f->ops > 0) {
-		f->bytes = floor(f->bytes * ops / f->ops + 0.5); /* whole bytes: windows and VFs add up */
-		f->cpu_ns *= ops / f->ops;
-	}
-	f->ops = ops;
-	f->irqs = carry(&r->q_irqs, f->irqs);
-	f->dropped = carry(&r->q_dropped, f->dropped);
-}
 
 /*
  * Is a VF's state still moving on a longer time scale than its cycles (a
@@ -432,17 +147,17 @@ static void fold(struct vfc__sim *s, double gap, bool moved)
 	double wb = 0;
 
 	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
-		struct svf *r = &p->v[i];
-		struct cnt c = now_cnt(s, &s->vfs[i]);
-		struct cnt_d f;
+		struct vfc__samp_vf *r = &p->v[i];
+		struct vfc__samp_cnt c = now_cnt(s, &s->vfs[i]);
+		struct vfc__samp_cnt_d f;
 
-		hist_add(r, &s->vfs[i], &c);
+		vfc__sim_samp_hist_add(r, &s->vfs[i], &c);
 		if (moved && transient(&s->vfs[i], r->pop0, (double)(s->now - p->meas_at)))
 			r->hist_key = 0;
-		f = gap > 0 ? fill(s, i, &c, gap) : (struct cnt_d){ 0 };
+		f = gap > 0 ? vfc__sim_samp_fill(s, i, &c, gap) : (struct vfc__samp_cnt_d){ 0 };
 
 		if (gap > 0)
-			whole(r, &f);
+			vfc__sim_samp_whole(r, &f);
 
 		r->bytes += (double)(c.bytes - r->c0.bytes) + f.bytes;
 		wb += (double)(c.bytes - r->c0.bytes) + f.bytes;
@@ -462,8 +177,8 @@ static bool need_more(const struct vfc__sim *s)
 {
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		if (s->samp->v[i].nmark && s->samp->v[i].nmark < SAMPLE_MIN_MARKS &&
-		    !(s->samp->v[i].nmark < SAMPLE_HIST_MARKS && hist_enough(&s->vfs[i], &s->samp->v[i])) &&
-		    !(s->samp->v[i].pool.ops > 0 && keeps_up(&s->vfs[i], &s->samp->v[i]))) {
+		    !(s->samp->v[i].nmark < SAMPLE_HIST_MARKS && vfc__sim_samp_hist_enough(&s->vfs[i], &s->samp->v[i])) &&
+		    !(s->samp->v[i].pool.ops > 0 && vfc__sim_samp_keeps_up(&s->vfs[i], &s->samp->v[i]))) {
 			return true;
 		}
 	return false;
@@ -534,7 +249,7 @@ static uint64_t u64(double x)
 /* What a tick samples in this mode: the scaled counters, at the real time. */
 static void counters(const struct vfc__sim *s, uint32_t vfi, struct vfc_mon_counters *c)
 {
-	const struct svf *r = &s->samp->v[vfi];
+	const struct vfc__samp_vf *r = &s->samp->v[vfi];
 
 	c->t_ns = s->samp->real;
 	c->bytes = u64(r->bytes);
@@ -713,7 +428,7 @@ void vfc__sim_samp_collect(const struct vfc__sim *s, struct vfc_sim_result *res)
 
 	for (uint32_t i = 0; i < res->nvfs; i++) {
 		struct vfc_sim_vf_result *r = &res->vfs[i];
-		const struct svf *v = &p->v[i];
+		const struct vfc__samp_vf *v = &p->v[i];
 
 		r->completed = u64(v->ops);
 		r->submitted = r->completed + r->in_flight;
