@@ -17,7 +17,7 @@
  * Small scenarios (each a kind docs/sim.md reports as agreeing): two
  * tenant-bound VFs under a static cap with a phase change of algorithm and
  * size; open-loop VFs with a change of rate and size; 32 VFs whose demand
- * fills two engines, with a phase change; and the two below.
+ * fills two engines, with a phase change; and the three below.
  */
 static const char *const scenarios[] = {
 	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 4, \"groups\": [{\"vfs\": 2,"
