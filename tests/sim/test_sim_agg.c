@@ -17,7 +17,7 @@
  * Small scenarios (each a kind docs/sim.md reports as agreeing): two
  * tenant-bound VFs under a static cap with a phase change of algorithm and
  * size; open-loop VFs with a change of rate and size; 32 VFs whose demand
- * fills two engines, with a phase change; and the two below.
+ * fills two engines, with a phase change; and the three below.
  */
 static const char *const scenarios[] = {
 	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 4, \"groups\": [{\"vfs\": 2,"
@@ -35,6 +35,12 @@ static const char *const scenarios[] = {
 	" {\"vfs\": 8, \"ctl\": \"none\", \"phases\": [{\"algo\": \"aes-128-cbc\", \"block_bytes\": 65536,"
 	" \"rate_ops\": 5000}, {\"at_s\": 1.5, \"depth\": 2}]},"
 	" {\"vfs\": 4, \"ctl\": \"static:4000\", \"phases\": [{\"algo\": \"sha256\", \"block_bytes\": 4096, \"depth\": 8}]}]}",
+	/* An open loop that overloads the engine (its queues fill to max_queue), then a rate far below it:
+	 * the backlog drains for about half a second, longer than a sample, so the model must run it in
+	 * full (until session 9 the piece's draining rate was extrapolated: +16% to +27% on 3 of 4 seeds). */
+	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 4, \"engines\": 1, \"groups\": [{\"vfs\": 16,"
+	" \"ctl\": \"none\", \"phases\": [{\"algo\": \"aes-128-cbc\", \"block_bytes\": 65536, \"rate_ops\": 3000},"
+	" {\"at_s\": 2, \"rate_ops\": 50}]}]}",
 	/* Adaptive VFs sharing engines: the controllers see the same samples, and settle alike. */
 	"{\"profile\": \"dh895xcc-paper\", \"seed\": %u, \"duration_s\": 8, \"engines\": 2, \"groups\": [{\"vfs\": 24,"
 	" \"ctl\": \"adaptive\", \"phases\": [{\"algo\": \"aes-128-cbc\", \"block_bytes\": 2048, \"depth\": 16}]}]}",
@@ -87,7 +93,7 @@ static void agree(const char *fmt, unsigned seed)
 /* Seeds chosen at random once, then two more drawn now (printed, to replay a failure). */
 static void test_agree(void **state)
 {
-	static const unsigned fixed[] = { 963466, 541058, 254500, 3, 11 };
+	static const unsigned fixed[] = { 963466, 541058, 254500, 3, 5, 11 };
 	unsigned fresh = (unsigned)time(NULL);
 
 	(void)state;
