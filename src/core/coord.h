@@ -50,7 +50,36 @@ struct vfc_coord_vf {
 enum vfc_coord_rule {
 	VFC_COORD_RULE_FILL = 0, /* its own rule: hold the completions per interrupt at VFC_COORD_FILL_TARGET of a queue */
 	VFC_COORD_RULE_CTL,      /* a controller (e.g. adaptive) stepped on the members' total speed */
+	VFC_COORD_RULE_PROBE,    /* the fill rule as the anchor, then a guarded probe on the members' total */
 	VFC_COORD_RULE_COUNT
+};
+
+/* What the tick in force is to RULE_PROBE (vfc_coord_init_probe). */
+enum vfc_coord_probe_phase {
+	VFC_COORD_PROBE_ANCHOR = 0, /* at the fill rule's cap (no step taken off it): the fill rule runs */
+	VFC_COORD_PROBE_HOLD,       /* at a cap steps off the anchor, waiting for the next probe */
+	VFC_COORD_PROBE_PRE,        /* at the base cap, before a probe */
+	VFC_COORD_PROBE_AT,         /* at the probe's cap: the base x VFC_COORD_PROBE_R^dir */
+	VFC_COORD_PROBE_POST,       /* at the base cap, after a probe: the comparison */
+	VFC_COORD_PROBE_PHASE_COUNT
+};
+
+struct vfc_coord_probe {
+	enum vfc_coord_probe_phase phase;
+	int k;               /* steps of VFC_COORD_PROBE_R the base lies off the fill rule's anchor */
+	int j;               /* the next probe point: VFC_COORD_PROBE_STEPS[j / 2], up for even j, down for odd */
+	uint32_t base;       /* the base cap (the cap in force outside probe ticks) */
+	double y_pre, y_at;  /* the total (MB/s) of the base tick before the probe, of the probe's tick */
+	double y_last;       /* the last base tick's total, at cap_last */
+	uint32_t cap_last;
+	double spread;       /* EWMA of |total / previous total - 1| over base ticks at one cap */
+	uint32_t nspread;    /* such pairs seen */
+	double fill_ref;     /* the fill at the first base tick at this base (0: none yet) */
+	uint32_t off_ticks;  /* base ticks in a row whose fill left fill_ref by VFC_COORD_PROBE_SHIFT */
+	uint32_t still;      /* ANCHOR: ticks in a row the fill rule did not move the cap */
+	uint32_t wait;       /* ticks left before the next probe */
+	uint32_t hold;       /* the wait after a cycle without a win (doubles, VFC_COORD_PROBE_HOLD_MIN..MAX) */
+	uint64_t probes, moves, reanchors;
 };
 
 struct vfc_coord {
@@ -74,6 +103,7 @@ struct vfc_coord {
 	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
+	struct vfc_coord_probe probe; /* RULE_PROBE's state */
 };
 
 /*
@@ -123,7 +153,43 @@ int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_FILL_MIN_HZ 100.0 /* the rule's range: adaptive's default ladder */
 #define VFC_COORD_FILL_MAX_HZ 1000000.0
 #define VFC_COORD_FILL_HYST 0.05
-/* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick). */
+/*
+ * RULE_PROBE: the fill rule as the anchor, then a guarded local probe on the members' total. Once the
+ * fill rule has held the cap VFC_COORD_PROBE_STILL ticks in a row (and VFC_COORD_PROBE_MIN_PAIRS pairs
+ * of base ticks have measured the tick-to-tick spread), a cycle probes one tick at base x R^dir between
+ * two base ticks and compares its total with their mean: a gain above max(VFC_COORD_PROBE_MIN_GAIN,
+ * VFC_COORD_PROBE_Z x spread) moves the base one step that way and probes on in that direction; two
+ * directions without a win wait hold ticks (doubling to VFC_COORD_PROBE_HOLD_MAX) before the next
+ * cycle. Off the anchor the fill rule is held (it would pull the cap back to fill 0.7); a base tick
+ * whose fill left the fill at this base by VFC_COORD_PROBE_SHIFT twice in a row (a workload change,
+ * the machine's speed) hands back to the fill rule. Where the ticks are noisy (the device's 10-30%)
+ * the guard is seldom passed and the rule is the fill rule plus a probe tick now and then; where they
+ * are quiet it climbs to the total's local best: the best common cap, where a shallow or costly
+ * tenant's throttling pays (docs/controllers.md, "The probe rule").
+ */
+int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
+#define VFC_COORD_PROBE_STEPS 1.25
+#define VFC_COORD_PROBE_Z 3.0
+#define VFC_COORD_PROBE_GATE 0.1
+#define VFC_COORD_PROBE_MIN_GAIN 0.01
+#define VFC_COORD_PROBE_STILL 2
+#define VFC_COORD_PROBE_MIN_PAIRS 3
+#define VFC_COORD_PROBE_EWMA 0.25
+#define VFC_COORD_PROBE_HOLD_MIN 4
+#define VFC_COORD_PROBE_HOLD_MAX 32
+#define VFC_COORD_PROBE_SHIFT 1.3
+/*
+ * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill" or
+ * "probe" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
+ * 0 or -EINVAL.
+ */
+int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
+/* Whether name is one of the coordinator's own rules ("fill", "probe"), for pf:SPEC's parser. */
+bool vfc_coord_rule_named(const char *name);
+/* The rule pf without a SPEC runs. */
+#define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_PROBE
+/* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
+ * its phase ("anchor", "hold", "pre", "probe", "post"). */
 const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*
