@@ -173,9 +173,9 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_GATE 0.1
 #define VFC_COORD_PROBE_MIN_GAIN 0.01
 #define VFC_COORD_PROBE_STILL 2
-#define VFC_COORD_PROBE_MIN_PAIRS 3
+#define VFC_COORD_PROBE_MIN_PAIRS 6
 #define VFC_COORD_PROBE_EWMA 0.25
-#define VFC_COORD_PROBE_HOLD_MIN 4
+#define VFC_COORD_PROBE_HOLD_MIN 8
 #define VFC_COORD_PROBE_HOLD_MAX 32
 #define VFC_COORD_PROBE_SHIFT 1.3
 /*
