@@ -366,6 +366,36 @@ static void test_coord_fill_rule(void **state)
 	assert_int_equal(feed(&c, r, &t, 400 * 235 / 10, 400, 90000000), cap);
 }
 
+/*
+ * The probe rule's gate: the members' total moving +-15% from tick to tick (ops and interrupts together,
+ * so the fill holds at 0.7) never lets it probe: it is the fill rule, cap for cap. The same ticks
+ * within +-0.5% let it probe once the fill rule holds and the spread is known.
+ */
+static void test_coord_probe_gate(void **state)
+{
+	(void)state;
+	for (int quiet = 0; quiet < 2; quiet++) {
+		struct vfc_coord_vf rf[2], rp[2];
+		struct vfc_coord f, p;
+		uint64_t tf = 0, tp = 0;
+
+		memset(rf, 0, sizeof(rf));
+		memset(rp, 0, sizeof(rp));
+		assert_int_equal(vfc_coord_init_fill(&f, 4000), 0);
+		assert_int_equal(vfc_coord_init_probe(&p, 4000), 0);
+		for (int k = 0; k < 60; k++) {
+			double x = 1 + (k & 1 ? 1 : -1) * (quiet ? 0.005 : 0.15);
+			uint64_t irqs = (uint64_t)(400 * x), ops = irqs * 224 / 10;
+			uint32_t cf = feed(&f, rf, &tf, ops, irqs, 90000000), cp = feed(&p, rp, &tp, ops, irqs, 90000000);
+
+			if (!quiet)
+				assert_int_equal(cp, cf);
+		}
+		assert_true(quiet ? p.probe.probes > 0 : p.probe.probes == 0);
+		assert_int_equal(f.cap, 4000);
+	}
+}
+
 /* The pf kind's spec: pf alone, or pf:SPEC naming the coordinator's controller (not pf); round trips. */
 static void test_pf_spec(void **state)
 {
@@ -386,6 +416,25 @@ static void test_pf_spec(void **state)
 	assert_int_equal(vfc_controller_parse("pf:adaptive:bnad=1", &cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "pf: the coordinator's controller: adaptive: unknown parameter 'bnad' (known: min, "
 				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck)");
+	/* the coordinator's own rules by name: the probe rule (the default) and the fill rule */
+	for (int k = 0; k < 2; k++) {
+		struct vfc_coord c;
+
+		assert_int_equal(vfc_controller_parse(k ? "pf:fill" : "pf:probe", &cfg, err, sizeof(err)), 0);
+		vfc_controller_format(&cfg, buf, sizeof(buf));
+		assert_string_equal(buf, k ? "pf:fill" : "pf:probe");
+		assert_int_equal(vfc_coord_init_spec(&c, cfg.pf_coord, 3000), 0);
+		assert_int_equal(c.rule, k ? VFC_COORD_RULE_FILL : VFC_COORD_RULE_PROBE);
+		assert_int_equal(vfc_coord_cap(&c), 3000);
+	}
+	{
+		struct vfc_coord c;
+
+		assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
+		assert_int_equal(c.rule, VFC_COORD_DEFAULT_RULE);
+		assert_int_equal(vfc_coord_init_spec(&c, "probes", 3000), -EINVAL);
+		assert_int_equal(vfc_coord_init_spec(&c, "pf", 3000), -EINVAL);
+	}
 	assert_int_equal(vfc_controller_parse("pf:pf", &cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "pf: the coordinator cannot run pf itself");
 	assert_int_equal(vfc_controller_parse("pf:static:1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
@@ -483,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_coord_members),
 		cmocka_unit_test(test_coord_escape),
 		cmocka_unit_test(test_coord_fill_rule),
+		cmocka_unit_test(test_coord_probe_gate),
 		cmocka_unit_test(test_coord_cold),
 		cmocka_unit_test(test_coord_slow_start),
 		cmocka_unit_test(test_coord_staggered),
