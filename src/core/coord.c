@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* coord.c - the PF-side coordinator: the members' counters into one total sample per tick, one controller on it. */
+/* coord.c - the PF-side coordinator: the members' counters into one total sample per tick, a rule (fill, probe) or a controller on it. */
 #include "core/coord.h"
 
 #include <errno.h>
@@ -37,11 +37,6 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap)
 	c->rule = VFC_COORD_RULE_PROBE;
 	c->probe.hold = VFC_COORD_PROBE_HOLD_MIN;
 	return 0;
-}
-
-bool vfc_coord_rule_named(const char *name)
-{
-	return name && (!strcmp(name, "fill") || !strcmp(name, "probe"));
 }
 
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap)

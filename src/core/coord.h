@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/controller/controller.h"
 #include "core/speed_sample.h"
@@ -16,8 +17,8 @@
  * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
  * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
- * that every member gets: by its own rule (the fill rule, vfc_coord_init_fill) or by stepping a
- * controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
+ * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule, the
+ * default, vfc_coord_init_probe) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -154,18 +155,21 @@ int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_FILL_MAX_HZ 1000000.0
 #define VFC_COORD_FILL_HYST 0.05
 /*
- * RULE_PROBE: the fill rule as the anchor, then a guarded local probe on the members' total. Once the
- * fill rule has held the cap VFC_COORD_PROBE_STILL ticks in a row (and VFC_COORD_PROBE_MIN_PAIRS pairs
- * of base ticks have measured the tick-to-tick spread), a cycle probes one tick at base x R^dir between
- * two base ticks and compares its total with their mean: a gain above max(VFC_COORD_PROBE_MIN_GAIN,
- * VFC_COORD_PROBE_Z x spread) moves the base one step that way and probes on in that direction; two
- * directions without a win wait hold ticks (doubling to VFC_COORD_PROBE_HOLD_MAX) before the next
- * cycle. Off the anchor the fill rule is held (it would pull the cap back to fill 0.7); a base tick
- * whose fill left the fill at this base by VFC_COORD_PROBE_SHIFT twice in a row (a workload change,
- * the machine's speed) hands back to the fill rule. Where the ticks are noisy (the device's 10-30%)
- * the guard is seldom passed and the rule is the fill rule plus a probe tick now and then; where they
- * are quiet it climbs to the total's local best: the best common cap, where a shallow or costly
- * tenant's throttling pays (docs/controllers.md, "The probe rule").
+ * RULE_PROBE: the fill rule as the anchor, then a guarded local probe on the members' total. The
+ * spread is an EWMA (VFC_COORD_PROBE_EWMA) of |total / previous - 1| over base ticks (ticks outside
+ * probes) at one cap. Probes happen only while VFC_COORD_PROBE_Z x spread <= VFC_COORD_PROBE_GATE,
+ * after VFC_COORD_PROBE_MIN_PAIRS such pairs: on the device's noisy ticks (10-30%) never, and the rule
+ * is the fill rule cap for cap. Once the fill rule has held the cap VFC_COORD_PROBE_STILL ticks, a
+ * session probes one tick at each point base x VFC_COORD_PROBE_STEPS^(+-1), nearest first, each
+ * followed by a base tick, against the mean of the base ticks around it: a gain above
+ * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread) moves the base there and starts again (a climb); no win
+ * waits hold ticks (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). Off the anchor the fill rule is held
+ * (its fixed point is the anchor); a base tick whose fill left the fill at this base by
+ * VFC_COORD_PROBE_SHIFT, or whose cap binds (VFC_COORD_BOUND_SHARE), twice in a row hands back to
+ * the fill rule; a base tick's jump beyond max(10%, 4 x spread) (a phase change) voids the comparison
+ * it falls into and ends any wait. Where the ticks are quiet it climbs to the total's local best: the
+ * best common cap, where throttling shallow or costly tenants pays (docs/controllers.md, "The probe
+ * rule").
  */
 int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_STEPS 1.25
@@ -184,8 +188,12 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
  * 0 or -EINVAL.
  */
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
-/* Whether name is one of the coordinator's own rules ("fill", "probe"), for pf:SPEC's parser. */
-bool vfc_coord_rule_named(const char *name);
+/* Whether name is one of the coordinator's own rules ("fill", "probe"), for pf:SPEC's parser (inline:
+ * the parser's object file calls none of the coordinator's, which calls the parser). */
+static inline bool vfc_coord_rule_named(const char *name)
+{
+	return name && (!strcmp(name, "fill") || !strcmp(name, "probe"));
+}
 /* The rule pf without a SPEC runs. */
 #define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_PROBE
 /* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
