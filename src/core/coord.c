@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* coord.c - the PF-side coordinator: the members' counters into one total sample per tick, one controller on it. */
+/* coord.c - the PF-side coordinator: the members' counters into one total sample per tick, a rule (fill, probe) or a controller on it. */
 #include "core/coord.h"
 
 #include <errno.h>
@@ -30,15 +30,46 @@ int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap)
 	return 0;
 }
 
+int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap)
+{
+	if (vfc_coord_init_fill(c, initial_cap) < 0)
+		return -EINVAL;
+	c->rule = VFC_COORD_RULE_PROBE;
+	c->probe.hold = VFC_COORD_PROBE_HOLD_MIN;
+	return 0;
+}
+
+int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap)
+{
+	struct vfc_controller_cfg cfg;
+	bool probe = VFC_COORD_DEFAULT_RULE == VFC_COORD_RULE_PROBE;
+
+	if (spec && spec[0] && !vfc_coord_rule_named(spec)) {
+		if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0)
+			return -EINVAL;
+		return vfc_coord_init(c, &cfg, initial_cap);
+	}
+	if (spec && spec[0])
+		probe = !strcmp(spec, "probe");
+	return probe ? vfc_coord_init_probe(c, initial_cap) : vfc_coord_init_fill(c, initial_cap);
+}
+
 uint32_t vfc_coord_cap(const struct vfc_coord *c)
 {
-	return c->rule == VFC_COORD_RULE_FILL ? c->cap : vfc_controller_cap(&c->ctl);
+	return c->rule == VFC_COORD_RULE_CTL ? vfc_controller_cap(&c->ctl) : c->cap;
 }
 
 const char *vfc_coord_rule_state(const struct vfc_coord *c)
 {
+	static const char *const phases[] = {
+		[VFC_COORD_PROBE_ANCHOR] = "anchor", [VFC_COORD_PROBE_HOLD] = "hold", [VFC_COORD_PROBE_PRE] = "pre",
+		[VFC_COORD_PROBE_AT] = "probe",      [VFC_COORD_PROBE_POST] = "post",
+	};
+
 	if (c->rule == VFC_COORD_RULE_CTL)
 		return vfc_controller_state(&c->ctl);
+	if (c->rule == VFC_COORD_RULE_PROBE && (unsigned)c->probe.phase < VFC_COORD_PROBE_PHASE_COUNT)
+		return phases[c->probe.phase];
 	return c->bound_ticks ? "bound" : "fill";
 }
 
@@ -192,6 +223,181 @@ static void fill_step(struct vfc_coord *c)
 		c->cap = (uint32_t)(target + 0.5);
 }
 
+static uint32_t clamp_cap(double hz)
+{
+	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
+}
+
+/* A base tick's total y at cap: the spread from the previous base tick at the same cap. A jump far
+ * beyond the spread (a workload's change) is returned, and ends the wait: the next probe comes at once. */
+static bool note_base(struct vfc_coord_probe *p, double y, uint32_t cap)
+{
+	bool jump = false;
+
+	if (p->y_last > 0 && y > 0 && cap == p->cap_last) {
+		double d = fabs(y / p->y_last - 1);
+
+		if (p->nspread >= VFC_COORD_PROBE_MIN_PAIRS && d > fmax(0.1, 4 * p->spread)) {
+			p->hold = VFC_COORD_PROBE_HOLD_MIN;
+			p->wait = 0;
+			jump = true;
+		}
+		p->spread = p->nspread ? p->spread + VFC_COORD_PROBE_EWMA * (d - p->spread) : d;
+		p->nspread++;
+	}
+	p->y_last = y;
+	p->cap_last = cap;
+	return jump;
+}
+
+/* Whether the base tick's fill left the fill at this base twice in a row (VFC_COORD_PROBE_SHIFT), or
+ * the cap binds (the fill rule's escape test, twice in a row): then the fill rule takes over again
+ * from the base, at no step off its anchor. */
+static bool reanchor(struct vfc_coord *c)
+{
+	struct vfc_coord_probe *p = &c->probe;
+	bool off;
+
+	if (!(c->fill > 0))
+		return false;
+	if (!(p->fill_ref > 0))
+		p->fill_ref = c->fill;
+	off = fabs(log(c->fill / p->fill_ref)) > log(VFC_COORD_PROBE_SHIFT) || c->bound_frac >= VFC_COORD_BOUND_SHARE;
+	p->off_ticks = off ? p->off_ticks + 1 : 0;
+	if (p->off_ticks < 2)
+		return false;
+	p->k = 0;
+	p->j = 0;
+	p->phase = VFC_COORD_PROBE_ANCHOR;
+	p->still = p->wait = p->off_ticks = 0;
+	p->fill_ref = 0;
+	p->hold = VFC_COORD_PROBE_HOLD_MIN;
+	p->reanchors++;
+	c->cap = p->base;
+	return true;
+}
+
+/* The probe points, nearest first: the base x VFC_COORD_PROBE_STEPS[j / 2], up for even j, down for odd. */
+static const double steps[] = { VFC_COORD_PROBE_STEPS };
+#define NPROBES (2 * (int)(sizeof(steps) / sizeof(steps[0])))
+
+static double probe_factor(int j)
+{
+	return j & 1 ? 1 / steps[j / 2] : steps[j / 2];
+}
+
+/* Whether a gain the ticks' spread allows to see (VFC_COORD_PROBE_GATE) could be seen now. */
+static bool quiet(const struct vfc_coord_probe *p)
+{
+	return p->nspread >= VFC_COORD_PROBE_MIN_PAIRS && VFC_COORD_PROBE_Z * p->spread <= VFC_COORD_PROBE_GATE;
+}
+
+/* The tick in force (at the base) ends a wait: probe point j next, this tick's total the one before it. */
+static void start_probe(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_probe *p = &c->probe;
+
+	p->y_pre = y;
+	p->phase = VFC_COORD_PROBE_AT;
+	p->probes++;
+	c->cap = clamp_cap(p->base * probe_factor(p->j));
+}
+
+/* The session's end at the base cap: wait hold ticks (doubling) before the next. */
+static void end_session(struct vfc_coord *c)
+{
+	struct vfc_coord_probe *p = &c->probe;
+
+	p->j = 0;
+	p->wait = p->hold;
+	p->hold = p->hold * 2 > VFC_COORD_PROBE_HOLD_MAX ? VFC_COORD_PROBE_HOLD_MAX : p->hold * 2;
+	p->phase = p->k ? VFC_COORD_PROBE_HOLD : VFC_COORD_PROBE_ANCHOR;
+	p->still = 0;
+	c->cap = p->base;
+}
+
+/*
+ * After probe point j's second base tick y: a gain over the two base ticks' mean beyond
+ * max(VFC_COORD_PROBE_MIN_GAIN, VFC_COORD_PROBE_Z x spread) moves the base there and starts the points
+ * again from the nearest; else the next point, or after the last the session ends.
+ */
+static void judge(struct vfc_coord *c, double y, bool jump)
+{
+	struct vfc_coord_probe *p = &c->probe;
+	double mean = (p->y_pre + y) / 2;
+	double thr = fmax(VFC_COORD_PROBE_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
+
+	if (jump) { /* the base moved under the probe: no comparison, the points again */
+		p->j = 0;
+	} else if (mean > 0 && p->y_at / mean - 1 > thr) {
+		p->base = clamp_cap(p->base * probe_factor(p->j));
+		p->k += p->j & 1 ? -1 : 1;
+		p->moves++;
+		p->j = 0;
+		p->fill_ref = 0;
+		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+		p->phase = VFC_COORD_PROBE_PRE;
+		c->cap = p->base;
+		return;
+	} else {
+		p->j++;
+	}
+	if (p->j >= NPROBES || !quiet(p)) {
+		end_session(c);
+		return;
+	}
+	start_probe(c, y);
+}
+
+/* At the anchor: the fill rule; a probe once it holds the cap still and the spread is known. */
+static void anchor_step(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_probe *p = &c->probe;
+	uint32_t cap = c->cap;
+
+	note_base(p, y, c->last.cap_hz);
+	fill_step(c);
+	p->still = c->cap == cap ? p->still + 1 : 0;
+	if (p->wait)
+		p->wait--;
+	if (p->still < VFC_COORD_PROBE_STILL || p->wait || !quiet(p))
+		return;
+	p->base = c->cap;
+	p->fill_ref = c->fill;
+	p->off_ticks = 0;
+	start_probe(c, y);
+}
+
+/* RULE_PROBE (coord.h, vfc_coord_init_probe): the sample in c->last is the tick in force's. */
+static void probe_step(struct vfc_coord *c)
+{
+	struct vfc_coord_probe *p = &c->probe;
+	double y = c->last.mbps;
+	bool jump;
+
+	switch (p->phase) {
+	case VFC_COORD_PROBE_ANCHOR:
+		anchor_step(c, y);
+		return;
+	case VFC_COORD_PROBE_AT:
+		p->y_at = y;
+		p->phase = VFC_COORD_PROBE_POST;
+		c->cap = p->base;
+		return;
+	default:
+		break;
+	}
+	jump = note_base(p, y, c->last.cap_hz);
+	if (reanchor(c))
+		return;
+	if (p->phase == VFC_COORD_PROBE_POST)
+		judge(c, y, jump);
+	else if ((p->phase == VFC_COORD_PROBE_PRE || (p->wait ? --p->wait : 0) == 0) && quiet(p))
+		start_probe(c, y);
+	else if (p->phase == VFC_COORD_PROBE_PRE)
+		end_session(c);
+}
+
 uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coord_vf *vfs, uint32_t n,
 			uint32_t n_engines)
 {
@@ -220,6 +426,8 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 		c->state = VFC_COORD_RUNNING;
 		if (c->rule == VFC_COORD_RULE_FILL) {
 			fill_step(c);
+		} else if (c->rule == VFC_COORD_RULE_PROBE) {
+			probe_step(c);
 		} else {
 			vfc_controller_step(&c->ctl, &c->last);
 			escape(c);

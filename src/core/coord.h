@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "core/controller/controller.h"
 #include "core/speed_sample.h"
@@ -16,8 +17,8 @@
  * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
  * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
- * that every member gets: by its own rule (the fill rule, vfc_coord_init_fill) or by stepping a
- * controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
+ * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule, the
+ * default, vfc_coord_init_probe) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -50,7 +51,36 @@ struct vfc_coord_vf {
 enum vfc_coord_rule {
 	VFC_COORD_RULE_FILL = 0, /* its own rule: hold the completions per interrupt at VFC_COORD_FILL_TARGET of a queue */
 	VFC_COORD_RULE_CTL,      /* a controller (e.g. adaptive) stepped on the members' total speed */
+	VFC_COORD_RULE_PROBE,    /* the fill rule as the anchor, then a guarded probe on the members' total */
 	VFC_COORD_RULE_COUNT
+};
+
+/* What the tick in force is to RULE_PROBE (vfc_coord_init_probe). */
+enum vfc_coord_probe_phase {
+	VFC_COORD_PROBE_ANCHOR = 0, /* at the fill rule's cap (no step taken off it): the fill rule runs */
+	VFC_COORD_PROBE_HOLD,       /* at a cap steps off the anchor, waiting for the next probe */
+	VFC_COORD_PROBE_PRE,        /* at the base cap, before a probe */
+	VFC_COORD_PROBE_AT,         /* at the probe's cap: the base x VFC_COORD_PROBE_R^dir */
+	VFC_COORD_PROBE_POST,       /* at the base cap, after a probe: the comparison */
+	VFC_COORD_PROBE_PHASE_COUNT
+};
+
+struct vfc_coord_probe {
+	enum vfc_coord_probe_phase phase;
+	int k;               /* steps of VFC_COORD_PROBE_R the base lies off the fill rule's anchor */
+	int j;               /* the next probe point: VFC_COORD_PROBE_STEPS[j / 2], up for even j, down for odd */
+	uint32_t base;       /* the base cap (the cap in force outside probe ticks) */
+	double y_pre, y_at;  /* the total (MB/s) of the base tick before the probe, of the probe's tick */
+	double y_last;       /* the last base tick's total, at cap_last */
+	uint32_t cap_last;
+	double spread;       /* EWMA of |total / previous total - 1| over base ticks at one cap */
+	uint32_t nspread;    /* such pairs seen */
+	double fill_ref;     /* the fill at the first base tick at this base (0: none yet) */
+	uint32_t off_ticks;  /* base ticks in a row whose fill left fill_ref by VFC_COORD_PROBE_SHIFT */
+	uint32_t still;      /* ANCHOR: ticks in a row the fill rule did not move the cap */
+	uint32_t wait;       /* ticks left before the next probe */
+	uint32_t hold;       /* the wait after a cycle without a win (doubles, VFC_COORD_PROBE_HOLD_MIN..MAX) */
+	uint64_t probes, moves, reanchors;
 };
 
 struct vfc_coord {
@@ -74,6 +104,7 @@ struct vfc_coord {
 	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
+	struct vfc_coord_probe probe; /* RULE_PROBE's state */
 };
 
 /*
@@ -123,7 +154,50 @@ int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_FILL_MIN_HZ 100.0 /* the rule's range: adaptive's default ladder */
 #define VFC_COORD_FILL_MAX_HZ 1000000.0
 #define VFC_COORD_FILL_HYST 0.05
-/* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick). */
+/*
+ * RULE_PROBE: the fill rule as the anchor, then a guarded local probe on the members' total. The
+ * spread is an EWMA (VFC_COORD_PROBE_EWMA) of |total / previous - 1| over base ticks (ticks outside
+ * probes) at one cap. Probes happen only while VFC_COORD_PROBE_Z x spread <= VFC_COORD_PROBE_GATE,
+ * after VFC_COORD_PROBE_MIN_PAIRS such pairs: on the device's noisy ticks (10-30%) never, and the rule
+ * is the fill rule cap for cap. Once the fill rule has held the cap VFC_COORD_PROBE_STILL ticks, a
+ * session probes one tick at each point base x VFC_COORD_PROBE_STEPS^(+-1), nearest first, each
+ * followed by a base tick, against the mean of the base ticks around it: a gain above
+ * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread) moves the base there and starts again (a climb); no win
+ * waits hold ticks (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). Off the anchor the fill rule is held
+ * (its fixed point is the anchor); a base tick whose fill left the fill at this base by
+ * VFC_COORD_PROBE_SHIFT, or whose cap binds (VFC_COORD_BOUND_SHARE), twice in a row hands back to
+ * the fill rule; a base tick's jump beyond max(10%, 4 x spread) (a phase change) voids the comparison
+ * it falls into and ends any wait. Where the ticks are quiet it climbs to the total's local best: the
+ * best common cap, where throttling shallow or costly tenants pays (docs/controllers.md, "The probe
+ * rule").
+ */
+int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
+#define VFC_COORD_PROBE_STEPS 1.25
+#define VFC_COORD_PROBE_Z 3.0
+#define VFC_COORD_PROBE_GATE 0.1
+#define VFC_COORD_PROBE_MIN_GAIN 0.01
+#define VFC_COORD_PROBE_STILL 2
+#define VFC_COORD_PROBE_MIN_PAIRS 6
+#define VFC_COORD_PROBE_EWMA 0.25
+#define VFC_COORD_PROBE_HOLD_MIN 8
+#define VFC_COORD_PROBE_HOLD_MAX 32
+#define VFC_COORD_PROBE_SHIFT 1.3
+/*
+ * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill" or
+ * "probe" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
+ * 0 or -EINVAL.
+ */
+int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
+/* Whether name is one of the coordinator's own rules ("fill", "probe"), for pf:SPEC's parser (inline:
+ * the parser's object file calls none of the coordinator's, which calls the parser). */
+static inline bool vfc_coord_rule_named(const char *name)
+{
+	return name && (!strcmp(name, "fill") || !strcmp(name, "probe"));
+}
+/* The rule pf without a SPEC runs. */
+#define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_PROBE
+/* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
+ * its phase ("anchor", "hold", "pre", "probe", "post"). */
 const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*

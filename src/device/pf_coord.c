@@ -165,7 +165,7 @@ static int coord_start(struct vfc_pf *pf, const char *spec)
 	pthread_condattr_t ca;
 	int rc;
 
-	if (!pf->cfg.coord_ctl[0] && spec && spec[0] &&
+	if (!pf->cfg.coord_ctl[0] && spec && spec[0] && !vfc_coord_rule_named(spec) &&
 	    (vfc_controller_parse(spec, &cfg, NULL, 0) < 0 || cfg.kind == VFC_CONTROLLER_KIND_PF))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
@@ -175,8 +175,8 @@ static int coord_start(struct vfc_pf *pf, const char *spec)
 	d->trace = getenv("VFC_PF_TRACE") != NULL;
 	d->t0 = vfc_now_ns();
 	d->tick_ns = (uint64_t)(pf->cfg.coord_tick_ms ? pf->cfg.coord_tick_ms : VFC_PF_COORD_DEFAULT_TICK_MS) * 1000000ull;
-	if (!pf->cfg.coord_ctl[0] && !(spec && spec[0]))
-		rc = vfc_coord_init_fill(&d->st, VFC_COORD_INITIAL_HZ);
+	if (!pf->cfg.coord_ctl[0])
+		rc = vfc_coord_init_spec(&d->st, spec, VFC_COORD_INITIAL_HZ);
 	else
 		rc = vfc_coord_init(&d->st, &cfg, VFC_COORD_INITIAL_HZ);
 	if (getenv("VFC_PF_FILL")) /* measurement only: the rule's target */

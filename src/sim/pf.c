@@ -3,6 +3,7 @@
 #include "sim/sim_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "core/coord.h"
@@ -24,6 +25,7 @@ struct vfc__sim_pf {
 	uint32_t *vfi;              /* [n]: their VF indices */
 	struct vfc_coord_vf *rd;    /* [n]: their readings */
 	double *busy_ns;            /* [n]: engine time so far, estimated per tick (below) */
+	bool trace;                 /* VFC_PF_TRACE set: a line per tick on stderr, as the device's */
 };
 
 static int step(struct vfc__sim *s);
@@ -47,18 +49,12 @@ void vfc__sim_pf_free(struct vfc__sim *s)
 }
 
 /*
- * The coordinator as the device's PF thread makes it: stepping the first member's pf:SPEC if it
- * names a controller, else by its own rule (the fill rule, the device's default).
+ * The coordinator as the device's PF thread makes it: the first member's pf:SPEC (a rule of the
+ * coordinator's own, or a controller stepped on the total), else the default rule.
  */
 static int coord_init(struct vfc__sim_pf *p, const char *spec)
 {
-	struct vfc_controller_cfg cfg;
-
-	if (!spec[0])
-		return vfc_coord_init_fill(&p->st, VFC_COORD_INITIAL_HZ);
-	if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0 || cfg.kind == VFC_CONTROLLER_KIND_PF)
-		return -EINVAL;
-	return vfc_coord_init(&p->st, &cfg, VFC_COORD_INITIAL_HZ);
+	return vfc_coord_init_spec(&p->st, spec, VFC_COORD_INITIAL_HZ);
 }
 
 /*
@@ -89,6 +85,7 @@ int vfc__sim_pf_init(struct vfc__sim *s)
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
 		if (is_member(s, i))
 			p->vfi[p->n++] = i;
+	p->trace = getenv("VFC_PF_TRACE") != NULL;
 	if (coord_init(p, s->ctl[p->vfi[0]].cfg.pf_coord) < 0)
 		return -EINVAL;
 	for (uint32_t k = 0; k < n; k++) {
@@ -127,6 +124,17 @@ static void reading(struct vfc__sim *s, struct vfc__sim_pf *p, uint32_t k, const
 	r->depth = v->open ? v->population : v->depth;
 }
 
+/* A line per tick on stderr (VFC_PF_TRACE), the device's (src/device/pf_coord.c) fields. */
+static void trace_tick(const struct vfc_coord *c, uint64_t t)
+{
+	fprintf(stderr,
+		"pf-coord %8.3f %-8s %-10s cap %7u (sample at %7u) %8.1f MB/s %9.0f ops/s %8.0f irq/s depth %5u busy %.2f "
+		"bound %.2f fill %.2f escapes %llu\n",
+		(double)t / 1e9, vfc_coord_state_name(c->state), vfc_coord_rule_state(c), vfc_coord_cap(c),
+		c->last.cap_hz, c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth, c->busy_frac,
+		c->bound_frac, c->fill, (unsigned long long)c->escapes);
+}
+
 /* The tick: every member's reading, one coordinator step, its cap to every member. 0 or an error. */
 static int step(struct vfc__sim *s)
 {
@@ -145,6 +153,8 @@ static int step(struct vfc__sim *s)
 		reading(s, p, k, &c);
 	}
 	cap = vfc_coord_tick(&p->st, t, p->rd, p->n, s->sc->engines);
+	if (p->trace)
+		trace_tick(&p->st, t);
 	for (uint32_t k = 0; k < p->n; k++) {
 		if ((rc = vfc__sim_set_cap(s, p->vfi[k], cap)))
 			return rc;

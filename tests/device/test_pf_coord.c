@@ -128,7 +128,8 @@ static void test_pf_coord_spec(void **state)
 	vfc_pf_free(pf);
 }
 
-/* No controller named (the PF's config nor the VF's pf:SPEC): the coordinator's own rule, from its start cap. */
+/* No controller named (the PF's config nor the VF's pf:SPEC): the coordinator's default rule (the probe
+ * rule, at its anchor: the fill rule), from its start cap. */
 static void test_pf_coord_fill(void **state)
 {
 	struct vfc_pf *pf = coord_pf("");
@@ -142,7 +143,7 @@ static void test_pf_coord_fill(void **state)
 	assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ);
 	wait_ticks(pf, 1);
 	assert_int_equal(vfc_pf_coord_info(pf, &ci), 0);
-	assert_string_equal(ci.ctl_state, "fill");
+	assert_string_equal(ci.ctl_state, "anchor");
 	assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ); /* no traffic: no sample, no move */
 	pfh_close(&v);
 	vfc_pf_free(pf);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* spec.c - controller specs: kind names, parsing, formatting, defaults, consistency checks, the --help text. */
 #include "core/controller/internal.h"
+#include "core/coord.h"
 
 #include <errno.h>
 #include <math.h>
@@ -75,9 +76,11 @@ const char vfc_controller_help[] =
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
-	"                       SPEC (not pf): the coordinator's controller, if the first VF in pf mode\n"
-	"                       names it and the device's configuration does not (embedded device only;\n"
-	"                       default adaptive)\n";
+	"                       SPEC, if the first VF in pf mode names it and the device's configuration\n"
+	"                       does not (embedded device only): fill (the fill rule: each interrupt at\n"
+	"                       0.7 of a queue), probe (the fill rule, then a probe on the total that\n"
+	"                       moves only on a gain beyond the ticks' spread; the default), or a\n"
+	"                       controller spec (not pf) stepped on the total\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
@@ -404,6 +407,10 @@ static int parse_pf_coord(const char *args, struct vfc_controller_cfg *cfg, char
 	if (strlen(args) >= sizeof(cfg->pf_coord))
 		return set_err(err, errlen, "pf: the coordinator's spec is too long (at most %zu characters)",
 			       sizeof(cfg->pf_coord) - 1);
+	if (vfc_coord_rule_named(args)) {
+		snprintf(cfg->pf_coord, sizeof(cfg->pf_coord), "%s", args);
+		return 0;
+	}
 	if (vfc_controller_parse(args, &inner, e, sizeof(e)) < 0)
 		return set_err(err, errlen, "pf: the coordinator's controller: %s", e);
 	if (inner.kind == VFC_CONTROLLER_KIND_PF)
