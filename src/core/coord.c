@@ -54,6 +54,15 @@ int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_
 	return probe ? vfc_coord_init_probe(c, initial_cap) : vfc_coord_init_fill(c, initial_cap);
 }
 
+bool vfc_coord_spec_ok(const char *spec)
+{
+	struct vfc_controller_cfg cfg;
+
+	if (!spec || !spec[0] || vfc_coord_rule_named(spec))
+		return true;
+	return vfc_controller_parse(spec, &cfg, NULL, 0) == 0 && cfg.kind != VFC_CONTROLLER_KIND_PF;
+}
+
 uint32_t vfc_coord_cap(const struct vfc_coord *c)
 {
 	return c->rule == VFC_COORD_RULE_CTL ? vfc_controller_cap(&c->ctl) : c->cap;

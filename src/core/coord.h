@@ -188,6 +188,8 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
  * 0 or -EINVAL.
  */
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
+/* Whether vfc_coord_init_spec takes spec (for configurations checked before a coordinator exists). */
+bool vfc_coord_spec_ok(const char *spec);
 /* Whether name is one of the coordinator's own rules ("fill", "probe"), for pf:SPEC's parser (inline:
  * the parser's object file calls none of the coordinator's, which calls the parser). */
 static inline bool vfc_coord_rule_named(const char *name)

@@ -8,7 +8,7 @@
 
 #include "admin/parse.h"
 #include "admin/policy.h"
-#include "core/controller/controller.h"
+#include "core/coord.h"
 #include "daemon/config.h"
 
 void vfcd_config_init(struct vfcd_config *c)
@@ -75,14 +75,10 @@ static int ini_device(struct ini_ctx *x, const char *name, const char *value)
 					    VFC_PF_MB_BUDGET_MAX_US, value);
 		pf->mb_budget_us = (unsigned)v;
 	} else if (!strcmp(name, "pf_coord")) {
-		struct vfc_controller_cfg cc;
-		char e[192];
-
-		/* the controller the PF's coordinator runs for the VFs in pf mode (docs/controllers.md) */
-		if (strlen(value) >= sizeof(pf->coord_ctl) || vfc_controller_parse(value, &cc, e, sizeof(e)) ||
-		    cc.kind == VFC_CONTROLLER_KIND_PF)
-			return vfcd_set_err(x->err, x->errlen, -EINVAL, "pf_coord: expected a controller spec other "
-					    "than pf, got '%s'", value);
+		/* the rule or controller the PF's coordinator runs for the VFs in pf mode (docs/controllers.md) */
+		if (strlen(value) >= sizeof(pf->coord_ctl) || !vfc_coord_spec_ok(value))
+			return vfcd_set_err(x->err, x->errlen, -EINVAL, "pf_coord: expected fill, probe or a controller "
+					    "spec other than pf, got '%s'", value);
 		snprintf(pf->coord_ctl, sizeof(pf->coord_ctl), "%s", value);
 	} else if (!strcmp(name, "pf_tick_ms")) {
 		if (vfcd_parse_u64(value, 10000, 0, &v) || v < 10)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/coord.h"
 #include "core/moder.h"
 #include "core/ring.h"
 #include "device/pf_internal.h"
@@ -53,8 +54,8 @@ static int config_check(const struct vfc_pf_config *c)
 	    c->mb_budget_us > VFC_PF_MB_BUDGET_MAX_US)
 		return -EINVAL;
 	if ((c->coord_tick_ms && (c->coord_tick_ms < 10 || c->coord_tick_ms > 10000)) ||
-	    !memchr(c->coord_ctl, '\0', sizeof(c->coord_ctl)))
-		return -EINVAL;
+	    !memchr(c->coord_ctl, '\0', sizeof(c->coord_ctl)) || !vfc_coord_spec_ok(c->coord_ctl))
+		return -EINVAL; /* (a coordinator cannot run pf: it would ask itself) */
 	return 0;
 }
 
@@ -226,15 +227,10 @@ void vfc_pf_free(struct vfc_pf *pf)
 struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 {
 	struct vfc_moderation none = { 0 };
-	struct vfc_controller_cfg coord;
 	struct vfc_pf *pf;
 	int err;
 
 	err = config_check(cfg);
-	if (!err)
-		err = vfc_controller_parse(cfg->coord_ctl[0] ? cfg->coord_ctl : VFC_PF_COORD_DEFAULT_CTL, &coord, NULL, 0);
-	if (!err && coord.kind == VFC_CONTROLLER_KIND_PF)
-		err = -EINVAL; /* the coordinator cannot ask itself */
 	if (err) {
 		errno = -err;
 		return NULL;
@@ -244,7 +240,6 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 		return NULL;
 	pf->cfg = *cfg;
 	pf->cfg.engine_kind = vfc__engine_kind_resolve(cfg->engine_kind);
-	pf->coord_cfg = coord;
 	pthread_mutex_init(&pf->lock, NULL);
 	err = vfc__algs_init(&pf->algs);
 	if (err)

@@ -36,13 +36,13 @@ struct vfc_pf_config {
 	/* mb: the oldest job may wait this long in a partly filled batch while
 	 * requests keep coming, 0..VFC_PF_MB_BUDGET_MAX_US (default VFC_PF_MB_DEFAULT_BUDGET_US). */
 	unsigned mb_budget_us;
-	/* The coordinator of the VFs in pf mode (docs/controllers.md, "pf"): its controller's spec
-	 * ("": its own fill rule, core/coord.h, unless the first VF in pf mode names one; not pf itself)
+	/* The coordinator of the VFs in pf mode (docs/controllers.md, "pf"): its rule, "fill" or "probe",
+	 * or a controller's spec stepped on the total, not pf itself ("": the default rule,
+	 * core/coord.h, unless the first VF in pf mode names one)
 	 * and its tick, 10..10000 ms (0 = 100). */
 	char coord_ctl[64];
 	unsigned coord_tick_ms;
 };
-#define VFC_PF_COORD_DEFAULT_CTL "adaptive"
 #define VFC_PF_COORD_DEFAULT_TICK_MS 100u
 #define VFC_PF_MB_DEFAULT_BUDGET_US 50
 

@@ -161,12 +161,12 @@ static void *coord_main(void *arg)
 static int coord_start(struct vfc_pf *pf, const char *spec)
 {
 	struct vfc__coord_dev *d;
-	struct vfc_controller_cfg cfg = pf->coord_cfg;
 	pthread_condattr_t ca;
 	int rc;
 
-	if (!pf->cfg.coord_ctl[0] && spec && spec[0] && !vfc_coord_rule_named(spec) &&
-	    (vfc_controller_parse(spec, &cfg, NULL, 0) < 0 || cfg.kind == VFC_CONTROLLER_KIND_PF))
+	if (pf->cfg.coord_ctl[0]) /* the PF's configuration decides (pf.h) */
+		spec = pf->cfg.coord_ctl;
+	if (!vfc_coord_spec_ok(spec))
 		return -EINVAL;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -175,10 +175,7 @@ static int coord_start(struct vfc_pf *pf, const char *spec)
 	d->trace = getenv("VFC_PF_TRACE") != NULL;
 	d->t0 = vfc_now_ns();
 	d->tick_ns = (uint64_t)(pf->cfg.coord_tick_ms ? pf->cfg.coord_tick_ms : VFC_PF_COORD_DEFAULT_TICK_MS) * 1000000ull;
-	if (!pf->cfg.coord_ctl[0])
-		rc = vfc_coord_init_spec(&d->st, spec, VFC_COORD_INITIAL_HZ);
-	else
-		rc = vfc_coord_init(&d->st, &cfg, VFC_COORD_INITIAL_HZ);
+	rc = vfc_coord_init_spec(&d->st, spec, VFC_COORD_INITIAL_HZ);
 	if (getenv("VFC_PF_FILL")) /* measurement only: the rule's target */
 		d->st.fill_target = atof(getenv("VFC_PF_FILL"));
 	if (rc < 0) {

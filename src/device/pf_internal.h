@@ -155,7 +155,6 @@ struct vfc_pf {
 	_Atomic bool stop;
 	struct vfc__pf_vf *vfs;
 	struct vfc__engine *engines;
-	struct vfc_controller_cfg coord_cfg; /* the coordinator's controller (cfg.coord_ctl parsed) */
 	struct vfc__coord_dev *coord;        /* pf_coord.c: started by the first VF in pf mode (pf->lock) */
 };
 

@@ -64,10 +64,10 @@ static void test_pf_policy(void **state)
 	t_daemon_cleanup(&d);
 }
 
-/* A coordinator spec that is not a controller, or is pf itself, stops vfcd at start with a message. */
+/* A coordinator spec that is no rule nor controller, or is pf itself, stops vfcd at start with a message. */
 static void test_pf_coord_bad(void **state)
 {
-	static const char *const bad[] = { "pf", "adaptive:bnad=1" };
+	static const char *const bad[] = { "pf", "adaptive:bnad=1", "fil" };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -91,7 +91,7 @@ static void test_pf_coord_bad(void **state)
 		n = fread(text, 1, sizeof(text) - 1, f);
 		text[n] = '\0';
 		fclose(f);
-		assert_non_null(strstr(text, "pf_coord: expected a controller spec other than pf"));
+		assert_non_null(strstr(text, "pf_coord: expected fill, probe or a controller spec other than pf"));
 		t_daemon_cleanup(&d);
 	}
 }

@@ -128,28 +128,34 @@ static void test_pf_coord_spec(void **state)
 	vfc_pf_free(pf);
 }
 
-/* No controller named (the PF's config nor the VF's pf:SPEC): the coordinator's default rule (the probe
- * rule, at its anchor: the fill rule), from its start cap. */
-static void test_pf_coord_fill(void **state)
+/* The coordinator's own rules, named by the PF's config ("fill", "probe") or by nobody (the default:
+ * the probe rule, at its anchor), start from the start cap and, without traffic, do not move it. */
+static void test_pf_coord_rules(void **state)
 {
-	struct vfc_pf *pf = coord_pf("");
-	struct vfc_pf_coord_info ci;
-	struct pfh_vf v;
+	static const struct {
+		const char *cfg, *word;
+	} rules[] = { { "", "anchor" }, { "probe", "anchor" }, { "fill", "fill" } };
 
 	(void)state;
-	assert_non_null(pf);
-	pfh_open(pf, 0, &v);
-	assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true, NULL), 0);
-	assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ);
-	wait_ticks(pf, 1);
-	assert_int_equal(vfc_pf_coord_info(pf, &ci), 0);
-	assert_string_equal(ci.ctl_state, "anchor");
-	assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ); /* no traffic: no sample, no move */
-	pfh_close(&v);
-	vfc_pf_free(pf);
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct vfc_pf *pf = coord_pf(rules[i].cfg);
+		struct vfc_pf_coord_info ci;
+		struct pfh_vf v;
+
+		assert_non_null(pf);
+		pfh_open(pf, 0, &v);
+		assert_int_equal(vfc_pf_vf_set_pf_mode(pf, 0, true, i ? "static:4321" : NULL), 0);
+		assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ); /* the config's rule, not the VF's */
+		wait_ticks(pf, 1);
+		assert_int_equal(vfc_pf_coord_info(pf, &ci), 0);
+		assert_string_equal(ci.ctl_state, rules[i].word);
+		assert_int_equal(cap_of(pf, 0), VFC_COORD_INITIAL_HZ); /* no traffic: no sample, no move */
+		pfh_close(&v);
+		vfc_pf_free(pf);
+	}
 }
 
-/* Bad input: a VF not claimed, out of range; a coordinator spec that is not a controller, or pf itself. */
+/* Bad input: a VF not claimed, out of range; a coordinator spec that is no rule nor controller, or pf itself. */
 static void test_pf_mode_bad(void **state)
 {
 	struct vfc_pf *pf = coord_pf("");
@@ -164,6 +170,8 @@ static void test_pf_mode_bad(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_null(coord_pf("adaptive:bnad=2"));
 	assert_int_equal(errno, EINVAL);
+	assert_null(coord_pf("fil"));
+	assert_int_equal(errno, EINVAL);
 }
 
 int main(void)
@@ -171,7 +179,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pf_mode_caps),
 		cmocka_unit_test(test_pf_coord_spec),
-		cmocka_unit_test(test_pf_coord_fill),
+		cmocka_unit_test(test_pf_coord_rules),
 		cmocka_unit_test(test_pf_mode_bad),
 	};
 
