@@ -65,24 +65,40 @@ static unsigned check_cell(const struct row *c, unsigned n)
 	return best;
 }
 
+/* `vfc bench --league ARGS -q --csv NAME`, its table to "out": it succeeds and writes n rows. */
+static void league(const char *args, const char *csv, struct row *rows, unsigned n)
+{
+	assert_int_equal(run(VFC_BIN " bench --league %s -q --csv '%s' > '%s'", args, P(csv), P("out")), 0);
+	assert_true(exists(P(csv)));
+	assert_int_equal(read_csv(P(csv), rows, MAX_ROWS), (int)n);
+}
+
+/* The cross-validated oracle is one speed per cell (every point's speed over its ratio to it). */
+static void check_cv(const struct row *c, unsigned n)
+{
+	double cv = c[0].v[C_MBPS] / c[0].v[C_RATIO_ORACLE_CV];
+
+	assert_true(cv > 0);
+	for (unsigned i = 1; i < n; i++)
+		assert_near("cross-validated oracle", c[i].v[C_MBPS] / c[i].v[C_RATIO_ORACLE_CV], cv, 0, 1e-3 * cv);
+}
+
 /* A cold league of one workload at two warm-ups: a cell per warm-up, each the sweep (measured once for
  * the workload, so the same in both cells) and the controller columns warmed up that many ticks. */
 static void test_cold_league(void **state)
 {
 	struct row rows[MAX_ROWS];
-	const unsigned per_cell = N_CAPS + 2;
+	const unsigned per_cell = N_CAPS + 3;
 
 	(void)state;
-	assert_int_equal(run(VFC_BIN " bench --league --algo sha256 --size 4096 --depth 8 --warmup-ticks 1,3"
-				     " --tick 20 --ctl adaptive --ctl none --seconds 0.3 --repeat 3 -q --csv '%s' > '%s'",
-			     P("c.csv"), P("out")),
-			 0);
-	assert_true(exists(P("c.csv")));
-	assert_int_equal(read_csv(P("c.csv"), rows, MAX_ROWS), 2 * per_cell);
+	league("--algo sha256 --size 4096 --depth 8 --warmup-ticks 1,3 --tick 20 --ctl adaptive --ctl none"
+	       " --ctl adaptive:recheck=1 --seconds 0.3 --repeat 3",
+	       "c.csv", rows, 2 * per_cell);
 	for (unsigned w = 0; w < 2; w++) {
 		const struct row *c = &rows[w * per_cell];
 
 		check_cell(c, per_cell);
+		check_cv(c, per_cell);
 		assert_int_equal((int)c[0].v[C_WARM_TICKS], w ? 3 : 1);
 		assert_string_equal(c[N_CAPS].ctl, "adaptive");
 		assert_string_equal(c[N_CAPS + 1].ctl, "none");
@@ -101,6 +117,11 @@ static void test_cold_league(void **state)
 	assert_file_contains(P("out"), "Fresh league");
 	assert_file_contains(P("out"), "warm-up 1 ticks, 1 cells:");
 	assert_file_contains(P("out"), "warm-up 3 ticks, 1 cells:");
+	assert_file_contains(P("out"), "mean cv");
+	/* the A/A lines: a column against the sweep's point of the same setting, and against an
+	 * earlier column of the same setting spelt otherwise */
+	assert_file_contains(P("out"), "A/A (the noise floor): none against the sweep's none");
+	assert_file_contains(P("out"), "A/A (the noise floor): adaptive:recheck=1 against adaptive,");
 }
 
 /* The fresh league once per engine kind: each kind's cell in the CSV, under its own heading. */
@@ -110,11 +131,9 @@ static void test_fresh_kinds(void **state)
 	const unsigned per_cell = N_CAPS + 1;
 
 	(void)state;
-	assert_int_equal(run(VFC_BIN " bench --league --engine-kind openssl,mb --algo sha256 --size 4096 --depth 4"
-				     " --warmup-ticks 1 --tick 20 --ctl none --seconds 0.1 --repeat 2 -q --csv '%s' > '%s'",
-			     P("k.csv"), P("out")),
-			 0);
-	assert_int_equal(read_csv(P("k.csv"), rows, MAX_ROWS), 2 * per_cell);
+	league("--engine-kind openssl,mb --algo sha256 --size 4096 --depth 4 --warmup-ticks 1 --tick 20 --ctl none"
+	       " --seconds 0.1 --repeat 2",
+	       "k.csv", rows, 2 * per_cell);
 	for (unsigned i = 0; i < 2 * per_cell; i++) {
 		assert_string_equal(rows[i].engine_kind, i < per_cell ? "openssl" : "mb");
 		assert_int_equal((int)rows[i].v[C_WARM_TICKS], 1);
@@ -134,12 +153,9 @@ static void test_mixed_cell(void **state)
 	const struct row *pt;
 
 	(void)state;
-	assert_int_equal(run(VFC_BIN " bench --league --vfs 2 --engines 1 --algo aes-128-cbc --mix 1024x4,4096x8"
-				     " --warmup-ticks 2 --tick 20 --ctl paper --oracle-pt --seconds 0.2 --repeat 2 -q"
-				     " --csv '%s' > '%s'",
-			     P("m.csv"), P("out")),
-			 0);
-	assert_int_equal(read_csv(P("m.csv"), rows, MAX_ROWS), N_CAPS + 2);
+	league("--vfs 2 --engines 1 --algo aes-128-cbc --mix 1024x4,4096x8 --warmup-ticks 2 --tick 20 --ctl paper"
+	       " --oracle-pt --seconds 0.2 --repeat 2",
+	       "m.csv", rows, N_CAPS + 2);
 	check_cell(rows, N_CAPS + 2);
 	for (unsigned i = 0; i < N_CAPS + 2; i++) {
 		assert_int_equal((int)rows[i].v[C_VFS], 2);
