@@ -370,7 +370,7 @@ static void test_pf_spec(void **state)
 	assert_string_equal(vfc_controller_kind_name(cfg.kind), "pf");
 	assert_int_equal(vfc_controller_parse("pf:adaptive:bnad=1", &cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "pf: the coordinator's controller: adaptive: unknown parameter 'bnad' (known: min, "
-				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck)");
+				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck, guess)");
 	assert_int_equal(vfc_controller_parse("pf:pf", &cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "pf: the coordinator cannot run pf itself");
 	assert_int_equal(vfc_controller_parse("pf:static:1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
