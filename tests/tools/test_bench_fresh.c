@@ -118,6 +118,7 @@ static void test_cold_league(void **state)
 	assert_file_contains(P("out"), "warm-up 1 ticks, 1 cells:");
 	assert_file_contains(P("out"), "warm-up 3 ticks, 1 cells:");
 	assert_file_contains(P("out"), "mean cv");
+	assert_file_contains(P("out"), "short"); /* cells below 0.97 beyond noise */
 	/* the A/A lines: a column against the sweep's point of the same setting, and against an
 	 * earlier column of the same setting spelt otherwise */
 	assert_file_contains(P("out"), "A/A (the noise floor): none against the sweep's none");

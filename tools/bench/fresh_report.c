@@ -93,7 +93,7 @@ void fresh_print_cell(const struct bench_cfg *cfg, const struct bench_point *c, 
  * then [1] against the cross-validated one), min Jain, mean and max irq/GB ratio to the oracle's. */
 struct colsum {
 	double sum[2], min[2], jain_min, irq_sum, irq_max;
-	unsigned n, n97[2];
+	unsigned n, n97[2], n_short; /* n_short: below 0.97 beyond noise (its whole interval) */
 };
 
 static void col_summary(const struct bench_point *pts, size_t n_cells, unsigned per_cell, unsigned nw, unsigned w,
@@ -110,11 +110,38 @@ static void col_summary(const struct bench_point *pts, size_t n_cells, unsigned 
 			s->min[v] = r[v] < s->min[v] ? r[v] : s->min[v];
 			s->n97[v] += r[v] >= 0.97;
 		}
+		s->n_short += p->ratio_ci_hi > 0 && p->ratio_ci_hi < 0.97;
 		s->jain_min = p->jain < s->jain_min ? p->jain : s->jain_min;
 		s->irq_sum += p->irq_ratio_oracle;
 		s->irq_max = p->irq_ratio_oracle > s->irq_max ? p->irq_ratio_oracle : s->irq_max;
 		s->n++;
 	}
+}
+
+/* The controller points below 0.97 of the oracle, with the 90% interval of the ratio over the slots
+ * (each paired with the oracle's slot of the same round): "beyond noise" where it all lies below. */
+static void print_short(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n_cells,
+			unsigned per_cell)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n_cells; i++)
+		for (unsigned k = 0; k < cfg->n_ctls; k++) {
+			const struct bench_point *p = &pts[i * per_cell + BENCH_LEAGUE_N_CAPS + k];
+
+			if (p->ratio_oracle >= 0.97)
+				continue;
+			if (!any)
+				printf("\nBelow 0.97 of the oracle, with the 90%% interval of the ratio over the slots:\n");
+			any = true;
+			printf("  %-22.22s %-12s %6u %5u %5u  %6.3f", cfg->ctls[k], bench_algos[p->algo].name, p->size,
+			       p->depth, p->warm_ticks, p->ratio_oracle);
+			if (p->ratio_ci_hi > 0)
+				printf("  [%.3f, %.3f]%s\n", p->ratio_ci_lo, p->ratio_ci_hi,
+				       p->ratio_ci_hi < 0.97 ? "  beyond noise" : "");
+			else
+				printf("  (fewer than 3 slots: no interval)\n");
+		}
 }
 
 /* Do specs a and b name the same setting (the same configuration, however spelt)? */
@@ -187,17 +214,18 @@ void fresh_print_summary(const struct bench_cfg *cfg, const struct bench_point *
 			printf("\nwarm-up %u ticks, %zu cells:\n", cfg->warm_ticks[w], n_cells / nw);
 		else
 			printf("\n%zu cells:\n", n_cells / nw);
-		printf("  %-22s %8s %8s %6s %8s %8s %6s %9s %10s %10s\n", "column", "mean", "min", ">=0.97",
-		       "mean cv", "min cv", ">=0.97", "min Jain", "irq/GB/o", "max irq/o");
+		printf("  %-22s %8s %8s %6s %8s %8s %6s %6s %9s %10s %10s\n", "column", "mean", "min", ">=0.97",
+		       "mean cv", "min cv", ">=0.97", "short", "min Jain", "irq/GB/o", "max irq/o");
 		for (unsigned k = 0; k < n_cols(cfg); k++) {
 			struct colsum s;
 
 			col_summary(pts, n_cells, per_cell, nw, w, k, &s);
-			printf("  %-22.22s %8.3f %8.3f %6u %8.3f %8.3f %6u %9.3f %10.2f %10.2f\n", col_name(cfg, k),
+			printf("  %-22.22s %8.3f %8.3f %6u %8.3f %8.3f %6u %6u %9.3f %10.2f %10.2f\n", col_name(cfg, k),
 			       s.n ? s.sum[0] / s.n : 0, s.min[0], s.n97[0], s.n ? s.sum[1] / s.n : 0, s.min[1],
-			       s.n97[1], s.jain_min, s.n ? s.irq_sum / s.n : 0, s.irq_max);
+			       s.n97[1], s.n_short, s.jain_min, s.n ? s.irq_sum / s.n : 0, s.irq_max);
 		}
 	}
+	print_short(cfg, pts, n_cells, per_cell);
 	print_aa(cfg, pts, n_cells, per_cell);
 	printf("\ncv: over the cross-validated oracle (cv MB/s): the static cap with the best mean over\n"
 	       "the even rounds measured on the odd ones, and the other way round, averaged. The best\n"
