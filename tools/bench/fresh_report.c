@@ -24,12 +24,14 @@ static const char *col_name(const struct bench_cfg *cfg, unsigned k)
 
 void fresh_print_header(const struct bench_cfg *cfg, unsigned n_vfs)
 {
-	printf("Fresh league: every point runs on fresh VFs (a fresh device when embedded) for up to %u\n"
-	       "slots, interleaved; a slot opens the VFs, starts the controllers, warms up, measures\n"
+	printf("Fresh league: every point runs on fresh VFs (a fresh device when embedded) for %u\n"
+	       "slots, interleaved, and up to %u in a workload whose oracle's mean is noisier than %.0f%%\n"
+	       "(its standard error); a slot opens the VFs, starts the controllers, warms up, measures\n"
 	       "%.2f s and closes them. The oracle is the best common static cap of a sweep of\n"
 	       "{1,2,3,5,7,10,15,20,30,50,70,100,150,200} kHz and no cap, measured the same way (warm-up\n"
 	       "at most 0.3 s, once per workload for all its warm-ups). Tick %u ms; ",
-	       cfg->repeat, cfg->seconds / cfg->repeat, cfg->tick_ms);
+	       cfg->repeat, fresh_max_rounds(cfg->repeat), 100 * FRESH_NOISY_SE,
+	       cfg->seconds / cfg->repeat, cfg->tick_ms);
 	if (cfg->n_warm_ticks)
 		printf("warm-up in ticks per cell.\n");
 	else
@@ -40,7 +42,8 @@ void fresh_print_header(const struct bench_cfg *cfg, unsigned n_vfs)
 	printf("\n");
 	if (n_vfs > 1)
 		return;
-	printf("%-12s %6s %5s %5s %13s %9s %7s |", "algo", "bytes", "depth", "ticks", "oracle", "MB/s", "cv MB/s");
+	printf("%-12s %6s %5s %5s %5s %13s %9s %7s |", "algo", "bytes", "depth", "ticks", "slots", "oracle", "MB/s",
+	       "cv MB/s");
 	for (unsigned k = 0; k < n_cols(cfg); k++)
 		printf(" %9.9s", col_name(cfg, k));
 	printf("\n");
@@ -79,8 +82,9 @@ void fresh_print_cell(const struct bench_cfg *cfg, const struct bench_point *c, 
 	if (n_vfs > 1) {
 		print_block(cfg, c, best, n_vfs);
 	} else {
-		printf("%-12s %6u %5u %5u %13s %9.1f %7.1f |", bench_algos[c[0].algo].name, c[0].size, c[0].depth,
-		       c[0].warm_ticks, c[best].ctl, c[best].mbps,
+		/* the oracle's slots: its measured time over one slot's */
+		printf("%-12s %6u %5u %5u %5ld %13s %9.1f %7.1f |", bench_algos[c[0].algo].name, c[0].size, c[0].depth,
+		       c[0].warm_ticks, lround(c[best].secs * cfg->repeat / cfg->seconds), c[best].ctl, c[best].mbps,
 		       c[best].ratio_oracle_cv > 0 ? c[best].mbps / c[best].ratio_oracle_cv : 0);
 		for (unsigned k = 0; k < n_cols(cfg); k++)
 			printf(" %9.3f", c[BENCH_LEAGUE_N_CAPS + k].ratio_oracle);
