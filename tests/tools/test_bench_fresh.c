@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* test_bench_fresh.c - `vfc bench`'s fresh league end to end: a tiny cold league and multi-tenant cells, their structure and invariants. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,17 +35,22 @@ static int group_setup(void **state)
 }
 
 /* What holds in every cell c[0 .. n) of a fresh league: the sweep first, in order; the oracle is its
- * fastest point (ratio 1 by construction, and its irq per GB ratio 1); every ratio is the point's
+ * fastest point of those measured in every round (ratio 1 by construction, and its irq per GB ratio
+ * 1): a static faster than it dropped out of the race, so ran fewer slots; every ratio is the point's
  * speed over the oracle's; Jain in [1 / vfs, 1]; irq per GB >= 0 and the interrupt rate over the speed. */
 static unsigned check_cell(const struct row *c, unsigned n)
 {
-	unsigned best = 0;
+	unsigned best = N_CAPS;
 
 	for (unsigned i = 0; i < N_CAPS; i++) {
 		assert_string_equal(c[i].ctl, sweep[i]);
-		best = c[i].v[C_MBPS] > c[best].v[C_MBPS] ? i : best;
+		if (fabs(c[i].v[C_RATIO_ORACLE] - 1) <= 1e-4 && (best == N_CAPS || c[i].v[C_MBPS] > c[best].v[C_MBPS]))
+			best = i;
 	}
-	assert_near("the oracle's ratio", c[best].v[C_RATIO_ORACLE], 1, 0, 1e-4);
+	assert_true(best < N_CAPS);
+	for (unsigned i = 0; i < N_CAPS; i++)
+		if (c[i].v[C_MBPS] > c[best].v[C_MBPS])
+			assert_true(c[i].v[C_SECONDS] < c[best].v[C_SECONDS]);
 	assert_near("the oracle's irq ratio", c[best].v[C_IRQ_GB_RATIO], 1, 0, 1e-4);
 	for (unsigned i = 0; i < n; i++) {
 		const struct row *r = &c[i];
@@ -53,8 +59,6 @@ static unsigned check_cell(const struct row *c, unsigned n)
 		assert_true(r->v[C_SECONDS] > 0);
 		assert_int_equal((int)r->v[C_WARM_TICKS], (int)c[0].v[C_WARM_TICKS]);
 		assert_near("ratio_oracle", r->v[C_RATIO_ORACLE], r->v[C_MBPS] / c[best].v[C_MBPS], 0.002, 2e-4);
-		if (i < N_CAPS)
-			assert_true(r->v[C_RATIO_ORACLE] <= 1 + 1e-9);
 		assert_true(r->v[C_JAIN] >= 1 / r->v[C_VFS] - 1e-4 && r->v[C_JAIN] <= 1 + 1e-9);
 		assert_true(r->v[C_IRQ_GB] >= 0);
 		assert_near("irq_per_gb", r->v[C_IRQ_GB], r->v[C_IRQ] / r->v[C_MBPS] * 1e3, 0.003, 1);

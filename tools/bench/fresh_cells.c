@@ -202,7 +202,11 @@ static int run_workload(struct bench_ctx *x, unsigned algo, uint32_t size, unsig
 	}
 	for (unsigned k = 0; k < n && rc == 0; k++) {
 		fresh_point_rates(&c[k], &fc.acc[k], fc.n_vfs);
-		if (k < fc.n_static && c[k].mbps > c[best].mbps)
+		c[k].slots = fc.slots[k];
+		/* the oracle: the best static of those still racing at the end, measured in every
+		 * round; one dropped from the race has fewer slots, and would lead only by the others'
+		 * bad luck since (with the extra rounds of a noisy workload, often) */
+		if (k < fc.n_static && fc.racing[k] && (!fc.racing[best] || c[k].mbps > c[best].mbps))
 			best = k;
 	}
 	if (rc == 0 && cfg->oracle_pt)

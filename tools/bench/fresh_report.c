@@ -82,9 +82,8 @@ void fresh_print_cell(const struct bench_cfg *cfg, const struct bench_point *c, 
 	if (n_vfs > 1) {
 		print_block(cfg, c, best, n_vfs);
 	} else {
-		/* the oracle's slots: its measured time over one slot's */
-		printf("%-12s %6u %5u %5u %5ld %13s %9.1f %7.1f |", bench_algos[c[0].algo].name, c[0].size, c[0].depth,
-		       c[0].warm_ticks, lround(c[best].secs * cfg->repeat / cfg->seconds), c[best].ctl, c[best].mbps,
+		printf("%-12s %6u %5u %5u %5u %13s %9.1f %7.1f |", bench_algos[c[0].algo].name, c[0].size, c[0].depth,
+		       c[0].warm_ticks, c[best].slots, c[best].ctl, c[best].mbps,
 		       c[best].ratio_oracle_cv > 0 ? c[best].mbps / c[best].ratio_oracle_cv : 0);
 		for (unsigned k = 0; k < n_cols(cfg); k++)
 			printf(" %9.3f", c[BENCH_LEAGUE_N_CAPS + k].ratio_oracle);
