@@ -186,7 +186,6 @@ int fresh_rounds(struct fcell *fc)
 	for (unsigned r = 0; rc == 0 && (r < fc->R || (r < fc->stride && oracle_se(fc) > FRESH_NOISY_SE)); r++) {
 		if (r >= fc->R)
 			fc->x->total += fc->n;
-		fc->rounds = r + 1;
 		bench_league_order(order, fc->n, r + 1);
 		for (unsigned i = 0; i < fc->n && rc == 0; i++) {
 			unsigned k = order[i];

@@ -31,7 +31,7 @@ struct fcell {
 	struct bench_ctx *x;
 	struct bench_point *c;
 	unsigned n, n_static, n_vfs, R; /* R: --repeat, the rounds every workload runs */
-	unsigned stride, rounds;        /* slots a point may have (R up to FRESH_NOISY_X x R), rounds run */
+	unsigned stride;                /* slots a point may have (R up to FRESH_NOISY_X x R) */
 	uint32_t size[VFC_MAX_VFS];
 	unsigned depth[VFC_MAX_VFS];
 	uint64_t slot_ns, *warm_ns;
