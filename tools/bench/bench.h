@@ -160,6 +160,7 @@ struct bench_point {
 	const char *mix;
 	double jain, irq_per_gb, irq_ratio_oracle;
 	char tenant_caps[128];
+	unsigned slots; /* the fresh league: the slots it was measured in */
 };
 
 /* The requests in flight per task of the worker's point. */

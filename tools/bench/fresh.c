@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fresh.c - the fresh league: every point on fresh VFs (cold starts, tenants sharing engines) against the best common static cap. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,13 +154,38 @@ static void fresh_race(struct fcell *fc)
 			fc->racing[k] = false;
 }
 
-/* R rounds, each running every point still racing for one slot, in a fresh order each round. */
+/* The relative standard error of the best static point's mean over its slots (0 with fewer than 2). */
+static double oracle_se(const struct fcell *fc)
+{
+	unsigned best = UINT_MAX;
+	double sum = 0, ss = 0, m;
+
+	for (unsigned k = 0; k < fc->n_static; k++)
+		if (fc->racing[k] && fc->acc[k].ns &&
+		    (best == UINT_MAX || (double)fc->acc[k].bytes / (double)fc->acc[k].ns >
+						 (double)fc->acc[best].bytes / (double)fc->acc[best].ns))
+			best = k;
+	if (best == UINT_MAX || fc->slots[best] < 2)
+		return 0;
+	for (unsigned j = 0; j < fc->slots[best]; j++)
+		sum += fc->slot_mbps[best * fc->stride + j];
+	m = sum / fc->slots[best];
+	for (unsigned j = 0; j < fc->slots[best]; j++)
+		ss += (fc->slot_mbps[best * fc->stride + j] - m) * (fc->slot_mbps[best * fc->stride + j] - m);
+	return m > 0 ? sqrt(ss / (fc->slots[best] - 1) / fc->slots[best]) / m : 0;
+}
+
+/* Rounds, each running every point still racing for one slot, in a fresh order each round: R, then
+ * while the oracle's mean is noisier than FRESH_NOISY_SE, more, up to stride. More slots shrink the
+ * noise of every ratio and the oracle's upward bias (the best of several noisy equal caps). */
 int fresh_rounds(struct fcell *fc)
 {
 	unsigned *order = calloc(fc->n, sizeof(unsigned));
 	int rc = order ? 0 : -ENOMEM;
 
-	for (unsigned r = 0; r < fc->R && rc == 0; r++) {
+	for (unsigned r = 0; rc == 0 && (r < fc->R || (r < fc->stride && oracle_se(fc) > FRESH_NOISY_SE)); r++) {
+		if (r >= fc->R)
+			fc->x->total += fc->n;
 		bench_league_order(order, fc->n, r + 1);
 		for (unsigned i = 0; i < fc->n && rc == 0; i++) {
 			unsigned k = order[i];
@@ -170,7 +196,7 @@ int fresh_rounds(struct fcell *fc)
 				continue;
 			}
 			rc = fresh_slot(fc, k, NULL, &fc->acc[k], &m);
-			fc->slot_mbps[k * fc->R + fc->slots[k]++] = m;
+			fc->slot_mbps[k * fc->stride + fc->slots[k]++] = m;
 		}
 		if (r + 1 >= BENCH_LEAGUE_RACE_AFTER)
 			fresh_race(fc);

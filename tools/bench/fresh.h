@@ -6,6 +6,17 @@
 #include "bench.h"
 
 /* A point's totals over its slots; vf_bytes and vf_ns per tenant (its window's length). */
+#define FRESH_NOISY_SE 0.05 /* a workload whose best static's mean has a standard error above 5%... */
+#define FRESH_NOISY_X 3      /* ...runs more rounds, up to 3 x --repeat (100 at most) */
+
+/* The rounds a workload may run with --repeat R. */
+static inline unsigned fresh_max_rounds(unsigned R)
+{
+	unsigned m = FRESH_NOISY_X * R < 100 ? FRESH_NOISY_X * R : 100;
+
+	return m > R ? m : R;
+}
+
 struct facc {
 	uint64_t bytes, ops, irqs, ns, cpu_ns;
 	uint32_t cap_hz;
@@ -19,12 +30,13 @@ struct facc {
 struct fcell {
 	struct bench_ctx *x;
 	struct bench_point *c;
-	unsigned n, n_static, n_vfs, R;
+	unsigned n, n_static, n_vfs, R; /* R: --repeat, the rounds every workload runs */
+	unsigned stride;                /* slots a point may have (R up to FRESH_NOISY_X x R) */
 	uint32_t size[VFC_MAX_VFS];
 	unsigned depth[VFC_MAX_VFS];
 	uint64_t slot_ns, *warm_ns;
 	struct facc *acc;
-	double *slot_mbps; /* [k * R + j]: point k's speed in its slot j */
+	double *slot_mbps; /* [k * stride + j]: point k's speed in its slot j */
 	unsigned *slots;
 	bool *racing;
 	int bad; /* the tenant that failed, -1: none */
@@ -34,8 +46,9 @@ struct fcell {
 /* One slot of point k (specs: a controller per tenant; NULL: the point's for all) added to a,
  * its speed in *mbps. 0 or a negative errno (named on stderr). */
 int fresh_slot(struct fcell *fc, unsigned k, const char *const *specs, struct facc *a, double *mbps);
-/* R rounds over the points, in a fresh order each; static points race (drop out below 0.8 x
- * the best static after 3 rounds). 0 or a negative errno. */
+/* R rounds over the points, in a fresh order each, and up to stride in a noisy workload (the
+ * oracle's mean known to worse than FRESH_NOISY_SE); static points race (drop out below 0.8 x the
+ * best static after 3 rounds). 0 or a negative errno. */
 int fresh_rounds(struct fcell *fc);
 /* Point p's rates, Jain's index over the tenants, irq per GB, cap, slowest and fastest tenant. */
 void fresh_point_rates(struct bench_point *p, const struct facc *a, unsigned n_vfs);

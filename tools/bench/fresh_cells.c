@@ -45,7 +45,8 @@ static int fcell_alloc(struct fcell *fc, unsigned n, unsigned n_vfs)
 	fc->n_vfs = n_vfs;
 	fc->acc = calloc(n + 1, sizeof(*fc->acc)); /* + oracle-pt's */
 	fc->warm_ns = calloc(n, sizeof(uint64_t));
-	fc->slot_mbps = calloc((size_t)n * fc->R, sizeof(double));
+	fc->stride = fresh_max_rounds(fc->R);
+	fc->slot_mbps = calloc((size_t)n * fc->stride, sizeof(double));
 	fc->slots = calloc(n, sizeof(unsigned));
 	fc->racing = calloc(n, sizeof(bool));
 	vf = calloc((size_t)(n + 1) * n_vfs * 2, sizeof(uint64_t));
@@ -155,7 +156,7 @@ static int oracle_pt(struct fcell *fc, unsigned best, struct bench_point *p)
 static void fcell_out(const struct fcell *fc, const struct bench_cfg *cfg, unsigned w, const struct bench_point *pt,
 		      struct bench_point *out, unsigned best)
 {
-	unsigned n_out = fc->n_static + cfg->n_ctls, R = fc->R;
+	unsigned n_out = fc->n_static + cfg->n_ctls, R = fc->stride;
 	double cv = bench_oracle_cv(fc->slot_mbps, fc->slots, R, fc->n_static);
 	const struct bench_point *o = &fc->c[best];
 
@@ -201,7 +202,11 @@ static int run_workload(struct bench_ctx *x, unsigned algo, uint32_t size, unsig
 	}
 	for (unsigned k = 0; k < n && rc == 0; k++) {
 		fresh_point_rates(&c[k], &fc.acc[k], fc.n_vfs);
-		if (k < fc.n_static && c[k].mbps > c[best].mbps)
+		c[k].slots = fc.slots[k];
+		/* the oracle: the best static of those still racing at the end, measured in every
+		 * round; one dropped from the race has fewer slots, and would lead only by the others'
+		 * bad luck since (with the extra rounds of a noisy workload, often) */
+		if (k < fc.n_static && fc.racing[k] && (!fc.racing[best] || c[k].mbps > c[best].mbps))
 			best = k;
 	}
 	if (rc == 0 && cfg->oracle_pt)

@@ -216,6 +216,12 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 	double target = a->start * fl;
 	double model = a->start_model && new_workload ? ad_model_target(ctl, s) : 0;
 
+	/* guess=1: the sample's start, but never below the model's cap. The first tick runs uncapped
+	 * (an interrupt per request) while the VF starts up, and can understate the rate many times
+	 * over; a start below the peak costs a climb of a level a tick, one above it a few % and the
+	 * bisection down. */
+	if (a->guess && new_workload && !model)
+		target = fmax(target, ad_model_target(ctl, s));
 	ctl->ad.from_model = model > 0;
 	if (model > 0) {
 		/* the model's cap, measured there first; the sample here belongs to another cap */

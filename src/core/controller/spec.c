@@ -73,6 +73,8 @@ const char vfc_controller_help[] =
 	"      recheck=0|1      the search's end trusts no level measured once: a good midpoint\n"
 	"                       ends the bisection's upper end, the check up re-measures the level\n"
 	"                       above, a candidate with a good level above takes it (default 1)\n"
+	"      guess=0|1        a new workload's search starts at the higher of S x the floor and\n"
+	"                       the fitted model's cap for its size and depth (default 0)\n"
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
@@ -200,6 +202,7 @@ static const struct param adaptive_params[] = {
 	P_DBL("late", adaptive.late, 0, 1, "a factor"),
 	P_DBL("climb", adaptive.climb, 1, 8, "a factor"),
 	P_U32("recheck", adaptive.recheck, 0, 1, "0 or 1"),
+	P_U32("guess", adaptive.guess, 0, 1, "0 or 1"),
 };
 
 static const struct param model_params[] = {
@@ -527,14 +530,14 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 		if (a->start_model)
 			return snprintf(buf, len,
 					"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=model,esc=%g,"
-					"probe=%u,change=%g,shift=%g,late=%g,climb=%g,recheck=%u",
+					"probe=%u,change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u",
 					a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->esc, a->probe,
-					a->change_pct, a->shift_pct, a->late, a->climb, a->recheck);
+					a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess);
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
-				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u",
+				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u",
 				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
-				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck);
+				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess);
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
 	case VFC_CONTROLLER_KIND_PF:
