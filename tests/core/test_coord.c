@@ -415,7 +415,7 @@ static void test_pf_spec(void **state)
 	assert_string_equal(vfc_controller_kind_name(cfg.kind), "pf");
 	assert_int_equal(vfc_controller_parse("pf:adaptive:bnad=1", &cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "pf: the coordinator's controller: adaptive: unknown parameter 'bnad' (known: min, "
-				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck, guess)");
+				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck, guess, refight)");
 	/* the coordinator's own rules by name: the probe rule (the default) and the fill rule */
 	for (int k = 0; k < 2; k++) {
 		struct vfc_coord c;

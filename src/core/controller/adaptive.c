@@ -328,6 +328,15 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 	if (!ad_rate_moved(ctl, ctl->ad.rate / ctl->ad.rate_ref))
 		return false;
 	ctl->ad.follows++;
+	/* The VF's share of the engine moved (a neighbour came or went, the machine's phase): where the
+	 * best cap lies moved with it, so the duels are fought again (refight=1). Kept, a won duel at the top left
+	 * the new search without one (duels over): it settled near its start, 2 x the floor, and the
+	 * one-level re-probes cannot climb a slope flatter than the band (the multi-buffer engine with
+	 * a queue of two batches: the top 1.15 to 1.2 x there). */
+	if (ctl->cfg.adaptive.refight) {
+		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
+		ctl->ad.refine = 0;
+	}
 	ad_restart(ctl, s, lvl, false);
 	return true;
 }

@@ -75,6 +75,9 @@ const char vfc_controller_help[] =
 	"                       above, a candidate with a good level above takes it (default 1)\n"
 	"      guess=0|1        a new workload's search starts at the higher of S x the floor and\n"
 	"                       the fitted model's cap for its size and depth (default 0)\n"
+	"      refight=0|1      a restart on the same workload that follows the VF's rate (its\n"
+	"                       share of the engine moved) fights the duels with the top again\n"
+	"                       (default 1)\n"
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
@@ -107,7 +110,7 @@ void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_control
 		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
 			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
-			.late = 0.7, .climb = 1.0, .recheck = 1,
+			.late = 0.7, .climb = 1.0, .recheck = 1, .refight = 1,
 		};
 		break;
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
@@ -203,6 +206,7 @@ static const struct param adaptive_params[] = {
 	P_DBL("climb", adaptive.climb, 1, 8, "a factor"),
 	P_U32("recheck", adaptive.recheck, 0, 1, "0 or 1"),
 	P_U32("guess", adaptive.guess, 0, 1, "0 or 1"),
+	P_U32("refight", adaptive.refight, 0, 1, "0 or 1"),
 };
 
 static const struct param model_params[] = {
@@ -530,14 +534,16 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 		if (a->start_model)
 			return snprintf(buf, len,
 					"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=model,esc=%g,"
-					"probe=%u,change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u",
+					"probe=%u,change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u,refight=%u",
 					a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->esc, a->probe,
-					a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess);
+					a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess,
+				a->refight);
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
-				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u",
+				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u,refight=%u",
 				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
-				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess);
+				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess,
+				a->refight);
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
 	case VFC_CONTROLLER_KIND_PF:
