@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 int vfc_coord_init(struct vfc_coord *c, const struct vfc_controller_cfg *inner, uint32_t initial_cap)
@@ -89,6 +90,16 @@ const char *vfc_coord_state_name(enum vfc_coord_state s)
 	};
 
 	return (unsigned)s < VFC_COORD_STATE_COUNT ? names[s] : "?";
+}
+
+int vfc_coord_format_tick(const struct vfc_coord *c, double t_s, char *buf, size_t len)
+{
+	return snprintf(buf, len,
+			"pf-coord %8.3f %-8s %-10s cap %7u (sample at %7u) %8.1f MB/s %9.0f ops/s %8.0f irq/s depth %5u "
+			"busy %.2f bound %.2f rate %.0f fill %.2f escapes %llu",
+			t_s, vfc_coord_state_name(c->state), vfc_coord_rule_state(c), vfc_coord_cap(c), c->last.cap_hz,
+			c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth, c->busy_frac, c->bound_frac,
+			c->rate_tick, c->fill, (unsigned long long)c->escapes);
 }
 
 /* Whether the reading has the same VFs in pf mode as the previous one. */

@@ -219,5 +219,8 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 uint32_t vfc_coord_cap(const struct vfc_coord *c);
 /* "idle", "priming", "running". */
 const char *vfc_coord_state_name(enum vfc_coord_state s);
+/* The trace line of the tick just taken, t_s seconds into the run (VFC_PF_TRACE on the device and in
+ * the simulator): what the coordinator saw and decided. snprintf's return. */
+int vfc_coord_format_tick(const struct vfc_coord *c, double t_s, char *buf, size_t len);
 
 #endif

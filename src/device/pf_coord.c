@@ -90,14 +90,10 @@ static void apply_cap(struct vfc__coord_dev *d, uint32_t cap)
 /* A line per tick on stderr (VFC_PF_TRACE): what the coordinator saw and decided. [d->lock] */
 static void trace_tick(const struct vfc__coord_dev *d, uint64_t now)
 {
-	const struct vfc_coord *c = &d->st;
+	char line[256];
 
-	fprintf(stderr,
-		"pf-coord %8.3f %-8s %-10s cap %7u (sample at %7u) %8.1f MB/s %9.0f ops/s %8.0f irq/s depth %3u busy %.2f "
-		"bound %.2f rate %.0f fill %.2f escapes %llu\n",
-		(double)(now - d->t0) / 1e9, vfc_coord_state_name(c->state), vfc_coord_rule_state(c),
-		vfc_coord_cap(c), c->last.cap_hz, c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth,
-		c->busy_frac, c->bound_frac, c->rate_tick, c->fill, (unsigned long long)c->escapes);
+	vfc_coord_format_tick(&d->st, (double)(now - d->t0) / 1e9, line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
 }
 
 /* One tick: every VF's reading into the coordinator, its cap to the members. */

@@ -49,15 +49,6 @@ void vfc__sim_pf_free(struct vfc__sim *s)
 }
 
 /*
- * The coordinator as the device's PF thread makes it: the first member's pf:SPEC (a rule of the
- * coordinator's own, or a controller stepped on the total), else the default rule.
- */
-static int coord_init(struct vfc__sim_pf *p, const char *spec)
-{
-	return vfc_coord_init_spec(&p->st, spec, VFC_COORD_INITIAL_HZ);
-}
-
-/*
  * After the VFs' controllers are initialised: a coordinator if any VF is in pf mode, its members
  * at its opening cap (the device's VFC_COORD_INITIAL_HZ), its first reading (the reference) at 0.
  * 0, -E2BIG (more members than VFC_COORD_MAX_VFS), -EINVAL or -ENOMEM.
@@ -86,7 +77,8 @@ int vfc__sim_pf_init(struct vfc__sim *s)
 		if (is_member(s, i))
 			p->vfi[p->n++] = i;
 	p->trace = getenv("VFC_PF_TRACE") != NULL;
-	if (coord_init(p, s->ctl[p->vfi[0]].cfg.pf_coord) < 0)
+	/* the coordinator as the device's PF thread makes it: the first member's pf:SPEC, else the default */
+	if (vfc_coord_init_spec(&p->st, s->ctl[p->vfi[0]].cfg.pf_coord, VFC_COORD_INITIAL_HZ) < 0)
 		return -EINVAL;
 	for (uint32_t k = 0; k < n; k++) {
 		struct vfc__sim_vf *v = &s->vfs[p->vfi[k]];
@@ -124,15 +116,13 @@ static void reading(struct vfc__sim *s, struct vfc__sim_pf *p, uint32_t k, const
 	r->depth = v->open ? v->population : v->depth;
 }
 
-/* A line per tick on stderr (VFC_PF_TRACE), the device's (src/device/pf_coord.c) fields. */
+/* A line per tick on stderr (VFC_PF_TRACE), as the device's (src/device/pf_coord.c). */
 static void trace_tick(const struct vfc_coord *c, uint64_t t)
 {
-	fprintf(stderr,
-		"pf-coord %8.3f %-8s %-10s cap %7u (sample at %7u) %8.1f MB/s %9.0f ops/s %8.0f irq/s depth %5u busy %.2f "
-		"bound %.2f fill %.2f escapes %llu\n",
-		(double)t / 1e9, vfc_coord_state_name(c->state), vfc_coord_rule_state(c), vfc_coord_cap(c),
-		c->last.cap_hz, c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth, c->busy_frac,
-		c->bound_frac, c->fill, (unsigned long long)c->escapes);
+	char line[256];
+
+	vfc_coord_format_tick(c, (double)t / 1e9, line, sizeof(line));
+	fprintf(stderr, "%s\n", line);
 }
 
 /* The tick: every member's reading, one coordinator step, its cap to every member. 0 or an error. */

@@ -5,7 +5,6 @@
 
 #include "bench.h"
 
-/* A point's totals over its slots; vf_bytes and vf_ns per tenant (its window's length). */
 #define FRESH_NOISY_SE 0.05 /* a workload whose best static's mean has a standard error above 5%... */
 #define FRESH_NOISY_X 3      /* ...runs more rounds, up to 3 x --repeat (100 at most) */
 
@@ -17,6 +16,7 @@ static inline unsigned fresh_max_rounds(unsigned R)
 	return m > R ? m : R;
 }
 
+/* A point's totals over its slots; vf_bytes and vf_ns per tenant (its window's length). */
 struct facc {
 	uint64_t bytes, ops, irqs, ns, cpu_ns;
 	uint32_t cap_hz;

@@ -530,20 +530,17 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 	case VFC_CONTROLLER_KIND_DIM:
 		return snprintf(buf, len, "dim:max=%u,min=%u,step=%g,sig=%g,tired=%u,rest=%u", d->max_hz, d->min_hz,
 				d->step, d->sig_pct, d->tired, d->rest);
-	case VFC_CONTROLLER_KIND_ADAPTIVE:
-		if (a->start_model)
-			return snprintf(buf, len,
-					"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=model,esc=%g,"
-					"probe=%u,change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u,refight=%u",
-					a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->esc, a->probe,
-					a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess,
-				a->refight);
+	case VFC_CONTROLLER_KIND_ADAPTIVE: {
+		char start[32] = "model";
+
+		if (!a->start_model)
+			snprintf(start, sizeof(start), "%g", a->start);
 		return snprintf(buf, len,
-				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%g,esc=%g,probe=%u,"
+				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%s,esc=%g,probe=%u,"
 				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u,refight=%u",
-				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, a->start, a->esc, a->probe,
-				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess,
-				a->refight);
+				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, start, a->esc, a->probe,
+				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess, a->refight);
+	}
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
 	case VFC_CONTROLLER_KIND_PF:
