@@ -247,6 +247,12 @@ int bench_run_steps(struct bench_ctx *x, struct bench_point **out, size_t *n_out
 void bench_progress(struct bench_ctx *x, unsigned algo, uint32_t size, const char *ctl);
 /* openssl speed's line for one point. */
 void bench_print_point_line(const struct bench_point *p);
+/* A league's line for a controller point below 0.97 of the oracle: its name (width w), the cell
+ * (with the warm-up ticks if ticks), the ratio and its 90% interval over the per ("rounds", "slots"),
+ * "beyond noise" where the whole interval lies below 0.97. */
+void bench_print_short_row(const char *name, int w, const struct bench_point *p, bool ticks, const char *per);
+/* The leagues' note on the cross-validated oracle (the "cv" rows and columns). */
+void bench_print_cv_note(void);
 /* The ordinary run's table. */
 void bench_print_table(const struct bench_cfg *cfg, const struct bench_point *pts, size_t n);
 /* Write the points to the CSV output opened before the run (so that a bad path

@@ -137,13 +137,7 @@ static void print_short(const struct bench_cfg *cfg, const struct bench_point *p
 			if (!any)
 				printf("\nBelow 0.97 of the oracle, with the 90%% interval of the ratio over the slots:\n");
 			any = true;
-			printf("  %-22.22s %-12s %6u %5u %5u  %6.3f", cfg->ctls[k], bench_algos[p->algo].name, p->size,
-			       p->depth, p->warm_ticks, p->ratio_oracle);
-			if (p->ratio_ci_hi > 0)
-				printf("  [%.3f, %.3f]%s\n", p->ratio_ci_lo, p->ratio_ci_hi,
-				       p->ratio_ci_hi < 0.97 ? "  beyond noise" : "");
-			else
-				printf("  (fewer than 3 slots: no interval)\n");
+			bench_print_short_row(cfg->ctls[k], 22, p, true, "slots");
 		}
 }
 
@@ -230,10 +224,7 @@ void fresh_print_summary(const struct bench_cfg *cfg, const struct bench_point *
 	}
 	print_short(cfg, pts, n_cells, per_cell);
 	print_aa(cfg, pts, n_cells, per_cell);
-	printf("\ncv: over the cross-validated oracle (cv MB/s): the static cap with the best mean over\n"
-	       "the even rounds measured on the odd ones, and the other way round, averaged. The best\n"
-	       "of many noisy means is biased up by the noise (the luckiest of equal caps wins); the\n"
-	       "held-out speed is not.\n");
+	bench_print_cv_note();
 	printf("\n/oracle: MB/s over the oracle's; Jain: (sum x)^2 / (n sum x^2) over the %u tenants' MB/s;\n"
 	       "irq/GB/o: interrupts per GB over the oracle's (mean, max over the cells)\n",
 	       n_vfs);

@@ -352,13 +352,7 @@ static void print_short(const struct bench_cfg *cfg, const struct bench_point *p
 				       "(each slot paired with the oracle's in the same round; \"beyond noise\" where\n"
 				       "the whole interval lies below 0.97):\n");
 			any = true;
-			printf("  %-10.10s %-12s %6u %5u  %6.3f", cfg->ctls[k - N_LCAPS],
-			       bench_algos[p->algo].name, p->size, p->depth, p->ratio_oracle);
-			if (p->ratio_ci_hi > 0)
-				printf("  [%.3f, %.3f]%s\n", p->ratio_ci_lo, p->ratio_ci_hi,
-				       p->ratio_ci_hi < 0.97 ? "  beyond noise" : "");
-			else
-				printf("  (fewer than 3 rounds: no interval)\n");
+			bench_print_short_row(cfg->ctls[k - N_LCAPS], 10, p, false, "rounds");
 		}
 }
 
@@ -396,10 +390,7 @@ static void print_summary(const struct bench_cfg *cfg, const struct league_cols 
 {
 	print_col_rows(cfg, lc, n_cells);
 	print_short(cfg, pts, n_cells, per_cell);
-	printf("\n(cv) divides by the cross-validated oracle (cv MB/s): the static cap with the best mean\n"
-	       "over the even rounds measured on the odd ones, and the other way round, averaged. The\n"
-	       "best of many noisy means is biased up by the noise (the luckiest of equal caps wins);\n"
-	       "the held-out speed is not.\n");
+	bench_print_cv_note();
 	if (lc->aa_col != UINT_MAX)
 		printf("\nThe noise floor (an A/A test): the none column against the sweep's own none point,\n"
 		       "the same setting measured twice in the same rounds, differs by %.1f%% on average and\n"

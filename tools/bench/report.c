@@ -162,3 +162,23 @@ void bench_print_json(const struct bench_cfg *cfg, const struct bench_point *pts
 	printf("\n");
 	json_decref(root);
 }
+
+void bench_print_short_row(const char *name, int w, const struct bench_point *p, bool ticks, const char *per)
+{
+	printf("  %-*.*s %-12s %6u %5u", w, w, name, bench_algos[p->algo].name, p->size, p->depth);
+	if (ticks)
+		printf(" %5u", p->warm_ticks);
+	printf("  %6.3f", p->ratio_oracle);
+	if (p->ratio_ci_hi > 0)
+		printf("  [%.3f, %.3f]%s\n", p->ratio_ci_lo, p->ratio_ci_hi, p->ratio_ci_hi < 0.97 ? "  beyond noise" : "");
+	else
+		printf("  (fewer than 3 %s: no interval)\n", per);
+}
+
+void bench_print_cv_note(void)
+{
+	printf("\n(cv) divides by the cross-validated oracle (cv MB/s): the static cap with the best mean\n"
+	       "over the even rounds measured on the odd ones, and the other way round, averaged. The\n"
+	       "best of many noisy means is biased up by the noise (the luckiest of equal caps wins);\n"
+	       "the held-out speed is not.\n");
+}
