@@ -67,6 +67,7 @@ struct vfc__sim_samp {
 	uint32_t *phase_next; /* per group: the next phase to start */
 	struct vfc__samp_vf *v;
 	double *win_bytes;
+	uint32_t *caps;      /* per VF: its cap before the tick (caps_moved) */
 	uint32_t win;
 	double *gsnap;       /* per checkpoint k (0 .. SAMPLE_MAX_STEPS) and group: requests and bytes so far */
 	bool uneven;         /* the last even checkpoint's halves differed (halves_differ) */
