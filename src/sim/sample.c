@@ -167,6 +167,7 @@ static void fold(struct vfc__sim *s, double gap, bool moved)
 		r->irqs += (double)(c.irqs - r->c0.irqs) + f.irqs;
 		r->cpu_ns += (double)(c.cpu_ns - r->c0.cpu_ns) + f.cpu_ns;
 		r->dropped += (double)(c.dropped - r->c0.dropped) + f.dropped;
+		r->kept_up = vfc__sim_samp_keeps_up(&s->vfs[i], r);
 		r->c0 = c;
 		r->nmark = 0;
 	}
@@ -288,9 +289,10 @@ static void caps_keep(struct vfc__sim *s)
 
 /*
  * Did the tick change a cap that calls for a settling piece? Not that of an
- * open loop that keeps up with its arrivals: its requests come at their own
- * times whatever the cap, its next interrupt already follows the new one,
- * and its interrupts per request come from its pool, which a new cap
+ * open loop that kept up with its arrivals in the piece just folded
+ * (keeps_up, taken by fold before it moved c0): its requests come at their
+ * own times whatever the cap, its next interrupt already follows the new
+ * one, and its interrupts per request come from its pool, which a new cap
  * restarts. (On fleet-1000 the open loops' controllers change some cap at
  * nearly every tick: a settling piece in each interval was 40% of the run.)
  */
@@ -299,7 +301,7 @@ static bool caps_moved(const struct vfc__sim *s)
 	const struct vfc__sim_samp *p = s->samp;
 
 	for (uint32_t i = 0; i < s->sc->nvfs; i++)
-		if (s->vfs[i].moder.cfg.cap_hz != p->caps[i] && !vfc__sim_samp_keeps_up(&s->vfs[i], &p->v[i]))
+		if (s->vfs[i].moder.cfg.cap_hz != p->caps[i] && !p->v[i].kept_up)
 			return true;
 	return false;
 }

@@ -54,6 +54,7 @@ struct vfc__samp_vf {
 	double hist_ns;                            /* the model time they took */
 	uint32_t hist_reaps, reaps;                /* their reaps; the current piece's */
 	uint64_t hist_key;                         /* the cap and workload they ran (hist_key_of) */
+	bool kept_up;                              /* an open loop that kept up in the last piece (keeps_up) */
 };
 
 struct vfc__sim_samp {
