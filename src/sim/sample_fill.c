@@ -55,11 +55,11 @@ static void pool_check(const struct vfc__sim_vf *v, struct vfc__samp_vf *r)
 }
 
 /*
- * Such a VF with too few reaps for whole cycles (a slow open loop): its
- * interrupts and CPU per request come from all its measured pieces since its
- * cap or rate last changed (the model's clock runs on through them: a
- * request whose interrupt falls in the next piece is counted there), not
- * from the few requests of one piece.
+ * Such a VF's pool: all its measured pieces since its cap or rate last
+ * changed (the model's clock runs on through them: a request whose interrupt
+ * falls in the next piece is counted there). One with too few reaps for
+ * whole cycles (a slow open loop) takes its interrupts and CPU per request
+ * from it, not from the few requests of one piece.
  */
 static void pool_add(const struct vfc__sim_vf *v, struct vfc__samp_vf *r, const struct vfc__samp_cnt *c)
 {
@@ -157,9 +157,12 @@ struct vfc__samp_cnt_d vfc__sim_samp_fill(struct vfc__sim *s, uint32_t i, const 
 	struct vfc__samp_cnt d0 = r->c0, d1 = *c;
 	double k = gap / (double)(s->now - s->samp->meas_at), ko, ops;
 
-	if (r->nmark < SAMPLE_MIN_MARKS && vfc__sim_samp_keeps_up(v, r) && r->pool.ops + (double)(c->ops - r->c0.ops) > 0) {
+	if (vfc__sim_samp_keeps_up(v, r)) {
+		/* Every measured piece feeds the pool, those with whole cycles too, so that a VF with
+		 * few reaps in the next piece has one and need not hold it (need_more). */
 		pool_add(v, r, c);
-		return pooled(v, r, gap);
+		if (r->nmark < SAMPLE_MIN_MARKS && r->pool.ops > 0)
+			return pooled(v, r, gap);
 	}
 	if (r->nmark < SAMPLE_HIST_MARKS && vfc__sim_samp_hist_enough(v, r) && r->hist_ns > 0) {
 		/* A slow cycle (a reap every 10 ms or more): the piece holds one or two, cut anywhere,

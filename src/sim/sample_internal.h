@@ -54,6 +54,7 @@ struct vfc__samp_vf {
 	double hist_ns;                            /* the model time they took */
 	uint32_t hist_reaps, reaps;                /* their reaps; the current piece's */
 	uint64_t hist_key;                         /* the cap and workload they ran (hist_key_of) */
+	bool kept_up;                              /* an open loop that kept up in the last piece (keeps_up) */
 };
 
 struct vfc__sim_samp {
@@ -67,6 +68,7 @@ struct vfc__sim_samp {
 	uint32_t *phase_next; /* per group: the next phase to start */
 	struct vfc__samp_vf *v;
 	double *win_bytes;
+	uint32_t *caps;      /* per VF: its cap before the tick (caps_moved) */
 	uint32_t win;
 	double *gsnap;       /* per checkpoint k (0 .. SAMPLE_MAX_STEPS) and group: requests and bytes so far */
 	bool uneven;         /* the last even checkpoint's halves differed (halves_differ) */
