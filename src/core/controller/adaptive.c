@@ -10,6 +10,7 @@
 #define AD_CLIMB_MAX 4      /* a climb's stride: at most 4 levels (x 2.44 with step 1.25) */
 #define AD_UPCHECK_N 2      /* the check up measures the level above unless it has 2 samples */
 #define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
+#define AD_GUESS_DEPTH 8    /* guess=2: the model's start only at this depth or shallower */
 
 /* ---- the levels' memory ---- */
 
@@ -219,8 +220,11 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 	/* guess=1: the sample's start, but never below the model's cap. The first tick runs uncapped
 	 * (an interrupt per request) while the VF starts up, and can understate the rate many times
 	 * over; a start below the peak costs a climb of a level a tick, one above it a few % and the
-	 * bisection down. */
-	if (a->guess && new_workload && !model)
+	 * bisection down. guess=2 (the default) only for shallow queues: there the best cap lies 2.5 to
+	 * 3 x ops / depth for small requests, above start x the floor even from a good tick, and speed
+	 * rises by 5 to 15% a level up to it; at depth 32 the sample's start lies at the peak, and on a
+	 * shared engine the model's single-VF cap lies far above a VF's share. */
+	if (a->guess && new_workload && !model && (a->guess == 1 || s->depth <= AD_GUESS_DEPTH))
 		target = fmax(target, ad_model_target(ctl, s));
 	ctl->ad.from_model = model > 0;
 	if (model > 0) {
