@@ -336,8 +336,10 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 	 * best cap lies moved with it, so the duels are fought again (refight=1). Kept, a won duel at the top left
 	 * the new search without one (duels over): it settled near its start, 2 x the floor, and the
 	 * one-level re-probes cannot climb a slope flatter than the band (the multi-buffer engine with
-	 * a queue of two batches: the top 1.15 to 1.2 x there). */
-	if (ctl->cfg.adaptive.refight) {
+	 * a queue of two batches: the top 1.15 to 1.2 x there). refight=2: only after a duel won on this
+	 * workload; a top that lost stays lost (on the multi-buffer engine's deep queues the top runs at
+	 * 0.8 to 0.9 of the best, and each slow phase of the machine moved the rate and fought it again). */
+	if (ctl->cfg.adaptive.refight == 1 || (ctl->cfg.adaptive.refight == 2 && ctl->ad.won)) {
 		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
 		ctl->ad.refine = 0;
 	}
