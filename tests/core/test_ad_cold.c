@@ -136,8 +136,8 @@ static void test_cold_stalls_guess(void **state)
 	const struct cold_cond d4 = { .depth = 4, .noise = 0.10, .stall = 0.2 };
 	const struct cold_cond d32 = { .depth = 32, .noise = 0.10, .stall = 0.2 };
 	double low0, low, low32, low32g;
-	double mean0 = cold_on("adaptive", &d4, kib, 2, &low0), mean = cold_on("adaptive:guess=1", &d4, kib, 2, &low);
-	double mean32 = cold_on("adaptive", &d32, kib, 1, &low32);
+	double mean0 = cold_on("adaptive:guess=0", &d4, kib, 2, &low0), mean = cold_on("adaptive:guess=1", &d4, kib, 2, &low);
+	double mean32 = cold_on("adaptive:guess=0", &d32, kib, 1, &low32);
 	double mean32g = cold_on("adaptive:guess=1", &d32, kib, 1, &low32g);
 
 	(void)state;

@@ -10,6 +10,7 @@
 #define AD_CLIMB_MAX 4      /* a climb's stride: at most 4 levels (x 2.44 with step 1.25) */
 #define AD_UPCHECK_N 2      /* the check up measures the level above unless it has 2 samples */
 #define AD_RATE_CLIP 2.0   /* a settled sample moves the rate as if at most 2 x away from it */
+#define AD_GUESS_DEPTH 8    /* guess=2: the model's start only at this depth or shallower */
 
 /* ---- the levels' memory ---- */
 
@@ -219,8 +220,11 @@ static void ad_choose_start(struct vfc_controller *ctl, const struct vfc_speed_s
 	/* guess=1: the sample's start, but never below the model's cap. The first tick runs uncapped
 	 * (an interrupt per request) while the VF starts up, and can understate the rate many times
 	 * over; a start below the peak costs a climb of a level a tick, one above it a few % and the
-	 * bisection down. */
-	if (a->guess && new_workload && !model)
+	 * bisection down. guess=2 (the default) only for shallow queues: there the best cap lies 2.5 to
+	 * 3 x ops / depth for small requests, above start x the floor even from a good tick, and speed
+	 * rises by 5 to 15% a level up to it; at depth 32 the sample's start lies at the peak, and on a
+	 * shared engine the model's single-VF cap lies far above a VF's share. */
+	if (a->guess && new_workload && !model && (a->guess == 1 || s->depth <= AD_GUESS_DEPTH))
 		target = fmax(target, ad_model_target(ctl, s));
 	ctl->ad.from_model = model > 0;
 	if (model > 0) {
@@ -332,8 +336,10 @@ static bool ad_follow_rate(struct vfc_controller *ctl, const struct vfc_speed_sa
 	 * best cap lies moved with it, so the duels are fought again (refight=1). Kept, a won duel at the top left
 	 * the new search without one (duels over): it settled near its start, 2 x the floor, and the
 	 * one-level re-probes cannot climb a slope flatter than the band (the multi-buffer engine with
-	 * a queue of two batches: the top 1.15 to 1.2 x there). */
-	if (ctl->cfg.adaptive.refight) {
+	 * a queue of two batches: the top 1.15 to 1.2 x there). refight=2: only after a duel won on this
+	 * workload; a top that lost stays lost (on the multi-buffer engine's deep queues the top runs at
+	 * 0.8 to 0.9 of the best, and each slow phase of the machine moved the rate and fought it again). */
+	if (ctl->cfg.adaptive.refight == 1 || (ctl->cfg.adaptive.refight == 2 && ctl->ad.won)) {
 		ctl->ad.won = ctl->ad.top_tried = ctl->ad.duels_over = false;
 		ctl->ad.refine = 0;
 	}

@@ -55,8 +55,9 @@ struct vfc_controller_adaptive_cfg {
 	double late;       /* interrupts below late x the cap that drain the queue are late, late= (0: off) */
 	double climb;      /* a climb's stride grows by this factor each level it wins, climb= (1: one level) */
 	uint32_t recheck;  /* the search's end re-checks levels measured once, recheck= (0: as in session 7) */
-	uint32_t guess;    /* a new workload's search starts no lower than the model's cap, guess= (0: off) */
-	uint32_t refight;  /* a restart that follows the VF's rate fights the duels again, refight= (0: as in session 8) */
+	uint32_t guess;    /* a new workload's search starts no lower than the model's cap, guess= (0: off, 2: depth <= 8) */
+	uint32_t refight;  /* a restart that follows the VF's rate fights the duels again, refight= (0: as in session 8,
+			    * 1: always, 2: after a duel won) */
 };
 
 /* The paper's model fitted on a device (docs/model.md): paper:i0=model and static:model. */

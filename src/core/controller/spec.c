@@ -73,11 +73,13 @@ const char vfc_controller_help[] =
 	"      recheck=0|1      the search's end trusts no level measured once: a good midpoint\n"
 	"                       ends the bisection's upper end, the check up re-measures the level\n"
 	"                       above, a candidate with a good level above takes it (default 1)\n"
-	"      guess=0|1        a new workload's search starts at the higher of S x the floor and\n"
-	"                       the fitted model's cap for its size and depth (default 0)\n"
-	"      refight=0|1      a restart on the same workload that follows the VF's rate (its\n"
-	"                       share of the engine moved) fights the duels with the top again\n"
-	"                       (default 1)\n"
+	"      guess=0|1|2      a new workload's search starts at the higher of S x the floor and\n"
+	"                       the fitted model's cap for its size and depth: 1 at every depth,\n"
+	"                       2 at depth 8 or less (default 2), 0 never\n"
+	"      refight=0|1|2    a restart on the same workload that follows the VF's rate (its\n"
+	"                       share of the engine moved) fights the duels with the top again:\n"
+	"                       2 only after a duel won on this workload (default), 1 always,\n"
+	"                       0 never\n"
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
@@ -110,7 +112,7 @@ void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_control
 		cfg->adaptive = (struct vfc_controller_adaptive_cfg){
 			.min_hz = 100, .max_hz = 1000000, .step = 1.25, .band_pct = 2.0, .margin = 1.15,
 			.start = 2.0, .esc = 8.0, .probe = 20, .change_pct = 25.0, .shift_pct = 10.0,
-			.late = 0.7, .climb = 1.0, .recheck = 1, .refight = 1,
+			.late = 0.7, .climb = 1.0, .recheck = 1, .guess = 2, .refight = 2,
 		};
 		break;
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
@@ -205,8 +207,8 @@ static const struct param adaptive_params[] = {
 	P_DBL("late", adaptive.late, 0, 1, "a factor"),
 	P_DBL("climb", adaptive.climb, 1, 8, "a factor"),
 	P_U32("recheck", adaptive.recheck, 0, 1, "0 or 1"),
-	P_U32("guess", adaptive.guess, 0, 1, "0 or 1"),
-	P_U32("refight", adaptive.refight, 0, 1, "0 or 1"),
+	P_U32("guess", adaptive.guess, 0, 2, "0, 1 or 2"),
+	P_U32("refight", adaptive.refight, 0, 2, "0, 1 or 2"),
 };
 
 static const struct param model_params[] = {
