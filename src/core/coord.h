@@ -17,8 +17,8 @@
  * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
  * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
- * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule, the
- * default, vfc_coord_init_probe) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
+ * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule,
+ * vfc_coord_init_probe; the scan rule, the default, vfc_coord_init_scan) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -227,24 +227,25 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_SHIFT 1.3
 /*
  * RULE_SCAN (coord_scan.c): the fill rule as the anchor; a scan of the cap ladder on the members'
- * total where the ticks are quiet. The spread is an EWMA (VFC_COORD_PROBE_EWMA) of |total / previous
- * - 1| over settled pairs: two ticks at one cap, neither the first after a change (a cap change's
- * first tick is a transient: bursts of up to +75% in the simulator). Where the fill rule holds the cap
- * VFC_COORD_PROBE_STILL ticks, its cap is the base; where it has not for VFC_COORD_SCAN_MOVING ticks
- * (it oscillates, or drifts: the fill does not answer the cap), the median of its last caps is held
- * VFC_COORD_SCAN_PIN_TICKS ticks (a pin) to learn the spread. Once VFC_COORD_PROBE_Z x spread <=
- * VFC_COORD_PROBE_GATE over >= VFC_COORD_SCAN_MIN_PAIRS pairs, a scan: each point held
- * VFC_COORD_SCAN_VISIT ticks and read on the last, outward from the base by a factor step, up, then
- * (unless up won) down, a direction ending at the ladder's end, at a point VFC_COORD_SCAN_STOP below
- * the best, or at two points in a row not above it; the best point becomes the base if it beats the
- * base's settled total by max(VFC_COORD_PROBE_MIN_GAIN, Z x spread). The first scan after an anchor
- * or a jump steps by VFC_COORD_SCAN_COARSE (the best common cap may lie 3 to 10 x from the anchor,
- * where the fill does not answer the cap), then by VFC_COORD_SCAN_FINE while they win, then waits
- * hold ticks (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At the base: a settled pair's jump beyond
- * max(10%, 4 x spread) (a workload change) ends the wait, coarse; the fill leaving the fill at this
- * base by VFC_COORD_PROBE_SHIFT, or the cap binding, twice in a row hands back to the fill rule. On
- * noisy ticks (the device: 10-30%) the gate stays shut: the rule is the fill rule but for the pins,
- * held at the median of its own recent caps (docs/controllers.md, "The scan rule").
+ * total where the ticks are quiet. The spread is an EWMA (VFC_COORD_PROBE_EWMA, from a prior of
+ * VFC_COORD_SCAN_PRIOR) of |total / previous - 1| over settled pairs: two ticks at one cap, neither
+ * the first after a change (a cap change's first tick is a transient: up to +75% in the simulator).
+ * Quiet: VFC_COORD_PROBE_Z x spread <= VFC_COORD_SCAN_GATE over >= VFC_COORD_SCAN_MIN_PAIRS pairs.
+ * Where the fill rule holds the cap VFC_COORD_PROBE_STILL ticks and it is quiet, a fine scan from
+ * it; where it has not held still for VFC_COORD_SCAN_MOVING ticks (it oscillates or drifts: the
+ * fill does not answer the cap), the median of its last VFC_COORD_SCAN_MEDIAN caps is held
+ * VFC_COORD_SCAN_PIN_TICKS ticks (a pin, left early if the fill there would move the cap beyond
+ * VFC_COORD_PROBE_SHIFT or the cap binds), and if it is quiet then, a coarse scan from it. A coarse
+ * scan (also from a still anchor at the ladder's end) visits base x VFC_COORD_SCAN_COARSE^k, each
+ * point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine one base x
+ * VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
+ * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
+ * base (a fine scan next at once), else back to the fill rule (or the base) and wait hold ticks
+ * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
+ * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
+ * cap binding, twice in a row hands back to the fill rule. A ramp (a PRIMING reading) voids a scan
+ * or a pin. On noisy ticks (the device: 10-30%) the gate stays shut: the rule is the fill rule but
+ * for pins at the median of its own last caps (docs/controllers.md, "The scan rule").
  */
 int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_COARSE 2.0
@@ -255,7 +256,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_PIN_TICKS 8
 #define VFC_COORD_SCAN_MIN_PAIRS 6
 #define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
-/* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord.c) it anchors on. */
+/* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
 /*
