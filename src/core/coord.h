@@ -119,6 +119,7 @@ struct vfc_coord_scan {
 	uint32_t best;        /* the scan's best point so far (the base at first) and its total */
 	double y_best;
 	double fill_ref;      /* HOLD: the fill at the first settled base tick (0: none yet) */
+	bool bound_ref;       /* HOLD: whether the cap bound at that tick */
 	uint32_t off_ticks;   /* HOLD: settled ticks in a row whose fill left fill_ref, or bound */
 	uint64_t primes;      /* c->primes at the last step: a ramp between voids what spans it */
 	uint64_t pins, scans, moves, reanchors;

@@ -198,9 +198,13 @@ static bool shifted(struct vfc_coord *c)
 
 	if (!(c->fill > 0))
 		return false;
-	if (!(p->fill_ref > 0))
+	if (!(p->fill_ref > 0)) {
 		p->fill_ref = c->fill;
-	off = fabs(log(c->fill / p->fill_ref)) > log(VFC_COORD_PROBE_SHIFT) || c->bound_frac >= VFC_COORD_BOUND_SHARE;
+		p->bound_ref = c->bound_frac >= VFC_COORD_BOUND_SHARE;
+	}
+	/* binding is news only where the base did not bind at first (shallow tenants bind at every cap) */
+	off = fabs(log(c->fill / p->fill_ref)) > log(VFC_COORD_PROBE_SHIFT) ||
+	      (!p->bound_ref && c->bound_frac >= VFC_COORD_BOUND_SHARE);
 	p->off_ticks = off ? p->off_ticks + 1 : 0;
 	return p->off_ticks >= 2;
 }
