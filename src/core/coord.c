@@ -40,10 +40,19 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap)
 	return 0;
 }
 
+int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap)
+{
+	if (vfc_coord_init_fill(c, initial_cap) < 0)
+		return -EINVAL;
+	c->rule = VFC_COORD_RULE_SCAN;
+	c->scan.hold = VFC_COORD_PROBE_HOLD_MIN;
+	return 0;
+}
+
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap)
 {
 	struct vfc_controller_cfg cfg;
-	bool probe = VFC_COORD_DEFAULT_RULE == VFC_COORD_RULE_PROBE;
+	enum vfc_coord_rule rule = VFC_COORD_DEFAULT_RULE;
 
 	if (spec && spec[0] && !vfc_coord_rule_named(spec)) {
 		if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0)
@@ -51,8 +60,11 @@ int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_
 		return vfc_coord_init(c, &cfg, initial_cap);
 	}
 	if (spec && spec[0])
-		probe = !strcmp(spec, "probe");
-	return probe ? vfc_coord_init_probe(c, initial_cap) : vfc_coord_init_fill(c, initial_cap);
+		rule = !strcmp(spec, "probe") ? VFC_COORD_RULE_PROBE
+		       : !strcmp(spec, "scan") ? VFC_COORD_RULE_SCAN : VFC_COORD_RULE_FILL;
+	if (rule == VFC_COORD_RULE_PROBE)
+		return vfc_coord_init_probe(c, initial_cap);
+	return rule == VFC_COORD_RULE_SCAN ? vfc_coord_init_scan(c, initial_cap) : vfc_coord_init_fill(c, initial_cap);
 }
 
 bool vfc_coord_spec_ok(const char *spec)
@@ -75,9 +87,15 @@ const char *vfc_coord_rule_state(const struct vfc_coord *c)
 		[VFC_COORD_PROBE_ANCHOR] = "anchor", [VFC_COORD_PROBE_HOLD] = "hold", [VFC_COORD_PROBE_PRE] = "pre",
 		[VFC_COORD_PROBE_AT] = "probe",      [VFC_COORD_PROBE_POST] = "post",
 	};
+	static const char *const scan[] = {
+		[VFC_COORD_SCAN_ANCHOR] = "anchor", [VFC_COORD_SCAN_PIN] = "pin", [VFC_COORD_SCAN_VISIT] = "scan",
+		[VFC_COORD_SCAN_HOLD] = "base",
+	};
 
 	if (c->rule == VFC_COORD_RULE_CTL)
 		return vfc_controller_state(&c->ctl);
+	if (c->rule == VFC_COORD_RULE_SCAN && (unsigned)c->scan.phase < VFC_COORD_SCAN_PHASE_COUNT)
+		return scan[c->scan.phase];
 	if (c->rule == VFC_COORD_RULE_PROBE && (unsigned)c->probe.phase < VFC_COORD_PROBE_PHASE_COUNT)
 		return phases[c->probe.phase];
 	return c->bound_ticks ? "bound" : "fill";
@@ -209,38 +227,6 @@ static void escape(struct vfc_coord *c)
 	vfc_controller_init(&c->ctl, &cfg, (uint32_t)up);
 	c->bound_ticks = 0;
 	c->escapes++;
-}
-
-/*
- * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
- * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
- * so that each interrupt hands back about fill_target of a queue; a cap that binds
- * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once.
- */
-static void fill_step(struct vfc_coord *c)
-{
-	double target;
-
-	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
-		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS) {
-			target = VFC_COORD_ESCAPE * (double)c->cap;
-			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
-			c->bound_ticks = 0;
-			c->escapes++;
-			return;
-		}
-	} else {
-		c->bound_ticks = 0;
-	}
-	if (!(c->fill > 0) || !c->cap)
-		return;
-	target = (double)c->cap * pow(c->fill / c->fill_target, VFC_COORD_FILL_GAIN);
-	if (target < VFC_COORD_FILL_MIN_HZ)
-		target = VFC_COORD_FILL_MIN_HZ;
-	if (target > VFC_COORD_FILL_MAX_HZ)
-		target = VFC_COORD_FILL_MAX_HZ;
-	if (fabs(target / (double)c->cap - 1) > VFC_COORD_FILL_HYST)
-		c->cap = (uint32_t)(target + 0.5);
 }
 
 static uint32_t clamp_cap(double hz)
@@ -376,7 +362,7 @@ static void anchor_step(struct vfc_coord *c, double y)
 	uint32_t cap = c->cap;
 
 	note_base(p, y, c->last.cap_hz);
-	fill_step(c);
+	vfc__coord_fill_step(c);
 	p->still = c->cap == cap ? p->still + 1 : 0;
 	if (p->wait)
 		p->wait--;
@@ -437,17 +423,21 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 			c->restarts++;
 		c->state = VFC_COORD_PRIMING;
 		c->stable = 0;
+		c->primes++;
 		memset(c->active, 0, sizeof(c->active));
 	} else if (note_active(c, vfs, n) < VFC_COORD_RAMP_TICKS) {
 		c->state = VFC_COORD_PRIMING;
+		c->primes++;
 	} else {
 		total_sample(c, vfs, n, dt, n_engines, &c->last);
 		c->ticks++;
 		c->state = VFC_COORD_RUNNING;
 		if (c->rule == VFC_COORD_RULE_FILL) {
-			fill_step(c);
+			vfc__coord_fill_step(c);
 		} else if (c->rule == VFC_COORD_RULE_PROBE) {
 			probe_step(c);
+		} else if (c->rule == VFC_COORD_RULE_SCAN) {
+			vfc__coord_scan_step(c);
 		} else {
 			vfc_controller_step(&c->ctl, &c->last);
 			escape(c);

@@ -17,8 +17,8 @@
  * VF does: every VF's completions and bytes, and the engines' busy time. The coordinator adds the
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
  * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
- * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule, the
- * default, vfc_coord_init_probe) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
+ * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule,
+ * vfc_coord_init_probe; the scan rule, the default, vfc_coord_init_scan) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -52,6 +52,7 @@ enum vfc_coord_rule {
 	VFC_COORD_RULE_FILL = 0, /* its own rule: hold the completions per interrupt at VFC_COORD_FILL_TARGET of a queue */
 	VFC_COORD_RULE_CTL,      /* a controller (e.g. adaptive) stepped on the members' total speed */
 	VFC_COORD_RULE_PROBE,    /* the fill rule as the anchor, then a guarded probe on the members' total */
+	VFC_COORD_RULE_SCAN,     /* the fill rule as the anchor, pinned where it never holds still, then a ladder scan */
 	VFC_COORD_RULE_COUNT
 };
 
@@ -83,6 +84,47 @@ struct vfc_coord_probe {
 	uint64_t probes, moves, reanchors;
 };
 
+/* What the tick in force is to RULE_SCAN (vfc_coord_init_scan). */
+enum vfc_coord_scan_phase {
+	VFC_COORD_SCAN_ANCHOR = 0, /* the fill rule runs (no base of the scan's in force) */
+	VFC_COORD_SCAN_PIN,        /* the fill rule's recent median held still, to learn the ticks' spread */
+	VFC_COORD_SCAN_VISIT,      /* at a scan point: base x step^(dir x k) */
+	VFC_COORD_SCAN_HOLD,       /* at the base the last scan chose, waiting for the next scan */
+	VFC_COORD_SCAN_PHASE_COUNT
+};
+
+#define VFC_COORD_SCAN_RING 8
+#define VFC_COORD_SCAN_MEDIAN 4 /* a pin holds the median of the fill rule's last 4 caps */
+
+struct vfc_coord_scan {
+	enum vfc_coord_scan_phase phase;
+	uint32_t base;        /* the cap in force outside scan points (PIN, HOLD) */
+	double y_base;        /* the last settled tick's total at the base (MB/s) */
+	uint32_t at;          /* ticks in a row at the cap in force (1: the first, a transient) */
+	uint32_t cap_prev;    /* the previous tick's cap and total */
+	double y_prev;
+	double spread;        /* EWMA of |total / previous - 1| over settled pairs at one cap */
+	uint32_t npairs;      /* such pairs seen */
+	uint32_t ring[VFC_COORD_SCAN_RING]; /* ANCHOR: the fill rule's last caps */
+	uint32_t nring;
+	uint32_t still;       /* ANCHOR: ticks in a row the fill rule did not move the cap */
+	uint32_t moving;      /* ANCHOR: ticks in a row without VFC_COORD_SCAN_STILL still ones */
+	uint32_t left;        /* PIN: ticks left */
+	uint32_t wait;        /* ANCHOR, HOLD: ticks before the next pin or scan */
+	uint32_t hold;        /* the wait after a scan or pin without a win (doubles) */
+	bool coarse;          /* the scan's step: VFC_COORD_SCAN_COARSE (else _FINE) */
+	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */
+	double step;          /* the scan in progress: its factor, direction, points out, misses in a row */
+	int dir, k, miss;
+	uint32_t best;        /* the scan's best point so far (the base at first) and its total */
+	double y_best;
+	double fill_ref;      /* HOLD: the fill at the first settled base tick (0: none yet) */
+	bool bound_ref;       /* HOLD: whether the cap bound at that tick */
+	uint32_t off_ticks;   /* HOLD: settled ticks in a row whose fill left fill_ref, or bound */
+	uint64_t primes;      /* c->primes at the last step: a ramp between voids what spans it */
+	uint64_t pins, scans, moves, reanchors;
+};
+
 struct vfc_coord {
 	enum vfc_coord_rule rule;
 	struct vfc_controller ctl; /* RULE_CTL: stepped with the members' total */
@@ -99,12 +141,14 @@ struct vfc_coord {
 	bool active[VFC_COORD_MAX_VFS]; /* members that completed something in the last tick */
 	uint32_t stable;           /* ticks in a row with the same, non-empty set of active members */
 	uint64_t restarts;         /* member changes */
+	uint64_t primes;           /* PRIMING readings (a member change, a ramp): no sample */
 	struct vfc_speed_sample last; /* the last total sample */
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
 	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */
+	struct vfc_coord_scan scan;   /* RULE_SCAN's state */
 };
 
 /*
@@ -183,23 +227,57 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_HOLD_MAX 32
 #define VFC_COORD_PROBE_SHIFT 1.3
 /*
- * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill" or
- * "probe" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
+ * RULE_SCAN (coord_scan.c): the fill rule as the anchor; a scan of the cap ladder on the members'
+ * total where the ticks are quiet. The spread is an EWMA (VFC_COORD_PROBE_EWMA, from a prior of
+ * VFC_COORD_SCAN_PRIOR) of |total / previous - 1| over settled pairs: two ticks at one cap, neither
+ * the first after a change (a cap change's first tick is a transient: up to +75% in the simulator).
+ * Quiet: VFC_COORD_PROBE_Z x spread <= VFC_COORD_SCAN_GATE over >= VFC_COORD_SCAN_MIN_PAIRS pairs.
+ * Where the fill rule holds the cap VFC_COORD_PROBE_STILL ticks and it is quiet, a fine scan from
+ * it; where it has not held still for VFC_COORD_SCAN_MOVING ticks (it oscillates or drifts: the
+ * fill does not answer the cap), the median of its last VFC_COORD_SCAN_MEDIAN caps is held
+ * VFC_COORD_SCAN_PIN_TICKS ticks (a pin, left early if the fill there would move the cap beyond
+ * VFC_COORD_PROBE_SHIFT or the cap binds), and if it is quiet then, a coarse scan from it. A coarse
+ * scan (also from a still anchor at the ladder's end) visits base x VFC_COORD_SCAN_COARSE^k, each
+ * point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine one base x
+ * VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
+ * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
+ * base (a fine scan next at once), else back to the fill rule (or the base) and wait hold ticks
+ * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
+ * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
+ * cap binding, twice in a row hands back to the fill rule. A ramp (a PRIMING reading) voids a scan
+ * or a pin. On noisy ticks (the device: 10-30%) the gate stays shut: the rule is the fill rule but
+ * for pins at the median of its own last caps (docs/controllers.md, "The scan rule").
+ */
+int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
+#define VFC_COORD_SCAN_COARSE 2.0
+#define VFC_COORD_SCAN_FINE 1.25
+#define VFC_COORD_SCAN_VISIT 2
+#define VFC_COORD_SCAN_GATE 0.04
+#define VFC_COORD_SCAN_MOVING 6
+#define VFC_COORD_SCAN_PIN_TICKS 8
+#define VFC_COORD_SCAN_MIN_PAIRS 6
+#define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
+/* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
+void vfc__coord_scan_step(struct vfc_coord *c);
+void vfc__coord_fill_step(struct vfc_coord *c);
+/*
+ * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill",
+ * "probe" or "scan" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
  * 0 or -EINVAL.
  */
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
 /* Whether vfc_coord_init_spec takes spec (for configurations checked before a coordinator exists). */
 bool vfc_coord_spec_ok(const char *spec);
-/* Whether name is one of the coordinator's own rules ("fill", "probe"), for pf:SPEC's parser (inline:
- * the parser's object file calls none of the coordinator's, which calls the parser). */
+/* Whether name is one of the coordinator's own rules ("fill", "probe", "scan"), for pf:SPEC's parser
+ * (inline: the parser's object file calls none of the coordinator's, which calls the parser). */
 static inline bool vfc_coord_rule_named(const char *name)
 {
-	return name && (!strcmp(name, "fill") || !strcmp(name, "probe"));
+	return name && (!strcmp(name, "fill") || !strcmp(name, "probe") || !strcmp(name, "scan"));
 }
 /* The rule pf without a SPEC runs. */
-#define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_PROBE
+#define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_SCAN
 /* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
- * its phase ("anchor", "hold", "pre", "probe", "post"). */
+ * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base". */
 const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* coord_fill.c - the coordinator's fill rule: each interrupt should hand back VFC_COORD_FILL_TARGET of a queue. */
+#include "core/coord.h"
+
+#include <math.h>
+
+/*
+ * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
+ * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
+ * so that each interrupt hands back about fill_target of a queue; a cap that binds
+ * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once.
+ */
+void vfc__coord_fill_step(struct vfc_coord *c)
+{
+	double target;
+
+	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
+		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS) {
+			target = VFC_COORD_ESCAPE * (double)c->cap;
+			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
+			c->bound_ticks = 0;
+			c->escapes++;
+			return;
+		}
+	} else {
+		c->bound_ticks = 0;
+	}
+	if (!(c->fill > 0) || !c->cap)
+		return;
+	target = (double)c->cap * pow(c->fill / c->fill_target, VFC_COORD_FILL_GAIN);
+	if (target < VFC_COORD_FILL_MIN_HZ)
+		target = VFC_COORD_FILL_MIN_HZ;
+	if (target > VFC_COORD_FILL_MAX_HZ)
+		target = VFC_COORD_FILL_MAX_HZ;
+	if (fabs(target / (double)c->cap - 1) > VFC_COORD_FILL_HYST)
+		c->cap = (uint32_t)(target + 0.5);
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/* coord_scan.c - the coordinator's scan rule: the fill rule as the anchor, a scan of the cap ladder on the members' total where the ticks are quiet. */
+#include "core/coord.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static uint32_t clamp_cap(double hz)
+{
+	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
+}
+
+/*
+ * Every tick: how many in a row ran at this cap; a settled pair (this tick and the one before at one
+ * cap, neither the first at it) updates the spread. Returns whether the pair jumped beyond
+ * max(10%, 4 x spread) (a workload's change), once the spread is known.
+ */
+static bool note_tick(struct vfc_coord_scan *p, double y, uint32_t cap)
+{
+	bool jump = false;
+
+	p->at = cap == p->cap_prev ? p->at + 1 : 1;
+	if (p->at >= 3 && p->y_prev > 0 && y > 0) {
+		double d = fabs(y / p->y_prev - 1);
+
+		jump = p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && d > fmax(0.1, 4 * p->spread);
+		/* from a prior of noisy ticks: a few quiet pairs by chance do not open the gate */
+		p->spread = (p->npairs ? p->spread : VFC_COORD_SCAN_PRIOR) + VFC_COORD_PROBE_EWMA * (d - (p->npairs ? p->spread : VFC_COORD_SCAN_PRIOR));
+		p->npairs++;
+	}
+	p->y_prev = y;
+	p->cap_prev = cap;
+	return jump;
+}
+
+/* Whether a gain the ticks' spread allows to see (VFC_COORD_SCAN_GATE) could be seen now. */
+static bool quiet(const struct vfc_coord_scan *p)
+{
+	return p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && VFC_COORD_PROBE_Z * p->spread <= VFC_COORD_SCAN_GATE;
+}
+
+static double threshold(const struct vfc_coord_scan *p)
+{
+	return fmax(VFC_COORD_PROBE_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
+}
+
+static void next_wait(struct vfc_coord_scan *p)
+{
+	p->wait = p->hold;
+	p->hold = p->hold * 2 > VFC_COORD_PROBE_HOLD_MAX ? VFC_COORD_PROBE_HOLD_MAX : p->hold * 2;
+}
+
+/* Back to the fill rule from the cap in force (a workload change, a binding cap, a noisy pin). */
+static void to_anchor(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->phase = VFC_COORD_SCAN_ANCHOR;
+	p->still = p->moving = p->nring = 0;
+	p->off = false;
+	c->cap = p->base ? p->base : c->cap;
+}
+
+/* The scan's k-th point out in its direction: coarse, base x 2^k; fine, base x 1.25^(k (k + 1) / 2) (1.25,
+ * 1.95, 3.8, 9.3, ...: near first, far quickly while the total climbs). */
+static uint32_t point(const struct vfc_coord_scan *p)
+{
+	double e = p->coarse ? p->k : p->k * (p->k + 1) / 2.0;
+
+	return clamp_cap((double)p->base * pow(p->step, p->dir * e));
+}
+
+/* A scan from the base, whose settled total is y. */
+static void start_scan(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->phase = VFC_COORD_SCAN_VISIT;
+	p->y_base = y;
+	p->step = p->coarse ? VFC_COORD_SCAN_COARSE : VFC_COORD_SCAN_FINE;
+	p->dir = 1;
+	p->k = 1;
+	p->miss = 0;
+	p->best = p->base;
+	p->y_best = y;
+	p->scans++;
+	c->cap = point(p);
+}
+
+/* The scan is over: the best point becomes the base if it beats the base beyond the spread. A base no
+ * scan has won (a pin, a still anchor) goes back to the fill rule. */
+static void end_scan(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	bool won = p->best != p->base;
+	p->coarse = false;
+	if (won) {
+		p->base = p->best;
+		p->off = true;
+		p->moves++;
+	}
+	if (!won && !p->off) {
+		to_anchor(c);
+		next_wait(p);
+		return;
+	}
+	if (won) { /* refine at once */
+		p->wait = 0;
+		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+	} else {
+		next_wait(p);
+	}
+	p->phase = VFC_COORD_SCAN_HOLD;
+	p->fill_ref = 0;
+	p->off_ticks = 0;
+	c->cap = p->base;
+}
+
+/* At a scan point, settled at its last tick y: on outward, the other way, or the end. */
+static void visit(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t here = c->last.cap_hz;
+	bool edge;
+
+	if (p->at < (p->coarse ? VFC_COORD_SCAN_VISIT : 1u))
+		return;
+	/* on outward only while the total climbs beyond the spread */
+	if (y > p->y_best * (1 + threshold(p))) {
+		p->best = here;
+		p->y_best = y;
+		p->miss = 0;
+	} else {
+		p->miss++;
+	}
+	p->k++;
+	edge = point(p) == here;
+	if (edge || p->miss) {
+		if (p->dir < 0 || p->best != p->base) {
+			end_scan(c);
+			return;
+		}
+		p->dir = -1;
+		p->k = 1;
+		p->miss = 0;
+	}
+	c->cap = point(p);
+}
+
+/* The fill rule; a pin where it has not held still for VFC_COORD_SCAN_MOVING ticks, a scan where it
+ * holds and the ticks are quiet. */
+static void anchor(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t cap = c->cap, sorted[VFC_COORD_SCAN_RING];
+
+	vfc__coord_fill_step(c);
+	p->still = c->cap == cap ? p->still + 1 : 0;
+	p->moving = p->still >= VFC_COORD_PROBE_STILL ? 0 : p->moving + 1;
+	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
+	if (p->wait) {
+		p->wait--;
+		return;
+	}
+	if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
+		/* a fill rule held still answers the cap: refine, unless it sits at the ladder's end */
+		p->base = c->cap;
+		p->coarse = c->cap <= VFC_COORD_FILL_MIN_HZ * 1.05 || c->cap >= VFC_COORD_FILL_MAX_HZ / 1.05;
+		start_scan(c, y);
+		return;
+	}
+	if (p->moving < VFC_COORD_SCAN_MOVING)
+		return;
+	/* the median of the fill rule's last VFC_COORD_SCAN_MEDIAN caps, held */
+	{
+		uint32_t n = p->nring < VFC_COORD_SCAN_MEDIAN ? p->nring : VFC_COORD_SCAN_MEDIAN;
+
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t v = p->ring[(p->nring - 1 - i) % VFC_COORD_SCAN_RING], j = i;
+
+			for (; j > 0 && sorted[j - 1] > v; j--)
+				sorted[j] = sorted[j - 1];
+			sorted[j] = v;
+		}
+		p->base = sorted[n / 2];
+	}
+	p->phase = VFC_COORD_SCAN_PIN;
+	p->left = VFC_COORD_SCAN_PIN_TICKS;
+	p->pins++;
+	c->cap = p->base;
+}
+
+/* Whether the settled base tick's fill left the fill at this base (or the cap binds) twice in a row. */
+static bool shifted(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	bool off;
+
+	if (!(c->fill > 0))
+		return false;
+	if (!(p->fill_ref > 0)) {
+		p->fill_ref = c->fill;
+		p->bound_ref = c->bound_frac >= VFC_COORD_BOUND_SHARE;
+	}
+	/* binding is news only where the base did not bind at first (shallow tenants bind at every cap) */
+	off = fabs(log(c->fill / p->fill_ref)) > log(VFC_COORD_PROBE_SHIFT) ||
+	      (!p->bound_ref && c->bound_frac >= VFC_COORD_BOUND_SHARE);
+	p->off_ticks = off ? p->off_ticks + 1 : 0;
+	return p->off_ticks >= 2;
+}
+
+/* The members with traffic changed since the last step (a ramp primed): no pair spans it, a scan
+ * ends without a win, a pin starts again, a base scans again soon. */
+static void primed(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->primes = c->primes;
+	p->cap_prev = 0;
+	p->at = 0;
+	if (p->phase == VFC_COORD_SCAN_VISIT) {
+		p->best = p->base;
+		end_scan(c);
+	} else if (p->phase == VFC_COORD_SCAN_PIN) {
+		to_anchor(c);
+	} else if (p->phase == VFC_COORD_SCAN_HOLD) {
+		p->wait = 0;
+	}
+}
+
+void vfc__coord_scan_step(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	double y = c->last.mbps;
+	bool jump;
+
+	if (p->primes != c->primes)
+		primed(c);
+	jump = note_tick(p, y, c->last.cap_hz);
+
+	switch (p->phase) {
+	case VFC_COORD_SCAN_ANCHOR:
+		anchor(c, y);
+		return;
+	case VFC_COORD_SCAN_VISIT:
+		visit(c, y);
+		return;
+	case VFC_COORD_SCAN_PIN:
+		/* the fill rule would move the cap by more than VFC_COORD_PROBE_SHIFT, or the cap binds, twice:
+		 * the fill answers the cap here, back to it */
+		p->off_ticks = c->bound_frac >= VFC_COORD_BOUND_SHARE ||
+					       (c->fill > 0 && c->fill < VFC_COORD_FILL_TARGET / (VFC_COORD_PROBE_SHIFT * VFC_COORD_PROBE_SHIFT))
+				       ? p->off_ticks + 1 : 0;
+		if (p->off_ticks >= 2) {
+			p->off_ticks = 0;
+			p->reanchors++;
+			to_anchor(c);
+			return;
+		}
+		if (--p->left)
+			return;
+		p->off_ticks = 0;
+		if (quiet(p)) {
+			p->coarse = true;
+			start_scan(c, y);
+			return;
+		}
+		to_anchor(c);
+		next_wait(p);
+		return;
+	default:
+		break;
+	}
+	/* HOLD, at the base */
+	if (p->at < 2)
+		return;
+	if (shifted(c)) {
+		p->reanchors++;
+		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+		p->wait = 0;
+		to_anchor(c);
+		return;
+	}
+	if (jump) {
+		p->wait = 0;
+		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+	}
+	if (p->wait)
+		p->wait--;
+	if (!p->wait && quiet(p))
+		start_scan(c, y);
+}
