@@ -36,7 +36,7 @@ struct vfc_pf_config {
 	/* mb: the oldest job may wait this long in a partly filled batch while
 	 * requests keep coming, 0..VFC_PF_MB_BUDGET_MAX_US (default VFC_PF_MB_DEFAULT_BUDGET_US). */
 	unsigned mb_budget_us;
-	/* The coordinator of the VFs in pf mode (docs/controllers.md, "pf"): its rule, "fill" or "probe",
+	/* The coordinator of the VFs in pf mode (docs/controllers.md, "pf"): its rule, "fill", "probe" or "scan",
 	 * or a controller's spec stepped on the total, not pf itself ("": the default rule,
 	 * core/coord.h, unless the first VF in pf mode names one)
 	 * and its tick, 10..10000 ms (0 = 100). */
