@@ -229,11 +229,6 @@ static void escape(struct vfc_coord *c)
 	c->escapes++;
 }
 
-static uint32_t clamp_cap(double hz)
-{
-	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
-}
-
 /* A base tick's total y at cap: the spread from the previous base tick at the same cap. A jump far
  * beyond the spread (a workload's change) is returned, and ends the wait: the next probe comes at once. */
 static bool note_base(struct vfc_coord_probe *p, double y, uint32_t cap)
@@ -306,7 +301,7 @@ static void start_probe(struct vfc_coord *c, double y)
 	p->y_pre = y;
 	p->phase = VFC_COORD_PROBE_AT;
 	p->probes++;
-	c->cap = clamp_cap(p->base * probe_factor(p->j));
+	c->cap = vfc__coord_clamp_cap(p->base * probe_factor(p->j));
 }
 
 /* The session's end at the base cap: wait hold ticks (doubling) before the next. */
@@ -336,7 +331,7 @@ static void judge(struct vfc_coord *c, double y, bool jump)
 	if (jump) { /* the base moved under the probe: no comparison, the points again */
 		p->j = 0;
 	} else if (mean > 0 && p->y_at / mean - 1 > thr) {
-		p->base = clamp_cap(p->base * probe_factor(p->j));
+		p->base = vfc__coord_clamp_cap(p->base * probe_factor(p->j));
 		p->k += p->j & 1 ? -1 : 1;
 		p->moves++;
 		p->j = 0;

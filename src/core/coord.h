@@ -260,6 +260,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 /* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
+uint32_t vfc__coord_clamp_cap(double hz);
 /*
  * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill",
  * "probe" or "scan" the coordinator's own rules, else a controller spec (not pf) stepped on the total.

@@ -4,6 +4,12 @@
 
 #include <math.h>
 
+/* A cap on the fill rule's ladder: [VFC_COORD_FILL_MIN_HZ, VFC_COORD_FILL_MAX_HZ], rounded. */
+uint32_t vfc__coord_clamp_cap(double hz)
+{
+	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
+}
+
 /*
  * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
  * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,

@@ -5,11 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-static uint32_t clamp_cap(double hz)
-{
-	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
-}
-
 /*
  * Every tick: how many in a row ran at this cap; a settled pair (this tick and the one before at one
  * cap, neither the first at it) updates the spread. Returns whether the pair jumped beyond
@@ -67,7 +62,7 @@ static uint32_t point(const struct vfc_coord_scan *p)
 {
 	double e = p->coarse ? p->k : p->k * (p->k + 1) / 2.0;
 
-	return clamp_cap((double)p->base * pow(p->step, p->dir * e));
+	return vfc__coord_clamp_cap((double)p->base * pow(p->step, p->dir * e));
 }
 
 /* A scan from the base, whose settled total is y. */
@@ -93,6 +88,7 @@ static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
 	bool won = p->best != p->base;
+
 	p->coarse = false;
 	if (won) {
 		p->base = p->best;
@@ -147,12 +143,28 @@ static void visit(struct vfc_coord *c, double y)
 	c->cap = point(p);
 }
 
+/* The median of the fill rule's last VFC_COORD_SCAN_MEDIAN caps (at least one is in the ring). */
+static uint32_t recent_median(const struct vfc_coord_scan *p)
+{
+	uint32_t sorted[VFC_COORD_SCAN_MEDIAN];
+	uint32_t n = p->nring < VFC_COORD_SCAN_MEDIAN ? p->nring : VFC_COORD_SCAN_MEDIAN;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t v = p->ring[(p->nring - 1 - i) % VFC_COORD_SCAN_RING], j = i;
+
+		for (; j > 0 && sorted[j - 1] > v; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = v;
+	}
+	return sorted[n / 2];
+}
+
 /* The fill rule; a pin where it has not held still for VFC_COORD_SCAN_MOVING ticks, a scan where it
  * holds and the ticks are quiet. */
 static void anchor(struct vfc_coord *c, double y)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	uint32_t cap = c->cap, sorted[VFC_COORD_SCAN_RING];
+	uint32_t cap = c->cap;
 
 	vfc__coord_fill_step(c);
 	p->still = c->cap == cap ? p->still + 1 : 0;
@@ -171,19 +183,7 @@ static void anchor(struct vfc_coord *c, double y)
 	}
 	if (p->moving < VFC_COORD_SCAN_MOVING)
 		return;
-	/* the median of the fill rule's last VFC_COORD_SCAN_MEDIAN caps, held */
-	{
-		uint32_t n = p->nring < VFC_COORD_SCAN_MEDIAN ? p->nring : VFC_COORD_SCAN_MEDIAN;
-
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t v = p->ring[(p->nring - 1 - i) % VFC_COORD_SCAN_RING], j = i;
-
-			for (; j > 0 && sorted[j - 1] > v; j--)
-				sorted[j] = sorted[j - 1];
-			sorted[j] = v;
-		}
-		p->base = sorted[n / 2];
-	}
+	p->base = recent_median(p);
 	p->phase = VFC_COORD_SCAN_PIN;
 	p->left = VFC_COORD_SCAN_PIN_TICKS;
 	p->pins++;
