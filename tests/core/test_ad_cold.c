@@ -21,39 +21,30 @@ struct cold_cond {
 	double noise, phase, stall;
 };
 
+/* cond's stalls (plant_cold_run's dent): the first tick, and each of ticks 1..4 with probability stall. */
+static double stall_dent(struct plant *p, int t, const void *ctx)
+{
+	const struct cold_cond *cond = ctx;
+
+	if (cond->stall > 0 && (t == 0 || (t < 5 && plant_rand(p) > 1 - 2 * cond->stall)))
+		return 0.15 * (1 + 0.5 * plant_rand(p));
+	return 1;
+}
+
 /* Ticks 10..12 of one fresh controller (spec) on workload kib (the i-th) under cond, run seed: their
  * mean true speed over the best static cap's. */
 static double cold_run(const char *spec, const struct cold_cond *cond, double kib, int i, uint64_t seed)
 {
 	struct plant p = plant_workload(kib, cond->depth, seed * 7919 + (uint64_t)i);
-	struct vfc_controller_cfg cfg;
-	struct vfc_controller c;
-	double best, acc = 0;
-	uint32_t cap;
+	double r;
 
 	p.noise = cond->noise;
 	p.phase = cond->phase;
 	p.phase_ticks = cond->phase > 0 ? 15 : 0;
 	p.tick = (uint32_t)(seed % 30);
-	best = plant_best(&p, NULL);
-	assert_int_equal(vfc_controller_parse(spec, &cfg, NULL, 0), 0);
-	assert_int_equal(vfc_controller_init(&c, &cfg, 0), 0);
-	cap = vfc_controller_cap(&c);
-	for (int t = 0; t < 13; t++) {
-		struct vfc_speed_sample s = plant_tick(&p, cap);
-
-		if (cond->stall > 0 && (t == 0 || (t < 5 && plant_rand(&p) > 1 - 2 * cond->stall))) {
-			double f = 0.15 * (1 + 0.5 * plant_rand(&p));
-
-			s.mbps *= f;
-			s.ops_per_s *= f;
-			s.irq_hz *= f;
-		}
-		if (t >= 10)
-			acc += plant_speed(&p, cap) / best / 3;
-		cap = vfc_controller_step(&c, &s);
-	}
-	return acc;
+	r = plant_cold_run(&p, spec, stall_dent, cond);
+	assert_true(r >= 0);
+	return r;
 }
 
 /*

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "core/controller/controller.h"
 #include "core/speed_sample.h"
 
 /*
@@ -116,6 +117,37 @@ static inline struct plant plant_workload(double kib, uint32_t depth, uint64_t s
 		p.ib = fmax(p.ib, 2.5 * p.vpk * 1e6 / p.size / depth);
 	}
 	return p;
+}
+
+/*
+ * The cold league's reading (vfc bench --league --warmup-ticks 10) of a fresh controller (spec) on p:
+ * ticks 0..12 (tick 0 at the controller's initial cap), each tick's measured sample scaled by
+ * dent(p, t, ctx) (1: as measured; a VF's first ticks on a loaded VM read a fraction of the speed),
+ * the mean true speed of ticks 10..12 over the best static cap's returned.
+ */
+static inline double plant_cold_run(struct plant *p, const char *spec,
+				    double (*dent)(struct plant *p, int t, const void *ctx), const void *ctx)
+{
+	struct vfc_controller_cfg cfg;
+	struct vfc_controller c;
+	double best = plant_best(p, NULL), acc = 0;
+	uint32_t cap;
+
+	if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0 || vfc_controller_init(&c, &cfg, 0) < 0)
+		return -1;
+	cap = vfc_controller_cap(&c);
+	for (int t = 0; t < 13; t++) {
+		struct vfc_speed_sample s = plant_tick(p, cap);
+		double f = dent(p, t, ctx);
+
+		s.mbps *= f;
+		s.ops_per_s *= f;
+		s.irq_hz *= f;
+		if (t >= 10)
+			acc += plant_speed(p, cap) / best / 3;
+		cap = vfc_controller_step(&c, &s);
+	}
+	return acc;
 }
 
 #endif
