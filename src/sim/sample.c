@@ -293,8 +293,8 @@ static void caps_keep(struct vfc__sim *s)
  * (keeps_up, taken by fold before it moved c0): its requests come at their
  * own times whatever the cap, its next interrupt already follows the new
  * one, and its interrupts per request come from its pool, which a new cap
- * restarts. (On fleet-1000 the open loops' controllers change some cap at
- * nearly every tick: a settling piece in each interval was 40% of the run.)
+ * restarts. Open loops' controllers move some cap at nearly every tick of a
+ * large fleet (docs/sim.md, session 10).
  */
 static bool caps_moved(const struct vfc__sim *s)
 {
