@@ -86,8 +86,9 @@ const char vfc_controller_help[] =
 	"                       SPEC, if the first VF in pf mode names it and the device's configuration\n"
 	"                       does not (embedded device only): fill (the fill rule: each interrupt at\n"
 	"                       0.7 of a queue), probe (the fill rule, then a probe on the total that\n"
-	"                       moves only on a gain beyond the ticks' spread; the default), or a\n"
-	"                       controller spec (not pf) stepped on the total\n";
+	"                       moves only on a gain beyond the ticks' spread), scan (the default: the\n"
+	"                       fill rule, and a scan of the cap ladder on the total where the ticks\n"
+	"                       are quiet), or a controller spec (not pf) stepped on the total\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
