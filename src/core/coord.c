@@ -46,6 +46,8 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap)
 		return -EINVAL;
 	c->rule = VFC_COORD_RULE_SCAN;
 	c->scan.hold = VFC_COORD_PROBE_HOLD_MIN;
+	/* from a prior of noisy ticks: a few quiet pairs by chance do not open the gate */
+	c->scan.spread = VFC_COORD_SCAN_PRIOR;
 	return 0;
 }
 
@@ -310,8 +312,7 @@ static void end_session(struct vfc_coord *c)
 	struct vfc_coord_probe *p = &c->probe;
 
 	p->j = 0;
-	p->wait = p->hold;
-	p->hold = p->hold * 2 > VFC_COORD_PROBE_HOLD_MAX ? VFC_COORD_PROBE_HOLD_MAX : p->hold * 2;
+	vfc__coord_back_off(&p->wait, &p->hold);
 	p->phase = p->k ? VFC_COORD_PROBE_HOLD : VFC_COORD_PROBE_ANCHOR;
 	p->still = 0;
 	c->cap = p->base;

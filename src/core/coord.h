@@ -103,7 +103,7 @@ struct vfc_coord_scan {
 	uint32_t at;          /* ticks in a row at the cap in force (1: the first, a transient) */
 	uint32_t cap_prev;    /* the previous tick's cap and total */
 	double y_prev;
-	double spread;        /* EWMA of |total / previous - 1| over settled pairs at one cap */
+	double spread;        /* EWMA of |total / previous - 1| over settled pairs at one cap, from VFC_COORD_SCAN_PRIOR */
 	uint32_t npairs;      /* such pairs seen */
 	uint32_t ring[VFC_COORD_SCAN_RING]; /* ANCHOR: the fill rule's last caps */
 	uint32_t nring;
@@ -225,6 +225,12 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_EWMA 0.25
 #define VFC_COORD_PROBE_HOLD_MIN 8
 #define VFC_COORD_PROBE_HOLD_MAX 32
+/* A wait of hold ticks before the next probe or scan; the hold after it doubles, to VFC_COORD_PROBE_HOLD_MAX. */
+static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
+{
+	*wait = *hold;
+	*hold = *hold * 2 > VFC_COORD_PROBE_HOLD_MAX ? VFC_COORD_PROBE_HOLD_MAX : *hold * 2;
+}
 #define VFC_COORD_PROBE_SHIFT 1.3
 /*
  * RULE_SCAN (coord_scan.c): the fill rule as the anchor; a scan of the cap ladder on the members'

@@ -19,8 +19,7 @@ static bool note_tick(struct vfc_coord_scan *p, double y, uint32_t cap)
 		double d = fabs(y / p->y_prev - 1);
 
 		jump = p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && d > fmax(0.1, 4 * p->spread);
-		/* from a prior of noisy ticks: a few quiet pairs by chance do not open the gate */
-		p->spread = (p->npairs ? p->spread : VFC_COORD_SCAN_PRIOR) + VFC_COORD_PROBE_EWMA * (d - (p->npairs ? p->spread : VFC_COORD_SCAN_PRIOR));
+		p->spread += VFC_COORD_PROBE_EWMA * (d - p->spread);
 		p->npairs++;
 	}
 	p->y_prev = y;
@@ -37,12 +36,6 @@ static bool quiet(const struct vfc_coord_scan *p)
 static double threshold(const struct vfc_coord_scan *p)
 {
 	return fmax(VFC_COORD_PROBE_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
-}
-
-static void next_wait(struct vfc_coord_scan *p)
-{
-	p->wait = p->hold;
-	p->hold = p->hold * 2 > VFC_COORD_PROBE_HOLD_MAX ? VFC_COORD_PROBE_HOLD_MAX : p->hold * 2;
 }
 
 /* Back to the fill rule from the cap in force (a workload change, a binding cap, a noisy pin). */
@@ -97,14 +90,14 @@ static void end_scan(struct vfc_coord *c)
 	}
 	if (!won && !p->off) {
 		to_anchor(c);
-		next_wait(p);
+		vfc__coord_back_off(&p->wait, &p->hold);
 		return;
 	}
 	if (won) { /* refine at once */
 		p->wait = 0;
 		p->hold = VFC_COORD_PROBE_HOLD_MIN;
 	} else {
-		next_wait(p);
+		vfc__coord_back_off(&p->wait, &p->hold);
 	}
 	p->phase = VFC_COORD_SCAN_HOLD;
 	p->fill_ref = 0;
@@ -266,7 +259,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 			return;
 		}
 		to_anchor(c);
-		next_wait(p);
+		vfc__coord_back_off(&p->wait, &p->hold);
 		return;
 	default:
 		break;
