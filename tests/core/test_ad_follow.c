@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/controller/controller.h"
+#include "../model/plant.h"
 
 /*
  * The plant, after the multi-buffer engine with a queue of two batches (SHA-256, 16 KiB, depth 32:
@@ -25,14 +26,6 @@
 #define SZ 16384.0
 
 static uint64_t rng = 88172645463325252ull;
-
-static double urand(void) /* uniform in [0, 1) */
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / (double)(1ull << 53);
-}
 
 static double speed(double vmax, uint32_t cap, double *irq)
 {
@@ -58,7 +51,7 @@ static double run(const char *spec, uint32_t from)
 	for (uint32_t t = 0; t < 400; t++) {
 		struct vfc_speed_sample s = { .dt_ns = 100000000ull, .mean_req_bytes = SZ, .depth = D };
 		double vmax = t < 150 ? 1800 : 3600, v = speed(vmax, cap, &irq);
-		double f = 1 + 0.03 * (2 * urand() - 1);
+		double f = 1 + 0.03 * (2 * plant_urand(&rng) - 1);
 
 		if (t >= from)
 			acc += v / vmax / (400 - from);

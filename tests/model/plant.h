@@ -68,12 +68,17 @@ static inline double plant_best(const struct plant *p, double *best_cap)
 	return best;
 }
 
+static inline double plant_urand(uint64_t *rng) /* xorshift64, uniform in [0, 1) */
+{
+	*rng ^= *rng << 13;
+	*rng ^= *rng >> 7;
+	*rng ^= *rng << 17;
+	return (double)(*rng >> 11) / (double)(1ull << 53);
+}
+
 static inline double plant_rand(struct plant *p) /* uniform in [-1, 1] */
 {
-	p->rng ^= p->rng << 13;
-	p->rng ^= p->rng >> 7;
-	p->rng ^= p->rng << 17;
-	return (double)(p->rng >> 11) / (double)(1ull << 52) - 1.0;
+	return 2 * plant_urand(&p->rng) - 1.0;
 }
 
 /* One 100 ms tick at cap: the sample a monitor would produce. */

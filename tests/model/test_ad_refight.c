@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "core/controller/controller.h"
+#include "plant.h"
 
 /*
  * The plant, after the multi-buffer engine at AES 16 KiB, depth 512 (docs/results.md, session 9's quiet
@@ -24,14 +25,6 @@
 #define SZ 16384.0
 
 static uint64_t rng;
-
-static double urand(void) /* uniform in [0, 1) */
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (double)(rng >> 11) / (double)(1ull << 53);
-}
 
 /* Speed (MB/s) at cap on a machine of speed vmax, and its interrupts per second in *irq. */
 static double speed(double vmax, uint32_t cap, double *irq)
@@ -62,7 +55,7 @@ static double run(const char *spec, uint64_t seed, unsigned *duel_ticks, double 
 	for (uint32_t t = 0; t < 400; t++) {
 		struct vfc_speed_sample s = { .dt_ns = 100000000ull, .mean_req_bytes = SZ, .depth = D };
 		double vmax = (t / 40) % 2 ? 6000 : 10000, v = speed(vmax, cap, &irq);
-		double f = 1 + 0.05 * (2 * urand() - 1);
+		double f = 1 + 0.05 * (2 * plant_urand(&rng) - 1);
 
 		if (t >= 100) {
 			acc += v / vmax / 300;
