@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # agree.py - the aggregated mode against the exact one (docs/sim.md, "Aggregated mode: agreement").
 """usage: agree.py VFC {grid PROFILE.json | random N SEED | file SCENARIO...} [--dur S] [--aa]
+                 [--only I,J,...] [--seeds K]
 
 Runs each scenario with `vfc sim --exact` and `--aggregate` and prints, per
 scenario, the relative difference of total MB/s and of interrupts per second,
@@ -9,7 +10,12 @@ and how many VFs end with a final cap more than one ladder step (ratio 1.25,
 dim's 2.0) from the exact run's. The target: 1%, 2%, none. --aa: also the
 exact mode with the scenario's seed + 1 against the exact one, the spread
 between two exact seeds (controllers that explore on noise end on different
-rungs in the exact mode itself)."""
+rungs in the exact mode itself). --only: the scenarios of those indices (0-based) only.
+--seeds K: each mode with the seeds s .. s+K-1, and the exact mode with s+K .. s+2K-1
+besides: the means of K runs compared (speed, interrupts), the exact mode's second K
+against its first beside them (A/A), and each group's final caps compared as
+distributions (sorted and matched, pooled over the seeds: VFs of a group are
+exchangeable, so which of them ends on which rung is not an outcome)."""
 import hashlib, json, os, random, subprocess, sys, tempfile, time
 
 ALGOS = ["aes-128-cbc", "sha256", "aes-128-cbc-dec"]
@@ -76,6 +82,55 @@ def compare(vfc, name, sc, tmp, aa):
     return ok, far, far_aa, abs(dm) <= 1 and abs(di) <= 2
 
 
+def agg_cached(vfc, sc, path):
+    """The aggregated run, kept like the exact one when AGREE_AGG_CACHE=DIR is set."""
+    cache = os.environ.get("AGREE_AGG_CACHE")
+    cpath = cache and os.path.join(cache, hashlib.sha1(json.dumps(sc, sort_keys=True).encode()).hexdigest() + ".json")
+    if cpath and os.path.exists(cpath):
+        return json.load(open(cpath))
+    with open(path, "w") as f:
+        json.dump(sc, f)
+    a, _ = run(vfc, path, "aggregate")
+    if cpath:
+        os.makedirs(cache, exist_ok=True)
+        json.dump(a, open(cpath, "w"))
+    return a
+
+
+def group_caps_far(runs_e, runs_a):
+    """VFs more than a ladder step apart when each group's final caps, pooled over the runs, are
+    sorted in both sets and matched rank by rank (the sets hold the same number of runs)."""
+    far = 0
+    for g in sorted({v["group"] for v in runs_e[0]["vfs"]}):
+        ce = sorted(v["cap_hz_final"] or 10**9 for r in runs_e for v in r["vfs"] if v["group"] == g)
+        ca = sorted(v["cap_hz_final"] or 10**9 for r in runs_a for v in r["vfs"] if v["group"] == g)
+        step = step_of(next(v["ctl"] for v in runs_e[0]["vfs"] if v["group"] == g))
+        far += sum(max(x, y) / min(x, y) > step * 1.001 for x, y in zip(ce, ca))
+    return far // len(runs_e)
+
+
+def mean_diff(runs_e, runs_a, key):
+    me = sum(r[key] for r in runs_e) / len(runs_e)
+    ma = sum(r[key] for r in runs_a) / len(runs_a)
+    return 100 * (ma / me - 1) if me else 0
+
+
+def compare_seeds(vfc, name, sc, tmp, k):
+    """The means of k runs per mode (seeds s .. s+k-1), and the exact mode's next k against its first."""
+    path = os.path.join(tmp, name.replace("/", "_").replace(" ", "_") + ".json")
+    s0 = sc.get("seed", 1)
+    ex = [exact_cached(vfc, dict(sc, seed=s0 + i), path)[0] for i in range(2 * k)]
+    ag = [agg_cached(vfc, dict(sc, seed=s0 + i), path) for i in range(k)]
+    e1, e2 = ex[:k], ex[k:]
+    dm, di, far = mean_diff(e1, ag, "total_mbps"), mean_diff(e1, ag, "irq_hz"), group_caps_far(e1, ag)
+    am, ai, afar = mean_diff(e1, e2, "total_mbps"), mean_diff(e1, e2, "irq_hz"), group_caps_far(e1, e2)
+    ok = abs(dm) <= 1 and abs(di) <= 2 and far == 0
+    print(f"{name:28s} {e1[0]['nvfs']:5d} {sum(r['total_mbps'] for r in e1) / k:10.1f} {dm:+7.2f}% "
+          f"{sum(r['irq_hz'] for r in e1) / k:11.0f} {di:+7.2f}% {far:4d} | A/A {am:+6.2f}% {ai:+6.2f}% {afar:4d} "
+          f"{'ok' if ok else 'MISS'}", flush=True)
+    return ok, far, afar, abs(dm) <= 1 and abs(di) <= 2
+
+
 def grid(profile, dur):
     rows = [l.strip().split(",") for l in open(os.path.join(os.path.dirname(__file__), "../../docs/grid.csv"))]
     hdr = rows[0]
@@ -116,9 +171,19 @@ def main():
     dur = 20.0
     aa = "--aa" in args
     args = [x for x in args if x != "--aa"]
+    only, seeds = None, 0
+    if "--only" in args:
+        i = args.index("--only")
+        only = {int(x) for x in args[i + 1].split(",")}
+        args = args[:i] + args[i + 2:]
+    if "--seeds" in args:
+        i = args.index("--seeds")
+        seeds = int(args[i + 1])
+        args = args[:i] + args[i + 2:]
     if "--dur" in args:
-        dur = float(args[args.index("--dur") + 1])
-        args = args[:args.index("--dur")]
+        i = args.index("--dur")
+        dur = float(args[i + 1])
+        args = args[:i] + args[i + 2:]
     if what == "grid":
         scs = list(grid(args[0], dur))
     elif what == "random":
@@ -133,13 +198,19 @@ def main():
             scs.append((os.path.basename(p), sc))
     else:
         sys.exit(__doc__)
+    if only is not None:
+        scs = [x for i, x in enumerate(scs) if i in only]
     print(f"{'scenario':28s} {'vfs':>5s} {'exact MB/s':>10s} {'d MB/s':>8s} {'exact irq/s':>11s} "
           f"{'d irq':>8s} {'caps':>4s} {'t_exact':>7s} {'t_agg':>6s}")
     with tempfile.TemporaryDirectory() as tmp:
-        rs = [compare(vfc, n, sc, tmp, aa) for n, sc in scs]
+        if seeds:
+            rs = [compare_seeds(vfc, n, sc, tmp, seeds) for n, sc in scs]
+        else:
+            rs = [compare(vfc, n, sc, tmp, aa) for n, sc in scs]
     print(f"{sum(r[0] for r in rs)} of {len(scs)} within 1% / 2% / one ladder step; "
           f"{sum(r[3] for r in rs)} within 1% / 2%; caps more than a step apart: {sum(r[1] for r in rs)} VFs"
-          + (f" (exact seed s against s+1: {sum(r[2] for r in rs)})" if aa else ""))
+          + (f" (exact seed s against s+1: {sum(r[2] for r in rs)})" if aa else "")
+          + (f" (exact seeds against the next {seeds}: {sum(r[2] for r in rs)})" if seeds else ""))
 
 
 if __name__ == "__main__":
