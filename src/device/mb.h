@@ -67,6 +67,16 @@ void vfc__mb_cbc_counts(const void *mgrs, uint64_t *sets, uint64_t *jobs);
 /* Jobs submitted and not yet handed back, per class. */
 unsigned vfc__mb_in_lanes(const void *mgrs, enum vfc__mb_class cls);
 
+/* ---- the in-burst order filter (mb_order.c) ---- */
+
+struct vfc__item;
+/* Would running b before a (taken earlier, not complete) differ from running them in order? */
+bool vfc__mb_conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b, bool same_session);
+/* The hull [lo, hi) of a request's buffers in the pool (lo == hi: none). */
+void vfc__mb_hull(const struct vfc_req_desc *d, uint64_t *lo, uint64_t *hi);
+/* Are the n hulls of a burst pairwise apart (items failed at the take left out)? */
+bool vfc__mb_hulls_apart(const struct vfc__item *items, const uint64_t *lo, const uint64_t *hi, unsigned n);
+
 /* ---- the engine round (mb_engine.c) ---- */
 
 /* An engine's counters (the engine thread writes, anyone reads: relaxed). */

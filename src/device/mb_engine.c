@@ -68,7 +68,7 @@ struct vfc__mb {
 	bool contended;
 	bool yield; /* a lone stream ran a piece on OpenSSL: back to the round before the next */
 	bool waiting; /* a partial set is waiting for a refill (counted once per wait) */
-	bool norefill; /* TEMP A/B */
+	bool refill;  /* VFC_MB_REFILL=1: wait_refill is on (an experiment, off by default: docs/mb.md) */
 	unsigned n_ready[VFC__MB_NCLASS];
 	uint64_t budget_ns;
 	uint64_t lanes_since;  /* when the lanes last became non-empty (an upper bound on the oldest job's age) */
@@ -100,7 +100,7 @@ int vfc__mb_engine_init(struct vfc__engine *e)
 	for (unsigned i = 0; i < n; i++)
 		m->vfs[i].vf = &e->pf->vfs[i];
 	m->budget_ns = (uint64_t)e->pf->cfg.mb_budget_us * 1000u;
-	m->norefill = getenv("VFC_MB_NOREFILL") != NULL;
+	m->refill = getenv("VFC_MB_REFILL") && strcmp(getenv("VFC_MB_REFILL"), "1") == 0;
 	e->mb = m;
 	return 0;
 }
@@ -181,18 +181,6 @@ static void job_done(void *arg, void *tag, int status)
 
 /* ---- dispatch: in ring order, each request once nothing before it conflicts ---- */
 
-/* Would running b before a (taken earlier, not complete) differ from running them in order? */
-static bool conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b, bool same_session)
-{
-	if (same_session && (b->flags & VFC_REQ_F_CHAIN) && b->opcode == VFC_OP_CIPHER_ENC)
-		return true;
-	/* a (a lane job) reads src and writes dst. */
-	return vfc_desc_overlap(a->dst_off, a->dst_len, b->src_off, b->src_len) ||
-	       vfc_desc_overlap(a->dst_off, a->dst_len, b->aux_off, b->aux_len) ||
-	       vfc_desc_overlap(a->dst_off, a->dst_len, b->dst_off, b->dst_len) ||
-	       vfc_desc_overlap(a->src_off, a->src_len, b->dst_off, b->dst_len);
-}
-
 /* Does request i wait for an earlier one of its burst that is not complete? */
 static bool blocked(const struct mb_vf *mv, unsigned i)
 {
@@ -211,67 +199,10 @@ static bool blocked(const struct mb_vf *mv, unsigned i)
 		if (mv->ext[j].st == MB_DONE)
 			continue;
 		if ((chain && a->s == b->s) ||
-		    (mv->lo[j] < hi && lo < mv->hi[j] && conflicts(&a->d, &b->d, a->s == b->s)))
+		    (mv->lo[j] < hi && lo < mv->hi[j] && vfc__mb_conflicts(&a->d, &b->d, a->s == b->s)))
 			return true;
 	}
 	return false;
-}
-
-/* Widen [lo, hi) (empty while lo == hi) by a buffer; an empty buffer overlaps nothing. */
-static void hull_add(uint64_t *lo, uint64_t *hi, uint32_t off, uint32_t len)
-{
-	uint64_t end = (uint64_t)off + len;
-
-	if (!len)
-		return;
-	if (*lo == *hi) {
-		*lo = off;
-		*hi = end;
-		return;
-	}
-	if (off < *lo)
-		*lo = off;
-	if (end > *hi)
-		*hi = end;
-}
-
-/* Are the n hulls pairwise apart? Sorted by lo (insertion: a ring's requests
- * usually come in address order), then each must end before the next starts. */
-static bool hulls_apart(const struct mb_vf *mv, unsigned n)
-{
-	struct span {
-		uint64_t lo, hi;
-	} v[VFC__BURST_MAX];
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		unsigned j;
-
-		if (mv->lo[i] == mv->hi[i] || mv->items[i].status)
-			continue; /* no buffer, or failed at the take: complete at dispatch */
-		j = k++;
-		while (j && v[j - 1].lo > mv->lo[i]) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = (struct span){ mv->lo[i], mv->hi[i] };
-	}
-	for (unsigned j = 1; j < k; j++)
-		if (v[j].lo < v[j - 1].hi)
-			return false;
-	return true;
-}
-
-static void hull(struct mb_vf *mv, unsigned i)
-{
-	const struct vfc_req_desc *d = &mv->items[i].d;
-	uint64_t lo = 0, hi = 0;
-
-	hull_add(&lo, &hi, d->src_off, d->src_len);
-	hull_add(&lo, &hi, d->dst_off, d->dst_len);
-	hull_add(&lo, &hi, d->aux_off, d->aux_len);
-	mv->lo[i] = lo;
-	mv->hi[i] = hi;
 }
 
 /* CBC decryption, synchronous (single-buffer in 1.3, faster than OpenSSL here): true if done. */
@@ -563,9 +494,9 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 	mv->posted = 0;
 	for (unsigned i = 0; i < n; i++) {
 		mv->ext[i] = (struct mb_ext){ .st = MB_WAIT, .vfi = (uint16_t)vfi, .idx = (uint16_t)i };
-		hull(mv, i);
+		vfc__mb_hull(&mv->items[i].d, &mv->lo[i], &mv->hi[i]);
 	}
-	mv->apart = hulls_apart(mv, n);
+	mv->apart = vfc__mb_hulls_apart(mv->items, mv->lo, mv->hi, n);
 	dispatch(m, mv);
 	return true;
 }
@@ -657,8 +588,8 @@ static void stats_sync(struct vfc__mb *m)
 /*
  * The flush policy: lanes wait to fill only while requests keep coming (rings
  * this engine does not hold have some) and the oldest job is younger than the
- * budget, or while a partial CBC set waits for a tenant about to refill
- * (wait_refill); otherwise flush. force: flush regardless (the engine stops).
+ * budget, or (VFC_MB_REFILL=1) while a partial CBC set waits for a tenant
+ * about to refill (wait_refill); otherwise flush. force: flush regardless (the engine stops).
  */
 static void progress(struct vfc__mb *m, bool force)
 {
@@ -686,7 +617,7 @@ static void progress(struct vfc__mb *m, bool force)
 		if (more && m->now - m->lanes_since < m->budget_ns)
 			break;
 		cbc = vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC);
-		if (!force && !m->norefill && wait_refill(m)) {
+		if (!force && m->refill && wait_refill(m)) {
 			if (vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC) == cbc)
 				break; /* nothing ran: wait */
 			m->now = vfc_now_ns();
