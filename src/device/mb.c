@@ -18,6 +18,7 @@ struct mgrs {
 	IMB_MGR *m[VFC__MB_NCLASS];
 	unsigned in_lanes[VFC__MB_NCLASS];
 	unsigned n_cbc;                     /* CBC jobs waiting in cbc[] (in_lanes[CBC] counts them) */
+	uint64_t cbc_sets, cbc_jobs;        /* lane sets run, jobs in them */
 	IMB_JOB cbc[IMB_MAX_BURST_SIZE];
 };
 
@@ -133,18 +134,44 @@ static void fill_sha(IMB_JOB *job, const struct vfc__mb_job *j)
 	job->auth_tag_output_len_in_bytes = VFC_SHA256_LEN;
 }
 
-/* Run the waiting CBC jobs (the burst API), handing each back in order. */
-static void cbc_run(struct mgrs *g, vfc__mb_done_fn done, void *arg)
+/* Run the first n waiting CBC jobs (the burst API), handing each back in
+ * order; the others move to the front and keep waiting. */
+static void cbc_run_n(struct mgrs *g, unsigned n, vfc__mb_done_fn done, void *arg)
 {
-	unsigned n = g->n_cbc, c;
+	unsigned c, left = g->n_cbc - n;
 
 	if (!n)
 		return;
 	c = IMB_SUBMIT_CIPHER_BURST(g->m[VFC__MB_CBC], g->cbc, n, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES);
 	g->n_cbc = 0;
 	g->in_lanes[VFC__MB_CBC] -= n;
+	g->cbc_sets += (n + VFC__MB_SET - 1) / VFC__MB_SET;
+	g->cbc_jobs += n;
+	/* done() must not submit (mb.h), so cbc[] is ours until the loop ends. */
 	for (unsigned i = 0; i < n; i++)
 		done(arg, g->cbc[i].user_data, c == n && g->cbc[i].status == IMB_STATUS_COMPLETED ? 0 : -EIO);
+	memmove(g->cbc, g->cbc + n, left * sizeof(g->cbc[0]));
+	g->n_cbc = left;
+}
+
+static void cbc_run(struct mgrs *g, vfc__mb_done_fn done, void *arg)
+{
+	cbc_run_n(g, g->n_cbc, done, arg);
+}
+
+void vfc__mb_run_full(void *mgrs, vfc__mb_done_fn done, void *arg)
+{
+	struct mgrs *g = mgrs;
+
+	cbc_run_n(g, g->n_cbc / VFC__MB_SET * VFC__MB_SET, done, arg);
+}
+
+void vfc__mb_cbc_counts(const void *mgrs, uint64_t *sets, uint64_t *jobs)
+{
+	const struct mgrs *g = mgrs;
+
+	*sets = g->cbc_sets;
+	*jobs = g->cbc_jobs;
 }
 
 void vfc__mb_submit(void *mgrs, const struct vfc__mb_job *j, vfc__mb_done_fn done, void *arg)
@@ -274,6 +301,19 @@ int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK],
 	(void)dst;
 	(void)len;
 	return -ENOSYS;
+}
+
+void vfc__mb_run_full(void *mgrs, vfc__mb_done_fn done, void *arg)
+{
+	(void)mgrs;
+	(void)done;
+	(void)arg;
+}
+
+void vfc__mb_cbc_counts(const void *mgrs, uint64_t *sets, uint64_t *jobs)
+{
+	(void)mgrs;
+	*sets = *jobs = 0;
 }
 
 unsigned vfc__mb_in_lanes(const void *mgrs, enum vfc__mb_class cls)

@@ -3,6 +3,7 @@
 #ifndef VFC_DEVICE_MB_H
 #define VFC_DEVICE_MB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,10 +58,34 @@ int vfc__mb_cbc_decrypt(void *mgrs, const void *keys, uint8_t iv[VFC_AES_BLOCK],
 			uint8_t *dst, uint32_t len);
 /* Force every job of a class out of the lanes. */
 void vfc__mb_flush(void *mgrs, enum vfc__mb_class cls, vfc__mb_done_fn done, void *arg);
+/* CBC jobs one lane kernel call runs at once (AVX-512: 16 lanes). */
+#define VFC__MB_SET 16u
+/* Run the CBC jobs that fill whole lane sets (VFC__MB_SET each); the rest keep waiting. */
+void vfc__mb_run_full(void *mgrs, vfc__mb_done_fn done, void *arg);
+/* CBC lane sets run so far and the jobs in them (a set is the 16-lane kernel, full or not). */
+void vfc__mb_cbc_counts(const void *mgrs, uint64_t *sets, uint64_t *jobs);
 /* Jobs submitted and not yet handed back, per class. */
 unsigned vfc__mb_in_lanes(const void *mgrs, enum vfc__mb_class cls);
 
+/* ---- the in-burst order filter (mb_order.c) ---- */
+
+struct vfc__item;
+/* Would running b before a (taken earlier, not complete) differ from running them in order? */
+bool vfc__mb_conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b, bool same_session);
+/* The hull [lo, hi) of a request's buffers in the pool (lo == hi: none). */
+void vfc__mb_hull(const struct vfc_req_desc *d, uint64_t *lo, uint64_t *hi);
+/* Are the n hulls of a burst pairwise apart (items failed at the take left out)? */
+bool vfc__mb_hulls_apart(const struct vfc__item *items, const uint64_t *lo, const uint64_t *hi, unsigned n);
+
 /* ---- the engine round (mb_engine.c) ---- */
+
+/* An engine's counters (the engine thread writes, anyone reads: relaxed). */
+struct vfc__mb_stats {
+	_Atomic uint64_t sets;         /* CBC lane sets run (16-lane kernel calls) */
+	_Atomic uint64_t jobs;         /* CBC jobs in them: jobs / (16 x sets) is the lane fill */
+	_Atomic uint64_t refill_waits; /* rounds that held a partial set for a tenant about to refill */
+	_Atomic uint64_t refill_lapsed; /* such waits that ended in a partial set (no refill in time) */
+};
 
 /* Set up / tear down an engine's multi-buffer state (the engine thread calls them). */
 int vfc__mb_engine_init(struct vfc__engine *e);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mb_engine.c - the multi-buffer engine round: bursts from every ring into shared lanes, the flush policy, in-order completion per VF. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,7 @@ struct mb_vf {
 	 * hulls are apart cannot conflict (a cheap filter before conflicts()). */
 	uint64_t lo[VFC__BURST_MAX], hi[VFC__BURST_MAX];
 	bool apart; /* no two hulls of the burst overlap: only CHAIN can make a request wait */
+	uint64_t last_post; /* when this engine last posted to the VF (refill_due) */
 };
 
 struct vfc__mb {
@@ -64,6 +67,8 @@ struct vfc__mb {
 	 * alone runs whatever its deficit says, as on the openssl engine). */
 	bool contended;
 	bool yield; /* a lone stream ran a piece on OpenSSL: back to the round before the next */
+	bool waiting; /* a partial set is waiting for a refill (counted once per wait) */
+	bool refill;  /* VFC_MB_REFILL=1: wait_refill is on (an experiment, off by default: docs/mb.md) */
 	unsigned n_ready[VFC__MB_NCLASS];
 	uint64_t budget_ns;
 	uint64_t lanes_since;  /* when the lanes last became non-empty (an upper bound on the oldest job's age) */
@@ -95,6 +100,7 @@ int vfc__mb_engine_init(struct vfc__engine *e)
 	for (unsigned i = 0; i < n; i++)
 		m->vfs[i].vf = &e->pf->vfs[i];
 	m->budget_ns = (uint64_t)e->pf->cfg.mb_budget_us * 1000u;
+	m->refill = getenv("VFC_MB_REFILL") && strcmp(getenv("VFC_MB_REFILL"), "1") == 0;
 	e->mb = m;
 	return 0;
 }
@@ -175,18 +181,6 @@ static void job_done(void *arg, void *tag, int status)
 
 /* ---- dispatch: in ring order, each request once nothing before it conflicts ---- */
 
-/* Would running b before a (taken earlier, not complete) differ from running them in order? */
-static bool conflicts(const struct vfc_req_desc *a, const struct vfc_req_desc *b, bool same_session)
-{
-	if (same_session && (b->flags & VFC_REQ_F_CHAIN) && b->opcode == VFC_OP_CIPHER_ENC)
-		return true;
-	/* a (a lane job) reads src and writes dst. */
-	return vfc_desc_overlap(a->dst_off, a->dst_len, b->src_off, b->src_len) ||
-	       vfc_desc_overlap(a->dst_off, a->dst_len, b->aux_off, b->aux_len) ||
-	       vfc_desc_overlap(a->dst_off, a->dst_len, b->dst_off, b->dst_len) ||
-	       vfc_desc_overlap(a->src_off, a->src_len, b->dst_off, b->dst_len);
-}
-
 /* Does request i wait for an earlier one of its burst that is not complete? */
 static bool blocked(const struct mb_vf *mv, unsigned i)
 {
@@ -205,67 +199,10 @@ static bool blocked(const struct mb_vf *mv, unsigned i)
 		if (mv->ext[j].st == MB_DONE)
 			continue;
 		if ((chain && a->s == b->s) ||
-		    (mv->lo[j] < hi && lo < mv->hi[j] && conflicts(&a->d, &b->d, a->s == b->s)))
+		    (mv->lo[j] < hi && lo < mv->hi[j] && vfc__mb_conflicts(&a->d, &b->d, a->s == b->s)))
 			return true;
 	}
 	return false;
-}
-
-/* Widen [lo, hi) (empty while lo == hi) by a buffer; an empty buffer overlaps nothing. */
-static void hull_add(uint64_t *lo, uint64_t *hi, uint32_t off, uint32_t len)
-{
-	uint64_t end = (uint64_t)off + len;
-
-	if (!len)
-		return;
-	if (*lo == *hi) {
-		*lo = off;
-		*hi = end;
-		return;
-	}
-	if (off < *lo)
-		*lo = off;
-	if (end > *hi)
-		*hi = end;
-}
-
-/* Are the n hulls pairwise apart? Sorted by lo (insertion: a ring's requests
- * usually come in address order), then each must end before the next starts. */
-static bool hulls_apart(const struct mb_vf *mv, unsigned n)
-{
-	struct span {
-		uint64_t lo, hi;
-	} v[VFC__BURST_MAX];
-	unsigned k = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		unsigned j;
-
-		if (mv->lo[i] == mv->hi[i] || mv->items[i].status)
-			continue; /* no buffer, or failed at the take: complete at dispatch */
-		j = k++;
-		while (j && v[j - 1].lo > mv->lo[i]) {
-			v[j] = v[j - 1];
-			j--;
-		}
-		v[j] = (struct span){ mv->lo[i], mv->hi[i] };
-	}
-	for (unsigned j = 1; j < k; j++)
-		if (v[j].lo < v[j - 1].hi)
-			return false;
-	return true;
-}
-
-static void hull(struct mb_vf *mv, unsigned i)
-{
-	const struct vfc_req_desc *d = &mv->items[i].d;
-	uint64_t lo = 0, hi = 0;
-
-	hull_add(&lo, &hi, d->src_off, d->src_len);
-	hull_add(&lo, &hi, d->dst_off, d->dst_len);
-	hull_add(&lo, &hi, d->aux_off, d->aux_len);
-	mv->lo[i] = lo;
-	mv->hi[i] = hi;
 }
 
 /* CBC decryption, synchronous (single-buffer in 1.3, faster than OpenSSL here): true if done. */
@@ -498,6 +435,7 @@ static void settle(struct vfc__mb *m, struct mb_vf *mv)
 	if (k > mv->posted) {
 		vfc__vf_post_n(mv->vf, mv->r, &mv->items[mv->posted], k - mv->posted, m->now);
 		mv->posted = k;
+		mv->last_post = m->now;
 	}
 	if (mv->posted == mv->n) {
 		release(mv, m->now);
@@ -556,9 +494,9 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 	mv->posted = 0;
 	for (unsigned i = 0; i < n; i++) {
 		mv->ext[i] = (struct mb_ext){ .st = MB_WAIT, .vfi = (uint16_t)vfi, .idx = (uint16_t)i };
-		hull(mv, i);
+		vfc__mb_hull(&mv->items[i].d, &mv->lo[i], &mv->hi[i]);
 	}
-	mv->apart = hulls_apart(mv, n);
+	mv->apart = vfc__mb_hulls_apart(mv->items, mv->lo, mv->hi, n);
 	dispatch(m, mv);
 	return true;
 }
@@ -584,14 +522,79 @@ static bool more_pending(struct vfc__mb *m)
 }
 
 /*
+ * A tenant about to refill: a VF this engine does not hold, with no requests
+ * in its ring, whose tenant was told of its responses (no interrupt owed: it
+ * fired, or the tenant polls) and either has not consumed them yet or had
+ * them posted by this engine less than a budget ago (a driver publishes its
+ * consumption before its callbacks resubmit). A hint: relaxed loads, as in
+ * more_pending; a tenant that does not refill costs at most the budget.
+ */
+static bool refill_due(struct vfc__mb *m)
+{
+	struct vfc_pf *pf = m->e->pf;
+
+	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
+		struct vfc__pf_vf *vf = &pf->vfs[i];
+		struct mb_vf *mv = &m->vfs[i];
+		struct vfc__region *r;
+
+		if (mv->held || !atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
+		    atomic_load_explicit(&vf->failed, memory_order_relaxed) ||
+		    atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed))
+			continue;
+		r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
+		if (atomic_load_explicit(&r->hdr->resp_head, memory_order_relaxed) !=
+			    atomic_load_explicit(&r->hdr->resp_tail, memory_order_relaxed) ||
+		    (mv->last_post && m->now - mv->last_post < m->budget_ns))
+			return true;
+	}
+	return false;
+}
+
+static void stat_inc(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+/*
+ * Lanes are short of a whole set (16) of CBC jobs and a tenant is about to
+ * refill (refill_due): run the whole sets, keep the rest until the refill
+ * comes or the budget lapses. A lone tenant is not delayed: nobody else is
+ * about to refill. True if it waits.
+ */
+static bool wait_refill(struct vfc__mb *m)
+{
+	unsigned cbc = vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC);
+
+	if (!cbc || cbc % VFC__MB_SET == 0 || m->now - m->lanes_since >= m->budget_ns || !refill_due(m))
+		return false;
+	if (!m->waiting)
+		stat_inc(&m->e->mb_stats.refill_waits);
+	m->waiting = true;
+	vfc__mb_run_full(m->mgrs, job_done, m);
+	return true;
+}
+
+/* Publish the lane counters (mb.c keeps them per manager set). */
+static void stats_sync(struct vfc__mb *m)
+{
+	uint64_t sets, jobs;
+
+	vfc__mb_cbc_counts(m->mgrs, &sets, &jobs);
+	atomic_store_explicit(&m->e->mb_stats.sets, sets, memory_order_relaxed);
+	atomic_store_explicit(&m->e->mb_stats.jobs, jobs, memory_order_relaxed);
+}
+
+/*
  * The flush policy: lanes wait to fill only while requests keep coming (rings
  * this engine does not hold have some) and the oldest job is younger than the
- * budget; otherwise flush. force: flush regardless (the engine stops).
+ * budget, or (VFC_MB_REFILL=1) while a partial CBC set waits for a tenant
+ * about to refill (wait_refill); otherwise flush. force: flush regardless (the engine stops).
  */
 static void progress(struct vfc__mb *m, bool force)
 {
 	for (;;) {
-		unsigned lanes;
+		unsigned lanes, cbc;
 		bool more;
 
 		for (unsigned i = 0; i < m->e->pf->cfg.n_vfs; i++)
@@ -613,10 +616,21 @@ static void progress(struct vfc__mb *m, bool force)
 			break;
 		if (more && m->now - m->lanes_since < m->budget_ns)
 			break;
+		cbc = vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC);
+		if (!force && m->refill && wait_refill(m)) {
+			if (vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC) == cbc)
+				break; /* nothing ran: wait */
+			m->now = vfc_now_ns();
+			continue; /* whole sets ran: post them */
+		}
+		if (m->waiting && vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC) % VFC__MB_SET)
+			stat_inc(&m->e->mb_stats.refill_lapsed); /* no refill in time: a partial set */
+		m->waiting = false;
 		vfc__mb_flush(m->mgrs, VFC__MB_CBC, job_done, m);
 		vfc__mb_flush(m->mgrs, VFC__MB_SHA, job_done, m);
 		m->now = vfc_now_ns();
 	}
+	stats_sync(m);
 }
 
 bool vfc__mb_round(struct vfc__engine *e)
@@ -652,6 +666,21 @@ bool vfc__mb_round(struct vfc__engine *e)
 	return work || m->n_held;
 }
 
+/* VFC_MB_STATS set: the engine's lane counters on stderr when it stops (a measurement aid). */
+static void stats_print(const struct vfc__engine *e)
+{
+	const struct vfc__mb_stats *st = &e->mb_stats;
+	uint64_t sets = atomic_load_explicit(&st->sets, memory_order_relaxed);
+	uint64_t jobs = atomic_load_explicit(&st->jobs, memory_order_relaxed);
+
+	if (!getenv("VFC_MB_STATS") || !sets)
+		return;
+	fprintf(stderr, "mb engine %u: %" PRIu64 " CBC lane sets, %" PRIu64 " jobs (%.1f of 16 lanes), %" PRIu64
+		" refill waits, %" PRIu64 " lapsed\n", e->idx, sets, jobs, (double)jobs / (double)sets,
+		(uint64_t)atomic_load_explicit(&st->refill_waits, memory_order_relaxed),
+		(uint64_t)atomic_load_explicit(&st->refill_lapsed, memory_order_relaxed));
+}
+
 void vfc__mb_engine_fini(struct vfc__engine *e)
 {
 	struct vfc__mb *m = e->mb;
@@ -661,6 +690,7 @@ void vfc__mb_engine_fini(struct vfc__engine *e)
 	m->contended = false; /* no more grants come: what is held runs to the end */
 	while (m->n_held)
 		progress(m, true);
+	stats_print(e);
 	vfc__mb_mgrs_free(m->mgrs);
 	free(m->vfs);
 	free(m->ready);

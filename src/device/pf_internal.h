@@ -11,6 +11,7 @@
 #include "core/controller/controller.h"
 #include "core/moder.h"
 #include "device/crypto.h"
+#include "device/mb.h"
 #include "device/pf.h"
 
 #define VFC__BURST_MAX 64
@@ -143,6 +144,7 @@ struct vfc__engine {
 	 * region pointer (release: store; waiter: acquire). */
 	_Atomic uint64_t qseq;
 	struct vfc__mb *mb; /* the mb kind's state (mb_engine.c), owned by the engine thread */
+	struct vfc__mb_stats mb_stats; /* its counters (mb_engine.c), readable while it runs */
 	bool contended;     /* more than one VF had work in the last round (engine.c) */
 };
 
