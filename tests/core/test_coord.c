@@ -430,7 +430,7 @@ static void test_pf_spec(void **state)
 	assert_string_equal(vfc_controller_kind_name(cfg.kind), "pf");
 	assert_int_equal(vfc_controller_parse("pf:adaptive:bnad=1", &cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "pf: the coordinator's controller: adaptive: unknown parameter 'bnad' (known: min, "
-				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck, guess, refight)");
+				 "max, step, band, margin, start, esc, probe, change, shift, late, climb, recheck, guess, refight, lateq)");
 	/* the coordinator's own rules by name: the scan rule (the default), the probe and the fill rule */
 	for (int k = 0; k < 3; k++) {
 		static const char *const spec[] = { "pf:probe", "pf:fill", "pf:scan" };

@@ -84,11 +84,16 @@ static uint32_t ad_level_at_least(const struct vfc_controller *ctl, double hz)
  * the lanes' fill) is as long as the cap's gap, so a higher cap still buys interrupts, and speed. On
  * the reference engine interrupts come at 0.75 to 1 x the cap where the queue drains; on the
  * multi-buffer engine at 0.2 to 0.6 x, each handing back 0.90 to 0.98 of the queue, and there the
- * best caps lie 2 to 4 x above margin x ops / depth. */
+ * best caps lie 2 to 4 x above margin x ops / depth. lateq=Q (0: 1 / margin) sets how much of the
+ * queue each must hand back: the reference engine at 16 KiB depth 32 has a shoulder below its best
+ * caps where interrupts come at 0.55 to 0.6 x the cap and hand back 0.75 to 0.86 (test_ad_cold). */
 static bool ad_late(const struct vfc_controller *ctl, const struct vfc_speed_sample *s)
 {
-	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < ctl->cfg.adaptive.late * (double)s->cap_hz &&
-	       s->irq_hz < ctl->cfg.adaptive.margin * s->ops_per_s / (double)s->depth;
+	const struct vfc_controller_adaptive_cfg *a = &ctl->cfg.adaptive;
+	bool full = a->late_q > 0 ? s->irq_hz * a->late_q * (double)s->depth < s->ops_per_s
+				  : s->irq_hz < a->margin * s->ops_per_s / (double)s->depth;
+
+	return s->cap_hz && s->depth && s->irq_hz > 0 && s->irq_hz < a->late * (double)s->cap_hz && full;
 }
 
 /* The cliff floor from the best speed seen since the (re)start: no eligible level is below it; nor

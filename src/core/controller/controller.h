@@ -58,6 +58,8 @@ struct vfc_controller_adaptive_cfg {
 	uint32_t guess;    /* a new workload's search starts no lower than the model's cap, guess= (0: off, 2: depth <= 8) */
 	uint32_t refight;  /* a restart that follows the VF's rate fights the duels again, refight= (0: as in session 8,
 			    * 1: always, 2: after a duel won) */
+	double late_q;     /* late also needs each interrupt to hand back more than this fraction of the queue,
+			    * lateq= (0, the default: 1 / margin) */
 };
 
 /* The paper's model fitted on a device (docs/model.md): paper:i0=model and static:model. */

@@ -80,6 +80,8 @@ const char vfc_controller_help[] =
 	"                       share of the engine moved) fights the duels with the top again:\n"
 	"                       2 only after a duel won on this workload (default), 1 always,\n"
 	"                       0 never\n"
+	"      lateq=Q          a level is late (see late=) only if each interrupt hands back more\n"
+	"                       than Q of the queue (default 0: 1 / margin, 0.87)\n"
 	"  pf[:SPEC]            the PF sets the cap: its coordinator runs one search for every VF in pf\n"
 	"                       mode on the device, on their total speed (what only the PF sees), and\n"
 	"                       applies one common cap, clamped to each VF's policy; the driver sets none.\n"
@@ -210,6 +212,7 @@ static const struct param adaptive_params[] = {
 	P_U32("recheck", adaptive.recheck, 0, 1, "0 or 1"),
 	P_U32("guess", adaptive.guess, 0, 2, "0, 1 or 2"),
 	P_U32("refight", adaptive.refight, 0, 2, "0, 1 or 2"),
+	P_DBL("lateq", adaptive.late_q, 0, 1, "a fraction"),
 };
 
 static const struct param model_params[] = {
@@ -540,9 +543,10 @@ int vfc_controller_format(const struct vfc_controller_cfg *cfg, char *buf, size_
 			snprintf(start, sizeof(start), "%g", a->start);
 		return snprintf(buf, len,
 				"adaptive:min=%u,max=%u,step=%g,band=%g,margin=%g,start=%s,esc=%g,probe=%u,"
-				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u,refight=%u",
+				"change=%g,shift=%g,late=%g,climb=%g,recheck=%u,guess=%u,refight=%u,lateq=%g",
 				a->min_hz, a->max_hz, a->step, a->band_pct, a->margin, start, a->esc, a->probe,
-				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess, a->refight);
+				a->change_pct, a->shift_pct, a->late, a->climb, a->recheck, a->guess, a->refight,
+				a->late_q);
 	}
 	case VFC_CONTROLLER_KIND_DIM_KERNEL:
 		return snprintf(buf, len, "dim:kernel");
