@@ -83,6 +83,8 @@ static void end_scan(struct vfc_coord *c)
 	bool won = p->best != p->base;
 
 	p->coarse = false;
+	p->busy_scan = false;
+	p->idle = 0;
 	if (won) {
 		p->base = p->best;
 		p->off = true;
@@ -105,6 +107,85 @@ static void end_scan(struct vfc_coord *c)
 	c->cap = p->base;
 }
 
+/* The busy step (coord.h, VFC_COORD_BUSY_IDLE): the streak of ticks with the engines idle, their mean
+ * total and busy fraction (over the streak's last VFC_COORD_BUSY_TICKS ticks, about). A tick without
+ * engine time (none measured) is no reading. */
+static void note_idle(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	double a;
+
+	if (!p->busy_on || !(c->busy_frac > 0) || c->busy_frac >= VFC_COORD_BUSY_IDLE) {
+		p->idle = 0;
+		return;
+	}
+	p->idle++;
+	a = 1.0 / (p->idle < VFC_COORD_BUSY_TICKS ? p->idle : VFC_COORD_BUSY_TICKS);
+	p->y_idle = p->idle == 1 ? y : p->y_idle + a * (y - p->y_idle);
+	p->busy_idle = p->idle == 1 ? c->busy_frac : p->busy_idle + a * (c->busy_frac - p->busy_idle);
+}
+
+/* Whether the engines have idled long enough for a busy scan. */
+static bool starved(const struct vfc_coord_scan *p)
+{
+	return p->busy_on && p->idle >= VFC_COORD_BUSY_TICKS;
+}
+
+/* A busy scan from the cap in force: up by VFC_COORD_SCAN_COARSE a point. */
+static void start_busy(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->base = c->last.cap_hz ? c->last.cap_hz : c->cap;
+	p->coarse = true;
+	start_scan(c, p->y_idle);
+	p->busy_scan = true;
+	p->busy_last = p->busy_idle;
+	p->depth0 = c->last.depth;
+	p->bytes0 = c->last.mean_req_bytes;
+	p->busy_scans++;
+	p->idle = 0;
+}
+
+/* Whether x left x0 by VFC_COORD_PROBE_SHIFT either way (x0 = 0: unknown, no). */
+static bool left(double x, double x0)
+{
+	return x0 > 0 && (x > x0 * VFC_COORD_PROBE_SHIFT || x * VFC_COORD_PROBE_SHIFT < x0);
+}
+
+/* At a busy scan's point, settled at its last tick y: the best so far if its total beats the best by the
+ * threshold with the engines busier than at the base; on while the engines get busier, else the end. */
+static void busy_visit(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t here = c->last.cap_hz;
+	bool rose;
+
+	if (left(c->last.depth, p->depth0) || left(c->last.mean_req_bytes, p->bytes0)) {
+		/* the workload changed under the scan: no comparison, the fill rule from the base at once */
+		p->best = p->base;
+		end_scan(c);
+		p->wait = 0;
+		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+		return;
+	}
+	if (p->at < VFC_COORD_SCAN_VISIT)
+		return;
+	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, threshold(p))) &&
+	    c->busy_frac >= p->busy_idle + VFC_COORD_BUSY_RISE) {
+		p->best = here;
+		p->y_best = y;
+	}
+	rose = c->busy_frac >= p->busy_last + VFC_COORD_BUSY_RISE;
+	p->busy_last = c->busy_frac;
+	p->k++;
+	if (!rose || c->busy_frac >= VFC_COORD_BUSY_FULL || p->k > VFC_COORD_BUSY_POINTS || point(p) == here) {
+		end_scan(c);
+		return;
+	}
+	c->cap = point(p);
+}
+
 /* At a scan point, settled at its last tick y: on outward, the other way, or the end. */
 static void visit(struct vfc_coord *c, double y)
 {
@@ -112,6 +193,10 @@ static void visit(struct vfc_coord *c, double y)
 	uint32_t here = c->last.cap_hz;
 	bool edge;
 
+	if (p->busy_scan) {
+		busy_visit(c, y);
+		return;
+	}
 	if (p->at < (p->coarse ? VFC_COORD_SCAN_VISIT : 1u))
 		return;
 	/* on outward only while the total climbs beyond the spread */
@@ -167,6 +252,10 @@ static void anchor(struct vfc_coord *c, double y)
 		p->wait--;
 		return;
 	}
+	if (starved(p)) {
+		start_busy(c);
+		return;
+	}
 	if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
 		/* a fill rule held still answers the cap: refine, unless it sits at the ladder's end */
 		p->base = c->cap;
@@ -211,6 +300,7 @@ static void primed(struct vfc_coord *c)
 	p->primes = c->primes;
 	p->cap_prev = 0;
 	p->at = 0;
+	p->idle = 0;
 	if (p->phase == VFC_COORD_SCAN_VISIT) {
 		p->best = p->base;
 		end_scan(c);
@@ -230,6 +320,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->primes != c->primes)
 		primed(c);
 	jump = note_tick(p, y, c->last.cap_hz);
+	if (p->phase != VFC_COORD_SCAN_VISIT)
+		note_idle(c, y);
 
 	switch (p->phase) {
 	case VFC_COORD_SCAN_ANCHOR:
@@ -280,6 +372,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	}
 	if (p->wait)
 		p->wait--;
-	if (!p->wait && quiet(p))
+	if (!p->wait && starved(p))
+		start_busy(c);
+	else if (!p->wait && quiet(p))
 		start_scan(c, y);
 }
