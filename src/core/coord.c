@@ -56,6 +56,7 @@ int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap)
 	if (vfc_coord_init_scan(c, initial_cap) < 0)
 		return -EINVAL;
 	c->scan.busy_on = true;
+	c->scan.busy_hold = VFC_COORD_PROBE_HOLD_MIN;
 	return 0;
 }
 

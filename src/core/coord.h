@@ -127,6 +127,8 @@ struct vfc_coord_scan {
 	uint32_t idle;        /* ANCHOR, HOLD: ticks in a row with the engines busy < VFC_COORD_BUSY_IDLE */
 	double y_idle;        /* their mean total */
 	double busy_idle;     /* their mean busy fraction */
+	uint32_t busy_wait;   /* ANCHOR, HOLD: ticks before the next busy scan */
+	uint32_t busy_hold;   /* the wait after a busy scan without a win (doubles, as hold) */
 	double busy_last;     /* VISIT (busy): the busy fraction at the last point read */
 	double depth0, bytes0; /* VISIT (busy): the members' depth and bytes per request at its start */
 	uint64_t pins, scans, moves, reanchors, busy_scans;
@@ -282,7 +284,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * under VFC_COORD_BUSY_FULL, at most VFC_COORD_BUSY_POINTS points. The best point becomes the base if
  * its total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, Z x spread) and the engines there are
  * busier by VFC_COORD_BUSY_RISE: both signals, so that noise alone does not ratchet the cap up; else
- * the rule waits (the scan rule's back-off). A tick whose members' depth or bytes per request left those
+ * the busy step waits (the scan rule's back-off, on a wait of its own). A tick whose members' depth or bytes per request left those
  * at the scan's start by VFC_COORD_PROBE_SHIFT (a workload's change) voids the scan, without a wait.
  * Engines idle for the tenants' sake (shallow queues, a
  * tenant's CPU) do not get busier at a higher cap: the scan ends at its first point.

@@ -80,7 +80,9 @@ static void start_scan(struct vfc_coord *c, double y)
 static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	bool won = p->best != p->base;
+	bool won = p->best != p->base, busy = p->busy_scan;
+	/* a busy scan backs off its own wait: the scan rule's pins and scans keep theirs */
+	uint32_t *wait = busy ? &p->busy_wait : &p->wait, *hold = busy ? &p->busy_hold : &p->hold;
 
 	p->coarse = false;
 	p->busy_scan = false;
@@ -92,14 +94,16 @@ static void end_scan(struct vfc_coord *c)
 	}
 	if (!won && !p->off) {
 		to_anchor(c);
-		vfc__coord_back_off(&p->wait, &p->hold);
+		vfc__coord_back_off(wait, hold);
 		return;
 	}
 	if (won) { /* refine at once */
 		p->wait = 0;
 		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+		p->busy_wait = 0;
+		p->busy_hold = VFC_COORD_PROBE_HOLD_MIN;
 	} else {
-		vfc__coord_back_off(&p->wait, &p->hold);
+		vfc__coord_back_off(wait, hold);
 	}
 	p->phase = VFC_COORD_SCAN_HOLD;
 	p->fill_ref = 0;
@@ -115,6 +119,8 @@ static void note_idle(struct vfc_coord *c, double y)
 	struct vfc_coord_scan *p = &c->scan;
 	double a;
 
+	if (p->busy_wait)
+		p->busy_wait--;
 	if (!p->busy_on || !(c->busy_frac > 0) || c->busy_frac >= VFC_COORD_BUSY_IDLE) {
 		p->idle = 0;
 		return;
@@ -125,10 +131,10 @@ static void note_idle(struct vfc_coord *c, double y)
 	p->busy_idle = p->idle == 1 ? c->busy_frac : p->busy_idle + a * (c->busy_frac - p->busy_idle);
 }
 
-/* Whether the engines have idled long enough for a busy scan. */
+/* Whether the engines have idled long enough for a busy scan, none waiting. */
 static bool starved(const struct vfc_coord_scan *p)
 {
-	return p->busy_on && p->idle >= VFC_COORD_BUSY_TICKS;
+	return p->busy_on && p->idle >= VFC_COORD_BUSY_TICKS && !p->busy_wait;
 }
 
 /* A busy scan from the cap in force: up by VFC_COORD_SCAN_COARSE a point. */
@@ -237,6 +243,18 @@ static uint32_t recent_median(const struct vfc_coord_scan *p)
 	return sorted[n / 2];
 }
 
+/* The fill rule's recent median held VFC_COORD_SCAN_PIN_TICKS ticks. */
+static void pin(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->base = recent_median(p);
+	p->phase = VFC_COORD_SCAN_PIN;
+	p->left = VFC_COORD_SCAN_PIN_TICKS;
+	p->pins++;
+	c->cap = p->base;
+}
+
 /* The fill rule; a pin where it has not held still for VFC_COORD_SCAN_MOVING ticks, a scan where it
  * holds and the ticks are quiet. */
 static void anchor(struct vfc_coord *c, double y)
@@ -250,27 +268,21 @@ static void anchor(struct vfc_coord *c, double y)
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
 		p->wait--;
-		return;
-	}
-	if (starved(p)) {
-		start_busy(c);
-		return;
-	}
-	if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
+	} else if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
 		/* a fill rule held still answers the cap: refine, unless it sits at the ladder's end */
 		p->base = c->cap;
 		p->coarse = c->cap <= VFC_COORD_FILL_MIN_HZ * 1.05 || c->cap >= VFC_COORD_FILL_MAX_HZ / 1.05;
 		start_scan(c, y);
 		return;
-	}
-	if (p->moving < VFC_COORD_SCAN_MOVING)
+	} else if (p->moving >= VFC_COORD_SCAN_MOVING) {
+		pin(c);
 		return;
-	p->base = recent_median(p);
-	p->phase = VFC_COORD_SCAN_PIN;
-	p->left = VFC_COORD_SCAN_PIN_TICKS;
-	p->pins++;
-	c->cap = p->base;
+	}
+	/* the busy step where the scan rule starts nothing */
+	if (starved(p))
+		start_busy(c);
 }
+
 
 /* Whether the settled base tick's fill left the fill at this base (or the cap binds) twice in a row. */
 static bool shifted(struct vfc_coord *c)
@@ -372,8 +384,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	}
 	if (p->wait)
 		p->wait--;
-	if (!p->wait && starved(p))
-		start_busy(c);
-	else if (!p->wait && quiet(p))
+	if (!p->wait && quiet(p))
 		start_scan(c, y);
+	else if (starved(p))
+		start_busy(c);
 }
