@@ -106,8 +106,12 @@ static void end_scan(struct vfc_coord *c)
 		vfc__coord_back_off(wait, hold);
 	}
 	p->phase = VFC_COORD_SCAN_HOLD;
-	p->fill_ref = 0;
-	p->off_ticks = 0;
+	/* a busy scan that did not move the base leaves its reference: a workload's change during the
+	 * scan must still show as a shifted fill */
+	if (won || !busy) {
+		p->fill_ref = 0;
+		p->off_ticks = 0;
+	}
 	c->cap = p->base;
 }
 
