@@ -282,7 +282,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last, on while
  * the busy fraction rose by VFC_COORD_BUSY_RISE over the previous point (the cap still starves) and is
  * under VFC_COORD_BUSY_FULL, at most VFC_COORD_BUSY_POINTS points. The best point becomes the base if
- * its total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, Z x spread) and the engines there are
+ * its total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z x spread) and the engines there are
  * busier by VFC_COORD_BUSY_RISE: both signals, so that noise alone does not ratchet the cap up; else
  * the busy step waits (the scan rule's back-off, on a wait of its own). A tick whose members' depth or bytes per request left those
  * at the scan's start by VFC_COORD_PROBE_SHIFT (a workload's change) voids the scan, without a wait.
@@ -294,6 +294,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_BUSY_TICKS 3
 #define VFC_COORD_BUSY_RISE 0.03
 #define VFC_COORD_BUSY_GAIN 0.05
+#define VFC_COORD_BUSY_Z 4.5 /* 1.5 x the scan's: a busy scan runs on noisy ticks too */
 #define VFC_COORD_BUSY_POINTS 4
 int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap);
 /* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */

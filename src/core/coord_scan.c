@@ -181,7 +181,7 @@ static void busy_visit(struct vfc_coord *c, double y)
 	}
 	if (p->at < VFC_COORD_SCAN_VISIT)
 		return;
-	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, threshold(p))) &&
+	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z * p->spread)) &&
 	    c->busy_frac >= p->busy_idle + VFC_COORD_BUSY_RISE) {
 		p->best = here;
 		p->y_best = y;
