@@ -282,8 +282,9 @@ static void anchor(struct vfc_coord *c, double y)
 		pin(c);
 		return;
 	}
-	/* the busy step where the scan rule starts nothing */
-	if (starved(p))
+	/* the busy step where the scan rule starts nothing and the fill rule holds the cap this tick (not
+	 * in the middle of a walk: a scan from a cap the walk is leaving ends back there) */
+	if (starved(p) && c->cap == cap)
 		start_busy(c);
 }
 
