@@ -51,6 +51,15 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap)
 	return 0;
 }
 
+int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap)
+{
+	if (vfc_coord_init_scan(c, initial_cap) < 0)
+		return -EINVAL;
+	c->scan.busy_on = true;
+	c->scan.busy_hold = VFC_COORD_PROBE_HOLD_MIN;
+	return 0;
+}
+
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap)
 {
 	struct vfc_controller_cfg cfg;
@@ -61,6 +70,8 @@ int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_
 			return -EINVAL;
 		return vfc_coord_init(c, &cfg, initial_cap);
 	}
+	if (spec && !strcmp(spec, "busy"))
+		return vfc_coord_init_busy(c, initial_cap);
 	if (spec && spec[0])
 		rule = !strcmp(spec, "probe") ? VFC_COORD_RULE_PROBE
 		       : !strcmp(spec, "scan") ? VFC_COORD_RULE_SCAN : VFC_COORD_RULE_FILL;
@@ -96,6 +107,8 @@ const char *vfc_coord_rule_state(const struct vfc_coord *c)
 
 	if (c->rule == VFC_COORD_RULE_CTL)
 		return vfc_controller_state(&c->ctl);
+	if (c->rule == VFC_COORD_RULE_SCAN && c->scan.phase == VFC_COORD_SCAN_VISIT && c->scan.busy_scan)
+		return "busy";
 	if (c->rule == VFC_COORD_RULE_SCAN && (unsigned)c->scan.phase < VFC_COORD_SCAN_PHASE_COUNT)
 		return scan[c->scan.phase];
 	if (c->rule == VFC_COORD_RULE_PROBE && (unsigned)c->probe.phase < VFC_COORD_PROBE_PHASE_COUNT)

@@ -122,7 +122,16 @@ struct vfc_coord_scan {
 	bool bound_ref;       /* HOLD: whether the cap bound at that tick */
 	uint32_t off_ticks;   /* HOLD: settled ticks in a row whose fill left fill_ref, or bound */
 	uint64_t primes;      /* c->primes at the last step: a ramp between voids what spans it */
-	uint64_t pins, scans, moves, reanchors;
+	bool busy_on;         /* the busy step (pf:busy, vfc_coord_init_busy) */
+	bool busy_scan;       /* the scan in progress is a busy one (up only, through flat points) */
+	uint32_t idle;        /* ANCHOR, HOLD: ticks in a row with the engines busy < VFC_COORD_BUSY_IDLE */
+	double y_idle;        /* their mean total */
+	double busy_idle;     /* their mean busy fraction */
+	uint32_t busy_wait;   /* ANCHOR, HOLD: ticks before the next busy scan */
+	uint32_t busy_hold;   /* the wait after a busy scan without a win (doubles, as hold) */
+	double busy_last;     /* VISIT (busy): the busy fraction at the last point read */
+	double depth0, bytes0; /* VISIT (busy): the members' depth and bytes per request at its start */
+	uint64_t pins, scans, moves, reanchors, busy_scans;
 };
 
 struct vfc_coord {
@@ -263,28 +272,54 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_PIN_TICKS 8
 #define VFC_COORD_SCAN_MIN_PAIRS 6
 #define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
+/*
+ * The busy step (pf:busy: the scan rule and this; vfc_coord_init_busy). A cap that starves the
+ * engines: the fill rule holds its fill while the engines sit idle, because the tenants' completed
+ * requests wait for the interrupt (the simulator's suite: 9 VFs of SHA-256 32 KiB at depth 64 on 3
+ * engines, the fill rule at 146 Hz with the engines 45% idle, static 584 Hz 1.8 x its total). Where the
+ * engines' busy fraction stays under VFC_COORD_BUSY_IDLE for VFC_COORD_BUSY_TICKS ticks in a row (at
+ * the anchor or at a base, no wait pending), whatever the ticks' spread, a busy scan: up only, base x
+ * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last, on while
+ * the busy fraction rose by VFC_COORD_BUSY_RISE over the previous point (the cap still starves) and is
+ * under VFC_COORD_BUSY_FULL, at most VFC_COORD_BUSY_POINTS points. The best point becomes the base if
+ * its total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z x spread) and the engines there are
+ * busier by VFC_COORD_BUSY_RISE: both signals, so that noise alone does not ratchet the cap up; else
+ * the busy step waits (the scan rule's back-off, on a wait of its own). A tick whose members' depth or bytes per request left those
+ * at the scan's start by VFC_COORD_PROBE_SHIFT (a workload's change) voids the scan, without a wait.
+ * Engines idle for the tenants' sake (shallow queues, a
+ * tenant's CPU) do not get busier at a higher cap: the scan ends at its first point.
+ */
+#define VFC_COORD_BUSY_IDLE 0.85
+#define VFC_COORD_BUSY_FULL 0.92
+#define VFC_COORD_BUSY_TICKS 3
+#define VFC_COORD_BUSY_RISE 0.03
+#define VFC_COORD_BUSY_GAIN 0.05
+#define VFC_COORD_BUSY_Z 4.5 /* 1.5 x the scan's: a busy scan runs on noisy ticks too */
+#define VFC_COORD_BUSY_POINTS 4
+int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap);
 /* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
 uint32_t vfc__coord_clamp_cap(double hz);
 /*
  * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill",
- * "probe" or "scan" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
+ * "probe", "scan" or "busy" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
  * 0 or -EINVAL.
  */
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
 /* Whether vfc_coord_init_spec takes spec (for configurations checked before a coordinator exists). */
 bool vfc_coord_spec_ok(const char *spec);
-/* Whether name is one of the coordinator's own rules ("fill", "probe", "scan"), for pf:SPEC's parser
- * (inline: the parser's object file calls none of the coordinator's, which calls the parser). */
+/* Whether name is one of the coordinator's own rules ("fill", "probe", "scan", "busy"), for pf:SPEC's
+ * parser (inline: the parser's object file calls none of the coordinator's, which calls the parser). */
 static inline bool vfc_coord_rule_named(const char *name)
 {
-	return name && (!strcmp(name, "fill") || !strcmp(name, "probe") || !strcmp(name, "scan"));
+	return name && (!strcmp(name, "fill") || !strcmp(name, "probe") || !strcmp(name, "scan") ||
+			!strcmp(name, "busy"));
 }
 /* The rule pf without a SPEC runs. */
 #define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_SCAN
 /* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
- * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base". */
+ * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base", "busy" (a busy scan). */
 const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*

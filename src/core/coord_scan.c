@@ -80,9 +80,13 @@ static void start_scan(struct vfc_coord *c, double y)
 static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	bool won = p->best != p->base;
+	bool won = p->best != p->base, busy = p->busy_scan;
+	/* a busy scan backs off its own wait: the scan rule's pins and scans keep theirs */
+	uint32_t *wait = busy ? &p->busy_wait : &p->wait, *hold = busy ? &p->busy_hold : &p->hold;
 
 	p->coarse = false;
+	p->busy_scan = false;
+	p->idle = 0;
 	if (won) {
 		p->base = p->best;
 		p->off = true;
@@ -90,19 +94,106 @@ static void end_scan(struct vfc_coord *c)
 	}
 	if (!won && !p->off) {
 		to_anchor(c);
-		vfc__coord_back_off(&p->wait, &p->hold);
+		vfc__coord_back_off(wait, hold);
 		return;
 	}
 	if (won) { /* refine at once */
 		p->wait = 0;
 		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+		p->busy_wait = 0;
+		p->busy_hold = VFC_COORD_PROBE_HOLD_MIN;
 	} else {
-		vfc__coord_back_off(&p->wait, &p->hold);
+		vfc__coord_back_off(wait, hold);
 	}
 	p->phase = VFC_COORD_SCAN_HOLD;
-	p->fill_ref = 0;
-	p->off_ticks = 0;
+	/* a busy scan that did not move the base leaves its reference: a workload's change during the
+	 * scan must still show as a shifted fill */
+	if (won || !busy) {
+		p->fill_ref = 0;
+		p->off_ticks = 0;
+	}
 	c->cap = p->base;
+}
+
+/* The busy step (coord.h, VFC_COORD_BUSY_IDLE): the streak of ticks with the engines idle, their mean
+ * total and busy fraction (over the streak's last VFC_COORD_BUSY_TICKS ticks, about). A tick without
+ * engine time (none measured) is no reading. */
+static void note_idle(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	double a;
+
+	if (p->busy_wait)
+		p->busy_wait--;
+	if (!p->busy_on || !(c->busy_frac > 0) || c->busy_frac >= VFC_COORD_BUSY_IDLE) {
+		p->idle = 0;
+		return;
+	}
+	p->idle++;
+	a = 1.0 / (p->idle < VFC_COORD_BUSY_TICKS ? p->idle : VFC_COORD_BUSY_TICKS);
+	p->y_idle = p->idle == 1 ? y : p->y_idle + a * (y - p->y_idle);
+	p->busy_idle = p->idle == 1 ? c->busy_frac : p->busy_idle + a * (c->busy_frac - p->busy_idle);
+}
+
+/* Whether the engines have idled long enough for a busy scan, none waiting. */
+static bool starved(const struct vfc_coord_scan *p)
+{
+	return p->busy_on && p->idle >= VFC_COORD_BUSY_TICKS && !p->busy_wait;
+}
+
+/* A busy scan from the cap in force: up by VFC_COORD_SCAN_COARSE a point. */
+static void start_busy(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->base = c->last.cap_hz ? c->last.cap_hz : c->cap;
+	p->coarse = true;
+	start_scan(c, p->y_idle);
+	p->busy_scan = true;
+	p->busy_last = p->busy_idle;
+	p->depth0 = c->last.depth;
+	p->bytes0 = c->last.mean_req_bytes;
+	p->busy_scans++;
+	p->idle = 0;
+}
+
+/* Whether x left x0 by VFC_COORD_PROBE_SHIFT either way (x0 = 0: unknown, no). */
+static bool left(double x, double x0)
+{
+	return x0 > 0 && (x > x0 * VFC_COORD_PROBE_SHIFT || x * VFC_COORD_PROBE_SHIFT < x0);
+}
+
+/* At a busy scan's point, settled at its last tick y: the best so far if its total beats the best by the
+ * threshold with the engines busier than at the base; on while the engines get busier, else the end. */
+static void busy_visit(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t here = c->last.cap_hz;
+	bool rose;
+
+	if (left(c->last.depth, p->depth0) || left(c->last.mean_req_bytes, p->bytes0)) {
+		/* the workload changed under the scan: no comparison, the fill rule from the base at once */
+		p->best = p->base;
+		end_scan(c);
+		p->wait = 0;
+		p->hold = VFC_COORD_PROBE_HOLD_MIN;
+		return;
+	}
+	if (p->at < VFC_COORD_SCAN_VISIT)
+		return;
+	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z * p->spread)) &&
+	    c->busy_frac >= p->busy_idle + VFC_COORD_BUSY_RISE) {
+		p->best = here;
+		p->y_best = y;
+	}
+	rose = c->busy_frac >= p->busy_last + VFC_COORD_BUSY_RISE;
+	p->busy_last = c->busy_frac;
+	p->k++;
+	if (!rose || c->busy_frac >= VFC_COORD_BUSY_FULL || p->k > VFC_COORD_BUSY_POINTS || point(p) == here) {
+		end_scan(c);
+		return;
+	}
+	c->cap = point(p);
 }
 
 /* At a scan point, settled at its last tick y: on outward, the other way, or the end. */
@@ -112,6 +203,10 @@ static void visit(struct vfc_coord *c, double y)
 	uint32_t here = c->last.cap_hz;
 	bool edge;
 
+	if (p->busy_scan) {
+		busy_visit(c, y);
+		return;
+	}
 	if (p->at < (p->coarse ? VFC_COORD_SCAN_VISIT : 1u))
 		return;
 	/* on outward only while the total climbs beyond the spread */
@@ -152,6 +247,18 @@ static uint32_t recent_median(const struct vfc_coord_scan *p)
 	return sorted[n / 2];
 }
 
+/* The fill rule's recent median held VFC_COORD_SCAN_PIN_TICKS ticks. */
+static void pin(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->base = recent_median(p);
+	p->phase = VFC_COORD_SCAN_PIN;
+	p->left = VFC_COORD_SCAN_PIN_TICKS;
+	p->pins++;
+	c->cap = p->base;
+}
+
 /* The fill rule; a pin where it has not held still for VFC_COORD_SCAN_MOVING ticks, a scan where it
  * holds and the ticks are quiet. */
 static void anchor(struct vfc_coord *c, double y)
@@ -165,23 +272,22 @@ static void anchor(struct vfc_coord *c, double y)
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
 		p->wait--;
-		return;
-	}
-	if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
+	} else if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
 		/* a fill rule held still answers the cap: refine, unless it sits at the ladder's end */
 		p->base = c->cap;
 		p->coarse = c->cap <= VFC_COORD_FILL_MIN_HZ * 1.05 || c->cap >= VFC_COORD_FILL_MAX_HZ / 1.05;
 		start_scan(c, y);
 		return;
-	}
-	if (p->moving < VFC_COORD_SCAN_MOVING)
+	} else if (p->moving >= VFC_COORD_SCAN_MOVING) {
+		pin(c);
 		return;
-	p->base = recent_median(p);
-	p->phase = VFC_COORD_SCAN_PIN;
-	p->left = VFC_COORD_SCAN_PIN_TICKS;
-	p->pins++;
-	c->cap = p->base;
+	}
+	/* the busy step where the scan rule starts nothing and the fill rule holds the cap this tick (not
+	 * in the middle of a walk: a scan from a cap the walk is leaving ends back there) */
+	if (starved(p) && c->cap == cap)
+		start_busy(c);
 }
+
 
 /* Whether the settled base tick's fill left the fill at this base (or the cap binds) twice in a row. */
 static bool shifted(struct vfc_coord *c)
@@ -211,6 +317,7 @@ static void primed(struct vfc_coord *c)
 	p->primes = c->primes;
 	p->cap_prev = 0;
 	p->at = 0;
+	p->idle = 0;
 	if (p->phase == VFC_COORD_SCAN_VISIT) {
 		p->best = p->base;
 		end_scan(c);
@@ -230,6 +337,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->primes != c->primes)
 		primed(c);
 	jump = note_tick(p, y, c->last.cap_hz);
+	if (p->phase != VFC_COORD_SCAN_VISIT)
+		note_idle(c, y);
 
 	switch (p->phase) {
 	case VFC_COORD_SCAN_ANCHOR:
@@ -282,4 +391,6 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		p->wait--;
 	if (!p->wait && quiet(p))
 		start_scan(c, y);
+	else if (starved(p))
+		start_busy(c);
 }

@@ -33,8 +33,9 @@ struct outcome {
 /* The plant's noise moves the interrupts with the speed (true); false: interrupts at the cap come
  * from its timer, only those under it move with the speed (test_coord_noise). */
 static bool noisy_irqs = true;
-/* The depth the PF reads over the depth that turns around per interrupt (test_coord_scan_blind_fill). */
-static uint32_t depth_seen_x = 1;
+/* The depth the PF reads over the depth that turns around per interrupt (test_coord_scan_blind_fill,
+ * test_coord_busy_starved). */
+static double depth_seen_x = 1;
 
 static void read_vfs(const struct shared_plant *p, const struct vfc_speed_sample *s, struct vfc_coord_vf *r,
 		     uint32_t members)
@@ -51,9 +52,12 @@ static void read_vfs(const struct shared_plant *p, const struct vfc_speed_sample
 		r[i].bytes += (uint64_t)llround(s[i].mbps * 1e6 * secs);
 		r[i].irqs += (uint64_t)llround(irq * secs);
 		r[i].busy_ns += (uint64_t)llround(s[i].ops_per_s * secs * (p->req_ns + p->kib_ns * p->vf[i].bytes / 1024));
-		r[i].depth = p->vf[i].depth * depth_seen_x;
+		r[i].depth = (uint32_t)lround(p->vf[i].depth * depth_seen_x);
 	}
 }
+
+/* The tenants' turnaround (s) instead of the plant's (0: its own): set by test_coord_busy_starved. */
+static double turnaround_s;
 
 /* A machine slower by slow_x (engine and tenants) over ticks [0, slow_until): set by the slow test. */
 static double slow_x = 1;
@@ -136,6 +140,8 @@ static double over_seeds(size_t j, const char *inner, const struct runs *u, doub
 		struct outcome o;
 
 		p.noise = u->noise;
+		if (turnaround_s > 0)
+			p.lat_s = turnaround_s;
 		o = run_coord(p, inner, u->stagger, u->from, u->to, u->initial);
 		mean += o.ratio / u->seeds;
 		if (low)
@@ -186,26 +192,32 @@ static void test_coord_staggered(void **state)
 static void test_coord_noise(void **state)
 {
 	static const double noise[] = { 0.1, 0.2, 0.3 };
-	static const char *const inner[] = { "fill", "probe", "scan", "adaptive" };
+	static const char *const inner[] = { "fill", "probe", "scan", "busy", "adaptive" };
 
 	(void)state;
 	noisy_irqs = false;
 	for (size_t z = 0; z < sizeof(noise) / sizeof(noise[0]); z++)
 		for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
 			const struct runs u = { noise[z], 0, 20, 60, VFC_COORD_INITIAL_HZ, 7727, 20 };
-			double m[4], lo[4];
+			double m[5], lo[5];
 
-			for (int k = 0; k < 4; k++)
+			for (int k = 0; k < 5; k++)
 				m[k] = over_seeds(j, inner[k], &u, &lo[k], NULL);
 			printf("noise %.2f %u VFs %6.0f B d%-2u: fill %.3f (min %.3f), probe %.3f (min %.3f), scan %.3f (min %.3f), "
-			       "pf(adaptive) %.3f (min %.3f)\n", noise[z], cells[j].n, cells[j].bytes, cells[j].depth, m[0], lo[0],
-			       m[1], lo[1], m[2], lo[2], m[3], lo[3]);
-			for (int k = 0; k < 3; k++)
-				if (m[k] < (cells[j].depth >= 32 ? 0.95 : 0.93) || lo[k] < 0.9 || (k >= 1 && m[k] < m[0] - 0.005)) {
+			       "busy %.3f (min %.3f), pf(adaptive) %.3f (min %.3f)\n", noise[z], cells[j].n, cells[j].bytes,
+			       cells[j].depth, m[0], lo[0], m[1], lo[1], m[2], lo[2], m[3], lo[3], m[4], lo[4]);
+			/* busy (k = 3): its scans up cost the depth-4 cell up to 2% here (the plant's engine time
+			 * leaves out the interrupts', so the engine reads 0.7 to 0.85 busy at the best cap): its
+			 * bars are the fill rule's less 0.025 (docs/controllers.md, "The busy step") */
+			for (int k = 0; k < 4; k++) {
+				double slack = k == 3 ? 0.025 : 0.005, want = (cells[j].depth >= 32 ? 0.95 : 0.93) - (k == 3 ? 0.02 : 0);
+
+				if (m[k] < want || lo[k] < 0.9 || (k >= 1 && m[k] < m[0] - slack)) {
 					noisy_irqs = true;
-					fail_msg("%s at noise %.2f: mean %.3f min %.3f (want >= 0.95 (d4: 0.93), >= 0.9; probe, scan: "
-						 ">= fill's %.3f - 0.005)", inner[k], noise[z], m[k], lo[k], m[0]);
+					fail_msg("%s at noise %.2f: mean %.3f min %.3f (want >= %.2f, >= 0.9, >= fill's %.3f - %.3f)",
+						 inner[k], noise[z], m[k], lo[k], want, m[0], slack);
 				}
+			}
 		}
 	noisy_irqs = true;
 }
@@ -448,6 +460,17 @@ static void test_pf_spec(void **state)
 	{
 		struct vfc_coord c;
 
+		/* the busy step: the scan rule with it on; the default and pf:scan without */
+		assert_int_equal(vfc_controller_parse("pf:busy", &cfg, err, sizeof(err)), 0);
+		vfc_controller_format(&cfg, buf, sizeof(buf));
+		assert_string_equal(buf, "pf:busy");
+		assert_int_equal(vfc_coord_init_spec(&c, cfg.pf_coord, 3000), 0);
+		assert_int_equal(c.rule, VFC_COORD_RULE_SCAN);
+		assert_true(c.scan.busy_on);
+		assert_int_equal(vfc_coord_init_spec(&c, "scan", 3000), 0);
+		assert_false(c.scan.busy_on);
+		assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
+		assert_false(c.scan.busy_on);
 		assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
 		assert_int_equal(c.rule, VFC_COORD_DEFAULT_RULE);
 		assert_int_equal(VFC_COORD_DEFAULT_RULE, VFC_COORD_RULE_SCAN);
@@ -583,6 +606,44 @@ static void test_coord_scan_blind_fill(void **state)
 	assert_true(all[2] >= 0.95);
 }
 
+/*
+ * A cap that starves the engine behind ticks too noisy for the scan's gate: tenants slow to turn a
+ * queue around (500 us, not 20) and a PF that reads 1.45 x the depth that turns around per interrupt,
+ * so that the fill reads 0.69 (the fill rule's target, within its hysteresis) wherever the tenants
+ * wait for the interrupt: the fill rule walks down from 20 kHz and stops on the cliff. With 4 VFs of
+ * AES 4 KiB at depth 32 it holds near 6 kHz, the engine 60% busy, the best common cap at 18 kHz;
+ * +-15% per VF per tick keeps the scan's gate shut (the simulator's suite, seed 277785938: the fill
+ * rule at 146 Hz, the engines 45% idle, ticks spread 7%). The busy step (pf:busy) reads the idle engine
+ * and scans up. Over ticks 60..199 (mean of 10 seeds): in that cell the scan rule < 0.87 of the best
+ * common cap, the busy step >= 0.9; in every cell the busy step >= 0.9 and no more than 0.005 below
+ * the scan rule (where raising the cap gains less, 2 VFs of 1 KiB: +5% for twice the cap, the busy
+ * fraction does not move and it stays).
+ */
+static void test_coord_busy_starved(void **state)
+{
+	static const char *const inner[] = { "fill", "scan", "busy" };
+	const struct runs u = { 0.15, 0, 60, TICKS, VFC_COORD_INITIAL_HZ, 6151, 10 };
+	double m[sizeof(cells) / sizeof(cells[0])][3];
+
+	(void)state;
+	turnaround_s = 500e-6;
+	depth_seen_x = 1.45;
+	for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
+		for (int k = 0; k < 3; k++)
+			m[j][k] = over_seeds(j, inner[k], &u, NULL, NULL);
+		printf("starved %u VFs %6.0f B d%-2u: ticks 60..199 fill %.3f, scan %.3f, busy %.3f\n", cells[j].n,
+		       cells[j].bytes, cells[j].depth, m[j][0], m[j][1], m[j][2]);
+	}
+	turnaround_s = 0;
+	depth_seen_x = 1;
+	assert_true(m[0][1] < 0.87);
+	assert_true(m[0][2] >= 0.9);
+	for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
+		assert_true(m[j][2] >= 0.9);
+		assert_true(m[j][2] >= m[j][1] - 0.005);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +658,7 @@ int main(void)
 		cmocka_unit_test(test_coord_noise),
 		cmocka_unit_test(test_coord_probe_shallow_deep),
 		cmocka_unit_test(test_coord_scan_blind_fill),
+		cmocka_unit_test(test_coord_busy_starved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

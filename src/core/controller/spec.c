@@ -90,7 +90,9 @@ const char vfc_controller_help[] =
 	"                       0.7 of a queue), probe (the fill rule, then a probe on the total that\n"
 	"                       moves only on a gain beyond the ticks' spread), scan (the default: the\n"
 	"                       fill rule, and a scan of the cap ladder on the total where the ticks\n"
-	"                       are quiet), or a controller spec (not pf) stepped on the total\n";
+	"                       are quiet), busy (the scan rule, and a scan up the ladder where the\n"
+	"                       engines sit idle, noisy ticks or not), or a controller spec (not pf)\n"
+	"                       stepped on the total\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
