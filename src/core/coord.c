@@ -63,21 +63,20 @@ int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap)
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap)
 {
 	struct vfc_controller_cfg cfg;
-	enum vfc_coord_rule rule = VFC_COORD_DEFAULT_RULE;
 
-	if (spec && spec[0] && !vfc_coord_rule_named(spec)) {
-		if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0)
-			return -EINVAL;
-		return vfc_coord_init(c, &cfg, initial_cap);
-	}
-	if (spec && !strcmp(spec, "busy"))
+	if (!spec || !spec[0])
+		spec = VFC_COORD_DEFAULT_SPEC;
+	if (!strcmp(spec, "busy"))
 		return vfc_coord_init_busy(c, initial_cap);
-	if (spec && spec[0])
-		rule = !strcmp(spec, "probe") ? VFC_COORD_RULE_PROBE
-		       : !strcmp(spec, "scan") ? VFC_COORD_RULE_SCAN : VFC_COORD_RULE_FILL;
-	if (rule == VFC_COORD_RULE_PROBE)
+	if (!strcmp(spec, "scan"))
+		return vfc_coord_init_scan(c, initial_cap);
+	if (!strcmp(spec, "probe"))
 		return vfc_coord_init_probe(c, initial_cap);
-	return rule == VFC_COORD_RULE_SCAN ? vfc_coord_init_scan(c, initial_cap) : vfc_coord_init_fill(c, initial_cap);
+	if (!strcmp(spec, "fill"))
+		return vfc_coord_init_fill(c, initial_cap);
+	if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0)
+		return -EINVAL;
+	return vfc_coord_init(c, &cfg, initial_cap);
 }
 
 bool vfc_coord_spec_ok(const char *spec)

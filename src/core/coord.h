@@ -18,7 +18,7 @@
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
  * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
  * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule,
- * vfc_coord_init_probe; the scan rule, the default, vfc_coord_init_scan) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
+ * vfc_coord_init_probe; the scan rule, vfc_coord_init_scan; with the busy step, the default, vfc_coord_init_busy) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -302,7 +302,7 @@ void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
 uint32_t vfc__coord_clamp_cap(double hz);
 /*
- * The coordinator a spec names: "" (or NULL) the default rule (VFC_COORD_DEFAULT_RULE), "fill",
+ * The coordinator a spec names: "" (or NULL) the default (VFC_COORD_DEFAULT_SPEC), "fill",
  * "probe", "scan" or "busy" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
  * 0 or -EINVAL.
  */
@@ -316,8 +316,9 @@ static inline bool vfc_coord_rule_named(const char *name)
 	return name && (!strcmp(name, "fill") || !strcmp(name, "probe") || !strcmp(name, "scan") ||
 			!strcmp(name, "busy"));
 }
-/* The rule pf without a SPEC runs. */
-#define VFC_COORD_DEFAULT_RULE VFC_COORD_RULE_SCAN
+/* The rule pf without a SPEC runs: the scan rule with the busy step (session 11; docs/controllers.md,
+ * "The busy step": ahead of the scan rule in the simulator's suites, level with it on the device). */
+#define VFC_COORD_DEFAULT_SPEC "busy"
 /* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
  * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base", "busy" (a busy scan). */
 const char *vfc_coord_rule_state(const struct vfc_coord *c);

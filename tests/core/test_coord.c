@@ -460,7 +460,7 @@ static void test_pf_spec(void **state)
 	{
 		struct vfc_coord c;
 
-		/* the busy step: the scan rule with it on; the default and pf:scan without */
+		/* the busy step: the scan rule with it on, the default; pf:scan without */
 		assert_int_equal(vfc_controller_parse("pf:busy", &cfg, err, sizeof(err)), 0);
 		vfc_controller_format(&cfg, buf, sizeof(buf));
 		assert_string_equal(buf, "pf:busy");
@@ -470,10 +470,10 @@ static void test_pf_spec(void **state)
 		assert_int_equal(vfc_coord_init_spec(&c, "scan", 3000), 0);
 		assert_false(c.scan.busy_on);
 		assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
-		assert_false(c.scan.busy_on);
-		assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
-		assert_int_equal(c.rule, VFC_COORD_DEFAULT_RULE);
-		assert_int_equal(VFC_COORD_DEFAULT_RULE, VFC_COORD_RULE_SCAN);
+		assert_true(c.scan.busy_on);
+		assert_int_equal(c.rule, VFC_COORD_RULE_SCAN);
+		assert_int_equal(vfc_coord_init_spec(&c, NULL, 3000), 0);
+		assert_true(c.scan.busy_on);
 		assert_int_equal(vfc_coord_init_spec(&c, "probes", 3000), -EINVAL);
 		assert_int_equal(vfc_coord_init_spec(&c, "pf", 3000), -EINVAL);
 	}

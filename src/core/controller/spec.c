@@ -88,9 +88,9 @@ const char vfc_controller_help[] =
 	"                       SPEC, if the first VF in pf mode names it and the device's configuration\n"
 	"                       does not (embedded device only): fill (the fill rule: each interrupt at\n"
 	"                       0.7 of a queue), probe (the fill rule, then a probe on the total that\n"
-	"                       moves only on a gain beyond the ticks' spread), scan (the default: the\n"
-	"                       fill rule, and a scan of the cap ladder on the total where the ticks\n"
-	"                       are quiet), busy (the scan rule, and a scan up the ladder where the\n"
+	"                       moves only on a gain beyond the ticks' spread), scan (the fill rule,\n"
+	"                       and a scan of the cap ladder on the total where the ticks are quiet),\n"
+	"                       busy (the default: the scan rule, and a scan up the ladder where the\n"
 	"                       engines sit idle, noisy ticks or not), or a controller spec (not pf)\n"
 	"                       stepped on the total\n";
 
