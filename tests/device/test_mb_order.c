@@ -230,6 +230,15 @@ static void lane_counts(struct vfc_pf *pf, uint64_t c[4])
 	c[3] = atomic_load(&st->refill_lapsed);
 }
 
+/* The engine publishes its counters after it posts a round's completions: wait (up to 10 s) until
+ * they count at least jobs, before a snapshot that must include them. */
+static void wait_jobs(struct vfc_pf *pf, uint64_t jobs)
+{
+	for (int i = 0; i < 1000000 && atomic_load(&pf->engines[0].mb_stats.jobs) < jobs; i++)
+		usleep(10);
+	assert_true(atomic_load(&pf->engines[0].mb_stats.jobs) >= jobs);
+}
+
 /* n 4 KiB encryptions on v, buffers from index at (a pair each), its expected output in want. */
 static void refill_batch(struct pfh_vf *v, uint32_t s, const uint8_t key[16], unsigned at, unsigned n,
 			 struct vfc_req_desc *d, uint8_t *want)
@@ -298,6 +307,7 @@ static void test_refill_fills_lanes(void **state)
 	refill_batch(&b, sb, key, 0, 8, db, want);
 	while (vfc_ring_load_peer(&b.hdr->resp_tail) != b.req_tail)
 		usleep(10);
+	wait_jobs(pf, 8);
 	lane_counts(pf, c0);
 	refill_batch(&a, sa, key, 0, 8, da, want + 8 * K);
 	while (atomic_load(&pf->engines[0].mb_stats.refill_waits) == c0[2] &&
@@ -309,6 +319,7 @@ static void test_refill_fills_lanes(void **state)
 	refill_pop(&b, db, 8, want);
 	refill_pop(&a, da, 8, want + 8 * K);
 	refill_pop(&b, db2, 8, want + 16 * K);
+	wait_jobs(pf, c0[1] + 16);
 	lane_counts(pf, c1);
 	assert_int_equal(c1[1] - c0[1], 16);
 	if (c1[3] == c0[3]) /* the refill came within the budget (10 ms) */
@@ -319,6 +330,7 @@ static void test_refill_fills_lanes(void **state)
 	lane_counts(pf, c0);
 	refill_batch(&a, sa, key, 0, 8, da, want);
 	refill_pop(&a, da, 8, want);
+	wait_jobs(pf, c0[1] + 8);
 	lane_counts(pf, c1);
 	assert_int_equal(c1[2], c0[2]);
 	assert_int_equal(c1[0] - c0[0], 1);
