@@ -288,7 +288,6 @@ static void anchor(struct vfc_coord *c, double y)
 		start_busy(c);
 }
 
-
 /* Whether the settled base tick's fill left the fill at this base (or the cap binds) twice in a row. */
 static bool shifted(struct vfc_coord *c)
 {
