@@ -275,8 +275,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 /*
  * The busy step (pf:busy: the scan rule and this; vfc_coord_init_busy). A cap that starves the
  * engines: the fill rule holds its fill while the engines sit idle, because the tenants' completed
- * requests wait for the interrupt (the simulator's suite: 9 VFs of SHA-256 32 KiB at depth 64 on 3
- * engines, the fill rule at 146 Hz with the engines 45% idle, static 584 Hz 1.8 x its total). Where the
+ * requests wait for the interrupt (docs/controllers.md, "The busy step"). Where the
  * engines' busy fraction stays under VFC_COORD_BUSY_IDLE for VFC_COORD_BUSY_TICKS ticks in a row (at
  * the anchor or at a base, no wait pending), whatever the ticks' spread, a busy scan: up only, base x
  * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last, on while

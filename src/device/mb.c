@@ -143,7 +143,6 @@ static void cbc_run_n(struct mgrs *g, unsigned n, vfc__mb_done_fn done, void *ar
 	if (!n)
 		return;
 	c = IMB_SUBMIT_CIPHER_BURST(g->m[VFC__MB_CBC], g->cbc, n, IMB_CIPHER_CBC, IMB_DIR_ENCRYPT, IMB_KEY_128_BYTES);
-	g->n_cbc = 0;
 	g->in_lanes[VFC__MB_CBC] -= n;
 	g->cbc_sets += (n + VFC__MB_SET - 1) / VFC__MB_SET;
 	g->cbc_jobs += n;

@@ -82,6 +82,7 @@ int vfc__mb_engine_init(struct vfc__engine *e)
 {
 	struct vfc__mb *m = calloc(1, sizeof(*m));
 	unsigned n = e->pf->cfg.n_vfs;
+	const char *refill = getenv("VFC_MB_REFILL");
 
 	if (!m)
 		return -ENOMEM;
@@ -100,7 +101,7 @@ int vfc__mb_engine_init(struct vfc__engine *e)
 	for (unsigned i = 0; i < n; i++)
 		m->vfs[i].vf = &e->pf->vfs[i];
 	m->budget_ns = (uint64_t)e->pf->cfg.mb_budget_us * 1000u;
-	m->refill = getenv("VFC_MB_REFILL") && strcmp(getenv("VFC_MB_REFILL"), "1") == 0;
+	m->refill = refill && strcmp(refill, "1") == 0;
 	e->mb = m;
 	return 0;
 }
