@@ -11,8 +11,10 @@
 
 /* CBC encryption jobs wait here until VFC__MB_CBC_RUN of them (or a flush)
  * run through the burst API: 16 lanes at a time, complete on return, with
- * less per-job work than the job API's submit (measured in docs/mb.md). */
-#define VFC__MB_CBC_RUN 32u
+ * less per-job work than the job API's submit (measured in docs/mb.md). One
+ * lane set a call, so that its completions are posted while the next set
+ * runs (the engine returns to post after each run: submit_ready). */
+#define VFC__MB_CBC_RUN VFC__MB_SET
 
 struct mgrs {
 	IMB_MGR *m[VFC__MB_NCLASS];

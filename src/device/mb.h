@@ -48,7 +48,7 @@ void vfc__mb_mgrs_free(void *mgrs);
 /* Expand the session's AES key once (kept until the session is freed): 0 or -ENOMEM/-ENOSYS. */
 int vfc__mb_session_keys(void *mgrs, struct vfc__session *s);
 /* Submit one job. Completed jobs (in order) are handed to done(arg, tag, status) with status 0 or -EIO.
- * CBC encryption jobs wait until 32 are submitted (then run as one burst) or a flush;
+ * CBC encryption jobs wait until a lane set (VFC__MB_SET) is submitted (then run as one burst) or a flush;
  * SHA-256 jobs run when the 16 lanes are loaded. done() must not submit. */
 typedef void (*vfc__mb_done_fn)(void *arg, void *tag, int status);
 void vfc__mb_submit(void *mgrs, const struct vfc__mb_job *j, vfc__mb_done_fn done, void *arg);

@@ -403,11 +403,15 @@ static void submit_ready(struct vfc__mb *m, bool more)
 		struct mb_ext *x = m->ready[m->head++ % m->cap];
 		bool alone = !more && !vfc__mb_in_lanes(m->mgrs, x->cls) && m->n_ready[x->cls] < min_jobs[x->cls];
 
+		unsigned cbc = vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC);
+
 		m->n_ready[x->cls]--;
 		if (alone)
 			run_alone(m, x);
 		else
 			submit_one(m, x);
+		if (vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC) < cbc)
+			return; /* a lane set ran: post it before the next runs */
 	}
 }
 
