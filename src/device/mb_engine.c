@@ -506,21 +506,25 @@ static bool hold(struct vfc__mb *m, struct mb_vf *mv, unsigned vfi)
 	return true;
 }
 
+/* VF i's region if this engine does not hold the VF and it is claimed and not
+ * failed, else NULL. Valid until our next quiescent point, as in the idle check. */
+static struct vfc__region *unheld(struct vfc__mb *m, unsigned i)
+{
+	struct vfc__pf_vf *vf = &m->e->pf->vfs[i];
+
+	if (m->vfs[i].held || !atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
+	    atomic_load_explicit(&vf->failed, memory_order_relaxed))
+		return NULL;
+	return atomic_load_explicit(&vf->reg, memory_order_seq_cst);
+}
+
 /* Requests waiting in a ring this engine does not hold and may take (a hint). */
 static bool more_pending(struct vfc__mb *m)
 {
-	struct vfc_pf *pf = m->e->pf;
+	for (unsigned i = 0; i < m->e->pf->cfg.n_vfs; i++) {
+		struct vfc__region *r = unheld(m, i);
 
-	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
-		struct vfc__pf_vf *vf = &pf->vfs[i];
-		struct vfc__region *r;
-
-		if (m->vfs[i].held || !atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
-		    atomic_load_explicit(&vf->failed, memory_order_relaxed))
-			continue;
-		/* Valid until our next quiescent point, as in the idle check. */
-		r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
-		if (vfc__vf_ring_ready(vf, r, m->now))
+		if (r && vfc__vf_ring_ready(&m->e->pf->vfs[i], r, m->now))
 			return true;
 	}
 	return false;
@@ -536,21 +540,15 @@ static bool more_pending(struct vfc__mb *m)
  */
 static bool refill_due(struct vfc__mb *m)
 {
-	struct vfc_pf *pf = m->e->pf;
+	for (unsigned i = 0; i < m->e->pf->cfg.n_vfs; i++) {
+		struct vfc__region *r = unheld(m, i);
+		uint64_t last = m->vfs[i].last_post;
 
-	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
-		struct vfc__pf_vf *vf = &pf->vfs[i];
-		struct mb_vf *mv = &m->vfs[i];
-		struct vfc__region *r;
-
-		if (mv->held || !atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
-		    atomic_load_explicit(&vf->failed, memory_order_relaxed) ||
-		    atomic_load_explicit(&vf->deadline_ns, memory_order_relaxed))
+		if (!r || atomic_load_explicit(&m->e->pf->vfs[i].deadline_ns, memory_order_relaxed))
 			continue;
-		r = atomic_load_explicit(&vf->reg, memory_order_seq_cst);
 		if (atomic_load_explicit(&r->hdr->resp_head, memory_order_relaxed) !=
 			    atomic_load_explicit(&r->hdr->resp_tail, memory_order_relaxed) ||
-		    (mv->last_post && m->now - mv->last_post < m->budget_ns))
+		    (last && m->now - last < m->budget_ns))
 			return true;
 	}
 	return false;
@@ -657,10 +655,7 @@ bool vfc__mb_round(struct vfc__engine *e)
 			}
 			continue;
 		}
-		if (!atomic_load_explicit(&vf->claimed, memory_order_relaxed) ||
-		    atomic_load_explicit(&vf->failed, memory_order_relaxed))
-			continue;
-		if (hold(m, mv, i)) {
+		if (unheld(m, i) && hold(m, mv, i)) {
 			work = true;
 			busy++;
 		}
