@@ -80,7 +80,7 @@ static void check_answer(struct vfc_coord_balance *b, struct vfc_coord_bal_vf *v
 		return;
 	if ((v->e_step - e) / want >= VFC_COORD_BAL_ANSWER)
 		return;
-	v->m = fmin(fmax(v->m * exp(-v->step), 1 / VFC_COORD_BAL_MAX), VFC_COORD_BAL_MAX);
+	v->m = fmin(fmax(v->m * exp(-v->step), 1), VFC_COORD_BAL_MAX);
 	v->dir_deaf = v->step > 0 ? 1 : -1;
 	v->deaf_left = VFC_COORD_BAL_DEAF;
 	b->deafs++;
@@ -109,32 +109,13 @@ static void move(struct vfc_coord_balance *b, struct vfc_coord_bal_vf *v)
 	s = VFC_COORD_BAL_GAIN * e;
 	if (v->dir_deaf && (s > 0) == (v->dir_deaf > 0))
 		return;
-	m = fmin(fmax(v->m * exp(s), 1 / VFC_COORD_BAL_MAX), VFC_COORD_BAL_MAX);
+	m = fmin(fmax(v->m * exp(s), 1), VFC_COORD_BAL_MAX);
 	if (m == v->m)
 		return;
 	v->step = log(m / v->m);
 	v->e_step = e;
 	v->m = m;
 	b->moves++;
-}
-
-/* The multipliers scaled so that their geometric mean, weighted by the members' bytes, is 1. */
-static void renormalise(struct vfc_coord_balance *b, const struct vfc_coord_vf *vfs, uint32_t n)
-{
-	double sw = 0, sl = 0, g;
-
-	for (uint32_t i = 0; i < n; i++) {
-		if (!vfs[i].member || !(b->vf[i].w > 0))
-			continue;
-		sw += b->vf[i].w;
-		sl += b->vf[i].w * log(b->vf[i].m);
-	}
-	if (!(sw > 0))
-		return;
-	g = exp(-sl / sw);
-	for (uint32_t i = 0; i < n; i++)
-		if (vfs[i].member)
-			b->vf[i].m = fmin(fmax(b->vf[i].m * g, 1 / VFC_COORD_BAL_MAX), VFC_COORD_BAL_MAX);
 }
 
 /* The engines were busy (VFC_COORD_BAL_FULL) over the period: a tenant's wait for its interrupt costs
@@ -177,7 +158,6 @@ void vfc__coord_balance_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs
 		for (uint32_t i = 0; i < n; i++)
 			if (vfs[i].member)
 				move(b, &b->vf[i]);
-		renormalise(b, vfs, n);
 	}
 	void_period(b);
 }
