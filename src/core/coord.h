@@ -145,8 +145,8 @@ enum vfc_coord_bal_state {
 
 /* One member's balance: its cap is the common cap x m. */
 struct vfc_coord_bal_vf {
-	double m;           /* the multiplier, [1 / VFC_COORD_BAL_MAX, VFC_COORD_BAL_MAX]; 1 at the start */
-	double w;           /* EWMA of its share of the members' bytes (the renormalisation's weight) */
+	double m;           /* the multiplier, [1, VFC_COORD_BAL_MAX]; 1 at the start */
+	double w;           /* EWMA of its share of the members' bytes (its own part of the members' fill) */
 	double acc;         /* the period's sum of log(its fill / the members' fill) */
 	uint32_t nacc;      /* the period's ticks with a fill */
 	uint32_t nbound;    /* of them, ticks it got its whole queue back per interrupt */
@@ -332,26 +332,25 @@ int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap);
 /*
  * The balance (pf:bal: the busy step and this; vfc_coord_init_bal; coord_balance.c). At one common cap C
  * every member gets about C interrupts a second: a shallow one (depth 4) hands back its whole queue at
- * each (fill 1: its tenant waits), a deep one (depth 32 and more) a third of it (interrupts the engines
- * pay for nothing). The balance gives member i the cap C x m_i (vfc_coord_member_cap); the rule decides C
- * as before, from the members' total and their bytes-weighted fill taken at those caps. Each tick a
- * member with a fill adds log(its fill / the members' fill) to the period; every VFC_COORD_BAL_PERIOD
- * ticks a member whose mean exceeds VFC_COORD_BAL_HYST moves m by exp(VFC_COORD_BAL_GAIN x mean) (a
- * member bound at every tick of the period, whose fill says only "at least 1", by at least
- * exp(GAIN x log VFC_COORD_ESCAPE)), within [1 / VFC_COORD_BAL_MAX, VFC_COORD_BAL_MAX]; then the
- * multipliers are scaled so that their geometric mean, weighted by the members' bytes (EWMA
- * VFC_COORD_BAL_EWMA of each one's share), is 1: C keeps its meaning for the rule (the heavy members sit
- * near it). A move that its fill did not answer by VFC_COORD_BAL_ANSWER of the expected change at the
- * next period's end (its fill does not follow its cap: a queue the PF reads deeper than the one in
- * play) is undone and that direction is barred for VFC_COORD_BAL_DEAF periods. Identical tenants read
- * the same fill within the noise, so the hysteresis and the period's mean keep them at 1. Only where
- * the engines' busy fraction over the period stays under VFC_COORD_BAL_FULL: on busy engines a tenant
- * waiting for its interrupt costs the total nothing, and a higher cap for one member takes engine time
- * (its share, its interrupts) from the others (throttling shallow tenants is what the best common cap
- * does there); so a busy period moves every multiplier back towards 1 by VFC_COORD_BAL_GAIN in log, and
- * the rule's common cap, searched on the total, decides alone. While the scan rule visits a scan point
- * or pins (its comparisons need the multipliers fixed) the period is void (VFC_COORD_BAL_HELD); a ramp
- * voids it too; a change of members sets every multiplier back to 1.
+ * each (fill 1: its tenant waits), a deep one a third of it. The balance gives member i the cap C x m_i
+ * (vfc_coord_member_cap); the rule decides C as before, from the members' total and their bytes-weighted
+ * fill taken at those caps. Each tick a member with a fill adds log(its fill / the members' fill) to the
+ * period; every VFC_COORD_BAL_PERIOD ticks a member whose mean exceeds VFC_COORD_BAL_HYST moves m by
+ * exp(VFC_COORD_BAL_GAIN x mean) (a member bound at every tick of the period, whose fill says only "at
+ * least 1", up by at least exp(GAIN x log VFC_COORD_ESCAPE)), within [1, VFC_COORD_BAL_MAX]: only up from
+ * the common cap, so the members that carry the bytes at m = 1 keep C's meaning for the rule (lowering
+ * deep members lowered the weighted fill and the fill rule walked C down with it, docs/controllers.md
+ * "The balance"). A move that its fill did not answer by VFC_COORD_BAL_ANSWER of the expected change at
+ * the next period's end (a fill that does not follow the cap, a cap at the ladder's end) is undone and
+ * that direction barred for VFC_COORD_BAL_DEAF periods. Identical tenants read the same fill within the
+ * noise, so the hysteresis and the period's mean keep them together. Only where the engines' busy
+ * fraction over the period stays under VFC_COORD_BAL_FULL: on busy engines a tenant waiting for its
+ * interrupt costs the total nothing, and a higher cap for one member takes engine time (its share, its
+ * interrupts) from the others (throttling shallow tenants is what the best common cap does there); so a
+ * busy period moves every multiplier back towards 1 by VFC_COORD_BAL_GAIN in log, and the rule's common
+ * cap, searched on the total, decides alone. While the scan rule visits a scan point or pins (its
+ * comparisons need the caps fixed) the period is void (VFC_COORD_BAL_HELD); a ramp voids it too; a change
+ * of members sets every multiplier back to 1.
  */
 int vfc_coord_init_bal(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_BAL_PERIOD 4

@@ -169,13 +169,14 @@ static double best_two_caps(struct shared_plant p, uint32_t n_a)
 }
 
 /*
- * Shallow small tenants beside deep large ones on one engine: 4 VFs of 1 KiB at depth 4 and 4 of 16 KiB
- * at depth 32. At one common cap every VF gets about as many interrupts: the shallow ones need many
- * (each hands back its whole queue: their tenants wait), the deep ones few (a third of a queue each:
- * interrupts the engine pays for nothing). Per-VF caps beat the best common cap here, and per-VF dim
- * does; the common-cap rule (pf = pf:busy) cannot. Over ticks 60..199 (mean of 10 seeds, +-3% noise):
- * pf:busy below per-VF dim, pf:bal at or above it and above pf:busy by 2%; identical tenants within
- * Jain 0.95 and a multiplier span of 1.5.
+ * Shallow tenants beside deep ones on one engine that the tenants cannot fill: 2 VFs of 4 KiB at depth 4
+ * and 2 at depth 32, each tenant one CPU paying 20 us per request and 20 us per interrupt (as the
+ * simulator's tenants pay for both). At one common cap every VF gets about as many interrupts: the
+ * shallow ones need many (each hands back its whole queue: their tenants wait), the deep ones few (each
+ * of their interrupts costs their tenant CPU for a third of a queue). Per-VF caps beat the best common
+ * cap here (one cap per group: 1.13 x), per-VF dim too; the common-cap rule (pf = pf:busy) cannot. Over
+ * ticks 60..199 (mean of 10 seeds, +-3% noise): pf:busy below per-VF dim, pf:bal at or above it and
+ * above pf:busy by 2%; identical tenants within Jain 0.95 and a multiplier span of 1.5.
  */
 static void test_bal_shallow_deep(void **state)
 {
