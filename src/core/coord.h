@@ -337,7 +337,7 @@ int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap);
  * fill taken at those caps. Each tick a member with a fill adds log(its fill / the members' fill) to the
  * period; every VFC_COORD_BAL_PERIOD ticks a member whose mean exceeds VFC_COORD_BAL_HYST moves m by
  * exp(VFC_COORD_BAL_GAIN x mean) (a member bound at every tick of the period, whose fill says only "at
- * least 1", up by at least exp(GAIN x log VFC_COORD_ESCAPE)), within [1, VFC_COORD_BAL_MAX]: only up from
+ * least 1", up by at least exp(GAIN x log VFC_COORD_ESCAPE); members all bound alike do not move), within [1, VFC_COORD_BAL_MAX]: only up from
  * the common cap, so the members that carry the bytes at m = 1 keep C's meaning for the rule (lowering
  * deep members lowered the weighted fill and the fill rule walked C down with it, docs/controllers.md
  * "The balance"). A move that its fill did not answer by VFC_COORD_BAL_ANSWER of the expected change at

@@ -102,10 +102,12 @@ static void move(struct vfc_coord_balance *b, struct vfc_coord_bal_vf *v)
 	bound = v->nbound == v->nacc;
 	check_answer(b, v, e, bound);
 	v->step = 0;
-	if (bound)
-		e = fmax(e, log(VFC_COORD_ESCAPE));
-	else if (fabs(e) <= VFC_COORD_BAL_HYST)
+	/* the members all bound alike (a common cap that binds: the rule's escape is for that) is no
+	 * imbalance: only a member bound beyond the members' fill gets the bound step */
+	if (fabs(e) <= VFC_COORD_BAL_HYST)
 		return;
+	if (bound && e > 0)
+		e = fmax(e, log(VFC_COORD_ESCAPE));
 	s = VFC_COORD_BAL_GAIN * e;
 	if (v->dir_deaf && (s > 0) == (v->dir_deaf > 0))
 		return;
