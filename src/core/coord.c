@@ -60,20 +60,34 @@ int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap)
 	return 0;
 }
 
+int vfc_coord_init_bal(struct vfc_coord *c, uint32_t initial_cap)
+{
+	if (vfc_coord_init_busy(c, initial_cap) < 0)
+		return -EINVAL;
+	c->bal.on = true;
+	vfc__coord_balance_reset(&c->bal);
+	return 0;
+}
+
+/* The coordinator's own rules by name (coord.h, VFC_COORD_RULES). */
+static const struct {
+	const char *name;
+	int (*init)(struct vfc_coord *c, uint32_t initial_cap);
+} rules[] = {
+#define RULE_ENTRY(r) { #r, vfc_coord_init_##r },
+	VFC_COORD_RULES(RULE_ENTRY)
+#undef RULE_ENTRY
+};
+
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap)
 {
 	struct vfc_controller_cfg cfg;
 
 	if (!spec || !spec[0])
 		spec = VFC_COORD_DEFAULT_SPEC;
-	if (!strcmp(spec, "busy"))
-		return vfc_coord_init_busy(c, initial_cap);
-	if (!strcmp(spec, "scan"))
-		return vfc_coord_init_scan(c, initial_cap);
-	if (!strcmp(spec, "probe"))
-		return vfc_coord_init_probe(c, initial_cap);
-	if (!strcmp(spec, "fill"))
-		return vfc_coord_init_fill(c, initial_cap);
+	for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++)
+		if (!strcmp(spec, rules[k].name))
+			return rules[k].init(c, initial_cap);
 	if (vfc_controller_parse(spec, &cfg, NULL, 0) < 0)
 		return -EINVAL;
 	return vfc_coord_init(c, &cfg, initial_cap);
@@ -91,6 +105,15 @@ bool vfc_coord_spec_ok(const char *spec)
 uint32_t vfc_coord_cap(const struct vfc_coord *c)
 {
 	return c->rule == VFC_COORD_RULE_CTL ? vfc_controller_cap(&c->ctl) : c->cap;
+}
+
+uint32_t vfc_coord_member_cap(const struct vfc_coord *c, uint32_t i)
+{
+	uint32_t cap = vfc_coord_cap(c);
+
+	if (!c->bal.on || !cap || i >= VFC_COORD_MAX_VFS)
+		return cap;
+	return vfc__coord_clamp_cap((double)cap * c->bal.vf[i].m);
 }
 
 const char *vfc_coord_rule_state(const struct vfc_coord *c)
@@ -124,14 +147,34 @@ const char *vfc_coord_state_name(enum vfc_coord_state s)
 	return (unsigned)s < VFC_COORD_STATE_COUNT ? names[s] : "?";
 }
 
+/* The members' multipliers' range (the balance, when on). */
+static void bal_range(const struct vfc_coord *c, double *lo, double *hi)
+{
+	*lo = *hi = 1;
+	for (uint32_t i = 0; c->bal.on && i < c->n && i < VFC_COORD_MAX_VFS; i++) {
+		if (!c->prev[i].member)
+			continue;
+		*lo = fmin(*lo, c->bal.vf[i].m);
+		*hi = fmax(*hi, c->bal.vf[i].m);
+	}
+}
+
 int vfc_coord_format_tick(const struct vfc_coord *c, double t_s, char *buf, size_t len)
 {
-	return snprintf(buf, len,
+	double lo, hi;
+	int k;
+
+	bal_range(c, &lo, &hi);
+	k = snprintf(buf, len,
 			"pf-coord %8.3f %-8s %-10s cap %7u (sample at %7u) %8.1f MB/s %9.0f ops/s %8.0f irq/s depth %5u "
 			"busy %.2f bound %.2f rate %.0f fill %.2f escapes %llu",
 			t_s, vfc_coord_state_name(c->state), vfc_coord_rule_state(c), vfc_coord_cap(c), c->last.cap_hz,
 			c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth, c->busy_frac, c->bound_frac,
 			c->rate_tick, c->fill, (unsigned long long)c->escapes);
+	if (!c->bal.on || k < 0 || (size_t)k >= len)
+		return k;
+	return k + snprintf(buf + k, len - (size_t)k, " bal %.2f..%.2f moves %llu deaf %llu", lo, hi,
+			    (unsigned long long)c->bal.moves, (unsigned long long)c->bal.deafs);
 }
 
 /* Whether the reading has the same VFs in pf mode as the previous one. */
@@ -429,6 +472,8 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 	} else if (c->state == VFC_COORD_IDLE || !same_members(c, vfs, n) || dt == 0) {
 		if (c->state != VFC_COORD_IDLE || c->ticks)
 			c->restarts++;
+		if (c->bal.on)
+			vfc__coord_balance_reset(&c->bal);
 		c->state = VFC_COORD_PRIMING;
 		c->stable = 0;
 		c->primes++;
@@ -437,6 +482,8 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 		c->state = VFC_COORD_PRIMING;
 		c->primes++;
 	} else {
+		bool held = c->bal.on && vfc__coord_balance_hold(c);
+
 		total_sample(c, vfs, n, dt, n_engines, &c->last);
 		c->ticks++;
 		c->state = VFC_COORD_RUNNING;
@@ -450,6 +497,8 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 			vfc_controller_step(&c->ctl, &c->last);
 			escape(c);
 		}
+		if (c->bal.on)
+			vfc__coord_balance_step(c, vfs, n, held);
 	}
 	memcpy(c->prev, vfs, n * sizeof(*vfs));
 	c->n = n;

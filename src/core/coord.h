@@ -4,6 +4,7 @@
 #define VFC_CORE_COORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@
  * members' (the VFs in pf mode) counters into one sample per tick (total bytes, ops and
  * interrupts, the sum of their queue depths, the common cap in force) and decides one cap from it
  * that every member gets: by its own rules (the fill rule, vfc_coord_init_fill; the probe rule,
- * vfc_coord_init_probe; the scan rule, vfc_coord_init_scan; with the busy step, the default, vfc_coord_init_busy) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
+ * vfc_coord_init_probe; the scan rule, vfc_coord_init_scan; with the busy step, the default, vfc_coord_init_busy; with the balance, per-member multipliers of the cap, vfc_coord_init_bal) or by stepping a controller on the sample (vfc_coord_init). The best common static cap is the cap that maximises the
  * total, so a search on the total aims at exactly that oracle (docs/controllers.md, "pf").
  *
  * Pure: caller-owned state, time as an argument, no allocation. The caller (the device's PF
@@ -134,6 +135,37 @@ struct vfc_coord_scan {
 	uint64_t pins, scans, moves, reanchors, busy_scans;
 };
 
+/* What the balance (pf:bal, coord_balance.c) does with the tick just taken. */
+enum vfc_coord_bal_state {
+	VFC_COORD_BAL_OFF = 0, /* not this coordinator's: every member gets the common cap */
+	VFC_COORD_BAL_HELD,    /* the rule scans or pins the common cap: the multipliers held, the period void */
+	VFC_COORD_BAL_RUNNING, /* each tick adds to the period; its end may move the multipliers */
+	VFC_COORD_BAL_STATE_COUNT
+};
+
+/* One member's balance: its cap is the common cap x m. */
+struct vfc_coord_bal_vf {
+	double m;           /* the multiplier, [1, VFC_COORD_BAL_MAX]; 1 at the start */
+	double w;           /* EWMA of its share of the members' bytes (its own part of the members' fill) */
+	double acc;         /* the period's sum of log(its fill / the members' fill) */
+	uint32_t nacc;      /* the period's ticks with a fill */
+	uint32_t nbound;    /* of them, ticks it got its whole queue back per interrupt */
+	double step;        /* the last period's move of log m (0: none), checked at the next period's end */
+	double e_step;      /* the mean log ratio that move answered */
+	int dir_deaf;       /* the direction (+1, -1) in which its fill did not answer a move (0: none) */
+	uint32_t deaf_left; /* periods before that direction is tried again */
+};
+
+struct vfc_coord_balance {
+	bool on;
+	enum vfc_coord_bal_state state;
+	uint32_t period;    /* ticks of the period in progress */
+	uint64_t primes;    /* the coordinator's primes at the last tick: a ramp between voids the period */
+	double busy_acc;    /* the period's sum of the engines' busy fraction */
+	struct vfc_coord_bal_vf vf[VFC_COORD_MAX_VFS];
+	uint64_t moves, deafs, resets;
+};
+
 struct vfc_coord {
 	enum vfc_coord_rule rule;
 	struct vfc_controller ctl; /* RULE_CTL: stepped with the members' total */
@@ -158,6 +190,7 @@ struct vfc_coord {
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */
 	struct vfc_coord_scan scan;   /* RULE_SCAN's state */
+	struct vfc_coord_balance bal; /* the balance (pf:bal): per-member multipliers of the cap */
 };
 
 /*
@@ -296,24 +329,74 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_BUSY_Z 4.5 /* 1.5 x the scan's: a busy scan runs on noisy ticks too */
 #define VFC_COORD_BUSY_POINTS 4
 int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap);
+/*
+ * The balance (pf:bal: the busy step and this; vfc_coord_init_bal; coord_balance.c). At one common cap C
+ * every member gets about C interrupts a second: a shallow one (depth 4) hands back its whole queue at
+ * each (fill 1: its tenant waits), a deep one a third of it. The balance gives member i the cap C x m_i
+ * (vfc_coord_member_cap); the rule decides C as before, from the members' total and their bytes-weighted
+ * fill taken at those caps. Each tick a member with a fill adds log(its fill / the members' fill) to the
+ * period; every VFC_COORD_BAL_PERIOD ticks a member whose mean exceeds VFC_COORD_BAL_HYST moves m by
+ * exp(VFC_COORD_BAL_GAIN x mean) (a member bound at every tick of the period, whose fill says only "at
+ * least 1", up by at least exp(GAIN x log VFC_COORD_ESCAPE); members all bound alike do not move), within [1, VFC_COORD_BAL_MAX]: only up from
+ * the common cap, so the members that carry the bytes at m = 1 keep C's meaning for the rule (lowering
+ * deep members lowered the weighted fill and the fill rule walked C down with it, docs/controllers.md
+ * "The balance"). A move that its fill did not answer by VFC_COORD_BAL_ANSWER of the expected change at
+ * the next period's end (a fill that does not follow the cap, a cap at the ladder's end) is undone and
+ * that direction barred for VFC_COORD_BAL_DEAF periods. Identical tenants read the same fill within the
+ * noise, so the hysteresis and the period's mean keep them together. Only where the engines' busy
+ * fraction over the period stays under VFC_COORD_BAL_FULL: on busy engines a tenant waiting for its
+ * interrupt costs the total nothing, and a higher cap for one member takes engine time (its share, its
+ * interrupts) from the others (throttling shallow tenants is what the best common cap does there); so a
+ * busy period moves every multiplier back towards 1 by VFC_COORD_BAL_GAIN in log, and the rule's common
+ * cap, searched on the total, decides alone. While the scan rule visits a scan point or pins (its
+ * comparisons need the caps fixed) the period is void (VFC_COORD_BAL_HELD); a ramp voids it too; a change
+ * of members sets every multiplier back to 1.
+ */
+int vfc_coord_init_bal(struct vfc_coord *c, uint32_t initial_cap);
+#define VFC_COORD_BAL_PERIOD 4
+#define VFC_COORD_BAL_HYST 0.2 /* in log: 1.22 x */
+#define VFC_COORD_BAL_GAIN 0.5
+#define VFC_COORD_BAL_MAX 8.0
+#define VFC_COORD_BAL_EWMA 0.25
+#define VFC_COORD_BAL_ANSWER 0.3
+#define VFC_COORD_BAL_DEAF 16
+#define VFC_COORD_BAL_FULL 0.92
+/* The cap of the member at index i of the readings: the common cap x its multiplier on the rule's
+ * ladder (vfc__coord_clamp_cap), or the common cap where the balance is off (0: no cap, for all). */
+uint32_t vfc_coord_member_cap(const struct vfc_coord *c, uint32_t i);
+/* The balance's tick (coord_balance.c), after the rule's, before c->prev takes vfs; held: whether the
+ * tick just read was a scan point or a pin. Its reset (every multiplier 1), on a change of members. */
+void vfc__coord_balance_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, bool held);
+void vfc__coord_balance_reset(struct vfc_coord_balance *b);
+/* Whether the rule scans or pins now (the cap in force is a scan point or a pin's). */
+bool vfc__coord_balance_hold(const struct vfc_coord *c);
 /* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
 uint32_t vfc__coord_clamp_cap(double hz);
 /*
- * The coordinator a spec names: "" (or NULL) the default (VFC_COORD_DEFAULT_SPEC), "fill",
- * "probe", "scan" or "busy" the coordinator's own rules, else a controller spec (not pf) stepped on the total.
+ * The coordinator a spec names: "" (or NULL) the default (VFC_COORD_DEFAULT_SPEC), a name of
+ * VFC_COORD_RULES the coordinator's own rule, else a controller spec (not pf) stepped on the total.
  * 0 or -EINVAL.
  */
 int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_cap);
 /* Whether vfc_coord_init_spec takes spec (for configurations checked before a coordinator exists). */
 bool vfc_coord_spec_ok(const char *spec);
-/* Whether name is one of the coordinator's own rules ("fill", "probe", "scan", "busy"), for pf:SPEC's
- * parser (inline: the parser's object file calls none of the coordinator's, which calls the parser). */
+/* The coordinator's own rules by name, each X(name) initialised by vfc_coord_init_<name>: the one list
+ * that vfc_coord_rule_named and vfc_coord_init_spec read. */
+#define VFC_COORD_RULES(X) X(fill) X(probe) X(scan) X(busy) X(bal)
+/* Whether name is one of the coordinator's own rules (VFC_COORD_RULES), for pf:SPEC's parser (inline:
+ * the parser's object file calls none of the coordinator's, which calls the parser). */
 static inline bool vfc_coord_rule_named(const char *name)
 {
-	return name && (!strcmp(name, "fill") || !strcmp(name, "probe") || !strcmp(name, "scan") ||
-			!strcmp(name, "busy"));
+#define VFC__COORD_RULE_NAME(r) #r,
+	static const char *const names[] = { VFC_COORD_RULES(VFC__COORD_RULE_NAME) };
+#undef VFC__COORD_RULE_NAME
+
+	for (size_t k = 0; name && k < sizeof(names) / sizeof(names[0]); k++)
+		if (!strcmp(name, names[k]))
+			return true;
+	return false;
 }
 /* The rule pf without a SPEC runs: the scan rule with the busy step (session 11; docs/controllers.md,
  * "The busy step": ahead of the scan rule in the simulator's suites, level with it on the device). */

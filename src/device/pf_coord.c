@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pf_coord.c - the PF's coordinator thread: reads the pf-mode VFs' counters and queues, steps core's coordinator, applies its cap. */
+/* pf_coord.c - the PF's coordinator thread: reads the pf-mode VFs' counters and queues, steps core's coordinator, applies its caps. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,22 +65,23 @@ static void sample_depths(struct vfc__coord_dev *d)
 	}
 }
 
-/* Give every member cap (only where it changed). */
-static void apply_cap(struct vfc__coord_dev *d, uint32_t cap)
+/* Give each member its cap, caps[i] (only where it changed); cap the common one (for VFs joining). */
+static void apply_caps(struct vfc__coord_dev *d, uint32_t cap, const uint32_t *caps)
 {
 	struct vfc_pf *pf = d->pf;
 
 	atomic_store_explicit(&d->cap, cap, memory_order_relaxed);
 	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
 		struct vfc__pf_vf *vf = &pf->vfs[i];
+		uint32_t mine = caps[i];
 
 		if (!d->rd[i].member)
 			continue;
 		pthread_mutex_lock(&vf->lock);
-		if (vf->pf_mode && vf->pf_cap != cap && atomic_load_explicit(&vf->claimed, memory_order_relaxed)) {
+		if (vf->pf_mode && vf->pf_cap != mine && atomic_load_explicit(&vf->claimed, memory_order_relaxed)) {
 			struct vfc_moderation want = vf->want;
 
-			vf->pf_cap = cap;
+			vf->pf_cap = mine;
 			vfc__moder_apply_cfg(vf, atomic_load_explicit(&vf->reg, memory_order_relaxed), &want, NULL, true);
 		}
 		pthread_mutex_unlock(&vf->lock);
@@ -90,17 +91,18 @@ static void apply_cap(struct vfc__coord_dev *d, uint32_t cap)
 /* A line per tick on stderr (VFC_PF_TRACE): what the coordinator saw and decided. [d->lock] */
 static void trace_tick(const struct vfc__coord_dev *d, uint64_t now)
 {
-	char line[256];
+	char line[320];
 
 	vfc_coord_format_tick(&d->st, (double)(now - d->t0) / 1e9, line, sizeof(line));
 	fprintf(stderr, "%s\n", line);
 }
 
-/* One tick: every VF's reading into the coordinator, its cap to the members. */
+/* One tick: every VF's reading into the coordinator, its caps to the members (the common cap, or with
+ * the balance, pf:bal, the common cap x each member's multiplier). */
 static void coord_tick(struct vfc__coord_dev *d, uint64_t now)
 {
 	struct vfc_pf *pf = d->pf;
-	uint32_t cap;
+	uint32_t cap, caps[VFC_MAX_VFS];
 
 	for (unsigned i = 0; i < pf->cfg.n_vfs; i++) {
 		struct vfc__pf_vf *vf = &pf->vfs[i];
@@ -118,10 +120,12 @@ static void coord_tick(struct vfc__coord_dev *d, uint64_t now)
 	}
 	pthread_mutex_lock(&d->lock);
 	cap = vfc_coord_tick(&d->st, now, d->rd, pf->cfg.n_vfs, pf->cfg.n_engines);
+	for (unsigned i = 0; i < pf->cfg.n_vfs; i++)
+		caps[i] = vfc_coord_member_cap(&d->st, i);
 	if (d->trace)
 		trace_tick(d, now);
 	pthread_mutex_unlock(&d->lock);
-	apply_cap(d, cap);
+	apply_caps(d, cap, caps);
 }
 
 static void *coord_main(void *arg)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pf.c - the PF-side coordinator in the simulator: the pf-mode VFs' counters into core's coordinator each tick, its cap to every member. */
+/* pf.c - the PF-side coordinator in the simulator: the pf-mode VFs' counters into core's coordinator each tick, its caps to the members. */
 #include "sim/sim_internal.h"
 
 #include <errno.h>
@@ -13,8 +13,9 @@
  * all of the VFs in pf mode (those whose controller is `pf`), as the device's PF thread
  * (src/device/pf_coord.c) sees all of its VFs. It is core's coordinator, unmodified, fed as the
  * device feeds it: one reading per member per tick (cumulative bytes, ops, interrupts, engine time,
- * the queue's depth), the engines' count, and the cap it returns applied to every member the way a
- * VF controller's new cap is (vfc__sim_set_cap). Membership never changes during a run, so only the
+ * the queue's depth), the engines' count, and each member's cap (vfc_coord_member_cap: the common cap
+ * it returns, or with the balance that x the member's multiplier) applied the way a VF controller's new
+ * cap is (vfc__sim_set_cap). Membership never changes during a run, so only the
  * members are passed (the device passes every VF with a member flag; the coordinator skips
  * non-members either way).
  */
@@ -119,18 +120,18 @@ static void reading(struct vfc__sim *s, struct vfc__sim_pf *p, uint32_t k, const
 /* A line per tick on stderr (VFC_PF_TRACE), as the device's (src/device/pf_coord.c). */
 static void trace_tick(const struct vfc_coord *c, uint64_t t)
 {
-	char line[256];
+	char line[320];
 
 	vfc_coord_format_tick(c, (double)t / 1e9, line, sizeof(line));
 	fprintf(stderr, "%s\n", line);
 }
 
-/* The tick: every member's reading, one coordinator step, its cap to every member. 0 or an error. */
+/* The tick: every member's reading, one coordinator step, each member's cap to it (the common cap, or
+ * with the balance, pf:bal, the common cap x the member's multiplier). 0 or an error. */
 static int step(struct vfc__sim *s)
 {
 	struct vfc__sim_pf *p = s->pf;
 	uint64_t t = s->now;
-	uint32_t cap;
 	int rc;
 
 	if (!p)
@@ -142,11 +143,11 @@ static int step(struct vfc__sim *s)
 		t = c.t_ns;
 		reading(s, p, k, &c);
 	}
-	cap = vfc_coord_tick(&p->st, t, p->rd, p->n, s->sc->engines);
+	(void)vfc_coord_tick(&p->st, t, p->rd, p->n, s->sc->engines);
 	if (p->trace)
 		trace_tick(&p->st, t);
 	for (uint32_t k = 0; k < p->n; k++) {
-		if ((rc = vfc__sim_set_cap(s, p->vfi[k], cap)))
+		if ((rc = vfc__sim_set_cap(s, p->vfi[k], vfc_coord_member_cap(&p->st, k))))
 			return rc;
 	}
 	return 0;

@@ -36,6 +36,7 @@ struct shared_plant {
 	uint32_t n;
 	struct sp_vf vf[SP_MAX_VFS];
 	double req_ns, kib_ns, irq_ns, lat_s, coal;
+	double cpu_req_s, cpu_irq_s; /* the tenant's CPU per request and per interrupt (0, 0: unbounded) */
 	double noise;
 	uint64_t rng;
 	uint64_t t_ns;
@@ -64,9 +65,16 @@ static inline double sp_rand(struct shared_plant *p) /* uniform in [-1, 1] */
 
 static inline double sp_dem(const struct shared_plant *p, const struct sp_vf *v)
 {
-	double c = v->cap ? v->cap : 1e7;
+	double c = v->cap ? v->cap : 1e7, dem = v->depth / (1.0 / c + p->lat_s), cpu;
 
-	return v->depth / (1.0 / c + p->lat_s);
+	if (!(p->cpu_req_s > 0))
+		return dem;
+	/* a tenant of one CPU: ops x cpu_req_s + interrupts x cpu_irq_s <= 1 s per s, the interrupts at the
+	 * cap (or one per coal completions under it) */
+	cpu = (1.0 - c * p->cpu_irq_s) / p->cpu_req_s;
+	if (cpu <= c / p->coal)
+		cpu = 1.0 / (p->cpu_req_s + p->cpu_irq_s / p->coal);
+	return fmin(dem, cpu);
 }
 
 /* Engine time used when every VF gets min(dem, x). */

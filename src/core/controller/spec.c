@@ -91,8 +91,9 @@ const char vfc_controller_help[] =
 	"                       moves only on a gain beyond the ticks' spread), scan (the fill rule,\n"
 	"                       and a scan of the cap ladder on the total where the ticks are quiet),\n"
 	"                       busy (the default: the scan rule, and a scan up the ladder where the\n"
-	"                       engines sit idle, noisy ticks or not), or a controller spec (not pf)\n"
-	"                       stepped on the total\n";
+	"                       engines sit idle, noisy ticks or not), bal (busy, and each member's\n"
+	"                       cap the common cap x a multiplier that follows its own fill against\n"
+	"                       the members'), or a controller spec (not pf) stepped on the total\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
