@@ -199,19 +199,22 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t b, o, q;
+		bool full, slow; /* the whole queue per interrupt; interrupts well under the cap (coord.h) */
 
 		if (!c->active[i])
 			continue;
 		b = vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes);
 		o = vfc_mon_delta64(c->prev[i].ops, vfs[i].ops);
 		q = vfc_mon_delta64(c->prev[i].irqs, vfs[i].irqs);
-		if (q && vfs[i].depth && (double)o >= VFC_COORD_BOUND_Q * (double)q * vfs[i].depth)
+		full = q && vfs[i].depth && (double)o >= VFC_COORD_BOUND_Q * (double)q * vfs[i].depth;
+		slow = (double)q < VFC_COORD_BOUND_RATE * vfc_coord_member_cap(c, i) * secs;
+		if (full && !slow)
 			bound += b;
 		if (vfs[i].depth) {
 			wrate += (double)b * (double)o / vfs[i].depth;
 			wbytes += (double)b;
 		}
-		if (q && vfs[i].depth) {
+		if (q && vfs[i].depth && !(full && slow)) {
 			wfill += (double)b * fmin(1.0, (double)o / ((double)q * vfs[i].depth));
 			fbytes += (double)b;
 		}

@@ -205,12 +205,17 @@ struct vfc_coord {
  * depth with the cap, which a slow tenant turnaround keeps under its 0.8: on the device 2 VFs of
  * AES 1 KiB sat at 3.5 kHz, 32.0 completions per interrupt at depth 32, 0.76 x the cap). The whole
  * queue per interrupt alone is not enough: where the share meets every VF's cliff (the best common
- * cap of a saturated engine) it holds too, with the engine busy.
+ * cap of a saturated engine) it holds too, with the engine busy. Nor where the VF's interrupts came
+ * at less than VFC_COORD_BOUND_RATE of its cap: then the tenant spaces them, not the cap (a tenant
+ * whose CPU is saturated reads its completions late and finds its whole queue at every interrupt,
+ * at any cap: a higher cap only costs it more interrupts). Such a VF's fill says nothing of the cap
+ * either: it is left out of the fill (docs/controllers.md, "Tenant-spaced interrupts").
  */
 #define VFC_COORD_IDLE_BUSY 0.7
 #define VFC_COORD_BOUND_Q 0.97
 #define VFC_COORD_BOUND_SHARE 0.5
 #define VFC_COORD_BOUND_TICKS 2
+#define VFC_COORD_BOUND_RATE 0.4
 #define VFC_COORD_ESCAPE 2.0
 
 /*
