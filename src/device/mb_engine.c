@@ -402,7 +402,6 @@ static void submit_ready(struct vfc__mb *m, bool more)
 	while (m->head != m->tail && !m->yield) {
 		struct mb_ext *x = m->ready[m->head++ % m->cap];
 		bool alone = !more && !vfc__mb_in_lanes(m->mgrs, x->cls) && m->n_ready[x->cls] < min_jobs[x->cls];
-
 		unsigned cbc = vfc__mb_in_lanes(m->mgrs, VFC__MB_CBC);
 
 		m->n_ready[x->cls]--;
