@@ -390,6 +390,9 @@ bool vfc_coord_spec_ok(const char *spec);
 /* The coordinator's own rules by name, each X(name) initialised by vfc_coord_init_<name>: the one list
  * that vfc_coord_rule_named and vfc_coord_init_spec read. */
 #define VFC_COORD_RULES(X) X(fill) X(probe) X(scan) X(busy) X(bal)
+/* The same names as one string literal, "fill, probe, ..., " (for messages that list them). */
+#define VFC__COORD_RULE_COMMA(r) #r ", "
+#define VFC_COORD_RULE_LIST VFC_COORD_RULES(VFC__COORD_RULE_COMMA)
 /* Whether name is one of the coordinator's own rules (VFC_COORD_RULES), for pf:SPEC's parser (inline:
  * the parser's object file calls none of the coordinator's, which calls the parser). */
 static inline bool vfc_coord_rule_named(const char *name)

@@ -77,7 +77,7 @@ static int ini_device(struct ini_ctx *x, const char *name, const char *value)
 	} else if (!strcmp(name, "pf_coord")) {
 		/* the rule or controller the PF's coordinator runs for the VFs in pf mode (docs/controllers.md) */
 		if (strlen(value) >= sizeof(pf->coord_ctl) || !vfc_coord_spec_ok(value))
-			return vfcd_set_err(x->err, x->errlen, -EINVAL, "pf_coord: expected fill, probe, scan, busy or a controller "
+			return vfcd_set_err(x->err, x->errlen, -EINVAL, "pf_coord: expected " VFC_COORD_RULE_LIST "or a controller "
 					    "spec other than pf, got '%s'", value);
 		snprintf(pf->coord_ctl, sizeof(pf->coord_ctl), "%s", value);
 	} else if (!strcmp(name, "pf_tick_ms")) {
