@@ -16,6 +16,7 @@
 #include "core/moder.h"
 #include "core/ring.h"
 #include "device/pf_internal.h"
+#include "os/thread.h"
 
 #define VFC__PAGE 4096ull
 #define VFC__TIMEOUT_MAX_NS 1000000000ull /* a coalescing timeout never exceeds 1 s */
@@ -294,6 +295,7 @@ struct vfc_pf *vfc_pf_create(const struct vfc_pf_config *cfg)
 		if (err)
 			goto fail;
 		pf->engines[i].started = true;
+		vfc_thread_name(pf->engines[i].thread, "vfc-engine", i);
 	}
 	return pf;
 fail:

@@ -10,6 +10,7 @@
 #include "core/ring.h"
 #include "device/pf_internal.h"
 #include "os/clock.h"
+#include "os/thread.h"
 
 /*
  * A thread of its own rather than a hook in the engines' loop: engines sleep when idle and their
@@ -189,6 +190,8 @@ static int coord_start(struct vfc_pf *pf, const char *spec)
 	pthread_cond_init(&d->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	rc = -pthread_create(&d->thread, NULL, coord_main, d);
+	if (!rc)
+		vfc_thread_name(d->thread, "vfc-pf-coord", 0);
 	if (rc) {
 		pthread_cond_destroy(&d->cond);
 		pthread_mutex_destroy(&d->lock);

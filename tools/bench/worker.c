@@ -7,6 +7,7 @@
 
 #include "bench.h"
 #include "os/clock.h"
+#include "os/thread.h"
 
 static void worker_done_cb(struct vfc_op *op, int status, uint32_t out_len)
 {
@@ -320,6 +321,7 @@ static int run_workers(struct bench_worker *ws, const struct bench_cfg *cfg, uns
 			fprintf(stderr, "vfc bench: pthread_create: %s\n", strerror(errno));
 			return -EAGAIN;
 		}
+		vfc_thread_name(w->thread, "bench-vf", v);
 	}
 	for (unsigned v = 0; v < cfg->vfs; v++)
 		pthread_join(ws[v].thread, NULL);
