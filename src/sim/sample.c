@@ -139,12 +139,12 @@ static uint32_t backlog(const struct vfc__sim_vf *v)
  * Is a VF's state still moving on a longer time scale than its cycles (a
  * closed loop retiring the excess of a smaller depth; an open loop whose
  * queue grows towards max_queue or drains)? Its rates now are not the
- * rest's: the model must run on. Its population changes only when its
- * tenant reaps; groups_moving below follows the backlog.
+ * rest's: the model must run on. span_ns: the real time the piece stands
+ * for (its start to the interval's end).
  */
-static bool transient(const struct vfc__sim_vf *v, const struct vfc__samp_vf *r, double ran_ns)
+static bool transient(const struct vfc__sim_vf *v, const struct vfc__samp_vf *r, double ran_ns, double span_ns)
 {
-	double arrived = v->rate * ran_ns / 1e9, noise;
+	double arrived = v->rate * ran_ns / 1e9, rest = v->rate * span_ns / 1e9, noise;
 
 	if (!v->open)
 		return v->population > v->depth;
@@ -153,20 +153,29 @@ static bool transient(const struct vfc__sim_vf *v, const struct vfc__samp_vf *r,
 	noise = 8 + arrived / 8 + 2 * sqrt(arrived);
 	if (v->population < v->max_queue && v->population > r->pop0 + noise)
 		return true;
+	/* A backlog beyond the arrivals of the whole span, with no drop (not the steady state of an overload,
+	 * which drops at max_queue): it drains within the span, or grows. A piece may see neither, when the
+	 * tenant's vCPUs spend it on one long submit job and the VF's device queue stays empty. */
+	if (v->dropped == r->c0.dropped && (double)backlog(v) > 8 + rest + SAMPLE_GROUP_Z * sqrt(rest))
+		return true;
 	return (double)v->population + noise < (double)r->pop0;
 }
 
 /*
- * Which groups' open loops together gain or lose backlog beyond the noise
- * of their arrivals (SAMPLE_GROUP_Z standard deviations of a Poisson count
- * of them, in all)? An engine overload grows every VF's backlog by a share
- * of its arrivals that one VF's noise floor (transient) hides, while the
- * group's sum grows with its VFs and its noise with their square root: a
- * piece at the start of such an overload completes the device's capacity,
- * not the arrivals a VF that keeps up is filled with. Open loops that keep
- * up hold a backlog of about their arrivals over one request's latency,
- * whose change over a piece is far below that noise (docs/sim.md). Sets
- * samp->gmoving; the model runs on while any is set.
+ * Which groups' open loops (those that dropped nothing in the piece: not
+ * in an overload's steady state) together gain or lose backlog beyond the
+ * noise of their arrivals (8 + SAMPLE_GROUP_Z standard deviations of a
+ * Poisson count of them, in all)? Such a group is moving. An engine
+ * overload grows every VF's backlog by a share of its arrivals that one
+ * VF's noise floor (transient) hides, while the group's sum grows with its
+ * VFs and its noise with their square root; a drain after it lowers the
+ * backlog at the engines' speed while the tenant, busy submitting, does not
+ * reap (its population stays). Filled as it is, the first piece of either
+ * stands for the whole interval: the device's capacity where the VFs are
+ * filled with their arrivals, a drain extrapolated past its end. Open loops
+ * that keep up hold a backlog of about their arrivals over one request's
+ * latency, which changes over a piece far less than that noise. Sets
+ * samp->gmoving.
  */
 static bool groups_moving(struct vfc__sim *s, double ran_ns)
 {
@@ -180,7 +189,7 @@ static bool groups_moving(struct vfc__sim *s, double ran_ns)
 	for (uint32_t i = 0; i < s->sc->nvfs; i++) {
 		const struct vfc__sim_vf *v = &s->vfs[i];
 
-		if (!v->open || v->population >= v->max_queue)
+		if (!v->open || v->population >= v->max_queue || v->dropped != p->v[i].c0.dropped)
 			continue;
 		d[v->group] += (double)backlog(v) - (double)p->v[i].back0;
 		a[v->group] += v->rate * ran_ns / 1e9;
@@ -207,7 +216,7 @@ static void fold(struct vfc__sim *s, double gap, bool moved)
 		struct vfc__samp_cnt_d f;
 
 		vfc__sim_samp_hist_add(r, &s->vfs[i], &c);
-		if (moved && (transient(&s->vfs[i], r, (double)(s->now - p->meas_at)) || p->gmoving[s->vfs[i].group]))
+		if (moved && (transient(&s->vfs[i], r, (double)(s->now - p->meas_at), (double)p->piece_real) || p->gmoving[s->vfs[i].group]))
 			r->hist_key = 0;
 		f = gap > 0 ? vfc__sim_samp_fill(s, i, &c, gap) : (struct vfc__samp_cnt_d){ 0 };
 
@@ -247,7 +256,7 @@ static bool moving(struct vfc__sim *s)
 	bool any = groups_moving(s, ran);
 
 	for (uint32_t i = 0; i < s->sc->nvfs && !any; i++)
-		any = transient(&s->vfs[i], &s->samp->v[i], ran);
+		any = transient(&s->vfs[i], &s->samp->v[i], ran, (double)s->samp->piece_real);
 	return any;
 }
 
