@@ -22,6 +22,9 @@
  * seen the device's cycle yet. */
 #define SAMPLE_HALF_Z 3.0
 #define SAMPLE_HALF_FRAC 0.005
+/* A group's open loops whose backlog changes over the piece by more than 8 + SAMPLE_GROUP_Z standard
+ * deviations of a Poisson count of their arrivals are moving (sample.c, groups_moving). */
+#define SAMPLE_GROUP_Z 3.0
 
 /* A VF's counters, as the model has them (or taken at one of its interrupts). */
 struct vfc__samp_cnt {
@@ -46,6 +49,7 @@ struct vfc__samp_vf {
 	struct vfc__samp_reg acc, at_last;                   /* its completions from its first reap (and to its last) */
 	uint32_t per_min, per_max;                 /* completions between two of its reaps */
 	uint32_t pop0;                             /* the tenant's requests at its start */
+	uint32_t back0;                            /* and those not completed yet (sample.c, backlog) */
 	double q_ops, q_irqs, q_dropped;           /* fractions of the rest's counts, carried (below) */
 	struct vfc__samp_cnt_d pool;                         /* a slow open loop's measured pieces since its cap or rate changed */
 	uint32_t pool_cap;
@@ -72,6 +76,8 @@ struct vfc__sim_samp {
 	uint32_t win;
 	double *gsnap;       /* per checkpoint k (0 .. SAMPLE_MAX_STEPS) and group: requests and bytes so far */
 	bool uneven;         /* the last even checkpoint's halves differed (halves_differ) */
+	double *gsum;        /* per group: its open loops' backlog change and arrivals in the piece (groups_moving) */
+	bool *gmoving;       /* per group: that change is beyond their noise */
 };
 
 /* sample_fill.c: what the rest of the interval (gap ns) adds to VF i's counters, from the piece that ends now (c). */
