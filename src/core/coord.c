@@ -46,6 +46,7 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap)
 		return -EINVAL;
 	c->rule = VFC_COORD_RULE_SCAN;
 	c->scan.hold = VFC_COORD_PROBE_HOLD_MIN;
+	c->scan.from = initial_cap;
 	/* from a prior of noisy ticks: a few quiet pairs by chance do not open the gate */
 	c->scan.spread = VFC_COORD_SCAN_PRIOR;
 	return 0;
@@ -194,7 +195,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 {
 	uint64_t bytes = 0, ops = 0, irqs = 0, busy = 0, bound = 0;
 	uint32_t depth = 0;
-	double wrate = 0, wbytes = 0, wfill = 0, fbytes = 0;
+	double wrate = 0, wbytes = 0, wfill = 0, fbytes = 0, use = 0;
 	double secs = (double)dt_ns / 1e9;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -208,6 +209,8 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 		q = vfc_mon_delta64(c->prev[i].irqs, vfs[i].irqs);
 		full = q && vfs[i].depth && (double)o >= VFC_COORD_BOUND_Q * (double)q * vfs[i].depth;
 		slow = (double)q < VFC_COORD_BOUND_RATE * vfc_coord_member_cap(c, i) * secs;
+		if (vfc_coord_member_cap(c, i))
+			use = fmax(use, (double)q / (vfc_coord_member_cap(c, i) * secs));
 		if (full && !slow)
 			bound += b;
 		if (vfs[i].depth) {
@@ -234,6 +237,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	s->cap_hz = vfc_coord_cap(c);
 	s->depth = depth;
 	c->bound_frac = bytes ? (double)bound / (double)bytes : 0;
+	c->irq_use = use;
 	c->rate_tick = wbytes > 0 ? wrate / wbytes / secs : 0;
 	c->fill = fbytes > 0 ? wfill / fbytes : 0;
 	c->busy_frac = n_engines ? (double)busy / ((double)dt_ns * n_engines) : 0;

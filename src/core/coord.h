@@ -117,6 +117,10 @@ struct vfc_coord_scan {
 	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */
 	double step;          /* the scan in progress: its factor, direction, points out, misses in a row */
 	int dir, k, miss;
+	uint32_t origin;      /* VISIT: where its points start (vfc__coord_acting_cap of the base; a busy scan: the base) */
+	uint32_t from;        /* the cap the fill rule's walk started from (0: visited, or none) */
+	double y_from;        /* the total of the first tick at it (0: none yet) */
+	bool at_from;         /* VISIT: at that cap, the scan's last point */
 	uint32_t best;        /* the scan's best point so far (the base at first) and its total */
 	double y_best;
 	double fill_ref;      /* HOLD: the fill at the first settled base tick (0: none yet) */
@@ -186,6 +190,7 @@ struct vfc_coord {
 	struct vfc_speed_sample last; /* the last total sample */
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
 	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
+	double irq_use;            /* the highest member's interrupts over its cap in the last tick (0: none capped) */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */
@@ -310,6 +315,34 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_PIN_TICKS 8
 #define VFC_COORD_SCAN_MIN_PAIRS 6
 #define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
+/*
+ * Where a scan's points start (vfc__coord_acting_cap): a cap above every member's interrupt rate holds
+ * none of them (their tenants space the interrupts), and the points between that rate and the cap all
+ * read the same. When the busiest member's interrupts used less than 1 / VFC_COORD_SCAN_FINE of its
+ * cap (c->irq_use), the points start at VFC_COORD_SCAN_ACT x that use of the cap: the first point down
+ * is the first cap that acts. The base, what a scan without a win returns to, stays the cap in force.
+ * A busy scan (up only) starts at the cap in force. (docs/controllers.md, "Scans from the acting cap":
+ * 171 VFs of 4 KiB at depth 2 whose interrupts came at 0.44 of the cap scanned 1.25 x either side of
+ * it, all flat, where a cap at 0.4 of it ran 1.33 x faster.)
+ */
+#define VFC_COORD_SCAN_ACT 1.05
+/*
+ * Where the fill rule's walk started (the initial cap, or the base a workload's change handed back
+ * from). A walk runs on the fill alone; where the engines stay saturated the cap only moves the shares
+ * between members, and the walk can go from the best cap into a valley that the scan's steps do not
+ * cross (simulator seed 277785909: 2206 MB/s at 20 kHz, walked to 330 Hz at 1913, 1842 at 1 kHz
+ * between). So the first scan after a walk that finds nothing better than the base (a local peak),
+ * with the engines busy VFC_COORD_BUSY_FULL or more at its last point, visits the walk's start last when it lies
+ * VFC_COORD_SCAN_FROM x or more from the base, for VFC_COORD_SCAN_VISIT ticks, and moves the base there
+ * (a fine scan next) if its total beats the base's by the scan's threshold. Last, not first: a local
+ * scan that wins goes on climbing where it is (seed 66964020: a sharp peak, 7500 MB/s at 256 Hz, 5559
+ * at 20 kHz). Not where the first tick at the walk's start read lower than the scan's best by the
+ * threshold: a point already seen worse is not paid for again. Saturated engines only: below them the walk's premise (fewer interrupts, more for the
+ * tenants and engines) holds, and the visit cost more than it found (docs/controllers.md, "The walk's
+ * start"). Once per walk at most; a busy scan does not visit it.
+ */
+#define VFC_COORD_SCAN_FROM 2.0
+uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap);
 /*
  * The busy step (pf:busy: the scan rule and this; vfc_coord_init_busy). A cap that starves the
  * engines: the fill rule holds its fill while the engines sit idle, because the tenants' completed

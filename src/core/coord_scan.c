@@ -55,14 +55,22 @@ static uint32_t point(const struct vfc_coord_scan *p)
 {
 	double e = p->coarse ? p->k : p->k * (p->k + 1) / 2.0;
 
-	return vfc__coord_clamp_cap((double)p->base * pow(p->step, p->dir * e));
+	return vfc__coord_clamp_cap((double)p->origin * pow(p->step, p->dir * e));
 }
 
-/* A scan from the base, whose settled total is y. */
-static void start_scan(struct vfc_coord *c, double y)
+uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap)
+{
+	if (!(c->irq_use > 0) || c->irq_use * VFC_COORD_SCAN_FINE >= 1)
+		return cap;
+	return vfc__coord_clamp_cap((double)cap * c->irq_use * VFC_COORD_SCAN_ACT);
+}
+
+/* A scan from the base, whose settled total is y; its points from origin. */
+static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 {
 	struct vfc_coord_scan *p = &c->scan;
 
+	p->origin = origin;
 	p->phase = VFC_COORD_SCAN_VISIT;
 	p->y_base = y;
 	p->step = p->coarse ? VFC_COORD_SCAN_COARSE : VFC_COORD_SCAN_FINE;
@@ -73,6 +81,12 @@ static void start_scan(struct vfc_coord *c, double y)
 	p->y_best = y;
 	p->scans++;
 	c->cap = point(p);
+}
+
+/* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord.h). */
+static void start_local(struct vfc_coord *c, double y)
+{
+	start_scan(c, y, vfc__coord_acting_cap(c, c->scan.base));
 }
 
 /* The scan is over: the best point becomes the base if it beats the base beyond the spread. A base no
@@ -148,7 +162,7 @@ static void start_busy(struct vfc_coord *c)
 
 	p->base = c->last.cap_hz ? c->last.cap_hz : c->cap;
 	p->coarse = true;
-	start_scan(c, p->y_idle);
+	start_scan(c, p->y_idle, p->base);
 	p->busy_scan = true;
 	p->busy_last = p->busy_idle;
 	p->depth0 = c->last.depth;
@@ -196,6 +210,29 @@ static void busy_visit(struct vfc_coord *c, double y)
 	c->cap = point(p);
 }
 
+/* Whether the fill rule's walk started VFC_COORD_SCAN_FROM x or more from the base (coord.h). */
+static bool far_from(const struct vfc_coord_scan *p)
+{
+	return p->from && (p->from >= VFC_COORD_SCAN_FROM * p->base || p->from * VFC_COORD_SCAN_FROM <= p->base);
+}
+
+/* A scan's points are done: where none beat the base (a local peak) and the engines are saturated,
+ * the walk's start once, far from it (coord.h, VFC_COORD_SCAN_FROM); else the end. */
+static void scan_done(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - threshold(p));
+
+	if (p->best == p->base && far_from(p) && c->busy_frac >= VFC_COORD_BUSY_FULL && !seen_worse) {
+		p->at_from = true;
+		c->cap = p->from;
+		p->from = 0;
+		return;
+	}
+	end_scan(c);
+}
+
 /* At a scan point, settled at its last tick y: on outward, the other way, or the end. */
 static void visit(struct vfc_coord *c, double y)
 {
@@ -207,8 +244,17 @@ static void visit(struct vfc_coord *c, double y)
 		busy_visit(c, y);
 		return;
 	}
-	if (p->at < (p->coarse ? VFC_COORD_SCAN_VISIT : 1u))
+	if (p->at < (p->coarse || p->at_from ? VFC_COORD_SCAN_VISIT : 1u))
 		return;
+	if (p->at_from) { /* the walk's start: the base there if it wins */
+		p->at_from = false;
+		if (y > p->y_best * (1 + threshold(p))) {
+			p->best = here;
+			p->y_best = y;
+		}
+		end_scan(c);
+		return;
+	}
 	/* on outward only while the total climbs beyond the spread */
 	if (y > p->y_best * (1 + threshold(p))) {
 		p->best = here;
@@ -221,7 +267,7 @@ static void visit(struct vfc_coord *c, double y)
 	edge = point(p) == here;
 	if (edge || p->miss) {
 		if (p->dir < 0 || p->best != p->base) {
-			end_scan(c);
+			scan_done(c);
 			return;
 		}
 		p->dir = -1;
@@ -276,7 +322,7 @@ static void anchor(struct vfc_coord *c, double y)
 		/* a fill rule held still answers the cap: refine, unless it sits at the ladder's end */
 		p->base = c->cap;
 		p->coarse = c->cap <= VFC_COORD_FILL_MIN_HZ * 1.05 || c->cap >= VFC_COORD_FILL_MAX_HZ / 1.05;
-		start_scan(c, y);
+		start_local(c, y);
 		return;
 	} else if (p->moving >= VFC_COORD_SCAN_MOVING) {
 		pin(c);
@@ -336,6 +382,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->primes != c->primes)
 		primed(c);
 	jump = note_tick(p, y, c->last.cap_hz);
+	if (p->from && !(p->y_from > 0) && c->last.cap_hz == p->from)
+		p->y_from = y; /* the first tick at the walk's start */
 	if (p->phase != VFC_COORD_SCAN_VISIT)
 		note_idle(c, y);
 
@@ -363,7 +411,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		p->off_ticks = 0;
 		if (quiet(p)) {
 			p->coarse = true;
-			start_scan(c, y);
+			start_local(c, y);
 			return;
 		}
 		to_anchor(c);
@@ -380,6 +428,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		p->hold = VFC_COORD_PROBE_HOLD_MIN;
 		p->wait = 0;
 		to_anchor(c);
+		p->from = c->cap; /* a workload's change: the fill rule walks from here */
+		p->y_from = 0;
 		return;
 	}
 	if (jump) {
@@ -389,7 +439,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->wait)
 		p->wait--;
 	if (!p->wait && quiet(p))
-		start_scan(c, y);
+		start_local(c, y);
 	else if (starved(p))
 		start_busy(c);
 }

@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: MIT */
+/* test_coord_act.c - where the coordinator's scans start: the cap that acts (not one above every member's interrupts), and the fill rule's walk's start. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/coord.h"
+
+/*
+ * The plant: the simulator's suite seed 66963991, phase 1, reduced to its regimes (vfc sim suite
+ * --vfs 8-256 --engines 2-8 --duration 300 --scenario 66963991; docs/controllers.md, "Scans from the
+ * acting cap"). N VFs at depth 2 whose tenants space their interrupts: with a cap above
+ * VFC_T_SYNC_HZ every VF takes FREE_IRQ interrupts a second of 1.33 completions (fill 0.67, the fill
+ * rule's target, within its hysteresis); the engines idle a quarter of the time. Under it each
+ * interrupt hands back both requests, the tenant pays for half the interrupts and the engines fill:
+ * ops = min(2 x cap, the engines' limit), interrupts = ops / 2. Every tick +-1% (a seeded LCG), so
+ * that the scan's gate opens.
+ */
+#define N 8
+#define DEPTH 2
+#define REQ_BYTES 4096
+#define FREE_IRQ 8700.0
+#define FREE_OPS (FREE_IRQ * 1.333)
+#define ENGINE_OPS 15500.0 /* per VF: the engines' limit */
+#define SYNC_HZ 9500.0
+#define TICK_NS 1000000000ull /* the suite's 1 s tick */
+
+static uint64_t lcg = 88172645463325252ull;
+
+static double noise(void)
+{
+	lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
+	return 1 + 0.02 * ((double)(lcg >> 11) / 9007199254740992.0 - 0.5);
+}
+
+/* What a VF does in a tick at a cap: completions, interrupts, the engines' busy fraction. */
+struct point {
+	double ops, irqs, busy;
+	uint32_t depth;
+};
+
+/* The spaced plant (above) at cap. */
+static struct point spaced(uint32_t cap)
+{
+	struct point q = { FREE_OPS, FREE_IRQ, FREE_OPS / ENGINE_OPS, DEPTH };
+
+	if (cap && cap < SYNC_HZ) {
+		q.ops = fmin(2.0 * cap, ENGINE_OPS);
+		q.irqs = q.ops / 2;
+		q.busy = q.ops / ENGINE_OPS;
+	}
+	return q;
+}
+
+/*
+ * The valley plant: the simulator's suite seed 277785909 (254 VFs of AES 1 KiB at depth 2 and SHA-256
+ * at depths 8 and 64 on 3 saturated engines, one window), its total against the common cap as the
+ * per-VF speed. Engines always busy: the cap only moves the shares between the groups. Every
+ * completion raises an interrupt where the cap does not bind (fill 1 / 8 at the top), so the fill rule
+ * walks down from 20 kHz to about 340 Hz, a local peak past a valley (1842 at 1 kHz) from the best,
+ * 2206 at 7 kHz and up.
+ */
+static const double valley_hz[] = { 100, 150, 200, 300, 400, 1000, 2000, 3000, 5000, 7000 };
+static const double valley_ops[] = { 1111, 1667, 1933, 1917, 1903, 1842, 2033, 2082, 2131, 2206 };
+#define VALLEY_N (sizeof(valley_hz) / sizeof(valley_hz[0]))
+#define VALLEY_BEST 2206.0
+
+static struct point valley(uint32_t cap)
+{
+	struct point q = { VALLEY_BEST, 0, 1, 8 };
+	double c = cap ? cap : 1e9;
+
+	for (size_t i = 1; i < VALLEY_N && c < valley_hz[VALLEY_N - 1]; i++) {
+		if (c <= valley_hz[i]) { /* linear in log(cap) between the points */
+			double f = log(fmax(c, valley_hz[0]) / valley_hz[i - 1]) / log(valley_hz[i] / valley_hz[i - 1]);
+
+			q.ops = valley_ops[i - 1] + f * (valley_ops[i] - valley_ops[i - 1]);
+			break;
+		}
+	}
+	q.irqs = fmin(q.ops, c);
+	return q;
+}
+
+/* One tick of plant at cap: every VF's counters move; returns the members' total (ops/s). */
+static double plant_tick(struct point (*plant)(uint32_t), struct vfc_coord_vf *r, uint32_t cap)
+{
+	struct point q = plant(cap);
+	double x = noise(), tot = 0;
+
+	for (int i = 0; i < N; i++) {
+		r[i].member = true;
+		r[i].depth = q.depth;
+		r[i].ops += (uint64_t)llround(q.ops * x);
+		r[i].bytes += (uint64_t)llround(q.ops * x) * REQ_BYTES;
+		r[i].irqs += (uint64_t)llround(q.irqs * x);
+		r[i].busy_ns += (uint64_t)llround(fmin(1, q.busy * x) * 1e9); /* one engine per VF's share */
+		tot += q.ops * x;
+	}
+	return tot;
+}
+
+/* The coordinator (spec) on plant from 20 kHz over 120 ticks; the mean total over ticks 60..119 over
+ * best (per VF) and the cap at the end. */
+static double run(struct point (*plant)(uint32_t), double best, const char *spec, uint32_t *cap_end)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0;
+	uint32_t cap;
+	double sum = 0;
+
+	memset(r, 0, sizeof(r));
+	assert_int_equal(vfc_coord_init_spec(&c, spec, 20000), 0);
+	cap = vfc_coord_tick(&c, t, r, N, N);
+	for (int k = 0; k < 120; k++) {
+		double y = plant_tick(plant, r, cap);
+
+		if (k >= 60)
+			sum += y;
+		t += TICK_NS;
+		cap = vfc_coord_tick(&c, t, r, N, N);
+	}
+	*cap_end = cap;
+	return sum / 60 / (N * best);
+}
+
+/* What a plant asks of the rules: the fill rule alone stays under fill_max of the best; the default
+ * (pf: the busy step) and the scan rule reach want, their cap at the end in [cap_lo, cap_hi). */
+struct bars {
+	const char *name;
+	struct point (*plant)(uint32_t);
+	double best, fill_max, want;
+	uint32_t cap_lo, cap_hi;
+};
+
+static void check(const struct bars *b)
+{
+	static const char *const specs[] = { "fill", "busy", "scan" };
+
+	for (size_t j = 0; j < sizeof(specs) / sizeof(specs[0]); j++) {
+		uint32_t cap;
+		double m = run(b->plant, b->best, specs[j], &cap);
+
+		printf("%s, %s: %.3f of the best, cap %u Hz at the end\n", b->name, specs[j], m, cap);
+		if (j == 0) {
+			assert_true(m < b->fill_max);
+			continue;
+		}
+		assert_true(m >= b->want);
+		assert_true(cap >= b->cap_lo && cap < b->cap_hi);
+	}
+}
+
+/*
+ * The members' interrupts come at 0.44 of the cap: every cap from 9.5 kHz up reads the same, and
+ * the caps that act run 1.33 x faster. Scans from the cap in force (1.25 x either side of 20 kHz)
+ * saw only flat points and the rule stayed at 0.75 of the best (fails before: 0.75, cap 20000); a
+ * scan from the acting cap (1.05 x the members' interrupt rate) steps down into the caps that act.
+ */
+static void test_coord_act_spaced(void **state)
+{
+	const struct bars b = { "spaced", spaced, ENGINE_OPS, 0.8, 0.95, 0, (uint32_t)SYNC_HZ };
+
+	(void)state;
+	check(&b);
+}
+
+/*
+ * The valley: the fill rule walks from the best cap (20 kHz, where it starts) down past a valley to a
+ * local peak at 0.87 of the best (fails before: the scan's steps from there, x 1.25 and x 2, read
+ * lower totals on both sides and stop). The first scan after the walk visits the walk's start and
+ * moves the base there: >= 0.97 of the best over ticks 60..119, the cap at 7 kHz or above.
+ */
+static void test_coord_act_valley(void **state)
+{
+	const struct bars b = { "valley", valley, VALLEY_BEST, 0.9, 0.97, 7000, UINT32_MAX };
+
+	(void)state;
+	check(&b);
+}
+
+/* A cap that acts (the members' interrupts at 0.9 of it) is where the scan starts: unchanged. */
+static void test_coord_act_cap(void **state)
+{
+	struct vfc_coord c;
+
+	(void)state;
+	assert_int_equal(vfc_coord_init_spec(&c, "busy", 20000), 0);
+	c.irq_use = 0.9;
+	assert_int_equal(vfc__coord_acting_cap(&c, 20000), 20000);
+	c.irq_use = 0;
+	assert_int_equal(vfc__coord_acting_cap(&c, 20000), 20000); /* no reading: the cap in force */
+	c.irq_use = 0.4;
+	assert_int_equal(vfc__coord_acting_cap(&c, 20000), 8400);
+	c.irq_use = 1e-6;
+	assert_int_equal(vfc__coord_acting_cap(&c, 20000), (uint32_t)VFC_COORD_FILL_MIN_HZ); /* the ladder's floor */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_coord_act_spaced),
+		cmocka_unit_test(test_coord_act_cap),
+		cmocka_unit_test(test_coord_act_valley),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
