@@ -201,6 +201,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t b, o, q;
 		bool full, slow; /* the whole queue per interrupt; interrupts well under the cap (coord.h) */
+		double cap;
 
 		if (!c->active[i])
 			continue;
@@ -208,9 +209,10 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 		o = vfc_mon_delta64(c->prev[i].ops, vfs[i].ops);
 		q = vfc_mon_delta64(c->prev[i].irqs, vfs[i].irqs);
 		full = q && vfs[i].depth && (double)o >= VFC_COORD_BOUND_Q * (double)q * vfs[i].depth;
-		slow = (double)q < VFC_COORD_BOUND_RATE * vfc_coord_member_cap(c, i) * secs;
-		if (vfc_coord_member_cap(c, i))
-			use = fmax(use, (double)q / (vfc_coord_member_cap(c, i) * secs));
+		cap = vfc_coord_member_cap(c, i);
+		slow = (double)q < VFC_COORD_BOUND_RATE * cap * secs;
+		if (cap > 0)
+			use = fmax(use, (double)q / (cap * secs));
 		if (full && !slow)
 			bound += b;
 		if (vfs[i].depth) {

@@ -321,25 +321,21 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * read the same. When the busiest member's interrupts used less than 1 / VFC_COORD_SCAN_FINE of its
  * cap (c->irq_use), the points start at VFC_COORD_SCAN_ACT x that use of the cap: the first point down
  * is the first cap that acts. The base, what a scan without a win returns to, stays the cap in force.
- * A busy scan (up only) starts at the cap in force. (docs/controllers.md, "Scans from the acting cap":
- * 171 VFs of 4 KiB at depth 2 whose interrupts came at 0.44 of the cap scanned 1.25 x either side of
- * it, all flat, where a cap at 0.4 of it ran 1.33 x faster.)
+ * A busy scan (up only) starts at the cap in force. (docs/controllers.md, "Scans from the acting cap".)
  */
 #define VFC_COORD_SCAN_ACT 1.05
 /*
- * Where the fill rule's walk started (the initial cap, or the base a workload's change handed back
- * from). A walk runs on the fill alone; where the engines stay saturated the cap only moves the shares
- * between members, and the walk can go from the best cap into a valley that the scan's steps do not
- * cross (simulator seed 277785909: 2206 MB/s at 20 kHz, walked to 330 Hz at 1913, 1842 at 1 kHz
- * between). So the first scan after a walk that finds nothing better than the base (a local peak),
- * with the engines busy VFC_COORD_BUSY_FULL or more at its last point, visits the walk's start last when it lies
- * VFC_COORD_SCAN_FROM x or more from the base, for VFC_COORD_SCAN_VISIT ticks, and moves the base there
- * (a fine scan next) if its total beats the base's by the scan's threshold. Last, not first: a local
- * scan that wins goes on climbing where it is (seed 66964020: a sharp peak, 7500 MB/s at 256 Hz, 5559
- * at 20 kHz). Not where the first tick at the walk's start read lower than the scan's best by the
- * threshold: a point already seen worse is not paid for again. Saturated engines only: below them the walk's premise (fewer interrupts, more for the
- * tenants and engines) holds, and the visit cost more than it found (docs/controllers.md, "The walk's
- * start"). Once per walk at most; a busy scan does not visit it.
+ * The fill rule's walk's start (scan.from: the initial cap, or the base a workload's change handed
+ * back from). A walk runs on the fill alone; where the engines are saturated the cap only moves the
+ * shares between members, and the walk can leave the best cap for a valley that the scan's steps do
+ * not cross. So a scan whose points find nothing better than the base (a local peak), with the engines
+ * busy VFC_COORD_BUSY_FULL or more at its last point, visits the walk's start last, for
+ * VFC_COORD_SCAN_VISIT ticks, when it lies VFC_COORD_SCAN_FROM x or more from the base, and moves the
+ * base there (a fine scan next) if its total beats the base's by the scan's threshold. Last, so that a
+ * local scan that wins climbs where it is; not where the first tick at the start already read lower
+ * than the scan's best by the threshold; not below saturated engines, where the walk's premise (fewer
+ * interrupts leave more to the tenants and engines) holds. Once per walk at most; a busy scan does not
+ * visit it. (docs/controllers.md, "The walk's start".)
  */
 #define VFC_COORD_SCAN_FROM 2.0
 uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap);

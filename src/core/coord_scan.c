@@ -221,8 +221,7 @@ static bool far_from(const struct vfc_coord_scan *p)
 static void scan_done(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-
-	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - threshold(p));
+	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - threshold(p)); /* its first tick */
 
 	if (p->best == p->base && far_from(p) && c->busy_frac >= VFC_COORD_BUSY_FULL && !seen_worse) {
 		p->at_from = true;

@@ -190,14 +190,13 @@ static int coord_start(struct vfc_pf *pf, const char *spec)
 	pthread_cond_init(&d->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	rc = -pthread_create(&d->thread, NULL, coord_main, d);
-	if (!rc)
-		vfc_thread_name(d->thread, "vfc-pf-coord", 0);
 	if (rc) {
 		pthread_cond_destroy(&d->cond);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		return rc;
 	}
+	vfc_thread_name(d->thread, "vfc-pf-coord", 0);
 	pf->coord = d;
 	return 0;
 }
