@@ -27,10 +27,16 @@ static bool note_tick(struct vfc_coord_scan *p, double y, uint32_t cap)
 	return jump;
 }
 
-/* Whether a gain the ticks' spread allows to see (VFC_COORD_SCAN_GATE) could be seen now. */
+/* Whether a gain of gate could be seen over the ticks' spread now. */
+static bool seen(const struct vfc_coord_scan *p, double gate)
+{
+	return p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && VFC_COORD_PROBE_Z * p->spread <= gate;
+}
+
+/* Quiet: a gain of VFC_COORD_SCAN_GATE could be seen; loud, a pin's up scan's VFC_COORD_SCAN_LOUD. */
 static bool quiet(const struct vfc_coord_scan *p)
 {
-	return p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && VFC_COORD_PROBE_Z * p->spread <= VFC_COORD_SCAN_GATE;
+	return seen(p, VFC_COORD_SCAN_GATE);
 }
 
 static double threshold(const struct vfc_coord_scan *p)
@@ -100,6 +106,7 @@ static void end_scan(struct vfc_coord *c)
 
 	p->coarse = false;
 	p->busy_scan = false;
+	p->up_only = false;
 	p->idle = 0;
 	if (won) {
 		p->base = p->best;
@@ -265,7 +272,7 @@ static void visit(struct vfc_coord *c, double y)
 	p->k++;
 	edge = point(p) == here;
 	if (edge || p->miss) {
-		if (p->dir < 0 || p->best != p->base) {
+		if (p->dir < 0 || p->best != p->base || p->up_only) {
 			scan_done(c);
 			return;
 		}
@@ -299,6 +306,7 @@ static void pin(struct vfc_coord *c)
 
 	p->base = recent_median(p);
 	p->phase = VFC_COORD_SCAN_PIN;
+	p->restless++;
 	p->left = VFC_COORD_SCAN_PIN_TICKS;
 	p->pins++;
 	c->cap = p->base;
@@ -313,6 +321,8 @@ static void anchor(struct vfc_coord *c, double y)
 
 	vfc__coord_fill_step(c);
 	p->still = c->cap == cap ? p->still + 1 : 0;
+	if (p->still >= VFC_COORD_PROBE_STILL)
+		p->restless = 0;
 	p->moving = p->still >= VFC_COORD_PROBE_STILL ? 0 : p->moving + 1;
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
@@ -408,9 +418,10 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		if (--p->left)
 			return;
 		p->off_ticks = 0;
-		if (quiet(p)) {
+		if (quiet(p) || (p->restless >= 2 && seen(p, VFC_COORD_SCAN_LOUD))) {
 			p->coarse = true;
 			start_local(c, y);
+			p->up_only = !quiet(p);
 			return;
 		}
 		to_anchor(c);

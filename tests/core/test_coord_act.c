@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_act.c - where the coordinator's scans start: the cap that acts (not one above every member's interrupts), and the fill rule's walk's start. */
+/* test_coord_act.c - where and when the coordinator's scans start: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,22 +33,26 @@
 
 static uint64_t lcg = 88172645463325252ull;
 
-static double noise(void)
+/* A tick's factor: uniform in 1 +- amp / 2. */
+static double noise(double amp)
 {
 	lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
-	return 1 + 0.02 * ((double)(lcg >> 11) / 9007199254740992.0 - 0.5);
+	return 1 + amp * ((double)(lcg >> 11) / 9007199254740992.0 - 0.5);
 }
 
-/* What a VF does in a tick at a cap: completions, interrupts, the engines' busy fraction. */
+/* What a VF does in a tick at a cap: completions, interrupts (at the cap: capped), the engines' busy
+ * fraction, and the ticks' noise (the width of its uniform factor). */
 struct point {
 	double ops, irqs, busy;
 	uint32_t depth;
+	bool capped;
+	double amp;
 };
 
 /* The spaced plant (above) at cap. */
 static struct point spaced(uint32_t cap)
 {
-	struct point q = { FREE_OPS, FREE_IRQ, FREE_OPS / ENGINE_OPS, DEPTH };
+	struct point q = { FREE_OPS, FREE_IRQ, FREE_OPS / ENGINE_OPS, DEPTH, false, 0.02 };
 
 	if (cap && cap < SYNC_HZ) {
 		q.ops = fmin(2.0 * cap, ENGINE_OPS);
@@ -73,7 +77,7 @@ static const double valley_ops[] = { 1111, 1667, 1933, 1917, 1903, 1842, 2033, 2
 
 static struct point valley(uint32_t cap)
 {
-	struct point q = { VALLEY_BEST, 0, 1, 8 };
+	struct point q = { VALLEY_BEST, 0, 1, 8, false, 0.02 };
 	double c = cap ? cap : 1e9;
 
 	for (size_t i = 1; i < VALLEY_N && c < valley_hz[VALLEY_N - 1]; i++) {
@@ -88,18 +92,41 @@ static struct point valley(uint32_t cap)
 	return q;
 }
 
+/*
+ * The loud plant: the simulator's suite seed 277785920, last window, reduced (docs/controllers.md, "Loud
+ * pins"). VFs at depth 16 whose every completion would raise an interrupt: their interrupts are the
+ * cap's, and under LOUD_EDGE_HZ the tenants space them to 0.8 of it. Their speed grows with the cap,
+ * 1.6 x from 1 kHz to 4 kHz (as where the cap starves shallow tenants), linear in log(cap). The fill,
+ * ops / (16 x interrupts), reads 0.66 just above the edge and 0.82 just under it, both outside the
+ * fill rule's band around 0.7: its steps cross the edge one way and the other, the cap never holds
+ * still, and the rule pins, again and again (seed 277785920's walk swung the same way, its ticks' first
+ * after each step reading higher). Every tick +-3% on the completions alone: the pins' totals spread
+ * about 2%, and the scan's quiet gate stays shut.
+ */
+#define LOUD_EDGE_HZ 950.0
+#define LOUD_LO 10000.0
+#define LOUD_HI 16000.0
+
+static struct point loud(uint32_t cap)
+{
+	double c = cap ? cap : 1e9, f = fmin(1, fmax(0, log2(c / 1000) / 2));
+	struct point q = { LOUD_LO + f * (LOUD_HI - LOUD_LO), c < LOUD_EDGE_HZ ? 0.8 * c : c, 0.5, 16, true, 0.06 };
+
+	return q;
+}
+
 /* One tick of plant at cap: every VF's counters move; returns the members' total (ops/s). */
 static double plant_tick(struct point (*plant)(uint32_t), struct vfc_coord_vf *r, uint32_t cap)
 {
 	struct point q = plant(cap);
-	double x = noise(), tot = 0;
+	double x = noise(q.amp), tot = 0;
 
 	for (int i = 0; i < N; i++) {
 		r[i].member = true;
 		r[i].depth = q.depth;
 		r[i].ops += (uint64_t)llround(q.ops * x);
 		r[i].bytes += (uint64_t)llround(q.ops * x) * REQ_BYTES;
-		r[i].irqs += (uint64_t)llround(q.irqs * x);
+		r[i].irqs += (uint64_t)llround(q.capped ? q.irqs : q.irqs * x);
 		r[i].busy_ns += (uint64_t)llround(fmin(1, q.busy * x) * 1e9); /* one engine per VF's share */
 		tot += q.ops * x;
 	}
@@ -186,6 +213,21 @@ static void test_coord_act_valley(void **state)
 	check(&b);
 }
 
+/*
+ * Loud pins: the fill rule never holds still and its pins read totals about 2% apart, above the quiet
+ * gate (VFC_COORD_SCAN_GATE over VFC_COORD_PROBE_Z) but under VFC_COORD_SCAN_LOUD's: the second pin in
+ * a row scans up only, its threshold 3 x the spread, and climbs to about 4 kHz (fails before: 0.77 of
+ * the best over the window, the busy step's scans reaching 7 kHz only late in it; the fill rule
+ * alone 0.62).
+ */
+static void test_coord_act_loud(void **state)
+{
+	const struct bars b = { "loud", loud, LOUD_HI, 0.7, 0.9, 3000, UINT32_MAX };
+
+	(void)state;
+	check(&b);
+}
+
 /* A cap that acts (the members' interrupts at 0.9 of it) is where the scan starts: unchanged. */
 static void test_coord_act_cap(void **state)
 {
@@ -209,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_spaced),
 		cmocka_unit_test(test_coord_act_cap),
 		cmocka_unit_test(test_coord_act_valley),
+		cmocka_unit_test(test_coord_act_loud),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

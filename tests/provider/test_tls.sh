@@ -10,6 +10,7 @@ source "$(dirname "$0")/common.sh"
 start_server()
 {
 	local i
+	: >srv.out # exists before the server's shell opens it: the poll below must not read a missing file
 	"$@" -accept 127.0.0.1:0 -cert cert.pem -key key.pem -tls1_3 -naccept 1 -www >srv.out 2>srv.err &
 	SRV_PID=$!
 	for i in $(seq 100); do
