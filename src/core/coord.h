@@ -115,7 +115,7 @@ struct vfc_coord_scan {
 	uint32_t wait;        /* ANCHOR, HOLD: ticks before the next pin or scan */
 	uint32_t hold;        /* the wait after a scan or pin without a win (doubles) */
 	bool coarse;          /* the scan's step: VFC_COORD_SCAN_COARSE (else _FINE) */
-	bool up_only;         /* VISIT: a loud pin's scan, up only (coord.h, VFC_COORD_SCAN_LOUD) */
+	bool up_only;         /* VISIT: a loud pin's scan, up only (VFC_COORD_SCAN_LOUD) */
 	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */
 	double step;          /* the scan in progress: its factor, direction, points out, misses in a row */
 	int dir, k, miss;
@@ -297,10 +297,10 @@ static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
  * fill does not answer the cap), the median of its last VFC_COORD_SCAN_MEDIAN caps is held
  * VFC_COORD_SCAN_PIN_TICKS ticks (a pin, left early if the fill there would move the cap beyond
  * VFC_COORD_PROBE_SHIFT or the cap binds), and if it is quiet then, a coarse scan from it; if it is
- * only loud (VFC_COORD_PROBE_Z x spread <= VFC_COORD_SCAN_LOUD), a coarse scan up only. A coarse
- * scan (also from a still anchor at the ladder's end) visits base x VFC_COORD_SCAN_COARSE^k, each
- * point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine one base x
- * VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
+ * only loud (VFC_COORD_PROBE_Z x spread <= VFC_COORD_SCAN_LOUD) at a second pin in a row, a coarse
+ * scan up only. A coarse scan (also from a still anchor at the ladder's end) visits base x
+ * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine
+ * one base x VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
  * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
  * base (a fine scan next at once), else back to the fill rule (or the base) and wait hold ticks
  * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
@@ -314,12 +314,12 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_FINE 1.25
 #define VFC_COORD_SCAN_VISIT 2
 #define VFC_COORD_SCAN_GATE 0.04
-/* A pin's ticks too loud for the gate and under this, the second pin or later since the fill rule last
- * held still: a fill rule that never holds still has left the cap where a gain of 3 x the spread is
- * there to see (seed 277785920: 2% ticks, a cap 3 x higher 40% faster), and up is where a walk on the
- * fill alone leaves it; up only, so that the scan costs half where it finds nothing. Not at the first
- * pin: on the device (4 VFs of AES 4 KiB, 1-2% ticks) a fill rule that settles between pins lost 3 to
- * 6% to scans at every pin (docs/controllers.md, "Loud pins"). */
+/* A pin's ticks too loud for the gate and under this, at the second pin or later since the fill rule
+ * last held the cap still: a fill rule that never holds still can leave the cap where a gain of 3 x the
+ * spread is there to see, and up is where a walk on the fill alone leaves it (the deep members' fill);
+ * up only, so that a scan that finds nothing costs half. Not at the first pin: where the fill rule
+ * settles between pins (the device's cells) such scans only cost ticks (docs/controllers.md, "Loud
+ * pins"). */
 #define VFC_COORD_SCAN_LOUD 0.10
 #define VFC_COORD_SCAN_MOVING 6
 #define VFC_COORD_SCAN_PIN_TICKS 8
