@@ -119,7 +119,7 @@ struct vfc_coord_scan {
 	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */
 	double step;          /* the scan in progress: its factor, direction, points out, misses in a row */
 	int dir, k, miss;
-	uint32_t origin;      /* VISIT: where its points start (vfc__coord_acting_cap of the base; a busy scan: the base) */
+	uint32_t origin;      /* VISIT: where its points start (vfc__coord_acting_cap of the base; busy: the base) */
 	uint32_t from;        /* the cap the fill rule's walk started from (0: visited, or none) */
 	double y_from;        /* the total of the first tick at it (0: none yet) */
 	bool at_from;         /* VISIT: at that cap, the scan's last point */
@@ -192,7 +192,7 @@ struct vfc_coord {
 	struct vfc_speed_sample last; /* the last total sample */
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
 	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
-	double irq_use;            /* the highest member's interrupts over its cap in the last tick (0: none capped) */
+	double irq_use;            /* the highest member's interrupts / its cap in the last tick (0: none capped) */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */

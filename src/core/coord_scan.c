@@ -386,7 +386,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
 	double y = c->last.mbps;
-	bool jump;
+	bool jump, calm;
 
 	if (p->primes != c->primes)
 		primed(c);
@@ -418,10 +418,11 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		if (--p->left)
 			return;
 		p->off_ticks = 0;
-		if (quiet(p) || (p->restless >= 2 && seen(p, VFC_COORD_SCAN_LOUD))) {
+		calm = quiet(p);
+		if (calm || (p->restless >= 2 && seen(p, VFC_COORD_SCAN_LOUD))) {
 			p->coarse = true;
 			start_local(c, y);
-			p->up_only = !quiet(p);
+			p->up_only = !calm; /* a loud pin's scan */
 			return;
 		}
 		to_anchor(c);
