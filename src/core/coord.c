@@ -195,7 +195,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 {
 	uint64_t bytes = 0, ops = 0, irqs = 0, busy = 0, bound = 0;
 	uint32_t depth = 0;
-	double wrate = 0, wbytes = 0, wfill = 0, fbytes = 0, use = 0;
+	double wrate = 0, wbytes = 0, wfill = 0, fbytes = 0, use = 0, srate = 0, sbytes = 0;
 	double secs = (double)dt_ns / 1e9;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -219,6 +219,10 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 			wrate += (double)b * (double)o / vfs[i].depth;
 			wbytes += (double)b;
 		}
+		if (vfs[i].depth && vfs[i].depth <= VFC_COORD_CLIMB_DEPTH) {
+			srate += (double)b * (double)o / vfs[i].depth;
+			sbytes += (double)b;
+		}
 		if (q && vfs[i].depth && !(full && slow)) {
 			wfill += (double)b * fmin(1.0, (double)o / ((double)q * vfs[i].depth));
 			fbytes += (double)b;
@@ -241,6 +245,8 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 	c->bound_frac = bytes ? (double)bound / (double)bytes : 0;
 	c->irq_use = use;
 	c->rate_tick = wbytes > 0 ? wrate / wbytes / secs : 0;
+	c->rate_shallow = sbytes > 0 ? srate / sbytes / secs : 0;
+	c->shallow_frac = bytes ? sbytes / (double)bytes : 0;
 	c->fill = fbytes > 0 ? wfill / fbytes : 0;
 	c->busy_frac = n_engines ? (double)busy / ((double)dt_ns * n_engines) : 0;
 	if (c->busy_frac > 1)

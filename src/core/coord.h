@@ -138,7 +138,13 @@ struct vfc_coord_scan {
 	uint32_t busy_hold;   /* the wait after a busy scan without a win (doubles, as hold) */
 	double busy_last;     /* VISIT (busy): the busy fraction at the last point read */
 	double depth0, bytes0; /* VISIT (busy): the members' depth and bytes per request at its start */
-	uint64_t pins, scans, moves, reanchors, busy_scans;
+	double rate_base;     /* VISIT: the shallow members' ops / depth (c->rate_shallow) at the base's last
+			       * tick, where they carry VFC_COORD_CLIMB_SHARE of the bytes (else 0) */
+	bool climb;           /* VISIT: the climb from the full-queue cap (VFC_COORD_CLIMB_STEP) */
+	double y_last;        /* VISIT (climb): the total at its previous point (0: none yet) */
+	bool halved;          /* VISIT (climb): at the half step after its fall, its last point */
+	uint32_t climb_base;  /* the base the last climb ran from (0: none since the workload changed) */
+	uint64_t pins, scans, moves, reanchors, busy_scans, climbs;
 };
 
 /* What the balance (pf:bal, coord_balance.c) does with the tick just taken. */
@@ -179,6 +185,8 @@ struct vfc_coord {
 	double fill_target;        /* RULE_FILL: the fill it holds (VFC_COORD_FILL_TARGET) */
 	double fill;               /* the last tick's fill: completions per interrupt over depth, bytes-weighted */
 	double rate_tick;          /* the last tick's ops / depth per VF, bytes-weighted (shown, not used) */
+	double rate_shallow;       /* the same over the members of depth <= VFC_COORD_CLIMB_DEPTH (0: none) */
+	double shallow_frac;       /* their share of the members' bytes */
 	enum vfc_coord_state state;
 	uint32_t n;                /* VFs in the last reading */
 	uint32_t members;          /* of them in pf mode */
@@ -348,6 +356,29 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * visit it. (docs/controllers.md, "The walk's start".)
  */
 #define VFC_COORD_SCAN_FROM 2.0
+/*
+ * The climb from the full-queue cap. A tenant with a shallow queue (depth 2 to 8) whose CPU the
+ * interrupts eat runs best at the cap at which one interrupt hands back its whole queue, just before
+ * its batch's turnaround exceeds the interval: below it the speed falls with the cap (one batch per
+ * interval), just above it each batch waits for a second interrupt and the speed falls by up to half;
+ * higher still the interrupts, one per request, eat the tenant's CPU. So the total is a sawtooth in the
+ * cap whose best tooth can lie far below a local peak, behind a valley the scan's steps do not cross.
+ * Where members of depth <= VFC_COORD_CLIMB_DEPTH carry VFC_COORD_CLIMB_SHARE of the bytes or more,
+ * their ops / depth at the base (c->rate_shallow) is the cap at which each interrupt would carry their
+ * whole queue at the base's speed: the foot of that tooth (deeper queues' teeth are 1 / depth apart,
+ * too fine to matter). A scan whose points found nothing better
+ * than the base, where that cap lies VFC_COORD_CLIMB_BELOW x or more below the base, climbs from it by
+ * VFC_COORD_CLIMB_STEP a point (each held VFC_COORD_SCAN_VISIT ticks, read on the last) while the
+ * total climbs beyond the scan's threshold, at most VFC_COORD_CLIMB_POINTS points and not past the
+ * base, and where it fell after a point that beat the base, visits the half step between the two (a
+ * cliff's top lies between); its best point becomes the base (a fine scan next) if it beats the
+ * base's total by the threshold. Once per base (1.3 x apart) between workload changes. (docs/controllers.md, "The climb".)
+ */
+#define VFC_COORD_CLIMB_DEPTH 8
+#define VFC_COORD_CLIMB_SHARE 0.5
+#define VFC_COORD_CLIMB_STEP 1.15
+#define VFC_COORD_CLIMB_BELOW 1.5
+#define VFC_COORD_CLIMB_POINTS 8
 uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap);
 /*
  * The busy step (pf:busy: the scan rule and this; vfc_coord_init_busy). A cap that starves the

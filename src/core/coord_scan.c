@@ -85,6 +85,7 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	p->miss = 0;
 	p->best = p->base;
 	p->y_best = y;
+	p->rate_base = c->shallow_frac >= VFC_COORD_CLIMB_SHARE ? c->rate_shallow : 0;
 	p->scans++;
 	c->cap = point(p);
 }
@@ -107,6 +108,7 @@ static void end_scan(struct vfc_coord *c)
 	p->coarse = false;
 	p->busy_scan = false;
 	p->up_only = false;
+	p->climb = false;
 	p->idle = 0;
 	if (won) {
 		p->base = p->best;
@@ -223,8 +225,71 @@ static bool far_from(const struct vfc_coord_scan *p)
 	return p->from && (p->from >= VFC_COORD_SCAN_FROM * p->base || p->from * VFC_COORD_SCAN_FROM <= p->base);
 }
 
+/* Whether the full-queue cap lies far enough below a base that no climb has run from (coord.h,
+ * VFC_COORD_CLIMB_BELOW). */
+static bool climbable(const struct vfc_coord_scan *p)
+{
+	bool climbed = p->climb_base && p->climb_base < p->base * VFC_COORD_PROBE_SHIFT &&
+		       p->climb_base * VFC_COORD_PROBE_SHIFT > p->base;
+
+	return !climbed && p->rate_base > 0 && p->rate_base * VFC_COORD_CLIMB_BELOW <= p->base;
+}
+
+/* The climb's first point: the full-queue cap (its origin one step below, its points origin x step^k). */
+static void start_climb(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->climb = true;
+	p->climb_base = p->base;
+	p->climbs++;
+	p->coarse = true;
+	p->step = VFC_COORD_CLIMB_STEP;
+	p->dir = 1;
+	p->k = 1;
+	p->origin = vfc__coord_clamp_cap(p->rate_base / VFC_COORD_CLIMB_STEP);
+	p->y_last = 0;
+	p->halved = false;
+	c->cap = point(p);
+}
+
+/* At a climb's point, settled at its last tick y: on while the total climbs, below the base; where it
+ * fell after a point that beat the base, the half step between the two last. */
+static void climb_visit(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t here = c->last.cap_hz, next;
+	bool rose;
+
+	if (p->at < VFC_COORD_SCAN_VISIT)
+		return;
+	if (y > p->y_best * (1 + threshold(p))) {
+		p->best = here;
+		p->y_best = y;
+	}
+	if (p->halved) {
+		end_scan(c);
+		return;
+	}
+	rose = y > p->y_last * (1 + threshold(p));
+	p->y_last = y;
+	p->k++;
+	next = point(p);
+	if (!rose && p->best != p->base && p->best != here) {
+		p->halved = true;
+		c->cap = vfc__coord_clamp_cap(sqrt((double)p->best * here));
+		return;
+	}
+	if (!rose || p->k > VFC_COORD_CLIMB_POINTS || next == here || next * VFC_COORD_CLIMB_STEP > p->base) {
+		end_scan(c);
+		return;
+	}
+	c->cap = next;
+}
+
 /* A scan's points are done: where none beat the base (a local peak) and the engines are saturated,
- * the walk's start once, far from it (coord.h, VFC_COORD_SCAN_FROM); else the end. */
+ * the walk's start once, far from it (coord.h, VFC_COORD_SCAN_FROM); else, where the full-queue cap
+ * lies far below, the climb from it (VFC_COORD_CLIMB_STEP); else the end. */
 static void scan_done(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
@@ -234,6 +299,10 @@ static void scan_done(struct vfc_coord *c)
 		p->at_from = true;
 		c->cap = p->from;
 		p->from = 0;
+		return;
+	}
+	if (p->best == p->base && climbable(p)) {
+		start_climb(c);
 		return;
 	}
 	end_scan(c);
@@ -250,15 +319,19 @@ static void visit(struct vfc_coord *c, double y)
 		busy_visit(c, y);
 		return;
 	}
+	if (p->climb) {
+		climb_visit(c, y);
+		return;
+	}
 	if (p->at < (p->coarse || p->at_from ? VFC_COORD_SCAN_VISIT : 1u))
 		return;
-	if (p->at_from) { /* the walk's start: the base there if it wins */
+	if (p->at_from) { /* the walk's start: the base there if it wins, else the climb's turn */
 		p->at_from = false;
 		if (y > p->y_best * (1 + threshold(p))) {
 			p->best = here;
 			p->y_best = y;
 		}
-		end_scan(c);
+		scan_done(c);
 		return;
 	}
 	/* on outward only while the total climbs beyond the spread */
@@ -369,6 +442,7 @@ static void primed(struct vfc_coord *c)
 	struct vfc_coord_scan *p = &c->scan;
 
 	p->primes = c->primes;
+	p->climb_base = 0;
 	p->cap_prev = 0;
 	p->at = 0;
 	p->idle = 0;
@@ -439,6 +513,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		p->hold = VFC_COORD_PROBE_HOLD_MIN;
 		p->wait = 0;
 		to_anchor(c);
+		p->climb_base = 0;
 		p->from = c->cap; /* a workload's change: the fill rule walks from here */
 		p->y_from = 0;
 		return;

@@ -115,6 +115,30 @@ static struct point loud(uint32_t cap)
 	return q;
 }
 
+/*
+ * The tooth plant: the simulator's suite seed 854208504, last window, reduced (docs/controllers.md, "The
+ * climb"). VFs at depth 2 whose tenants' CPU the interrupts eat. Up to TOOTH_HZ one interrupt hands back
+ * both requests (ops = 2 x cap, fill 1); above it a batch outlasts the interval and each interrupt
+ * hands back one request (fill 0.5), at the cap until the tenants' CPU holds them at TOOTH_FREE_OPS:
+ * the total falls by 0.42 just past TOOTH_HZ and climbs back to 0.66 of the best far above it. The
+ * engines idle (busy 0.1). Every tick +-1%.
+ */
+#define TOOTH_HZ 4400.0
+#define TOOTH_FREE_OPS 5800.0
+
+static struct point tooth(uint32_t cap)
+{
+	double c = cap ? cap : 1e9;
+	struct point q = { fmin(c, TOOTH_FREE_OPS), fmin(c, TOOTH_FREE_OPS), 0.1, DEPTH, true, 0.02 };
+
+	if (c <= TOOTH_HZ) {
+		q.ops = 2 * c;
+		q.irqs = c;
+	}
+	q.busy = 0.1 * q.ops / TOOTH_FREE_OPS;
+	return q;
+}
+
 /* One tick of plant at cap: every VF's counters move; returns the members' total (ops/s). */
 static double plant_tick(struct point (*plant)(uint32_t), struct vfc_coord_vf *r, uint32_t cap)
 {
@@ -228,6 +252,20 @@ static void test_coord_act_loud(void **state)
 	check(&b);
 }
 
+/*
+ * The tooth: the best cap (4.4 kHz, 8800 ops/s per VF) lies at a cliff's top, the fill reading 1 under
+ * it and 0.5 above, so that a fill rule at 0.7 swings across the cliff and a scan from a cap above it
+ * finds the total falling as it steps down. The climb from the full-queue cap (ops / depth at the base,
+ * 2900 Hz) steps up to the cliff's top.
+ */
+static void test_coord_act_tooth(void **state)
+{
+	const struct bars b = { "tooth", tooth, 2 * TOOTH_HZ, 0.8, 0.85, 3800, (uint32_t)TOOTH_HZ + 1 };
+
+	(void)state;
+	check(&b);
+}
+
 /* A cap that acts (the members' interrupts at 0.9 of it) is where the scan starts: unchanged. */
 static void test_coord_act_cap(void **state)
 {
@@ -252,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_cap),
 		cmocka_unit_test(test_coord_act_valley),
 		cmocka_unit_test(test_coord_act_loud),
+		cmocka_unit_test(test_coord_act_tooth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
