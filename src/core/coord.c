@@ -132,6 +132,8 @@ const char *vfc_coord_rule_state(const struct vfc_coord *c)
 		return vfc_controller_state(&c->ctl);
 	if (c->rule == VFC_COORD_RULE_SCAN && c->scan.phase == VFC_COORD_SCAN_VISIT && c->scan.busy_scan)
 		return "busy";
+	if (c->rule == VFC_COORD_RULE_SCAN && c->scan.phase == VFC_COORD_SCAN_VISIT && c->scan.climb)
+		return "climb";
 	if (c->rule == VFC_COORD_RULE_SCAN && (unsigned)c->scan.phase < VFC_COORD_SCAN_PHASE_COUNT)
 		return scan[c->scan.phase];
 	if (c->rule == VFC_COORD_RULE_PROBE && (unsigned)c->probe.phase < VFC_COORD_PROBE_PHASE_COUNT)

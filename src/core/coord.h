@@ -480,7 +480,8 @@ static inline bool vfc_coord_rule_named(const char *name)
  * "The busy step": ahead of the scan rule in the simulator's suites, level with it on the device). */
 #define VFC_COORD_DEFAULT_SPEC "busy"
 /* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
- * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base", "busy" (a busy scan). */
+ * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base", "busy"
+ * (a busy scan), "climb" (the climb). */
 const char *vfc_coord_rule_state(const struct vfc_coord *c);
 #define VFC_COORD_INITIAL_HZ 20000u
 /*
