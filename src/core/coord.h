@@ -142,7 +142,8 @@ struct vfc_coord_scan {
 			       * tick, where they carry VFC_COORD_CLIMB_SHARE of the bytes (else 0) */
 	bool climb;           /* VISIT: the climb from the full-queue cap (VFC_COORD_CLIMB_STEP) */
 	double y_last;        /* VISIT (climb): the total at its previous point (0: none yet) */
-	bool halved;          /* VISIT (climb): at the half step after its fall, its last point */
+	bool halved;          /* VISIT: at a half step (the climb's after its fall, its last point; a fine
+			       * scan's after its first point up, VFC_COORD_CLIMB_FULL) */
 	uint32_t climb_base;  /* the base the last climb ran from (0: none since the workload changed) */
 	uint64_t pins, scans, moves, reanchors, busy_scans, climbs;
 };
@@ -374,6 +375,14 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * cliff's top lies between); its best point becomes the base (a fine scan next) if it beats the
  * base's total by the threshold. Once per base (1.3 x apart) between workload changes. (docs/controllers.md, "The climb".)
  */
+/*
+ * The same teeth from their rising side: where the shallow members' ops / depth at the base is
+ * VFC_COORD_CLIMB_FULL of the base or more (each interrupt hands back their whole queue: one batch per
+ * interval, the speed rising with the cap up to the cliff), a fine scan's first point up that misses
+ * may have stepped over the cliff's top: the half step between the base and it (VFC_COORD_SCAN_FINE^0.5)
+ * is visited once, and becomes the base if it wins; else the scan goes on down.
+ */
+#define VFC_COORD_CLIMB_FULL 0.9
 #define VFC_COORD_CLIMB_DEPTH 8
 #define VFC_COORD_CLIMB_SHARE 0.5
 #define VFC_COORD_CLIMB_STEP 1.15

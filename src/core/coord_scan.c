@@ -86,6 +86,7 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	p->best = p->base;
 	p->y_best = y;
 	p->rate_base = c->shallow_frac >= VFC_COORD_CLIMB_SHARE ? c->rate_shallow : 0;
+	p->halved = false;
 	p->scans++;
 	c->cap = point(p);
 }
@@ -308,6 +309,31 @@ static void scan_done(struct vfc_coord *c)
 	end_scan(c);
 }
 
+/* Whether a fine scan's first point up, just missed, earns the half step (coord.h, VFC_COORD_CLIMB_FULL). */
+static bool half_due(const struct vfc_coord_scan *p)
+{
+	return !p->coarse && !p->up_only && p->dir > 0 && p->k == 2 && p->best == p->base &&
+	       p->rate_base >= VFC_COORD_CLIMB_FULL * p->base;
+}
+
+/* At the half step's point, settled at its last tick y: the base there if it wins, else the scan down. */
+static void half_visit(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->halved = false;
+	if (y > p->y_best * (1 + threshold(p))) {
+		p->best = c->last.cap_hz;
+		p->y_best = y;
+		end_scan(c);
+		return;
+	}
+	p->dir = -1;
+	p->k = 1;
+	p->miss = 0;
+	c->cap = point(p);
+}
+
 /* At a scan point, settled at its last tick y: on outward, the other way, or the end. */
 static void visit(struct vfc_coord *c, double y)
 {
@@ -334,6 +360,10 @@ static void visit(struct vfc_coord *c, double y)
 		scan_done(c);
 		return;
 	}
+	if (p->halved) {
+		half_visit(c, y);
+		return;
+	}
 	/* on outward only while the total climbs beyond the spread */
 	if (y > p->y_best * (1 + threshold(p))) {
 		p->best = here;
@@ -345,6 +375,11 @@ static void visit(struct vfc_coord *c, double y)
 	p->k++;
 	edge = point(p) == here;
 	if (edge || p->miss) {
+		if (half_due(p)) {
+			p->halved = true;
+			c->cap = vfc__coord_clamp_cap(sqrt((double)p->origin * here));
+			return;
+		}
 		if (p->dir < 0 || p->best != p->base || p->up_only) {
 			scan_done(c);
 			return;
