@@ -367,13 +367,13 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * Where members of depth <= VFC_COORD_CLIMB_DEPTH carry VFC_COORD_CLIMB_SHARE of the bytes or more,
  * their ops / depth at the base (c->rate_shallow) is the cap at which each interrupt would carry their
  * whole queue at the base's speed: the foot of that tooth (deeper queues' teeth are 1 / depth apart,
- * too fine to matter). A scan whose points found nothing better
- * than the base, where that cap lies VFC_COORD_CLIMB_BELOW x or more below the base, climbs from it by
- * VFC_COORD_CLIMB_STEP a point (each held VFC_COORD_SCAN_VISIT ticks, read on the last) while the
- * total climbs beyond the scan's threshold, at most VFC_COORD_CLIMB_POINTS points and not past the
- * base, and where it fell after a point that beat the base, visits the half step between the two (a
- * cliff's top lies between); its best point becomes the base (a fine scan next) if it beats the
- * base's total by the threshold. Once per base (1.3 x apart) between workload changes. (docs/controllers.md, "The climb".)
+ * too fine to matter). A scan whose points found nothing better than the base, where that cap lies
+ * VFC_COORD_CLIMB_BELOW x or more below the base, climbs from it by VFC_COORD_CLIMB_STEP a point (each
+ * held VFC_COORD_SCAN_VISIT ticks, read on the last) while the total climbs beyond the scan's
+ * threshold, at most VFC_COORD_CLIMB_POINTS points and not past the base, and where it fell after a
+ * point that beat the base, visits the half step between the two (a cliff's top lies between); its
+ * best point becomes the base (a fine scan next) if it beats the base's total by the threshold. Once
+ * per base (VFC_COORD_PROBE_SHIFT apart) between workload changes (docs/controllers.md, "The climb").
  */
 /*
  * The same teeth from their rising side: where the shallow members' ops / depth at the base is
