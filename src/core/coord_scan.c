@@ -226,6 +226,24 @@ static bool far_from(const struct vfc_coord_scan *p)
 	return p->from && (p->from >= VFC_COORD_SCAN_FROM * p->base || p->from * VFC_COORD_SCAN_FROM <= p->base);
 }
 
+/* The point here, read y, becomes the scan's best if it beats the best by the threshold; returns whether. */
+static bool beats(struct vfc_coord_scan *p, uint32_t here, double y)
+{
+	if (!(y > p->y_best * (1 + threshold(p))))
+		return false;
+	p->best = here;
+	p->y_best = y;
+	return true;
+}
+
+/* The scan turns down from its origin. */
+static void turn_down(struct vfc_coord_scan *p)
+{
+	p->dir = -1;
+	p->k = 1;
+	p->miss = 0;
+}
+
 /* Whether the full-queue cap lies far enough below a base that no climb has run from (coord.h,
  * VFC_COORD_CLIMB_BELOW). */
 static bool climbable(const struct vfc_coord_scan *p)
@@ -264,10 +282,7 @@ static void climb_visit(struct vfc_coord *c, double y)
 
 	if (p->at < VFC_COORD_SCAN_VISIT)
 		return;
-	if (y > p->y_best * (1 + threshold(p))) {
-		p->best = here;
-		p->y_best = y;
-	}
+	beats(p, here, y);
 	if (p->halved) {
 		end_scan(c);
 		return;
@@ -322,15 +337,11 @@ static void half_visit(struct vfc_coord *c, double y)
 	struct vfc_coord_scan *p = &c->scan;
 
 	p->halved = false;
-	if (y > p->y_best * (1 + threshold(p))) {
-		p->best = c->last.cap_hz;
-		p->y_best = y;
+	if (beats(p, c->last.cap_hz, y)) {
 		end_scan(c);
 		return;
 	}
-	p->dir = -1;
-	p->k = 1;
-	p->miss = 0;
+	turn_down(p);
 	c->cap = point(p);
 }
 
@@ -353,10 +364,7 @@ static void visit(struct vfc_coord *c, double y)
 		return;
 	if (p->at_from) { /* the walk's start: the base there if it wins, else the climb's turn */
 		p->at_from = false;
-		if (y > p->y_best * (1 + threshold(p))) {
-			p->best = here;
-			p->y_best = y;
-		}
+		beats(p, here, y);
 		scan_done(c);
 		return;
 	}
@@ -365,13 +373,10 @@ static void visit(struct vfc_coord *c, double y)
 		return;
 	}
 	/* on outward only while the total climbs beyond the spread */
-	if (y > p->y_best * (1 + threshold(p))) {
-		p->best = here;
-		p->y_best = y;
+	if (beats(p, here, y))
 		p->miss = 0;
-	} else {
+	else
 		p->miss++;
-	}
 	p->k++;
 	edge = point(p) == here;
 	if (edge || p->miss) {
@@ -384,9 +389,7 @@ static void visit(struct vfc_coord *c, double y)
 			scan_done(c);
 			return;
 		}
-		p->dir = -1;
-		p->k = 1;
-		p->miss = 0;
+		turn_down(p);
 	}
 	c->cap = point(p);
 }

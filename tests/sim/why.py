@@ -65,6 +65,8 @@ def main():
     os.makedirs(d, exist_ok=True)
     try:
         report(a, d)
+    except BrokenPipeError:  # `why.py ... | head`: quiet, and the temporary dir still goes
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     finally:
         if not a.keep:
             shutil.rmtree(d, ignore_errors=True)
