@@ -218,12 +218,14 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 		if (full && !slow)
 			bound += b;
 		if (vfs[i].depth) {
-			wrate += (double)b * (double)o / vfs[i].depth;
+			double r = (double)b * (double)o / vfs[i].depth; /* its ops / depth, bytes-weighted */
+
+			wrate += r;
 			wbytes += (double)b;
-		}
-		if (vfs[i].depth && vfs[i].depth <= VFC_COORD_CLIMB_DEPTH) {
-			srate += (double)b * (double)o / vfs[i].depth;
-			sbytes += (double)b;
+			if (vfs[i].depth <= VFC_COORD_CLIMB_DEPTH) {
+				srate += r;
+				sbytes += (double)b;
+			}
 		}
 		if (q && vfs[i].depth && !(full && slow)) {
 			wfill += (double)b * fmin(1.0, (double)o / ((double)q * vfs[i].depth));

@@ -236,6 +236,14 @@ static bool beats(struct vfc_coord_scan *p, uint32_t here, double y)
 	return true;
 }
 
+/* A half step: to the geometric mean of a and b (the last point that rose or the origin, and the one past
+ * it), visited once. */
+static void half_step(struct vfc_coord *c, uint32_t a, uint32_t b)
+{
+	c->scan.halved = true;
+	c->cap = vfc__coord_clamp_cap(sqrt((double)a * b));
+}
+
 /* The scan turns down from its origin. */
 static void turn_down(struct vfc_coord_scan *p)
 {
@@ -248,8 +256,7 @@ static void turn_down(struct vfc_coord_scan *p)
  * VFC_COORD_CLIMB_BELOW). */
 static bool climbable(const struct vfc_coord_scan *p)
 {
-	bool climbed = p->climb_base && p->climb_base < p->base * VFC_COORD_PROBE_SHIFT &&
-		       p->climb_base * VFC_COORD_PROBE_SHIFT > p->base;
+	bool climbed = p->climb_base && !left(p->base, p->climb_base);
 
 	return !climbed && p->rate_base > 0 && p->rate_base * VFC_COORD_CLIMB_BELOW <= p->base;
 }
@@ -292,8 +299,7 @@ static void climb_visit(struct vfc_coord *c, double y)
 	p->k++;
 	next = point(p);
 	if (!rose && p->best != p->base && p->best != here) {
-		p->halved = true;
-		c->cap = vfc__coord_clamp_cap(sqrt((double)p->best * here));
+		half_step(c, p->best, here);
 		return;
 	}
 	if (!rose || p->k > VFC_COORD_CLIMB_POINTS || next == here || next * VFC_COORD_CLIMB_STEP > p->base) {
@@ -381,8 +387,7 @@ static void visit(struct vfc_coord *c, double y)
 	edge = point(p) == here;
 	if (edge || p->miss) {
 		if (half_due(p)) {
-			p->halved = true;
-			c->cap = vfc__coord_clamp_cap(sqrt((double)p->origin * here));
+			half_step(c, p->origin, here);
 			return;
 		}
 		if (p->dir < 0 || p->best != p->base || p->up_only) {

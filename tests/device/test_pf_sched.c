@@ -16,6 +16,7 @@
 
 #include "core/ring.h"
 #include "device/pf_internal.h" /* VFC__PIECE_BYTES: sizes around its multiples */
+#include "os/clock.h"
 #include "pfh.h"
 
 #define P VFC__PIECE_BYTES
@@ -82,14 +83,6 @@ static uint32_t completed(struct pfh_vf *v)
 #define LARGE_SMALL_BYTES 4096u
 #define LARGE_PUBLISH_NS 2000000ull /* a third of the large request's engine time (about 6 ms) */
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * One round of test_large_beside_small: the large request on a, then LARGE_SMALL_N small ones on b once
  * the engine has taken it, all with iv. Returns how many of b's completed before a's did, or
@@ -104,7 +97,7 @@ static uint32_t large_round(struct pfh_vf *a, struct pfh_vf *b, uint32_t sa, uin
 	struct vfc_req_desc d[LARGE_SMALL_N];
 	struct vfc_resp_desc r;
 	uint32_t done_meanwhile;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = vfc_now_ns();
 	bool late;
 
 	d[0] = desc(VFC_OP_CIPHER_ENC, sa, 0, 0, big, 0, iv);
@@ -116,7 +109,7 @@ static uint32_t large_round(struct pfh_vf *a, struct pfh_vf *b, uint32_t sa, uin
 	for (uint32_t i = 0; i < n; i++)
 		d[i] = desc(VFC_OP_CIPHER_ENC, sb, i * small, 16 * MIB + i * small, small, 0, iv);
 	pfh_push_n(b, d, n);
-	late = completed(a) != a->resp_head || mono_ns() - t0 >= LARGE_PUBLISH_NS;
+	late = completed(a) != a->resp_head || vfc_now_ns() - t0 >= LARGE_PUBLISH_NS;
 
 	assert_true(pfh_pop(a, ra, 60000));
 	done_meanwhile = completed(b) - b->resp_head;
