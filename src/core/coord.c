@@ -70,6 +70,15 @@ int vfc_coord_init_bal(struct vfc_coord *c, uint32_t initial_cap)
 	return 0;
 }
 
+int vfc_coord_init_trial(struct vfc_coord *c, uint32_t initial_cap)
+{
+	if (vfc_coord_init_busy(c, initial_cap) < 0)
+		return -EINVAL;
+	c->trial.on = true;
+	vfc__coord_trial_reset(c);
+	return 0;
+}
+
 /* The coordinator's own rules by name (coord.h, VFC_COORD_RULES). */
 static const struct {
 	const char *name;
@@ -112,6 +121,8 @@ uint32_t vfc_coord_member_cap(const struct vfc_coord *c, uint32_t i)
 {
 	uint32_t cap = vfc_coord_cap(c);
 
+	if (c->trial.on && cap && i < VFC_COORD_MAX_VFS)
+		return vfc__coord_trial_cap(&c->trial, i, cap);
 	if (!c->bal.on || !cap || i >= VFC_COORD_MAX_VFS)
 		return cap;
 	return vfc__coord_clamp_cap((double)cap * c->bal.vf[i].m);
@@ -174,6 +185,12 @@ int vfc_coord_format_tick(const struct vfc_coord *c, double t_s, char *buf, size
 			t_s, vfc_coord_state_name(c->state), vfc_coord_rule_state(c), vfc_coord_cap(c), c->last.cap_hz,
 			c->last.mbps, c->last.ops_per_s, c->last.irq_hz, c->last.depth, c->busy_frac, c->bound_frac,
 			c->rate_tick, c->fill, (unsigned long long)c->escapes);
+	if (c->trial.on && k >= 0 && (size_t)k < len) {
+		static const char *const ph[] = { "off", "run", "dim", "check" };
+
+		k += snprintf(buf + k, len - (size_t)k, " trial %s trials %llu wins %llu", ph[c->trial.phase],
+			      (unsigned long long)c->trial.trials, (unsigned long long)c->trial.wins);
+	}
 	if (!c->bal.on || k < 0 || (size_t)k >= len)
 		return k;
 	return k + snprintf(buf + k, len - (size_t)k, " bal %.2f..%.2f moves %llu deaf %llu", lo, hi,
@@ -192,6 +209,33 @@ static bool same_members(const struct vfc_coord *c, const struct vfc_coord_vf *v
 }
 
 /* The members' total since the previous reading, dt_ns > 0. */
+uint32_t vfc__coord_class_key(uint64_t bytes, uint64_t ops, uint32_t depth)
+{
+	if (!ops || !depth)
+		return 0;
+	return depth * 64u + (uint32_t)lround(log2((double)bytes / (double)ops)) + 1u;
+}
+
+/* The share of the tick's bytes whose member's class (coord.h, vfc__coord_class_key) is not the one of
+ * its last reading: a workload's change, which no cap causes. */
+static void note_shapes(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n)
+{
+	uint64_t all = 0, moved = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t b = vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes);
+		uint32_t key = vfs[i].member ? vfc__coord_class_key(b, vfc_mon_delta64(c->prev[i].ops, vfs[i].ops), vfs[i].depth) : 0;
+
+		if (!key)
+			continue;
+		all += b;
+		if (c->shape[i] && c->shape[i] != key)
+			moved += b;
+		c->shape[i] = key;
+	}
+	c->reshaped = all ? (double)moved / (double)all : 0;
+}
+
 static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, uint64_t dt_ns,
 			 uint32_t n_engines, struct vfc_speed_sample *s)
 {
@@ -493,20 +537,26 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 			c->restarts++;
 		if (c->bal.on)
 			vfc__coord_balance_reset(&c->bal);
+		if (c->trial.on)
+			vfc__coord_trial_reset(c);
 		c->state = VFC_COORD_PRIMING;
 		c->stable = 0;
 		c->primes++;
 		memset(c->active, 0, sizeof(c->active));
+		memset(c->shape, 0, sizeof(c->shape));
 	} else if (note_active(c, vfs, n) < VFC_COORD_RAMP_TICKS) {
 		c->state = VFC_COORD_PRIMING;
 		c->primes++;
 	} else {
 		bool held = c->bal.on && vfc__coord_balance_hold(c);
 
+		note_shapes(c, vfs, n);
 		total_sample(c, vfs, n, dt, n_engines, &c->last);
 		c->ticks++;
 		c->state = VFC_COORD_RUNNING;
-		if (c->rule == VFC_COORD_RULE_FILL) {
+		if (c->trial.on && vfc__coord_trial_step(c, vfs, n, dt)) {
+			/* a tick of the trial's: the rule reads none of it */
+		} else if (c->rule == VFC_COORD_RULE_FILL) {
 			vfc__coord_fill_step(c);
 		} else if (c->rule == VFC_COORD_RULE_PROBE) {
 			probe_step(c);

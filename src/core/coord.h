@@ -137,7 +137,6 @@ struct vfc_coord_scan {
 	uint32_t busy_wait;   /* ANCHOR, HOLD: ticks before the next busy scan */
 	uint32_t busy_hold;   /* the wait after a busy scan without a win (doubles, as hold) */
 	double busy_last;     /* VISIT (busy): the busy fraction at the last point read */
-	double depth0, bytes0; /* VISIT (busy): the members' depth and bytes per request at its start */
 	double rate_base;     /* VISIT: the shallow members' ops / depth (c->rate_shallow) at the base's last
 			       * tick, where they carry VFC_COORD_CLIMB_SHARE of the bytes (else 0) */
 	bool climb;           /* VISIT: the climb from the full-queue cap (VFC_COORD_CLIMB_STEP) */
@@ -179,6 +178,60 @@ struct vfc_coord_balance {
 	uint64_t moves, deafs, resets;
 };
 
+/*
+ * The trial (pf:trial = the busy step and this; coord_trial.c). Where the members fall in classes (a
+ * depth and a size to a power of 2) of which two or more carry VFC_COORD_TRIAL_SHARE of the bytes
+ * each, and the scan rule holds a settled base on quiet ticks, each class gets a cap from its own
+ * DIM (dim's defaults, started at the base, fed the class's mean member) for VFC_COORD_TRIAL_TICKS
+ * ticks. Their mean total over the last VFC_COORD_TRIAL_READ of them against the base's: a gain
+ * beyond the scan's threshold keeps the dims for hold ticks (from VFC_COORD_TRIAL_HOLD_MIN,
+ * doubling to _MAX while they keep winning), then VFC_COORD_TRIAL_CHECK_TICKS ticks at the base
+ * compare again; else the scan rule resumes at the base and the next trial waits hold ticks
+ * (doubling). A total below the base by VFC_COORD_TRIAL_ABORT x the threshold two ticks in a row
+ * ends a trial early. A change of the members' classes ends the dims. Why: where shallow and deep
+ * tenants share the engines, per-class caps beat any common one (docs/controllers.md, "The trial").
+ */
+#define VFC_COORD_TRIAL_CLASSES 16
+#define VFC_COORD_TRIAL_SHARE 0.1
+#define VFC_COORD_TRIAL_TICKS 12
+#define VFC_COORD_TRIAL_READ 4
+#define VFC_COORD_TRIAL_CHECK_TICKS 6
+#define VFC_COORD_TRIAL_HOLD_MIN 48
+#define VFC_COORD_TRIAL_HOLD_MAX 256
+#define VFC_COORD_TRIAL_ABORT 4.0
+
+enum vfc_coord_trial_phase {
+	VFC_COORD_TRIAL_OFF = 0, /* the common cap (the scan rule's) for every member */
+	VFC_COORD_TRIAL_RUN,     /* each class at its dim's cap, judged at the end against the base */
+	VFC_COORD_TRIAL_DIM,     /* won: each class at its dim's cap until the next check */
+	VFC_COORD_TRIAL_CHECK,   /* every member at the base again, compared with the dims' reading */
+	VFC_COORD_TRIAL_PHASE_COUNT
+};
+
+struct vfc_coord_trial_class {
+	uint32_t key;               /* depth x 64 + log2(bytes per request) + 1 (0: none) */
+	bool started;               /* dim initialised */
+	struct vfc_controller dim;  /* its cap */
+	uint64_t bytes, ops, irqs;  /* the tick's, over its members */
+	uint32_t n;                 /* its members with a reading this tick */
+};
+
+struct vfc_coord_trial {
+	bool on;
+	enum vfc_coord_trial_phase phase;
+	uint32_t left;        /* RUN, DIM, CHECK: ticks left */
+	uint32_t wait, hold;  /* OFF: ticks before the next trial; the wait after a loss (doubles) */
+	uint32_t low;         /* RUN: ticks in a row well below the base */
+	uint32_t base;        /* the common cap the trial left (the scan rule's base) */
+	double y_ref, y_dim;  /* the base's total at the trial's start; the dims' last reading */
+	double acc;           /* the phase's last VFC_COORD_TRIAL_READ totals */
+	uint32_t nacc;
+	uint32_t ncls;
+	struct vfc_coord_trial_class cls[VFC_COORD_TRIAL_CLASSES];
+	uint8_t of[VFC_COORD_MAX_VFS]; /* each member's class (VFC_COORD_TRIAL_CLASSES: none) */
+	uint64_t trials, wins, checks;
+};
+
 struct vfc_coord {
 	enum vfc_coord_rule rule;
 	struct vfc_controller ctl; /* RULE_CTL: stepped with the members' total */
@@ -188,6 +241,8 @@ struct vfc_coord {
 	double rate_tick;          /* the last tick's ops / depth per VF, bytes-weighted (shown, not used) */
 	double rate_shallow;       /* the same over the members of depth <= VFC_COORD_CLIMB_DEPTH (0: none) */
 	double shallow_frac;       /* their share of the members' bytes */
+	double reshaped;           /* the last tick's share of the bytes whose member changed class (a workload's change) */
+	uint32_t shape[VFC_COORD_MAX_VFS]; /* each member's class at its last reading (vfc__coord_class_key; 0: none) */
 	enum vfc_coord_state state;
 	uint32_t n;                /* VFs in the last reading */
 	uint32_t members;          /* of them in pf mode */
@@ -207,6 +262,7 @@ struct vfc_coord {
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */
 	struct vfc_coord_scan scan;   /* RULE_SCAN's state */
 	struct vfc_coord_balance bal; /* the balance (pf:bal): per-member multipliers of the cap */
+	struct vfc_coord_trial trial; /* the trial (pf:trial): per-class dims against the common cap */
 };
 
 /*
@@ -332,6 +388,11 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_LOUD 0.10
 #define VFC_COORD_SCAN_MOVING 6
 #define VFC_COORD_SCAN_PIN_TICKS 8
+/* A scan whose tick has this share of the bytes from members that changed class (c->reshaped: a new
+ * depth or request size, a workload's change) ends without a comparison: the fill rule walks from the
+ * base, a scan again soon. The members' mean depth and request size are no such signal: the cap moves
+ * the shares between classes. */
+#define VFC_COORD_RESHAPED 0.1
 #define VFC_COORD_SCAN_MIN_PAIRS 6
 #define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
 /*
@@ -436,6 +497,7 @@ int vfc_coord_init_busy(struct vfc_coord *c, uint32_t initial_cap);
  * comparisons need the caps fixed) the period is void (VFC_COORD_BAL_HELD); a ramp voids it too; a change
  * of members sets every multiplier back to 1.
  */
+int vfc_coord_init_trial(struct vfc_coord *c, uint32_t initial_cap);
 int vfc_coord_init_bal(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_BAL_PERIOD 4
 #define VFC_COORD_BAL_HYST 0.2 /* in log: 1.22 x */
@@ -454,6 +516,19 @@ void vfc__coord_balance_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs
 void vfc__coord_balance_reset(struct vfc_coord_balance *b);
 /* Whether the rule scans or pins now (the cap in force is a scan point or a pin's). */
 bool vfc__coord_balance_hold(const struct vfc_coord *c);
+/* A member's class: its depth x 64 + log2 of its bytes per request (rounded) + 1 over a tick's counts
+ * (0: no reading). Members of one class are one workload to the coordinator. */
+uint32_t vfc__coord_class_key(uint64_t bytes, uint64_t ops, uint32_t depth);
+/* The trial (coord_trial.c): a tick's step, true where it took the tick (the rule does not step);
+ * its reset (a ramp, a change of members); member i's cap given the common one. */
+bool vfc__coord_trial_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, uint64_t dt_ns);
+void vfc__coord_trial_reset(struct vfc_coord *c);
+uint32_t vfc__coord_trial_cap(const struct vfc_coord_trial *t, uint32_t i, uint32_t common);
+/* The scan rule's side of it (coord_scan.c): at a settled base on quiet ticks; its threshold of a
+ * gain; back at base after the trial, its ticks there counted afresh. */
+bool vfc__coord_scan_settled(const struct vfc_coord *c);
+double vfc__coord_scan_threshold(const struct vfc_coord *c);
+void vfc__coord_scan_resume(struct vfc_coord *c, uint32_t base);
 /* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
@@ -468,7 +543,7 @@ int vfc_coord_init_spec(struct vfc_coord *c, const char *spec, uint32_t initial_
 bool vfc_coord_spec_ok(const char *spec);
 /* The coordinator's own rules by name, each X(name) initialised by vfc_coord_init_<name>: the one list
  * that vfc_coord_rule_named and vfc_coord_init_spec read. */
-#define VFC_COORD_RULES(X) X(fill) X(probe) X(scan) X(busy) X(bal)
+#define VFC_COORD_RULES(X) X(fill) X(probe) X(scan) X(busy) X(bal) X(trial)
 /* The same names as one string literal, "fill, probe, ..., " (for messages that list them). */
 #define VFC__COORD_RULE_COMMA(r) #r ", "
 #define VFC_COORD_RULE_LIST VFC_COORD_RULES(VFC__COORD_RULE_COMMA)

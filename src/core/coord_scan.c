@@ -55,6 +55,20 @@ static void to_anchor(struct vfc_coord *c)
 	c->cap = p->base ? p->base : c->cap;
 }
 
+/* A workload's change: the fill rule walks from the cap in force, a scan again soon. */
+static void reanchor(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->reanchors++;
+	p->hold = VFC_COORD_PROBE_HOLD_MIN;
+	p->wait = 0;
+	to_anchor(c);
+	p->climb_base = 0;
+	p->from = c->cap;
+	p->y_from = 0;
+}
+
 /* The scan's k-th point out in its direction: coarse, base x 2^k; fine, base x 1.25^(k (k + 1) / 2) (1.25,
  * 1.95, 3.8, 9.3, ...: near first, far quickly while the total climbs). */
 static uint32_t point(const struct vfc_coord_scan *p)
@@ -175,8 +189,6 @@ static void start_busy(struct vfc_coord *c)
 	start_scan(c, p->y_idle, p->base);
 	p->busy_scan = true;
 	p->busy_last = p->busy_idle;
-	p->depth0 = c->last.depth;
-	p->bytes0 = c->last.mean_req_bytes;
 	p->busy_scans++;
 	p->idle = 0;
 }
@@ -195,14 +207,6 @@ static void busy_visit(struct vfc_coord *c, double y)
 	uint32_t here = c->last.cap_hz;
 	bool rose;
 
-	if (left(c->last.depth, p->depth0) || left(c->last.mean_req_bytes, p->bytes0)) {
-		/* the workload changed under the scan: no comparison, the fill rule from the base at once */
-		p->best = p->base;
-		end_scan(c);
-		p->wait = 0;
-		p->hold = VFC_COORD_PROBE_HOLD_MIN;
-		return;
-	}
 	if (p->at < VFC_COORD_SCAN_VISIT)
 		return;
 	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z * p->spread)) &&
@@ -358,6 +362,13 @@ static void visit(struct vfc_coord *c, double y)
 	uint32_t here = c->last.cap_hz;
 	bool edge;
 
+	if (c->reshaped >= VFC_COORD_RESHAPED) {
+		/* the workload changed under the scan: no comparison, the fill rule from the base at once */
+		p->best = p->base;
+		end_scan(c);
+		reanchor(c);
+		return;
+	}
 	if (p->busy_scan) {
 		busy_visit(c, y);
 		return;
@@ -552,13 +563,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->at < 2)
 		return;
 	if (shifted(c)) {
-		p->reanchors++;
-		p->hold = VFC_COORD_PROBE_HOLD_MIN;
-		p->wait = 0;
-		to_anchor(c);
-		p->climb_base = 0;
-		p->from = c->cap; /* a workload's change: the fill rule walks from here */
-		p->y_from = 0;
+		reanchor(c);
 		return;
 	}
 	if (jump) {
@@ -571,4 +576,29 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		start_local(c, y);
 	else if (starved(p))
 		start_busy(c);
+}
+
+bool vfc__coord_scan_settled(const struct vfc_coord *c)
+{
+	const struct vfc_coord_scan *p = &c->scan;
+
+	/* a scan found nothing better (the rule waits), and the total holds still at the base */
+	return p->phase == VFC_COORD_SCAN_HOLD && p->wait && p->at >= 4 && quiet(p) &&
+	       fabs(c->last.mbps / p->y_prev - 1) <= threshold(p);
+}
+
+double vfc__coord_scan_threshold(const struct vfc_coord *c)
+{
+	return threshold(&c->scan);
+}
+
+void vfc__coord_scan_resume(struct vfc_coord *c, uint32_t base)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	c->cap = base;
+	p->cap_prev = 0;
+	p->at = 0;
+	p->fill_ref = 0;
+	p->off_ticks = 0;
 }

@@ -287,6 +287,47 @@ static void test_coord_act_rising(void **state)
 	check(&b);
 }
 
+/*
+ * A workload's change under a scan (the simulator's suite seed 66963993: its tenants' phase changed at
+ * 105 s while a scan stood at its first point up; the scan read the new workload's first tick as that
+ * point's gain and moved the base there, 0.87 of the oracle against 0.97). The valley plant, its
+ * members' depth x 4 at the first tick of the first scan: no comparison spans it, the scan ends with
+ * the base unchanged and the fill rule walks from it (a reanchor; every kind of scan alike, this one the
+ * first of the run).
+ */
+static void test_coord_act_void(void **state)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0;
+	uint32_t cap, base = 0;
+	bool changed = false;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	assert_int_equal(vfc_coord_init_spec(&c, "busy", 20000), 0);
+	cap = vfc_coord_tick(&c, t, r, N, N);
+	for (int k = 0; k < 200 && !changed; k++) {
+		uint64_t reanchors = c.scan.reanchors;
+
+		(void)plant_tick(valley, r, cap);
+		if (c.scan.phase == VFC_COORD_SCAN_VISIT) { /* the scan's first point: the tenants go 4 x deeper */
+			base = c.scan.base;
+			for (int i = 0; i < N; i++)
+				r[i].depth *= 4;
+			changed = true;
+		}
+		t += TICK_NS;
+		cap = vfc_coord_tick(&c, t, r, N, N);
+		if (changed) {
+			assert_string_equal(vfc_coord_rule_state(&c), "anchor");
+			assert_int_equal(c.scan.reanchors, reanchors + 1);
+			assert_int_equal(c.scan.from, base);
+		}
+	}
+	assert_true(changed);
+}
+
 /* A cap that acts (the members' interrupts at 0.9 of it) is where the scan starts: unchanged. */
 static void test_coord_act_cap(void **state)
 {
@@ -313,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_loud),
 		cmocka_unit_test(test_coord_act_tooth),
 		cmocka_unit_test(test_coord_act_rising),
+		cmocka_unit_test(test_coord_act_void),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_bal.c - the coordinator's balance (pf:bal, core/coord_balance.c) on groups of VFs sharing one engine (tests/core/shared_plant.h). */
+/* test_coord_bal.c - the coordinator's per-member caps, the balance (pf:bal, core/coord_balance.c) and the trial (pf:trial, core/coord_trial.c), on groups of VFs sharing one engine (tests/core/shared_plant.h). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +22,9 @@ struct outcome {
 	double jain;    /* the lowest Jain's index of the window's MB/s over a group of identical tenants */
 	double mspan;   /* the highest max / min multiplier over a group of identical tenants at the end */
 };
+
+/* The trials the last run() of a coordinator started (pf:trial). */
+static uint64_t last_trials;
 
 /* Interrupts at the cap come from its timer (false: they move with the plant's noise, as the speed). */
 static bool timer_irqs;
@@ -127,6 +130,7 @@ static struct outcome run(struct shared_plant p, const char *spec, uint32_t from
 		}
 	}
 	o.ratio = sum / (to - from) / best;
+	last_trials = c.trial.trials;
 	for (uint32_t i = 0; i < p.n; i++) {
 		o.jain = fmin(o.jain, jain_group(&p, mb, i));
 		for (uint32_t j = 0; !per_vf && j < p.n; j++)
@@ -207,6 +211,131 @@ static void test_bal_shallow_deep(void **state)
 	assert_true(m[1] >= m[0] + 0.02);
 	assert_true(jain >= 0.95);
 	assert_true(mspan <= 1.5);
+}
+
+/*
+ * The trial on the shallow beside deep plant above (every tenant at once, ticks 60..199, 10 seeds,
+ * +-3% noise: quiet enough for the scan rule's gate): each class's dim from the common base, kept
+ * where it beats it on the total. pf:busy reads 0.94 of the best common cap there, per-VF dim 1.07,
+ * one cap per group at best 1.13. The trial gains 5% or more over pf:busy and comes within 0.03 of
+ * per-VF dim; identical tenants (one class, one cap) within Jain 0.95.
+ */
+static void test_trial_shallow_deep(void **state)
+{
+	double busy = 0, trial = 0, dim = 0, jain = 1;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		struct shared_plant p = groups(2, 4096, 4, 2, 4096, 32, seed * 7919);
+		struct outcome o;
+
+		p.cpu_req_s = 20e-6;
+		p.cpu_irq_s = 20e-6;
+		busy += run(p, "busy", 60, 200).ratio / 10;
+		dim += run(p, PER_VF "dim", 60, 200).ratio / 10;
+		o = run(p, "trial", 60, 200);
+		trial += o.ratio / 10;
+		jain = fmin(jain, o.jain);
+	}
+	printf("2 VFs of 4 KiB at d4 + 2 at d32, tenants of one CPU: busy %.3f, trial %.3f (Jain %.3f), per-VF dim %.3f of the "
+	       "best common cap\n", busy, trial, jain, dim);
+	assert_true(trial >= busy + 0.05);
+	assert_true(trial >= dim - 0.03);
+	assert_true(jain >= 0.95);
+}
+
+/*
+ * Where the trial does not run: one class (the noise test's homogeneous cells) and noisy ticks (the
+ * device's 10-30%: the scan rule's gate stays shut) beside a second class. There pf:trial is pf:busy
+ * tick for tick: the same mean (within 0.001: the same caps) and no trial started.
+ */
+static void test_trial_quiet_only(void **state)
+{
+	static const double noise[] = { 0.1, 0.2, 0.3 };
+
+	(void)state;
+	timer_irqs = true;
+	for (size_t z = 0; z < sizeof(noise) / sizeof(noise[0]); z++)
+		for (int mixed = 0; mixed < 2; mixed++) {
+			double busy = 0, trial = 0;
+
+			for (uint64_t seed = 1; seed <= 10; seed++) {
+				struct shared_plant p = mixed ? groups(2, 4096, 4, 2, 4096, 32, seed * 7727)
+							      : sp_software(4, 4096, 32, seed * 7727);
+
+				p.noise = noise[z];
+				busy += run(p, "busy", 20, 60).ratio / 10;
+				trial += run(p, "trial", 20, 60).ratio / 10;
+				assert_int_equal(last_trials, 0);
+			}
+			printf("noise %.2f, %s: busy %.3f, trial %.3f\n", noise[z], mixed ? "d4 + d32" : "4 x d32", busy, trial);
+			assert_true(fabs(trial - busy) <= 0.001);
+		}
+	timer_irqs = false;
+}
+
+/* A tick of 2 members, 100 ms: member 1 at depth1; 4 KiB requests, 400 interrupts of 4 completions each. */
+static void two_members(struct vfc_coord_vf *r, uint32_t depth1)
+{
+	for (int i = 0; i < 2; i++) {
+		r[i].member = true;
+		r[i].depth = i ? depth1 : 4;
+		r[i].irqs += 400;
+		r[i].ops += 1600;
+		r[i].bytes += 1600 * 4096;
+		r[i].busy_ns += 20000000;
+	}
+}
+
+/*
+ * The trial's bookkeeping: pf:trial is the busy step with the trial on. Off, every member gets the
+ * common cap; once the dims have won, each member its class's dim's cap; a member changing class (a
+ * workload's change: a new depth) ends the dims at once, every member back at the common cap the
+ * trial left, the scan rule at it.
+ */
+static void test_trial_spec(void **state)
+{
+	struct vfc_controller_cfg cfg;
+	struct vfc_coord_vf r[2];
+	struct vfc_coord c;
+	uint64_t t = 0;
+
+	(void)state;
+	assert_true(vfc_coord_rule_named("trial"));
+	assert_int_equal(vfc_controller_parse("pf:trial", &cfg, NULL, 0), 0);
+	assert_int_equal(vfc_coord_init_spec(&c, cfg.pf_coord, 3000), 0);
+	assert_true(c.trial.on && c.scan.busy_on);
+	memset(r, 0, sizeof(r));
+	for (int k = 0; k < 8; k++) { /* the reference and the ramp: running, the trial off */
+		two_members(r, 32);
+		t += 100000000;
+		(void)vfc_coord_tick(&c, t, r, 2, 1);
+	}
+	assert_int_equal(c.state, VFC_COORD_RUNNING);
+	assert_int_equal(c.trial.phase, VFC_COORD_TRIAL_OFF);
+	assert_int_equal(c.trial.ncls, 2);
+	assert_int_equal(vfc_coord_member_cap(&c, 1), vfc_coord_cap(&c));
+	/* as if the dims had won: class 0 (depth 4) at 16 kHz, class 1 (depth 32) at 1 kHz */
+	c.trial.phase = VFC_COORD_TRIAL_DIM;
+	c.trial.left = 100;
+	c.trial.base = vfc_coord_cap(&c);
+	for (uint32_t k = 0; k < 2; k++) {
+		vfc_controller_cfg_default(&cfg, VFC_CONTROLLER_KIND_DIM);
+		assert_int_equal(vfc_controller_init(&c.trial.cls[k].dim, &cfg, k == c.trial.of[0] ? 16000 : 1000), 0);
+		c.trial.cls[k].started = true;
+	}
+	assert_true(vfc_coord_member_cap(&c, 0) > 10000);
+	assert_true(vfc_coord_member_cap(&c, 1) < 2000);
+	two_members(r, 32);
+	t += 100000000;
+	(void)vfc_coord_tick(&c, t, r, 2, 1);
+	assert_int_equal(c.trial.phase, VFC_COORD_TRIAL_DIM);
+	two_members(r, 8); /* member 1's tenant now runs at depth 8 */
+	t += 100000000;
+	(void)vfc_coord_tick(&c, t, r, 2, 1);
+	assert_int_equal(c.trial.phase, VFC_COORD_TRIAL_OFF);
+	assert_int_equal(vfc_coord_member_cap(&c, 0), c.trial.base);
+	assert_int_equal(vfc_coord_member_cap(&c, 1), c.trial.base);
 }
 
 /*
@@ -329,6 +458,9 @@ int main(void)
 		cmocka_unit_test(test_bal_all_bound),
 		cmocka_unit_test(test_bal_shallow_deep),
 		cmocka_unit_test(test_bal_noise),
+		cmocka_unit_test(test_trial_spec),
+		cmocka_unit_test(test_trial_shallow_deep),
+		cmocka_unit_test(test_trial_quiet_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,7 +91,7 @@ static void test_pf_coord_bad(void **state)
 		n = fread(text, 1, sizeof(text) - 1, f);
 		text[n] = '\0';
 		fclose(f);
-		assert_non_null(strstr(text, "pf_coord: expected fill, probe, scan, busy, bal, or a controller spec other than pf"));
+		assert_non_null(strstr(text, "pf_coord: expected fill, probe, scan, busy, bal, trial, or a controller spec other than pf"));
 		t_daemon_cleanup(&d);
 	}
 }

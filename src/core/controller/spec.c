@@ -93,7 +93,10 @@ const char vfc_controller_help[] =
 	"                       busy (the default: the scan rule, and a scan up the ladder where the\n"
 	"                       engines sit idle, noisy ticks or not), bal (busy, and each member's\n"
 	"                       cap the common cap x a multiplier that follows its own fill against\n"
-	"                       the members'), or a controller spec (not pf) stepped on the total\n";
+	"                       the members'), trial (busy, and where the members fall in classes of\n"
+	"                       different depth or size and the ticks are quiet, a DIM per class\n"
+	"                       tried against the common cap on the total, kept while it wins), or\n"
+	"                       a controller spec (not pf) stepped on the total\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
 {
