@@ -208,7 +208,6 @@ static bool same_members(const struct vfc_coord *c, const struct vfc_coord_vf *v
 	return true;
 }
 
-/* The members' total since the previous reading, dt_ns > 0. */
 uint32_t vfc__coord_class_key(uint64_t bytes, uint64_t ops, uint32_t depth)
 {
 	if (!ops || !depth)
@@ -223,8 +222,8 @@ static void note_shapes(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uin
 	uint64_t all = 0, moved = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t b = vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes);
-		uint32_t key = vfs[i].member ? vfc__coord_class_key(b, vfc_mon_delta64(c->prev[i].ops, vfs[i].ops), vfs[i].depth) : 0;
+		uint64_t b = vfc_mon_delta64(c->prev[i].bytes, vfs[i].bytes), o = vfc_mon_delta64(c->prev[i].ops, vfs[i].ops);
+		uint32_t key = vfs[i].member ? vfc__coord_class_key(b, o, vfs[i].depth) : 0;
 
 		if (!key)
 			continue;
@@ -236,6 +235,7 @@ static void note_shapes(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uin
 	c->reshaped = all ? (double)moved / (double)all : 0;
 }
 
+/* The members' total since the previous reading, dt_ns > 0. */
 static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, uint64_t dt_ns,
 			 uint32_t n_engines, struct vfc_speed_sample *s)
 {
