@@ -181,7 +181,9 @@ struct vfc_coord_balance {
 /*
  * The trial (pf:trial = the busy step and this; coord_trial.c). Where the members fall in classes (a
  * depth and a size to a power of 2) of which two or more carry VFC_COORD_TRIAL_SHARE of the bytes
- * each, and the scan rule holds a settled base on quiet ticks, each class gets a cap from its own
+ * each and whose fills (completions per interrupt over the depth) differ by VFC_COORD_TRIAL_FILLS x
+ * or more (where they are alike a common cap treats the classes alike: the trials there cost what
+ * they found), and the scan rule holds a settled base on quiet ticks, each class gets a cap from its own
  * DIM (dim's defaults, started at the base, fed the class's mean member) for VFC_COORD_TRIAL_TICKS
  * ticks. Their mean total over the last VFC_COORD_TRIAL_READ of them against the base's: a gain
  * beyond the scan's threshold keeps the dims for hold ticks (from VFC_COORD_TRIAL_HOLD_MIN,
@@ -193,6 +195,7 @@ struct vfc_coord_balance {
  */
 #define VFC_COORD_TRIAL_CLASSES 16
 #define VFC_COORD_TRIAL_SHARE 0.1
+#define VFC_COORD_TRIAL_FILLS 2.0
 #define VFC_COORD_TRIAL_TICKS 12
 #define VFC_COORD_TRIAL_READ 4
 #define VFC_COORD_TRIAL_CHECK_TICKS 6

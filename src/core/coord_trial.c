@@ -45,17 +45,27 @@ static bool classify(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32
 	return same;
 }
 
-/* Whether two classes or more carry VFC_COORD_TRIAL_SHARE of the members' bytes each. */
+/* Whether two classes or more carry VFC_COORD_TRIAL_SHARE of the members' bytes each, and their fills
+ * (completions per interrupt over the depth) differ by VFC_COORD_TRIAL_FILLS or more. */
 static bool mixed(const struct vfc_coord_trial *t)
 {
 	uint64_t all = 0;
 	uint32_t big = 0;
+	double lo = 1e9, hi = 0;
 
 	for (uint32_t k = 0; k < t->ncls; k++)
 		all += t->cls[k].bytes;
-	for (uint32_t k = 0; all && k < t->ncls; k++)
-		big += (double)t->cls[k].bytes >= VFC_COORD_TRIAL_SHARE * (double)all;
-	return big >= 2;
+	for (uint32_t k = 0; all && k < t->ncls; k++) {
+		double f;
+
+		if ((double)t->cls[k].bytes < VFC_COORD_TRIAL_SHARE * (double)all)
+			continue;
+		big++;
+		f = t->cls[k].irqs ? (double)t->cls[k].ops / ((double)t->cls[k].irqs * (t->cls[k].key / 64u)) : 1;
+		lo = f < lo ? f : lo;
+		hi = f > hi ? f : hi;
+	}
+	return big >= 2 && hi >= VFC_COORD_TRIAL_FILLS * lo;
 }
 
 /* Each class's dim fed the class's mean member over the tick (dt_ns). */

@@ -274,6 +274,26 @@ static void test_trial_quiet_only(void **state)
 	timer_irqs = false;
 }
 
+/*
+ * Two classes whose fills are alike (4 KiB and 16 KiB requests, both at depth 32, on quiet ticks): a
+ * common cap treats them alike, so no trial starts and pf:trial is pf:busy cap for cap.
+ */
+static void test_trial_fills_alike(void **state)
+{
+	double busy = 0, trial = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 10; seed++) {
+		struct shared_plant p = groups(2, 4096, 32, 2, 16384, 32, seed * 7919);
+
+		busy += run(p, "busy", 60, 200).ratio / 10;
+		trial += run(p, "trial", 60, 200).ratio / 10;
+		assert_int_equal(last_trials, 0);
+	}
+	printf("2 VFs of 4 KiB + 2 of 16 KiB at d32: busy %.3f, trial %.3f\n", busy, trial);
+	assert_true(fabs(trial - busy) <= 0.001);
+}
+
 /* A tick of 2 members, 100 ms: member 1 at depth1; 4 KiB requests, 400 interrupts of 4 completions each. */
 static void two_members(struct vfc_coord_vf *r, uint32_t depth1)
 {
@@ -461,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_trial_spec),
 		cmocka_unit_test(test_trial_shallow_deep),
 		cmocka_unit_test(test_trial_quiet_only),
+		cmocka_unit_test(test_trial_fills_alike),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
