@@ -348,10 +348,14 @@ int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_HOLD_MIN 8
 #define VFC_COORD_PROBE_HOLD_MAX 32
 /* A wait of hold ticks before the next probe or scan; the hold after it doubles, to VFC_COORD_PROBE_HOLD_MAX. */
+static inline uint32_t vfc__coord_doubled(uint32_t hold, uint32_t max)
+{
+	return hold * 2 > max ? max : hold * 2;
+}
 static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
 {
 	*wait = *hold;
-	*hold = *hold * 2 > VFC_COORD_PROBE_HOLD_MAX ? VFC_COORD_PROBE_HOLD_MAX : *hold * 2;
+	*hold = vfc__coord_doubled(*hold, VFC_COORD_PROBE_HOLD_MAX);
 }
 #define VFC_COORD_PROBE_SHIFT 1.3
 /*

@@ -75,10 +75,11 @@ static void step_dims(struct vfc_coord_trial *t, uint64_t dt_ns, uint64_t t_ns)
 
 	for (uint32_t k = 0; k < t->ncls; k++) {
 		struct vfc_speed_sample s = { .t_ns = t_ns, .dt_ns = dt_ns };
-		double per = t->cls[k].n ? 1.0 / (t->cls[k].n * secs) : 0;
+		double per;
 
 		if (!t->cls[k].n || !t->cls[k].started)
 			continue;
+		per = 1.0 / (t->cls[k].n * secs);
 		s.mbps = (double)t->cls[k].bytes * per / 1e6;
 		s.ops_per_s = (double)t->cls[k].ops * per;
 		s.irq_hz = (double)t->cls[k].irqs * per;
@@ -106,10 +107,7 @@ static void to_common(struct vfc_coord *c, bool back_off)
 
 	t->phase = VFC_COORD_TRIAL_OFF;
 	t->wait = back_off ? t->hold : VFC_COORD_TRIAL_HOLD_MIN;
-	if (back_off)
-		t->hold = t->hold * 2 > VFC_COORD_TRIAL_HOLD_MAX ? VFC_COORD_TRIAL_HOLD_MAX : t->hold * 2;
-	else
-		t->hold = VFC_COORD_TRIAL_HOLD_MIN;
+	t->hold = back_off ? vfc__coord_doubled(t->hold, VFC_COORD_TRIAL_HOLD_MAX) : VFC_COORD_TRIAL_HOLD_MIN;
 	vfc__coord_scan_resume(c, t->base);
 }
 
@@ -199,7 +197,7 @@ static void dim_or_check(struct vfc_coord *c, double thr)
 		to_common(c, false);
 		return;
 	}
-	t->hold = t->hold * 2 > VFC_COORD_TRIAL_HOLD_MAX ? VFC_COORD_TRIAL_HOLD_MAX : t->hold * 2;
+	t->hold = vfc__coord_doubled(t->hold, VFC_COORD_TRIAL_HOLD_MAX);
 	enter(t, VFC_COORD_TRIAL_DIM, t->hold);
 }
 
@@ -212,7 +210,6 @@ bool vfc__coord_trial_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs, 
 	if (t->phase == VFC_COORD_TRIAL_OFF)
 		return maybe_start(c);
 	if (!same) { /* a workload's change: the scan rule from the base, a trial again soon */
-		t->hold = VFC_COORD_TRIAL_HOLD_MIN;
 		to_common(c, false);
 		return false;
 	}
