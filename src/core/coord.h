@@ -116,6 +116,7 @@ struct vfc_coord_scan {
 	uint32_t hold;        /* the wait after a scan or pin without a win (doubles) */
 	bool coarse;          /* the scan's step: VFC_COORD_SCAN_COARSE (else _FINE) */
 	bool up_only;         /* VISIT: a loud pin's scan, up only (VFC_COORD_SCAN_LOUD) */
+	bool pinned;          /* VISIT: a pin's scan (without a win the pin stays the base, VFC_COORD_SCAN_PIN_TICKS) */
 	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */
 	double step;          /* the scan in progress: its factor, direction, points out, misses in a row */
 	int dir, k, miss;
@@ -374,7 +375,7 @@ static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
  * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine
  * one base x VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
  * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
- * base (a fine scan next at once), else back to the fill rule (or the base) and wait hold ticks
+ * base (a fine scan next at once), else back to the fill rule (a pin or a base stays) and wait hold ticks
  * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
  * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
  * cap binding, twice in a row hands back to the fill rule. A ramp (a PRIMING reading) voids a scan
@@ -394,13 +395,24 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * pins"). */
 #define VFC_COORD_SCAN_LOUD 0.10
 #define VFC_COORD_SCAN_MOVING 6
+/* A pin's scan that finds nothing better keeps the pin as the base (HOLD), as a won scan keeps its
+ * point: the scan judged the pin against its neighbours, while the fill rule's walk on from it is
+ * judged by nothing (suite seed 884920142: from a pin at 463 Hz the walk went on to 300 Hz, 2.3%
+ * lower, a dip whose walls its fine scans read within the threshold; docs/controllers.md, "A pin's
+ * scan"). A ramp during the scan still hands back to the fill rule. */
 #define VFC_COORD_SCAN_PIN_TICKS 8
 /* A scan whose tick has this share of the bytes from members that changed class (c->reshaped: a new
  * depth or request size, a workload's change) ends without a comparison: the fill rule walks from the
- * base, a scan again soon. The members' mean depth and request size are no such signal: the cap moves
+ * base, a scan again soon. A base whose first settled tick is such a tick hands back so too, rather
+ * than take the new workload's fill for its reference (suite seed 534018833). The members' mean depth and request size are no such signal: the cap moves
  * the shares between classes. */
 #define VFC_COORD_RESHAPED 0.1
 #define VFC_COORD_SCAN_MIN_PAIRS 6
+/* A base binds from the start where this share of its bytes bound at its first settled tick; binding
+ * later is news (a hand-back to the fill rule) only at a base that did not. Under
+ * VFC_COORD_BOUND_SHARE: at a cliff's edge, where a climb leaves its base, the share swings 0.34 to
+ * 0.60 from tick to tick (suite seed 884920125), and a first tick at 0.45 made the swings news. */
+#define VFC_COORD_BOUND_REF 0.25
 #define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
 /*
  * Where a scan's points start (vfc__coord_acting_cap): a cap above every member's interrupt rate holds

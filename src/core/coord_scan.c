@@ -111,12 +111,12 @@ static void start_local(struct vfc_coord *c, double y)
 	start_scan(c, y, vfc__coord_acting_cap(c, c->scan.base));
 }
 
-/* The scan is over: the best point becomes the base if it beats the base beyond the spread. A base no
- * scan has won (a pin, a still anchor) goes back to the fill rule. */
+/* The scan is over: the best point becomes the base if it beats the base beyond the spread. A still
+ * anchor no scan has won goes back to the fill rule; a pin stays the base (VFC_COORD_SCAN_PIN_TICKS). */
 static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	bool won = p->best != p->base, busy = p->busy_scan;
+	bool won = p->best != p->base, busy = p->busy_scan, pinned = p->pinned;
 	/* a busy scan backs off its own wait: the scan rule's pins and scans keep theirs */
 	uint32_t *wait = busy ? &p->busy_wait : &p->wait, *hold = busy ? &p->busy_hold : &p->hold;
 
@@ -124,13 +124,14 @@ static void end_scan(struct vfc_coord *c)
 	p->busy_scan = false;
 	p->up_only = false;
 	p->climb = false;
+	p->pinned = false;
 	p->idle = 0;
 	if (won) {
 		p->base = p->best;
-		p->off = true;
 		p->moves++;
 	}
-	if (!won && !p->off) {
+	p->off = p->off || won || pinned;
+	if (!p->off) {
 		to_anchor(c);
 		vfc__coord_back_off(wait, hold);
 		return;
@@ -479,8 +480,11 @@ static bool shifted(struct vfc_coord *c)
 	if (!(c->fill > 0))
 		return false;
 	if (!(p->fill_ref > 0)) {
+		/* no reference from a workload's change: the base was judged on the one before */
+		if (c->reshaped >= VFC_COORD_RESHAPED)
+			return true;
 		p->fill_ref = c->fill;
-		p->bound_ref = c->bound_frac >= VFC_COORD_BOUND_SHARE;
+		p->bound_ref = c->bound_frac >= VFC_COORD_BOUND_REF;
 	}
 	/* binding is news only where the base did not bind at first (shallow tenants bind at every cap) */
 	off = fabs(log(c->fill / p->fill_ref)) > log(VFC_COORD_PROBE_SHIFT) ||
@@ -502,6 +506,7 @@ static void primed(struct vfc_coord *c)
 	p->idle = 0;
 	if (p->phase == VFC_COORD_SCAN_VISIT) {
 		p->best = p->base;
+		p->pinned = false;
 		end_scan(c);
 	} else if (p->phase == VFC_COORD_SCAN_PIN) {
 		to_anchor(c);
@@ -550,6 +555,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		if (calm || (p->restless >= 2 && seen(p, VFC_COORD_SCAN_LOUD))) {
 			p->coarse = true;
 			start_local(c, y);
+			p->pinned = true;
 			p->up_only = !calm; /* a loud pin's scan */
 			return;
 		}

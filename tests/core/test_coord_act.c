@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_act.c - where and when the coordinator's scans start: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks. */
+/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -328,6 +328,156 @@ static void test_coord_act_void(void **state)
 	assert_true(changed);
 }
 
+/*
+ * The dip plant: the simulator's suite seed 884920142, first window, reduced (docs/controllers.md, "A
+ * pin's scan"). Saturated engines whose members' total the cap barely moves: DIP_OPS per VF at the
+ * plateau from 460 Hz up, a dip of 2.5% at 312 Hz with walls rising 0.7% to 240 and 400 Hz, less far
+ * below and above. Every completion would raise an interrupt at depth 16: the fill rule walks down from
+ * 20 kHz, pins at the median of its walk (about 460 Hz) and, where the pin's scan finds nothing better,
+ * walks on into the dip, where its fine scans' points read under the threshold on both sides. Every
+ * tick +-0.2%.
+ */
+static const double dip_hz[] = { 100, 240, 312, 400, 460, 1000, 20000 };
+static const double dip_f[] = { 0.90, 0.982, 0.975, 0.982, 1.0, 1.005, 0.97 };
+#define DIP_N (sizeof(dip_hz) / sizeof(dip_hz[0]))
+#define DIP_OPS 3300.0
+
+static struct point dip(uint32_t cap)
+{
+	double c = fmin(fmax(cap ? cap : 1e9, dip_hz[0]), dip_hz[DIP_N - 1]), f = dip_f[DIP_N - 1];
+	struct point q = { 0, 0, 1, 16, true, 0.004 };
+
+	for (size_t i = 1; i < DIP_N; i++) {
+		if (c <= dip_hz[i]) { /* linear in log(cap) between the points */
+			double w = log(c / dip_hz[i - 1]) / log(dip_hz[i] / dip_hz[i - 1]);
+
+			f = dip_f[i - 1] + w * (dip_f[i] - dip_f[i - 1]);
+			break;
+		}
+	}
+	q.ops = DIP_OPS * f;
+	q.irqs = fmin(q.ops, cap ? cap : 1e9);
+	return q;
+}
+
+/*
+ * A pin's scan that finds nothing better holds the pin (fails before: the fill rule walked on from the
+ * pin into the dip, 0.976 of the best over ticks 60..119 at about 308 Hz; the seed's window read 7290
+ * MB/s at 300 Hz against the pin's 7460 at 463 Hz).
+ */
+static void test_coord_act_dip(void **state)
+{
+	const struct bars b = { "dip", dip, DIP_OPS * 1.005, 0.98, 0.99, 400, 1000, 0 };
+
+	(void)state;
+	check(&b);
+}
+
+/*
+ * One tick at EDGE_HZ of N members at depth 4 x deep, each completing EDGE_OPS requests a second:
+ * the first k get their whole queue back per interrupt (fill 1), the others 0.8 of it, so that k / N
+ * of the bytes bind while the total, the fill (within 1.2 x) and the engines' load stay put.
+ */
+#define EDGE_HZ 1000u
+#define EDGE_OPS 2400.0
+
+static void edge_tick(struct vfc_coord_vf *r, int k, uint32_t deep)
+{
+	for (int i = 0; i < N; i++) {
+		r[i].member = true;
+		r[i].depth = 4 * deep;
+		r[i].ops += (uint64_t)EDGE_OPS;
+		r[i].bytes += (uint64_t)EDGE_OPS * REQ_BYTES;
+		r[i].irqs += (uint64_t)((i < k ? EDGE_OPS / 4 : EDGE_OPS / 3.2) / deep);
+		r[i].busy_ns += 950000000ull;
+	}
+}
+
+/* c at a base of EDGE_HZ, as if a scan chose it, the next scan far off; its reference not yet taken. */
+static void edge_base(struct vfc_coord *c, struct vfc_coord_vf *r, uint64_t *t, int k0)
+{
+	memset(r, 0, N * sizeof(*r));
+	assert_int_equal(vfc_coord_init_spec(c, "busy", EDGE_HZ), 0);
+	for (int k = 0; c->state != VFC_COORD_RUNNING; k++) { /* a reference and the ramp's ticks */
+		assert_true(k < 4);
+		edge_tick(r, k0, 1);
+		(void)vfc_coord_tick(c, *t, r, N, N);
+		*t += TICK_NS;
+	}
+	c->scan.phase = VFC_COORD_SCAN_HOLD;
+	c->scan.base = c->cap = EDGE_HZ;
+	c->scan.wait = 1000;
+	c->scan.fill_ref = 0;
+	c->scan.off_ticks = 0;
+}
+
+/* At the base, its first settled ticks with k0 of the N members bound, then ticks with ks[] bound.
+ * Returns its reanchors since the base. */
+static uint64_t edge_run(int k0, const int *ks, size_t nks)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0, reanchors;
+
+	edge_base(&c, r, &t, k0);
+	reanchors = c.scan.reanchors;
+	for (int k = 0; k < 3; k++) {
+		edge_tick(r, k0, 1);
+		assert_int_equal(vfc_coord_tick(&c, t, r, N, N), EDGE_HZ);
+		t += TICK_NS;
+	}
+	for (size_t j = 0; j < nks; j++) {
+		edge_tick(r, ks[j], 1);
+		(void)vfc_coord_tick(&c, t, r, N, N);
+		t += TICK_NS;
+	}
+	return c.scan.reanchors - reanchors;
+}
+
+/*
+ * Binding at a base is news only where the base did not bind at first (VFC_COORD_BOUND_REF). At a
+ * cap just under a cliff (the simulator's suite seed 884920125: the climb's base at 1.9 kHz, where the
+ * best static cap is 2 kHz) the shallow members' bound share swings 0.34 to 0.60 tick to tick: with
+ * 0.45 at the first settled tick it counted as not binding, two ticks over 0.5 handed back to the
+ * fill rule, which walked over the cliff (fails before: one reanchor). A base whose first tick bound
+ * none, then half, hands back as before.
+ */
+static void test_coord_act_edge(void **state)
+{
+	static const int swing[] = { 4, 5, 3, 4, 5, 4, 4, 3, 5, 5 }; /* 0.375 to 0.625 of the bytes bound */
+	static const int news[] = { 4, 4 };
+
+	(void)state;
+	assert_int_equal(edge_run(3, swing, sizeof(swing) / sizeof(swing[0])), 0);
+	assert_int_equal(edge_run(0, news, sizeof(news) / sizeof(news[0])), 1);
+}
+
+/*
+ * A base's reference is not taken from a workload's change (suite seed 534018833: the tenants went from
+ * depth 32 to 4 at the first settled tick of a pin kept as the base; that tick's fill, the new
+ * workload's, became the reference, and the base held 698 Hz at 274 MB/s for 10 s against 2,630 at
+ * 6.7 kHz): the base was judged on the workload before, back to the fill rule at once (fails before:
+ * the base held). The same tick without the change takes the reference and holds.
+ */
+static void test_coord_act_ref(void **state)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0, reanchors;
+
+	(void)state;
+	for (uint32_t deep = 1; deep <= 4; deep += 3) {
+		edge_base(&c, r, &t, 0);
+		reanchors = c.scan.reanchors;
+		edge_tick(r, 0, deep);
+		(void)vfc_coord_tick(&c, t, r, N, N);
+		t += TICK_NS;
+		assert_int_equal(c.scan.reanchors - reanchors, deep > 1);
+		assert_string_equal(vfc_coord_rule_state(&c), deep > 1 ? "anchor" : "base");
+		assert_true(deep > 1 || c.scan.fill_ref > 0);
+	}
+}
+
 /* A cap that acts (the members' interrupts at 0.9 of it) is where the scan starts: unchanged. */
 static void test_coord_act_cap(void **state)
 {
@@ -355,6 +505,9 @@ int main(void)
 		cmocka_unit_test(test_coord_act_tooth),
 		cmocka_unit_test(test_coord_act_rising),
 		cmocka_unit_test(test_coord_act_void),
+		cmocka_unit_test(test_coord_act_dip),
+		cmocka_unit_test(test_coord_act_edge),
+		cmocka_unit_test(test_coord_act_ref),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
