@@ -404,8 +404,8 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 /* A scan whose tick has this share of the bytes from members that changed class (c->reshaped: a new
  * depth or request size, a workload's change) ends without a comparison: the fill rule walks from the
  * base, a scan again soon. A base whose first settled tick is such a tick hands back so too, rather
- * than take the new workload's fill for its reference (suite seed 534018833). The members' mean depth and request size are no such signal: the cap moves
- * the shares between classes. */
+ * than take the new workload's fill for its reference (suite seed 534018833). The members' mean depth
+ * and request size are no such signal: the cap moves the shares between classes. */
 #define VFC_COORD_RESHAPED 0.1
 #define VFC_COORD_SCAN_MIN_PAIRS 6
 /* A base binds from the start where this share of its bytes bound at its first settled tick; binding
@@ -480,10 +480,10 @@ uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap);
  * under VFC_COORD_BUSY_FULL, at most VFC_COORD_BUSY_POINTS points. The best point becomes the base if
  * its total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z x spread) and the engines there are
  * busier by VFC_COORD_BUSY_RISE: both signals, so that noise alone does not ratchet the cap up; else
- * the busy step waits (the scan rule's back-off, on a wait of its own). A tick whose members' depth or bytes per request left those
- * at the scan's start by VFC_COORD_PROBE_SHIFT (a workload's change) voids the scan, without a wait.
- * Engines idle for the tenants' sake (shallow queues, a
- * tenant's CPU) do not get busier at a higher cap: the scan ends at its first point.
+ * the busy step waits (the scan rule's back-off, on a wait of its own). A tick with VFC_COORD_RESHAPED
+ * of the bytes from members that changed class (a workload's change) voids the scan, as it voids any
+ * scan: the fill rule from the base, without a wait. Engines idle for the tenants' sake (shallow
+ * queues, a tenant's CPU) do not get busier at a higher cap: the scan ends at its first point.
  */
 #define VFC_COORD_BUSY_IDLE 0.85
 #define VFC_COORD_BUSY_FULL 0.92
