@@ -218,7 +218,8 @@ static void test_bal_shallow_deep(void **state)
  * +-3% noise: quiet enough for the scan rule's gate): each class's dim from the common base, kept
  * where it beats it on the total. pf:busy reads 0.94 of the best common cap there, per-VF dim 1.07,
  * one cap per group at best 1.13. The trial gains 5% or more over pf:busy and comes within 0.03 of
- * per-VF dim; identical tenants (one class, one cap) within Jain 0.95.
+ * per-VF dim; identical tenants (one class, one cap) within Jain 0.95. pf without a SPEC is the trial
+ * (the default since session 18), cap for cap.
  */
 static void test_trial_shallow_deep(void **state)
 {
@@ -236,6 +237,7 @@ static void test_trial_shallow_deep(void **state)
 		o = run(p, "trial", 60, 200);
 		trial += o.ratio / 10;
 		jain = fmin(jain, o.jain);
+		assert_true(run(p, "", 60, 200).ratio == o.ratio); /* the default */
 	}
 	printf("2 VFs of 4 KiB at d4 + 2 at d32, tenants of one CPU: busy %.3f, trial %.3f (Jain %.3f), per-VF dim %.3f of the "
 	       "best common cap\n", busy, trial, jain, dim);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_sim_pf.c - pf mode in the simulator: one coordinator per PF, one common cap to every member, near the per-phase oracle. */
+/* test_sim_pf.c - pf mode in the simulator: one coordinator per PF, one common cap to every member (a cap per class under the trial), near the per-phase oracle. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -77,27 +77,39 @@ static double ratio(const char *ctl0, const char *ctl1, struct vfc_sim_result *r
 	return res->total_mbps / oracle;
 }
 
-/* Every tick, every member in force at one cap: the rows of one tick in the CSV share cap_hz. */
-static void check_common_cap(FILE *csv, uint32_t nvfs, uint32_t *ticks)
+/* Every tick, every member in force at one cap: the rows of one tick in the CSV share cap_hz; with
+ * per_group, the rows of one group (the trial's cap per class: each group of the scenario is one class
+ * at a time). */
+static void check_caps(FILE *csv, uint32_t nvfs, bool per_group, uint32_t *ticks)
 {
 	char line[256];
 	double t = -1, ft;
-	unsigned vf, g, cap, cap0 = 0, rows = 0;
+	unsigned vf, g, cap, cap0[2] = { 0, 0 }, rows = 0;
+	bool seen[2] = { false, false };
 
 	*ticks = 0;
 	rewind(csv);
 	while (fgets(line, sizeof(line), csv)) {
+		unsigned k;
+
 		assert_int_equal(sscanf(line, "%lf,%u,%u,pf,%u,", &ft, &vf, &g, &cap), 4);
+		assert_true(g < 2);
 		if (ft != t) {
 			if (t >= 0)
 				assert_int_equal(rows, nvfs);
 			t = ft;
-			cap0 = cap;
+			seen[0] = seen[1] = false;
 			rows = 0;
 			++*ticks;
 		}
-		if (cap != cap0)
-			fail_msg("at %.3f s VF %u runs at %u Hz, VF 0 at %u Hz: not one common cap", t, vf, cap, cap0);
+		k = per_group ? g : 0;
+		if (!seen[k]) {
+			seen[k] = true;
+			cap0[k] = cap;
+		}
+		if (cap != cap0[k])
+			fail_msg("at %.3f s VF %u (group %u) runs at %u Hz, its first at %u Hz: not one %s cap", t, vf, g,
+				 cap, cap0[k], per_group ? "group's" : "common");
 		rows++;
 	}
 }
@@ -111,11 +123,11 @@ static void test_pf_common_cap_near_oracle(void **state)
 
 	(void)state;
 	assert_non_null(csv);
-	r = ratio("pf", "pf", &res, csv);
-	printf("# pf: %.1f MB/s, %.4f of the oracle, %llu coordinator ticks, final cap %u Hz\n", res.total_mbps, r,
+	r = ratio("pf:busy", "pf:busy", &res, csv);
+	printf("# pf:busy: %.1f MB/s, %.4f of the oracle, %llu coordinator ticks, final cap %u Hz\n", res.total_mbps, r,
 	       (unsigned long long)res.pf.ticks, res.pf.cap_hz);
 	assert_int_equal(res.pf.members, 16);
-	check_common_cap(csv, 16, &ticks);
+	check_caps(csv, 16, false, &ticks);
 	assert_true(ticks >= 55);
 	/* the coordinator stepped on (almost) every tick: two ramp ticks at the start */
 	assert_true(res.pf.ticks >= ticks - 3);
@@ -143,18 +155,23 @@ static void test_pf_common_cap_near_oracle(void **state)
 	assert_true(rn < 0.85 && rs < 0.85);
 	/*
 	 * The bar is above what any fixed cap reaches (0.72), below the seeds' spread (docs/sim.md, "pf as
-	 * a column"), for every rule of the coordinator: pf (the probe rule, the default), pf:fill and
-	 * pf:adaptive. The fill rule reads 0.89 to 0.91 here: the second phase's best common cap (15 kHz)
-	 * serves the shallow 1 KiB tenants, and the bytes-weighted fill listens to the deep 16 KiB ones.
+	 * a column"), for every rule of the coordinator: pf:busy, pf (the trial, the default: a cap per
+	 * class while its dims win, one cap per group here), pf:fill and pf:adaptive. The fill rule reads
+	 * 0.89 to 0.91 here: the second phase's best common cap (15 kHz) serves the shallow 1 KiB tenants,
+	 * and the bytes-weighted fill listens to the deep 16 KiB ones.
 	 */
 	if (r < 0.85)
-		fail_msg("pf at %.4f of the per-phase oracle (0.85 wanted; seed %u)", r, seed);
-	for (int k = 0; k < 2; k++) {
-		const char *spec = k ? "pf:adaptive" : "pf:fill";
+		fail_msg("pf:busy at %.4f of the per-phase oracle (0.85 wanted; seed %u)", r, seed);
+	for (int k = 0; k < 3; k++) {
+		const char *spec = k == 2 ? "pf:adaptive" : k ? "pf:fill" : "pf";
 
-		r = ratio(spec, spec, &ctl, NULL);
+		csv = tmpfile();
+		assert_non_null(csv);
+		r = ratio(spec, spec, &ctl, csv);
 		printf("# %s %.4f, final cap %u Hz\n", spec, r, ctl.pf.cap_hz);
 		assert_int_equal(ctl.pf.members, 16);
+		check_caps(csv, 16, k == 0, &ticks);
+		fclose(csv);
 		vfc_sim_result_fini(&ctl);
 		if (r < 0.85)
 			fail_msg("%s at %.4f of the per-phase oracle (0.85 wanted; seed %u)", spec, r, seed);

@@ -90,12 +90,12 @@ const char vfc_controller_help[] =
 	"                       0.7 of a queue), probe (the fill rule, then a probe on the total that\n"
 	"                       moves only on a gain beyond the ticks' spread), scan (the fill rule,\n"
 	"                       and a scan of the cap ladder on the total where the ticks are quiet),\n"
-	"                       busy (the default: the scan rule, and a scan up the ladder where the\n"
-	"                       engines sit idle, noisy ticks or not), bal (busy, and each member's\n"
-	"                       cap the common cap x a multiplier that follows its own fill against\n"
-	"                       the members'), trial (busy, and where the members fall in classes of\n"
-	"                       different depth or size and the ticks are quiet, a DIM per class\n"
-	"                       tried against the common cap on the total, kept while it wins), or\n"
+	"                       busy (the scan rule, and a scan up the ladder where the engines sit\n"
+	"                       idle, noisy ticks or not), bal (busy, and each member's cap the\n"
+	"                       common cap x a multiplier that follows its own fill against the\n"
+	"                       members'), trial (the default: busy, and where the members fall in\n"
+	"                       classes of different depth or size and the ticks are quiet, a DIM per\n"
+	"                       class tried against the common cap on the total, kept while it wins), or\n"
 	"                       a controller spec (not pf) stepped on the total\n";
 
 void vfc_controller_cfg_default(struct vfc_controller_cfg *cfg, enum vfc_controller_kind kind)
