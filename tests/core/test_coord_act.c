@@ -76,20 +76,24 @@ static const double valley_ops[] = { 1111, 1667, 1933, 1917, 1903, 1842, 2033, 2
 #define VALLEY_N (sizeof(valley_hz) / sizeof(valley_hz[0]))
 #define VALLEY_BEST 2206.0
 
-static struct point valley(uint32_t cap)
+/* y at cap c (0: none), linear in log(cap) between the n points (hz ascending), level beyond the ends. */
+static double in_log(const double *hz, const double *y, size_t n, uint32_t cap)
 {
-	struct point q = { VALLEY_BEST, 0, 1, 8, false, 0.02 };
 	double c = cap ? cap : 1e9;
 
-	for (size_t i = 1; i < VALLEY_N && c < valley_hz[VALLEY_N - 1]; i++) {
-		if (c <= valley_hz[i]) { /* linear in log(cap) between the points */
-			double f = log(fmax(c, valley_hz[0]) / valley_hz[i - 1]) / log(valley_hz[i] / valley_hz[i - 1]);
+	if (c <= hz[0])
+		return y[0];
+	for (size_t i = 1; i < n; i++)
+		if (c <= hz[i])
+			return y[i - 1] + log(c / hz[i - 1]) / log(hz[i] / hz[i - 1]) * (y[i] - y[i - 1]);
+	return y[n - 1];
+}
 
-			q.ops = valley_ops[i - 1] + f * (valley_ops[i] - valley_ops[i - 1]);
-			break;
-		}
-	}
-	q.irqs = fmin(q.ops, c);
+static struct point valley(uint32_t cap)
+{
+	struct point q = { in_log(valley_hz, valley_ops, VALLEY_N, cap), 0, 1, 8, false, 0.02 };
+
+	q.irqs = fmin(q.ops, cap ? cap : 1e9);
 	return q;
 }
 
@@ -344,18 +348,8 @@ static const double dip_f[] = { 0.90, 0.982, 0.975, 0.982, 1.0, 1.005, 0.97 };
 
 static struct point dip(uint32_t cap)
 {
-	double c = fmin(fmax(cap ? cap : 1e9, dip_hz[0]), dip_hz[DIP_N - 1]), f = dip_f[DIP_N - 1];
-	struct point q = { 0, 0, 1, 16, true, 0.004 };
+	struct point q = { DIP_OPS * in_log(dip_hz, dip_f, DIP_N, cap), 0, 1, 16, true, 0.004 };
 
-	for (size_t i = 1; i < DIP_N; i++) {
-		if (c <= dip_hz[i]) { /* linear in log(cap) between the points */
-			double w = log(c / dip_hz[i - 1]) / log(dip_hz[i] / dip_hz[i - 1]);
-
-			f = dip_f[i - 1] + w * (dip_f[i] - dip_f[i - 1]);
-			break;
-		}
-	}
-	q.ops = DIP_OPS * f;
 	q.irqs = fmin(q.ops, cap ? cap : 1e9);
 	return q;
 }
