@@ -116,6 +116,10 @@ static void check_caps(FILE *csv, uint32_t nvfs, bool per_group, uint32_t *ticks
 
 static void test_pf_common_cap_near_oracle(void **state)
 {
+	static const struct {
+		const char *spec;
+		bool per_group; /* the trial's caps are one per class (a group here) */
+	} rules[] = { { "pf", true }, { "pf:fill", false }, { "pf:adaptive", false } };
 	struct vfc_sim_result res, ctl;
 	FILE *csv = tmpfile();
 	double r, rn, rs;
@@ -162,15 +166,15 @@ static void test_pf_common_cap_near_oracle(void **state)
 	 */
 	if (r < 0.85)
 		fail_msg("pf:busy at %.4f of the per-phase oracle (0.85 wanted; seed %u)", r, seed);
-	for (int k = 0; k < 3; k++) {
-		const char *spec = k == 2 ? "pf:adaptive" : k ? "pf:fill" : "pf";
+	for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]); k++) {
+		const char *spec = rules[k].spec;
 
 		csv = tmpfile();
 		assert_non_null(csv);
 		r = ratio(spec, spec, &ctl, csv);
 		printf("# %s %.4f, final cap %u Hz\n", spec, r, ctl.pf.cap_hz);
 		assert_int_equal(ctl.pf.members, 16);
-		check_caps(csv, 16, k == 0, &ticks);
+		check_caps(csv, 16, rules[k].per_group, &ticks);
 		fclose(csv);
 		vfc_sim_result_fini(&ctl);
 		if (r < 0.85)
