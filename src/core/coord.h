@@ -116,6 +116,7 @@ struct vfc_coord_scan {
 	uint32_t hold;        /* the wait after a scan or pin without a win (doubles) */
 	bool coarse;          /* the scan's step: VFC_COORD_SCAN_COARSE (else _FINE) */
 	bool up_only;         /* VISIT: a loud pin's scan, up only (VFC_COORD_SCAN_LOUD) */
+	bool no_down;         /* VISIT: its base's cap binds (VFC_COORD_SCAN_BOUND): no point below it */
 	bool pinned;          /* VISIT: a pin's scan (without a win the pin stays the base, VFC_COORD_SCAN_PIN_TICKS) */
 	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */
 	double step;          /* the scan in progress: its factor, direction, points out, misses in a row */
@@ -263,6 +264,8 @@ struct vfc_coord {
 	double irq_use;            /* the highest member's interrupts / its cap in the last tick (0: none capped) */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
+	uint32_t escape_run;       /* RULE_FILL: escapes on consecutive ticks, up to the last (escape_tick) */
+	uint64_t escape_tick;      /* RULE_FILL: ticks at the last escape */
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */
 	struct vfc_coord_scan scan;   /* RULE_SCAN's state */
 	struct vfc_coord_balance bal; /* the balance (pf:bal): per-member multipliers of the cap */
@@ -286,6 +289,13 @@ struct vfc_coord {
  * whose CPU is saturated reads its completions late and finds its whole queue at every interrupt,
  * at any cap: a higher cap only costs it more interrupts). Such a VF's fill says nothing of the cap
  * either: it is left out of the fill (docs/controllers.md, "Tenant-spaced interrupts").
+ *
+ * The escape's chain (the fill rule's): after an escape, each tick on which the cap still binds
+ * doubles it again. While it binds, the total grows with the cap (each interrupt carries the whole
+ * queue, at the cap's rate); the fill step between two escapes (x sqrt(1 / 0.7)) only slowed the
+ * climb out of it: a shift from SHA-256 at 100 Hz to 2 KiB requests at depth 2 took 17 ticks to
+ * reach 11 kHz, 7 now. Escapes in a row are a climb, not the walk's restlessness that the scan
+ * rule pins (docs/controllers.md, "The escape's chain").
  */
 #define VFC_COORD_IDLE_BUSY 0.7
 #define VFC_COORD_BOUND_Q 0.97
@@ -414,6 +424,16 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * 0.60 from tick to tick (suite seed 884920125), and a first tick at 0.45 made the swings news. */
 #define VFC_COORD_BOUND_REF 0.25
 #define VFC_COORD_SCAN_PRIOR 0.05 /* the spread before the first pair */
+/*
+ * A scan from a base whose cap binds does not turn down: where this share of the bytes' VFs got their
+ * whole queue back per interrupt and their interrupts came at this share of the cap's rate or more
+ * (c->bound_frac, c->rate_tick at the base's tick), each gets fewer interrupts at a lower cap, each
+ * carrying at most its queue, and no point below can carry more. Such bases sit at a cliff's top
+ * (tenants whose CPU saturates just above), where the up points read the cliff and the down points
+ * only cost: on suite seed 889937952, 44 VFs at depth 8 held 3,916 Hz, the tooth's top, and every
+ * scan's point down read 27% lower (docs/controllers.md, "Bound bases scan up only").
+ */
+#define VFC_COORD_SCAN_BOUND 0.9
 /*
  * Where a scan's points start (vfc__coord_acting_cap): a cap above every member's interrupt rate holds
  * none of them (their tenants space the interrupts), and the points between that rate and the cap all

@@ -14,18 +14,22 @@ uint32_t vfc__coord_clamp_cap(double hz)
  * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
  * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
  * so that each interrupt hands back about fill_target of a queue; a cap that binds
- * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once.
+ * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once,
+ * and doubles again on each tick after that it still binds (the escape's chain, coord.h).
  */
 void vfc__coord_fill_step(struct vfc_coord *c)
 {
+	bool chained = c->escape_run && c->escape_tick + 1 == c->ticks; /* the tick before escaped */
 	double target;
 
 	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
-		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS) {
+		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS || chained) {
 			target = VFC_COORD_ESCAPE * (double)c->cap;
 			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
 			c->bound_ticks = 0;
 			c->escapes++;
+			c->escape_run = chained ? c->escape_run + 1 : 1;
+			c->escape_tick = c->ticks;
 			return;
 		}
 	} else {

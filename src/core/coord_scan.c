@@ -101,14 +101,24 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	p->y_best = y;
 	p->rate_base = c->shallow_frac >= VFC_COORD_CLIMB_SHARE ? c->rate_shallow : 0;
 	p->halved = false;
+	p->no_down = false;
 	p->scans++;
 	c->cap = point(p);
 }
 
-/* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord.h). */
+/* Whether the tick just read binds its cap (coord.h, VFC_COORD_SCAN_BOUND). */
+static bool binds(const struct vfc_coord *c)
+{
+	return c->bound_frac >= VFC_COORD_SCAN_BOUND && c->last.cap_hz &&
+	       c->rate_tick >= VFC_COORD_SCAN_BOUND * c->last.cap_hz;
+}
+
+/* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord.h); up only
+ * where the base's cap binds. */
 static void start_local(struct vfc_coord *c, double y)
 {
 	start_scan(c, y, vfc__coord_acting_cap(c, c->scan.base));
+	c->scan.no_down = binds(c);
 }
 
 /* The scan is over: the best point becomes the base if it beats the base beyond the spread. A still
@@ -352,6 +362,10 @@ static void half_visit(struct vfc_coord *c, double y)
 		end_scan(c);
 		return;
 	}
+	if (p->no_down) {
+		scan_done(c);
+		return;
+	}
 	turn_down(p);
 	c->cap = point(p);
 }
@@ -402,7 +416,7 @@ static void visit(struct vfc_coord *c, double y)
 			half_step(c, p->origin, here);
 			return;
 		}
-		if (p->dir < 0 || p->best != p->base || p->up_only) {
+		if (p->dir < 0 || p->best != p->base || p->up_only || p->no_down) {
 			scan_done(c);
 			return;
 		}
@@ -452,6 +466,8 @@ static void anchor(struct vfc_coord *c, double y)
 	if (p->still >= VFC_COORD_PROBE_STILL)
 		p->restless = 0;
 	p->moving = p->still >= VFC_COORD_PROBE_STILL ? 0 : p->moving + 1;
+	if (c->escape_run >= 2 && c->escape_tick == c->ticks)
+		p->moving = 0; /* escapes in a row: a climb out of a binding cap (coord.h, the escape's chain) */
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
 		p->wait--;

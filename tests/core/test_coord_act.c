@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference. */
+/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -292,6 +292,83 @@ static void test_coord_act_rising(void **state)
 }
 
 /*
+ * Bound bases scan up only: on the tooth plant from 3.6 kHz the bases under the cliff (TOOTH_HZ) bind,
+ * every interrupt handing back both requests at the cap's rate; no scan from such a base steps below
+ * it, where no cap can carry the base's total (fails before: 3 ticks below such bases after tick 30,
+ * each at 0.8 of the base's total). A base above the cliff, which does not bind, still scans down.
+ */
+static void test_coord_act_no_down(void **state)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0, scans;
+	uint32_t cap, below = 0;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	assert_int_equal(vfc_coord_init_spec(&c, "", 3600), 0);
+	cap = vfc_coord_tick(&c, t, r, N, N);
+	for (int k = 0; k < 120; k++) {
+		(void)plant_tick(tooth, r, cap);
+		t += TICK_NS;
+		cap = vfc_coord_tick(&c, t, r, N, N);
+		if (k == 30)
+			scans = c.scan.scans;
+		if (k > 30 && c.scan.phase == VFC_COORD_SCAN_VISIT && !c.scan.busy_scan && !c.scan.climb &&
+		    c.scan.base <= TOOTH_HZ && cap < c.scan.base)
+			below++;
+	}
+	printf("no down: %llu scans after tick 30, %u ticks below a base under the cliff\n",
+	       (unsigned long long)(c.scan.scans - scans), below);
+	assert_true(c.scan.scans > scans);
+	assert_int_equal(below, 0);
+}
+
+/*
+ * The rise plant: the simulator's suite seed 630432632, last window, reduced (docs/controllers.md, "The
+ * escape's chain"): VFs at depth 2 whose workload changed from SHA-256 held at 100 Hz to AES 2 KiB.
+ * Under RISE_HZ every interrupt hands back both requests at the cap's rate (the cap binds: ops = 2 x
+ * cap), the engines idle; above it the total is flat, the fill falling to 0.5 at 2 x RISE_HZ. Every
+ * tick +-1%.
+ */
+#define RISE_HZ 9000.0
+
+static struct point rise(uint32_t cap)
+{
+	double c = cap ? cap : 1e9;
+	struct point q = { 2 * fmin(c, RISE_HZ), fmin(c, 2 * RISE_HZ), 0, DEPTH, true, 0.02 };
+
+	q.busy = 0.8 * q.ops / (2 * RISE_HZ);
+	return q;
+}
+
+/*
+ * The escape's chain: from 100 Hz the cap binds on every tick up to RISE_HZ, and pf (the default)
+ * reaches 0.9 of the best on the 10th tick (the reference and the ramp first, then a cap doubled on
+ * every tick); the escape every second tick, the fill step between and the pins that the walk's moves
+ * brought took 20 (fails before).
+ */
+static void test_coord_act_chain(void **state)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0;
+	uint32_t cap;
+	int k = 0;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	assert_int_equal(vfc_coord_init_spec(&c, "", 100), 0);
+	cap = vfc_coord_tick(&c, t, r, N, N);
+	for (; k < 60 && plant_tick(rise, r, cap) < 0.9 * N * 2 * RISE_HZ; k++) {
+		t += TICK_NS;
+		cap = vfc_coord_tick(&c, t, r, N, N);
+	}
+	printf("rise: 0.9 of the best at tick %d, %llu escapes\n", k, (unsigned long long)c.escapes);
+	assert_true(k <= 10);
+}
+
+/*
  * A workload's change under a scan (the simulator's suite seed 66963993: its tenants' phase changed at
  * 105 s while a scan stood at its first point up; the scan read the new workload's first tick as that
  * point's gain and moved the base there, 0.87 of the oracle against 0.97). The valley plant, its
@@ -498,6 +575,8 @@ int main(void)
 		cmocka_unit_test(test_coord_act_loud),
 		cmocka_unit_test(test_coord_act_tooth),
 		cmocka_unit_test(test_coord_act_rising),
+		cmocka_unit_test(test_coord_act_chain),
+		cmocka_unit_test(test_coord_act_no_down),
 		cmocka_unit_test(test_coord_act_void),
 		cmocka_unit_test(test_coord_act_dip),
 		cmocka_unit_test(test_coord_act_edge),
