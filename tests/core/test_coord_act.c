@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only. */
+/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only, a jump out of the spread. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -325,6 +325,54 @@ static void test_coord_act_no_down(void **state)
 }
 
 /*
+ * The step plant: VFs at depth 8 whose every interrupt hands back 0.7 of the queue (the fill rule's
+ * target: it holds the cap where it is), the engines saturated, the same total at every cap; at
+ * step_after the workload runs 1.5 x faster (the fill and the class unchanged: only the total shows
+ * it). Every tick +-0.5%.
+ */
+static bool step_after;
+
+static struct point step(uint32_t cap)
+{
+	struct point q = { step_after ? 15000 : 10000, 0, 0.95, 8, false, 0.01 };
+
+	q.irqs = fmin(q.ops / (0.7 * 8), cap ? cap : 1e9);
+	return q;
+}
+
+/*
+ * A jump is a change, not noise: pf holds the step plant's cap; at tick 60 the workload jumps 1.5 x.
+ * The gate (VFC_COORD_PROBE_Z x the spread under VFC_COORD_SCAN_GATE) stays open through it and after
+ * (fails before: the jump's pair, 0.5, entered the spread's EWMA at 0.25, and the gate stayed shut for
+ * about 8 ticks, the scans' threshold above 4% for longer).
+ */
+static void test_coord_act_jump(void **state)
+{
+	struct vfc_coord_vf r[N];
+	struct vfc_coord c;
+	uint64_t t = 0;
+	uint32_t cap;
+	double worst = 0;
+
+	(void)state;
+	memset(r, 0, sizeof(r));
+	step_after = false;
+	assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
+	cap = vfc_coord_tick(&c, t, r, N, N);
+	for (int k = 0; k < 80; k++) {
+		step_after = k >= 60;
+		(void)plant_tick(step, r, cap);
+		t += TICK_NS;
+		cap = vfc_coord_tick(&c, t, r, N, N);
+		if (k >= 50)
+			worst = fmax(worst, c.scan.spread);
+	}
+	printf("jump: the spread at most %.4f from tick 50 (the gate %.4f)\n", worst,
+	       VFC_COORD_SCAN_GATE / VFC_COORD_PROBE_Z);
+	assert_true(VFC_COORD_PROBE_Z * worst <= VFC_COORD_SCAN_GATE);
+}
+
+/*
  * The rise plant: the simulator's suite seed 630432632, last window, reduced (docs/controllers.md, "The
  * escape's chain"): VFs at depth 2 whose workload changed from SHA-256 held at 100 Hz to AES 2 KiB.
  * Under RISE_HZ every interrupt hands back both requests at the cap's rate (the cap binds: ops = 2 x
@@ -577,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_rising),
 		cmocka_unit_test(test_coord_act_chain),
 		cmocka_unit_test(test_coord_act_no_down),
+		cmocka_unit_test(test_coord_act_jump),
 		cmocka_unit_test(test_coord_act_void),
 		cmocka_unit_test(test_coord_act_dip),
 		cmocka_unit_test(test_coord_act_edge),
