@@ -382,8 +382,7 @@ static void test_coord_tenant_spaced(void **state)
 /*
  * The fill rule: each tick the cap moves by (fill / target)^gain, fill the completions per interrupt
  * over the depth. A queue per interrupt (fill 1) raises it, a third of one lowers it, the target
- * holds it; a cap that binds two ticks in a row doubles (the escape, whatever the engine's load), and
- * doubles again on each tick after it still binds (the escape's chain).
+ * holds it; a cap that binds two ticks in a row doubles (the escape), again each tick it still binds.
  */
 static void test_coord_fill_rule(void **state)
 {
@@ -414,15 +413,12 @@ static void test_coord_fill_rule(void **state)
 	assert_string_equal(vfc_coord_rule_state(&c), "bound");
 	assert_int_equal(feed(&c, r, &t, 300 * 32, 300, 30000000), 2 * cap);
 	assert_int_equal(c.escapes, 1);
-	assert_int_equal(c.escape_run, 1);
 	/* the escape's chain: still bound on the next tick, doubled again (before: x sqrt(1 / 0.7) first) */
 	assert_int_equal(feed(&c, r, &t, 600 * 32, 600, 30000000), 4 * cap);
-	assert_int_equal(c.escapes, 2);
 	assert_int_equal(c.escape_run, 2);
-	/* within the hysteresis: no move, the chain over */
+	/* within the hysteresis: no move */
 	cap = vfc_coord_cap(&c);
 	assert_int_equal(feed(&c, r, &t, 400 * 235 / 10, 400, 90000000), cap);
-	assert_int_equal(c.escapes, 2);
 }
 
 /*

@@ -162,6 +162,32 @@ static double plant_tick(struct point (*plant)(uint32_t), struct vfc_coord_vf *r
 	return tot;
 }
 
+/* A coordinator on a plant: the members' counters, the clock and the cap in force. */
+struct rig {
+	struct vfc_coord c;
+	struct vfc_coord_vf r[N];
+	uint64_t t;
+	uint32_t cap;
+};
+
+/* The coordinator (spec) from cap0, its first reading (the reference) taken. */
+static void rig_start(struct rig *g, const char *spec, uint32_t cap0)
+{
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(vfc_coord_init_spec(&g->c, spec, cap0), 0);
+	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+}
+
+/* One tick of plant at the cap in force, then the coordinator's reading; returns the tick's total. */
+static double rig_tick(struct rig *g, struct point (*plant)(uint32_t))
+{
+	double y = plant_tick(plant, g->r, g->cap);
+
+	g->t += TICK_NS;
+	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+	return y;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -174,24 +200,18 @@ static int cmp_u32(const void *a, const void *b)
 static double run(struct point (*plant)(uint32_t), double best, const char *spec, uint32_t start, uint32_t *cap_held)
 {
 	uint32_t caps[60];
-	struct vfc_coord_vf r[N];
-	struct vfc_coord c;
-	uint64_t t = 0;
-	uint32_t cap;
+	struct rig g;
 	double sum = 0;
 
-	memset(r, 0, sizeof(r));
-	assert_int_equal(vfc_coord_init_spec(&c, spec, start), 0);
-	cap = vfc_coord_tick(&c, t, r, N, N);
+	rig_start(&g, spec, start);
 	for (int k = 0; k < 120; k++) {
-		double y = plant_tick(plant, r, cap);
+		uint32_t cap = g.cap;
+		double y = rig_tick(&g, plant);
 
 		if (k >= 60) {
 			sum += y;
 			caps[k - 60] = cap;
 		}
-		t += TICK_NS;
-		cap = vfc_coord_tick(&c, t, r, N, N);
 	}
 	qsort(caps, 60, sizeof(caps[0]), cmp_u32);
 	*cap_held = caps[30];
@@ -299,28 +319,24 @@ static void test_coord_act_rising(void **state)
  */
 static void test_coord_act_no_down(void **state)
 {
-	struct vfc_coord_vf r[N];
-	struct vfc_coord c;
-	uint64_t t = 0, scans;
-	uint32_t cap, below = 0;
+	struct rig g;
+	uint64_t scans = 0;
+	uint32_t below = 0;
+	const struct vfc_coord_scan *p = &g.c.scan;
 
 	(void)state;
-	memset(r, 0, sizeof(r));
-	assert_int_equal(vfc_coord_init_spec(&c, "", 3600), 0);
-	cap = vfc_coord_tick(&c, t, r, N, N);
+	rig_start(&g, "", 3600);
 	for (int k = 0; k < 120; k++) {
-		(void)plant_tick(tooth, r, cap);
-		t += TICK_NS;
-		cap = vfc_coord_tick(&c, t, r, N, N);
+		(void)rig_tick(&g, tooth);
 		if (k == 30)
-			scans = c.scan.scans;
-		if (k > 30 && c.scan.phase == VFC_COORD_SCAN_VISIT && !c.scan.busy_scan && !c.scan.climb &&
-		    c.scan.base <= TOOTH_HZ && cap < c.scan.base)
+			scans = p->scans;
+		if (k > 30 && p->phase == VFC_COORD_SCAN_VISIT && !p->busy_scan && !p->climb && p->base <= TOOTH_HZ &&
+		    g.cap < p->base)
 			below++;
 	}
 	printf("no down: %llu scans after tick 30, %u ticks below a base under the cliff\n",
-	       (unsigned long long)(c.scan.scans - scans), below);
-	assert_true(c.scan.scans > scans);
+	       (unsigned long long)(p->scans - scans), below);
+	assert_true(p->scans > scans);
 	assert_int_equal(below, 0);
 }
 
@@ -348,24 +364,16 @@ static struct point step(uint32_t cap)
  */
 static void test_coord_act_jump(void **state)
 {
-	struct vfc_coord_vf r[N];
-	struct vfc_coord c;
-	uint64_t t = 0;
-	uint32_t cap;
+	struct rig g;
 	double worst = 0;
 
 	(void)state;
-	memset(r, 0, sizeof(r));
-	step_after = false;
-	assert_int_equal(vfc_coord_init_spec(&c, "", 3000), 0);
-	cap = vfc_coord_tick(&c, t, r, N, N);
+	rig_start(&g, "", 3000);
 	for (int k = 0; k < 80; k++) {
 		step_after = k >= 60;
-		(void)plant_tick(step, r, cap);
-		t += TICK_NS;
-		cap = vfc_coord_tick(&c, t, r, N, N);
+		(void)rig_tick(&g, step);
 		if (k >= 50)
-			worst = fmax(worst, c.scan.spread);
+			worst = fmax(worst, g.c.scan.spread);
 	}
 	printf("jump: the spread at most %.4f from tick 50 (the gate %.4f)\n", worst,
 	       VFC_COORD_SCAN_GATE / VFC_COORD_PROBE_Z);
@@ -398,21 +406,14 @@ static struct point rise(uint32_t cap)
  */
 static void test_coord_act_chain(void **state)
 {
-	struct vfc_coord_vf r[N];
-	struct vfc_coord c;
-	uint64_t t = 0;
-	uint32_t cap;
+	struct rig g;
 	int k = 0;
 
 	(void)state;
-	memset(r, 0, sizeof(r));
-	assert_int_equal(vfc_coord_init_spec(&c, "", 100), 0);
-	cap = vfc_coord_tick(&c, t, r, N, N);
-	for (; k < 60 && plant_tick(rise, r, cap) < 0.9 * N * 2 * RISE_HZ; k++) {
-		t += TICK_NS;
-		cap = vfc_coord_tick(&c, t, r, N, N);
-	}
-	printf("rise: 0.9 of the best at tick %d, %llu escapes\n", k, (unsigned long long)c.escapes);
+	rig_start(&g, "", 100);
+	while (k < 60 && rig_tick(&g, rise) < 0.9 * N * 2 * RISE_HZ)
+		k++;
+	printf("rise: 0.9 of the best at tick %d, %llu escapes\n", k, (unsigned long long)g.c.escapes);
 	assert_true(k <= 10);
 }
 
