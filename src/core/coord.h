@@ -264,8 +264,8 @@ struct vfc_coord {
 	double irq_use;            /* the highest member's interrupts / its cap in the last tick (0: none capped) */
 	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
-	uint32_t escape_run;       /* RULE_FILL: escapes on consecutive ticks, up to the last (escape_tick) */
-	uint64_t escape_tick;      /* RULE_FILL: ticks at the last escape */
+	uint64_t escape_tick;      /* RULE_FILL: ticks at the last escape (0: none; ticks count from 1) */
+	bool escape_chained;       /* RULE_FILL: that escape followed one on the tick before (the chain) */
 	struct vfc_coord_probe probe; /* RULE_PROBE's state */
 	struct vfc_coord_scan scan;   /* RULE_SCAN's state */
 	struct vfc_coord_balance bal; /* the balance (pf:bal): per-member multipliers of the cap */

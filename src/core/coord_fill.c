@@ -19,7 +19,7 @@ uint32_t vfc__coord_clamp_cap(double hz)
  */
 void vfc__coord_fill_step(struct vfc_coord *c)
 {
-	bool chained = c->escape_run && c->escape_tick + 1 == c->ticks; /* the tick before escaped */
+	bool chained = c->escape_tick && c->escape_tick + 1 == c->ticks; /* the tick before escaped */
 	double target;
 
 	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
@@ -28,7 +28,7 @@ void vfc__coord_fill_step(struct vfc_coord *c)
 			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
 			c->bound_ticks = 0;
 			c->escapes++;
-			c->escape_run = chained ? c->escape_run + 1 : 1;
+			c->escape_chained = chained;
 			c->escape_tick = c->ticks;
 			return;
 		}

@@ -470,7 +470,7 @@ static void anchor(struct vfc_coord *c, double y)
 	if (p->still >= VFC_COORD_PROBE_STILL)
 		p->restless = 0;
 	p->moving = p->still >= VFC_COORD_PROBE_STILL ? 0 : p->moving + 1;
-	if (c->escape_run >= 2 && c->escape_tick == c->ticks)
+	if (c->escape_chained && c->escape_tick == c->ticks)
 		p->moving = 0; /* escapes in a row: a climb out of a binding cap (coord.h, the escape's chain) */
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
