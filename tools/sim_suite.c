@@ -18,7 +18,7 @@
 static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
 	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
-	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS]\n"
+	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS] [--settle-ticks N]\n"
 	"                     [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
@@ -26,7 +26,10 @@ static const char suite_help[] =
 	"times, on the dh895xcc-paper profile. Every controller of LIST runs on each, and is\n"
 	"scored against the per-phase oracle (per phase window, the best of the static caps of\n"
 	"--oracle applied to every VF). Reports per controller the mean, min and worst seed of\n"
-	"its ratio to the oracle, and the seeds more than 2% below dim.\n"
+	"its ratio to the oracle, and the seeds more than 2% below dim. Each change is scored\n"
+	"again from its settle point on (the 4th tick after it, to the next change or the\n"
+	"end) against the best static cap there: the mean and min over those windows, and how\n"
+	"many fall below 0.95.\n"
 	"\n"
 	"  --seeds N         scenarios to run (1 .. 100000)\n"
 	"  --vfs MIN-MAX     VFs per scenario (default 8-32)\n"
@@ -44,6 +47,8 @@ static const char suite_help[] =
 	"                    mode whatever the controllers run in; exact: in theirs\n"
 	"  --oracle-tick-ms MS the static caps' tick (0: --tick-ms); a static cap never\n"
 	"                    changes, so only a sampled run's samples per run depend on it\n"
+	"  --settle-ticks N  the settle point: N ticks after a change (default 4, so scored\n"
+	"                    from the 5th tick on; 0: changes are not scored apart)\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
@@ -155,6 +160,10 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 		if (range_parse(v, 0, 3600000, &x, &y) || x != y)
 			return bad(o, "milliseconds from 0 to 3600000", v);
 		c->oracle_tick_ms = x;
+	} else if (!strcmp(o, "--settle-ticks")) {
+		if (range_parse(v, 0, 1000, &x, &y) || x != y)
+			return bad(o, "ticks from 0 to 1000", v);
+		c->settle_ticks = x;
 	} else if (!strcmp(o, "--scenario")) {
 		errno = 0;
 		a->scenario = strtoull(v, &end, 0);
@@ -229,6 +238,15 @@ static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		printf("%-28.28s %8.3f %8.3f %12llu %14s\n", c->ctl_spec[k], s->mean[k], s->min[k],
 		       (unsigned long long)s->worst_seed[k], bd);
 	}
+	if (!s->nsettled)
+		return;
+	printf("\nafter a change, from its %u%s tick on (%u windows): of the best static cap there\n",
+	       c->settle_ticks + 1, c->settle_ticks == 0 ? "st" : c->settle_ticks == 1 ? "nd" : c->settle_ticks == 2 ? "rd" : "th",
+	       s->nsettled);
+	printf("%-28s %8s %8s %12s %14s\n", "controller", "mean", "min", "worst seed", "below 0.95");
+	for (uint32_t k = 0; k < c->nctls; k++)
+		printf("%-28.28s %8.3f %8.3f %12llu %14u\n", c->ctl_spec[k], s->settled_mean[k], s->settled_min[k],
+		       (unsigned long long)s->settled_worst_seed[k], s->settled_below[k]);
 }
 
 static json_t *seed_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_suite_seed *d)
@@ -242,10 +260,15 @@ static json_t *seed_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim
 	}
 	for (uint32_t w = 0; w < d->nwin && w < VFC_SIM_SUITE_MAX_WIN; w++)
 		json_array_append_new(best, json_integer(d->best_cap[w]));
-	for (uint32_t k = 0; k < c->nctls; k++)
+	for (uint32_t k = 0; k < c->nctls; k++) {
+		json_t *settled = json_array();
+
+		for (uint32_t j = 0; j < d->nsettled; j++)
+			json_array_append_new(settled, json_real(d->settled[k][j]));
 		json_object_set_new(ctl, c->ctl_spec[k],
-				    json_pack("{s:f, s:f, s:f}", "mbps", d->mbps[k], "irq_hz", d->irq_hz[k], "ratio",
-					      d->ratio[k]));
+				    json_pack("{s:f, s:f, s:f, s:o}", "mbps", d->mbps[k], "irq_hz", d->irq_hz[k], "ratio",
+					      d->ratio[k], "settled", settled));
+	}
 	return json_pack("{s:I, s:i, s:i, s:i, s:i, s:f, s:f, s:o, s:o, s:o}", "seed", (json_int_t)d->seed,
 			 "vfs", (json_int_t)d->nvfs, "engines", (json_int_t)d->engines, "groups",
 			 (json_int_t)d->ngroups, "windows", (json_int_t)d->nwin, "oracle_mbps", d->oracle_mbps,
@@ -263,9 +286,11 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		json_array_append_new(seeds, seed_json(c, &d[i]));
 	for (uint32_t k = 0; k < c->nctls; k++)
 		json_object_set_new(sum, c->ctl_spec[k],
-				    json_pack("{s:f, s:f, s:I, s:i}", "mean", s->mean[k], "min", s->min[k],
-					      "worst_seed", (json_int_t)s->worst_seed[k], "below_dim",
-					      (json_int_t)s->below_dim[k]));
+				    json_pack("{s:f, s:f, s:I, s:i, s:{s:f, s:f, s:I, s:i}}", "mean", s->mean[k], "min",
+					      s->min[k], "worst_seed", (json_int_t)s->worst_seed[k], "below_dim",
+					      (json_int_t)s->below_dim[k], "settled", "mean", s->settled_mean[k], "min",
+					      s->nsettled ? s->settled_min[k] : 0, "worst_seed",
+					      (json_int_t)s->settled_worst_seed[k], "below_goal", (json_int_t)s->settled_below[k]));
 	j = json_pack("{s:I, s:i, s:i, s:i, s:i, s:i, s:f, s:i, s:s, s:o, s:o}", "seed0", (json_int_t)c->seed0,
 		      "seeds", (json_int_t)n, "vfs_min", (json_int_t)c->vfs_min, "vfs_max", (json_int_t)c->vfs_max,
 		      "engines_min", (json_int_t)c->eng_min, "engines_max", (json_int_t)c->eng_max, "duration_s",
@@ -275,6 +300,8 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		json_object_set_new(j, "oracle_mode",
 				    json_string(c->oracle_mode == VFC_SIM_SUITE_ORACLE_EXACT ? "exact" : "sampled"));
 		json_object_set_new(j, "oracle_tick_ms", json_integer(c->oracle_tick_ms));
+		json_object_set_new(j, "settle_ticks", json_integer(c->settle_ticks));
+		json_object_set_new(j, "settled_windows", json_integer(s->nsettled));
 	}
 	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
 	if (str)
@@ -293,12 +320,20 @@ static int write_csv(const char *path, const struct vfc_sim_suite_cfg *c, const 
 		vfc_tool_err("sim suite", "--csv %s: %s", path, strerror(-rc));
 		return VFC_EXIT_FAIL;
 	}
-	fputs("seed,vfs,engines,groups,windows,ctl,mbps,irq_hz,oracle_mbps,ratio\n", o.f);
+	fputs("seed,vfs,engines,groups,windows,ctl,mbps,irq_hz,oracle_mbps,ratio,settled_windows,settled_min\n", o.f);
 	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t k = 0; k < c->nctls; k++)
-			fprintf(o.f, "%llu,%u,%u,%u,%u,\"%s\",%.3f,%.1f,%.3f,%.5f\n", (unsigned long long)d[i].seed,
+		for (uint32_t k = 0; k < c->nctls; k++) {
+			double m = 1;
+
+			for (uint32_t j = 0; j < d[i].nsettled; j++)
+				m = d[i].settled[k][j] < m ? d[i].settled[k][j] : m;
+			fprintf(o.f, "%llu,%u,%u,%u,%u,\"%s\",%.3f,%.1f,%.3f,%.5f,%u,", (unsigned long long)d[i].seed,
 				d[i].nvfs, d[i].engines, d[i].ngroups, d[i].nwin, c->ctl_spec[k], d[i].mbps[k],
-				d[i].irq_hz[k], d[i].oracle_mbps, d[i].ratio[k]);
+				d[i].irq_hz[k], d[i].oracle_mbps, d[i].ratio[k], d[i].nsettled);
+			if (d[i].nsettled)
+				fprintf(o.f, "%.5f", m);
+			fputc('\n', o.f);
+		}
 	rc = vfc_out_commit(&o);
 	if (rc < 0) {
 		vfc_tool_err("sim suite", "--csv %s: %s", path, strerror(-rc));

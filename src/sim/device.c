@@ -113,6 +113,7 @@ int vfc__sim_on_engine(struct vfc__sim *s, uint32_t e)
 		v->bytes_done += g->r.bytes;
 		v->id_sum += g->r.id;
 		v->done_unreaped++;
+		vfc__sim_win_at(s);
 		s->win_bytes[s->win] += g->r.bytes;
 		if (s->samp)
 			s->samp_done(s, vfi);

@@ -14,6 +14,7 @@ void vfc_sim_result_fini(struct vfc_sim_result *res)
 	free(res->vfs);
 	free(res->win_start_ns);
 	free(res->win_bytes);
+	free(res->win_settled);
 	memset(res, 0, sizeof(*res));
 }
 

@@ -202,10 +202,33 @@ static bool groups_moving(struct vfc__sim *s, double ran_ns)
 }
 
 /*
- * The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill).
- * moved: the piece ran on because some VF's state moved (transient); such a VF's history restarts after it.
+ * wb bytes over the real span [p->real, p->real + span] into the windows it crosses, in time's proportion.
+ * Phase changes end intervals, so only a settle point (vfc_sim_opts.settle_ticks) can fall inside a span,
+ * off the oracle's long ticks, where the interval's rate is the steady one its sample measured.
  */
-static void fold(struct vfc__sim *s, double gap, bool moved)
+static void win_add(struct vfc__sim *s, double wb, uint64_t span)
+{
+	struct vfc__sim_samp *p = s->samp;
+	uint64_t at = p->real, end = p->real + span;
+
+	while (p->win + 1 < s->nwin && s->win_start[p->win + 1] < end) {
+		uint64_t cut = s->win_start[p->win + 1];
+		double part = cut > at ? wb * (double)(cut - at) / (double)(end - at) : 0;
+
+		p->win_bytes[p->win++] += part;
+		wb -= part;
+		if (cut > at)
+			at = cut;
+	}
+	p->win_bytes[p->win] += wb;
+}
+
+/*
+ * The piece's counts into the real counters, and what the rest of the interval (gap ns) adds (fill); the
+ * piece and gap span span ns of real time from p->real. moved: the piece ran on because some VF's state
+ * moved (transient); such a VF's history restarts after it.
+ */
+static void fold(struct vfc__sim *s, double gap, bool moved, uint64_t span)
 {
 	struct vfc__sim_samp *p = s->samp;
 	double wb = 0;
@@ -233,7 +256,7 @@ static void fold(struct vfc__sim *s, double gap, bool moved)
 		r->c0 = c;
 		r->nmark = 0;
 	}
-	p->win_bytes[p->win] += wb;
+	win_add(s, wb, span);
 }
 
 
@@ -481,16 +504,16 @@ int vfc__sim_on_cut(struct vfc__sim *s)
 			p->uneven = halves_differ(s, k);
 		if (ran < p->piece_real && moving(s)) {
 			/* Counted as it is, like a settling piece; the rest is planned again from here. */
-			fold(s, 0, true);
+			fold(s, 0, true, ran);
 			p->real += ran;
 			return plan(s, true);
 		}
 		if (ran < p->piece_real && ran < SAMPLE_MAX_MEAS * s->sample_meas_ns && (p->uneven || need_more(s)))
 			return vfc__sim_heap_push(&s->h, s->now + (ran + step < p->piece_real ? step : p->piece_real - ran),
 						  VFC__SIM_EV_CUT, 0, 0);
-		fold(s, (double)(p->piece_real - ran), false);
+		fold(s, (double)(p->piece_real - ran), false, p->piece_real);
 	} else {
-		fold(s, 0, false);
+		fold(s, 0, false, p->piece_real);
 	}
 	p->real += p->piece_real;
 	if (!p->measure)

@@ -33,44 +33,6 @@ static void sim_free(struct vfc__sim *s)
 	vfc__sim_samp_free(s);
 }
 
-static int build_windows(struct vfc__sim *s)
-{
-	const struct vfc_sim_scenario *sc = s->sc;
-	size_t n = 0, cap = 1;
-
-	for (uint32_t g = 0; g < sc->ngroups; g++)
-		cap += sc->groups[g].nphases;
-	s->win_start = calloc(cap, sizeof(uint64_t));
-	s->win_bytes = calloc(cap, sizeof(uint64_t));
-	if (!s->win_start || !s->win_bytes)
-		return -ENOMEM;
-	s->win_start[n++] = 0;
-	for (uint32_t g = 0; g < sc->ngroups; g++) {
-		for (uint32_t p = 0; p < sc->groups[g].nphases; p++) {
-			uint64_t t = sc->groups[g].phases[p].at_ns;
-			size_t i;
-
-			if (t >= sc->duration_ns)
-				continue;
-			for (i = 0; i < n && s->win_start[i] != t; i++)
-				;
-			if (i == n)
-				s->win_start[n++] = t;
-		}
-	}
-	/* insertion sort: a handful of boundaries */
-	for (size_t i = 1; i < n; i++) {
-		uint64_t x = s->win_start[i];
-		size_t j = i;
-
-		for (; j > 0 && s->win_start[j - 1] > x; j--)
-			s->win_start[j] = s->win_start[j - 1];
-		s->win_start[j] = x;
-	}
-	s->nwin = (uint32_t)n;
-	return 0;
-}
-
 /* Everything the run needs, allocated up front; each VF's queue size, cores, group. */
 static int sim_alloc(struct vfc__sim *s)
 {
@@ -143,7 +105,7 @@ static int sim_init(struct vfc__sim *s)
 	for (uint32_t e = 0; e < sc->engines; e++)
 		s->free_eng[s->nfree++] = sc->engines - 1 - e;
 	rc = vfc__sim_pf_init(s);
-	return rc ? rc : build_windows(s);
+	return rc ? rc : vfc__sim_build_windows(s);
 }
 
 /* ---- the event loop ---- */
@@ -268,7 +230,9 @@ static int collect(struct vfc__sim *s, struct vfc_sim_result *res)
 	res->nwin = s->nwin;
 	res->win_start_ns = s->win_start;
 	res->win_bytes = s->win_bytes;
+	res->win_settled = s->win_settled;
 	s->win_start = s->win_bytes = NULL;
+	s->win_settled = NULL;
 	vfc__sim_pf_stats(s, &res->pf);
 	return 0;
 }
@@ -302,6 +266,7 @@ int vfc__sim_model_run(const struct vfc_sim_scenario *sc, const struct vfc_sim_o
 	if (rc) {
 		free(s.win_start);
 		free(s.win_bytes);
+		free(s.win_settled);
 		sim_free(&s);
 		vfc_sim_result_fini(res);
 		return rc;

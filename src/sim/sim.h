@@ -149,9 +149,11 @@ struct vfc_sim_result {
 	double total_mbps, total_ops, irq_hz;   /* over the whole run, all VFs */
 	uint32_t nvfs;
 	struct vfc_sim_vf_result *vfs;
-	uint32_t nwin;            /* phase windows (the union of every group's phase boundaries) */
+	uint32_t nwin;            /* windows: the phases' (the union of every group's changes), each split in two
+				   * at its change's settle point if opts asked for one (vfc_sim_opts.settle_ticks) */
 	uint64_t *win_start_ns;   /* [nwin] */
 	uint64_t *win_bytes;      /* [nwin] bytes completed in each window */
+	uint8_t *win_settled;     /* [nwin] 1: the window starts at a settle point, 0: at 0 or at a change */
 	struct vfc_sim_pf_result pf;
 };
 
@@ -169,6 +171,11 @@ struct vfc_sim_opts {
 	/* Called about every 0.5% of the simulated time (NULL: never). */
 	void (*progress_cb)(void *arg, const struct vfc_sim_progress *p);
 	void *progress_arg;
+	/* Split the window of each change (not the start) at its settle_ticks-th tick of settle_tick_ns (0: the
+	 * scenario's tick), counted from the first tick strictly after the change; 0: no split. A split that
+	 * the next change or the end comes before is dropped. */
+	uint32_t settle_ticks;
+	uint64_t settle_tick_ns;
 };
 
 /*

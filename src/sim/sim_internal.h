@@ -108,6 +108,7 @@ struct vfc__sim {
 	uint64_t irq_wake_debt_ns;      /* set by irq_deliver, taken by its caller (vfc__sim_engine_irq_cost) */
 	uint64_t now, events;
 	uint64_t *win_start, *win_bytes;
+	uint8_t *win_settled;           /* as vfc_sim_result's */
 	uint32_t nwin, win;
 	uint64_t next_progress;
 	/* The aggregated mode (sample.c; NULL: exact): each interval's first settle ns, then meas ns scaled.
@@ -181,6 +182,14 @@ int vfc__sim_on_cpu(struct vfc__sim *s, uint32_t vfi, uint32_t c, uint64_t t);
 int vfc__sim_on_wake(struct vfc__sim *s, uint32_t vfi);
 int vfc__sim_on_arrival(struct vfc__sim *s, uint32_t vfi, uint64_t t);
 int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi);
+int vfc__sim_build_windows(struct vfc__sim *s); /* win_start, win_bytes, win_settled, nwin; 0 or -ENOMEM */
+
+/* The window s->now is in (exact mode: a completion's bytes count in the window of its time). */
+static inline void vfc__sim_win_at(struct vfc__sim *s)
+{
+	while (s->win + 1 < s->nwin && s->win_start[s->win + 1] <= s->now)
+		s->win++;
+}
 int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without windows or the next phase */
 
 /* tick.c: the controllers */

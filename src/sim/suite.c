@@ -21,6 +21,7 @@ void vfc_sim_suite_cfg_default(struct vfc_sim_suite_cfg *cfg)
 	cfg->duration_s = 120;
 	cfg->tick_ms = 1000;
 	cfg->oracle_tick_ms = 10000; /* docs/sim.md, "The oracle's cost" */
+	cfg->settle_ticks = 4;       /* issue 13: "from the 5th tick on" */
 	snprintf(cfg->profile, sizeof(cfg->profile), "dh895xcc-paper");
 	(void)vfc_sim_suite_set_ctls(cfg, "none,paper,dim,adaptive", NULL, 0);
 	cfg->ncaps = sizeof(caps) / sizeof(caps[0]);
@@ -150,53 +151,97 @@ int vfc_sim_suite_run_serial(void *arg, const struct vfc_sim_scenario *sc, const
 	return 0;
 }
 
+/* Every run's windows: each change's split at its settle point, counted in the controllers' ticks. */
+static void settle_job(const struct vfc_sim_suite_cfg *cfg, struct vfc_sim_opts *o)
+{
+	o->settle_ticks = cfg->settle_ticks;
+	o->settle_tick_ns = cfg->tick_ms * 1000000ull;
+}
+
 /* The controllers' jobs, every VF overridden. */
 static void ctl_jobs(const struct vfc_sim_suite_cfg *cfg, struct vfc_sim_opts *opts)
 {
 	for (uint32_t c = 0; c < cfg->nctls; c++) {
 		opts[c].override_ctl = true;
 		opts[c].override = cfg->ctl[c];
+		settle_job(cfg, &opts[c]);
 	}
 }
 
-static void cap_job(uint32_t cap, struct vfc_sim_opts *o)
+static void cap_job(const struct vfc_sim_suite_cfg *cfg, uint32_t cap, struct vfc_sim_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->override_ctl = true;
 	vfc_controller_cfg_default(&o->override, cap ? VFC_CONTROLLER_KIND_STATIC : VFC_CONTROLLER_KIND_NONE);
 	if (cap)
 		o->override.static_hz = cap;
+	settle_job(cfg, o);
+}
+
+/* Bytes in windows [a, b). */
+static double span_bytes(const struct vfc_sim_result *r, uint32_t a, uint32_t b)
+{
+	double x = 0;
+
+	for (uint32_t w = a; w < b && w < r->nwin; w++)
+		x += (double)r->win_bytes[w];
+	return x;
 }
 
 static double res_bytes(const struct vfc_sim_result *r)
 {
-	double b = 0;
-
-	for (uint32_t w = 0; w < r->nwin; w++)
-		b += (double)r->win_bytes[w];
-	return b;
+	return span_bytes(r, 0, r->nwin);
 }
 
-/* The oracle per window over the static caps' runs, each cap's total; returns the oracle's bytes. */
+/* The window after the phase that starts at window w: the next one that is not a settled part. */
+static uint32_t phase_end(const struct vfc_sim_result *r, uint32_t w)
+{
+	for (w++; w < r->nwin && r->win_settled[w]; w++)
+		;
+	return w;
+}
+
+/* The best cap over windows [a, b) of the static caps' runs: its bytes, and its cap in *cap. */
+static double best_over(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_result *st, uint32_t a, uint32_t b,
+			uint32_t *cap)
+{
+	double best = 0;
+
+	for (uint32_t k = 0; k < cfg->ncaps; k++) {
+		double x = span_bytes(&st[k], a, b);
+
+		if (!k || x > best) {
+			best = x;
+			*cap = cfg->caps[k];
+		}
+	}
+	return best;
+}
+
+/*
+ * The oracle over the static caps' runs: per phase window (a change's settled part included) the best
+ * cap's bytes, per settled part alone the best cap's too, and each cap's total; returns the oracle's bytes.
+ */
 static double oracle_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
 			   const struct vfc_sim_result *st, struct vfc_sim_suite_seed *out)
 {
 	double dur = sc->duration_ns / 1e9, oracle = 0;
+	uint32_t np = 0, cap;
 
-	out->nwin = st[0].nwin;
-	for (uint32_t w = 0; w < st[0].nwin; w++) {
-		uint64_t best = 0;
+	out->nsettled = 0;
+	for (uint32_t w = 0; w < st[0].nwin; w = phase_end(&st[0], w), np++) {
+		double best = best_over(cfg, st, w, phase_end(&st[0], w), &cap);
 
-		for (uint32_t k = 0; k < cfg->ncaps; k++)
-			if (w < st[k].nwin && (!k || st[k].win_bytes[w] > best)) {
-				best = st[k].win_bytes[w];
-				if (w < VFC_SIM_SUITE_MAX_WIN)
-					out->best_cap[w] = cfg->caps[k];
-			}
-		oracle += (double)best;
-		if (w < VFC_SIM_SUITE_MAX_WIN)
-			out->best_bytes[w] = best;
+		oracle += best;
+		if (np < VFC_SIM_SUITE_MAX_WIN) {
+			out->best_cap[np] = cap;
+			out->best_bytes[np] = (uint64_t)best;
+		}
+		for (uint32_t u = w + 1; u < phase_end(&st[0], w); u++)
+			if (out->nsettled < VFC_SIM_SUITE_MAX_WIN)
+				out->settled_oracle[out->nsettled++] = (uint64_t)best_over(cfg, st, u, u + 1, &cap);
 	}
+	out->nwin = np;
 	out->oracle_mbps = oracle / dur / 1e6;
 	out->best_static_mbps = 0;
 	for (uint32_t k = 0; k < cfg->ncaps; k++) {
@@ -225,7 +270,7 @@ static int seed_oracle(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim
 	if (cfg->oracle_tick_ms)
 		osc.tick_ns = cfg->oracle_tick_ms * 1000000ull;
 	for (uint32_t k = 0; k < cfg->ncaps; k++)
-		cap_job(cfg->caps[k], &opts[k]);
+		cap_job(cfg, cfg->caps[k], &opts[k]);
 	rc = run(arg, &osc, opts, res, cfg->ncaps);
 	if (rc < 0)
 		return rc;
@@ -233,6 +278,19 @@ static int seed_oracle(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim
 	for (uint32_t k = 0; k < cfg->ncaps; k++)
 		vfc_sim_result_fini(&res[k]);
 	return 0;
+}
+
+/* A controller's run over each settled window's oracle, into ratio[] (1 where the oracle moved no byte). */
+static void settled_score(const struct vfc_sim_result *r, const struct vfc_sim_suite_seed *o, double *ratio)
+{
+	uint32_t j = 0;
+
+	for (uint32_t w = 0; w < r->nwin && j < o->nsettled; w++) {
+		if (!r->win_settled[w])
+			continue;
+		ratio[j] = o->settled_oracle[j] ? (double)r->win_bytes[w] / (double)o->settled_oracle[j] : 1;
+		j++;
+	}
 }
 
 /* Every controller's run, scored against the oracle's bytes. */
@@ -250,6 +308,7 @@ static int seed_ctls(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_s
 		out->mbps[c] = res_bytes(&res[c]) / dur / 1e6;
 		out->irq_hz[c] = res[c].irq_hz;
 		out->ratio[c] = oracle > 0 ? res_bytes(&res[c]) / oracle : 0;
+		settled_score(&res[c], out, out->settled[c]);
 		vfc_sim_result_fini(&res[c]);
 	}
 	return rc;
@@ -292,6 +351,29 @@ out:
 	return rc;
 }
 
+/* Every seed's settled windows, per controller. */
+static void summarize_settled(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_suite_seed *seeds, uint32_t n,
+			      struct vfc_sim_suite_summary *sum)
+{
+	for (uint32_t s = 0; s < n; s++)
+		sum->nsettled += seeds[s].nsettled;
+	for (uint32_t c = 0; c < cfg->nctls; c++) {
+		sum->settled_min[c] = INFINITY;
+		for (uint32_t s = 0; s < n; s++) {
+			for (uint32_t j = 0; j < seeds[s].nsettled; j++) {
+				double r = seeds[s].settled[c][j];
+
+				sum->settled_mean[c] += r / sum->nsettled;
+				if (r < sum->settled_min[c]) {
+					sum->settled_min[c] = r;
+					sum->settled_worst_seed[c] = seeds[s].seed;
+				}
+				sum->settled_below[c] += r < VFC_SIM_SUITE_SETTLED_GOAL;
+			}
+		}
+	}
+}
+
 void vfc_sim_suite_summarize(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_suite_seed *seeds,
 			     uint32_t n, struct vfc_sim_suite_summary *sum)
 {
@@ -316,4 +398,5 @@ void vfc_sim_suite_summarize(const struct vfc_sim_suite_cfg *cfg, const struct v
 				sum->below_dim[c]++;
 		}
 	}
+	summarize_settled(cfg, seeds, n, sum);
 }

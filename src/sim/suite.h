@@ -14,6 +14,7 @@
 #define VFC_SIM_SUITE_MAX_CTLS 16
 #define VFC_SIM_SUITE_MAX_CAPS 64
 #define VFC_SIM_SUITE_MAX_WIN 16     /* phase windows whose best cap a seed reports (4 groups x 3 phases: 9) */
+#define VFC_SIM_SUITE_SETTLED_GOAL 0.95 /* issue 13: after a change, of the new oracle from the 5th tick on */
 
 /* How the oracle runs its static caps (docs/sim.md, "The oracle's cost"). */
 enum vfc_sim_suite_oracle_mode {
@@ -37,10 +38,12 @@ struct vfc_sim_suite_cfg {
 	bool aggregate;              /* every run in the aggregated mode (docs/sim.md), not the exact one */
 	enum vfc_sim_suite_oracle_mode oracle_mode;     /* default sampled */
 	uint32_t oracle_tick_ms;     /* the static caps' tick (0: tick_ms); only the sampled mode's intervals see it */
+	uint32_t settle_ticks;       /* a change's window is scored again from this many ticks on (0: not) */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,
- * dim, adaptive, and a geometric list of oracle caps. seed0 and nseeds are left to the caller. */
+ * dim, adaptive, a geometric list of oracle caps, changes scored from 4 ticks on. seed0 and nseeds are left
+ * to the caller. */
 void vfc_sim_suite_cfg_default(struct vfc_sim_suite_cfg *cfg);
 /* Set the controllers from a comma-separated list of specs ("dim,adaptive,static:5000"). 0 or -EINVAL (err). */
 int vfc_sim_suite_set_ctls(struct vfc_sim_suite_cfg *cfg, const char *list, char *err, size_t errlen);
@@ -70,17 +73,27 @@ struct vfc_sim_suite_seed {
 	double cap_mbps[VFC_SIM_SUITE_MAX_CAPS];  /* each static cap's total */
 	uint32_t best_cap[VFC_SIM_SUITE_MAX_WIN]; /* per window (the first MAX_WIN) its best cap, 0 = none */
 	uint64_t best_bytes[VFC_SIM_SUITE_MAX_WIN]; /* and that cap's bytes in the window */
+	/* After each change, from its settle point (cfg.settle_ticks) to the next change or the end: the best
+	 * static cap's bytes there, and each controller's bytes over them (the first MAX_WIN such windows). */
+	uint32_t nsettled;
+	uint64_t settled_oracle[VFC_SIM_SUITE_MAX_WIN];
+	double settled[VFC_SIM_SUITE_MAX_CTLS][VFC_SIM_SUITE_MAX_WIN];
 };
 
 /* Generate, run (every controller and every oracle cap) and score one seed. 0 or a negative errno. */
 int vfc_sim_suite_run_seed(const struct vfc_sim_suite_cfg *cfg, uint64_t seed, vfc_sim_suite_runner run,
 			   void *run_arg, struct vfc_sim_suite_seed *out, char *err, size_t errlen);
 
-/* Per controller over the seeds: mean, min (and its seed), and seeds more than 2% below dim. */
+/* Per controller over the seeds: mean, min (and its seed), and seeds more than 2% below dim; and over every
+ * seed's settled windows: their mean, min (and its seed) and how many fall below the goal. */
 struct vfc_sim_suite_summary {
 	double mean[VFC_SIM_SUITE_MAX_CTLS], min[VFC_SIM_SUITE_MAX_CTLS];
 	uint64_t worst_seed[VFC_SIM_SUITE_MAX_CTLS];
 	int32_t below_dim[VFC_SIM_SUITE_MAX_CTLS]; /* -1: no dim in the list */
+	uint32_t nsettled;                          /* settled windows over all seeds */
+	double settled_mean[VFC_SIM_SUITE_MAX_CTLS], settled_min[VFC_SIM_SUITE_MAX_CTLS];
+	uint64_t settled_worst_seed[VFC_SIM_SUITE_MAX_CTLS];
+	uint32_t settled_below[VFC_SIM_SUITE_MAX_CTLS]; /* below VFC_SIM_SUITE_SETTLED_GOAL */
 };
 
 void vfc_sim_suite_summarize(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_suite_seed *seeds,

@@ -120,6 +120,46 @@ static void test_small_suite(void **state)
 	assert_int_equal(sum.below_dim[2], 0); /* dim is never 2% below itself */
 }
 
+/*
+ * After each change, from its settle point on: with the oracle's caps run as the controllers, one of them
+ * is the oracle there exactly, and neither beats it; the summary counts what the seeds hold.
+ */
+static void test_settled_scores(void **state)
+{
+	static const uint32_t caps[] = { 1000, 5000 };
+	struct vfc_sim_suite_cfg c;
+	struct vfc_sim_suite_seed d[12];
+	struct vfc_sim_suite_summary sum;
+	uint64_t s0 = seed0();
+	uint32_t n = 0, total = 0, below = 0;
+	char err[256] = "";
+
+	(void)state;
+	small_cfg(&c);
+	c.oracle_mode = VFC_SIM_SUITE_ORACLE_EXACT;
+	c.ncaps = 2;
+	memcpy(c.caps, caps, sizeof(caps));
+	assert_int_equal(vfc_sim_suite_set_ctls(&c, "static:1000,static:5000", NULL, 0), 0);
+	for (; n < 12 && total < 4; n++) {
+		if (vfc_sim_suite_run_seed(&c, s0 + n, vfc_sim_suite_run_serial, NULL, &d[n], err, sizeof(err)) < 0)
+			fail_msg("seed %llu: %s", (unsigned long long)(s0 + n), err);
+		for (uint32_t j = 0; j < d[n].nsettled; j++) {
+			double a = d[n].settled[0][j], b = d[n].settled[1][j];
+
+			assert_true(a <= 1 + 1e-12 && b <= 1 + 1e-12);
+			assert_true(a == 1 || b == 1);
+			below += (a < VFC_SIM_SUITE_SETTLED_GOAL) + (b < VFC_SIM_SUITE_SETTLED_GOAL);
+		}
+		total += d[n].nsettled;
+	}
+	assert_true(total > 0);
+	vfc_sim_suite_summarize(&c, d, n, &sum);
+	assert_int_equal(sum.nsettled, total);
+	assert_int_equal(sum.settled_below[0] + sum.settled_below[1], below);
+	for (uint32_t k = 0; k < 2; k++)
+		assert_true(sum.settled_min[k] <= sum.settled_mean[k] + 1e-12 && sum.settled_mean[k] <= 1 + 1e-12);
+}
+
 /* Position of cap in the default ladder by rate, no cap (0) last. */
 static int ladder_pos(const struct vfc_sim_suite_cfg *c, uint32_t cap)
 {
@@ -339,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_generator_ranges),
 		cmocka_unit_test(test_ctl_list),
 		cmocka_unit_test(test_small_suite),
+		cmocka_unit_test(test_settled_scores),
 		cmocka_unit_test(test_cheap_oracle_finds_best),
 		cmocka_unit_test(test_oracle_tick_exact_same),
 		cmocka_unit_test(test_no_stall_on_cap_change),
