@@ -146,7 +146,10 @@ struct vfc_coord_scan {
 	bool halved;          /* VISIT: at a half step (the climb's after its fall, its last point; a fine
 			       * scan's after its first point up, VFC_COORD_CLIMB_FULL) */
 	uint32_t climb_base;  /* the base the last climb ran from (0: none since the workload changed) */
-	uint64_t pins, scans, moves, reanchors, busy_scans, climbs;
+	uint32_t walk_best;   /* ANCHOR: the cap of the walk's best tick (0: none yet), its total, and the */
+	double y_walk;        /* ticks in a row off that cap below it by the guard (VFC_COORD_SCAN_GUARD) */
+	uint32_t walk_low;
+	uint64_t pins, scans, moves, reanchors, busy_scans, climbs, guards;
 };
 
 /* What the balance (pf:bal, coord_balance.c) does with the tick just taken. */
@@ -388,9 +391,11 @@ static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
  * base (a fine scan next at once), else back to the fill rule (a pin or a base stays) and wait hold ticks
  * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
  * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
- * cap binding, twice in a row hands back to the fill rule. A ramp (a PRIMING reading) voids a scan
- * or a pin. On noisy ticks (the device: 10-30%) the gate stays shut: the rule is the fill rule but
- * for pins at the median of its own last caps (docs/controllers.md, "The scan rule").
+ * cap binding, twice in a row hands back to the fill rule. The fill rule's walk ends at its best tick
+ * where two ticks off it read VFC_COORD_SCAN_GUARD below it (the walk's guard): a base there. A ramp
+ * (a PRIMING reading) voids a scan or a pin. On noisy ticks (the device: 10-30%) the gate stays shut:
+ * the rule is the fill rule, guarded, but for pins at the median of its own last caps
+ * (docs/controllers.md, "The scan rule").
  */
 int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_COARSE 2.0
@@ -418,6 +423,14 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * and request size are no such signal: the cap moves the shares between classes. */
 #define VFC_COORD_RESHAPED 0.1
 #define VFC_COORD_SCAN_MIN_PAIRS 6
+/* The walk's guard: two ticks in a row of the fill rule's walk, at caps off its best tick's, reading
+ * this (or VFC_COORD_PROBE_Z x the spread) below that tick end the walk there: that cap becomes the
+ * base. The fill rule walks on the fill alone; where the fill does not answer the cap it walks over a
+ * cliff of the total and on, and a pin's scan needs quiet ticks (suite seed 277785920, 232 s: from
+ * 659 Hz at 10.9 GB/s down to 303 Hz at 5.9 GB/s, 30 ticks at 0.75 of it; docs/controllers.md, "The
+ * walk's guard"). The walk's best starts again where the walk does and at a workload's change
+ * (VFC_COORD_RESHAPED). */
+#define VFC_COORD_SCAN_GUARD 0.1
 /* A base binds from the start where this share of its bytes bound at its first settled tick; binding
  * later is news (a hand-back to the fill rule) only at a base that did not. Under
  * VFC_COORD_BOUND_SHARE: at a cliff's edge, where a climb leaves its base, the share swings 0.34 to

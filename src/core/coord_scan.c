@@ -55,6 +55,8 @@ static void to_anchor(struct vfc_coord *c)
 
 	p->phase = VFC_COORD_SCAN_ANCHOR;
 	p->still = p->moving = p->nring = 0;
+	p->walk_best = 0;
+	p->walk_low = 0;
 	p->off = false;
 	c->cap = p->base ? p->base : c->cap;
 }
@@ -458,12 +460,45 @@ static void pin(struct vfc_coord *c)
 	c->cap = p->base;
 }
 
+/* The walk's guard (coord.h, VFC_COORD_SCAN_GUARD) on the tick just read, y: whether it ended the walk
+ * (then its best tick's cap is the base). */
+static bool guarded(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t here = c->last.cap_hz;
+	bool low;
+
+	if (!p->walk_best || !(y > 0) || !here || c->reshaped >= VFC_COORD_RESHAPED || y > p->y_walk) {
+		p->walk_best = here;
+		p->y_walk = y;
+		p->walk_low = 0;
+		return false;
+	}
+	low = here != p->walk_best && y < p->y_walk * (1 - fmax(VFC_COORD_SCAN_GUARD, VFC_COORD_PROBE_Z * p->spread));
+	p->walk_low = low ? p->walk_low + 1 : 0;
+	if (p->walk_low < 2)
+		return false;
+	p->base = p->walk_best;
+	p->phase = VFC_COORD_SCAN_HOLD;
+	p->off = true;
+	p->wait = 0;
+	p->hold = VFC_COORD_PROBE_HOLD_MIN;
+	p->fill_ref = 0;
+	p->off_ticks = 0;
+	p->guards++;
+	c->cap = p->base;
+	return true;
+}
+
 /* The fill rule; a pin where it has not held still for VFC_COORD_SCAN_MOVING ticks, a scan where it
- * holds and the ticks are quiet. */
+ * holds and the ticks are quiet; the walk's guard first. */
 static void anchor(struct vfc_coord *c, double y)
 {
 	struct vfc_coord_scan *p = &c->scan;
 	uint32_t cap = c->cap;
+
+	if (guarded(c, y))
+		return;
 
 	vfc__coord_fill_step(c);
 	p->still = c->cap == cap ? p->still + 1 : 0;

@@ -648,10 +648,10 @@ static void test_coord_scan_blind_fill(void **state)
  * AES 4 KiB at depth 32 it holds near 6 kHz, the engine 60% busy, the best common cap at 18 kHz;
  * +-15% per VF per tick keeps the scan's gate shut (the simulator's suite, seed 277785938: the fill
  * rule at 146 Hz, the engines 45% idle, ticks spread 7%). The busy step (pf:busy) reads the idle engine
- * and scans up. Over ticks 60..199 (mean of 10 seeds): in that cell the scan rule < 0.87 of the best
- * common cap, the busy step >= 0.9; in every cell the busy step >= 0.9 and no more than 0.005 below
- * the scan rule (where raising the cap gains less, 2 VFs of 1 KiB: +5% for twice the cap, the busy
- * fraction does not move and it stays).
+ * and scans up; the walk's guard (coord.h) ends the walk at its best, so the scan rule gets there too
+ * (0.83 before it). Over ticks 60..199 (mean of 10 seeds): in that cell the fill rule < 0.87 of the
+ * best common cap; in every cell the scan rule and the busy step >= 0.9, the busy step no more than
+ * 0.02 below the scan rule (1 KiB at 2 VFs: +5% for twice the cap, the busy fraction does not move).
  */
 static void test_coord_busy_starved(void **state)
 {
@@ -670,11 +670,10 @@ static void test_coord_busy_starved(void **state)
 	}
 	turnaround_s = 0;
 	depth_seen_x = 1;
-	assert_true(m[0][1] < 0.87);
-	assert_true(m[0][2] >= 0.9);
+	assert_true(m[0][0] < 0.87);
 	for (size_t j = 0; j < sizeof(cells) / sizeof(cells[0]); j++) {
-		assert_true(m[j][2] >= 0.9);
-		assert_true(m[j][2] >= m[j][1] - 0.005);
+		assert_true(m[j][1] >= 0.9 && m[j][2] >= 0.9);
+		assert_true(m[j][2] >= m[j][1] - 0.02);
 	}
 }
 

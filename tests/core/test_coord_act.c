@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only, a jump out of the spread. */
+/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only, a jump out of the spread, the walk's guard. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -141,6 +141,24 @@ static struct point tooth(uint32_t cap)
 		q.irqs = c;
 	}
 	q.busy = 0.1 * q.ops / TOOTH_FREE_OPS;
+	return q;
+}
+
+/*
+ * The cliff plant: the simulator's suite seed 277785920, last window, reduced (docs/controllers.md, "The
+ * walk's guard"). VFs at depth 32 whose every completion would raise an interrupt: the interrupts are the
+ * cap's and the fill, ops / (32 x cap), reads under the fill rule's band down to about 200 Hz, so it
+ * walks down. The total holds at CLIFF_OPS down to CLIFF_HZ and falls under it, to 0.55 of it at half
+ * of it. Every tick +-3%: the ticks too loud for the scans' quiet gate.
+ */
+#define CLIFF_HZ 650.0
+#define CLIFF_OPS 6000.0
+
+static struct point cliff(uint32_t cap)
+{
+	double c = cap ? cap : 1e9, f = c >= CLIFF_HZ ? 1 : fmax(0.3, 1 - 0.45 * log2(CLIFF_HZ / c));
+	struct point q = { CLIFF_OPS * f, c, 0.6 * f, 32, true, 0.06 };
+
 	return q;
 }
 
@@ -301,6 +319,36 @@ static void test_coord_act_tooth(void **state)
 
 	(void)state;
 	check(&b);
+}
+
+/*
+ * The walk's guard: from 2.3 kHz on the cliff plant the fill rule walks down over the cliff; two ticks
+ * under its best end the walk, and its best tick's cap becomes the base: >= 0.95 of the best over ticks
+ * 5..59, at most 3 of them under the cliff (fails before: 0.30, all 55 under it, the walk ending at
+ * 101-202 Hz where the fill rule holds and its pins' ticks are too loud to scan).
+ */
+static void test_coord_act_cliff(void **state)
+{
+	struct rig g;
+	double sum = 0;
+	uint32_t under = 0;
+
+	(void)state;
+	rig_start(&g, "", 2300);
+	for (int k = 0; k < 60; k++) {
+		uint32_t cap = g.cap;
+		double y = rig_tick(&g, cliff);
+
+		if (k >= 5) {
+			sum += y / 55;
+			under += cap < 0.8 * CLIFF_HZ;
+		}
+	}
+	printf("cliff: %.3f of the best over ticks 5..59, %u ticks under the cliff, %llu guards\n",
+	       sum / (N * CLIFF_OPS), under, (unsigned long long)g.c.scan.guards);
+	assert_true(sum >= 0.95 * N * CLIFF_OPS);
+	assert_true(under <= 3);
+	assert_true(g.c.scan.guards >= 1);
 }
 
 static void test_coord_act_rising(void **state)
@@ -624,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_loud),
 		cmocka_unit_test(test_coord_act_tooth),
 		cmocka_unit_test(test_coord_act_rising),
+		cmocka_unit_test(test_coord_act_cliff),
 		cmocka_unit_test(test_coord_act_chain),
 		cmocka_unit_test(test_coord_act_no_down),
 		cmocka_unit_test(test_coord_act_jump),
