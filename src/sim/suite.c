@@ -229,15 +229,17 @@ static double oracle_score(const struct vfc_sim_suite_cfg *cfg, const struct vfc
 	uint32_t np = 0, cap;
 
 	out->nsettled = 0;
-	for (uint32_t w = 0; w < st[0].nwin; w = phase_end(&st[0], w), np++) {
-		double best = best_over(cfg, st, w, phase_end(&st[0], w), &cap);
+	for (uint32_t w = 0, e; w < st[0].nwin; w = e, np++) {
+		double best;
 
+		e = phase_end(&st[0], w);
+		best = best_over(cfg, st, w, e, &cap);
 		oracle += best;
 		if (np < VFC_SIM_SUITE_MAX_WIN) {
 			out->best_cap[np] = cap;
 			out->best_bytes[np] = (uint64_t)best;
 		}
-		for (uint32_t u = w + 1; u < phase_end(&st[0], w); u++)
+		for (uint32_t u = w + 1; u < e; u++)
 			if (out->nsettled < VFC_SIM_SUITE_MAX_WIN)
 				out->settled_oracle[out->nsettled++] = (uint64_t)best_over(cfg, st, u, u + 1, &cap);
 	}
