@@ -182,6 +182,9 @@ int vfc__sim_on_cpu(struct vfc__sim *s, uint32_t vfi, uint32_t c, uint64_t t);
 int vfc__sim_on_wake(struct vfc__sim *s, uint32_t vfi);
 int vfc__sim_on_arrival(struct vfc__sim *s, uint32_t vfi, uint64_t t);
 int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi);
+int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without windows or the next phase */
+
+/* windows.c: the run's windows */
 int vfc__sim_build_windows(struct vfc__sim *s); /* win_start, win_bytes, win_settled, nwin; 0 or -ENOMEM */
 
 /* The window s->now is in (exact mode: a completion's bytes count in the window of its time). */
@@ -190,7 +193,6 @@ static inline void vfc__sim_win_at(struct vfc__sim *s)
 	while (s->win + 1 < s->nwin && s->win_start[s->win + 1] <= s->now)
 		s->win++;
 }
-int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without windows or the next phase */
 
 /* tick.c: the controllers */
 int vfc__sim_on_tick(struct vfc__sim *s);
