@@ -240,9 +240,8 @@ static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 	}
 	if (!s->nsettled)
 		return;
-	printf("\nafter a change, from its %u%s tick on (%u windows): of the best static cap there\n",
-	       c->settle_ticks + 1, c->settle_ticks == 0 ? "st" : c->settle_ticks == 1 ? "nd" : c->settle_ticks == 2 ? "rd" : "th",
-	       s->nsettled);
+	printf("\nafter a change, from %u ticks after it on (%u windows): of the best static cap there\n",
+	       c->settle_ticks, s->nsettled);
 	printf("%-28s %8s %8s %12s %14s\n", "controller", "mean", "min", "worst seed", "below 0.95");
 	for (uint32_t k = 0; k < c->nctls; k++)
 		printf("%-28.28s %8.3f %8.3f %12llu %14u\n", c->ctl_spec[k], s->settled_mean[k], s->settled_min[k],
