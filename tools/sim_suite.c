@@ -186,7 +186,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
 					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", "--oracle-mode",
-					      "--oracle-tick-ms", NULL };
+					      "--oracle-tick-ms", "--settle-ticks", NULL };
 
 	for (int i = 1; i < argc; i++) {
 		char name[32];

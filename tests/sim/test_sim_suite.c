@@ -336,8 +336,11 @@ static void test_cli(void **state)
 	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --ctl dim,bogus 2>&1", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "bogus"));
 	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --frobnicate 2>&1", out, sizeof(out)), 2);
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --settle-ticks x 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--settle-ticks: expected ticks"));
 	assert_int_equal(sh(VFC_BIN " sim suite --help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "--seed0"));
+	assert_non_null(strstr(out, "--settle-ticks"));
 }
 
 /* -j runs seeds in child processes: the same CSV whatever -j, in the aggregated mode too. */
