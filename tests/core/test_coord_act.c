@@ -147,7 +147,7 @@ static struct point tooth(uint32_t cap)
 /*
  * The cliff plant: the simulator's suite seed 277785920, last window, reduced (docs/controllers.md, "The
  * walk's guard"). VFs at depth 32 whose every completion would raise an interrupt: the interrupts are the
- * cap's and the fill, ops / (32 x cap), reads under the fill rule's band down to about 200 Hz, so it
+ * cap's and the fill, ops / (32 x cap), reads under the fill rule's band down to about 100 Hz, so it
  * walks down. The total holds at CLIFF_OPS down to CLIFF_HZ and falls under it, to 0.55 of it at half
  * of it. Every tick +-3%: the ticks too loud for the scans' quiet gate.
  */
