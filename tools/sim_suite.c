@@ -322,9 +322,9 @@ static int write_csv(const char *path, const struct vfc_sim_suite_cfg *c, const 
 	fputs("seed,vfs,engines,groups,windows,ctl,mbps,irq_hz,oracle_mbps,ratio,settled_windows,settled_min\n", o.f);
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t k = 0; k < c->nctls; k++) {
-			double m = 1;
+			double m = d[i].nsettled ? d[i].settled[k][0] : 0; /* a ratio may exceed 1 (per-VF caps) */
 
-			for (uint32_t j = 0; j < d[i].nsettled; j++)
+			for (uint32_t j = 1; j < d[i].nsettled; j++)
 				m = d[i].settled[k][j] < m ? d[i].settled[k][j] : m;
 			fprintf(o.f, "%llu,%u,%u,%u,%u,\"%s\",%.3f,%.1f,%.3f,%.5f,%u,", (unsigned long long)d[i].seed,
 				d[i].nvfs, d[i].engines, d[i].ngroups, d[i].nwin, c->ctl_spec[k], d[i].mbps[k],

@@ -182,7 +182,7 @@ int vfc__sim_on_cpu(struct vfc__sim *s, uint32_t vfi, uint32_t c, uint64_t t);
 int vfc__sim_on_wake(struct vfc__sim *s, uint32_t vfi);
 int vfc__sim_on_arrival(struct vfc__sim *s, uint32_t vfi, uint64_t t);
 int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi);
-int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without windows or the next phase */
+int vfc__sim_group_phase(struct vfc__sim *s, uint32_t g, uint32_t pi); /* on_phase without the next phase */
 
 /* windows.c: the run's windows */
 int vfc__sim_build_windows(struct vfc__sim *s); /* win_start, win_bytes, win_settled, nwin; 0 or -ENOMEM */

@@ -190,7 +190,6 @@ int vfc__sim_on_phase(struct vfc__sim *s, uint32_t g, uint32_t pi)
 {
 	int rc;
 
-	vfc__sim_win_at(s);
 	if ((rc = vfc__sim_group_phase(s, g, pi)))
 		return rc;
 	if (pi + 1 < s->sc->groups[g].nphases)
