@@ -387,7 +387,7 @@ static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
  * scan up only. A coarse scan (also from a still anchor at the ladder's end) visits base x
  * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine
  * one base x VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
- * max(VFC_COORD_PROBE_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
+ * max(VFC_COORD_SCAN_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
  * base (a fine scan next at once), else back to the fill rule (a pin or a base stays) and wait hold ticks
  * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
  * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
@@ -409,6 +409,14 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  * settles between pins (the device's cells) such scans only cost ticks (docs/controllers.md, "Loud
  * pins"). */
 #define VFC_COORD_SCAN_LOUD 0.10
+/* The least gain a scan's point counts, where the ticks' spread allows less (Z x spread under it: quiet
+ * simulated ticks, 0.2% or less). A gentle slope of the total gains under 1% a fine step (x 1.25): at
+ * the probe rule's 1% the scan read every step flat and held the slope's foot (suite seed 277785923:
+ * 633 Hz at 0.885 of the best cap, 7 kHz, its steps +0.8%; docs/controllers.md, "The scan's least
+ * gain"). The trial's comparison and a settled base (vfc__coord_scan_threshold, _settled) keep the
+ * probe rule's VFC_COORD_PROBE_MIN_GAIN: they compare periods, whose differences a lower floor let
+ * the trial's dims keep (suite seed 165344870). */
+#define VFC_COORD_SCAN_MIN_GAIN 0.005
 #define VFC_COORD_SCAN_MOVING 6
 /* A pin's scan that finds nothing better keeps the pin as the base (HOLD), as a won scan keeps its
  * point: the scan judged the pin against its neighbours, while the fill rule's walk on from it is

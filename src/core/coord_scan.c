@@ -43,9 +43,16 @@ static bool quiet(const struct vfc_coord_scan *p)
 	return seen(p, VFC_COORD_SCAN_GATE);
 }
 
+/* A gain a scan's point must show over the best so far (coord.h, VFC_COORD_SCAN_MIN_GAIN). */
 static double threshold(const struct vfc_coord_scan *p)
 {
-	return fmax(VFC_COORD_PROBE_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
+	return fmax(VFC_COORD_SCAN_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
+}
+
+/* The same for the trial's periods and a settled base: the probe rule's floor. */
+static double period_threshold(const struct vfc_coord_scan *p)
+{
+	return fmax(VFC_COORD_PROBE_MIN_GAIN, threshold(p));
 }
 
 /* Back to the fill rule from the cap in force (a workload change, a binding cap, a noisy pin). */
@@ -647,12 +654,12 @@ bool vfc__coord_scan_settled(const struct vfc_coord *c)
 
 	/* a scan found nothing better (the rule waits), and the total holds still at the base */
 	return p->phase == VFC_COORD_SCAN_HOLD && p->wait && p->at >= 4 && quiet(p) &&
-	       fabs(c->last.mbps / p->y_prev - 1) <= threshold(p);
+	       fabs(c->last.mbps / p->y_prev - 1) <= period_threshold(p);
 }
 
 double vfc__coord_scan_threshold(const struct vfc_coord *c)
 {
-	return threshold(&c->scan);
+	return period_threshold(&c->scan);
 }
 
 void vfc__coord_scan_resume(struct vfc_coord *c, uint32_t base)

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/* coord_rig.h - a coordinator on a plant for the tests: N VFs whose counters a plant moves each tick by what a cap makes of them, and what a rule must reach on it. */
+#ifndef VFC_TESTS_COORD_RIG_H
+#define VFC_TESTS_COORD_RIG_H
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/coord.h"
+
+#define N 8 /* the VFs on a plant, all members */
+#define REQ_BYTES 4096
+#define TICK_NS 1000000000ull /* the suite's 1 s tick */
+
+static uint64_t lcg = 88172645463325252ull;
+
+/* A tick's factor: uniform in 1 +- amp / 2. */
+static inline double noise(double amp)
+{
+	lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
+	return 1 + amp * ((double)(lcg >> 11) / 9007199254740992.0 - 0.5);
+}
+
+/* What a VF does in a tick at a cap: completions, interrupts (at the cap: capped), the engines' busy
+ * fraction, and the ticks' noise (the width of its uniform factor). */
+struct point {
+	double ops, irqs, busy;
+	uint32_t depth;
+	bool capped;
+	double amp;
+};
+
+/* y at cap c (0: none), linear in log(cap) between the n points (hz ascending), level beyond the ends. */
+static inline double in_log(const double *hz, const double *y, size_t n, uint32_t cap)
+{
+	double c = cap ? cap : 1e9;
+
+	if (c <= hz[0])
+		return y[0];
+	for (size_t i = 1; i < n; i++)
+		if (c <= hz[i])
+			return y[i - 1] + log(c / hz[i - 1]) / log(hz[i] / hz[i - 1]) * (y[i] - y[i - 1]);
+	return y[n - 1];
+}
+
+/* One tick of plant at cap: every VF's counters move; returns the members' total (ops/s). */
+static inline double plant_tick(struct point (*plant)(uint32_t), struct vfc_coord_vf *r, uint32_t cap)
+{
+	struct point q = plant(cap);
+	double x = noise(q.amp), tot = 0;
+
+	for (int i = 0; i < N; i++) {
+		r[i].member = true;
+		r[i].depth = q.depth;
+		r[i].ops += (uint64_t)llround(q.ops * x);
+		r[i].bytes += (uint64_t)llround(q.ops * x) * REQ_BYTES;
+		r[i].irqs += (uint64_t)llround(q.capped ? q.irqs : q.irqs * x);
+		r[i].busy_ns += (uint64_t)llround(fmin(1, q.busy * x) * 1e9); /* one engine per VF's share */
+		tot += q.ops * x;
+	}
+	return tot;
+}
+
+/* A coordinator on a plant: the members' counters, the clock and the cap in force. */
+struct rig {
+	struct vfc_coord c;
+	struct vfc_coord_vf r[N];
+	uint64_t t;
+	uint32_t cap;
+};
+
+/* The coordinator (spec) from cap0, its first reading (the reference) taken. */
+static inline void rig_start(struct rig *g, const char *spec, uint32_t cap0)
+{
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(vfc_coord_init_spec(&g->c, spec, cap0), 0);
+	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+}
+
+/* One tick of plant at the cap in force, then the coordinator's reading; returns the tick's total. */
+static inline double rig_tick(struct rig *g, struct point (*plant)(uint32_t))
+{
+	double y = plant_tick(plant, g->r, g->cap);
+
+	g->t += TICK_NS;
+	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+	return y;
+}
+
+static inline int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The coordinator (spec) on plant from 20 kHz over 120 ticks; the mean total over ticks 60..119 over
+ * best (per VF) and the median of their caps (the cap held: a scan's points are the few). */
+static inline double run(struct point (*plant)(uint32_t), double best, const char *spec, uint32_t start, uint32_t *cap_held)
+{
+	uint32_t caps[60];
+	struct rig g;
+	double sum = 0;
+
+	rig_start(&g, spec, start);
+	for (int k = 0; k < 120; k++) {
+		uint32_t cap = g.cap;
+		double y = rig_tick(&g, plant);
+
+		if (k >= 60) {
+			sum += y;
+			caps[k - 60] = cap;
+		}
+	}
+	qsort(caps, 60, sizeof(caps[0]), cmp_u32);
+	*cap_held = caps[30];
+	return sum / 60 / (N * best);
+}
+
+/* What a plant asks of the rules: the fill rule alone stays under fill_max of the best; the default
+ * (pf: the busy step) and the scan rule reach want, the cap they hold in [cap_lo, cap_hi). */
+struct bars {
+	const char *name;
+	struct point (*plant)(uint32_t);
+	double best, fill_max, want;
+	uint32_t cap_lo, cap_hi;
+	uint32_t start; /* the initial cap (0: 20 kHz) */
+};
+
+static inline void check(const struct bars *b)
+{
+	static const char *const specs[] = { "fill", "busy", "scan" };
+
+	for (size_t j = 0; j < sizeof(specs) / sizeof(specs[0]); j++) {
+		uint32_t cap;
+		double m = run(b->plant, b->best, specs[j], b->start ? b->start : 20000, &cap);
+
+		printf("%s, %s: %.3f of the best, cap %u Hz held\n", b->name, specs[j], m, cap);
+		if (j == 0) {
+			assert_true(m < b->fill_max);
+			continue;
+		}
+		assert_true(m >= b->want);
+		assert_true(cap >= b->cap_lo && cap < b->cap_hi);
+	}
+}
+
+#endif
