@@ -53,12 +53,14 @@ def trace(vfc, scen, ctl, d):
 
 
 def static(vfc, scen, cap, d):
+    """The totals per tick of the scenario at one static cap (0: none)."""
     run(vfc, ["sim", scen, "--aggregate", "--ctl", "static:%d" % cap if cap else "none", "--quiet",
               "--no-timing", "--csv", os.path.join(d, "st.csv")])
     return {round(t): y for t, y in why.per_tick(os.path.join(d, "st.csv"))[0].items()}
 
 
 def kind(length, good, settled_at):
+    """The window's kind from its length (s), its share of good ticks and the tick from which all are."""
     if length < 10:
         return "short"
     if good < 0.3:
@@ -69,6 +71,7 @@ def kind(length, good, settled_at):
 
 
 def one(a, d, seed, low, best_caps, count):
+    """Seed's windows low [(index, ratio)], traced and printed, their kinds added to count."""
     scen = os.path.join(d, "%d.json" % seed)
     with open(scen, "w") as f:
         f.write(run(a.vfc, ["sim", "suite", "--seeds", "1", "--vfs", a.vfs, "--engines", a.engines,
@@ -80,6 +83,7 @@ def one(a, d, seed, low, best_caps, count):
     tot, states = trace(a.vfc, scen, a.ctl, d)
     for k, r in low:
         if k >= len(wins):
+            print("after.py: seed %d has no window %d here (not the suite's --settle-ticks?)" % (seed, k), file=sys.stderr)
             continue
         lo, hi, i = wins[k]
         ts = [t for t in range(int(lo) + 1, int(hi) + 1) if t in tot] or [t for t in tot if t > lo][:1]
