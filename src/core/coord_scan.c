@@ -134,12 +134,28 @@ static void start_local(struct vfc_coord *c, double y)
 	c->scan.no_down = binds(c);
 }
 
+/* A new base, held (HOLD) with no wait: a scan's won point refined at once, or the walk's best tick
+ * (the walk's guard). Its fill reference is taken afresh at its first settled tick. */
+static void hold_base(struct vfc_coord *c, uint32_t base)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->base = base;
+	p->phase = VFC_COORD_SCAN_HOLD;
+	p->off = true;
+	p->wait = 0;
+	p->hold = VFC_COORD_PROBE_HOLD_MIN;
+	p->fill_ref = 0;
+	p->off_ticks = 0;
+	c->cap = base;
+}
+
 /* The scan is over: the best point becomes the base if it beats the base beyond the spread. A still
  * anchor no scan has won goes back to the fill rule; a pin stays the base (VFC_COORD_SCAN_PIN_TICKS). */
 static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	bool won = p->best != p->base, busy = p->busy_scan, pinned = p->pinned;
+	bool busy = p->busy_scan, pinned = p->pinned;
 	/* a busy scan backs off its own wait: the scan rule's pins and scans keep theirs */
 	uint32_t *wait = busy ? &p->busy_wait : &p->wait, *hold = busy ? &p->busy_hold : &p->hold;
 
@@ -149,28 +165,23 @@ static void end_scan(struct vfc_coord *c)
 	p->climb = false;
 	p->pinned = false;
 	p->idle = 0;
-	if (won) {
-		p->base = p->best;
+	if (p->best != p->base) { /* won: refine at once, the busy step's wait too */
 		p->moves++;
-	}
-	p->off = p->off || won || pinned;
-	if (!p->off) {
-		to_anchor(c);
-		vfc__coord_back_off(wait, hold);
-		return;
-	}
-	if (won) { /* refine at once */
-		p->wait = 0;
-		p->hold = VFC_COORD_PROBE_HOLD_MIN;
 		p->busy_wait = 0;
 		p->busy_hold = VFC_COORD_PROBE_HOLD_MIN;
-	} else {
-		vfc__coord_back_off(wait, hold);
+		hold_base(c, p->best);
+		return;
+	}
+	p->off = p->off || pinned;
+	vfc__coord_back_off(wait, hold);
+	if (!p->off) {
+		to_anchor(c);
+		return;
 	}
 	p->phase = VFC_COORD_SCAN_HOLD;
 	/* a busy scan that did not move the base leaves its reference: a workload's change during the
 	 * scan must still show as a shifted fill */
-	if (won || !busy) {
+	if (!busy) {
 		p->fill_ref = 0;
 		p->off_ticks = 0;
 	}
@@ -485,15 +496,8 @@ static bool guarded(struct vfc_coord *c, double y)
 	p->walk_low = low ? p->walk_low + 1 : 0;
 	if (p->walk_low < 2)
 		return false;
-	p->base = p->walk_best;
-	p->phase = VFC_COORD_SCAN_HOLD;
-	p->off = true;
-	p->wait = 0;
-	p->hold = VFC_COORD_PROBE_HOLD_MIN;
-	p->fill_ref = 0;
-	p->off_ticks = 0;
 	p->guards++;
-	c->cap = p->base;
+	hold_base(c, p->walk_best);
 	return true;
 }
 
