@@ -39,24 +39,27 @@ def windows(sc, settle):
     return [(cuts[i] + settle, cuts[i + 1], i) for i in range(1, len(cuts) - 1) if cuts[i] + settle < cuts[i + 1]]
 
 
+def totals(vfc, scen, ctl, d, env=None):
+    """A run of the scenario with ctl: its totals per tick (MB/s, by whole second) and its stderr."""
+    csv = os.path.join(d, "run.csv")
+    err = run(vfc, ["sim", scen, "--aggregate", "--ctl", ctl, "--quiet", "--no-timing", "--csv", csv], env).stderr
+    return {round(t): y for t, y in why.per_tick(csv)[0].items()}, err
+
+
 def trace(vfc, scen, ctl, d):
     """The controller's totals per tick and its state and cap per tick (pf's trace lines)."""
-    env = dict(os.environ, VFC_PF_TRACE="1")
-    err = run(vfc, ["sim", scen, "--aggregate", "--ctl", ctl, "--quiet", "--no-timing",
-                    "--csv", os.path.join(d, "ctl.csv")], env).stderr
+    tot, err = totals(vfc, scen, ctl, d, dict(os.environ, VFC_PF_TRACE="1"))
     states = {}
     for line in err.splitlines():
         f = line.split()
         if len(f) > 5 and f[0] == "pf-coord":
             states[round(float(f[1]))] = (f[3], int(f[5]))
-    return {round(t): y for t, y in why.per_tick(os.path.join(d, "ctl.csv"))[0].items()}, states
+    return tot, states
 
 
 def static(vfc, scen, cap, d):
     """The totals per tick of the scenario at one static cap (0: none)."""
-    run(vfc, ["sim", scen, "--aggregate", "--ctl", "static:%d" % cap if cap else "none", "--quiet",
-              "--no-timing", "--csv", os.path.join(d, "st.csv")])
-    return {round(t): y for t, y in why.per_tick(os.path.join(d, "st.csv"))[0].items()}
+    return totals(vfc, scen, "static:%d" % cap if cap else "none", d)[0]
 
 
 def kind(length, good, settled_at):
