@@ -98,6 +98,13 @@ uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap)
 	return vfc__coord_clamp_cap((double)cap * c->irq_use * VFC_COORD_SCAN_ACT);
 }
 
+/* Whether the tick just read binds its cap (coord.h, VFC_COORD_SCAN_BOUND). */
+static bool binds(const struct vfc_coord *c)
+{
+	return c->bound_frac >= VFC_COORD_SCAN_BOUND && c->last.cap_hz &&
+	       c->rate_tick >= VFC_COORD_SCAN_BOUND * c->last.cap_hz;
+}
+
 /* A scan from the base, whose settled total is y; its points from origin. */
 static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 {
@@ -115,15 +122,10 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	p->rate_base = c->shallow_frac >= VFC_COORD_CLIMB_SHARE ? c->rate_shallow : 0;
 	p->halved = false;
 	p->no_down = false;
+	p->at_cliff = binds(c);
+	p->cost = 0;
 	p->scans++;
 	c->cap = point(p);
-}
-
-/* Whether the tick just read binds its cap (coord.h, VFC_COORD_SCAN_BOUND). */
-static bool binds(const struct vfc_coord *c)
-{
-	return c->bound_frac >= VFC_COORD_SCAN_BOUND && c->last.cap_hz &&
-	       c->rate_tick >= VFC_COORD_SCAN_BOUND * c->last.cap_hz;
 }
 
 /* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord.h); up only
@@ -174,6 +176,8 @@ static void end_scan(struct vfc_coord *c)
 	}
 	p->off = p->off || pinned;
 	vfc__coord_back_off(wait, hold);
+	if (p->at_cliff) /* a costly scan's wait (coord.h, VFC_COORD_SCAN_WAIT_MAX) */
+		*wait = (uint32_t)fmax(*wait, fmin(p->cost / VFC_COORD_SCAN_MIN_GAIN, VFC_COORD_SCAN_WAIT_MAX));
 	if (!p->off) {
 		to_anchor(c);
 		return;
@@ -594,6 +598,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		p->y_from = y; /* the first tick at the walk's start */
 	if (p->phase != VFC_COORD_SCAN_VISIT)
 		note_idle(c, y);
+	else if (p->y_base > 0 && y > 0 && y < p->y_base)
+		p->cost += 1 - y / p->y_base; /* the scan's cost (coord.h, VFC_COORD_SCAN_WAIT_MAX) */
 
 	switch (p->phase) {
 	case VFC_COORD_SCAN_ANCHOR:
