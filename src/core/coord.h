@@ -116,8 +116,8 @@ struct vfc_coord_scan {
 	uint32_t hold;        /* the wait after a scan or pin without a win (doubles) */
 	bool coarse;          /* the scan's step: VFC_COORD_SCAN_COARSE (else _FINE) */
 	bool up_only;         /* VISIT: a loud pin's scan, up only (VFC_COORD_SCAN_LOUD) */
-	bool no_down;         /* VISIT: its base's cap binds (VFC_COORD_SCAN_BOUND): no point below it */
-	bool at_cliff;        /* VISIT: it started from a base whose cap binds (a scan or a busy scan: its cost sets its wait) */
+	bool no_down;         /* VISIT: its base's cap binds (VFC_COORD_SCAN_BOUND): no point below it (a busy
+			       * scan has none anyway), and its cost sets its wait (VFC_COORD_SCAN_WAIT_MAX) */
 	double cost;          /* VISIT: its ticks' losses under the base's total so far, in ticks (VFC_COORD_SCAN_WAIT_MAX) */
 	bool pinned;          /* VISIT: a pin's scan (without a win the pin stays the base, VFC_COORD_SCAN_PIN_TICKS) */
 	bool off;             /* a scan has moved the base off the fill rule's cap since the anchor */

@@ -105,7 +105,8 @@ static bool binds(const struct vfc_coord *c)
 	       c->rate_tick >= VFC_COORD_SCAN_BOUND * c->last.cap_hz;
 }
 
-/* A scan from the base, whose settled total is y; its points from origin. */
+/* A scan from the base, whose settled total is y; its points from origin, none below the base where its
+ * cap binds. */
 static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 {
 	struct vfc_coord_scan *p = &c->scan;
@@ -121,19 +122,17 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	p->y_best = y;
 	p->rate_base = c->shallow_frac >= VFC_COORD_CLIMB_SHARE ? c->rate_shallow : 0;
 	p->halved = false;
-	p->no_down = false;
-	p->at_cliff = binds(c);
+	p->no_down = binds(c);
 	p->cost = 0;
 	p->scans++;
 	c->cap = point(p);
 }
 
 /* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord.h); up only
- * where the base's cap binds. */
+ * where the base's cap binds (start_scan). */
 static void start_local(struct vfc_coord *c, double y)
 {
 	start_scan(c, y, vfc__coord_acting_cap(c, c->scan.base));
-	c->scan.no_down = binds(c);
 }
 
 /* A new base, held (HOLD) with no wait: a scan's won point refined at once, or the walk's best tick
@@ -176,7 +175,7 @@ static void end_scan(struct vfc_coord *c)
 	}
 	p->off = p->off || pinned;
 	vfc__coord_back_off(wait, hold);
-	if (p->at_cliff) /* a costly scan's wait (coord.h, VFC_COORD_SCAN_WAIT_MAX) */
+	if (p->no_down) /* a costly scan's wait (coord.h, VFC_COORD_SCAN_WAIT_MAX) */
 		*wait = (uint32_t)fmax(*wait, fmin(p->cost / VFC_COORD_SCAN_MIN_GAIN, VFC_COORD_SCAN_WAIT_MAX));
 	if (!p->off) {
 		to_anchor(c);
