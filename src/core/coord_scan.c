@@ -318,11 +318,43 @@ static void start_climb(struct vfc_coord *c)
 	p->origin = vfc__coord_clamp_cap(p->rate_base / VFC_COORD_CLIMB_STEP);
 	p->y_last = 0;
 	p->halved = false;
+	p->full_lo = p->cliff_hi = p->bisects = 0;
 	c->cap = point(p);
 }
 
-/* At a climb's point, settled at its last tick y: on while the total climbs, below the base; where it
- * fell after a point that beat the base, the half step between the two last. */
+/* The climb's cliff (coord.h, VFC_COORD_CLIMB_BISECT) at a climb's point: whether it set the next point
+ * or ended the climb. A point on the rising side is the cliff's lower bound, one past it its upper. */
+static bool cliff_visit(struct vfc_coord *c, uint32_t here)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	bool full = c->rate_shallow >= VFC_COORD_CLIMB_FULL * here;
+	uint32_t next;
+
+	if (!p->cliff_hi && (full || !p->full_lo)) {
+		if (full)
+			p->full_lo = here;
+		return false;
+	}
+	if (p->cliff_hi && ++p->bisects >= VFC_COORD_CLIMB_BISECT) {
+		end_scan(c);
+		return true;
+	}
+	if (full)
+		p->full_lo = here;
+	else
+		p->cliff_hi = here;
+	next = vfc__coord_clamp_cap(sqrt((double)p->full_lo * p->cliff_hi));
+	if (next == p->full_lo || next == p->cliff_hi) {
+		end_scan(c);
+		return true;
+	}
+	c->cap = next;
+	return true;
+}
+
+/* At a climb's point, settled at its last tick y: past the cliff, its bisection; else on while the total
+ * climbs, below the base; where it fell after a point that beat the base, the half step between the two
+ * last. */
 static void climb_visit(struct vfc_coord *c, double y)
 {
 	struct vfc_coord_scan *p = &c->scan;
@@ -332,6 +364,8 @@ static void climb_visit(struct vfc_coord *c, double y)
 	if (p->at < VFC_COORD_SCAN_VISIT)
 		return;
 	beats(p, here, y);
+	if (cliff_visit(c, here))
+		return;
 	if (p->halved) {
 		end_scan(c);
 		return;

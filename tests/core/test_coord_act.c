@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only, a jump out of the spread, the walk's guard, a scan's least gain, a costly scan's wait. */
+/* test_coord_act.c - where and when the coordinator's scans start and what they keep: the cap that acts (not one above every member's interrupts), the fill rule's walk's start, a pin on loud ticks, a pin kept, binding at a base's edge, a base's reference, the escape's chain, bound bases up only, a jump out of the spread, the walk's guard, a scan's least gain, a costly scan's wait, the climb's cliff. */
 #include "coord_rig.h"
 
 /*
@@ -559,6 +559,52 @@ static void test_coord_act_costly(void **state)
 	assert_true(lost / sum <= 0.015);
 }
 
+/*
+ * The narrow tooth: the simulator's suite seed 987892882, first window, reduced (docs/controllers.md, "The
+ * climb's cliff"). VFs at depth 4: up to NARROW_HZ one interrupt hands back the whole queue (ops = 4 x
+ * cap, fill 1); past it the tenants space their interrupts (fill 0.66, in the fill rule's band, so it
+ * holds any cap up there) and the total falls to 0.82 of the top, climbing back to 0.91 of it at 4 x
+ * NARROW_HZ and above. The climb from the full-queue cap (ops / depth at the base, 0.91 x NARROW_HZ)
+ * reads the plateau's total at its first point, and its second (x 1.15) lies past the top and reads
+ * lower: no point beat the base and the total did not climb.
+ */
+#define NARROW_HZ 3000.0
+#define NARROW_DEPTH 4
+#define NARROW_FAR (NARROW_DEPTH * NARROW_HZ / 1.1) /* per VF, far above the top */
+
+static struct point narrow(uint32_t cap)
+{
+	double c = cap ? cap : 1e9;
+	struct point q = { NARROW_DEPTH * c, c, 0.1, NARROW_DEPTH, true, 0.02 };
+
+	if (c > NARROW_HZ) {
+		q.ops = NARROW_FAR * (0.9 + 0.1 * fmin(1, log(c / NARROW_HZ) / log(4)));
+		q.irqs = fmin(c, q.ops / (NARROW_DEPTH * 0.66));
+	}
+	return q;
+}
+
+/* The climb's cliff: its points either side of the top bisected, the base just under it: >= 0.95 of
+ * the best over ticks 60..199 (fails before: 0.905, the base at 20 kHz). */
+static void test_coord_act_narrow(void **state)
+{
+	struct rig g;
+	double sum = 0;
+
+	(void)state;
+	rig_start(&g, "", 20000);
+	for (int k = 0; k < 200; k++) {
+		double y = rig_tick(&g, narrow);
+
+		if (k >= 60)
+			sum += y / 140;
+	}
+	printf("narrow: %.3f of the best over ticks 60..199, base %u Hz, %llu climbs\n",
+	       sum / (N * NARROW_DEPTH * NARROW_HZ), g.c.scan.base, (unsigned long long)g.c.scan.climbs);
+	assert_true(sum >= 0.95 * N * NARROW_DEPTH * NARROW_HZ);
+	assert_true(g.c.scan.base <= NARROW_HZ && g.c.scan.base >= 0.95 * NARROW_HZ);
+}
+
 /* A cap that acts (the members' interrupts at 0.9 of it) is where the scan starts: unchanged. */
 static void test_coord_act_cap(void **state)
 {
@@ -595,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_ref),
 		cmocka_unit_test(test_coord_act_slope),
 		cmocka_unit_test(test_coord_act_costly),
+		cmocka_unit_test(test_coord_act_narrow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
