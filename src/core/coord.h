@@ -612,6 +612,12 @@ uint32_t vfc__coord_class_key(uint64_t bytes, uint64_t ops, uint32_t depth);
 bool vfc__coord_trial_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, uint64_t dt_ns);
 void vfc__coord_trial_reset(struct vfc_coord *c);
 uint32_t vfc__coord_trial_cap(const struct vfc_coord_trial *t, uint32_t i, uint32_t common);
+/* coord_spread.c: the scan rule's ticks, their spread and the gains they can show */
+bool vfc__coord_spread_note(struct vfc_coord_scan *p, double y, uint32_t cap);
+bool vfc__coord_spread_seen(const struct vfc_coord_scan *p, double gate);
+bool vfc__coord_spread_quiet(const struct vfc_coord_scan *p);
+double vfc__coord_spread_gain(const struct vfc_coord_scan *p);
+double vfc__coord_spread_period_gain(const struct vfc_coord_scan *p);
 /* The scan rule's side of it (coord_scan.c): at a settled base on quiet ticks; its threshold of a
  * gain; back at base after the trial, its ticks there counted afresh. */
 bool vfc__coord_scan_settled(const struct vfc_coord *c);

@@ -5,56 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-/*
- * Every tick: how many in a row ran at this cap; a settled pair (this tick and the one before at one
- * cap, neither the first at it) updates the spread. Returns whether the pair jumped beyond
- * max(10%, 4 x spread) (a workload's change), once the spread is known. A jump is a change, not the
- * ticks' noise, and stays out of the spread: in it, it raised the scans' threshold for the next tens
- * of ticks (suite seed 537440838: after a change at 121 s it hid a gain of 3.6%).
- */
-static bool note_tick(struct vfc_coord_scan *p, double y, uint32_t cap)
-{
-	bool jump = false;
-
-	p->at = cap == p->cap_prev ? p->at + 1 : 1;
-	if (p->at >= 3 && p->y_prev > 0 && y > 0) {
-		double d = fabs(y / p->y_prev - 1);
-
-		jump = p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && d > fmax(0.1, 4 * p->spread);
-		if (!jump) {
-			p->spread += VFC_COORD_PROBE_EWMA * (d - p->spread);
-			p->npairs++;
-		}
-	}
-	p->y_prev = y;
-	p->cap_prev = cap;
-	return jump;
-}
-
-/* Whether a gain of gate could be seen over the ticks' spread now. */
-static bool seen(const struct vfc_coord_scan *p, double gate)
-{
-	return p->npairs >= VFC_COORD_SCAN_MIN_PAIRS && VFC_COORD_PROBE_Z * p->spread <= gate;
-}
-
-/* Quiet: a gain of VFC_COORD_SCAN_GATE could be seen; loud, a pin's up scan's VFC_COORD_SCAN_LOUD. */
-static bool quiet(const struct vfc_coord_scan *p)
-{
-	return seen(p, VFC_COORD_SCAN_GATE);
-}
-
-/* A gain a scan's point must show over the best so far (coord.h, VFC_COORD_SCAN_MIN_GAIN). */
-static double threshold(const struct vfc_coord_scan *p)
-{
-	return fmax(VFC_COORD_SCAN_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
-}
-
-/* The same for the trial's periods and a settled base: the probe rule's floor. */
-static double period_threshold(const struct vfc_coord_scan *p)
-{
-	return fmax(VFC_COORD_PROBE_MIN_GAIN, threshold(p));
-}
-
 /* Back to the fill rule from the cap in force (a workload change, a binding cap, a noisy pin). */
 static void to_anchor(struct vfc_coord *c)
 {
@@ -271,7 +221,7 @@ static bool far_from(const struct vfc_coord_scan *p)
 /* The point here, read y, becomes the scan's best if it beats the best by the threshold; returns whether. */
 static bool beats(struct vfc_coord_scan *p, uint32_t here, double y)
 {
-	if (!(y > p->y_best * (1 + threshold(p))))
+	if (!(y > p->y_best * (1 + vfc__coord_spread_gain(p))))
 		return false;
 	p->best = here;
 	p->y_best = y;
@@ -370,7 +320,7 @@ static void climb_visit(struct vfc_coord *c, double y)
 		end_scan(c);
 		return;
 	}
-	rose = y > p->y_last * (1 + threshold(p));
+	rose = y > p->y_last * (1 + vfc__coord_spread_gain(p));
 	p->y_last = y;
 	p->k++;
 	next = point(p);
@@ -391,7 +341,8 @@ static void climb_visit(struct vfc_coord *c, double y)
 static void scan_done(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - threshold(p)); /* its first tick */
+	/* its first tick */
+	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - vfc__coord_spread_gain(p));
 
 	if (p->best == p->base && far_from(p) && c->busy_frac >= VFC_COORD_BUSY_FULL && !seen_worse) {
 		p->at_from = true;
@@ -558,7 +509,7 @@ static void anchor(struct vfc_coord *c, double y)
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
 		p->wait--;
-	} else if (p->still >= VFC_COORD_PROBE_STILL && quiet(p) && p->at >= 2) {
+	} else if (p->still >= VFC_COORD_PROBE_STILL && vfc__coord_spread_quiet(p) && p->at >= 2) {
 		/* a fill rule held still answers the cap: refine, unless it sits at the ladder's end */
 		p->base = c->cap;
 		p->coarse = c->cap <= VFC_COORD_FILL_MIN_HZ * 1.05 || c->cap >= VFC_COORD_FILL_MAX_HZ / 1.05;
@@ -626,7 +577,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 
 	if (p->primes != c->primes)
 		primed(c);
-	jump = note_tick(p, y, c->last.cap_hz);
+	jump = vfc__coord_spread_note(p, y, c->last.cap_hz);
 	if (p->from && !(p->y_from > 0) && c->last.cap_hz == p->from)
 		p->y_from = y; /* the first tick at the walk's start */
 	if (p->phase != VFC_COORD_SCAN_VISIT)
@@ -656,8 +607,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		if (--p->left)
 			return;
 		p->off_ticks = 0;
-		calm = quiet(p);
-		if (calm || (p->restless >= 2 && seen(p, VFC_COORD_SCAN_LOUD))) {
+		calm = vfc__coord_spread_quiet(p);
+		if (calm || (p->restless >= 2 && vfc__coord_spread_seen(p, VFC_COORD_SCAN_LOUD))) {
 			p->coarse = true;
 			start_local(c, y);
 			p->pinned = true;
@@ -685,7 +636,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	}
 	if (p->wait)
 		p->wait--;
-	if (!p->wait && quiet(p))
+	if (!p->wait && vfc__coord_spread_quiet(p))
 		start_local(c, y);
 	else if (starved(p))
 		start_busy(c);
@@ -696,13 +647,13 @@ bool vfc__coord_scan_settled(const struct vfc_coord *c)
 	const struct vfc_coord_scan *p = &c->scan;
 
 	/* a scan found nothing better (the rule waits), and the total holds still at the base */
-	return p->phase == VFC_COORD_SCAN_HOLD && p->wait && p->at >= 4 && quiet(p) &&
-	       fabs(c->last.mbps / p->y_prev - 1) <= period_threshold(p);
+	return p->phase == VFC_COORD_SCAN_HOLD && p->wait && p->at >= 4 && vfc__coord_spread_quiet(p) &&
+	       fabs(c->last.mbps / p->y_prev - 1) <= vfc__coord_spread_period_gain(p);
 }
 
 double vfc__coord_scan_threshold(const struct vfc_coord *c)
 {
-	return period_threshold(&c->scan);
+	return vfc__coord_spread_period_gain(&c->scan);
 }
 
 void vfc__coord_scan_resume(struct vfc_coord *c, uint32_t base)
