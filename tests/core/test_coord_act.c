@@ -585,7 +585,7 @@ static struct point narrow(uint32_t cap)
 }
 
 /* The climb's cliff: its points either side of the top bisected, the cap held just under it: >= 0.95 of
- * the best over ticks 60..119 (fails before: 0.906, the cap held 20 kHz). */
+ * the best over ticks 60..119 (fails before: 0.907, the cap held 20 kHz). */
 static void test_coord_act_narrow(void **state)
 {
 	uint32_t cap;
