@@ -228,12 +228,18 @@ static bool beats(struct vfc_coord_scan *p, uint32_t here, double y)
 	return true;
 }
 
-/* A half step: to the geometric mean of a and b (the last point that rose or the origin, and the one past
- * it), visited once. */
+/* The cap halfway between caps a and b on the ladder's log scale (their geometric mean). */
+static uint32_t midpoint(uint32_t a, uint32_t b)
+{
+	return vfc__coord_clamp_cap(sqrt((double)a * b));
+}
+
+/* A half step: to the midpoint of a and b (the last point that rose or the origin, and the one past it),
+ * visited once. */
 static void half_step(struct vfc_coord *c, uint32_t a, uint32_t b)
 {
 	c->scan.halved = true;
-	c->cap = vfc__coord_clamp_cap(sqrt((double)a * b));
+	c->cap = midpoint(a, b);
 }
 
 /* The scan turns down from its origin. */
@@ -293,7 +299,7 @@ static bool cliff_visit(struct vfc_coord *c, uint32_t here)
 		p->full_lo = here;
 	else
 		p->cliff_hi = here;
-	next = vfc__coord_clamp_cap(sqrt((double)p->full_lo * p->cliff_hi));
+	next = midpoint(p->full_lo, p->cliff_hi);
 	if (next == p->full_lo || next == p->cliff_hi) {
 		end_scan(c);
 		return true;
