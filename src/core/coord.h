@@ -305,6 +305,16 @@ struct vfc_coord {
  * climb out of it: a shift from SHA-256 at 100 Hz to 2 KiB requests at depth 2 took 17 ticks to
  * reach 11 kHz; now 7 reach 7.7 kHz, where the cap no longer binds. Escapes in a row are a climb,
  * not the walk's restlessness that the scan rule pins (docs/controllers.md, "The escape's chain").
+ *
+ * The escape's leap (the fill rule's): where the members' engines sit idle, an escape multiplies the
+ * cap by 1 / their busy fraction rather than VFC_COORD_ESCAPE, at most VFC_COORD_ESCAPE_MAX. While
+ * the cap binds, each interrupt carries the whole queue, so the members' engine time grows with the
+ * cap, and cap / busy is the cap at which it would fill the engines: a workload's change from one that
+ * the engines saturate at 100 Hz to one that needs 2 kHz leaves them 10% busy, and doubling took 5
+ * ticks to get there. The bound keeps an overshoot to a few of the fill rule's steps down, where a
+ * busy fraction reads low for another reason (on the device, an engine thread sharing the vCPUs with
+ * its tenants reads 0.2 to 0.6 busy at 1 KiB requests even at a good cap; docs/controllers.md, "The
+ * escape's leap").
  */
 #define VFC_COORD_IDLE_BUSY 0.7
 #define VFC_COORD_BOUND_Q 0.97
@@ -312,6 +322,7 @@ struct vfc_coord {
 #define VFC_COORD_BOUND_TICKS 2
 #define VFC_COORD_BOUND_RATE 0.4
 #define VFC_COORD_ESCAPE 2.0
+#define VFC_COORD_ESCAPE_MAX 8.0
 
 /*
  * Start with controller cfg inner (e.g. adaptive) at initial_cap (0: none; what the inner controller

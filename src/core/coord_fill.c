@@ -10,12 +10,22 @@ uint32_t vfc__coord_clamp_cap(double hz)
 	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
 }
 
+/* The escape's factor: VFC_COORD_ESCAPE, or up to the cap that would fill idle engines (coord.h, the
+ * escape's leap). */
+static double escape_factor(const struct vfc_coord *c)
+{
+	if (!(c->busy_frac > 0))
+		return VFC_COORD_ESCAPE;
+	return fmax(VFC_COORD_ESCAPE, fmin(VFC_COORD_ESCAPE_MAX, 1.0 / c->busy_frac));
+}
+
 /*
  * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
  * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
  * so that each interrupt hands back about fill_target of a queue; a cap that binds
- * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once,
- * and doubles again on each tick after that it still binds (the escape's chain, coord.h).
+ * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once, or
+ * more where the engines idle (the escape's leap), and again on each tick after that it still binds
+ * (the escape's chain, coord.h).
  */
 void vfc__coord_fill_step(struct vfc_coord *c)
 {
@@ -24,7 +34,7 @@ void vfc__coord_fill_step(struct vfc_coord *c)
 
 	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
 		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS || chained) {
-			target = VFC_COORD_ESCAPE * (double)c->cap;
+			target = escape_factor(c) * (double)c->cap;
 			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
 			c->bound_ticks = 0;
 			c->escapes++;
