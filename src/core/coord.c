@@ -552,6 +552,7 @@ uint32_t vfc_coord_tick(struct vfc_coord *c, uint64_t t_ns, const struct vfc_coo
 
 		note_shapes(c, vfs, n);
 		total_sample(c, vfs, n, dt, n_engines, &c->last);
+		c->bound_run = c->bound_frac >= VFC_COORD_BOUND_SHARE && c->last.cap_hz ? c->bound_run + 1 : 0;
 		c->ticks++;
 		c->state = VFC_COORD_RUNNING;
 		if (c->trial.on && vfc__coord_trial_step(c, vfs, n, dt)) {

@@ -271,7 +271,8 @@ struct vfc_coord {
 	double busy_frac;          /* the engines' busy fraction in the last tick (0..1) */
 	double bound_frac;         /* the share of the bytes whose VF got its whole queue back per interrupt */
 	double irq_use;            /* the highest member's interrupts / its cap in the last tick (0: none capped) */
-	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE */
+	uint32_t bound_ticks;      /* consecutive ticks with bound_frac >= VFC_COORD_BOUND_SHARE, the rule's own */
+	uint32_t bound_run;        /* the same over every tick, whatever rule ran it (0 after an escape) */
 	uint64_t escapes;          /* times the controller was restarted above a binding cap */
 	uint64_t escape_tick;      /* RULE_FILL: ticks at the last escape (0: none; ticks count from 1) */
 	bool escape_chained;       /* RULE_FILL: that escape followed one on the tick before (the chain) */
@@ -305,16 +306,17 @@ struct vfc_coord {
  * climb out of it: a shift from SHA-256 at 100 Hz to 2 KiB requests at depth 2 took 17 ticks to
  * reach 11 kHz; now 7 reach 7.7 kHz, where the cap no longer binds. Escapes in a row are a climb,
  * not the walk's restlessness that the scan rule pins (docs/controllers.md, "The escape's chain").
+ * Under the scan rule every tick in a row counts (bound_run): a change that binds the cap at a base
+ * escapes on the fill rule's first tick. The probe rule keeps the fill rule's own count (shallow
+ * tenants bind at its probes too; docs/controllers.md, "The escape's row").
  *
- * The escape's leap (the fill rule's): where the members' engines sit idle, an escape multiplies the
- * cap by 1 / their busy fraction rather than VFC_COORD_ESCAPE, at most VFC_COORD_ESCAPE_MAX. While
- * the cap binds, each interrupt carries the whole queue, so the members' engine time grows with the
- * cap, and cap / busy is the cap at which it would fill the engines: a workload's change from one that
- * the engines saturate at 100 Hz to one that needs 2 kHz leaves them 10% busy, and doubling took 5
- * ticks to get there. The bound keeps an overshoot to a few of the fill rule's steps down, where a
- * busy fraction reads low for another reason (on the device, an engine thread sharing the vCPUs with
- * its tenants reads 0.2 to 0.6 busy at 1 KiB requests even at a good cap; docs/controllers.md, "The
- * escape's leap").
+ * The escape's leap (the fill rule's): where the members' engines idle, an escape multiplies the cap
+ * by 1 / their busy fraction, at most VFC_COORD_ESCAPE_MAX. While the cap binds, the members' engine
+ * time grows with it (each interrupt carries the whole queue): cap / busy would fill the engines. A
+ * change from a workload the engines saturate at 100 Hz to one that needs 2 kHz leaves them 10% busy;
+ * doubling took 5 ticks. The bound keeps an overshoot to a few fill steps down where the busy fraction
+ * reads low for another reason (the device's engine threads share the vCPUs with their tenants: 0.2
+ * to 0.6 busy at 1 KiB requests at a good cap; docs/controllers.md, "The escape's leap").
  */
 #define VFC_COORD_IDLE_BUSY 0.7
 #define VFC_COORD_BOUND_Q 0.97

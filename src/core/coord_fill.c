@@ -23,7 +23,8 @@ static double escape_factor(const struct vfc_coord *c)
  * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
  * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
  * so that each interrupt hands back about fill_target of a queue; a cap that binds
- * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load) doubles at once, or
+ * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load; under the scan rule
+ * its every tick counts, coord.h) doubles at once, or
  * more where the engines idle (the escape's leap), and again on each tick after that it still binds
  * (the escape's chain, coord.h).
  */
@@ -33,10 +34,12 @@ void vfc__coord_fill_step(struct vfc_coord *c)
 	double target;
 
 	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
-		if (++c->bound_ticks >= VFC_COORD_BOUND_TICKS || chained) {
+		c->bound_ticks = c->rule == VFC_COORD_RULE_SCAN ? c->bound_run : c->bound_ticks + 1;
+		if (c->bound_ticks >= VFC_COORD_BOUND_TICKS || chained) {
 			target = escape_factor(c) * (double)c->cap;
 			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
 			c->bound_ticks = 0;
+			c->bound_run = 0;
 			c->escapes++;
 			c->escape_chained = chained;
 			c->escape_tick = c->ticks;

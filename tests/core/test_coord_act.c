@@ -320,6 +320,41 @@ static void test_coord_act_chain(void **state)
 }
 
 /*
+ * The escape's row: VFs at depth 8 on saturated engines, the same total at every cap and an interrupt
+ * per completion up to the cap (pf holds the cap near 2000 / (0.7 x 8) = 357 Hz); at tick 60 the
+ * workload becomes the rise plant's (depth 2, bound at every cap up to RISE_HZ, the engines idle). The
+ * base's tick that reads the change binds, and so does the fill rule's first tick after it: that tick
+ * escapes, and the total reaches 0.9 of the new best on the 4th tick after the change (the 5th before,
+ * when the fill rule counted only its own ticks and stepped once first).
+ */
+static bool row_after;
+
+static struct point row(uint32_t cap)
+{
+	struct point q = { 2000, fmin(cap ? cap : 1e9, 2000), 0.95, 8, true, 0.01 };
+
+	return row_after ? rise(cap) : q;
+}
+
+static void test_coord_act_row(void **state)
+{
+	struct rig g;
+	int k = 0;
+
+	(void)state;
+	row_after = false;
+	rig_start(&g, "", 20000);
+	for (int i = 0; i < 60; i++)
+		(void)rig_tick(&g, row);
+	row_after = true;
+	while (k < 30 && rig_tick(&g, row) < 0.9 * N * 2 * RISE_HZ)
+		k++;
+	printf("row: 0.9 of the new best at tick %d after the change, %llu escapes\n", k + 1,
+	       (unsigned long long)g.c.escapes);
+	assert_true(k + 1 <= 4);
+}
+
+/*
  * A workload's change under a scan (the simulator's suite seed 66963993: its tenants' phase changed at
  * 105 s while a scan stood at its first point up; the scan read the new workload's first tick as that
  * point's gain and moved the base there, 0.87 of the oracle against 0.97). The valley plant, its
@@ -626,6 +661,7 @@ int main(void)
 		cmocka_unit_test(test_coord_act_rising),
 		cmocka_unit_test(test_coord_act_cliff),
 		cmocka_unit_test(test_coord_act_chain),
+		cmocka_unit_test(test_coord_act_row),
 		cmocka_unit_test(test_coord_act_no_down),
 		cmocka_unit_test(test_coord_act_jump),
 		cmocka_unit_test(test_coord_act_void),
