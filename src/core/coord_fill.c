@@ -24,9 +24,8 @@ static double escape_factor(const struct vfc_coord *c)
  * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
  * so that each interrupt hands back about fill_target of a queue; a cap that binds
  * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load; under the scan rule
- * its every tick counts, coord.h) doubles at once, or
- * more where the engines idle (the escape's leap), and again on each tick after that it still binds
- * (the escape's chain, coord.h).
+ * its every tick counts, the escape's row) doubles at once, or more where the engines idle (the
+ * escape's leap), and again on each tick after that it still binds (the escape's chain; coord.h).
  */
 void vfc__coord_fill_step(struct vfc_coord *c)
 {

@@ -321,7 +321,7 @@ static void test_coord_act_chain(void **state)
 
 /*
  * The escape's row: VFs at depth 8 on saturated engines, the same total at every cap and an interrupt
- * per completion up to the cap (pf holds the cap near 2000 / (0.7 x 8) = 357 Hz); at tick 60 the
+ * per completion up to the cap (pf holds the cap at a few hundred Hz, 488 here); at tick 60 the
  * workload becomes the rise plant's (depth 2, bound at every cap up to RISE_HZ, the engines idle). The
  * base's tick that reads the change binds, and so does the fill rule's first tick after it: that tick
  * escapes, and the total reaches 0.9 of the new best on the 4th tick after the change (the 5th before,
@@ -346,6 +346,7 @@ static void test_coord_act_row(void **state)
 	rig_start(&g, "", 20000);
 	for (int i = 0; i < 60; i++)
 		(void)rig_tick(&g, row);
+	printf("row: the cap before the change %u Hz\n", g.cap);
 	row_after = true;
 	while (k < 30 && rig_tick(&g, row) < 0.9 * N * 2 * RISE_HZ)
 		k++;
