@@ -33,8 +33,10 @@ void vfc__coord_fill_step(struct vfc_coord *c)
 	double target;
 
 	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
-		c->bound_ticks = c->rule == VFC_COORD_RULE_SCAN ? c->bound_run : c->bound_ticks + 1;
-		if (c->bound_ticks >= VFC_COORD_BOUND_TICKS || chained) {
+		/* the ticks in a row: under the scan rule every tick's, else the fill rule's own (coord.h) */
+		uint32_t row = c->rule == VFC_COORD_RULE_SCAN ? c->bound_run : ++c->bound_ticks;
+
+		if (row >= VFC_COORD_BOUND_TICKS || chained) {
 			target = escape_factor(c) * (double)c->cap;
 			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
 			c->bound_ticks = 0;
