@@ -327,7 +327,7 @@ static uint32_t note_active(struct vfc_coord *c, const struct vfc_coord_vf *vfs,
 }
 
 /* The cap binds (the bytes' VFs get their whole queue back per interrupt) twice in a row: the
- * controller starts again above it (vfc_coord.h, VFC_COORD_BOUND_Q). */
+ * controller starts again above it, by the escape's leap (coord.h, VFC_COORD_BOUND_Q). */
 static void escape(struct vfc_coord *c)
 {
 	uint32_t cap = c->last.cap_hz;
@@ -341,7 +341,7 @@ static void escape(struct vfc_coord *c)
 	}
 	if (++c->bound_ticks < VFC_COORD_BOUND_TICKS)
 		return;
-	up = VFC_COORD_ESCAPE * (double)cap;
+	up = vfc__coord_escape_factor(c) * (double)cap;
 	if (up > VFC_CONTROLLER_MAX_HZ)
 		up = VFC_CONTROLLER_MAX_HZ;
 	vfc_controller_init(&c->ctl, &cfg, (uint32_t)up);

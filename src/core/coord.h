@@ -287,8 +287,8 @@ struct vfc_coord {
  * (ops >= VFC_COORD_BOUND_Q x irqs x depth) waited for the interrupt with nothing left in the
  * device, and an engine busy less than VFC_COORD_IDLE_BUSY of the time waited for it. When the VFs
  * carrying VFC_COORD_BOUND_SHARE of the bytes are so, with the engines that idle, on
- * VFC_COORD_BOUND_TICKS ticks in a row, the cap binds: the controller restarts at VFC_COORD_ESCAPE
- * x the cap. Both are ratios of counts and times, which the machine's speed does not move: a search
+ * VFC_COORD_BOUND_TICKS ticks in a row, the cap binds: the controller restarts above the cap (the
+ * escape's leap, below). Both are ratios of counts and times, which the machine's speed does not move: a search
  * that settled while the machine was slow finds its cap binding when the machine speeds up, and the
  * speed it measures there (bounded by the cap) cannot show it (adaptive's own guard compares ops /
  * depth with the cap, which a slow tenant turnaround keeps under its 0.8: on the device 2 VFs of
@@ -310,13 +310,12 @@ struct vfc_coord {
  * escapes on the fill rule's first tick. The probe rule keeps the fill rule's own count (shallow
  * tenants bind at its probes too; docs/controllers.md, "The escape's row").
  *
- * The escape's leap (the fill rule's): where the members' engines idle, an escape multiplies the cap
- * by 1 / their busy fraction, at most VFC_COORD_ESCAPE_MAX. While the cap binds, the members' engine
- * time grows with it (each interrupt carries the whole queue): cap / busy would fill the engines. A
- * change from a workload the engines saturate at 100 Hz to one that needs 2 kHz leaves them 10% busy;
- * doubling took 5 ticks. The bound keeps an overshoot to a few fill steps down where the busy fraction
- * reads low for another reason (the device's engine threads share the vCPUs with their tenants: 0.2
- * to 0.6 busy at 1 KiB requests at a good cap; docs/controllers.md, "The escape's leap").
+ * The escape's leap (every rule's, vfc__coord_escape_factor): an escape multiplies the cap by 1 / the
+ * members' busy fraction, within [VFC_COORD_ESCAPE, VFC_COORD_ESCAPE_MAX]. While the cap binds, the
+ * members' engine time grows with it (each interrupt carries the whole queue): cap / busy would fill
+ * the engines. The bound keeps an overshoot to a few fill steps down where the busy fraction reads
+ * low for another reason (the device's engine threads share the vCPUs with their tenants;
+ * docs/controllers.md, "The escape's leap").
  */
 #define VFC_COORD_IDLE_BUSY 0.7
 #define VFC_COORD_BOUND_Q 0.97
@@ -640,6 +639,7 @@ void vfc__coord_scan_resume(struct vfc_coord *c, uint32_t base);
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
 uint32_t vfc__coord_clamp_cap(double hz);
+double vfc__coord_escape_factor(const struct vfc_coord *c);
 /*
  * The coordinator a spec names: "" (or NULL) the default (VFC_COORD_DEFAULT_SPEC), a name of
  * VFC_COORD_RULES the coordinator's own rule, else a controller spec (not pf) stepped on the total.

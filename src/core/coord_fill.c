@@ -12,7 +12,7 @@ uint32_t vfc__coord_clamp_cap(double hz)
 
 /* The escape's factor: VFC_COORD_ESCAPE, or up to the cap that would fill idle engines (coord.h, the
  * escape's leap). */
-static double escape_factor(const struct vfc_coord *c)
+double vfc__coord_escape_factor(const struct vfc_coord *c)
 {
 	if (!(c->busy_frac > 0))
 		return VFC_COORD_ESCAPE;
@@ -37,7 +37,7 @@ void vfc__coord_fill_step(struct vfc_coord *c)
 		uint32_t row = c->rule == VFC_COORD_RULE_SCAN ? c->bound_run : ++c->bound_ticks;
 
 		if (row >= VFC_COORD_BOUND_TICKS || chained) {
-			target = escape_factor(c) * (double)c->cap;
+			target = vfc__coord_escape_factor(c) * (double)c->cap;
 			c->cap = (uint32_t)fmin(target, VFC_COORD_FILL_MAX_HZ);
 			c->bound_ticks = 0;
 			c->bound_run = 0;
