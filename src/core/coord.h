@@ -366,8 +366,7 @@ int vfc_coord_init_fill(struct vfc_coord *c, uint32_t initial_cap);
  * VFC_COORD_PROBE_SHIFT, or whose cap binds (VFC_COORD_BOUND_SHARE), twice in a row hands back to
  * the fill rule; a base tick's jump beyond max(10%, 4 x spread) (a phase change) voids the comparison
  * it falls into and ends any wait. Where the ticks are quiet it climbs to the total's local best: the
- * best common cap, where throttling shallow or costly tenants pays (docs/controllers.md, "The probe
- * rule").
+ * best common cap, where throttling shallow or costly tenants pays (controllers.md, "The probe rule").
  */
 int vfc_coord_init_probe(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_PROBE_STEPS 1.25
@@ -553,18 +552,19 @@ uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap);
 /*
  * The busy step (pf:busy: the scan rule and this; vfc_coord_init_busy). A cap that starves the
  * engines: the fill rule holds its fill while the engines sit idle, because the tenants' completed
- * requests wait for the interrupt (docs/controllers.md, "The busy step"). Where the
- * engines' busy fraction stays under VFC_COORD_BUSY_IDLE for VFC_COORD_BUSY_TICKS ticks in a row (at
- * the anchor or at a base, no wait pending), whatever the ticks' spread, a busy scan: up only, base x
+ * requests wait for the interrupt (docs/controllers.md, "The busy step"). Where the engines' busy
+ * fraction stays under VFC_COORD_BUSY_IDLE for VFC_COORD_BUSY_TICKS ticks in a row (at the anchor or
+ * at a base, no wait pending), whatever the ticks' spread, a busy scan: up only, base x
  * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last, on while
- * the busy fraction rose by VFC_COORD_BUSY_RISE over the previous point (the cap still starves) and is
- * under VFC_COORD_BUSY_FULL, at most VFC_COORD_BUSY_POINTS points. The best point becomes the base if
- * its total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z x spread) and the engines there are
- * busier by VFC_COORD_BUSY_RISE: both signals, so that noise alone does not ratchet the cap up; else
- * the busy step waits (the scan rule's back-off, on a wait of its own). A tick with VFC_COORD_RESHAPED
- * of the bytes from members that changed class (a workload's change) voids the scan, as it voids any
- * scan: the fill rule from the base, without a wait. Engines idle for the tenants' sake (shallow
- * queues, a tenant's CPU) do not get busier at a higher cap: the scan ends at its first point.
+ * the engines got busier than at the previous point (the cap still starves) and are under
+ * VFC_COORD_BUSY_FULL, at most VFC_COORD_BUSY_POINTS points. Busier: by VFC_COORD_BUSY_RISE of the
+ * whole at VFC_COORD_BUSY_IDLE, in proportion below it (the engines' time grows with the total: 0.02
+ * more at 0.34 busy is a 6% rise; "The busy step's rise"). The best point becomes the base if its
+ * total beats the idle ticks' mean by max(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z x spread) and the
+ * engines there are busier: both signals, so that noise alone does not ratchet the cap up; else the
+ * busy step waits (the scan rule's back-off, on a wait of its own). A tick with VFC_COORD_RESHAPED of
+ * the bytes from members that changed class (a workload's change) voids the scan, as it voids any
+ * scan: the fill rule from the base, without a wait.
  */
 #define VFC_COORD_BUSY_IDLE 0.85
 #define VFC_COORD_BUSY_FULL 0.92

@@ -187,6 +187,13 @@ static bool left(double x, double x0)
 	return x0 > 0 && (x > x0 * VFC_COORD_PROBE_SHIFT || x * VFC_COORD_PROBE_SHIFT < x0);
 }
 
+/* Whether the engines got busier, busy_now over busy_ref: by VFC_COORD_BUSY_RISE of themselves at
+ * VFC_COORD_BUSY_IDLE, in proportion below it (coord.h: their time grows with the total). */
+static bool busier(double busy_now, double busy_ref)
+{
+	return busy_now >= busy_ref * (1 + VFC_COORD_BUSY_RISE / VFC_COORD_BUSY_IDLE);
+}
+
 /* At a busy scan's point, settled at its last tick y: the best so far if its total beats the best by the
  * threshold with the engines busier than at the base; on while the engines get busier, else the end. */
 static void busy_visit(struct vfc_coord *c, double y)
@@ -198,11 +205,11 @@ static void busy_visit(struct vfc_coord *c, double y)
 	if (p->at < VFC_COORD_SCAN_VISIT)
 		return;
 	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z * p->spread)) &&
-	    c->busy_frac >= p->busy_idle + VFC_COORD_BUSY_RISE) {
+	    busier(c->busy_frac, p->busy_idle)) {
 		p->best = here;
 		p->y_best = y;
 	}
-	rose = c->busy_frac >= p->busy_last + VFC_COORD_BUSY_RISE;
+	rose = busier(c->busy_frac, p->busy_last);
 	p->busy_last = c->busy_frac;
 	p->k++;
 	if (!rose || c->busy_frac >= VFC_COORD_BUSY_FULL || p->k > VFC_COORD_BUSY_POINTS || point(p) == here) {
