@@ -155,7 +155,10 @@ struct vfc_coord_scan {
 	uint32_t walk_best;   /* ANCHOR: the cap of the walk's best tick (0: none yet), its total, and the */
 	double y_walk;        /* ticks in a row off that cap below it by the guard (VFC_COORD_SCAN_GUARD) */
 	uint32_t walk_low;
-	uint64_t pins, scans, moves, reanchors, busy_scans, climbs, guards;
+	uint32_t check_from;  /* HOLD: the base a won scan left (0: none to check; the win's check), the */
+	uint32_t hold_check;  /* hold then, and that base's total */
+	double y_check;
+	uint64_t pins, scans, moves, reanchors, busy_scans, climbs, guards, reverts;
 };
 
 /* What the balance (pf:bal, coord_balance.c) does with the tick just taken. */
@@ -291,8 +294,7 @@ struct vfc_coord {
  * escape's leap, below). Both are ratios of counts and times, which the machine's speed does not move: a search
  * that settled while the machine was slow finds its cap binding when the machine speeds up, and the
  * speed it measures there (bounded by the cap) cannot show it (adaptive's own guard compares ops /
- * depth with the cap, which a slow tenant turnaround keeps under its 0.8: on the device 2 VFs of
- * AES 1 KiB sat at 3.5 kHz, 32.0 completions per interrupt at depth 32, 0.76 x the cap). The whole
+ * depth with the cap, which a slow tenant turnaround keeps under its 0.8). The whole
  * queue per interrupt alone is not enough: where the share meets every VF's cliff (the best common
  * cap of a saturated engine) it holds too, with the engine busy. Nor where the VF's interrupts came
  * at less than VFC_COORD_BOUND_RATE of its cap: then the tenant spaces them, not the cap (a tenant
@@ -303,9 +305,8 @@ struct vfc_coord {
  * The escape's chain (the fill rule's): after an escape, each tick on which the cap still binds
  * doubles it again. While it binds, the total grows with the cap (each interrupt carries the whole
  * queue, at the cap's rate); the fill step between two escapes (x sqrt(1 / 0.7)) only slowed the
- * climb out of it: a shift from SHA-256 at 100 Hz to 2 KiB requests at depth 2 took 17 ticks to
- * reach 11 kHz; now 7 reach 7.7 kHz, where the cap no longer binds. Escapes in a row are a climb,
- * not the walk's restlessness that the scan rule pins (docs/controllers.md, "The escape's chain").
+ * climb out of it. Escapes in a row are a climb, not the walk's restlessness that the scan rule
+ * pins (docs/controllers.md, "The escape's chain").
  * Under the scan rule every tick in a row counts (bound_run): a change that binds the cap at a base
  * escapes on the fill rule's first tick. The probe rule keeps the fill rule's own count (shallow
  * tenants bind at its probes too; docs/controllers.md, "The escape's row").
@@ -403,10 +404,11 @@ static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
  * only loud (VFC_COORD_PROBE_Z x spread <= VFC_COORD_SCAN_LOUD) at a second pin in a row, a coarse
  * scan up only. A coarse scan (also from a still anchor at the ladder's end) visits base x
  * VFC_COORD_SCAN_COARSE^k, each point held VFC_COORD_SCAN_VISIT ticks and read on the last; a fine
- * one base x VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs beyond
- * max(VFC_COORD_SCAN_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
- * base (a fine scan next at once), else back to the fill rule (a pin or a base stays) and wait hold ticks
- * (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
+ * one base x VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs
+ * beyond max(VFC_COORD_SCAN_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
+ * base (a fine scan next at once; a fine scan's win whose first settled tick there reads under the
+ * base it left by that threshold read a transient: back there, the win's check), else back to the fill
+ * rule (a pin or a base stays) and wait hold ticks (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
  * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
  * cap binding, twice in a row hands back to the fill rule. The fill rule's walk ends at its best tick
  * where two ticks off it read VFC_COORD_SCAN_GUARD below it (the walk's guard): a base there. A ramp
@@ -451,9 +453,8 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 /* The walk's guard: two ticks in a row of the fill rule's walk, at caps off its best tick's, reading
  * this (or VFC_COORD_PROBE_Z x the spread) below that tick end the walk there: that cap becomes the
  * base. The fill rule walks on the fill alone; where the fill does not answer the cap it walks over a
- * cliff of the total and on, and a pin's scan needs quiet ticks (suite seed 277785920, 232 s: from
- * 659 Hz at 10.9 GB/s down to 303 Hz at 5.9 GB/s, 30 ticks at 0.75 of it; docs/controllers.md, "The
- * walk's guard"). The walk's best starts again where the walk does and at a workload's change
+ * cliff of the total and on, and a pin's scan needs quiet ticks (docs/controllers.md, "The walk's
+ * guard"). The walk's best starts again where the walk does and at a workload's change
  * (VFC_COORD_RESHAPED). */
 #define VFC_COORD_SCAN_GUARD 0.1
 /* A base binds from the start where this share of its bytes bound at its first settled tick; binding
@@ -616,20 +617,20 @@ void vfc__coord_balance_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs
 void vfc__coord_balance_reset(struct vfc_coord_balance *b);
 /* Whether the rule scans or pins now (the cap in force is a scan point or a pin's). */
 bool vfc__coord_balance_hold(const struct vfc_coord *c);
-/* A member's class: its depth x 64 + log2 of its bytes per request (rounded) + 1 over a tick's counts
- * (0: no reading). Members of one class are one workload to the coordinator. */
+/* A member's class (one workload to the coordinator): depth x 64 + log2(bytes per request) + 1; 0: none. */
 uint32_t vfc__coord_class_key(uint64_t bytes, uint64_t ops, uint32_t depth);
 /* The trial (coord_trial.c): a tick's step, true where it took the tick (the rule does not step);
  * its reset (a ramp, a change of members); member i's cap given the common one. */
 bool vfc__coord_trial_step(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n, uint64_t dt_ns);
 void vfc__coord_trial_reset(struct vfc_coord *c);
 uint32_t vfc__coord_trial_cap(const struct vfc_coord_trial *t, uint32_t i, uint32_t common);
-/* coord_spread.c: the scan rule's ticks, their spread and the gains they can show */
+/* coord_spread.c: the scan rule's ticks, their spread and the gains they can show; the win's check */
 bool vfc__coord_spread_note(struct vfc_coord_scan *p, double y, uint32_t cap);
 bool vfc__coord_spread_seen(const struct vfc_coord_scan *p, double gate);
 bool vfc__coord_spread_quiet(const struct vfc_coord_scan *p);
 double vfc__coord_spread_gain(const struct vfc_coord_scan *p);
 double vfc__coord_spread_period_gain(const struct vfc_coord_scan *p);
+bool vfc__coord_win_checked(struct vfc_coord *c, double y);
 /* The scan rule's side of it (coord_scan.c): at a settled base on quiet ticks; its threshold of a
  * gain; back at base after the trial, its ticks there counted afresh. */
 bool vfc__coord_scan_settled(const struct vfc_coord *c);
@@ -668,8 +669,7 @@ static inline bool vfc_coord_rule_named(const char *name)
 	return false;
 }
 /* The rule pf without a SPEC runs: the busy step with the trial (session 18; docs/controllers.md, "The
- * trial as the default": fewer seeds below dim in the simulator's suites, the same means and mins; on
- * the device's noisy ticks no trial starts, so there it is the busy step cap for cap). */
+ * trial as the default"; on the device's noisy ticks no trial starts: there it is the busy step). */
 #define VFC_COORD_DEFAULT_SPEC "trial"
 /* The rule's state word: the controller's (RULE_CTL), or "fill" / "bound" (a binding tick); RULE_PROBE:
  * its phase ("anchor", "hold", "pre", "probe", "post"); RULE_SCAN: "anchor", "pin", "scan", "base", "busy"

@@ -62,6 +62,7 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	struct vfc_coord_scan *p = &c->scan;
 
 	p->origin = origin;
+	p->check_from = 0;
 	p->phase = VFC_COORD_SCAN_VISIT;
 	p->y_base = y;
 	p->step = p->coarse ? VFC_COORD_SCAN_COARSE : VFC_COORD_SCAN_FINE;
@@ -92,6 +93,7 @@ static void hold_base(struct vfc_coord *c, uint32_t base)
 	struct vfc_coord_scan *p = &c->scan;
 
 	p->base = base;
+	p->check_from = 0;
 	p->phase = VFC_COORD_SCAN_HOLD;
 	p->off = true;
 	p->wait = 0;
@@ -106,7 +108,7 @@ static void hold_base(struct vfc_coord *c, uint32_t base)
 static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	bool busy = p->busy_scan, pinned = p->pinned;
+	bool busy = p->busy_scan, pinned = p->pinned, fine = !p->coarse && !p->climb && !busy;
 	/* a busy scan backs off its own wait: the scan rule's pins and scans keep theirs */
 	uint32_t *wait = busy ? &p->busy_wait : &p->wait, *hold = busy ? &p->busy_hold : &p->hold;
 
@@ -116,11 +118,18 @@ static void end_scan(struct vfc_coord *c)
 	p->climb = false;
 	p->pinned = false;
 	p->idle = 0;
-	if (p->best != p->base) { /* won: refine at once, the busy step's wait too */
+	if (p->best != p->base) { /* won: refine at once, the busy step's wait too; checked at its first settled tick */
+		uint32_t from = p->base, hold_was = p->hold;
+
 		p->moves++;
 		p->busy_wait = 0;
 		p->busy_hold = VFC_COORD_PROBE_HOLD_MIN;
 		hold_base(c, p->best);
+		if (fine) { /* its points read on one tick (coord.h, the win's check) */
+			p->check_from = from;
+			p->y_check = p->y_base;
+			p->hold_check = hold_was;
+		}
 		return;
 	}
 	p->off = p->off || pinned;
@@ -636,6 +645,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	}
 	/* HOLD, at the base */
 	if (p->at < 2)
+		return;
+	if (p->check_from && vfc__coord_win_checked(c, y))
 		return;
 	if (shifted(c)) {
 		reanchor(c);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* coord_spread.c - the scan rule's ticks: how many in a row at one cap, their spread, a jump (a workload's change), and the gains a scan can see and must show. */
+/* coord_spread.c - the scan rule's ticks: how many in a row at one cap, their spread, a jump (a workload's change), the gains a scan can see and must show, and a win's check on its settled tick. */
 #include "core/coord.h"
 
 #include <math.h>
@@ -52,4 +52,25 @@ double vfc__coord_spread_gain(const struct vfc_coord_scan *p)
 double vfc__coord_spread_period_gain(const struct vfc_coord_scan *p)
 {
 	return fmax(VFC_COORD_PROBE_MIN_GAIN, vfc__coord_spread_gain(p));
+}
+
+/* The win's check (coord.h) at a won scan's new base, its first settled tick y: back to the base the scan
+ * left, and its wait backed off from the hold it had, where y reads under that base's total by the
+ * scan's threshold (the win read a transient); returns whether. Not across a workload's change. */
+bool vfc__coord_win_checked(struct vfc_coord *c, double y)
+{
+	struct vfc_coord_scan *p = &c->scan;
+	uint32_t from = p->check_from;
+
+	p->check_from = 0;
+	if (c->reshaped >= VFC_COORD_RESHAPED || !(y < p->y_check * (1 - vfc__coord_spread_gain(p))))
+		return false;
+	p->reverts++;
+	p->base = from;
+	p->fill_ref = 0;
+	p->off_ticks = 0;
+	p->hold = p->hold_check > p->hold ? p->hold_check : p->hold;
+	vfc__coord_back_off(&p->wait, &p->hold);
+	c->cap = from;
+	return true;
 }
