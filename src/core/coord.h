@@ -407,14 +407,14 @@ static inline void vfc__coord_back_off(uint32_t *wait, uint32_t *hold)
  * one base x VFC_COORD_SCAN_FINE^(1, 3, 6, ...), one tick each. Up first, on while the total climbs
  * beyond max(VFC_COORD_SCAN_MIN_GAIN, Z x spread), then down unless up won; the best point becomes the
  * base (a fine scan next at once; a fine scan's win whose first settled tick there reads under the
- * base it left by that threshold read a transient: back there, the win's check), else back to the fill
- * rule (a pin or a base stays) and wait hold ticks (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX). At a base: a settled pair's jump beyond max(10%,
- * 4 x spread) ends the wait; the fill leaving the fill at this base by VFC_COORD_PROBE_SHIFT, or the
- * cap binding, twice in a row hands back to the fill rule. The fill rule's walk ends at its best tick
- * where two ticks off it read VFC_COORD_SCAN_GUARD below it (the walk's guard): a base there. A ramp
- * (a PRIMING reading) voids a scan or a pin. On noisy ticks (the device: 10-30%) the gate stays shut:
- * the rule is the fill rule, guarded, but for pins at the median of its own last caps
- * (docs/controllers.md, "The scan rule").
+ * base it left by that threshold read a transient: back there, the win's check), else back to the
+ * fill rule (a pin or a base stays) and wait hold ticks (VFC_COORD_PROBE_HOLD_MIN doubling to _MAX).
+ * At a base: a settled pair's jump beyond max(10%, 4 x spread) ends the wait; the fill leaving the fill
+ * at this base by VFC_COORD_PROBE_SHIFT, or the cap binding, twice in a row hands back to the fill
+ * rule. The fill rule's walk ends at its best tick where two ticks off it read VFC_COORD_SCAN_GUARD
+ * below it (the walk's guard): a base there. A ramp (a PRIMING reading) voids a scan or a pin. On noisy
+ * ticks (the device: 10-30%) the gate stays shut: the rule is the fill rule, guarded, but for pins at
+ * the median of its own last caps (docs/controllers.md, "The scan rule").
  */
 int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
 #define VFC_COORD_SCAN_COARSE 2.0

@@ -118,7 +118,7 @@ static void end_scan(struct vfc_coord *c)
 	p->climb = false;
 	p->pinned = false;
 	p->idle = 0;
-	if (p->best != p->base) { /* won: refine at once, the busy step's wait too; checked at its first settled tick */
+	if (p->best != p->base) { /* won: refine at once, the busy step's wait too (a fine win checked first) */
 		uint32_t from = p->base, hold_was = p->hold;
 
 		p->moves++;
