@@ -69,6 +69,24 @@ static inline double plant_tick(struct point (*plant)(uint32_t), struct vfc_coor
 	return tot;
 }
 
+/*
+ * The rise plant: the simulator's suite seed 630432632, last window, reduced (docs/controllers.md, "The
+ * escape's chain"): VFs at depth 2 whose workload changed from SHA-256 held at 100 Hz to AES 2 KiB.
+ * Under RISE_HZ every interrupt hands back both requests at the cap's rate (the cap binds: ops = 2 x
+ * cap), the engines idle; above it the total is flat, the fill falling to 0.5 at 2 x RISE_HZ. Every
+ * tick +-1%.
+ */
+#define RISE_HZ 9000.0
+
+static inline struct point rise(uint32_t cap)
+{
+	double c = cap ? cap : 1e9;
+	struct point q = { 2 * fmin(c, RISE_HZ), fmin(c, 2 * RISE_HZ), 0, 2, true, 0.02 };
+
+	q.busy = 0.8 * q.ops / (2 * RISE_HZ);
+	return q;
+}
+
 /* A coordinator on a plant: the members' counters, the clock and the cap in force. */
 struct rig {
 	struct vfc_coord c;

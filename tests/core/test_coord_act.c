@@ -282,24 +282,6 @@ static void test_coord_act_jump(void **state)
 }
 
 /*
- * The rise plant: the simulator's suite seed 630432632, last window, reduced (docs/controllers.md, "The
- * escape's chain"): VFs at depth 2 whose workload changed from SHA-256 held at 100 Hz to AES 2 KiB.
- * Under RISE_HZ every interrupt hands back both requests at the cap's rate (the cap binds: ops = 2 x
- * cap), the engines idle; above it the total is flat, the fill falling to 0.5 at 2 x RISE_HZ. Every
- * tick +-1%.
- */
-#define RISE_HZ 9000.0
-
-static struct point rise(uint32_t cap)
-{
-	double c = cap ? cap : 1e9;
-	struct point q = { 2 * fmin(c, RISE_HZ), fmin(c, 2 * RISE_HZ), 0, DEPTH, true, 0.02 };
-
-	q.busy = 0.8 * q.ops / (2 * RISE_HZ);
-	return q;
-}
-
-/*
  * The escape's chain and leap: from 100 Hz the cap binds on every tick up to RISE_HZ, its engines
  * busy in proportion, and pf (the default) reaches 0.9 of the best on the 6th tick (the reference and
  * the ramp first, then on every tick the cap x 1 / the busy fraction: x 8, the leap's most, twice,

@@ -3,26 +3,10 @@
 #include "coord_rig.h"
 
 /*
- * The starved plant: VFs at depth 8 whose every interrupt hands back the whole queue (ops = 8 x the
- * cap, the cap binds) up to STARVED_OPS, where the tenants' own pace holds them; the engines' busy
- * fraction in proportion, 0.9 there, 0.1125 at 1 kHz. Every tick +-1%.
- */
-#define STARVED_DEPTH 8
-#define STARVED_OPS 64000.0
-
-static struct point starved(uint32_t cap)
-{
-	double c = cap ? cap : 1e9;
-	struct point q = { fmin(STARVED_DEPTH * c, STARVED_OPS), c, 0, STARVED_DEPTH, true, 0.02 };
-
-	q.busy = 0.9 * q.ops / STARVED_OPS;
-	return q;
-}
-
-/*
- * The escape's leap under a controller (pf:dim): from 1 kHz on the starved plant the cap binds with
- * the engines a tenth to a fifth busy; the escape restarts the controller at 1 / their busy fraction
- * x the cap (4.5 x here, dim's level nearest it), not 2 x (fails before: 2 kHz -> 4 kHz).
+ * The escape's leap under a controller (pf:dim): from 1 kHz on the rise plant (coord_rig.h) the cap
+ * binds with the engines idle; the escape restarts the controller at 1 / their busy fraction x the
+ * cap, dim's level nearest it (2 kHz -> 16 kHz, the engines 18% busy), not 2 x (fails before: 2 kHz
+ * -> 4 kHz).
  */
 static void test_coord_idle_leap(void **state)
 {
@@ -34,7 +18,7 @@ static void test_coord_idle_leap(void **state)
 	rig_start(&g, "dim", 1000);
 	for (k = 0; k < 10 && !g.c.escapes; k++) {
 		before = g.cap;
-		rig_tick(&g, starved);
+		rig_tick(&g, rise);
 	}
 	printf("leap: escape on tick %d, cap %u -> %u Hz, the engines %.3f busy\n", k, before, g.cap, g.c.busy_frac);
 	assert_int_equal(g.c.escapes, 1);
