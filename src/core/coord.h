@@ -537,14 +537,14 @@ int vfc_coord_init_scan(struct vfc_coord *c, uint32_t initial_cap);
  */
 /*
  * The same teeth from their rising side: where the shallow members' ops / depth at the base is
- * VFC_COORD_CLIMB_FULL of the base or more (each interrupt hands back their whole queue: one batch per
- * interval, the speed rising with the cap up to the cliff), a fine scan's first point up that misses
- * may have stepped over the cliff's top: the half step between the base and it (VFC_COORD_SCAN_FINE^0.5)
- * is visited once, and becomes the base if it wins; else the scan goes on down.
+ * VFC_COORD_CLIMB_FULL of the base or more (one batch per interval, the speed rising with the cap up to
+ * the cliff), a fine scan's first point up that misses may have stepped over the cliff's top: the half
+ * step between the base and it (VFC_COORD_SCAN_FINE^0.5) is visited once, the base if it wins, else the
+ * scan goes on down; not where the walk's start is due (VFC_COORD_SCAN_FROM): the far tooth first.
  */
 #define VFC_COORD_CLIMB_FULL 0.9
 #define VFC_COORD_CLIMB_DEPTH 8
-#define VFC_COORD_CLIMB_SHARE 0.5
+#define VFC_COORD_CLIMB_SHARE 0.25
 #define VFC_COORD_CLIMB_STEP 1.15
 #define VFC_COORD_CLIMB_BELOW 1.5
 #define VFC_COORD_CLIMB_POINTS 8

@@ -357,16 +357,24 @@ static void climb_visit(struct vfc_coord *c, double y)
 	c->cap = next;
 }
 
+/* Whether the walk's start is due: no point beat the base (a local peak), the engines saturated, the
+ * walk's start far from the base and its first tick (y_from) not clearly worse (coord.h, VFC_COORD_SCAN_FROM). */
+static bool from_due(const struct vfc_coord *c)
+{
+	const struct vfc_coord_scan *p = &c->scan;
+	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - vfc__coord_spread_gain(p));
+
+	return p->best == p->base && far_from(p) && c->busy_frac >= VFC_COORD_BUSY_FULL && !seen_worse;
+}
+
 /* A scan's points are done: where none beat the base (a local peak) and the engines are saturated,
  * the walk's start once, far from it (coord.h, VFC_COORD_SCAN_FROM); else, where the full-queue cap
  * lies far below, the climb from it (VFC_COORD_CLIMB_STEP); else the end. */
 static void scan_done(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
-	/* its first tick */
-	bool seen_worse = p->y_from > 0 && p->y_from < p->y_best * (1 - vfc__coord_spread_gain(p));
 
-	if (p->best == p->base && far_from(p) && c->busy_frac >= VFC_COORD_BUSY_FULL && !seen_worse) {
+	if (from_due(c)) {
 		p->at_from = true;
 		c->cap = p->from;
 		p->from = 0;
@@ -446,7 +454,7 @@ static void visit(struct vfc_coord *c, double y)
 	p->k++;
 	edge = point(p) == here;
 	if (edge || p->miss) {
-		if (half_due(p)) {
+		if (half_due(p) && !from_due(c)) { /* the far tooth before the near top (coord.h) */
 			half_step(c, p->origin, here);
 			return;
 		}

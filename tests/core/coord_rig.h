@@ -51,21 +51,26 @@ static inline double in_log(const double *hz, const double *y, size_t n, uint32_
 	return y[n - 1];
 }
 
+/* One VF's tick at point q, the tick's factor x: its counters move; returns its ops/s. */
+static inline double vf_tick(struct vfc_coord_vf *r, const struct point *q, double x)
+{
+	r->member = true;
+	r->depth = q->depth;
+	r->ops += (uint64_t)llround(q->ops * x);
+	r->bytes += (uint64_t)llround(q->ops * x) * REQ_BYTES;
+	r->irqs += (uint64_t)llround(q->capped ? q->irqs : q->irqs * x);
+	r->busy_ns += (uint64_t)llround(fmin(1, q->busy * x) * 1e9); /* one engine per VF's share */
+	return q->ops * x;
+}
+
 /* One tick of plant at cap: every VF's counters move; returns the members' total (ops/s). */
 static inline double plant_tick(struct point (*plant)(uint32_t), struct vfc_coord_vf *r, uint32_t cap)
 {
 	struct point q = plant(cap);
 	double x = noise(q.amp), tot = 0;
 
-	for (int i = 0; i < N; i++) {
-		r[i].member = true;
-		r[i].depth = q.depth;
-		r[i].ops += (uint64_t)llround(q.ops * x);
-		r[i].bytes += (uint64_t)llround(q.ops * x) * REQ_BYTES;
-		r[i].irqs += (uint64_t)llround(q.capped ? q.irqs : q.irqs * x);
-		r[i].busy_ns += (uint64_t)llround(fmin(1, q.busy * x) * 1e9); /* one engine per VF's share */
-		tot += q.ops * x;
-	}
+	for (int i = 0; i < N; i++)
+		tot += vf_tick(&r[i], &q, x);
 	return tot;
 }
 
