@@ -54,9 +54,10 @@ static double part_tick(struct rig *g)
 
 /*
  * The default (pf) on the part plant from 20 kHz: the best common cap is the top (PART_HZ). The fill
- * rule and the scans hold a cap far above it, where the total is flat; the climb from the shallow
- * members' full-queue cap steps up to the top and holds it: >= 0.95 of the best over ticks 60..199,
- * the cap held within 0.9 x PART_HZ and PART_HZ.
+ * rule walks down to about 6 kHz, over the valley past the top, and the scans from there end under the
+ * top (fails before, with the climb only where shallow members carry half the bytes: 0.886 of the best,
+ * 2.4 kHz held). The climb from the shallow members' full-queue cap steps up to the top and holds it:
+ * >= 0.95 of the best over ticks 60..199, the cap held within 0.9 x PART_HZ and PART_HZ.
  */
 static void test_coord_climb_part(void **state)
 {
