@@ -6,10 +6,10 @@
  * The part plant: the simulator's suite seed 537440851, first window (15 VFs of AES-dec 32 KiB at depth 4
  * beside 38 at depths 16 and 32 on 8 engines; docs/controllers.md, "The climb"), reduced. PART_SHALLOW
  * VFs at depth 4: up to PART_HZ one interrupt hands back the whole queue (ops = 4 x cap, fill 1); past
- * it the tenants space their interrupts (fill 0.66) and their speed falls to 0.7 of the top, climbing
+ * it the tenants space their interrupts (fill 0.66) and their speed falls to half the top, climbing
  * back to 0.75 of it at 4 x PART_HZ and above. The others, at depth 32, run at PART_DEEP_OPS whatever
  * the cap, their interrupts spaced by their tenants at fill 0.5. Far above the top the shallow VFs carry
- * 0.375 of the bytes, and the total at the top is 1.14 x the total there. Engines half busy; every
+ * 0.43 of the bytes, and the total at the top is 1.14 x the total there. Engines half busy; every
  * tick +-1%.
  */
 #define PART_SHALLOW 4
