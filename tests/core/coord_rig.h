@@ -92,6 +92,24 @@ static inline struct point rise(uint32_t cap)
 	return q;
 }
 
+/*
+ * A narrow tooth at top_hz for VFs at depth d: up to it one interrupt hands back the whole queue (ops =
+ * d x cap, fill 1); past it the tenants space their interrupts (fill 0.66, in the fill rule's band, so
+ * it holds any cap up there) and the speed falls to lo of the top's, climbing back to hi of it at 4 x
+ * top_hz and above (linear in log(cap)). The engines busy as given; every tick +-1%.
+ */
+static inline struct point tooth_at(uint32_t cap, double top_hz, uint32_t d, double lo, double hi, double busy)
+{
+	double c = cap ? cap : 1e9;
+	struct point q = { d * c, c, busy, d, true, 0.02 };
+
+	if (c > top_hz) {
+		q.ops = d * top_hz * (lo + (hi - lo) * fmin(1, log(c / top_hz) / log(4)));
+		q.irqs = fmin(c, q.ops / (d * 0.66));
+	}
+	return q;
+}
+
 /* A coordinator on a plant: the members' counters, the clock and the cap in force. */
 struct rig {
 	struct vfc_coord c;

@@ -580,27 +580,17 @@ static void test_coord_act_costly(void **state)
 
 /*
  * The narrow tooth: the simulator's suite seed 987892882, first window, reduced (docs/controllers.md, "The
- * climb's cliff"). VFs at depth 4: up to NARROW_HZ one interrupt hands back the whole queue (ops = 4 x
- * cap, fill 1); past it the tenants space their interrupts (fill 0.66, in the fill rule's band, so it
- * holds any cap up there) and the total falls to 0.82 of the top, climbing back to 0.91 of it at 4 x
- * NARROW_HZ and above. The climb from the full-queue cap (ops / depth at the base, 0.91 x NARROW_HZ)
+ * climb's cliff"). VFs at depth 4 on a tooth at NARROW_HZ (coord_rig.h, tooth_at): past the top the
+ * total falls to 0.82 of the top's, climbing back to 0.91 of it at 4 x NARROW_HZ and above. The climb from the full-queue cap (ops / depth at the base, 0.91 x NARROW_HZ)
  * reads the plateau's total at its first point, and its second (x 1.15) lies past the top and reads
  * lower: no point beat the base and the total did not climb.
  */
 #define NARROW_HZ 3000.0
 #define NARROW_DEPTH 4
-#define NARROW_FAR (NARROW_DEPTH * NARROW_HZ / 1.1) /* per VF, far above the top */
 
 static struct point narrow(uint32_t cap)
 {
-	double c = cap ? cap : 1e9;
-	struct point q = { NARROW_DEPTH * c, c, 0.1, NARROW_DEPTH, true, 0.02 };
-
-	if (c > NARROW_HZ) {
-		q.ops = NARROW_FAR * (0.9 + 0.1 * fmin(1, log(c / NARROW_HZ) / log(4)));
-		q.irqs = fmin(c, q.ops / (NARROW_DEPTH * 0.66));
-	}
-	return q;
+	return tooth_at(cap, NARROW_HZ, NARROW_DEPTH, 0.9 / 1.1, 1 / 1.1, 0.1);
 }
 
 /* The climb's cliff: its points either side of the top bisected, the cap held just under it: >= 0.95 of

@@ -5,12 +5,11 @@
 /*
  * The part plant: the simulator's suite seed 537440851, first window (15 VFs of AES-dec 32 KiB at depth 4
  * beside 38 at depths 16 and 32 on 8 engines; docs/controllers.md, "The climb"), reduced. PART_SHALLOW
- * VFs at depth 4: up to PART_HZ one interrupt hands back the whole queue (ops = 4 x cap, fill 1); past
- * it the tenants space their interrupts (fill 0.66) and their speed falls to half the top, climbing
- * back to 0.75 of it at 4 x PART_HZ and above. The others, at depth 32, run at PART_DEEP_OPS whatever
- * the cap, their interrupts spaced by their tenants at fill 0.5. Far above the top the shallow VFs carry
- * 0.43 of the bytes, and the total at the top is 1.14 x the total there. Engines half busy; every
- * tick +-1%.
+ * VFs at depth 4 on a tooth at PART_HZ (coord_rig.h, tooth_at) whose speed past the top falls to half
+ * the top's, climbing back to 0.75 of it at 4 x PART_HZ and above. The others, at depth 32, run at
+ * PART_DEEP_OPS whatever the cap, their interrupts spaced by their tenants at fill 0.5. Far above the
+ * top the shallow VFs carry 0.43 of the bytes, and the total at the top is 1.14 x the total there.
+ * Engines half busy; every tick +-1%.
  */
 #define PART_SHALLOW 4
 #define PART_HZ 3000.0
@@ -20,15 +19,7 @@
 
 static struct point part_shallow(uint32_t cap)
 {
-	double c = cap ? cap : 1e9;
-	struct point q = { PART_DEPTH * c, c, 0.5, PART_DEPTH, true, 0.02 };
-
-	if (c > PART_HZ) {
-		q.ops = PART_TOP * (0.5 + 0.25 * fmin(1, log(c / PART_HZ) / log(4)));
-		q.irqs = fmin(c, q.ops / (PART_DEPTH * 0.66));
-		q.capped = q.irqs >= c;
-	}
-	return q;
+	return tooth_at(cap, PART_HZ, PART_DEPTH, 0.5, 0.75, 0.5);
 }
 
 static struct point part_deep(uint32_t cap)
@@ -55,7 +46,7 @@ static double part_tick(struct rig *g)
 /*
  * The default (pf) on the part plant from 20 kHz: the best common cap is the top (PART_HZ). The fill
  * rule walks down to about 6 kHz, over the valley past the top, and the scans from there end under the
- * top (fails before, with the climb only where shallow members carry half the bytes: 0.886 of the best,
+ * top (fails before, with the climb only where shallow members carry half the bytes: 0.887 of the best,
  * 2.4 kHz held). The climb from the shallow members' full-queue cap steps up to the top and holds it:
  * >= 0.95 of the best over ticks 60..199, the cap held within 0.9 x PART_HZ and PART_HZ.
  */
