@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -136,6 +137,14 @@ static mode_t out_mode(const char *path)
 	return 0666 & ~mask;
 }
 
+/* Whether path names an existing file that is neither regular nor a directory (/dev/null, a FIFO). */
+static bool is_special(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 int vfc_out_open(struct vfc_out *o, const char *path)
 {
 	const char *slash;
@@ -150,6 +159,13 @@ int vfc_out_open(struct vfc_out *o, const char *path)
 	o->path = strdup(path);
 	if (!o->path)
 		return -ENOMEM;
+	if (is_special(path)) { /* staged like stdout: a rename over it would replace the device */
+		o->f = tmpfile();
+		ret = o->f ? 0 : -errno;
+		if (ret < 0)
+			vfc_out_abort(o);
+		return ret;
+	}
 	slash = strrchr(path, '/');
 	dlen = slash ? (size_t)(slash - path) + 1 : 0;
 	/* "DIR/.NAME.vfc-XXXXXX": same directory, so the final rename() is atomic. */
@@ -183,7 +199,8 @@ int vfc_out_write(struct vfc_out *o, const void *buf, size_t len)
 	return 0;
 }
 
-static int copy_to_stdout(FILE *f)
+/* The staged output f copied to dst (stdout, or a special file's stream). */
+static int copy_out(FILE *f, FILE *dst)
 {
 	static char buf[65536];
 	size_t n;
@@ -191,26 +208,42 @@ static int copy_to_stdout(FILE *f)
 	if (fflush(f) == EOF || fseek(f, 0, SEEK_SET) < 0)
 		return -errno;
 	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		if (fwrite(buf, 1, n, stdout) != n)
+		if (fwrite(buf, 1, n, dst) != n)
 			return errno ? -errno : -EIO;
 	if (ferror(f))
 		return -EIO;
-	if (fflush(stdout) == EOF)
+	if (fflush(dst) == EOF)
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/* The staged output f written to the special file path, opened for writing only now. */
+static int copy_to_path(FILE *f, const char *path)
+{
+	FILE *dst = fopen(path, "wb");
+	int ret;
+
+	if (!dst)
+		return -errno;
+	ret = copy_out(f, dst);
+	if (fclose(dst) == EOF && !ret)
+		ret = -errno;
+	return ret;
 }
 
 int vfc_out_commit(struct vfc_out *o)
 {
 	int ret;
 
-	if (!o->path) {
-		ret = copy_to_stdout(o->f);
+	if (!o->tmp_path) { /* stdout, or a special file */
+		ret = o->path ? copy_to_path(o->f, o->path) : copy_out(o->f, stdout);
 		if (ret < 0)
 			goto fail;
 		fclose(o->f);
 		o->f = NULL;
 		o->committed = 1;
+		free(o->path);
+		o->path = NULL;
 		return 0;
 	}
 	if (fflush(o->f) == EOF) {

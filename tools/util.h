@@ -37,12 +37,13 @@ int vfc_hex_parse(const char *s, uint8_t *out, size_t len, char *err, size_t err
 int vfc_file_read(const char *path, size_t max, uint8_t **buf, size_t *len);
 
 /* Output that appears only when complete: a file is written to a temporary file in the same
- * directory and renamed over the target on commit; stdout is written to an unlinked
- * temporary file and copied to stdout on commit. abort removes every trace. */
+ * directory and renamed over the target on commit; stdout, and a target that exists and is neither
+ * a regular file nor a directory (/dev/null, a FIFO: a rename would replace it), are written to an
+ * unlinked temporary file and copied there on commit. abort removes every trace. */
 struct vfc_out {
 	FILE *f; /* write here */
 	char *path; /* target, NULL for stdout */
-	char *tmp_path; /* temporary file next to path */
+	char *tmp_path; /* temporary file next to path; NULL for stdout and a special target */
 	int committed;
 };
 /* path NULL or "-": stdout. Returns 0 or a negative errno. */

@@ -149,6 +149,30 @@ static void test_enc_stdin_stdout(void **state)
 	assert_int_equal(file_size(P("vfc.enc")), 16);
 }
 
+/* An output that is not a regular file (a FIFO here; /dev/null alike) is written, not replaced: a
+ * rename over /dev/null, as root, made it a regular file that every later "> /dev/null" filled. */
+static void test_enc_out_special(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	make_file(P("plain"), 5000, 9);
+	unlink(P("fifo"));
+	assert_int_equal(mkfifo(P("fifo"), 0600), 0);
+	/* the reader gives up after 10 s: a FIFO renamed over would leave it waiting */
+	assert_int_equal(run("timeout 10 cat '%s' > '%s' & " VFC_BIN " enc " ENC_ARGS
+			     " -in '%s' -out '%s'; r=$?; wait; exit $r",
+			     P("fifo"), P("got"), P("plain"), P("fifo")),
+			 0);
+	assert_int_equal(stat(P("fifo"), &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(run(OPENSSL_BIN " enc -aes-128-cbc " ENC_ARGS " -in '%s' -out '%s'", P("plain"), P("ossl.enc")),
+			 0);
+	assert_same_file(P("got"), P("ossl.enc"));
+	assert_no_temp_files();
+	unlink(P("fifo"));
+}
+
 static void test_enc_nopad(void **state)
 {
 	static const size_t sizes[] = { 0, 16, 4096, 65536, (1u << 20) + 16 };
@@ -636,6 +660,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enc_matches_openssl),
 		cmocka_unit_test(test_enc_stdin_stdout),
+		cmocka_unit_test(test_enc_out_special),
 		cmocka_unit_test(test_enc_nopad),
 		cmocka_unit_test(test_enc_short_hex_like_openssl),
 		cmocka_unit_test(test_enc_bad_arguments),
