@@ -161,10 +161,11 @@ int vfc_out_open(struct vfc_out *o, const char *path)
 		return -ENOMEM;
 	if (is_special(path)) { /* staged like stdout: a rename over it would replace the device */
 		o->f = tmpfile();
-		ret = o->f ? 0 : -errno;
-		if (ret < 0)
-			vfc_out_abort(o);
-		return ret;
+		if (!o->f) {
+			ret = -errno;
+			goto fail;
+		}
+		return 0;
 	}
 	slash = strrchr(path, '/');
 	dlen = slash ? (size_t)(slash - path) + 1 : 0;

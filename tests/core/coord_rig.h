@@ -127,12 +127,18 @@ static inline void rig_start(struct rig *g, const char *spec, uint32_t cap0)
 }
 
 /* One tick of plant at the cap in force, then the coordinator's reading; returns the tick's total. */
+/* The tick is over: the clock moves on and the coordinator reads the members' counters. */
+static inline void rig_read(struct rig *g)
+{
+	g->t += TICK_NS;
+	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+}
+
 static inline double rig_tick(struct rig *g, struct point (*plant)(uint32_t))
 {
 	double y = plant_tick(plant, g->r, g->cap);
 
-	g->t += TICK_NS;
-	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+	rig_read(g);
 	return y;
 }
 

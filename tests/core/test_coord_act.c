@@ -581,9 +581,10 @@ static void test_coord_act_costly(void **state)
 /*
  * The narrow tooth: the simulator's suite seed 987892882, first window, reduced (docs/controllers.md, "The
  * climb's cliff"). VFs at depth 4 on a tooth at NARROW_HZ (coord_rig.h, tooth_at): past the top the
- * total falls to 0.82 of the top's, climbing back to 0.91 of it at 4 x NARROW_HZ and above. The climb from the full-queue cap (ops / depth at the base, 0.91 x NARROW_HZ)
- * reads the plateau's total at its first point, and its second (x 1.15) lies past the top and reads
- * lower: no point beat the base and the total did not climb.
+ * total falls to 0.82 of the top's, climbing back to 0.91 of it at 4 x NARROW_HZ and above. The climb
+ * from the full-queue cap (ops / depth at the base, 0.91 x NARROW_HZ) reads the plateau's total at its
+ * first point, and its second (x 1.15) lies past the top and reads lower: no point beat the base and
+ * the total did not climb.
  */
 #define NARROW_HZ 3000.0
 #define NARROW_DEPTH 4

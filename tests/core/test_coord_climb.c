@@ -38,8 +38,7 @@ static double part_tick(struct rig *g)
 
 	for (int i = 0; i < N; i++)
 		tot += vf_tick(&g->r[i], i < PART_SHALLOW ? &s : &d, x);
-	g->t += TICK_NS;
-	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
+	rig_read(g);
 	return tot;
 }
 
