@@ -126,7 +126,6 @@ static inline void rig_start(struct rig *g, const char *spec, uint32_t cap0)
 	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
 }
 
-/* One tick of plant at the cap in force, then the coordinator's reading; returns the tick's total. */
 /* The tick is over: the clock moves on and the coordinator reads the members' counters. */
 static inline void rig_read(struct rig *g)
 {
@@ -134,6 +133,7 @@ static inline void rig_read(struct rig *g)
 	g->cap = vfc_coord_tick(&g->c, g->t, g->r, N, N);
 }
 
+/* One tick of plant at the cap in force, then the coordinator's reading; returns the tick's total. */
 static inline double rig_tick(struct rig *g, struct point (*plant)(uint32_t))
 {
 	double y = plant_tick(plant, g->r, g->cap);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -403,7 +404,7 @@ static void usage(FILE *f)
 		"Options (unset ones are drawn from the seed):\n"
 		"  --device unix:PATH   the vfcd socket\n"
 		"  --until EPOCH_S      stop submitting at this CLOCK_REALTIME time (seconds)\n"
-		"  --out FILE           running totals\n"
+		"  --out FILE           running totals (a regular file: replaced every 0.2 s)\n"
 		"  --seed N             random stream (default: pid and time)\n"
 		"  --depth N            ops in flight, 1..256\n"
 		"  --partition B0       split ops larger than B0 bytes (0: off)\n"
@@ -452,6 +453,18 @@ static int parse_irq(const char *s)
 	return !strcmp(s, "interrupt") ? 0 : !strcmp(s, "poll") ? 1 : !strcmp(s, "hybrid") ? 2 : -2;
 }
 
+/* Whether --out can take the checkpoint: a path whose target, if any, is a regular file. The checkpoint
+ * replaces it by rename every 0.2 s, which would put a regular file where /dev/null or a FIFO was. */
+static bool out_ok(const char *path)
+{
+	struct stat st;
+
+	if (!path || stat(path, &st) || S_ISREG(st.st_mode))
+		return true;
+	fprintf(stderr, "chaos tenant: --out %s: not a regular file (the checkpoint replaces it)\n", path);
+	return false;
+}
+
 static int parse_args(int argc, char **argv, struct chaos_tenant *t)
 {
 	static const struct option lo[] = {
@@ -484,6 +497,8 @@ static int parse_args(int argc, char **argv, struct chaos_tenant *t)
 	}
 	if (!t->cfg.device || t->cfg.until <= 0 || depth > 256 || depth == 0 || irq == -2 ||
 	    !t->cfg.check_every || (part > 0 && part < VFC_AES_BLOCK) || optind != argc)
+		return -1;
+	if (!out_ok(t->cfg.out_path))
 		return -1;
 	/* splitmix64 of the seed: small seeds give unrelated streams. */
 	t->rng = t->cfg.seed + 0x9e3779b97f4a7c15ull;
