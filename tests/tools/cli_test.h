@@ -40,6 +40,20 @@ static int run(const char *fmt, ...)
 	return WEXITSTATUS(st);
 }
 
+/* The test's temporary directory, $TMPDIR/NAME-XXXXXX (/tmp without TMPDIR), made into dir: 0, or -1
+ * with the reason printed (for a cmocka group setup). */
+static int make_dir(const char *name)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", name);
+	if (!mkdtemp(dir)) {
+		print_error("mkdtemp %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* DIR/name in a static ring of buffers (so a few can be used in one call). */
 static const char *P(const char *name)
 {

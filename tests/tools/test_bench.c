@@ -62,15 +62,8 @@ static void assert_sane_row(const struct row *r)
 
 static int group_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/vfc-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		print_error("mkdtemp %s: %s\n", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return make_dir("vfc-bench");
 }
 
 /* The header, one row per (size, controller column), columns in the order given, raw last. */

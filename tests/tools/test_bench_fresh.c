@@ -27,11 +27,8 @@ static const char *const sweep[N_CAPS] = { "static:1000",  "static:2000",  "stat
 
 static int group_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/vfc-bench-fresh-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	return mkdtemp(dir) ? 0 : -1;
+	return make_dir("vfc-bench-fresh");
 }
 
 /* What holds in every cell c[0 .. n) of a fresh league: the sweep first, in order; the oracle is its

@@ -8,11 +8,8 @@
 
 static int group_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/vfc-chaos-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	return mkdtemp(dir) ? 0 : -1;
+	return make_dir("vfc-chaos");
 }
 
 /* A FIFO and a directory as --out: exit 2 before any device is opened, the message names the path and

@@ -86,14 +86,9 @@ static void make_file(const char *path, size_t n, uint32_t seed)
 
 static int group_setup(void **state)
 {
-	const char *tmp = getenv("TMPDIR");
-
 	(void)state;
-	snprintf(dir, sizeof(dir), "%s/vfc-tools-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir)) {
-		print_error("mkdtemp %s: %s\n", dir, strerror(errno));
+	if (make_dir("vfc-tools"))
 		return -1;
-	}
 	if (run("cd '%s' && " OPENSSL_BIN
 		" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out priv.pem "
 		"2>/dev/null && " OPENSSL_BIN " pkey -in priv.pem -pubout -out pub.pem && " OPENSSL_BIN
