@@ -19,7 +19,7 @@ static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
 	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
 	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS] [--settle-ticks N]\n"
-	"                     [--json | --csv FILE]\n"
+	"                     [--noise N] [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
 	"VFs whose workloads (algorithm, 1-64 KiB, depth 2-64) shift in 1 to 3 phases at random\n"
@@ -49,6 +49,10 @@ static const char suite_help[] =
 	"                    changes, so only a sampled run's samples per run depend on it\n"
 	"  --settle-ticks N  the settle point: N ticks after a change (default 4, so scored\n"
 	"                    from the 5th tick on; 0: changes are not scored apart)\n"
+	"  --noise N         draw the runs' noise (service-time jitter, the sampled mode's\n"
+	"                    counts) from each seed salted with N (default 0: from the seed):\n"
+	"                    the same scenarios and windows, other draws. Two runs that differ\n"
+	"                    only in N are an A/A: how far a seed moves by chance\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
@@ -164,6 +168,11 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 		if (range_parse(v, 0, 1000, &x, &y) || x != y)
 			return bad(o, "ticks from 0 to 1000", v);
 		c->settle_ticks = x;
+	} else if (!strcmp(o, "--noise")) {
+		errno = 0;
+		c->noise = strtoull(v, &end, 0);
+		if (end == v || *end || errno || v[0] == '-' || c->noise > (1ull << 53))
+			return bad(o, "a number from 0 to 2^53", v);
 	} else if (!strcmp(o, "--scenario")) {
 		errno = 0;
 		a->scenario = strtoull(v, &end, 0);
@@ -186,7 +195,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
 					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", "--oracle-mode",
-					      "--oracle-tick-ms", "--settle-ticks", NULL };
+					      "--oracle-tick-ms", "--settle-ticks", "--noise", NULL };
 
 	for (int i = 1; i < argc; i++) {
 		char name[32];
@@ -229,6 +238,8 @@ static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 	printf("\n%u seeds from %llu: %u-%u VFs, %u-%u engines, %.0f s at %u ms ticks, %s\n", n,
 	       (unsigned long long)c->seed0, c->vfs_min, c->vfs_max, c->eng_min, c->eng_max, c->duration_s,
 	       c->tick_ms, c->profile);
+	if (c->noise)
+		printf("noise %llu: the runs' noise drawn from each seed salted with it\n", (unsigned long long)c->noise);
 	printf("%-28s %8s %8s %12s %14s\n", "controller / oracle", "mean", "min", "worst seed", ">2% below dim");
 	for (uint32_t k = 0; k < c->nctls; k++) {
 		char bd[16] = "-";
@@ -301,6 +312,7 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		json_object_set_new(j, "oracle_tick_ms", json_integer(c->oracle_tick_ms));
 		json_object_set_new(j, "settle_ticks", json_integer(c->settle_ticks));
 		json_object_set_new(j, "settled_windows", json_integer(s->nsettled));
+		json_object_set_new(j, "noise", json_integer((json_int_t)c->noise));
 	}
 	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
 	if (str)

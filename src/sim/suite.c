@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* suite.c - the fleet suite: seeded random scenarios, every controller run on each, scored against the per-phase oracle. */
 #include "sim/suite.h"
+#include "sim/sim_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -113,6 +114,13 @@ static json_t *gen_phases(uint64_t *x, double dur)
 	return a;
 }
 
+/* The runs' noise seed: the scenario's seed, or salted with noise (within JSON's exact integers, 2^53, where the
+ * seed is: the salt has 53 bits). */
+static uint64_t noise_seed(uint64_t seed, uint64_t noise)
+{
+	return noise ? seed ^ (vfc__sim_splitmix64(&noise) >> 11) : seed;
+}
+
 json_t *vfc_sim_suite_scenario(const struct vfc_sim_suite_cfg *cfg, uint64_t seed)
 {
 	uint64_t x = seed ^ 0x5eedf1ee7ull;
@@ -128,7 +136,8 @@ json_t *vfc_sim_suite_scenario(const struct vfc_sim_suite_cfg *cfg, uint64_t see
 		json_array_append_new(groups, json_pack("{s:i, s:s, s:o}", "vfs", (json_int_t)n, "ctl", "none",
 							"phases", gen_phases(&x, cfg->duration_s)));
 	}
-	return json_pack("{s:s, s:I, s:f, s:i, s:i, s:s, s:o}", "profile", cfg->profile, "seed", (json_int_t)seed,
+	return json_pack("{s:s, s:I, s:f, s:i, s:i, s:s, s:o}", "profile", cfg->profile, "seed",
+			 (json_int_t)noise_seed(seed, cfg->noise),
 			 "duration_s", cfg->duration_s, "tick_ms", (json_int_t)cfg->tick_ms, "engines",
 			 (json_int_t)engines, "mode", cfg->aggregate ? "aggregate" : "exact", "groups", groups);
 }

@@ -39,6 +39,8 @@ struct vfc_sim_suite_cfg {
 	enum vfc_sim_suite_oracle_mode oracle_mode;     /* default sampled */
 	uint32_t oracle_tick_ms;     /* the static caps' tick (0: tick_ms); only the sampled mode's intervals see it */
 	uint32_t settle_ticks;       /* a change's window is scored again from this many ticks on (0: not) */
+	uint64_t noise;              /* 0: the runs draw their noise from the scenario's seed; else from that seed
+				      * salted with this: the same scenarios, other draws (an A/A, docs/sim.md) */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,
@@ -48,7 +50,8 @@ void vfc_sim_suite_cfg_default(struct vfc_sim_suite_cfg *cfg);
 /* Set the controllers from a comma-separated list of specs ("dim,adaptive,static:5000"). 0 or -EINVAL (err). */
 int vfc_sim_suite_set_ctls(struct vfc_sim_suite_cfg *cfg, const char *list, char *err, size_t errlen);
 
-/* The scenario of one seed, as the JSON `vfc sim` reads (every group's ctl "none": the suite overrides it). */
+/* The scenario of one seed, as the JSON `vfc sim` reads (every group's ctl "none": the suite overrides it). Its
+ * "seed", which seeds the runs' noise, is the seed itself, or with cfg->noise the seed salted with it. */
 json_t *vfc_sim_suite_scenario(const struct vfc_sim_suite_cfg *cfg, uint64_t seed);
 
 /*

@@ -120,6 +120,58 @@ static void test_small_suite(void **state)
 	assert_int_equal(sum.below_dim[2], 0); /* dim is never 2% below itself */
 }
 
+/* The scenario without its "seed" (the runs' noise seed), as text. */
+static char *scenario_shape(const struct vfc_sim_suite_cfg *c, uint64_t seed, uint64_t *noise_seed)
+{
+	json_t *j = vfc_sim_suite_scenario(c, seed);
+	char *s;
+
+	assert_non_null(j);
+	*noise_seed = (uint64_t)json_integer_value(json_object_get(j, "seed"));
+	assert_int_equal(json_object_del(j, "seed"), 0);
+	s = json_dumps(j, JSON_SORT_KEYS);
+	json_decref(j);
+	assert_non_null(s);
+	return s;
+}
+
+/*
+ * --noise: the same scenario (VFs, engines, phases, windows) with other draws. Its runs differ (the
+ * service times' jitter), the oracle only by what the draws move, and the same noise gives the same
+ * results; noise 0 is the seed's own noise, as before the option.
+ */
+static void test_noise_same_scenario(void **state)
+{
+	struct vfc_sim_suite_cfg c;
+	struct vfc_sim_suite_seed a, b, again;
+	uint64_t s0 = seed0(), ns0, ns1;
+	char err[256] = "", *sh0, *sh1;
+	bool moved = false;
+
+	(void)state;
+	small_cfg(&c);
+	sh0 = scenario_shape(&c, s0, &ns0);
+	assert_true(ns0 == s0);
+	c.noise = 7;
+	sh1 = scenario_shape(&c, s0, &ns1);
+	assert_string_equal(sh0, sh1);
+	assert_true(ns1 != s0 && ns1 < (1ull << 53));
+	free(sh0);
+	free(sh1);
+	c.noise = 0;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &a, err, sizeof(err)), 0);
+	c.noise = 7;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &b, err, sizeof(err)), 0);
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &again, err, sizeof(err)), 0);
+	assert_memory_equal(&again, &b, sizeof(b));
+	assert_true(a.seed == b.seed && a.nvfs == b.nvfs && a.engines == b.engines && a.ngroups == b.ngroups);
+	assert_true(a.nwin == b.nwin && a.nsettled == b.nsettled);
+	assert_true(fabs(b.oracle_mbps / a.oracle_mbps - 1) < 0.05);
+	for (uint32_t k = 0; k < c.nctls; k++)
+		moved |= a.mbps[k] != b.mbps[k];
+	assert_true(moved);
+}
+
 /*
  * After each change, from its settle point on: with the oracle's caps run as the controllers, one of them
  * is the oracle there exactly, and neither beats it; the summary counts what the seeds hold.
@@ -338,9 +390,17 @@ static void test_cli(void **state)
 	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --frobnicate 2>&1", out, sizeof(out)), 2);
 	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --settle-ticks x 2>&1", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--settle-ticks: expected ticks"));
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --noise -3 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--noise: expected a number"));
+	assert_int_equal(sh(VFC_BIN " sim suite --scenario 5 --vfs 4-4 --noise 2", out, sizeof(out)), 0);
+	j = json_loads(out, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_integer_value(json_object_get(j, "seed")) != 5);
+	json_decref(j);
 	assert_int_equal(sh(VFC_BIN " sim suite --help", out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "--seed0"));
 	assert_non_null(strstr(out, "--settle-ticks"));
+	assert_non_null(strstr(out, "--noise"));
 }
 
 /* -j runs seeds in child processes: the same CSV whatever -j, in the aggregated mode too. */
@@ -382,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_generator_ranges),
 		cmocka_unit_test(test_ctl_list),
 		cmocka_unit_test(test_small_suite),
+		cmocka_unit_test(test_noise_same_scenario),
 		cmocka_unit_test(test_settled_scores),
 		cmocka_unit_test(test_cheap_oracle_finds_best),
 		cmocka_unit_test(test_oracle_tick_exact_same),
