@@ -149,27 +149,47 @@ static inline int cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The coordinator (spec) on plant from 20 kHz over 120 ticks; the mean total over ticks 60..119 over
- * best (per VF) and the median of their caps (the cap held: a scan's points are the few). */
-static inline double run(struct point (*plant)(uint32_t), double best, const char *spec, uint32_t start, uint32_t *cap_held)
+/* Ticks 0..n-1 of tick (arg) on the rig; the mean total over ticks from..n-1 and the median of their caps
+ * (the cap held: a scan's points are the few). */
+static inline double rig_hold(struct rig *g, double (*tick)(struct rig *, void *), void *arg, int n, int from,
+			      uint32_t *cap_held)
 {
-	uint32_t caps[60];
-	struct rig g;
+	uint32_t caps[256];
 	double sum = 0;
 
-	rig_start(&g, spec, start);
-	for (int k = 0; k < 120; k++) {
-		uint32_t cap = g.cap;
-		double y = rig_tick(&g, plant);
+	assert_true(from >= 0 && from < n && n - from <= 256);
+	for (int k = 0; k < n; k++) {
+		uint32_t cap = g->cap;
+		double y = tick(g, arg);
 
-		if (k >= 60) {
+		if (k >= from) {
 			sum += y;
-			caps[k - 60] = cap;
+			caps[k - from] = cap;
 		}
 	}
-	qsort(caps, 60, sizeof(caps[0]), cmp_u32);
-	*cap_held = caps[30];
-	return sum / 60 / (N * best);
+	qsort(caps, (size_t)(n - from), sizeof(caps[0]), cmp_u32);
+	*cap_held = caps[(n - from) / 2];
+	return sum / (n - from);
+}
+
+struct plant_arg {
+	struct point (*plant)(uint32_t);
+};
+
+static inline double plant_rig_tick(struct rig *g, void *arg)
+{
+	return rig_tick(g, ((const struct plant_arg *)arg)->plant);
+}
+
+/* The coordinator (spec) on plant from start over 120 ticks; the mean total over ticks 60..119 over best
+ * (per VF) and the cap held then (rig_hold). */
+static inline double run(struct point (*plant)(uint32_t), double best, const char *spec, uint32_t start, uint32_t *cap_held)
+{
+	struct plant_arg a = { plant };
+	struct rig g;
+
+	rig_start(&g, spec, start);
+	return rig_hold(&g, plant_rig_tick, &a, 120, 60, cap_held) / (N * best);
 }
 
 /* What a plant asks of the rules: the fill rule alone stays under fill_max of the best; the default

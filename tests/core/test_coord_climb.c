@@ -31,8 +31,9 @@ static struct point part_deep(uint32_t cap)
 }
 
 /* One tick of the part plant at the rig's cap, then the coordinator's reading; returns the total. */
-static double part_tick(struct rig *g)
+static double part_tick(struct rig *g, void *arg)
 {
+	(void)arg;
 	struct point s = part_shallow(g->cap), d = part_deep(g->cap);
 	double x = noise(s.amp), tot = 0;
 
@@ -51,26 +52,16 @@ static double part_tick(struct rig *g)
  */
 static void test_coord_climb_part(void **state)
 {
-	uint32_t caps[140];
-	double sum = 0, best = PART_SHALLOW * PART_TOP + (N - PART_SHALLOW) * PART_DEEP_OPS, m;
+	double best = PART_SHALLOW * PART_TOP + (N - PART_SHALLOW) * PART_DEEP_OPS, m;
+	uint32_t cap;
 	struct rig g;
 
 	(void)state;
 	rig_start(&g, "", 20000);
-	for (int k = 0; k < 200; k++) {
-		uint32_t cap = g.cap;
-		double y = part_tick(&g);
-
-		if (k >= 60) {
-			sum += y;
-			caps[k - 60] = cap;
-		}
-	}
-	qsort(caps, 140, sizeof(caps[0]), cmp_u32);
-	m = sum / 140 / best;
-	printf("part: %.3f of the best, cap %u Hz held, %llu climbs\n", m, caps[70], (unsigned long long)g.c.scan.climbs);
+	m = rig_hold(&g, part_tick, NULL, 200, 60, &cap) / best;
+	printf("part: %.3f of the best, cap %u Hz held, %llu climbs\n", m, cap, (unsigned long long)g.c.scan.climbs);
 	assert_true(m >= 0.95);
-	assert_true(caps[70] >= 0.9 * PART_HZ && caps[70] <= PART_HZ);
+	assert_true(cap >= 0.9 * PART_HZ && cap <= PART_HZ);
 }
 
 /*
