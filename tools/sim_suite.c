@@ -19,7 +19,7 @@ static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
 	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
 	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS] [--settle-ticks N]\n"
-	"                     [--noise N] [--json | --csv FILE]\n"
+	"                     [--noise N] [--draws K] [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
 	"VFs whose workloads (algorithm, 1-64 KiB, depth 2-64) shift in 1 to 3 phases at random\n"
@@ -53,6 +53,10 @@ static const char suite_help[] =
 	"                    counts) from each seed salted with N (default 0: from the seed):\n"
 	"                    the same scenarios and windows, other draws. Two runs that differ\n"
 	"                    only in N are an A/A: how far a seed moves by chance\n"
+	"  --draws K         run every controller on K draws of the noise (N, N+1, ...) and\n"
+	"                    score the mean of each seed's figures (ratio, settled windows);\n"
+	"                    the oracle runs on the first (default 1). Costs K x the\n"
+	"                    controllers' runs; an A/B judged on the means moves less by chance\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
@@ -173,6 +177,10 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 		c->noise = strtoull(v, &end, 0);
 		if (end == v || *end || errno || v[0] == '-' || c->noise > (1ull << 53))
 			return bad(o, "a number from 0 to 2^53", v);
+	} else if (!strcmp(o, "--draws")) {
+		if (range_parse(v, 1, 64, &x, &y) || x != y)
+			return bad(o, "a number of draws from 1 to 64", v);
+		c->draws = x;
 	} else if (!strcmp(o, "--scenario")) {
 		errno = 0;
 		a->scenario = strtoull(v, &end, 0);
@@ -195,7 +203,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
 					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", "--oracle-mode",
-					      "--oracle-tick-ms", "--settle-ticks", "--noise", NULL };
+					      "--oracle-tick-ms", "--settle-ticks", "--noise", "--draws",
+					      NULL };
 
 	for (int i = 1; i < argc; i++) {
 		char name[32];
@@ -240,6 +249,8 @@ static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 	       c->tick_ms, c->profile);
 	if (c->noise)
 		printf("noise %llu: the runs' noise drawn from each seed salted with it\n", (unsigned long long)c->noise);
+	if (c->draws > 1)
+		printf("each controller's figures: the mean of %u draws of the noise\n", c->draws);
 	printf("%-28s %8s %8s %12s %14s\n", "controller / oracle", "mean", "min", "worst seed", ">2% below dim");
 	for (uint32_t k = 0; k < c->nctls; k++) {
 		char bd[16] = "-";
@@ -313,6 +324,7 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		json_object_set_new(j, "settle_ticks", json_integer(c->settle_ticks));
 		json_object_set_new(j, "settled_windows", json_integer(s->nsettled));
 		json_object_set_new(j, "noise", json_integer((json_int_t)c->noise));
+		json_object_set_new(j, "draws", json_integer(c->draws ? c->draws : 1));
 	}
 	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
 	if (str)

@@ -304,23 +304,41 @@ static void settled_score(const struct vfc_sim_result *r, const struct vfc_sim_s
 	}
 }
 
-/* Every controller's run, scored against the oracle's bytes. */
-static int seed_ctls(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
-		     vfc_sim_suite_runner run, void *arg, double oracle, struct vfc_sim_suite_seed *out)
+/* Every controller's run on one draw of the noise (sc's seed), scored against the oracle's bytes and added
+ * to out's figures with weight w. */
+static int draw_ctls(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
+		     vfc_sim_suite_runner run, void *arg, double oracle, double w, struct vfc_sim_suite_seed *out)
 {
 	struct vfc_sim_opts opts[VFC_SIM_SUITE_MAX_CTLS] = { 0 };
 	struct vfc_sim_result res[VFC_SIM_SUITE_MAX_CTLS];
-	double dur = sc->duration_ns / 1e9;
+	double dur = sc->duration_ns / 1e9, settled[VFC_SIM_SUITE_MAX_WIN];
 	int rc;
 
 	ctl_jobs(cfg, opts);
 	rc = run(arg, sc, opts, res, cfg->nctls);
 	for (uint32_t c = 0; !rc && c < cfg->nctls; c++) {
-		out->mbps[c] = res_bytes(&res[c]) / dur / 1e6;
-		out->irq_hz[c] = res[c].irq_hz;
-		out->ratio[c] = oracle > 0 ? res_bytes(&res[c]) / oracle : 0;
-		settled_score(&res[c], out, out->settled[c]);
+		out->mbps[c] += w * res_bytes(&res[c]) / dur / 1e6;
+		out->irq_hz[c] += w * res[c].irq_hz;
+		out->ratio[c] += w * (oracle > 0 ? res_bytes(&res[c]) / oracle : 0);
+		settled_score(&res[c], out, settled);
+		for (uint32_t j = 0; j < out->nsettled; j++)
+			out->settled[c][j] += w * settled[j];
 		vfc_sim_result_fini(&res[c]);
+	}
+	return rc;
+}
+
+/* Every controller's runs, one per draw of the noise (cfg->draws), their figures averaged. */
+static int seed_ctls(const struct vfc_sim_suite_cfg *cfg, const struct vfc_sim_scenario *sc,
+		     vfc_sim_suite_runner run, void *arg, double oracle, struct vfc_sim_suite_seed *out)
+{
+	uint32_t n = cfg->draws ? cfg->draws : 1;
+	struct vfc_sim_scenario dsc = *sc; /* shallow: only the noise's seed differs, sc keeps ownership */
+	int rc = 0;
+
+	for (uint32_t d = 0; !rc && d < n; d++) {
+		dsc.seed = noise_seed(out->seed, cfg->noise + d);
+		rc = draw_ctls(cfg, &dsc, run, arg, oracle, 1.0 / n, out);
 	}
 	return rc;
 }

@@ -41,6 +41,8 @@ struct vfc_sim_suite_cfg {
 	uint32_t settle_ticks;       /* a change's window is scored again from this many ticks on (0: not) */
 	uint64_t noise;              /* 0: the runs draw their noise from the scenario's seed; else from that seed
 				      * salted with this: the same scenarios, other draws (an A/A, docs/sim.md) */
+	uint32_t draws;              /* each controller runs on this many draws (noise, noise + 1, ...; 0 = 1), its
+				      * figures averaged; the oracle on the first */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,

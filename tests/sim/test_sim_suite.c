@@ -172,6 +172,38 @@ static void test_noise_same_scenario(void **state)
 	assert_true(moved);
 }
 
+/* --draws 2: each controller's figures are the mean of its runs at noise N and N + 1, scored against the
+ * oracle of noise N (that run's own). */
+static void test_draws_mean(void **state)
+{
+	struct vfc_sim_suite_cfg c;
+	struct vfc_sim_suite_seed a, b, m;
+	uint64_t s0 = seed0();
+	char err[256] = "";
+
+	(void)state;
+	small_cfg(&c);
+	c.noise = 3;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &a, err, sizeof(err)), 0);
+	c.noise = 4;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &b, err, sizeof(err)), 0);
+	c.noise = 3;
+	c.draws = 2;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &m, err, sizeof(err)), 0);
+	assert_true(m.oracle_mbps == a.oracle_mbps && m.nsettled == a.nsettled);
+	for (uint32_t k = 0; k < c.nctls; k++) {
+		double rb = b.ratio[k] * b.oracle_mbps / a.oracle_mbps; /* b's bytes over a's oracle */
+
+		assert_true(fabs(m.mbps[k] - (a.mbps[k] + b.mbps[k]) / 2) < 1e-9 * m.mbps[k]);
+		assert_true(fabs(m.ratio[k] - (a.ratio[k] + rb) / 2) < 1e-9);
+		for (uint32_t j = 0; j < m.nsettled && a.settled_oracle[j]; j++) {
+			double sb = b.settled[k][j] * (double)b.settled_oracle[j] / (double)a.settled_oracle[j];
+
+			assert_true(fabs(m.settled[k][j] - (a.settled[k][j] + sb) / 2) < 1e-9);
+		}
+	}
+}
+
 /*
  * After each change, from its settle point on: with the oracle's caps run as the controllers, one of them
  * is the oracle there exactly, and neither beats it; the summary counts what the seeds hold.
@@ -392,6 +424,8 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, "--settle-ticks: expected ticks"));
 	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --noise -3 2>&1", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--noise: expected a number"));
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --draws 0 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--draws: expected a number of draws"));
 	assert_int_equal(sh(VFC_BIN " sim suite --scenario 5 --vfs 4-4 --noise 2", out, sizeof(out)), 0);
 	j = json_loads(out, 0, NULL);
 	assert_non_null(j);
@@ -401,6 +435,7 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, "--seed0"));
 	assert_non_null(strstr(out, "--settle-ticks"));
 	assert_non_null(strstr(out, "--noise"));
+	assert_non_null(strstr(out, "--draws"));
 }
 
 /* -j runs seeds in child processes: the same CSV whatever -j, in the aggregated mode too. */
@@ -443,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_ctl_list),
 		cmocka_unit_test(test_small_suite),
 		cmocka_unit_test(test_noise_same_scenario),
+		cmocka_unit_test(test_draws_mean),
 		cmocka_unit_test(test_settled_scores),
 		cmocka_unit_test(test_cheap_oracle_finds_best),
 		cmocka_unit_test(test_oracle_tick_exact_same),
