@@ -49,7 +49,7 @@ static const char suite_help[] =
 	"                    changes, so only a sampled run's samples per run depend on it\n"
 	"  --settle-ticks N  the settle point: N ticks after a change (default 4, so scored\n"
 	"                    from the 5th tick on; 0: changes are not scored apart)\n"
-	"  --noise N         draw the runs' noise (service-time jitter, the sampled mode's\n"
+	"  --noise N         draw the runs' noise (service times, wake-ups, the sampled mode's\n"
 	"                    counts) from each seed salted with N (default 0: from the seed):\n"
 	"                    the same scenarios and windows, other draws. Two runs that differ\n"
 	"                    only in N are an A/A: how far a seed moves by chance\n"
