@@ -33,10 +33,10 @@ static struct point part_deep(uint32_t cap)
 /* One tick of the part plant at the rig's cap, then the coordinator's reading; returns the total. */
 static double part_tick(struct rig *g, void *arg)
 {
-	(void)arg;
 	struct point s = part_shallow(g->cap), d = part_deep(g->cap);
 	double x = noise(s.amp), tot = 0;
 
+	(void)arg;
 	for (int i = 0; i < N; i++)
 		tot += vf_tick(&g->r[i], i < PART_SHALLOW ? &s : &d, x);
 	rig_read(g);
