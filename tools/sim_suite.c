@@ -121,6 +121,16 @@ static int bad(const char *opt, const char *want, const char *got)
 	return VFC_EXIT_USAGE;
 }
 
+/* A whole number (C's bases) up to max into *x: 0, or -1. */
+static int u64_parse(const char *v, uint64_t max, uint64_t *x)
+{
+	char *end;
+
+	errno = 0;
+	*x = strtoull(v, &end, 0);
+	return end == v || *end || errno || *x > max ? -1 : 0;
+}
+
 /* One option with a value; -1 to go on, else an exit status. */
 static int parse_opt(const char *o, const char *v, struct args *a)
 {
@@ -144,9 +154,7 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 			return VFC_EXIT_USAGE;
 		}
 	} else if (!strcmp(o, "--seed0")) {
-		errno = 0;
-		c->seed0 = strtoull(v, &end, 0);
-		if (end == v || *end || errno)
+		if (u64_parse(v, UINT64_MAX, &c->seed0))
 			return bad(o, "a number", v);
 		a->have_seed0 = true;
 	} else if (!strcmp(o, "--duration")) {
@@ -173,18 +181,14 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 			return bad(o, "ticks from 0 to 1000", v);
 		c->settle_ticks = x;
 	} else if (!strcmp(o, "--noise")) {
-		errno = 0;
-		c->noise = strtoull(v, &end, 0);
-		if (end == v || *end || errno || v[0] == '-' || c->noise > (1ull << 53))
+		if (u64_parse(v, 1ull << 53, &c->noise) || v[0] == '-')
 			return bad(o, "a number from 0 to 2^53", v);
 	} else if (!strcmp(o, "--draws")) {
 		if (range_parse(v, 1, 64, &x, &y) || x != y)
 			return bad(o, "a number of draws from 1 to 64", v);
 		c->draws = x;
 	} else if (!strcmp(o, "--scenario")) {
-		errno = 0;
-		a->scenario = strtoull(v, &end, 0);
-		if (end == v || *end || errno)
+		if (u64_parse(v, UINT64_MAX, &a->scenario))
 			return bad(o, "a seed", v);
 		a->dump = true;
 	} else if (!strcmp(o, "-j")) {
