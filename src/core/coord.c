@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* coord.c - the PF-side coordinator: the members' counters into one total sample per tick, a rule (fill, probe) or a controller on it. */
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #include <errno.h>
 #include <math.h>
@@ -215,7 +215,7 @@ uint32_t vfc__coord_class_key(uint64_t bytes, uint64_t ops, uint32_t depth)
 	return depth * 64u + (uint32_t)lround(log2((double)bytes / (double)ops)) + 1u;
 }
 
-/* The share of the tick's bytes whose member's class (coord.h, vfc__coord_class_key) is not the one of
+/* The share of the tick's bytes whose member's class (coord_rules.h, vfc__coord_class_key) is not the one of
  * its last reading: a workload's change, which no cap causes. */
 static void note_shapes(struct vfc_coord *c, const struct vfc_coord_vf *vfs, uint32_t n)
 {
@@ -246,7 +246,7 @@ static void total_sample(struct vfc_coord *c, const struct vfc_coord_vf *vfs, ui
 
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t b, o, q;
-		bool full, slow; /* the whole queue per interrupt; interrupts well under the cap (coord.h) */
+		bool full, slow; /* the whole queue per interrupt; interrupts well under the cap (coord_rules.h) */
 		double cap;
 
 		if (!c->active[i])
@@ -327,7 +327,7 @@ static uint32_t note_active(struct vfc_coord *c, const struct vfc_coord_vf *vfs,
 }
 
 /* The cap binds (the bytes' VFs get their whole queue back per interrupt) twice in a row: the
- * controller starts again above it, by the escape's leap (coord.h, VFC_COORD_BOUND_Q). */
+ * controller starts again above it, by the escape's leap (coord_rules.h, VFC_COORD_BOUND_Q). */
 static void escape(struct vfc_coord *c)
 {
 	uint32_t cap = c->last.cap_hz;
@@ -488,7 +488,7 @@ static void anchor_step(struct vfc_coord *c, double y)
 	start_probe(c, y);
 }
 
-/* RULE_PROBE (coord.h, vfc_coord_init_probe): the sample in c->last is the tick in force's. */
+/* RULE_PROBE (coord_rules.h, vfc_coord_init_probe): the sample in c->last is the tick in force's. */
 static void probe_step(struct vfc_coord *c)
 {
 	struct vfc_coord_probe *p = &c->probe;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* coord_balance.c - the coordinator's balance (pf:bal): each member's cap the common cap x a multiplier that follows its own fill against the members'. */
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* coord_fill.c - the coordinator's fill rule: each interrupt should hand back VFC_COORD_FILL_TARGET of a queue. */
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #include <math.h>
 
@@ -10,7 +10,7 @@ uint32_t vfc__coord_clamp_cap(double hz)
 	return (uint32_t)(fmin(fmax(hz, VFC_COORD_FILL_MIN_HZ), VFC_COORD_FILL_MAX_HZ) + 0.5);
 }
 
-/* The escape's factor: VFC_COORD_ESCAPE, or up to the cap that would fill idle engines (coord.h, the
+/* The escape's factor: VFC_COORD_ESCAPE, or up to the cap that would fill idle engines (coord_rules.h, the
  * escape's leap). */
 double vfc__coord_escape_factor(const struct vfc_coord *c)
 {
@@ -20,12 +20,12 @@ double vfc__coord_escape_factor(const struct vfc_coord *c)
 }
 
 /*
- * The coordinator's own rule (coord.h, vfc_coord_init_fill): the cap moves by
+ * The coordinator's own rule (coord_rules.h, vfc_coord_init_fill): the cap moves by
  * (fill / fill_target)^VFC_COORD_FILL_GAIN when that is more than VFC_COORD_FILL_HYST away from 1,
  * so that each interrupt hands back about fill_target of a queue; a cap that binds
  * VFC_COORD_BOUND_TICKS in a row (the escape's test, whatever the engines' load; under the scan rule
  * its every tick counts, the escape's row) doubles at once, or more where the engines idle (the
- * escape's leap), and again on each tick after that it still binds (the escape's chain; coord.h).
+ * escape's leap), and again on each tick after that it still binds (the escape's chain; coord_rules.h).
  */
 void vfc__coord_fill_step(struct vfc_coord *c)
 {
@@ -33,7 +33,7 @@ void vfc__coord_fill_step(struct vfc_coord *c)
 	double target;
 
 	if (c->bound_frac >= VFC_COORD_BOUND_SHARE && c->cap) {
-		/* the ticks in a row: under the scan rule every tick's, else the fill rule's own (coord.h) */
+		/* the ticks in a row: under the scan rule every tick's, else the fill rule's own (coord_rules.h) */
 		uint32_t row = c->rule == VFC_COORD_RULE_SCAN ? c->bound_run : ++c->bound_ticks;
 
 		if (row >= VFC_COORD_BOUND_TICKS || chained) {

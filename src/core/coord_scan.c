@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* coord_scan.c - the coordinator's scan rule: the fill rule as the anchor, a scan of the cap ladder on the members' total where the ticks are quiet. */
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -48,7 +48,7 @@ uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap)
 	return vfc__coord_clamp_cap((double)cap * c->irq_use * VFC_COORD_SCAN_ACT);
 }
 
-/* Whether the tick just read binds its cap (coord.h, VFC_COORD_SCAN_BOUND). */
+/* Whether the tick just read binds its cap (coord_rules.h, VFC_COORD_SCAN_BOUND). */
 static bool binds(const struct vfc_coord *c)
 {
 	return c->bound_frac >= VFC_COORD_SCAN_BOUND && c->last.cap_hz &&
@@ -79,7 +79,7 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	c->cap = point(p);
 }
 
-/* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord.h); up only
+/* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord_rules.h); up only
  * where the base's cap binds (start_scan). */
 static void start_local(struct vfc_coord *c, double y)
 {
@@ -125,7 +125,7 @@ static void end_scan(struct vfc_coord *c)
 		p->busy_wait = 0;
 		p->busy_hold = VFC_COORD_PROBE_HOLD_MIN;
 		hold_base(c, p->best);
-		if (fine) { /* its points read on one tick (coord.h, the win's check) */
+		if (fine) { /* its points read on one tick (coord_rules.h, the win's check) */
 			p->check_from = from;
 			p->y_check = p->y_base;
 			p->hold_check = hold_was;
@@ -134,7 +134,7 @@ static void end_scan(struct vfc_coord *c)
 	}
 	p->off = p->off || pinned;
 	vfc__coord_back_off(wait, hold);
-	if (p->no_down) /* a costly scan's wait (coord.h, VFC_COORD_SCAN_WAIT_MAX) */
+	if (p->no_down) /* a costly scan's wait (coord_rules.h, VFC_COORD_SCAN_WAIT_MAX) */
 		*wait = (uint32_t)fmax(*wait, fmin(p->cost / VFC_COORD_SCAN_MIN_GAIN, VFC_COORD_SCAN_WAIT_MAX));
 	if (!p->off) {
 		to_anchor(c);
@@ -150,7 +150,7 @@ static void end_scan(struct vfc_coord *c)
 	c->cap = p->base;
 }
 
-/* The busy step (coord.h, VFC_COORD_BUSY_IDLE): the streak of ticks with the engines idle, their mean
+/* The busy step (coord_rules.h, VFC_COORD_BUSY_IDLE): the streak of ticks with the engines idle, their mean
  * total and busy fraction (over the streak's last VFC_COORD_BUSY_TICKS ticks, about). A tick without
  * engine time (none measured) is no reading. */
 static void note_idle(struct vfc_coord *c, double y)
@@ -197,7 +197,7 @@ static bool left(double x, double x0)
 }
 
 /* Whether the engines got busier, busy_now over busy_ref: by VFC_COORD_BUSY_RISE of themselves at
- * VFC_COORD_BUSY_IDLE, in proportion below it (coord.h: their time grows with the total). */
+ * VFC_COORD_BUSY_IDLE, in proportion below it (coord_rules.h: their time grows with the total). */
 static bool busier(double busy_now, double busy_ref)
 {
 	return busy_now >= busy_ref * (1 + VFC_COORD_BUSY_RISE / VFC_COORD_BUSY_IDLE);
@@ -228,7 +228,7 @@ static void busy_visit(struct vfc_coord *c, double y)
 	c->cap = point(p);
 }
 
-/* Whether the fill rule's walk started VFC_COORD_SCAN_FROM x or more from the base (coord.h). */
+/* Whether the fill rule's walk started VFC_COORD_SCAN_FROM x or more from the base (coord_rules.h). */
 static bool far_from(const struct vfc_coord_scan *p)
 {
 	return p->from && (p->from >= VFC_COORD_SCAN_FROM * p->base || p->from * VFC_COORD_SCAN_FROM <= p->base);
@@ -266,7 +266,7 @@ static void turn_down(struct vfc_coord_scan *p)
 	p->miss = 0;
 }
 
-/* Whether the full-queue cap lies far enough below a base that no climb has run from (coord.h,
+/* Whether the full-queue cap lies far enough below a base that no climb has run from (coord_rules.h,
  * VFC_COORD_CLIMB_BELOW). */
 static bool climbable(const struct vfc_coord_scan *p)
 {
@@ -294,7 +294,7 @@ static void start_climb(struct vfc_coord *c)
 	c->cap = point(p);
 }
 
-/* The climb's cliff (coord.h, VFC_COORD_CLIMB_BISECT) at a climb's point: whether it set the next point
+/* The climb's cliff (coord_rules.h, VFC_COORD_CLIMB_BISECT) at a climb's point: whether it set the next point
  * or ended the climb. A point on the rising side is the cliff's lower bound, one past it its upper. */
 static bool cliff_visit(struct vfc_coord *c, uint32_t here)
 {
@@ -358,7 +358,7 @@ static void climb_visit(struct vfc_coord *c, double y)
 }
 
 /* Whether the walk's start is due: no point beat the base (a local peak), the engines saturated, the
- * walk's start far from the base and its first tick (y_from) not clearly worse (coord.h, VFC_COORD_SCAN_FROM). */
+ * walk's start far from the base and its first tick (y_from) not clearly worse (coord_rules.h, VFC_COORD_SCAN_FROM). */
 static bool from_due(const struct vfc_coord *c)
 {
 	const struct vfc_coord_scan *p = &c->scan;
@@ -368,7 +368,7 @@ static bool from_due(const struct vfc_coord *c)
 }
 
 /* A scan's points are done: where none beat the base (a local peak) and the engines are saturated,
- * the walk's start once, far from it (coord.h, VFC_COORD_SCAN_FROM); else, where the full-queue cap
+ * the walk's start once, far from it (coord_rules.h, VFC_COORD_SCAN_FROM); else, where the full-queue cap
  * lies far below, the climb from it (VFC_COORD_CLIMB_STEP); else the end. */
 static void scan_done(struct vfc_coord *c)
 {
@@ -387,7 +387,7 @@ static void scan_done(struct vfc_coord *c)
 	end_scan(c);
 }
 
-/* Whether a fine scan's first point up, just missed, earns the half step (coord.h, VFC_COORD_CLIMB_FULL). */
+/* Whether a fine scan's first point up, just missed, earns the half step (coord_rules.h, VFC_COORD_CLIMB_FULL). */
 static bool half_due(const struct vfc_coord_scan *p)
 {
 	return !p->coarse && !p->up_only && p->dir > 0 && p->k == 2 && p->best == p->base &&
@@ -454,7 +454,7 @@ static void visit(struct vfc_coord *c, double y)
 	p->k++;
 	edge = point(p) == here;
 	if (edge || p->miss) {
-		if (half_due(p) && !from_due(c)) { /* the far tooth before the near top (coord.h) */
+		if (half_due(p) && !from_due(c)) { /* the far tooth before the near top (coord_rules.h) */
 			half_step(c, p->origin, here);
 			return;
 		}
@@ -496,7 +496,7 @@ static void pin(struct vfc_coord *c)
 	c->cap = p->base;
 }
 
-/* The walk's guard (coord.h, VFC_COORD_SCAN_GUARD) on the tick just read, y: whether it ended the walk
+/* The walk's guard (coord_rules.h, VFC_COORD_SCAN_GUARD) on the tick just read, y: whether it ended the walk
  * (then its best tick's cap is the base). */
 static bool guarded(struct vfc_coord *c, double y)
 {
@@ -535,7 +535,7 @@ static void anchor(struct vfc_coord *c, double y)
 		p->restless = 0;
 	p->moving = p->still >= VFC_COORD_PROBE_STILL ? 0 : p->moving + 1;
 	if (c->escape_chained && c->escape_tick == c->ticks)
-		p->moving = 0; /* escapes in a row: a climb out of a binding cap (coord.h, the escape's chain) */
+		p->moving = 0; /* escapes in a row: a climb out of a binding cap (coord_rules.h, the escape's chain) */
 	p->ring[p->nring++ % VFC_COORD_SCAN_RING] = c->cap;
 	if (p->wait) {
 		p->wait--;
@@ -613,7 +613,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->phase != VFC_COORD_SCAN_VISIT)
 		note_idle(c, y);
 	else if (p->y_base > 0 && y > 0 && y < p->y_base)
-		p->cost += 1 - y / p->y_base; /* the scan's cost (coord.h, VFC_COORD_SCAN_WAIT_MAX) */
+		p->cost += 1 - y / p->y_base; /* the scan's cost (coord_rules.h, VFC_COORD_SCAN_WAIT_MAX) */
 
 	switch (p->phase) {
 	case VFC_COORD_SCAN_ANCHOR:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* coord_spread.c - the scan rule's ticks: how many in a row at one cap, their spread, a jump (a workload's change), the gains a scan can see and must show, and a win's check on its settled tick. */
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #include <math.h>
 
@@ -42,7 +42,7 @@ bool vfc__coord_spread_quiet(const struct vfc_coord_scan *p)
 	return vfc__coord_spread_seen(p, VFC_COORD_SCAN_GATE);
 }
 
-/* A gain a scan's point must show over the best so far (coord.h, VFC_COORD_SCAN_MIN_GAIN). */
+/* A gain a scan's point must show over the best so far (coord_rules.h, VFC_COORD_SCAN_MIN_GAIN). */
 double vfc__coord_spread_gain(const struct vfc_coord_scan *p)
 {
 	return fmax(VFC_COORD_SCAN_MIN_GAIN, VFC_COORD_PROBE_Z * p->spread);
@@ -54,7 +54,7 @@ double vfc__coord_spread_period_gain(const struct vfc_coord_scan *p)
 	return fmax(VFC_COORD_PROBE_MIN_GAIN, vfc__coord_spread_gain(p));
 }
 
-/* The win's check (coord.h) at a won scan's new base, its first settled tick y: back to the base the scan
+/* The win's check (coord_rules.h) at a won scan's new base, its first settled tick y: back to the base the scan
  * left, and its wait backed off from the hold it had, where y reads under that base's total by the
  * scan's threshold (the win read a transient); returns whether. Not across a workload's change. */
 bool vfc__coord_win_checked(struct vfc_coord *c, double y)

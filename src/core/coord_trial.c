@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* coord_trial.c - the trial (pf:trial): per-class caps from DIM's rule tried against the common cap on the members' total. */
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #include <string.h>
 

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "core/coord.h"
+#include "core/coord_rules.h"
 
 #define N 8 /* the VFs on a plant, all members */
 #define REQ_BYTES 4096

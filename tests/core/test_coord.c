@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "core/coord.h"
+#include "core/coord_rules.h"
 #include "shared_plant.h"
 
 #define TICKS 200
@@ -648,7 +648,7 @@ static void test_coord_scan_blind_fill(void **state)
  * AES 4 KiB at depth 32 it holds near 6 kHz, the engine 60% busy, the best common cap at 18 kHz;
  * +-15% per VF per tick keeps the scan's gate shut (the simulator's suite, seed 277785938: the fill
  * rule at 146 Hz, the engines 45% idle, ticks spread 7%). The busy step (pf:busy) reads the idle engine
- * and scans up; the walk's guard (coord.h) ends the walk at its best, so the scan rule gets there too
+ * and scans up; the walk's guard (coord_rules.h) ends the walk at its best, so the scan rule gets there too
  * (0.83 before it). Over ticks 60..199 (mean of 10 seeds): in that cell the fill rule < 0.87 of the
  * best common cap; in every cell the scan rule and the busy step >= 0.9, the busy step no more than
  * 0.02 below the scan rule (1 KiB at 2 VFs: +5% for twice the cap, the busy fraction does not move).

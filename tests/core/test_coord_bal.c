@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "core/coord.h"
+#include "core/coord_rules.h"
 #include "shared_plant.h"
 
 /* A per-VF controller's spec in place of a coordinator's (the column a common cap cannot beat). */
