@@ -34,7 +34,7 @@ static void reanchor(struct vfc_coord *c)
 
 /* The scan's k-th point out in its direction: coarse, base x 2^k; fine, base x 1.25^(k (k + 1) / 2) (1.25,
  * 1.95, 3.8, 9.3, ...: near first, far quickly while the total climbs). */
-static uint32_t point(const struct vfc_coord_scan *p)
+uint32_t vfc__coord_scan_point(const struct vfc_coord_scan *p)
 {
 	double e = p->coarse ? p->k : p->k * (p->k + 1) / 2.0;
 
@@ -57,7 +57,7 @@ static bool binds(const struct vfc_coord *c)
 
 /* A scan from the base, whose settled total is y; its points from origin, none below the base where its
  * cap binds. */
-static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
+void vfc__coord_scan_start(struct vfc_coord *c, double y, uint32_t origin)
 {
 	struct vfc_coord_scan *p = &c->scan;
 
@@ -76,14 +76,14 @@ static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 	p->no_down = binds(c);
 	p->cost = 0;
 	p->scans++;
-	c->cap = point(p);
+	c->cap = vfc__coord_scan_point(p);
 }
 
 /* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord_rules.h); up only
- * where the base's cap binds (start_scan). */
+ * where the base's cap binds (vfc__coord_scan_start). */
 static void start_local(struct vfc_coord *c, double y)
 {
-	start_scan(c, y, vfc__coord_acting_cap(c, c->scan.base));
+	vfc__coord_scan_start(c, y, vfc__coord_acting_cap(c, c->scan.base));
 }
 
 /* A new base, held (HOLD) with no wait: a scan's won point refined at once, or the walk's best tick
@@ -105,7 +105,7 @@ static void hold_base(struct vfc_coord *c, uint32_t base)
 
 /* The scan is over: the best point becomes the base if it beats the base beyond the spread. A still
  * anchor no scan has won goes back to the fill rule; a pin stays the base (VFC_COORD_SCAN_PIN_TICKS). */
-static void end_scan(struct vfc_coord *c)
+void vfc__coord_scan_end(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
 	bool busy = p->busy_scan, pinned = p->pinned, fine = !p->coarse && !p->climb && !busy;
@@ -150,82 +150,10 @@ static void end_scan(struct vfc_coord *c)
 	c->cap = p->base;
 }
 
-/* The busy step (coord_rules.h, VFC_COORD_BUSY_IDLE): the streak of ticks with the engines idle, their mean
- * total and busy fraction (over the streak's last VFC_COORD_BUSY_TICKS ticks, about). A tick without
- * engine time (none measured) is no reading. */
-static void note_idle(struct vfc_coord *c, double y)
-{
-	struct vfc_coord_scan *p = &c->scan;
-	double a;
-
-	if (p->busy_wait)
-		p->busy_wait--;
-	if (!p->busy_on || !(c->busy_frac > 0) || c->busy_frac >= VFC_COORD_BUSY_IDLE) {
-		p->idle = 0;
-		return;
-	}
-	p->idle++;
-	a = 1.0 / (p->idle < VFC_COORD_BUSY_TICKS ? p->idle : VFC_COORD_BUSY_TICKS);
-	p->y_idle = p->idle == 1 ? y : p->y_idle + a * (y - p->y_idle);
-	p->busy_idle = p->idle == 1 ? c->busy_frac : p->busy_idle + a * (c->busy_frac - p->busy_idle);
-}
-
-/* Whether the engines have idled long enough for a busy scan, none waiting. */
-static bool starved(const struct vfc_coord_scan *p)
-{
-	return p->busy_on && p->idle >= VFC_COORD_BUSY_TICKS && !p->busy_wait;
-}
-
-/* A busy scan from the cap in force: up by VFC_COORD_SCAN_COARSE a point. */
-static void start_busy(struct vfc_coord *c)
-{
-	struct vfc_coord_scan *p = &c->scan;
-
-	p->base = c->last.cap_hz ? c->last.cap_hz : c->cap;
-	p->coarse = true;
-	start_scan(c, p->y_idle, p->base);
-	p->busy_scan = true;
-	p->busy_last = p->busy_idle;
-	p->busy_scans++;
-	p->idle = 0;
-}
-
 /* Whether x left x0 by VFC_COORD_PROBE_SHIFT either way (x0 = 0: unknown, no). */
 static bool left(double x, double x0)
 {
 	return x0 > 0 && (x > x0 * VFC_COORD_PROBE_SHIFT || x * VFC_COORD_PROBE_SHIFT < x0);
-}
-
-/* Whether the engines got busier, busy_now over busy_ref: by VFC_COORD_BUSY_RISE of themselves at
- * VFC_COORD_BUSY_IDLE, in proportion below it (coord_rules.h: their time grows with the total). */
-static bool busier(double busy_now, double busy_ref)
-{
-	return busy_now >= busy_ref * (1 + VFC_COORD_BUSY_RISE / VFC_COORD_BUSY_IDLE);
-}
-
-/* At a busy scan's point, settled at its last tick y: the best so far if its total beats the best by the
- * threshold with the engines busier than at the base; on while the engines get busier, else the end. */
-static void busy_visit(struct vfc_coord *c, double y)
-{
-	struct vfc_coord_scan *p = &c->scan;
-	uint32_t here = c->last.cap_hz;
-	bool rose;
-
-	if (p->at < VFC_COORD_SCAN_VISIT)
-		return;
-	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z * p->spread)) &&
-	    busier(c->busy_frac, p->busy_idle)) {
-		p->best = here;
-		p->y_best = y;
-	}
-	rose = busier(c->busy_frac, p->busy_last);
-	p->busy_last = c->busy_frac;
-	p->k++;
-	if (!rose || c->busy_frac >= VFC_COORD_BUSY_FULL || p->k > VFC_COORD_BUSY_POINTS || point(p) == here) {
-		end_scan(c);
-		return;
-	}
-	c->cap = point(p);
 }
 
 /* Whether the fill rule's walk started VFC_COORD_SCAN_FROM x or more from the base (coord_rules.h). */
@@ -291,7 +219,7 @@ static void start_climb(struct vfc_coord *c)
 	p->y_last = 0;
 	p->halved = false;
 	p->full_lo = p->cliff_hi = p->bisects = 0;
-	c->cap = point(p);
+	c->cap = vfc__coord_scan_point(p);
 }
 
 /* The climb's cliff (coord_rules.h, VFC_COORD_CLIMB_BISECT) at a climb's point: whether it set the next point
@@ -308,7 +236,7 @@ static bool cliff_visit(struct vfc_coord *c, uint32_t here)
 		return false;
 	}
 	if (p->cliff_hi && ++p->bisects >= VFC_COORD_CLIMB_BISECT) {
-		end_scan(c);
+		vfc__coord_scan_end(c);
 		return true;
 	}
 	if (full)
@@ -317,7 +245,7 @@ static bool cliff_visit(struct vfc_coord *c, uint32_t here)
 		p->cliff_hi = here;
 	next = midpoint(p->full_lo, p->cliff_hi);
 	if (next == p->full_lo || next == p->cliff_hi) {
-		end_scan(c);
+		vfc__coord_scan_end(c);
 		return true;
 	}
 	c->cap = next;
@@ -339,19 +267,19 @@ static void climb_visit(struct vfc_coord *c, double y)
 	if (cliff_visit(c, here))
 		return;
 	if (p->halved) {
-		end_scan(c);
+		vfc__coord_scan_end(c);
 		return;
 	}
 	rose = y > p->y_last * (1 + vfc__coord_spread_gain(p));
 	p->y_last = y;
 	p->k++;
-	next = point(p);
+	next = vfc__coord_scan_point(p);
 	if (!rose && p->best != p->base && p->best != here) {
 		half_step(c, p->best, here);
 		return;
 	}
 	if (!rose || p->k > VFC_COORD_CLIMB_POINTS || next == here || next * VFC_COORD_CLIMB_STEP > p->base) {
-		end_scan(c);
+		vfc__coord_scan_end(c);
 		return;
 	}
 	c->cap = next;
@@ -384,7 +312,7 @@ static void scan_done(struct vfc_coord *c)
 		start_climb(c);
 		return;
 	}
-	end_scan(c);
+	vfc__coord_scan_end(c);
 }
 
 /* Whether a fine scan's first point up, just missed, earns the half step (coord_rules.h, VFC_COORD_CLIMB_FULL). */
@@ -401,7 +329,7 @@ static void half_visit(struct vfc_coord *c, double y)
 
 	p->halved = false;
 	if (beats(p, c->last.cap_hz, y)) {
-		end_scan(c);
+		vfc__coord_scan_end(c);
 		return;
 	}
 	if (p->no_down) {
@@ -409,7 +337,7 @@ static void half_visit(struct vfc_coord *c, double y)
 		return;
 	}
 	turn_down(p);
-	c->cap = point(p);
+	c->cap = vfc__coord_scan_point(p);
 }
 
 /* At a scan point, settled at its last tick y: on outward, the other way, or the end. */
@@ -422,12 +350,12 @@ static void visit(struct vfc_coord *c, double y)
 	if (c->reshaped >= VFC_COORD_RESHAPED) {
 		/* the workload changed under the scan: no comparison, the fill rule from the base at once */
 		p->best = p->base;
-		end_scan(c);
+		vfc__coord_scan_end(c);
 		reanchor(c);
 		return;
 	}
 	if (p->busy_scan) {
-		busy_visit(c, y);
+		vfc__coord_busy_visit(c, y);
 		return;
 	}
 	if (p->climb) {
@@ -452,7 +380,7 @@ static void visit(struct vfc_coord *c, double y)
 	else
 		p->miss++;
 	p->k++;
-	edge = point(p) == here;
+	edge = vfc__coord_scan_point(p) == here;
 	if (edge || p->miss) {
 		if (half_due(p) && !from_due(c)) { /* the far tooth before the near top (coord_rules.h) */
 			half_step(c, p->origin, here);
@@ -464,7 +392,7 @@ static void visit(struct vfc_coord *c, double y)
 		}
 		turn_down(p);
 	}
-	c->cap = point(p);
+	c->cap = vfc__coord_scan_point(p);
 }
 
 /* The median of the fill rule's last VFC_COORD_SCAN_MEDIAN caps (at least one is in the ring). */
@@ -551,8 +479,8 @@ static void anchor(struct vfc_coord *c, double y)
 	}
 	/* the busy step where the scan rule starts nothing and the fill rule holds the cap this tick (not
 	 * in the middle of a walk: a scan from a cap the walk is leaving ends back there) */
-	if (starved(p) && c->cap == cap)
-		start_busy(c);
+	if (vfc__coord_busy_starved(p) && c->cap == cap)
+		vfc__coord_busy_start(c);
 }
 
 /* Whether the settled base tick's fill left the fill at this base (or the cap binds) twice in a row. */
@@ -591,7 +519,7 @@ static void primed(struct vfc_coord *c)
 	if (p->phase == VFC_COORD_SCAN_VISIT) {
 		p->best = p->base;
 		p->pinned = false;
-		end_scan(c);
+		vfc__coord_scan_end(c);
 	} else if (p->phase == VFC_COORD_SCAN_PIN) {
 		to_anchor(c);
 	} else if (p->phase == VFC_COORD_SCAN_HOLD) {
@@ -611,7 +539,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (p->from && !(p->y_from > 0) && c->last.cap_hz == p->from)
 		p->y_from = y; /* the first tick at the walk's start */
 	if (p->phase != VFC_COORD_SCAN_VISIT)
-		note_idle(c, y);
+		vfc__coord_busy_note(c, y);
 	else if (p->y_base > 0 && y > 0 && y < p->y_base)
 		p->cost += 1 - y / p->y_base; /* the scan's cost (coord_rules.h, VFC_COORD_SCAN_WAIT_MAX) */
 
@@ -670,8 +598,8 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 		p->wait--;
 	if (!p->wait && vfc__coord_spread_quiet(p))
 		start_local(c, y);
-	else if (starved(p))
-		start_busy(c);
+	else if (vfc__coord_busy_starved(p))
+		vfc__coord_busy_start(c);
 }
 
 bool vfc__coord_scan_settled(const struct vfc_coord *c)
