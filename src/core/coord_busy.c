@@ -30,20 +30,6 @@ bool vfc__coord_busy_starved(const struct vfc_coord_scan *p)
 	return p->busy_on && p->idle >= VFC_COORD_BUSY_TICKS && !p->busy_wait;
 }
 
-/* A busy scan from the cap in force: up by VFC_COORD_SCAN_COARSE a point. */
-void vfc__coord_busy_start(struct vfc_coord *c)
-{
-	struct vfc_coord_scan *p = &c->scan;
-
-	p->base = c->last.cap_hz ? c->last.cap_hz : c->cap;
-	p->coarse = true;
-	vfc__coord_scan_start(c, p->y_idle, p->base);
-	p->busy_scan = true;
-	p->busy_last = p->busy_idle;
-	p->busy_scans++;
-	p->idle = 0;
-}
-
 /* Whether the engines got busier, busy_now over busy_ref: by VFC_COORD_BUSY_RISE of themselves at
  * VFC_COORD_BUSY_IDLE, in proportion below it (coord_rules.h: their time grows with the total). */
 static bool busier(double busy_now, double busy_ref)
@@ -52,15 +38,16 @@ static bool busier(double busy_now, double busy_ref)
 }
 
 /* At a busy scan's point, settled at its last tick y: the best so far if its total beats the best by the
- * threshold with the engines busier than at the base; on while the engines get busier, else the end. */
-void vfc__coord_busy_visit(struct vfc_coord *c, double y)
+ * threshold with the engines busier than at the base; on while the engines get busier. Returns whether the
+ * scan is over (the scan rule ends it: coord_scan.c). */
+bool vfc__coord_busy_visit(struct vfc_coord *c, double y)
 {
 	struct vfc_coord_scan *p = &c->scan;
 	uint32_t here = c->last.cap_hz;
 	bool rose;
 
 	if (p->at < VFC_COORD_SCAN_VISIT)
-		return;
+		return false;
 	if (y > p->y_best * (1 + fmax(VFC_COORD_BUSY_GAIN, VFC_COORD_BUSY_Z * p->spread)) &&
 	    busier(c->busy_frac, p->busy_idle)) {
 		p->best = here;
@@ -69,9 +56,9 @@ void vfc__coord_busy_visit(struct vfc_coord *c, double y)
 	rose = busier(c->busy_frac, p->busy_last);
 	p->busy_last = c->busy_frac;
 	p->k++;
-	if (!rose || c->busy_frac >= VFC_COORD_BUSY_FULL || p->k > VFC_COORD_BUSY_POINTS || vfc__coord_scan_point(p) == here) {
-		vfc__coord_scan_end(c);
-		return;
-	}
+	if (!rose || c->busy_frac >= VFC_COORD_BUSY_FULL || p->k > VFC_COORD_BUSY_POINTS ||
+	    vfc__coord_scan_point(p) == here)
+		return true;
 	c->cap = vfc__coord_scan_point(p);
+	return false;
 }

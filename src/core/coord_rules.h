@@ -5,6 +5,8 @@
 
 #include "core/coord.h"
 
+#include <math.h>
+
 /*
  * The cliff, as only the PF sees it: a VF whose every interrupt hands back its whole queue
  * (ops >= VFC_COORD_BOUND_Q x irqs x depth) waited for the interrupt with nothing left in the
@@ -353,21 +355,24 @@ bool vfc__coord_win_checked(struct vfc_coord *c, double y);
 bool vfc__coord_scan_settled(const struct vfc_coord *c);
 double vfc__coord_scan_threshold(const struct vfc_coord *c);
 void vfc__coord_scan_resume(struct vfc_coord *c, uint32_t base);
-/* A scan's pieces (coord_scan.c) that the busy step uses: its k-th point out; a scan from the base, whose
- * settled total is y, its points from origin; the scan's end (the best point the base if it beat it). */
-uint32_t vfc__coord_scan_point(const struct vfc_coord_scan *p);
-void vfc__coord_scan_start(struct vfc_coord *c, double y, uint32_t origin);
-void vfc__coord_scan_end(struct vfc_coord *c);
+uint32_t vfc__coord_clamp_cap(double hz);
+/* The scan's k-th point out in its direction: coarse, base x 2^k; fine, base x 1.25^(k (k + 1) / 2) (1.25,
+ * 1.95, 3.8, 9.3, ...: near first, far quickly while the total climbs). */
+static inline uint32_t vfc__coord_scan_point(const struct vfc_coord_scan *p)
+{
+	double e = p->coarse ? p->k : p->k * (p->k + 1) / 2.0;
+
+	return vfc__coord_clamp_cap((double)p->origin * pow(p->step, p->dir * e));
+}
 /* The busy step (coord_busy.c): each tick's note of the engines' idling (y: the tick's total); whether they
- * idled long enough for a busy scan; its start from the cap in force; the tick at one of its points. */
+ * idled long enough for a busy scan; the tick at one of its points, true where the scan is over (the scan
+ * rule, which starts and ends scans, ends it). */
 void vfc__coord_busy_note(struct vfc_coord *c, double y);
 bool vfc__coord_busy_starved(const struct vfc_coord_scan *p);
-void vfc__coord_busy_start(struct vfc_coord *c);
-void vfc__coord_busy_visit(struct vfc_coord *c, double y);
+bool vfc__coord_busy_visit(struct vfc_coord *c, double y);
 /* The scan rule's tick (coord_scan.c), the sample in c->last; the fill rule's (coord_fill.c) it anchors on. */
 void vfc__coord_scan_step(struct vfc_coord *c);
 void vfc__coord_fill_step(struct vfc_coord *c);
-uint32_t vfc__coord_clamp_cap(double hz);
 double vfc__coord_escape_factor(const struct vfc_coord *c);
 
 #endif

@@ -32,15 +32,6 @@ static void reanchor(struct vfc_coord *c)
 	p->y_from = 0;
 }
 
-/* The scan's k-th point out in its direction: coarse, base x 2^k; fine, base x 1.25^(k (k + 1) / 2) (1.25,
- * 1.95, 3.8, 9.3, ...: near first, far quickly while the total climbs). */
-uint32_t vfc__coord_scan_point(const struct vfc_coord_scan *p)
-{
-	double e = p->coarse ? p->k : p->k * (p->k + 1) / 2.0;
-
-	return vfc__coord_clamp_cap((double)p->origin * pow(p->step, p->dir * e));
-}
-
 uint32_t vfc__coord_acting_cap(const struct vfc_coord *c, uint32_t cap)
 {
 	if (!(c->irq_use > 0) || c->irq_use * VFC_COORD_SCAN_FINE >= 1)
@@ -57,7 +48,7 @@ static bool binds(const struct vfc_coord *c)
 
 /* A scan from the base, whose settled total is y; its points from origin, none below the base where its
  * cap binds. */
-void vfc__coord_scan_start(struct vfc_coord *c, double y, uint32_t origin)
+static void start_scan(struct vfc_coord *c, double y, uint32_t origin)
 {
 	struct vfc_coord_scan *p = &c->scan;
 
@@ -80,10 +71,10 @@ void vfc__coord_scan_start(struct vfc_coord *c, double y, uint32_t origin)
 }
 
 /* A scan of the scan rule's own (not a busy one) from the base: from the acting cap (coord_rules.h); up only
- * where the base's cap binds (vfc__coord_scan_start). */
+ * where the base's cap binds (start_scan). */
 static void start_local(struct vfc_coord *c, double y)
 {
-	vfc__coord_scan_start(c, y, vfc__coord_acting_cap(c, c->scan.base));
+	start_scan(c, y, vfc__coord_acting_cap(c, c->scan.base));
 }
 
 /* A new base, held (HOLD) with no wait: a scan's won point refined at once, or the walk's best tick
@@ -105,7 +96,7 @@ static void hold_base(struct vfc_coord *c, uint32_t base)
 
 /* The scan is over: the best point becomes the base if it beats the base beyond the spread. A still
  * anchor no scan has won goes back to the fill rule; a pin stays the base (VFC_COORD_SCAN_PIN_TICKS). */
-void vfc__coord_scan_end(struct vfc_coord *c)
+static void end_scan(struct vfc_coord *c)
 {
 	struct vfc_coord_scan *p = &c->scan;
 	bool busy = p->busy_scan, pinned = p->pinned, fine = !p->coarse && !p->climb && !busy;
@@ -148,6 +139,20 @@ void vfc__coord_scan_end(struct vfc_coord *c)
 		p->off_ticks = 0;
 	}
 	c->cap = p->base;
+}
+
+/* A busy scan from the cap in force: up by VFC_COORD_SCAN_COARSE a point. */
+static void start_busy(struct vfc_coord *c)
+{
+	struct vfc_coord_scan *p = &c->scan;
+
+	p->base = c->last.cap_hz ? c->last.cap_hz : c->cap;
+	p->coarse = true;
+	start_scan(c, p->y_idle, p->base);
+	p->busy_scan = true;
+	p->busy_last = p->busy_idle;
+	p->busy_scans++;
+	p->idle = 0;
 }
 
 /* Whether x left x0 by VFC_COORD_PROBE_SHIFT either way (x0 = 0: unknown, no). */
@@ -236,7 +241,7 @@ static bool cliff_visit(struct vfc_coord *c, uint32_t here)
 		return false;
 	}
 	if (p->cliff_hi && ++p->bisects >= VFC_COORD_CLIMB_BISECT) {
-		vfc__coord_scan_end(c);
+		end_scan(c);
 		return true;
 	}
 	if (full)
@@ -245,7 +250,7 @@ static bool cliff_visit(struct vfc_coord *c, uint32_t here)
 		p->cliff_hi = here;
 	next = midpoint(p->full_lo, p->cliff_hi);
 	if (next == p->full_lo || next == p->cliff_hi) {
-		vfc__coord_scan_end(c);
+		end_scan(c);
 		return true;
 	}
 	c->cap = next;
@@ -267,7 +272,7 @@ static void climb_visit(struct vfc_coord *c, double y)
 	if (cliff_visit(c, here))
 		return;
 	if (p->halved) {
-		vfc__coord_scan_end(c);
+		end_scan(c);
 		return;
 	}
 	rose = y > p->y_last * (1 + vfc__coord_spread_gain(p));
@@ -279,7 +284,7 @@ static void climb_visit(struct vfc_coord *c, double y)
 		return;
 	}
 	if (!rose || p->k > VFC_COORD_CLIMB_POINTS || next == here || next * VFC_COORD_CLIMB_STEP > p->base) {
-		vfc__coord_scan_end(c);
+		end_scan(c);
 		return;
 	}
 	c->cap = next;
@@ -312,7 +317,7 @@ static void scan_done(struct vfc_coord *c)
 		start_climb(c);
 		return;
 	}
-	vfc__coord_scan_end(c);
+	end_scan(c);
 }
 
 /* Whether a fine scan's first point up, just missed, earns the half step (coord_rules.h, VFC_COORD_CLIMB_FULL). */
@@ -329,7 +334,7 @@ static void half_visit(struct vfc_coord *c, double y)
 
 	p->halved = false;
 	if (beats(p, c->last.cap_hz, y)) {
-		vfc__coord_scan_end(c);
+		end_scan(c);
 		return;
 	}
 	if (p->no_down) {
@@ -350,12 +355,13 @@ static void visit(struct vfc_coord *c, double y)
 	if (c->reshaped >= VFC_COORD_RESHAPED) {
 		/* the workload changed under the scan: no comparison, the fill rule from the base at once */
 		p->best = p->base;
-		vfc__coord_scan_end(c);
+		end_scan(c);
 		reanchor(c);
 		return;
 	}
 	if (p->busy_scan) {
-		vfc__coord_busy_visit(c, y);
+		if (vfc__coord_busy_visit(c, y))
+			end_scan(c);
 		return;
 	}
 	if (p->climb) {
@@ -480,7 +486,7 @@ static void anchor(struct vfc_coord *c, double y)
 	/* the busy step where the scan rule starts nothing and the fill rule holds the cap this tick (not
 	 * in the middle of a walk: a scan from a cap the walk is leaving ends back there) */
 	if (vfc__coord_busy_starved(p) && c->cap == cap)
-		vfc__coord_busy_start(c);
+		start_busy(c);
 }
 
 /* Whether the settled base tick's fill left the fill at this base (or the cap binds) twice in a row. */
@@ -519,7 +525,7 @@ static void primed(struct vfc_coord *c)
 	if (p->phase == VFC_COORD_SCAN_VISIT) {
 		p->best = p->base;
 		p->pinned = false;
-		vfc__coord_scan_end(c);
+		end_scan(c);
 	} else if (p->phase == VFC_COORD_SCAN_PIN) {
 		to_anchor(c);
 	} else if (p->phase == VFC_COORD_SCAN_HOLD) {
@@ -599,7 +605,7 @@ void vfc__coord_scan_step(struct vfc_coord *c)
 	if (!p->wait && vfc__coord_spread_quiet(p))
 		start_local(c, y);
 	else if (vfc__coord_busy_starved(p))
-		vfc__coord_busy_start(c);
+		start_busy(c);
 }
 
 bool vfc__coord_scan_settled(const struct vfc_coord *c)
