@@ -19,7 +19,7 @@ static const char suite_help[] =
 	"usage: vfc sim suite --seeds N [--vfs MIN-MAX] [--engines MIN-MAX] [--ctl LIST] [--seed0 S]\n"
 	"                     [--duration S] [--tick-ms MS] [--oracle CAPS] [--aggregate] [-j N]\n"
 	"                     [--oracle-mode sampled|exact] [--oracle-tick-ms MS] [--settle-ticks N]\n"
-	"                     [--noise N] [--draws K] [--json | --csv FILE]\n"
+	"                     [--noise N] [--draws K] [--oracle-draws K] [--json | --csv FILE]\n"
 	"\n"
 	"The fleet suite: N seeded random scenarios (seeds S, S+1, ...), each 1 to 4 groups of\n"
 	"VFs whose workloads (algorithm, 1-64 KiB, depth 2-64) shift in 1 to 3 phases at random\n"
@@ -57,6 +57,9 @@ static const char suite_help[] =
 	"                    score the mean of each seed's figures (ratio, settled windows);\n"
 	"                    the oracle runs on the first (default 1). Costs K x the\n"
 	"                    controllers' runs; an A/B judged on the means moves less by chance\n"
+	"  --oracle-draws K  run the oracle's static caps on K draws (N, N+1, ...) and take\n"
+	"                    the best of each cap's mean per window (default 1): the best of\n"
+	"                    one draw is biased up by its luck. Costs K x the oracle's runs\n"
 	"  -j N              seeds run at once, each in a child process (default: every\n"
 	"                    online CPU); the results do not depend on N\n"
 	"  --scenario SEED   print that seed's scenario (for `vfc sim`) and exit; the\n"
@@ -187,6 +190,10 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 		if (range_parse(v, 1, 64, &x, &y) || x != y)
 			return bad(o, "a number of draws from 1 to 64", v);
 		c->draws = x;
+	} else if (!strcmp(o, "--oracle-draws")) {
+		if (range_parse(v, 1, 64, &x, &y) || x != y)
+			return bad(o, "a number of draws from 1 to 64", v);
+		c->oracle_draws = x;
 	} else if (!strcmp(o, "--scenario")) {
 		if (u64_parse(v, UINT64_MAX, &a->scenario))
 			return bad(o, "a seed", v);
@@ -207,7 +214,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const char *const valued[] = { "--seeds", "--vfs", "--engines", "--ctl", "--seed0", "--duration",
 					      "--tick-ms", "--oracle", "--csv", "--scenario", "-j", "--oracle-mode",
-					      "--oracle-tick-ms", "--settle-ticks", "--noise", "--draws",
+					      "--oracle-tick-ms", "--settle-ticks", "--noise", "--draws", "--oracle-draws",
 					      NULL };
 
 	for (int i = 1; i < argc; i++) {
@@ -255,6 +262,8 @@ static void print_text(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		printf("noise %llu: the runs' noise drawn from each seed salted with it\n", (unsigned long long)c->noise);
 	if (c->draws > 1)
 		printf("each controller's figures: the mean of %u draws of the noise\n", c->draws);
+	if (c->oracle_draws > 1)
+		printf("the oracle: the best of each static cap's mean over %u draws of the noise\n", c->oracle_draws);
 	printf("%-28s %8s %8s %12s %14s\n", "controller / oracle", "mean", "min", "worst seed", ">2% below dim");
 	for (uint32_t k = 0; k < c->nctls; k++) {
 		char bd[16] = "-";
@@ -329,6 +338,7 @@ static void print_json(const struct vfc_sim_suite_cfg *c, const struct vfc_sim_s
 		json_object_set_new(j, "settled_windows", json_integer(s->nsettled));
 		json_object_set_new(j, "noise", json_integer((json_int_t)c->noise));
 		json_object_set_new(j, "draws", json_integer(c->draws ? c->draws : 1));
+		json_object_set_new(j, "oracle_draws", json_integer(c->oracle_draws ? c->oracle_draws : 1));
 	}
 	str = j ? json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(8)) : NULL;
 	if (str)

@@ -43,6 +43,8 @@ struct vfc_sim_suite_cfg {
 				      * salted with this: the same scenarios, other draws (an A/A, docs/sim.md) */
 	uint32_t draws;              /* each controller runs on this many draws (noise, noise + 1, ...; 0 = 1), its
 				      * figures averaged; the oracle on the first */
+	uint32_t oracle_draws;       /* the static caps run on this many draws (noise, noise + 1, ...; 0 = 1), each
+				      * cap's bytes per window averaged before the best is taken (docs/sim.md) */
 };
 
 /* Defaults: 8-32 VFs, 2-8 engines, 120 s at 1 s ticks, dh895xcc-paper, the controllers none, paper,

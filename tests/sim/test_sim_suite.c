@@ -205,6 +205,43 @@ static void test_draws_mean(void **state)
 }
 
 /*
+ * --oracle-draws 2: each static cap's total is the mean of its totals at noise N and N + 1, and the oracle (per
+ * window the best of those means) lies between the best cap's mean and the mean of the two draws' oracles
+ * (the best of each draw). The controllers still run on draw N alone.
+ */
+static void test_oracle_draws_mean(void **state)
+{
+	struct vfc_sim_suite_cfg c;
+	struct vfc_sim_suite_seed a, b, m;
+	uint64_t s0 = seed0();
+	char err[256] = "";
+	bool differ = false;
+
+	(void)state;
+	small_cfg(&c);
+	c.noise = 5;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &a, err, sizeof(err)), 0);
+	c.noise = 6;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &b, err, sizeof(err)), 0);
+	c.noise = 5;
+	c.oracle_draws = 2;
+	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &m, err, sizeof(err)), 0);
+	for (uint32_t k = 0; k < c.ncaps; k++) {
+		double mean = (a.cap_mbps[k] + b.cap_mbps[k]) / 2;
+
+		differ |= a.cap_mbps[k] != b.cap_mbps[k];
+		assert_true(fabs(m.cap_mbps[k] - mean) <= 1e-6 * (mean + 1));
+		assert_true(m.oracle_mbps >= m.cap_mbps[k] * (1 - 1e-9));
+	}
+	assert_true(differ); /* the two draws are two */
+	assert_true(m.oracle_mbps <= (a.oracle_mbps + b.oracle_mbps) / 2 * (1 + 1e-9));
+	for (uint32_t k = 0; k < c.nctls; k++) {
+		assert_true(m.mbps[k] == a.mbps[k]);
+		assert_true(fabs(m.ratio[k] - a.ratio[k] * a.oracle_mbps / m.oracle_mbps) < 1e-9);
+	}
+}
+
+/*
  * After each change, from its settle point on: with the oracle's caps run as the controllers, one of them
  * is the oracle there exactly, and neither beats it; the summary counts what the seeds hold.
  */
@@ -426,6 +463,8 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, "--noise: expected a number"));
 	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --draws 0 2>&1", out, sizeof(out)), 2);
 	assert_non_null(strstr(out, "--draws: expected a number of draws"));
+	assert_int_equal(sh(VFC_BIN " sim suite --seeds 1 --oracle-draws 65 2>&1", out, sizeof(out)), 2);
+	assert_non_null(strstr(out, "--oracle-draws: expected a number of draws"));
 	assert_int_equal(sh(VFC_BIN " sim suite --scenario 5 --vfs 4-4 --noise 2", out, sizeof(out)), 0);
 	j = json_loads(out, 0, NULL);
 	assert_non_null(j);
@@ -436,6 +475,7 @@ static void test_cli(void **state)
 	assert_non_null(strstr(out, "--settle-ticks"));
 	assert_non_null(strstr(out, "--noise"));
 	assert_non_null(strstr(out, "--draws"));
+	assert_non_null(strstr(out, "--oracle-draws"));
 }
 
 /* -j runs seeds in child processes: the same CSV whatever -j, in the aggregated mode too. */
@@ -479,6 +519,7 @@ int main(void)
 		cmocka_unit_test(test_small_suite),
 		cmocka_unit_test(test_noise_same_scenario),
 		cmocka_unit_test(test_draws_mean),
+		cmocka_unit_test(test_oracle_draws_mean),
 		cmocka_unit_test(test_settled_scores),
 		cmocka_unit_test(test_cheap_oracle_finds_best),
 		cmocka_unit_test(test_oracle_tick_exact_same),
