@@ -42,7 +42,7 @@ struct vfc_sim_suite_cfg {
 	uint64_t noise;              /* 0: the runs draw their noise from the scenario's seed; else from that seed
 				      * salted with this: the same scenarios, other draws (an A/A, docs/sim.md) */
 	uint32_t draws;              /* each controller runs on this many draws (noise, noise + 1, ...; 0 = 1), its
-				      * figures averaged; the oracle on the first */
+				      * figures averaged; the oracle on the first (and oracle_draws - 1 more) */
 	uint32_t oracle_draws;       /* the static caps run on this many draws (noise, noise + 1, ...; 0 = 1), each
 				      * cap's bytes per window averaged before the best is taken (docs/sim.md) */
 };
