@@ -172,24 +172,31 @@ static void test_noise_same_scenario(void **state)
 	assert_true(moved);
 }
 
+/* One seed at noise N into a, at N + 1 into b, and at N with *draws = 2 into m (c keeps N and the 2). */
+static void draw_pair(struct vfc_sim_suite_cfg *c, uint64_t s0, uint64_t noise, uint32_t *draws,
+		      struct vfc_sim_suite_seed *a, struct vfc_sim_suite_seed *b, struct vfc_sim_suite_seed *m)
+{
+	char err[256] = "";
+
+	c->noise = noise;
+	assert_int_equal(vfc_sim_suite_run_seed(c, s0, vfc_sim_suite_run_serial, NULL, a, err, sizeof(err)), 0);
+	c->noise = noise + 1;
+	assert_int_equal(vfc_sim_suite_run_seed(c, s0, vfc_sim_suite_run_serial, NULL, b, err, sizeof(err)), 0);
+	c->noise = noise;
+	*draws = 2;
+	assert_int_equal(vfc_sim_suite_run_seed(c, s0, vfc_sim_suite_run_serial, NULL, m, err, sizeof(err)), 0);
+}
+
 /* --draws 2: each controller's figures are the mean of its runs at noise N and N + 1, scored against the
  * oracle of noise N (that run's own). */
 static void test_draws_mean(void **state)
 {
 	struct vfc_sim_suite_cfg c;
 	struct vfc_sim_suite_seed a, b, m;
-	uint64_t s0 = seed0();
-	char err[256] = "";
 
 	(void)state;
 	small_cfg(&c);
-	c.noise = 3;
-	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &a, err, sizeof(err)), 0);
-	c.noise = 4;
-	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &b, err, sizeof(err)), 0);
-	c.noise = 3;
-	c.draws = 2;
-	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &m, err, sizeof(err)), 0);
+	draw_pair(&c, seed0(), 3, &c.draws, &a, &b, &m);
 	assert_true(m.oracle_mbps == a.oracle_mbps && m.nsettled == a.nsettled);
 	for (uint32_t k = 0; k < c.nctls; k++) {
 		double rb = b.ratio[k] * b.oracle_mbps / a.oracle_mbps; /* b's bytes over a's oracle */
@@ -213,19 +220,11 @@ static void test_oracle_draws_mean(void **state)
 {
 	struct vfc_sim_suite_cfg c;
 	struct vfc_sim_suite_seed a, b, m;
-	uint64_t s0 = seed0();
-	char err[256] = "";
 	bool differ = false;
 
 	(void)state;
 	small_cfg(&c);
-	c.noise = 5;
-	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &a, err, sizeof(err)), 0);
-	c.noise = 6;
-	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &b, err, sizeof(err)), 0);
-	c.noise = 5;
-	c.oracle_draws = 2;
-	assert_int_equal(vfc_sim_suite_run_seed(&c, s0, vfc_sim_suite_run_serial, NULL, &m, err, sizeof(err)), 0);
+	draw_pair(&c, seed0(), 5, &c.oracle_draws, &a, &b, &m);
 	for (uint32_t k = 0; k < c.ncaps; k++) {
 		double mean = (a.cap_mbps[k] + b.cap_mbps[k]) / 2;
 
