@@ -187,14 +187,10 @@ static int parse_opt(const char *o, const char *v, struct args *a)
 	} else if (!strcmp(o, "--noise")) {
 		if (u64_parse(v, 1ull << 53, &c->noise) || v[0] == '-')
 			return bad(o, "a number from 0 to 2^53", v);
-	} else if (!strcmp(o, "--draws")) {
+	} else if (!strcmp(o, "--draws") || !strcmp(o, "--oracle-draws")) {
 		if (range_parse(v, 1, 64, &x, &y) || x != y)
 			return bad(o, "a number of draws from 1 to 64", v);
-		c->draws = x;
-	} else if (!strcmp(o, "--oracle-draws")) {
-		if (range_parse(v, 1, 64, &x, &y) || x != y)
-			return bad(o, "a number of draws from 1 to 64", v);
-		c->oracle_draws = x;
+		*(strcmp(o, "--draws") ? &c->oracle_draws : &c->draws) = x;
 	} else if (!strcmp(o, "--scenario")) {
 		if (u64_parse(v, UINT64_MAX, &a->scenario))
 			return bad(o, "a seed", v);
